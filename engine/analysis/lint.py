@@ -1,0 +1,76 @@
+"""Analysis pass: warnings that do not stop evaluation.
+
+W101 a named variable that occurs once in a rule; W102 a predicate used but
+never defined (no fact, rule or `.input`); W103 a rule that can never fire,
+because a positive premise is never defined or a comparison of constants is
+false.
+"""
+
+from __future__ import annotations
+
+from .. import nodes as n
+from ..errors import Diagnostic, warning
+from ..values import ArithmeticFault, compare
+from .collect import Collected
+from .walk import body_atoms
+
+
+def _rule_var_occurrences(rule: n.Rule) -> dict[str, list[n.Var]]:
+    occ: dict[str, list[n.Var]] = {}
+    for a in rule.head.args:
+        for v in n.expr_vars(a):
+            occ.setdefault(v.name, []).append(v)
+    for lit in rule.body:
+        for v in n.literal_vars(lit):
+            occ.setdefault(v.name, []).append(v)
+    return occ
+
+
+def lint(c: Collected) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    defined = {r.head.pred for r in c.rules} | {io.pred for io in c.io if io.kind == "input"}
+    for r in c.rules:
+        if not r.body:
+            continue
+        for name, vs in _rule_var_occurrences(r).items():
+            if len(vs) == 1 and not name.startswith("_"):
+                diags.append(
+                    warning(
+                        "W101",
+                        f"variable `{name}` occurs only once in this rule",
+                        vs[0].span,
+                        help=f"write `_` (or `_{name}`) if any value will do",
+                    )
+                )
+    warned: set[str] = set()
+    bodies: list[tuple[n.Literal, ...]] = [r.body for r in c.rules] + [q.body for q in c.queries]
+    bodies += [e.body for e in c.expects]
+    for body in bodies:
+        for atom, _neg in body_atoms(body):
+            if atom.pred not in defined and atom.pred not in warned:
+                warned.add(atom.pred)
+                declared = " (it is declared, so it is always empty)" if atom.pred in c.decls else ""
+                diags.append(
+                    warning(
+                        "W102",
+                        f"`{atom.pred}` is used but never defined by a fact, a rule or `.input`{declared}",
+                        atom.span,
+                        help="check the spelling, or add its facts",
+                    )
+                )
+    for r in c.rules:
+        for lit in r.body:
+            if isinstance(lit, n.Atom) and lit.pred not in defined:
+                diags.append(
+                    warning("W103", f"this rule can never fire: `{lit.pred}` has no facts or rules", r.head.span)
+                )
+                break
+            if isinstance(lit, n.Comparison) and isinstance(lit.left, n.Const) and isinstance(lit.right, n.Const):
+                try:
+                    holds = compare(lit.op, lit.left.value, lit.right.value)
+                except ArithmeticFault:
+                    holds = False
+                if not holds:
+                    diags.append(warning("W103", "this rule can never fire: the comparison is always false", lit.span))
+                    break
+    return diags

@@ -1,0 +1,271 @@
+"""Analysis pass: safety (range restriction) and aggregate placement.
+
+Every variable of the head, of a negated atom, of a comparison, or of an
+arithmetic expression must be bound by a positive atom or by `X = expr`.
+Aggregates stand alone on one side of a comparison; the variables they share
+with the rest of the rule group them and must be bound outside the braces.
+"""
+
+from __future__ import annotations
+
+from .. import nodes as n
+from ..errors import Diagnostic, error
+
+
+def _all_vars(e: n.Expr) -> list[n.Var]:
+    return n.expr_vars(e)
+
+
+def _contains_aggregate(e: n.Expr) -> bool:
+    if isinstance(e, n.Aggregate):
+        return True
+    if isinstance(e, n.BinOp):
+        return _contains_aggregate(e.left) or _contains_aggregate(e.right)
+    if isinstance(e, n.Neg):
+        return _contains_aggregate(e.operand)
+    return False
+
+
+def outer_vars(head: n.Atom | None, body: tuple[n.Literal, ...]) -> set[str]:
+    """Names of the variables that occur outside every aggregate."""
+    names: set[str] = set()
+    if head is not None:
+        names |= {v.name for a in head.args for v in _all_vars(a)}
+    for lit in body:
+        names |= {v.name for v in n.literal_vars(lit) if not _inside_agg(lit, v)}
+    names.discard("_")
+    return names
+
+
+def _inside_agg(lit: n.Literal, v: n.Var) -> bool:
+    if not isinstance(lit, n.Comparison):
+        return False
+    return any(v in n.aggregate_vars(a) and v not in _side_vars(lit, a) for a in n.body_aggregates((lit,)))
+
+
+def _side_vars(lit: n.Comparison, agg: n.Aggregate) -> list[n.Var]:
+    other = lit.right if lit.left is agg else lit.left
+    return _all_vars(other)
+
+
+def group_vars(agg: n.Aggregate, outside: set[str]) -> list[str]:
+    """The aggregate's grouping variables, in order of first occurrence."""
+    out: list[str] = []
+    for v in n.aggregate_vars(agg):
+        if v.name in outside and v.name not in out:
+            out.append(v.name)
+    return out
+
+
+def _agg_outside(head: n.Atom | None, body: tuple[n.Literal, ...], agg: n.Aggregate) -> set[str]:
+    """Variables occurring anywhere in the rule except inside `agg`."""
+    names: set[str] = set()
+    if head is not None:
+        names |= {v.name for a in head.args for v in _all_vars(a)}
+    for lit in body:
+        if isinstance(lit, n.Comparison):
+            for side in (lit.left, lit.right):
+                if isinstance(side, n.Aggregate):
+                    if side is not agg:
+                        names |= {v.name for v in n.aggregate_vars(side)}
+                else:
+                    names |= {v.name for v in _all_vars(side)}
+        else:
+            names |= {v.name for v in n.literal_vars(lit)}
+    names.discard("_")
+    return names
+
+
+class _Safety:
+    def __init__(self) -> None:
+        self.diags: list[Diagnostic] = []
+
+    def body(self, head: n.Atom | None, body: tuple[n.Literal, ...], bound0: set[str], is_fact: bool = False) -> None:
+        reported: set[str] = set()
+
+        def report(code: str, msg: str, v: n.Var, help: str | None = None) -> None:
+            if v.name in reported:
+                return
+            reported.add(v.name)
+            self.diags.append(error(code, msg, v.span, help=help))
+
+        if is_fact and head is not None:
+            for a in head.args:
+                if _contains_aggregate(a):
+                    self.diags.append(error("E208", "an aggregate cannot stand in a fact", a.span))
+                for v in _all_vars(a):
+                    report(
+                        "E206",
+                        f"fact has a variable `{v.name}`; facts must be ground",
+                        v,
+                        help="use a constant, or write a rule with a body that binds it",
+                    )
+            return
+
+        bound = set(bound0)
+        for lit in body:
+            if isinstance(lit, n.Atom):
+                for a in lit.args:
+                    if isinstance(a, n.Var) and not a.anonymous:
+                        bound.add(a.name)
+                    elif _contains_aggregate(a):
+                        self.diags.append(error("E208", "an aggregate cannot be an argument of an atom", a.span))
+        aggregates = n.body_aggregates(body)
+        # grouping variables of each aggregate
+        groups = {id(a): group_vars(a, _agg_outside(head, body, a)) for a in aggregates}
+        changed = True
+        while changed:
+            changed = False
+            for lit in body:
+                if not isinstance(lit, n.Comparison) or lit.op != "=":
+                    continue
+                for var_side, other in ((lit.left, lit.right), (lit.right, lit.left)):
+                    if isinstance(var_side, n.Var) and not var_side.anonymous and var_side.name not in bound:
+                        if isinstance(other, n.Aggregate):
+                            ready = all(g in bound for g in groups[id(other)])
+                        else:
+                            ready = all(v.name in bound for v in _all_vars(other)) and not any(
+                                v.anonymous for v in _all_vars(other)
+                            )
+                        if ready:
+                            bound.add(var_side.name)
+                            changed = True
+
+        if head is not None:
+            for a in head.args:
+                if _contains_aggregate(a):
+                    self.diags.append(
+                        error("E208", "an aggregate cannot stand in the head", a.span, help="write `V = agg {...}` in the body")
+                    )
+                for v in _all_vars(a):
+                    if v.anonymous:
+                        self.diags.append(
+                            error("E207", "`_` in the head is never bound", v.span, help="name the value in the body")
+                        )
+                    elif v.name not in bound:
+                        report(
+                            "E201",
+                            f"variable `{v.name}` occurs in the head but in no positive body literal",
+                            v,
+                            help=f"bind `{v.name}` in a positive literal",
+                        )
+
+        counts: dict[str, int] = {}
+        for lit in body:
+            for v in n.literal_vars(lit):
+                counts[v.name] = counts.get(v.name, 0) + 1
+        if head is not None:
+            for a in head.args:
+                for v in _all_vars(a):
+                    counts[v.name] = counts.get(v.name, 0) + 1
+
+        for lit in body:
+            if isinstance(lit, n.Atom):
+                for a in lit.args:
+                    if not isinstance(a, (n.Var, n.Const)):
+                        for v in _all_vars(a):
+                            if v.anonymous or v.name not in bound:
+                                report(
+                                    "E203",
+                                    f"variable `{v.name}` in an expression is not bound by a positive literal",
+                                    v,
+                                    help=f"bind `{v.name}` in a positive literal before computing with it",
+                                )
+            elif isinstance(lit, n.Negation):
+                for a in lit.atom.args:
+                    for v in _all_vars(a):
+                        if v.anonymous or v.name in bound:
+                            continue
+                        only_here = counts.get(v.name, 0) == sum(
+                            1 for w in n.literal_vars(lit) if w.name == v.name
+                        )
+                        report(
+                            "E202",
+                            f"variable `{v.name}` in a negated atom is not bound by a positive literal",
+                            v,
+                            help=(
+                                f"write `_` for `{v.name}` where \"no such value\" is meant"
+                                if only_here
+                                else f"bind `{v.name}` in a positive literal"
+                            ),
+                        )
+            else:
+                for side in (lit.left, lit.right):
+                    if isinstance(side, n.Aggregate):
+                        self.aggregate(head, body, side, groups[id(side)], bound, report)
+                        continue
+                    if _contains_aggregate(side):
+                        self.diags.append(
+                            error(
+                                "E208",
+                                "an aggregate must stand alone on one side of a comparison",
+                                side.span,
+                                help="write `V = agg { ... }` and compute with `V`",
+                            )
+                        )
+                        continue
+                    for v in _all_vars(side):
+                        if v.anonymous:
+                            self.diags.append(
+                                error("E203", "`_` in a comparison is never bound", v.span, help="name the value")
+                            )
+                        elif v.name not in bound:
+                            report(
+                                "E203",
+                                f"variable `{v.name}` in a comparison is not bound by a positive literal",
+                                v,
+                                help=f"bind `{v.name}` in a positive literal or with `{v.name} = ...`",
+                            )
+
+    def aggregate(self, head: n.Atom | None, body: tuple[n.Literal, ...], agg: n.Aggregate, group: list[str],
+                  bound: set[str], report: object) -> None:
+        for v in n.aggregate_vars(agg):
+            if v.name in group and v.name not in bound:
+                self.diags.append(
+                    error(
+                        "E204",
+                        f"grouping variable `{v.name}` of this aggregate is not bound outside the braces",
+                        v.span,
+                        help=f"bind `{v.name}` in a positive literal of the rule, outside `{agg.func} {{ ... }}`",
+                    )
+                )
+                break
+        for lit in agg.body:
+            if isinstance(lit, n.Comparison) and n.body_aggregates((lit,)):
+                self.diags.append(error("E208", "aggregates cannot be nested", lit.span))
+                return
+        inner = _Safety()
+        pseudo_head = None
+        inner.body(pseudo_head, agg.body, set(group))
+        self.diags.extend(inner.diags)
+        inner_bound = set(group)
+        for lit in agg.body:
+            if isinstance(lit, n.Atom):
+                inner_bound |= {a.name for a in lit.args if isinstance(a, n.Var)}
+        for lit in agg.body:
+            if isinstance(lit, n.Comparison) and lit.op == "=":
+                for s in (lit.left, lit.right):
+                    if isinstance(s, n.Var):
+                        inner_bound.add(s.name)
+        if agg.term is not None:
+            for v in _all_vars(agg.term):
+                if v.anonymous or v.name not in inner_bound:
+                    self.diags.append(
+                        error(
+                            "E205",
+                            f"variable `{v.name}` of the aggregated term is not bound inside the braces",
+                            v.span,
+                            help=f"bind `{v.name}` in a positive literal inside `{agg.func} {{ ... }}`",
+                        )
+                    )
+
+
+def check_safety(rules: list[n.Rule], queries: list[n.Query], expects: list[n.Expect]) -> list[Diagnostic]:
+    s = _Safety()
+    for r in rules:
+        s.body(r.head, r.body, set(), is_fact=not r.body)
+    for q in queries:
+        s.body(None, q.body, set())
+    for e in expects:
+        s.body(None, e.body, set())
+    return s.diags

@@ -1,0 +1,125 @@
+"""Errors and diagnostics: the one place that renders `path:line:col` plus a caret.
+
+Every stage reports problems as `Diagnostic` values with a `Span`; a stage
+collects all of its diagnostics and raises one `SyllogError` holding them.
+Rendering never needs the original file on disk: the loader registers the
+source text of every file it reads in a `SourceMap`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A place in a source file: 1-based line and column, end inclusive-exclusive."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+NO_SPAN = Span("<unknown>", 0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in the user's input."""
+
+    code: str
+    message: str
+    span: Span
+    severity: Severity = "error"
+    help: str | None = None
+    notes: tuple[tuple[str, Span], ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+@dataclass(slots=True)
+class SourceMap:
+    """Source text by file name, so diagnostics can quote the offending line."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, text: str) -> None:
+        self.texts[name] = text
+
+    def line(self, name: str, line: int) -> str | None:
+        text = self.texts.get(name)
+        if text is None or line < 1:
+            return None
+        lines = text.splitlines()
+        if line > len(lines):
+            return "" if line == len(lines) + 1 else None
+        return lines[line - 1]
+
+
+def _snippet(span: Span, sources: SourceMap | None) -> list[str]:
+    if sources is None or span.line < 1:
+        return []
+    text = sources.line(span.file, span.line)
+    if text is None:
+        return []
+    text = text.replace("\t", " ")
+    gutter = str(span.line)
+    pad = " " * len(gutter)
+    start = max(span.col, 1)
+    if span.end_line == span.line and span.end_col > span.col:
+        width = span.end_col - span.col
+    else:
+        width = 1
+    width = max(1, min(width, max(1, len(text) - start + 1)))
+    return [f"{gutter} | {text}", f"{pad} | {' ' * (start - 1)}{'^' * width}"]
+
+
+def render(diag: Diagnostic, sources: SourceMap | None = None) -> str:
+    """Render a diagnostic as `path:line:col: error[CODE]: message` + snippet.
+
+    >>> render(Diagnostic("E201", "bad", Span("a.dl", 1, 1, 1, 2)))
+    'a.dl:1:1: error[E201]: bad'
+    """
+    out = [f"{diag.span}: {diag.severity}[{diag.code}]: {diag.message}"]
+    snippet = _snippet(diag.span, sources)
+    out.extend(snippet)
+    pad = " " * (len(str(diag.span.line)) if snippet else 1)
+    for message, span in diag.notes:
+        out.append(f"{pad} = note: {message} at {span}")
+    if diag.help:
+        out.append(f"{pad} = help: {diag.help}")
+    return "\n".join(out)
+
+
+class SyllogError(Exception):
+    """The only exception Syllog raises for bad input: it holds diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic], sources: SourceMap | None = None):
+        self.diagnostics = list(diagnostics)
+        self.sources = sources
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return "\n".join(render(d, self.sources) for d in self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+def error(code: str, message: str, span: Span, help: str | None = None) -> Diagnostic:
+    return Diagnostic(code, message, span, "error", help)
+
+
+def warning(code: str, message: str, span: Span, help: str | None = None) -> Diagnostic:
+    return Diagnostic(code, message, span, "warning", help)

@@ -1,0 +1,209 @@
+"""Plans to closures: each step becomes a function from a list of rows to a list of rows.
+
+Steps work a set at a time with comprehensions over hash indexes, so the
+per-tuple work stays inside CPython's fast paths. Delta relations are passed
+in at call time; indexes of full relations are captured once and grow in
+place as the fixpoint adds tuples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any, Callable
+
+from .. import plan as P
+from ..values import ARITH, ArithmeticFault, Value, compare, neg
+from .relation import Relation, Row, getter
+
+RowFn = Callable[[Row], Any]
+Rows = Iterable[Row]
+StepFn = Callable[[Rows, dict[str, set[Row]]], Rows]
+EMPTY: tuple[Row, ...] = ()
+
+
+def expr_fn(e: P.PExpr) -> RowFn:
+    if isinstance(e, P.Slot):
+        return itemgetter(e.index)
+    if isinstance(e, P.Lit):
+        v = e.value
+        return lambda r: v
+    if isinstance(e, P.Minus):
+        f = expr_fn(e.operand)
+        return lambda r: neg(f(r))
+    op = ARITH[e.op]
+    fl, fr = expr_fn(e.left), expr_fn(e.right)
+    return lambda r: op(fl(r), fr(r))
+
+
+def key_fn(exprs: tuple[P.PExpr, ...]) -> RowFn:
+    """Key of a row for an index: a value for one column, a tuple for several."""
+    if all(isinstance(e, P.Slot) for e in exprs):
+        return getter(tuple(e.index for e in exprs))  # type: ignore[union-attr]
+    fs = [expr_fn(e) for e in exprs]
+    if len(fs) == 1:
+        return fs[0]
+    return lambda r: tuple(f(r) for f in fs)
+
+
+def head_fn(args: tuple[P.PExpr, ...], width: int) -> RowFn:
+    """A row to the head tuple."""
+    if all(isinstance(a, P.Slot) for a in args):
+        cols = tuple(a.index for a in args)  # type: ignore[union-attr]
+        if cols == tuple(range(width)):
+            return lambda r: r
+        if len(cols) == 0:
+            return lambda r: ()
+        if len(cols) == 1:
+            c = cols[0]
+            return lambda r: (r[c],)
+        return itemgetter(*cols)
+    fs = [expr_fn(a) for a in args]
+    return lambda r: tuple(f(r) for f in fs)
+
+
+def _scan_filter(step: P.Join) -> Callable[[Rows], Rows]:
+    """Rows from scanning a whole set of tuples (no bound key)."""
+    consts, eqs, outs = step.const_cols, step.eq_cols, step.out_cols
+    if not consts and not eqs and outs == tuple(range(step.arity)):
+        return lambda ts: ts
+
+    def ok(t: Row) -> bool:
+        return all(t[c] == v for c, v in consts) and all(t[a] == t[b] for a, b in eqs)
+
+    proj = head_fn(tuple(P.Slot(c) for c in outs), step.arity)
+    return lambda ts: [proj(t) for t in ts if ok(t)]
+
+
+def compile_steps(steps: tuple[P.Step, ...], rels: dict[str, Relation], first_is_seed: bool) -> list[StepFn]:
+    """One function per step. With `first_is_seed`, the first step starts from a single empty row."""
+    fns: list[StepFn] = []
+    for pos, step in enumerate(steps):
+        first = first_is_seed and pos == 0
+        fns.append(_compile(step, rels, first))
+    return fns
+
+
+def _compile(step: P.Step, rels: dict[str, Relation], first: bool) -> StepFn:
+    if isinstance(step, P.Join):
+        return _join(step, rels, first)
+    if isinstance(step, P.AntiJoin):
+        idx = rels[step.pred].index((step.key_cols, step.const_cols, step.eq_cols, ())).data
+        kf = key_fn(step.key)
+        return lambda rows, d: [r for r in rows if kf(r) not in idx]
+    if isinstance(step, P.Filter):
+        return _filter(step)
+    if isinstance(step, P.Bind):
+        f = expr_fn(step.expr)
+        return lambda rows, d: [r + (f(r),) for r in rows]
+    return _aggregate(step, rels)
+
+
+def _join(step: P.Join, rels: dict[str, Relation], first: bool) -> StepFn:
+    if step.delta:
+        scan = _scan_filter(step)
+        if first:
+            return lambda rows, d: scan(d[step.pred])
+
+        def cross(rows: Rows, d: dict[str, set[Row]]) -> Rows:
+            ts = list(scan(d[step.pred]))
+            return [r + t for r in rows for t in ts]
+
+        return cross
+    rel = rels[step.pred]
+    if first and not step.key_cols and not step.const_cols:
+        scan = _scan_filter(step)
+        tuples = rel.tuples
+        return lambda rows, d: scan(tuples)
+    idx = rel.index((step.key_cols, step.const_cols, step.eq_cols, step.out_cols))
+    data = idx.data
+    if not step.key_cols:
+        if idx.exists:
+            return lambda rows, d: rows if () in data else []
+        if first:
+            return lambda rows, d: list(data.get((), EMPTY))
+        return lambda rows, d: [r + e for r in rows for e in data.get((), EMPTY)]
+    kf = key_fn(step.key)
+    if idx.exists:
+        return lambda rows, d: [r for r in rows if kf(r) in data]
+    get = data.get
+    return lambda rows, d: [r + e for r in rows for e in get(kf(r), EMPTY)]
+
+
+_PY_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def _filter(step: P.Filter) -> StepFn:
+    fl, fr = expr_fn(step.left), expr_fn(step.right)
+    op = step.op
+    if op == "=":
+        return lambda rows, d: [r for r in rows if fl(r) == fr(r)]
+    if op == "!=":
+        return lambda rows, d: [r for r in rows if fl(r) != fr(r)]
+    return lambda rows, d: [r for r in rows if compare(op, fl(r), fr(r))]
+
+
+def aggregate_rows(step: P.Aggregate, inner: list[StepFn], group_row: Row, d: dict[str, set[Row]]) -> set[Row]:
+    """The distinct inner rows (bindings of the braces' variables) of one group."""
+    rows: Rows = [group_row]
+    for fn in inner:
+        rows = fn(rows, d)
+        if not rows:
+            return set()
+    return set(rows)
+
+
+def _aggregate(step: P.Aggregate, rels: dict[str, Relation]) -> StepFn:
+    inner = compile_steps(step.body, rels, first_is_seed=False)
+    gf = getter(step.group)
+    tf = expr_fn(step.term) if step.term is not None else None
+    func = step.func
+    n_group = len(step.group)
+
+    def value(group_row: Row, d: dict[str, set[Row]]) -> tuple[bool, Value]:
+        matches = aggregate_rows(step, inner, group_row, d)
+        if func == "count":
+            return True, len(matches)
+        assert tf is not None
+        vals = [tf(m) for m in matches]
+        if func == "sum":
+            total: Value = 0
+            for v in vals:
+                if step.recursive and isinstance(v, (int, Decimal)) and v < 0:
+                    raise ArithmeticFault(f"recursive `sum` met a negative number ({v}); it would not be monotone")
+                total = ARITH["+"](total, v)
+            return True, total
+        if not vals:
+            return False, 0
+        best = vals[0]
+        for v in vals[1:]:
+            if compare("<" if func == "min" else ">", v, best):
+                best = v
+        return True, best
+
+    def run(rows: Rows, d: dict[str, set[Row]]) -> Rows:
+        cache: dict[Any, tuple[bool, Value]] = {}
+        out = []
+        for r in rows:
+            g = gf(r)
+            hit = cache.get(g)
+            if hit is None:
+                hit = cache[g] = value((g,) if n_group == 1 else g, d)
+            if hit[0]:
+                out.append(r + (hit[1],))
+        return out
+
+    return run
+
+
+def run_steps(fns: list[StepFn], d: dict[str, set[Row]]) -> Rows:
+    rows: Rows = [()]
+    for fn in fns:
+        rows = fn(rows, d)
+        if not rows:
+            return []
+    return rows

@@ -1,0 +1,214 @@
+"""Evaluation stage: a checked program to a `Model`, stratum by stratum.
+
+Each stratum is planned once, when the strata below it are complete (so join
+order can use their real sizes). A non-recursive stratum is one pass; a
+recursive one runs semi-naive rounds: every rule version with its delta atom
+reads only the tuples new in the last round. Rules that recurse through a
+monotone aggregate are re-evaluated in full each round and reach the least
+fixpoint from below. With provenance on, every tuple keeps its best grade and
+the plan and row of the derivation that gave it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .. import nodes as n
+from .. import plan as P
+from ..analysis import Program
+from ..errors import Diagnostic, SyllogError, error
+from ..provenance import TOP, encode
+from ..values import ArithmeticFault
+from .compile import StepFn, compile_steps, head_fn, run_steps
+from .relation import Relation, Row
+
+DEFAULT_MAX_TUPLES = 20_000_000
+
+
+@dataclass
+class Limits:
+    max_tuples: int | None = DEFAULT_MAX_TUPLES
+    max_seconds: float | None = None
+
+
+class _Compiled:
+    __slots__ = ("plan", "fns", "head", "plan_id", "premise_fns")
+
+    def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any, plan_id: int) -> None:
+        self.plan = plan
+        self.fns = fns
+        self.head = head
+        self.plan_id = plan_id
+        self.premise_fns: list[tuple[str, Any]] = []
+
+
+class Evaluator:
+    def __init__(self, program: Program, provenance: bool, limits: Limits) -> None:
+        self.program = program
+        self.provenance = provenance
+        self.graded = provenance and program.has_citations
+        self.limits = limits
+        self.rels: dict[str, Relation] = {p: Relation(p, k, provenance) for p, k in program.arity.items()}
+        self.plans: list[P.RulePlan] = []
+        self.fact_cites: dict[tuple[str, Row], list[tuple[n.Citation, Any]]] = {}
+        self.total = 0
+        self.deadline = time.monotonic() + limits.max_seconds if limits.max_seconds else None
+
+    # -- facts ------------------------------------------------------------
+    def load_facts(self) -> None:
+        for fact in self.program.facts:
+            rel = self.rels[fact.pred]
+            rel.tuples.add(fact.row)
+            if self.provenance:
+                key = (fact.pred, fact.row)
+                lst = self.fact_cites.setdefault(key, [])
+                lst.append((fact, fact.cites))
+                grade = TOP
+                cited = [c for _f, cs in lst for c in cs]
+                if cited:
+                    grade = max(self.cite_grade(c) for c in cited)
+                assert rel.ann is not None
+                rel.ann[fact.row] = (grade, -1, ())
+        self.total = sum(len(r) for r in self.rels.values())
+
+    def cite_grade(self, cite: n.Citation) -> int:
+        info = self.program.sources.get(cite.source)
+        reliability = info.reliability if info is not None else "f"
+        return encode(reliability, cite.credibility)
+
+    # -- strata -----------------------------------------------------------
+    def run(self) -> None:
+        from .io import load_inputs
+
+        self.load_facts()
+        load_inputs(self.program, self.rels)
+        self.total = sum(len(r) for r in self.rels.values())
+        rules_by_head: dict[str, list[int]] = {}
+        for i, r in enumerate(self.program.rules):
+            rules_by_head.setdefault(r.head.pred, []).append(i)
+        for comp, rec in zip(self.program.strata, self.program.recursive):
+            indices = [i for p in comp for i in rules_by_head.get(p, [])]
+            if indices:
+                self.stratum(set(comp), sorted(indices), rec)
+
+    def compile(self, plan: P.RulePlan) -> _Compiled:
+        plan_id = len(self.plans)
+        self.plans.append(plan)
+        width = len(plan.slots)
+        c = _Compiled(plan, compile_steps(plan.steps, self.rels, True), head_fn(plan.head_args, width), plan_id)
+        if self.graded:
+            for prem in plan.premises:
+                if prem.kind == "atom":
+                    c.premise_fns.append((prem.pred, head_fn(prem.args, -1)))
+        return c
+
+    def stratum(self, comp: set[str], indices: list[int], recursive: bool) -> None:
+        rules = self.program.rules
+        sizes = {p: len(r) for p, r in self.rels.items()}
+        base: list[_Compiled] = []
+        deltas: list[_Compiled] = []
+        naive: list[_Compiled] = []
+        for i in indices:
+            rule = rules[i]
+            bp = P.plan_rule(rule, i, sizes, comp if recursive else set(), self.provenance, self.program.arity)
+            cb = self.compile(bp)
+            base.append(cb)
+            if not recursive:
+                continue
+            if any(isinstance(s, P.Aggregate) and s.recursive for s in bp.steps):
+                naive.append(cb)
+                continue
+            for j, lit in enumerate(rule.body):
+                if isinstance(lit, n.Atom) and lit.pred in comp:
+                    dp = P.plan_rule(rule, i, sizes, comp, self.provenance, self.program.arity, delta_literal=j)
+                    deltas.append(self.compile(dp))
+        delta: dict[str, set[Row]] = {p: set() for p in comp}
+        delta = self.round(base, delta, comp)
+        if not recursive:
+            return
+        while any(delta.values()):
+            active = [c for c in deltas if delta[c.plan.steps[0].pred]] + naive  # type: ignore[union-attr]
+            delta = self.round(active, delta, comp)
+
+    def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
+        new: dict[str, set[Row]] = {p: set() for p in comp}
+        best_rule: tuple[int, int] = (0, -1)
+        for c in plans:
+            try:
+                rows = run_steps(c.fns, delta)
+                if self.provenance:
+                    before = len(new[c.plan.head])
+                    self.insert_prov(c, rows, new[c.plan.head], delta)
+                    made = len(new[c.plan.head]) - before
+                else:
+                    hf = c.head
+                    derived = {hf(r) for r in rows}
+                    derived -= self.rels[c.plan.head].tuples
+                    made = len(derived)
+                    new[c.plan.head] |= derived
+            except ArithmeticFault as exc:
+                rule = self.program.rules[c.plan.rule_index]
+                code = "E603" if "compare" in str(exc) else "E602"
+                raise SyllogError([error(code, f"{exc} in this rule", rule.span)], self.program.text) from None
+            if made > best_rule[0]:
+                best_rule = (made, c.plan.rule_index)
+        for p, ts in new.items():
+            rel = self.rels[p]
+            fresh = ts - rel.tuples if self.provenance else ts
+            rel.add_new(fresh)
+            self.total += len(fresh)
+        self.check_limits(best_rule[1])
+        return new
+
+    def insert_prov(self, c: _Compiled, rows: Any, new: set[Row], delta: dict[str, set[Row]]) -> None:
+        rel = self.rels[c.plan.head]
+        ann = rel.ann
+        assert ann is not None
+        hf = c.head
+        pid = c.plan_id
+        if not self.graded:
+            for r in rows:
+                t = hf(r)
+                if t not in ann:
+                    ann[t] = (TOP, pid, r)
+                    new.add(t)
+            return
+        for r in rows:
+            t = hf(r)
+            g = self.derivation_grade(c, r)
+            old = ann.get(t)
+            if old is None or g > old[0]:
+                ann[t] = (g, pid, r)
+                new.add(t)
+
+    def derivation_grade(self, c: _Compiled, row: Row) -> int:
+        g = TOP
+        for pred, fn in c.premise_fns:
+            a = self.rels[pred].ann
+            assert a is not None
+            got = a.get(fn(row))
+            if got is not None and got[0] < g:
+                g = got[0]
+        for k, step in enumerate(c.plan.steps):
+            if isinstance(step, P.Aggregate):
+                from .aggregates import aggregate_grade
+
+                g = min(g, aggregate_grade(self, c.plan, k, row))
+        return g
+
+    def check_limits(self, rule_index: int) -> None:
+        limit = self.limits.max_tuples
+        over_time = self.deadline is not None and time.monotonic() > self.deadline
+        if (limit is not None and self.total > limit) or over_time:
+            what = (f"more than {limit:,} tuples were derived" if not over_time
+                    else f"evaluation ran past {self.limits.max_seconds} seconds")
+            rule = self.program.rules[rule_index] if rule_index >= 0 else None
+            span = rule.span if rule is not None else self.program.rules[0].span
+            raise SyllogError(
+                [Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
+                            "a rule that computes new values from its own results (such as `Y = X + 1`) never "
+                            "stops; add a bound, or raise the limit with --max-tuples / --timeout")],
+                self.program.text,
+            )

@@ -1,0 +1,170 @@
+"""Bulk data: `.input` files read into relations without the grammar, `.output` written after.
+
+Formats: csv, tsv (no quoting beyond the csv module's), and jsonl (one JSON
+array per line). Columns are converted by the predicate's declared types; a
+value that does not convert is a positioned error in the data file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable
+
+from .. import nodes as n
+from ..analysis import Program
+from ..errors import Diagnostic, Span, SyllogError, error
+from ..values import String, Value, show, to_json
+from .relation import Relation, Row
+
+FORMATS = ("csv", "tsv", "jsonl")
+
+
+def _field_text(io: n.IODirective, key: str, default: str | None = None) -> str | None:
+    f = io.get(key)
+    if f is None:
+        return default
+    v = f.value
+    return v.text if isinstance(v, String) else str(v)
+
+
+def _converter(t: str) -> Callable[[str], Value]:
+    if t == "int":
+        return lambda s: int(s.replace("_", ""))
+    if t == "number":
+        def num(s: str) -> Value:
+            try:
+                return int(s)
+            except ValueError:
+                return Decimal(s)
+        return num
+    if t == "string":
+        return String
+    if t == "symbol":
+        return lambda s: s
+
+    def anything(s: str) -> Value:
+        try:
+            return int(s)
+        except ValueError:
+            pass
+        try:
+            return Decimal(s)
+        except InvalidOperation:
+            return s
+    return anything
+
+
+def _path(program: Program, io: n.IODirective) -> Path:
+    name = _field_text(io, "file", f"{io.pred}.{_field_text(io, 'format', 'csv')}")
+    assert name is not None
+    base = program.base_dirs.get(io.span.file, Path.cwd())
+    return base / name
+
+
+def _format(io: n.IODirective, path: Path) -> str:
+    fmt = _field_text(io, "format")
+    if fmt is None:
+        fmt = {".tsv": "tsv", ".jsonl": "jsonl"}.get(path.suffix, "csv")
+    return fmt
+
+
+def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
+    diags: list[Diagnostic] = []
+    for io in program.io:
+        if io.kind != "input":
+            continue
+        path = _path(program, io)
+        fmt = _format(io, path)
+        if fmt not in FORMATS:
+            diags.append(error("E702", f"unknown format `{fmt}`", io.span, help="formats: csv, tsv, jsonl"))
+            continue
+        decl = program.decls[io.pred]
+        convs = [_converter(p.type) for p in decl.params]
+        try:
+            rows = _read(path, fmt, convs, io)
+        except SyllogError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        except OSError as exc:
+            diags.append(error("E703", f"cannot read `{path}`: {exc.strerror}", io.span))
+            continue
+        rel = rels[io.pred]
+        rel.add_new(rows - rel.tuples)
+        if rel.ann is not None:
+            from ..provenance import TOP
+
+            for t in rows:
+                rel.ann.setdefault(t, (TOP, -1, ()))
+    if diags:
+        raise SyllogError(diags, program.text)
+
+
+def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODirective) -> set[Row]:
+    arity = len(convs)
+    out: set[Row] = set()
+    name = str(path)
+    header = _field_text(io, "header", "false") == "true"
+    with path.open(encoding="utf-8", newline="") as fh:
+        if fmt == "jsonl":
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    items = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise SyllogError([error("E704", f"bad JSON: {exc.msg}", Span(name, lineno, exc.colno, lineno, exc.colno + 1))]) from None
+                if not isinstance(items, list) or len(items) != arity:
+                    raise SyllogError([error("E704", f"expected a JSON array of {arity} values", Span(name, lineno, 1, lineno, 2))])
+                out.add(tuple(_convert(c, str(v) if not isinstance(v, str) else v, name, lineno, k) for k, (c, v) in enumerate(zip(convs, items))))
+            return out
+        delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",")
+        reader = csv.reader(fh, delimiter=delim or ",")
+        if header:
+            next(reader, None)
+        for lineno, rec in enumerate(reader, 1 + header):
+            if len(rec) != arity:
+                if not rec:
+                    continue
+                raise SyllogError([error("E704", f"expected {arity} columns, found {len(rec)}", Span(name, lineno, 1, lineno, 2))])
+            try:
+                out.add(tuple(c(v) for c, v in zip(convs, rec)))
+            except (ValueError, InvalidOperation):
+                for k, (c, v) in enumerate(zip(convs, rec)):
+                    _convert(c, v, name, lineno, k)
+    return out
+
+
+def _convert(c: Callable[[str], Value], v: str, name: str, lineno: int, col: int) -> Value:
+    try:
+        return c(v)
+    except (ValueError, InvalidOperation):
+        raise SyllogError([error("E704", f"column {col + 1}: `{v}` is not a valid value for its declared type",
+                                 Span(name, lineno, 1, lineno, 2))]) from None
+
+
+def write_outputs(program: Program, rels: dict[str, Relation]) -> list[Path]:
+    written = []
+    for io in program.io:
+        if io.kind != "output":
+            continue
+        path = _path(program, io)
+        write_relation(rels[io.pred].tuples, path, _format(io, path))
+        written.append(path)
+    return written
+
+
+def write_relation(rows: Any, path: Path, fmt: str) -> None:
+    from ..values import row_key
+
+    ordered = sorted(rows, key=row_key)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        if fmt == "jsonl":
+            for r in ordered:
+                fh.write(json.dumps([to_json(v) for v in r]) + "\n")
+            return
+        w = csv.writer(fh, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+        for r in ordered:
+            w.writerow([v.text if isinstance(v, String) else show(v) for v in r])

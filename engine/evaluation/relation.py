@@ -1,0 +1,128 @@
+"""Relations: a set of tuples with lazily built, incrementally kept hash indexes.
+
+An index is described by a signature (key columns, constant columns, equal
+column pairs, output columns). It maps a key to the list of output tuples of
+the matching tuples (a set when the output drops columns, so the same output
+is never listed twice), or, with no output columns, is the set of keys that
+have a match: an existence test. Indexes are built on first use and then kept
+up to date as tuples are added, so each costs its build once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from operator import itemgetter
+from typing import Any, Callable
+
+from ..values import Value
+
+Row = tuple[Value, ...]
+Sig = tuple[tuple[int, ...], tuple[tuple[int, Value], ...], tuple[tuple[int, int], ...], tuple[int, ...]]
+
+
+def getter(cols: tuple[int, ...]) -> Callable[[Row], Any]:
+    """A function from a tuple to the key of `cols`: a value for one column, a tuple for several."""
+    if len(cols) == 0:
+        return lambda t: ()
+    return itemgetter(*cols)
+
+
+def tuple_getter(cols: tuple[int, ...]) -> Callable[[Row], Row]:
+    """A function from a tuple to the tuple of `cols` (always a tuple)."""
+    if len(cols) == 0:
+        return lambda t: ()
+    if len(cols) == 1:
+        c = cols[0]
+        return lambda t: (t[c],)
+    return itemgetter(*cols)  # type: ignore[return-value]
+
+
+class Index:
+    __slots__ = ("sig", "data", "exists", "unique", "_add")
+
+    def __init__(self, sig: Sig, arity: int) -> None:
+        self.sig = sig
+        key_cols, consts, eqs, outs = sig
+        self.exists = not outs
+        covered = set(key_cols) | set(outs) | {c for c, _ in consts} | {b for _, b in eqs}
+        self.unique = covered == set(range(arity))
+        self.data: Any = set() if self.exists else {}
+        kf = getter(key_cols)
+        of = tuple_getter(outs)
+        data = self.data
+
+        def matches(t: Row) -> bool:
+            for c, v in consts:
+                if t[c] != v:
+                    return False
+            for a, b in eqs:
+                if t[a] != t[b]:
+                    return False
+            return True
+
+        plain = not consts and not eqs
+        if self.exists:
+            def add(ts: Iterable[Row]) -> None:
+                if plain:
+                    data.update(map(kf, ts))
+                else:
+                    data.update(kf(t) for t in ts if matches(t))
+        elif self.unique:
+            def add(ts: Iterable[Row]) -> None:
+                get = data.get
+                for t in ts:
+                    if plain or matches(t):
+                        k = kf(t)
+                        lst = get(k)
+                        if lst is None:
+                            data[k] = [of(t)]
+                        else:
+                            lst.append(of(t))
+        else:
+            def add(ts: Iterable[Row]) -> None:
+                get = data.get
+                for t in ts:
+                    if plain or matches(t):
+                        k = kf(t)
+                        s = get(k)
+                        if s is None:
+                            data[k] = {of(t)}
+                        else:
+                            s.add(of(t))
+        self._add = add
+
+    def add(self, ts: Iterable[Row]) -> None:
+        self._add(ts)
+
+
+class Relation:
+    """The tuples of one predicate, with their indexes and (optionally) annotations."""
+
+    __slots__ = ("name", "arity", "tuples", "indexes", "ann")
+
+    def __init__(self, name: str, arity: int, provenance: bool) -> None:
+        self.name = name
+        self.arity = arity
+        self.tuples: set[Row] = set()
+        self.indexes: dict[Sig, Index] = {}
+        # provenance: tuple -> (grade, rule index or -1 for a fact, row of the derivation)
+        self.ann: dict[Row, tuple[int, int, Row]] | None = {} if provenance else None
+
+    def index(self, sig: Sig) -> Index:
+        idx = self.indexes.get(sig)
+        if idx is None:
+            idx = Index(sig, self.arity)
+            idx.add(self.tuples)
+            self.indexes[sig] = idx
+        return idx
+
+    def add_new(self, new: set[Row]) -> None:
+        """Add tuples known not to be present yet."""
+        if not new:
+            return
+        self.tuples |= new
+        for idx in self.indexes.values():
+            idx.add(new)
+
+    def __len__(self) -> int:
+        return len(self.tuples)

@@ -1,0 +1,235 @@
+"""The AST: frozen, slotted dataclasses built by the parser.
+
+Every node carries a `span`; spans are excluded from equality so that
+`parse(pretty(p)) == p` compares meaning, not layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from .errors import NO_SPAN, Span
+from .values import Value
+
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, compare=False, repr=False)  # type: ignore[no-any-return]
+
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str  # "_" for an anonymous variable
+    span: Span = _span()
+
+    @property
+    def anonymous(self) -> bool:
+        return self.name == "_"
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: Value
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str  # + - * / %
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    func: str  # count sum min max
+    term: Expr | None
+    body: tuple[Literal, ...]
+    span: Span = _span()
+
+
+Expr = Union[Var, Const, BinOp, Neg, Aggregate]
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    pred: str
+    args: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Negation:
+    atom: Atom
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    op: str  # = != < <= > >=
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+Literal = Union[Atom, Negation, Comparison]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    source: str
+    line: int
+    credibility: int
+    originator: Value | None = None
+    span: Span = _span()
+    line_span: Span = _span()
+    credibility_span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule, or a fact when `body` is empty."""
+
+    head: Atom
+    body: tuple[Literal, ...]
+    cites: tuple[Citation, ...] = ()
+    span: Span = _span()
+
+    @property
+    def is_fact(self) -> bool:
+        return not self.body
+
+
+@dataclass(frozen=True, slots=True)
+class CiteBlock:
+    cites: tuple[Citation, ...]
+    clauses: tuple[Rule, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    type: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Decl:
+    pred: str
+    params: tuple[Param, ...]
+    doc: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    path: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    body: tuple[Literal, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    body: tuple[Literal, ...]
+    negated: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str
+    value: Value
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    fields: tuple[Field, ...]
+    span: Span = _span()
+
+    def get(self, key: str) -> Field | None:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class IODirective:
+    kind: str  # input | output
+    pred: str
+    fields: tuple[Field, ...]
+    span: Span = _span()
+
+    def get(self, key: str) -> Field | None:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        return None
+
+
+Statement = Union[Rule, CiteBlock, Decl, Include, Query, Expect, Source, IODirective]
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    """One parsed file."""
+
+    path: str
+    statements: tuple[Statement, ...]
+
+
+def expr_vars(e: Expr) -> list[Var]:
+    """Variables of an expression, in order (not those local to an aggregate)."""
+    if isinstance(e, Var):
+        return [e]
+    if isinstance(e, BinOp):
+        return expr_vars(e.left) + expr_vars(e.right)
+    if isinstance(e, Neg):
+        return expr_vars(e.operand)
+    return []
+
+
+def literal_vars(lit: Literal) -> list[Var]:
+    if isinstance(lit, Atom):
+        return [v for a in lit.args for v in expr_vars(a)]
+    if isinstance(lit, Negation):
+        return literal_vars(lit.atom)
+    out = expr_vars(lit.left) + expr_vars(lit.right)
+    for side in (lit.left, lit.right):
+        if isinstance(side, Aggregate):
+            out += aggregate_vars(side)
+    return out
+
+
+def aggregate_vars(agg: Aggregate) -> list[Var]:
+    out = expr_vars(agg.term) if agg.term is not None else []
+    for lit in agg.body:
+        out += literal_vars(lit)
+    return out
+
+
+def body_aggregates(body: tuple[Literal, ...]) -> list[Aggregate]:
+    out = []
+    for lit in body:
+        if isinstance(lit, Comparison):
+            for side in (lit.left, lit.right):
+                if isinstance(side, Aggregate):
+                    out.append(side)
+    return out

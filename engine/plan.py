@@ -1,0 +1,382 @@
+"""Planning stage: a checked rule to a `RulePlan`, plain data.
+
+A plan is a list of steps over *rows*: tuples holding the values of the
+rule's variables in the order they get bound (a variable's *slot*). Steps
+join with an atom (a hash lookup on its bound columns), test a negated atom,
+filter on a comparison, bind a computed value, or compute an aggregate per
+group. The in-memory evaluator turns plans into closures; the SQL backends
+read the same plans. A recursive rule gets one plan per recursive atom, with
+that atom reading the last round's delta and placed first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from . import nodes as n
+from .analysis.safety import _agg_outside, group_vars
+from .errors import Span
+from .values import Value
+
+# ---- expressions over slots -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    op: str
+    left: PExpr
+    right: PExpr
+
+
+@dataclass(frozen=True, slots=True)
+class Minus:
+    operand: PExpr
+
+
+PExpr = Union[Slot, Lit, Op, Minus]
+
+# ---- steps --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """Extend each row with the matching tuples of `pred`.
+
+    Columns in `key_cols` must equal `key` (computed from the row); the
+    values of `out_cols` are appended to the row; `const_cols` must hold the
+    given constants; `eq_cols` pairs of columns must be equal. With no
+    `out_cols` this is a semi-join (an existence test).
+    """
+
+    pred: str
+    delta: bool
+    key_cols: tuple[int, ...]
+    key: tuple[PExpr, ...]
+    const_cols: tuple[tuple[int, Value], ...]
+    eq_cols: tuple[tuple[int, int], ...]
+    out_cols: tuple[int, ...]
+    arity: int
+    literal: int  # index of the body literal
+
+
+@dataclass(frozen=True, slots=True)
+class AntiJoin:
+    """Keep rows for which no tuple of `pred` matches (`not pred(...)`)."""
+
+    pred: str
+    key_cols: tuple[int, ...]
+    key: tuple[PExpr, ...]
+    const_cols: tuple[tuple[int, Value], ...]
+    eq_cols: tuple[tuple[int, int], ...]
+    arity: int
+    literal: int
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    op: str
+    left: PExpr
+    right: PExpr
+    literal: int
+
+
+@dataclass(frozen=True, slots=True)
+class Bind:
+    """Append the value of `expr` as a new slot."""
+
+    expr: PExpr
+    literal: int
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """Append `func` over the distinct rows of `body` for the row's group.
+
+    `body` runs on rows that start with the group slots `group` (copied in
+    that order); `term` is evaluated on its result rows.
+    """
+
+    func: str
+    term: PExpr | None
+    group: tuple[int, ...]
+    body: tuple[Step, ...]
+    width: int  # slots of the inner rows
+    recursive: bool
+    literal: int
+    span: Span
+
+
+Step = Union[Join, AntiJoin, Filter, Bind, Aggregate]
+
+
+@dataclass(frozen=True, slots=True)
+class Premise:
+    """How to rebuild one body literal's tuple from a row, for proofs."""
+
+    kind: str  # atom | not | agg | cmp
+    pred: str
+    args: tuple[PExpr, ...]
+    step: int = -1  # for aggregates: index of the Aggregate step
+
+
+@dataclass(frozen=True, slots=True)
+class RulePlan:
+    rule_index: int
+    head: str
+    head_args: tuple[PExpr, ...]
+    steps: tuple[Step, ...]
+    slots: tuple[str, ...]
+    delta_literal: int  # body literal reading the delta, -1 for none
+    premises: tuple[Premise, ...] = field(default=())
+
+
+class _Planner:
+    def __init__(self, sizes: dict[str, int], recursive: set[str], keep_anon: bool, arity: dict[str, int]) -> None:
+        self.sizes = sizes
+        self.recursive = recursive
+        self.keep_anon = keep_anon
+        self.arity = arity
+        self.fresh = 0
+
+    def expr(self, e: n.Expr, slots: dict[str, int]) -> PExpr:
+        if isinstance(e, n.Var):
+            return Slot(slots[e.name])
+        if isinstance(e, n.Const):
+            return Lit(e.value)
+        if isinstance(e, n.BinOp):
+            return Op(e.op, self.expr(e.left, slots), self.expr(e.right, slots))
+        if isinstance(e, n.Neg):
+            return Minus(self.expr(e.operand, slots))
+        raise AssertionError("aggregate in expression")
+
+    def name_anon(self, body: tuple[n.Literal, ...]) -> tuple[n.Literal, ...]:
+        """Give every `_` a unique name `_#k` (kept as a slot only where needed)."""
+
+        def fix_expr(e: n.Expr) -> n.Expr:
+            if isinstance(e, n.Var) and e.anonymous:
+                self.fresh += 1
+                return n.Var(f"_#{self.fresh}", e.span)
+            if isinstance(e, n.BinOp):
+                return n.BinOp(e.op, fix_expr(e.left), fix_expr(e.right), e.span)
+            if isinstance(e, n.Neg):
+                return n.Neg(fix_expr(e.operand), e.span)
+            if isinstance(e, n.Aggregate):
+                return n.Aggregate(e.func, fix_expr(e.term) if e.term else None, self.name_anon(e.body), e.span)
+            return e
+
+        def fix(lit: n.Literal) -> n.Literal:
+            if isinstance(lit, n.Atom):
+                return n.Atom(lit.pred, tuple(fix_expr(a) for a in lit.args), lit.span)
+            if isinstance(lit, n.Negation):
+                return n.Negation(n.Atom(lit.atom.pred, lit.atom.args, lit.atom.span), lit.span)
+            return n.Comparison(lit.op, fix_expr(lit.left), fix_expr(lit.right), lit.span)
+
+        return tuple(fix(x) for x in body)
+
+    def atom_step(self, atom: n.Atom, index: int, slots: dict[str, int], order: list[str], delta: bool,
+                  keep_anon: bool) -> Join:
+        key_cols: list[int] = []
+        key: list[PExpr] = []
+        consts: list[tuple[int, Value]] = []
+        eqs: list[tuple[int, int]] = []
+        outs: list[int] = []
+        first_col: dict[str, int] = {}
+        for col, arg in enumerate(atom.args):
+            if isinstance(arg, n.Const):
+                consts.append((col, arg.value))
+            elif isinstance(arg, n.Var):
+                name = arg.name
+                if name.startswith("_#") and not keep_anon:
+                    continue
+                if name in slots:
+                    key_cols.append(col)
+                    key.append(Slot(slots[name]))
+                elif name in first_col:
+                    eqs.append((first_col[name], col))
+                else:
+                    first_col[name] = col
+                    outs.append(col)
+            else:
+                # an expression over bound variables: a computed key
+                key_cols.append(col)
+                key.append(self.expr(arg, slots))
+        for name, col in sorted(first_col.items(), key=lambda kv: kv[1]):
+            slots[name] = len(order)
+            order.append(name)
+        return Join(atom.pred, delta, tuple(key_cols), tuple(key), tuple(consts), tuple(eqs), tuple(outs),
+                    len(atom.args), index)
+
+    def anti_step(self, atom: n.Atom, index: int, slots: dict[str, int]) -> AntiJoin:
+        key_cols: list[int] = []
+        key: list[PExpr] = []
+        consts: list[tuple[int, Value]] = []
+        eqs: list[tuple[int, int]] = []
+        local: dict[str, int] = {}
+        for col, arg in enumerate(atom.args):
+            if isinstance(arg, n.Const):
+                consts.append((col, arg.value))
+            elif isinstance(arg, n.Var) and arg.anonymous:
+                continue
+            elif isinstance(arg, n.Var) and arg.name not in slots:
+                if arg.name in local:
+                    eqs.append((local[arg.name], col))
+                else:
+                    local[arg.name] = col
+            else:
+                key_cols.append(col)
+                key.append(self.expr(arg, slots))
+        return AntiJoin(atom.pred, tuple(key_cols), tuple(key), tuple(consts), tuple(eqs), len(atom.args), index)
+
+    def body(self, head: n.Atom | None, body: tuple[n.Literal, ...], slots: dict[str, int], order: list[str],
+             delta_literal: int, keep_anon: bool, in_aggregate: bool = False) -> list[Step]:
+        steps: list[Step] = []
+        pending = list(range(len(body)))
+        aggs = n.body_aggregates(body)
+        groups = {id(a): group_vars(a, _agg_outside(head, body, a)) for a in aggs}
+
+        def bound(e: n.Expr) -> bool:
+            return all(v.name in slots for v in n.expr_vars(e))
+
+        def place_ready() -> bool:
+            progress = False
+            for i in list(pending):
+                lit = body[i]
+                if isinstance(lit, n.Negation):
+                    if all(v.name in slots or v.name.startswith("_#") for v in n.literal_vars(lit)):
+                        steps.append(self.anti_step(lit.atom, i, slots))
+                        pending.remove(i)
+                        progress = True
+                elif isinstance(lit, n.Comparison):
+                    agg = lit.left if isinstance(lit.left, n.Aggregate) else (
+                        lit.right if isinstance(lit.right, n.Aggregate) else None)
+                    if agg is not None:
+                        other = lit.right if agg is lit.left else lit.left
+                        if not all(g in slots for g in groups[id(agg)]):
+                            continue
+                        if not (bound(other) or (lit.op == "=" and isinstance(other, n.Var))):
+                            continue
+                        steps.append(self.aggregate(agg, groups[id(agg)], slots, i, head, body))
+                        tmp = len(order)
+                        order.append(f"_agg{i}")
+                        if lit.op == "=" and isinstance(other, n.Var) and other.name not in slots:
+                            slots[other.name] = tmp
+                            order[tmp] = other.name
+                        else:
+                            left, right = (Slot(tmp), self.expr(other, slots))
+                            if agg is not lit.left:
+                                left, right = right, left
+                            steps.append(Filter(lit.op, left, right, i))
+                        pending.remove(i)
+                        progress = True
+                        continue
+                    if bound(lit.left) and bound(lit.right):
+                        steps.append(Filter(lit.op, self.expr(lit.left, slots), self.expr(lit.right, slots), i))
+                    elif lit.op == "=" and isinstance(lit.left, n.Var) and lit.left.name not in slots and bound(lit.right):
+                        steps.append(Bind(self.expr(lit.right, slots), i))
+                        slots[lit.left.name] = len(order)
+                        order.append(lit.left.name)
+                    elif lit.op == "=" and isinstance(lit.right, n.Var) and lit.right.name not in slots and bound(lit.left):
+                        steps.append(Bind(self.expr(lit.left, slots), i))
+                        slots[lit.right.name] = len(order)
+                        order.append(lit.right.name)
+                    else:
+                        continue
+                    pending.remove(i)
+                    progress = True
+            return progress
+
+        if delta_literal >= 0:
+            atom = body[delta_literal]
+            assert isinstance(atom, n.Atom)
+            steps.append(self.atom_step(atom, delta_literal, slots, order, True, keep_anon))
+            pending.remove(delta_literal)
+        while pending:
+            while place_ready():
+                pass
+            atoms = [i for i in pending if isinstance(body[i], n.Atom)]
+            if not atoms:
+                break
+            best = min(atoms, key=lambda i: self.score(body[i], slots))  # type: ignore[arg-type]
+            atom = body[best]
+            assert isinstance(atom, n.Atom)
+            steps.append(self.atom_step(atom, best, slots, order, False, keep_anon))
+            pending.remove(best)
+        if pending:
+            raise AssertionError(f"unplaceable literals {pending}")
+        return steps
+
+    def score(self, atom: n.Atom, slots: dict[str, int]) -> tuple[int, int, int]:
+        bound_cols = 0
+        for a in atom.args:
+            if isinstance(a, n.Const):
+                bound_cols += 1
+            elif isinstance(a, n.Var):
+                if a.name in slots:
+                    bound_cols += 1
+            elif all(v.name in slots for v in n.expr_vars(a)):
+                bound_cols += 1
+        connected = 0 if bound_cols or not slots else 1
+        size = self.sizes.get(atom.pred, 0)
+        if atom.pred in self.recursive:
+            size = max(size, 1 << 40)
+        return (connected, -bound_cols, size)
+
+    def aggregate(self, agg: n.Aggregate, group: list[str], slots: dict[str, int], index: int,
+                  head: n.Atom | None, body: tuple[n.Literal, ...]) -> Aggregate:
+        inner_slots = {g: k for k, g in enumerate(group)}
+        inner_order = list(group)
+        inner = self.body(None, agg.body, inner_slots, inner_order, -1, True, in_aggregate=True)
+        term = self.expr(agg.term, inner_slots) if agg.term is not None else None
+        recursive = any(
+            isinstance(lit, n.Atom) and lit.pred in self.recursive for lit in agg.body
+        )
+        return Aggregate(agg.func, term, tuple(slots[g] for g in group), tuple(inner), len(inner_order), recursive,
+                         index, agg.span)
+
+
+def plan_rule(rule: n.Rule, rule_index: int, sizes: dict[str, int], recursive: set[str], keep_anon: bool,
+              arity: dict[str, int], delta_literal: int = -1) -> RulePlan:
+    """Plan one rule; `delta_literal` names the body atom that reads the delta."""
+    p = _Planner(sizes, recursive, keep_anon, arity)
+    body = p.name_anon(rule.body)
+    slots: dict[str, int] = {}
+    order: list[str] = []
+    steps = p.body(rule.head, body, slots, order, delta_literal, keep_anon)
+    head_args = tuple(p.expr(a, slots) for a in rule.head.args)
+    premises: list[Premise] = []
+    agg_steps = {s.literal: k for k, s in enumerate(steps) if isinstance(s, Aggregate)}
+    for i, lit in enumerate(body):
+        if isinstance(lit, n.Atom):
+            args = tuple(p.expr(a, slots) if not (isinstance(a, n.Var) and a.name not in slots) else Lit(None)  # type: ignore[arg-type]
+                         for a in lit.args)
+            premises.append(Premise("atom", lit.pred, args))
+        elif isinstance(lit, n.Negation):
+            args = tuple(Lit(None) if isinstance(a, n.Var) and (a.anonymous or a.name not in slots)  # type: ignore[arg-type]
+                         else p.expr(a, slots) for a in lit.atom.args)
+            premises.append(Premise("not", lit.atom.pred, args))
+        elif i in agg_steps:
+            premises.append(Premise("agg", "", (), agg_steps[i]))
+        else:
+            premises.append(Premise("cmp", "", ()))
+    return RulePlan(rule_index, rule.head.pred, head_args, tuple(steps), tuple(order), delta_literal, tuple(premises))
+
+
+def plan_body(body: tuple[n.Literal, ...], names: list[str], sizes: dict[str, int]) -> tuple[tuple[Step, ...], tuple[int, ...]]:
+    """Plan a query body; returns the steps and the slots of `names`."""
+    p = _Planner(sizes, set(), False, {})
+    fixed = p.name_anon(body)
+    slots: dict[str, int] = {}
+    order: list[str] = []
+    steps = p.body(None, fixed, slots, order, -1, False)
+    return tuple(steps), tuple(slots[x] for x in names)

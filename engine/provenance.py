@@ -1,0 +1,36 @@
+"""Grades: the Admiralty code as one ordered integer, and how grades combine.
+
+A grade is reliability (a-f) and credibility (1-6), written `B3`. The order
+is credibility first, then reliability; `f` and `6` are the weakest. Grades
+are encoded as integers where larger is better, so a derivation's grade is
+`min` over its premises and a tuple's grade is `max` over its derivations.
+`TOP` is the grade of an uncited fact: it never lowers a grade.
+"""
+
+from __future__ import annotations
+
+RELIABILITY = "abcdef"
+TOP = 1000
+
+
+def encode(reliability: str, credibility: int) -> int:
+    """>>> encode("b", 3) > encode("a", 4)
+    True
+    """
+    return (6 - credibility) * 6 + (5 - RELIABILITY.index(reliability))
+
+
+def decode(grade: int) -> tuple[str, int] | None:
+    if grade >= TOP:
+        return None
+    credibility = 6 - grade // 6
+    reliability = RELIABILITY[5 - grade % 6]
+    return reliability, credibility
+
+
+def show(grade: int) -> str | None:
+    """`B3`, or None for an ungraded (uncited) conclusion."""
+    d = decode(grade)
+    if d is None:
+        return None
+    return f"{d[0].upper()}{d[1]}"

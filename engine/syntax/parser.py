@@ -1,0 +1,495 @@
+"""Syntax stage: source text to a `Module` of AST nodes.
+
+One cached LALR parser with positions; a Transformer builds our nodes; lark's
+exceptions become `SyllogError` with friendly messages. No lark type escapes.
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from .. import nodes as n
+from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
+from ..values import String
+
+AGGREGATES = ("count", "sum", "min", "max")
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = resources.files(__package__).joinpath("syllog.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=False)
+
+
+class _Fault(Exception):
+    def __init__(self, diag: Diagnostic) -> None:
+        self.diag = diag
+
+
+def _unescape(raw: str, span: Span) -> str:
+    body = raw[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            nxt = body[i + 1]
+            mapped = {"\\": "\\", '"': '"', "n": "\n", "t": "\t"}.get(nxt)
+            if mapped is None:
+                col = span.col + 1 + i
+                raise _Fault(
+                    error(
+                        "E008",
+                        f"unknown escape `\\{nxt}` in string",
+                        Span(span.file, span.line, col, span.line, col + 2),
+                        help='the escapes are \\" \\\\ \\n \\t',
+                    )
+                )
+            out.append(mapped)
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+class _Build(Transformer[Token, Any]):
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def _span(self, meta: Any) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.path, 0, 0, 0, 0)
+        return Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, tok: Token) -> Span:
+        return Span(self.path, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
+
+    # -- terms ----------------------------------------------------------
+    @v_args(meta=True)
+    def var(self, meta: Any, c: list[Token]) -> n.Var:
+        return n.Var(str(c[0]), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def symbol(self, meta: Any, c: list[Token]) -> n.Const:
+        return n.Const(str(c[0]), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def string(self, meta: Any, c: list[Token]) -> n.Const:
+        span = self._tspan(c[0])
+        return n.Const(String(_unescape(str(c[0]), span)), span)
+
+    @v_args(meta=True)
+    def int(self, meta: Any, c: list[Token]) -> n.Const:
+        return n.Const(int(str(c[0]).replace("_", "")), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def negint(self, meta: Any, c: list[Token]) -> n.Const:
+        return n.Const(-int(str(c[1]).replace("_", "")), self._span(meta))
+
+    @v_args(meta=True)
+    def decimal(self, meta: Any, c: list[Token]) -> n.Const:
+        return n.Const(Decimal(str(c[0]).replace("_", "")), self._tspan(c[0]))
+
+    @v_args(meta=True)
+    def paren(self, meta: Any, c: list[Any]) -> n.Expr:
+        inner = c[1]
+        return inner  # type: ignore[no-any-return]
+
+    @v_args(meta=True)
+    def neg(self, meta: Any, c: list[Any]) -> n.Expr:
+        operand = c[1]
+        span = self._span(meta)
+        if isinstance(operand, n.Const) and isinstance(operand.value, (int, Decimal)):
+            return n.Const(-operand.value, span)
+        return n.Neg(operand, span)
+
+    @v_args(meta=True)
+    def binop(self, meta: Any, c: list[Any]) -> n.BinOp:
+        return n.BinOp(str(c[1]), c[0], c[2], self._span(meta))
+
+    @v_args(meta=True)
+    def aggregate(self, meta: Any, c: list[Any]) -> n.Aggregate:
+        name, _lb, term, _colon, body, _rb = c
+        if str(name) not in AGGREGATES:
+            raise _Fault(
+                error(
+                    "E007",
+                    f"unknown aggregate `{name}`",
+                    self._tspan(name),
+                    help="the aggregates are count, sum, min and max",
+                )
+            )
+        if str(name) != "count" and term is None:
+            raise _Fault(
+                error("E007", f"`{name}` needs a term before `:`", self._span(meta), help=f"write `{name} {{ X : ... }}`")
+            )
+        return n.Aggregate(str(name), term, body, self._span(meta))
+
+    # -- literals -------------------------------------------------------
+    @v_args(meta=True)
+    def atom(self, meta: Any, c: list[Any]) -> n.Atom:
+        name = c[0]
+        args = tuple(a for a in c[2:-1] if a is not None)
+        return n.Atom(str(name), args, self._span(meta))
+
+    @v_args(meta=True)
+    def atom0(self, meta: Any, c: list[Any]) -> n.Atom:
+        return n.Atom(str(c[0]), (), self._span(meta))
+
+    @v_args(meta=True)
+    def negation(self, meta: Any, c: list[Any]) -> n.Negation:
+        return n.Negation(c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def comparison(self, meta: Any, c: list[Any]) -> n.Comparison:
+        return n.Comparison(str(c[1]), c[0], c[2], self._span(meta))
+
+    def body(self, c: list[Any]) -> tuple[n.Literal, ...]:
+        return tuple(c)
+
+    @v_args(meta=True)
+    def fact(self, meta: Any, c: list[Any]) -> n.Rule:
+        return n.Rule(c[0], (), (), self._span(meta))
+
+    @v_args(meta=True)
+    def rule(self, meta: Any, c: list[Any]) -> n.Rule:
+        return n.Rule(c[0], c[2], (), self._span(meta))
+
+    # -- evidence -------------------------------------------------------
+    @v_args(meta=True)
+    def field(self, meta: Any, c: list[Any]) -> n.Field:
+        value = c[2]
+        if isinstance(value, n.Var):
+            raise _Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span))
+        return n.Field(str(c[0]), value.value, self._span(meta))
+
+    @v_args(meta=True)
+    def citation(self, meta: Any, c: list[Any]) -> n.Citation:
+        span = self._span(meta)
+        source = str(c[2])
+        fields = [f for f in c[3:-1] if isinstance(f, n.Field)]
+        line = cred = None
+        originator = None
+        line_span = cred_span = span
+        seen: set[str] = set()
+        for f in fields:
+            if f.key in seen:
+                raise _Fault(error("E009", f"field `{f.key}` is given twice", f.span))
+            seen.add(f.key)
+            if f.key == "line":
+                if not isinstance(f.value, int):
+                    raise _Fault(error("E009", "`line` must be a whole number", f.span))
+                line, line_span = f.value, f.span
+            elif f.key == "credibility":
+                if not isinstance(f.value, int):
+                    raise _Fault(error("E403", "`credibility` must be a digit from 1 to 6", f.span))
+                cred, cred_span = f.value, f.span
+            elif f.key == "originator":
+                originator = f.value
+            else:
+                raise _Fault(
+                    error(
+                        "E009",
+                        f"unknown citation field `{f.key}`",
+                        f.span,
+                        help="a citation has `line`, `credibility` and optionally `originator`",
+                    )
+                )
+        if line is None or cred is None:
+            missing = "line" if line is None else "credibility"
+            raise _Fault(
+                error(
+                    "E009",
+                    f"citation of `{source}` has no `{missing}`",
+                    span,
+                    help=f"write @cite({source}, line: N, credibility: 1-6)",
+                )
+            )
+        return n.Citation(source, line, cred, originator, span, line_span, cred_span)
+
+    @v_args(meta=True)
+    def cited(self, meta: Any, c: list[Any]) -> n.Rule:
+        cites = tuple(x for x in c if isinstance(x, n.Citation))
+        clause = c[-1]
+        return n.Rule(clause.head, clause.body, cites, clause.span)
+
+    @v_args(meta=True)
+    def cite_block(self, meta: Any, c: list[Any]) -> n.CiteBlock:
+        cites = tuple(x for x in c if isinstance(x, n.Citation))
+        clauses = tuple(x for x in c if isinstance(x, n.Rule))
+        return n.CiteBlock(cites, clauses, self._span(meta))
+
+    @v_args(meta=True)
+    def source(self, meta: Any, c: list[Any]) -> n.Source:
+        fields = tuple(f for f in c[3:] if isinstance(f, n.Field))
+        return n.Source(str(c[1]), fields, self._span(meta))
+
+    # -- directives -----------------------------------------------------
+    @v_args(meta=True)
+    def param(self, meta: Any, c: list[Any]) -> n.Param:
+        return n.Param(str(c[0]), str(c[2]), self._span(meta))
+
+    @v_args(meta=True)
+    def decl(self, meta: Any, c: list[Any]) -> n.Decl:
+        params = tuple(p for p in c[3:-2] if isinstance(p, n.Param))
+        doc_tok = c[-1]
+        doc = None
+        if doc_tok is not None:
+            doc = _unescape(str(doc_tok), self._tspan(doc_tok))
+        return n.Decl(str(c[1]), params, doc, self._span(meta))
+
+    @v_args(meta=True)
+    def include(self, meta: Any, c: list[Any]) -> n.Include:
+        return n.Include(_unescape(str(c[1]), self._tspan(c[1])), self._span(meta))
+
+    @v_args(meta=True)
+    def io(self, meta: Any, c: list[Any]) -> n.IODirective:
+        kind = "input" if str(c[0]) == ".input" else "output"
+        fields = tuple(f for f in c[3:] if isinstance(f, n.Field))
+        return n.IODirective(kind, str(c[1]), fields, self._span(meta))
+
+    @v_args(meta=True)
+    def query(self, meta: Any, c: list[Any]) -> n.Query:
+        return n.Query(c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def expect(self, meta: Any, c: list[Any]) -> n.Expect:
+        return n.Expect(c[1], False, self._span(meta))
+
+    @v_args(meta=True)
+    def expect_not(self, meta: Any, c: list[Any]) -> n.Expect:
+        return n.Expect(c[1], True, self._span(meta))
+
+    def start(self, c: list[Any]) -> list[Any]:
+        return c
+
+
+_NAMES = {
+    "DOT": "`.`",
+    "IMPLIES": "`:-`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "COLON": "`:`",
+    "COMMA": "`,`",
+    "CMP": "a comparison",
+    "NAME": "a name",
+    "VAR": "a variable",
+    "STRING": "a string",
+    "INT": "a number",
+    "DECIMAL": "a number",
+    "NOT": "`not`",
+    "MINUS": "`-`",
+    "PLUS": "`+`",
+    "MULOP": "an operator",
+    "$END": "the end of the file",
+}
+
+
+def _describe(tok: Token | None) -> str:
+    if tok is None or tok.type == "$END":
+        return "the end of the file"
+    text = str(tok)
+    return f"`{text}`"
+
+
+def _expected_text(expected: set[str]) -> str:
+    names = sorted({_NAMES.get(e, f"`{e.lower()}`") for e in expected if not e.startswith("__")})
+    if not names:
+        return ""
+    if len(names) > 6:
+        names = names[:6] + ["..."]
+    return "expected " + ", ".join(names)
+
+
+def _offset_to_pos(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def _open_brackets(text: str, upto: int) -> list[tuple[str, int]]:
+    """Brackets left open before `upto`, skipping strings and comments."""
+    stack: list[tuple[str, int]] = []
+    i = 0
+    prev = ""
+    while i < upto:
+        ch = text[i]
+        if ch == '"':
+            j = i + 1
+            while j < len(text) and text[j] != '"' and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            prev = '"'
+            continue
+        if ch == "%" and not (prev.isalnum() or prev in "_)"):
+            nl = text.find("\n", i)
+            i = len(text) if nl < 0 else nl
+            continue
+        if ch in "({":
+            stack.append((ch, i))
+        elif ch in ")}" and stack:
+            stack.pop()
+        elif ch == "." and not stack:
+            pass
+        prev = ch
+        i += 1
+    return stack
+
+
+def _end_of_previous_token(text: str, offset: int) -> int:
+    """Offset just past the last non-space, non-comment character before `offset`."""
+    i = offset
+    while i > 0:
+        # skip back over whitespace and whole-line comments
+        j = i - 1
+        while j >= 0 and text[j] in " \t\r\n":
+            j -= 1
+        if j < 0:
+            return 0
+        line_start = text.rfind("\n", 0, j + 1) + 1
+        line = text[line_start : j + 1]
+        k = _comment_start(line)
+        if k is not None:
+            i = line_start + k
+            if k == 0 or not line[:k].strip():
+                i = line_start
+                if i == 0:
+                    return 0
+                continue
+            # trailing comment: end of code is before it
+            j2 = line_start + k - 1
+            while j2 >= line_start and text[j2] in " \t":
+                j2 -= 1
+            return j2 + 1
+        return j + 1
+    return 0
+
+
+def _comment_start(line: str) -> int | None:
+    in_str = False
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if in_str:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch == "%" and not (i > 0 and (line[i - 1].isalnum() or line[i - 1] in "_)")):
+            return i
+        i += 1
+    return None
+
+
+def _syntax_diagnostic(text: str, path: str, exc: UnexpectedInput) -> Diagnostic:
+    def span_at(offset: int, width: int = 1) -> Span:
+        line, col = _offset_to_pos(text, offset)
+        return Span(path, line, col, line, col + width)
+
+    if isinstance(exc, UnexpectedCharacters):
+        offset = exc.pos_in_stream or 0
+        ch = text[offset] if offset < len(text) else ""
+        if ch == '"':
+            return error("E006", "unterminated string", span_at(offset), help='close the string with `"` on the same line')
+        if ch == "%":
+            return error(
+                "E005",
+                "unexpected `%`",
+                span_at(offset),
+                help="`%` after a space starts a comment; write the remainder as `X%2`, without spaces",
+            )
+        shown = ch if ch.isprintable() else repr(ch)
+        return error("E005", f"unexpected character `{shown}`", span_at(offset))
+
+    tok: Token | None = getattr(exc, "token", None)
+    expected: set[str] = set(getattr(exc, "expected", set()) or set())
+    if isinstance(exc, UnexpectedEOF) or tok is None or tok.type == "$END":
+        offset = len(text)
+        opened = _open_brackets(text, offset)
+        if opened:
+            ch, at = opened[-1]
+            kind = "parenthesis" if ch == "(" else "brace"
+            closer = ")" if ch == "(" else "}"
+            return error("E003", f"unclosed {kind}", span_at(at), help=f"add `{closer}` to close it")
+        end = _end_of_previous_token(text, offset)
+        if "DOT" in expected:
+            return error(
+                "E002",
+                "missing `.` after this clause",
+                span_at(max(end - 1, 0)),
+                help="end every fact, rule and query with `.`",
+            )
+        return error("E004", "unexpected end of file", span_at(max(end - 1, 0)), help=_expected_text(expected) or None)
+
+    offset = tok.start_pos or 0
+    width = max(1, len(str(tok)))
+    opened = _open_brackets(text, offset)
+    if "DOT" in expected and tok.type in ("NAME", "VAR", "QUERY", "DECL_KW", "INCLUDE_KW", "SOURCE_KW", "CITE",
+                                            "EXPECT", "EXPECT_NOT", "INPUT_KW", "OUTPUT_KW") and not opened:
+        end = _end_of_previous_token(text, offset)
+        prev_line, _ = _offset_to_pos(text, max(end - 1, 0))
+        tok_line = tok.line or 0
+        if prev_line < tok_line:
+            return error(
+                "E002",
+                "missing `.` after this clause",
+                span_at(max(end - 1, 0)),
+                help="end every fact, rule and query with `.`",
+            )
+    if opened and tok.type in ("DOT", "IMPLIES", "QUERY", "DECL_KW", "INCLUDE_KW", "SOURCE_KW", "CITE") and (
+        "RPAR" in expected or "RBRACE" in expected
+    ):
+        ch, at = opened[-1]
+        kind = "parenthesis" if ch == "(" else "brace"
+        closer = ")" if ch == "(" else "}"
+        return error("E003", f"unclosed {kind}", span_at(at), help=f"add `{closer}` to close it")
+    if tok.type == "RPAR" and not any(c == "(" for c, _ in opened):
+        return error("E003", "unmatched `)`", span_at(offset), help="remove it, or open it with `(`")
+    if tok.type == "VAR" and "NAME" in expected and "VAR" not in expected:
+        return error(
+            "E001",
+            f"unexpected variable {_describe(tok)}: predicate names start with a lowercase letter",
+            span_at(offset, width),
+            help=f"write `{str(tok)[0].lower()}{str(tok)[1:]}`" if str(tok)[0].isalpha() else None,
+        )
+    if tok.type == "IMPLIES" and "DOT" in expected:
+        pass
+    message = f"unexpected {_describe(tok)}"
+    return error("E001", message, span_at(offset, width), help=_expected_text(expected) or None)
+
+
+def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) -> n.Module:
+    """Parse one file's text into a `Module`.
+
+    >>> parse("edge(a, b).").statements[0].head.pred
+    'edge'
+    """
+    if sources is not None:
+        sources.add(path, text)
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as exc:
+        srcmap = sources or SourceMap({path: text})
+        raise SyllogError([_syntax_diagnostic(text, path, exc)], srcmap) from None
+    try:
+        statements = _Build(path).transform(tree)
+    except VisitError as exc:
+        inner = exc.orig_exc
+        srcmap = sources or SourceMap({path: text})
+        if isinstance(inner, _Fault):
+            raise SyllogError([inner.diag], srcmap) from None
+        raise
+    return n.Module(path, tuple(statements))

@@ -1,0 +1,190 @@
+"""Run-time values: integers, exact decimals, symbols and strings.
+
+Symbols are plain `str` (the common case, kept fast); string literals are
+`String`, so `turkey` and `"turkey"` never compare equal. Decimals are
+`decimal.Decimal` so that shares such as 33.3 + 16.7 add up to exactly 50.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+from typing import Union
+
+_CONTEXT = decimal.Context(prec=34)
+
+
+class String:
+    """A string literal's value. Distinct from a symbol with the same text."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, String) and other.text == self.text
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(("\x00string", self.text))
+
+    def __lt__(self, other: String) -> bool:
+        return self.text < other.text
+
+    def __le__(self, other: String) -> bool:
+        return self.text <= other.text
+
+    def __gt__(self, other: String) -> bool:
+        return self.text > other.text
+
+    def __ge__(self, other: String) -> bool:
+        return self.text >= other.text
+
+    def __repr__(self) -> str:
+        return f"String({self.text!r})"
+
+    def __reduce__(self) -> tuple[type[String], tuple[str]]:
+        return (String, (self.text,))
+
+
+Value = Union[int, Decimal, str, String]
+
+
+def kind(v: object) -> str:
+    if isinstance(v, bool):
+        return "other"
+    if isinstance(v, (int, Decimal)):
+        return "number"
+    if isinstance(v, str):
+        return "symbol"
+    if isinstance(v, String):
+        return "string"
+    return "other"
+
+
+def sort_key(v: Value) -> tuple[int, object]:
+    """Total order for output: numbers, then symbols, then strings."""
+    if isinstance(v, str):
+        return (1, v)
+    if isinstance(v, String):
+        return (2, v.text)
+    return (0, v)
+
+
+def row_key(row: tuple[Value, ...]) -> tuple[tuple[int, object], ...]:
+    return tuple(sort_key(v) for v in row)
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def show(v: Value) -> str:
+    """The value as written in the language."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, String):
+        return quote(v.text)
+    return str(v)
+
+
+def show_atom(pred: str, row: tuple[Value, ...]) -> str:
+    if not row:
+        return pred
+    return f"{pred}({', '.join(show(v) for v in row)})"
+
+
+def to_json(v: Value) -> object:
+    """Symbols and strings become JSON strings, numbers JSON numbers."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, String):
+        return v.text
+    if isinstance(v, Decimal):
+        if v == v.to_integral_value():
+            return int(v) if v.as_tuple().exponent == 0 else float(v)
+        return float(v)
+    return v
+
+
+def normalize_number(v: Decimal) -> Value:
+    return v
+
+
+class ArithmeticFault(Exception):
+    """Raised inside evaluation; the evaluator turns it into a positioned error."""
+
+
+def _num(v: Value, op: str) -> int | Decimal:
+    if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
+        return v
+    raise ArithmeticFault(f"`{op}` needs numbers, got {kind(v)} `{show(v)}`")
+
+
+def add(a: Value, b: Value) -> Value:
+    x, y = _num(a, "+"), _num(b, "+")
+    if isinstance(x, int) and isinstance(y, int):
+        return x + y
+    return _CONTEXT.add(Decimal(x), Decimal(y))
+
+
+def sub(a: Value, b: Value) -> Value:
+    x, y = _num(a, "-"), _num(b, "-")
+    if isinstance(x, int) and isinstance(y, int):
+        return x - y
+    return _CONTEXT.subtract(Decimal(x), Decimal(y))
+
+
+def mul(a: Value, b: Value) -> Value:
+    x, y = _num(a, "*"), _num(b, "*")
+    if isinstance(x, int) and isinstance(y, int):
+        return x * y
+    return _CONTEXT.multiply(Decimal(x), Decimal(y))
+
+
+def div(a: Value, b: Value) -> Value:
+    x, y = _num(a, "/"), _num(b, "/")
+    if y == 0:
+        raise ArithmeticFault("division by zero")
+    if isinstance(x, int) and isinstance(y, int):
+        q, r = divmod(x, y)
+        if r == 0:
+            return q
+    return _CONTEXT.divide(Decimal(x), Decimal(y))
+
+
+def mod(a: Value, b: Value) -> Value:
+    x, y = _num(a, "%"), _num(b, "%")
+    if not (isinstance(x, int) and isinstance(y, int)):
+        raise ArithmeticFault("`%` is defined on integers only")
+    if y == 0:
+        raise ArithmeticFault("division by zero")
+    return x % y
+
+
+def neg(a: Value) -> Value:
+    x = _num(a, "-")
+    return -x
+
+
+ARITH = {"+": add, "-": sub, "*": mul, "/": div, "%": mod}
+
+
+def compare(op: str, a: Value, b: Value) -> bool:
+    if op == "=":
+        return a == b
+    if op == "!=":
+        return a != b
+    ka, kb = kind(a), kind(b)
+    if ka != kb:
+        raise ArithmeticFault(f"cannot compare {ka} `{show(a)}` with {kb} `{show(b)}` using `{op}`")
+    if op == "<":
+        return a < b  # type: ignore[operator]
+    if op == "<=":
+        return a <= b  # type: ignore[operator]
+    if op == ">":
+        return a > b  # type: ignore[operator]
+    return a >= b  # type: ignore[operator]
