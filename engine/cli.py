@@ -1,0 +1,310 @@
+"""The `syllog` command: presentation only, over the public API.
+
+Commands: check, run, query, why, test, snapshot, repl. Every error is
+printed as `path:line:col: error[CODE]: message` with the source line and a
+caret, and exits 1; no Python traceback reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from . import api
+from .errors import Diagnostic, SourceMap, SyllogError, render
+from .model import Answers, Model, ProofNode
+from .proofs import quote_of, to_dot, to_json
+from .syntax.pretty import rule as rule_text
+from .values import show, to_json as value_json
+
+
+def _console(stream: Any = None) -> Console:
+    return Console(file=stream or sys.stdout, highlight=False, soft_wrap=False, width=None if (stream or sys.stdout).isatty() else 100)
+
+
+def _print_diags(diags: Sequence[Diagnostic], sources: SourceMap | None) -> None:
+    err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    for d in diags:
+        text = render(d, sources)
+        if err.is_terminal:
+            color = "red" if d.is_error else "yellow"
+            first, _, rest = text.partition("\n")
+            err.print(f"[bold {color}]{escape(first)}[/]" + ("\n" + escape(rest) if rest else ""))
+        else:
+            print(text, file=sys.stderr)
+
+
+def _load(args: argparse.Namespace) -> api.Loaded:
+    return api.load(args.paths)
+
+
+def _evaluate(args: argparse.Namespace, loaded: api.Loaded, provenance: bool | None = None) -> Model:
+    prov = (not getattr(args, "no_provenance", False)) if provenance is None else provenance
+    return loaded.evaluate(provenance=prov, max_tuples=args.max_tuples, max_seconds=args.timeout)
+
+
+# -- check ---------------------------------------------------------------
+def cmd_check(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    _print_diags(loaded.warnings, loaded.program.text)
+    p = loaded.program
+    n_rules = len(p.rules)
+    print(f"ok: {len(p.facts)} facts, {n_rules} rules, {len(p.arity)} predicates, "
+          f"{len(p.warnings)} warning{'s' * (len(p.warnings) != 1)}")
+    return 0
+
+
+# -- run / query ---------------------------------------------------------
+def _answers_table(answers: Answers, title: str) -> Table:
+    graded = bool(answers.grades)
+    table = Table(show_lines=False)
+    for v in answers.variables:
+        table.add_column(v)
+    if graded:
+        table.add_column("grade")
+    if not answers.variables:
+        table.add_column("answer")
+        table.add_row("true" if answers.rows else "false")
+        return table
+    for k, r in enumerate(answers.rows):
+        cells = [escape(show(v)) for v in r]
+        if graded:
+            cells.append(answers.grades[k] or "-")
+        table.add_row(*cells)
+    return table
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .evaluation.io import write_outputs
+
+    loaded = _load(args)
+    model = _evaluate(args, loaded)
+    con = _console()
+    p = loaded.program
+    if p.warnings:
+        print(f"{len(p.warnings)} warning{'s' * (len(p.warnings) != 1)}; `syllog check` shows them", file=sys.stderr)
+    for q in p.queries:
+        from .syntax.pretty import body
+
+        text = body(q.body)
+        answers = model.query(q.body, text)
+        con.print(escape(f"?- {text}."))
+        con.print(_answers_table(answers, f"?- {text}."))
+        n = len(answers.rows)
+        if answers.variables:
+            con.print(f"{n} answer{'s' * (n != 1)}\n")
+        else:
+            con.print()
+    if not p.queries:
+        con.print("derived relations (the program has no `?-` queries):")
+        table = Table()
+        table.add_column("predicate")
+        table.add_column("tuples", justify="right")
+        derived = sorted({r.head.pred for r in p.rules})
+        for pred in derived:
+            table.add_row(pred, str(len(model.relations[pred])))
+        con.print(table)
+    for path in write_outputs(p, model.relations):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _answers_json(answers: Answers) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "query": answers.query,
+        "variables": answers.variables,
+        "answers": [{k: value_json(v) for k, v in zip(answers.variables, r)} for r in answers.rows],
+    }
+    if answers.grades:
+        out["grades"] = answers.grades
+    return out
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    model = _evaluate(args, loaded)
+    answers = model.query(args.goal)
+    if args.format == "json":
+        print(json.dumps(_answers_json(answers), ensure_ascii=False))
+    elif args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(answers.variables + (["grade"] if answers.grades else []))
+        for k, r in enumerate(answers.rows):
+            w.writerow([v.text if hasattr(v, "text") else show(v) for v in r]
+                       + ([answers.grades[k] or ""] if answers.grades else []))
+        sys.stdout.write(buf.getvalue())
+    else:
+        con = _console()
+        con.print(escape(f"?- {args.goal.strip().rstrip('.')}."))
+        con.print(_answers_table(answers, ""))
+    return 0
+
+
+# -- why -----------------------------------------------------------------
+def _tree_label(node: ProofNode) -> str:
+    grade = f" [bold]\\[{node.grade_text}][/]" if node.grade_text else ""
+    fact = escape(node.fact)
+    if node.kind == "rule" and node.rule is not None:
+        return f"[bold]{fact}[/]{grade}  [dim]by {escape(rule_text(node.rule))}  ({node.rule.span.file}:{node.rule.span.line})[/]"
+    if node.kind == "fact":
+        if not node.citations:
+            where = f"  [dim](fact at {node.span.file}:{node.span.line})[/]" if node.span else ""
+            return f"{fact}{where}"
+        return f"{fact}{grade}"
+    if node.kind == "absent":
+        return f"[italic]{escape(node.note or node.fact)}[/]"
+    if node.kind == "aggregate":
+        return f"{fact}{grade}  [dim]({escape(node.note or '')})[/]"
+    return f"[red]{fact}[/]  [dim]{escape(node.note or '')}[/]"
+
+
+def _tree(node: ProofNode, tree: Tree | None = None) -> Tree:
+    label = _tree_label(node)
+    branch = Tree(label) if tree is None else tree.add(label)
+    for c, info in node.citations:
+        q = quote_of(c, info)
+        who = f", originator: {show(c.originator)}" if c.originator is not None else ""
+        from .provenance import encode, show as gshow
+
+        g = gshow(encode(info.reliability, c.credibility)) if info is not None else "?"
+        src = escape(f"{c.source} line {c.line} [{g}]{who}")
+        branch.add(f"[green]\u201c{escape(q or '')}\u201d[/]  [dim]{src}[/]")
+    for child in node.children:
+        _tree(child, branch)
+    return branch
+
+
+def cmd_why(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    model = _evaluate(args, loaded, provenance=True)
+    nodes = model.why(args.atom)
+    if args.format == "json":
+        data = [to_json(nd) for nd in nodes]
+        print(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
+    elif args.format == "dot":
+        sys.stdout.write(to_dot(nodes))
+    else:
+        con = _console()
+        for nd in nodes:
+            con.print(_tree(nd))
+            if nd.kind != "missing":
+                ev = nd.evidence()
+                grade = nd.grade_text or "ungraded (no cited premise)"
+                cited = ", ".join(f"{s} line {ln}" for s, ln in ev) or "none"
+                con.print(f"grade: {grade}; evidence: {escape(cited)}\n")
+    return 0 if nodes and nodes[0].kind != "missing" else 1
+
+
+# -- test ----------------------------------------------------------------
+def cmd_test(args: argparse.Namespace) -> int:
+    from .expect import run_expectations
+
+    loaded = _load(args)
+    model = _evaluate(args, loaded)
+    outcomes = run_expectations(model)
+    failed = [o for o in outcomes if not o.passed]
+    for o in failed:
+        print(o.report())
+        print()
+    snap_failed = 0
+    if args.snapshot:
+        from .snapshot import compare_snapshot
+
+        snap_failed = compare_snapshot(model, args.snapshot, args.update, args.only)
+    passed = len(outcomes) - len(failed)
+    print(f"{passed} passed, {len(failed) + snap_failed} failed")
+    return 1 if failed or snap_failed else 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from .snapshot import write_snapshot
+
+    loaded = _load(args)
+    model = _evaluate(args, loaded)
+    n = write_snapshot(model, args.out, args.only)
+    print(f"wrote {args.out}: {n} tuples", file=sys.stderr)
+    return 0
+
+
+def cmd_repl(args: argparse.Namespace) -> int:
+    from .repl import run_repl
+
+    return run_repl(args.paths, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="syllog", description="Datalog with evidence: rules, facts, proofs and grades.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp: argparse.ArgumentParser, paths: str = "+") -> None:
+        sp.add_argument("paths", nargs=paths, metavar="PATH", help="files or folders of .dl files")
+        sp.add_argument("--max-tuples", type=int, default=20_000_000, metavar="N",
+                        help="stop with an error past N derived tuples (default 20,000,000)")
+        sp.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="stop with an error past this many seconds of evaluation")
+        sp.add_argument("--no-provenance", action="store_true",
+                        help="skip proofs and grades (faster, less memory, for bulk runs)")
+
+    sp = sub.add_parser("check", help="report every static error and warning")
+    sp.add_argument("paths", nargs="+", metavar="PATH")
+    sp.set_defaults(func=cmd_check)
+    sp = sub.add_parser("run", help="evaluate and print every ?- query's answers")
+    common(sp)
+    sp.set_defaults(func=cmd_run)
+    sp = sub.add_parser("query", help="answer one goal")
+    common(sp)
+    sp.add_argument("goal", metavar="GOAL")
+    sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    sp.set_defaults(func=cmd_query)
+    sp = sub.add_parser("why", help="show how an atom was derived, down to the quoted sentences")
+    common(sp)
+    sp.add_argument("atom", metavar="ATOM")
+    sp.add_argument("--format", choices=["tree", "json", "dot"], default="tree")
+    sp.set_defaults(func=cmd_why)
+    sp = sub.add_parser("test", help="run every expect / expect not (and compare a snapshot)")
+    common(sp)
+    sp.add_argument("--snapshot", metavar="FILE", help="compare the derived relations with this snapshot")
+    sp.add_argument("--update", action="store_true", help="rewrite the snapshot instead of comparing")
+    sp.add_argument("--only", action="append", metavar="PRED", help="only these predicates (repeatable)")
+    sp.set_defaults(func=cmd_test)
+    sp = sub.add_parser("snapshot", help="write every derived relation, sorted, with grades")
+    common(sp)
+    sp.add_argument("--out", required=True, metavar="FILE")
+    sp.add_argument("--only", action="append", metavar="PRED", help="only these predicates (repeatable)")
+    sp.set_defaults(func=cmd_snapshot)
+    sp = sub.add_parser("repl", help="an interactive prompt")
+    common(sp, paths="*")
+    sp.add_argument("--history", metavar="FILE", default=None, help="history file (default ~/.syllog_history)")
+    sp.set_defaults(func=cmd_repl)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    if hasattr(args, "paths") and args.command not in ("repl",):
+        if "goal" in args and args.goal is None:
+            pass
+    try:
+        result: int = args.func(args)
+        return result
+    except SyllogError as exc:
+        _print_diags(exc.diagnostics, exc.sources)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
