@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .. import nodes as n
 from ..errors import Diagnostic, Span, error
+from ..loader import display_path
 from ..values import String
 from .collect import Collected
 from .program import SourceInfo
@@ -63,7 +64,7 @@ def check_sources(c: Collected, base_dirs: dict[str, Path]) -> tuple[dict[str, S
                 except (OSError, UnicodeDecodeError):
                     diags.append(
                         error("E404", f"document `{doc.value.text}` of source `{src.id}` cannot be read", doc.span,
-                              help=f"looked for {path}")
+                              help=f"looked for {display_path(path)}")
                     )
                     ok = False
         if ok and rel is not None and doc is not None:
@@ -90,7 +91,7 @@ def _check_cite(cite: n.Citation, c: Collected, infos: dict[str, SourceInfo]) ->
         if info is not None and not 1 <= cite.line <= len(info.lines):
             out.append(
                 error("E402", f"source `{cite.source}` has no line {cite.line}: its document has {len(info.lines)} lines",
-                      cite.line_span, help=f"the document is {info.document}")
+                      cite.line_span, help=f"the document is {display_path(info.document)}")
             )
     if not 1 <= cite.credibility <= 6:
         out.append(

@@ -122,7 +122,7 @@ class _Safety:
                 for var_side, other in ((lit.left, lit.right), (lit.right, lit.left)):
                     if isinstance(var_side, n.Var) and not var_side.anonymous and var_side.name not in bound:
                         if isinstance(other, n.Aggregate):
-                            ready = all(g in bound for g in groups[id(other)])
+                            ready = True  # an unbound grouping variable is reported on its own (E204)
                         else:
                             ready = all(v.name in bound for v in _all_vars(other)) and not any(
                                 v.anonymous for v in _all_vars(other)

@@ -1,0 +1,149 @@
+"""pytest plugin (registered as `pytest11`): `.dl` files with `expect` become test items.
+
+Every `.dl` file that holds `expect` statements, under pytest's collection
+paths, is collected; the program it is evaluated in is the file's *suite*:
+the folder named by the `syllog_suite` ini option or `--syllog-suite` that
+contains it, else the file with its includes. One item per expectation; a
+failure shows the same text as `syllog test`. The `syllog` fixture loads and
+evaluates a program for asserting in Python:
+
+    def test_risk(syllog):
+        model = syllog("rules/", "facts/")
+        assert model.query("sanctions_bypass_risk(north_korea, turkey)")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import api
+from . import nodes as n
+from .errors import SyllogError
+from .model import Model
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("syllog")
+    group.addoption("--syllog-suite", action="append", default=[], metavar="DIR",
+                    help="a folder evaluated as one program; its .dl expectations run against it")
+    parser.addini("syllog_suites", type="linelist", default=[],
+                  help="folders each evaluated as one program (lines may list several folders separated by spaces)")
+    parser.addini("syllog_files", type="args", default=["*.dl"], help="glob patterns of .dl files to collect")
+
+
+def _suites(config: pytest.Config) -> list[list[Path]]:
+    out = []
+    for line in list(config.getini("syllog_suites")) + list(config.getoption("--syllog-suite")):
+        parts = [Path(config.rootpath, p).resolve() for p in str(line).split()]
+        if parts:
+            out.append(parts)
+    return out
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix != ".dl":
+        return None
+    patterns = parent.config.getini("syllog_files")
+    if not any(file_path.match(p) for p in patterns):
+        return None
+    try:
+        text = file_path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if "expect" not in text:
+        return None
+    return DlFile.from_parent(parent, path=file_path)
+
+
+_CACHE: dict[tuple[str, ...], Model | SyllogError] = {}
+
+
+def _model_for(paths: list[Path]) -> Model:
+    key = tuple(str(p) for p in paths)
+    if key not in _CACHE:
+        try:
+            _CACHE[key] = api.load(list(paths)).evaluate()
+        except SyllogError as exc:
+            _CACHE[key] = exc
+    got = _CACHE[key]
+    if isinstance(got, SyllogError):
+        raise got
+    return got
+
+
+class DlFile(pytest.File):
+    def _program_paths(self) -> list[Path]:
+        me = self.path.resolve()
+        for suite in _suites(self.config):
+            if any(me == s or s in me.parents for s in suite):
+                return suite
+        return [me]
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from .syntax import parse
+
+        try:
+            module = parse(self.path.read_text(encoding="utf-8"), str(self.path))
+        except SyllogError as exc:
+            yield DlItem.from_parent(self, name="parse", expect=None, error=exc)
+            return
+        for stmt in module.statements:
+            if isinstance(stmt, n.Expect):
+                from .syntax.pretty import body
+
+                name = f"line {stmt.span.line}: expect {'not ' if stmt.negated else ''}{body(stmt.body)}"
+                yield DlItem.from_parent(self, name=name, expect=stmt, error=None)
+
+
+class DlItem(pytest.Item):
+    def __init__(self, *, expect: n.Expect | None, error: SyllogError | None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.expect = expect
+        self.error = error
+
+    def runtest(self) -> None:
+        from .expect import run_expectations
+
+        if self.error is not None:
+            raise DlFailure(str(self.error))
+        assert self.expect is not None and isinstance(self.parent, DlFile)
+        try:
+            model = _model_for(self.parent._program_paths())
+        except SyllogError as exc:
+            raise DlFailure(str(exc)) from None
+        mine = [e for e in model.program.expects if e.span.line == self.expect.span.line
+                and Path(e.span.file).resolve() == self.path.resolve()]
+        if not mine:
+            raise DlFailure(f"{self.path}:{self.expect.span.line}: expectation not found in the loaded program")
+        outcome = run_expectations(model, mine[:1])[0]
+        if not outcome.passed:
+            raise DlFailure(outcome.report())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, DlFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        line = self.expect.span.line - 1 if self.expect is not None else 0
+        return self.path, line, self.name
+
+
+class DlFailure(Exception):
+    pass
+
+
+@pytest.fixture
+def syllog() -> Callable[..., Model]:
+    """Load and evaluate files or folders: `syllog("rules/", "facts/")` returns a Model."""
+
+    def make(*paths: str | Path, text: str | None = None, provenance: bool = True) -> Model:
+        if text is not None:
+            return api.load_text(text).evaluate(provenance=provenance)
+        return api.load(list(paths)).evaluate(provenance=provenance)
+
+    return make

@@ -1,0 +1,85 @@
+"""Snapshots: every derived relation, sorted, one tuple a line with its grade.
+
+The format is meant to be committed: a header line, then `atom<TAB>grade`
+lines (grade `-` when ungraded), sorted by predicate and by value order. The
+same model always writes the same bytes, so a rule edit that changes no
+conclusion leaves the file identical.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .model import Model
+from .provenance import show as show_grade
+from .values import row_key, show_atom
+
+HEADER = "# syllog snapshot: derived tuples, one a line, with their grade (- when ungraded)"
+
+
+def snapshot_lines(model: Model, only: list[str] | None = None) -> list[str]:
+    preds = sorted({r.head.pred for r in model.program.rules})
+    if only:
+        preds = [p for p in preds if p in only]
+    lines = []
+    for pred in preds:
+        rel = model.relations[pred]
+        for row in sorted(rel.tuples, key=row_key):
+            g = model.grade(pred, row)
+            lines.append(f"{show_atom(pred, row)}\t{(show_grade(g) if g is not None else None) or '-'}")
+    return lines
+
+
+def write_snapshot(model: Model, path: str | Path, only: list[str] | None = None) -> int:
+    lines = snapshot_lines(model, only)
+    Path(path).write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+def read_snapshot(path: str | Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        atom, _, grade = line.partition("\t")
+        out[atom] = grade or "-"
+    return out
+
+
+def diff_snapshot(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """Readable differences: `+ added`, `- removed`, `~ changed grade`."""
+    lines = []
+    for atom in sorted(set(old) | set(new)):
+        if atom not in old:
+            lines.append(f"+ {atom}\t{new[atom]}")
+        elif atom not in new:
+            lines.append(f"- {atom}\t{old[atom]}")
+        elif old[atom] != new[atom]:
+            lines.append(f"~ {atom}\t{old[atom]} -> {new[atom]}")
+    return lines
+
+
+def compare_snapshot(model: Model, path: str | Path, update: bool, only: list[str] | None = None) -> int:
+    """Print the diff against a snapshot file; returns 1 on a difference, else 0."""
+    p = Path(path)
+    if update or not p.exists():
+        n = write_snapshot(model, p, only)
+        print(f"snapshot {p} {'updated' if update else 'written'}: {n} tuples", file=sys.stderr)
+        return 0
+    old = read_snapshot(p)
+    new = {}
+    for line in snapshot_lines(model, only):
+        atom, _, grade = line.partition("\t")
+        new[atom] = grade
+    diff = diff_snapshot(old, new)
+    if not diff:
+        return 0
+    added = sum(1 for d in diff if d.startswith("+"))
+    removed = sum(1 for d in diff if d.startswith("-"))
+    changed = len(diff) - added - removed
+    print(f"{p}: snapshot differs: {added} added, {removed} removed, {changed} changed grade")
+    for d in diff:
+        print(f"  {d}")
+    print("  (run with --update to accept these changes)\n")
+    return 1

@@ -1,0 +1,424 @@
+"""Random Datalog programs as data, and their Syllog source text.
+
+The programs are built to be valid by construction:
+
+* **Typed columns.** Every column of every predicate has a kind: `int`
+  (values 0..5), `sym` (symbols a, b, c) or `any` (both). Constants are always
+  of their column's kind, and an ordering comparison (`<`, `<=`, `>`, `>=`) only
+  ever compares two operands of one kind, so no run-time E603 can happen.
+  A variable's kind is that of the positive columns it occupies (`int` if any
+  of them is an int column, and so on; a variable in both an int and a sym
+  column can never be bound and is used only as a join).
+* **Safe.** Every variable of a head, a negated atom or a comparison is bound
+  by a positive atom of the body (or is the result variable of an aggregate).
+  Negated atoms and aggregate bodies may also hold `_` and constants.
+* **Stratified.** Each IDB predicate has a level (0..2); EDB predicates sit
+  below every level. A positive atom may use a predicate of the same or a lower
+  level (hence recursion, also mutual); `not` and aggregates only use strictly
+  lower levels.
+
+Also generated: repeated variables in atoms (`p(X, X)`), constants in body
+atoms and heads, zero-arity predicates, anonymous `_`, named variables that
+start with an underscore (`_V3`, ordinary variables per docs/language.md),
+facts for IDB predicates, rules with no positive atom (`q :- not r.`), and
+aggregates `count` / `sum` / `min` / `max` over one positive atom whose
+variables shared with the rest of the rule are the grouping variables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal as Lit
+
+from hypothesis import strategies as st
+
+Value = int | str  # int for integers, str for symbols
+Kind = Lit["int", "sym", "any"]
+
+INTS: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
+SYMS: tuple[str, ...] = ("a", "b", "c")
+ORDER_OPS: tuple[str, ...] = ("<", "<=", ">", ">=")
+EQ_OPS: tuple[str, ...] = ("=", "!=")
+
+
+# ---------------------------------------------------------------- the data
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Value
+
+
+@dataclass(frozen=True)
+class Anon:
+    """`_`: every occurrence is a fresh variable (compared by identity)."""
+
+    ident: int
+
+
+Term = Var | Const | Anon
+
+
+@dataclass(frozen=True)
+class Atom:
+    pred: str
+    args: tuple[Term, ...] = ()
+
+
+@dataclass(frozen=True)
+class Neg:
+    atom: Atom
+
+
+@dataclass(frozen=True)
+class Cmp:
+    op: str  # one of = != < <= > >=
+    left: Var | Const
+    right: Var | Const
+
+
+@dataclass(frozen=True)
+class Agg:
+    """`result = func { term : body }`; `term` is None for count."""
+
+    result: Var
+    func: str  # count | sum | min | max
+    term: Var | None
+    body: Atom
+
+
+BodyLit = Atom | Neg | Cmp | Agg
+
+
+@dataclass(frozen=True)
+class Rule:
+    head: Atom
+    body: tuple[BodyLit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pred:
+    name: str
+    kinds: tuple[Kind, ...]
+    level: int  # -1 for EDB
+
+    @property
+    def arity(self) -> int:
+        return len(self.kinds)
+
+
+@dataclass
+class Program:
+    preds: dict[str, Pred] = field(default_factory=dict)
+    facts: list[Atom] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    declare: bool = False  # render `.decl` lines
+
+    @property
+    def edb(self) -> list[str]:
+        return [p.name for p in self.preds.values() if p.level < 0]
+
+    @property
+    def idb(self) -> list[str]:
+        return [p.name for p in self.preds.values() if p.level >= 0]
+
+    def __str__(self) -> str:
+        return render(self)
+
+
+@dataclass(frozen=True)
+class GenConfig:
+    aggregates: bool = True
+    max_edb: int = 3
+    max_idb: int = 4
+    max_arity: int = 3
+    max_levels: int = 3
+    max_rules_per_pred: int = 3
+    max_positive: int = 3
+    max_negative: int = 2
+    max_comparisons: int = 2
+    max_aggregates: int = 2
+    max_facts_per_pred: int = 7
+    allow_order_on_symbols: bool = True
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render_term(t: Term) -> str:
+    if isinstance(t, Var):
+        return t.name
+    if isinstance(t, Anon):
+        return "_"
+    return str(t.value)
+
+
+def render_atom(a: Atom) -> str:
+    if not a.args:
+        return a.pred
+    return f"{a.pred}({', '.join(render_term(t) for t in a.args)})"
+
+
+def render_lit(lit: BodyLit) -> str:
+    if isinstance(lit, Atom):
+        return render_atom(lit)
+    if isinstance(lit, Neg):
+        return "not " + render_atom(lit.atom)
+    if isinstance(lit, Cmp):
+        return f"{render_term(lit.left)} {lit.op} {render_term(lit.right)}"
+    term = "" if lit.term is None else render_term(lit.term) + " "
+    return f"{lit.result.name} = {lit.func} {{ {term}: {render_atom(lit.body)} }}"
+
+
+_DECL_TYPE: dict[str, str] = {"int": "int", "sym": "symbol", "any": "any"}
+
+
+def render(program: Program) -> str:
+    """Syllog source text of `program`."""
+    lines: list[str] = []
+    if program.declare:
+        for p in program.preds.values():
+            params = ", ".join(f"c{i}: {_DECL_TYPE[k]}" for i, k in enumerate(p.kinds))
+            lines.append(f".decl {p.name}({params})")
+    for f in program.facts:
+        lines.append(render_atom(f) + ".")
+    for r in program.rules:
+        if r.body:
+            lines.append(f"{render_atom(r.head)} :- {', '.join(render_lit(b) for b in r.body)}.")
+        else:
+            lines.append(render_atom(r.head) + ".")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def values_of(kind: Kind) -> tuple[Value, ...]:
+    if kind == "int":
+        return INTS
+    if kind == "sym":
+        return SYMS
+    return INTS + SYMS
+
+
+def term_vars(terms: tuple[Term, ...]) -> list[Var]:
+    return [t for t in terms if isinstance(t, Var)]
+
+
+def lit_vars(lit: BodyLit) -> list[Var]:
+    """The named variables of a literal (for aggregates: result and body)."""
+    if isinstance(lit, Atom):
+        return term_vars(lit.args)
+    if isinstance(lit, Neg):
+        return term_vars(lit.atom.args)
+    if isinstance(lit, Cmp):
+        return term_vars((lit.left, lit.right))
+    return [lit.result, *term_vars(lit.body.args)]
+
+
+def _kind_of(kinds: set[str]) -> str:
+    """Effective kind of a variable seen in positive columns of `kinds`."""
+    if "int" in kinds and "sym" in kinds:
+        return "none"
+    if "int" in kinds:
+        return "int"
+    if "sym" in kinds:
+        return "sym"
+    return "any"
+
+
+def _fits(var_kind: str, col: Kind) -> bool:
+    if var_kind == "none":
+        return False
+    return col == "any" or var_kind == col
+
+
+class _Names:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def fresh(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def anon(self) -> Anon:
+        self.n += 1
+        return Anon(self.n)
+
+
+# ---------------------------------------------------------------- strategies
+
+
+def _const(draw: st.DrawFn, kind: Kind) -> Const:
+    return Const(draw(st.sampled_from(values_of(kind))))
+
+
+def _var_name(draw: st.DrawFn, names: _Names) -> str:
+    # mostly `V3`, sometimes `_V3` (a named variable, not anonymous)
+    underscore = draw(st.integers(0, 7)) == 7
+    return names.fresh("_V" if underscore else "V")
+
+
+def _positive_atom(draw: st.DrawFn, pred: Pred, bound: dict[Var, set[str]], names: _Names) -> Atom:
+    args: list[Term] = []
+    for kind in pred.kinds:
+        # 0-3: an existing variable (if any), 4-5: new, 6: anon, 7: const
+        c = draw(st.integers(0, 7))
+        existing = list(bound)
+        if c <= 3 and existing:
+            v = draw(st.sampled_from(existing))
+        elif c <= 5:
+            v = Var(_var_name(draw, names))
+        elif c == 6:
+            args.append(names.anon())
+            continue
+        else:
+            args.append(_const(draw, kind))
+            continue
+        bound.setdefault(v, set()).add(kind)
+        args.append(v)
+    return Atom(pred.name, tuple(args))
+
+
+def _neg_atom(draw: st.DrawFn, pred: Pred, bound: list[Var], names: _Names) -> Atom:
+    args: list[Term] = []
+    for kind in pred.kinds:
+        c = draw(st.integers(0, 5))
+        if c <= 2 and bound:
+            args.append(draw(st.sampled_from(bound)))
+        elif c <= 4:
+            args.append(_const(draw, kind))
+        else:
+            args.append(names.anon())
+    return Atom(pred.name, tuple(args))
+
+
+def _aggregate(
+    draw: st.DrawFn, pred: Pred, group: list[Var], names: _Names, cfg: GenConfig
+) -> tuple[Agg, str]:
+    """An aggregate over `pred`, and the kind of its result."""
+    args: list[Term] = []
+    local: dict[Var, set[str]] = {}
+    for kind in pred.kinds:
+        # 0-1 grouping var, 2-4 local var (new or repeated), 5 const, 6 anon
+        c = draw(st.integers(0, 6))
+        if c <= 1 and group:
+            args.append(draw(st.sampled_from(group)))
+        elif c <= 4:
+            if local and draw(st.integers(0, 3)) == 0:
+                v = draw(st.sampled_from(sorted(local, key=lambda x: x.name)))
+            else:
+                v = Var(names.fresh("L"))
+            local.setdefault(v, set()).add(kind)
+            args.append(v)
+        elif c == 5:
+            args.append(_const(draw, kind))
+        else:
+            args.append(names.anon())
+    func = draw(st.sampled_from(("count", "sum", "min", "max")))
+    kinds = {v: _kind_of(k) for v, k in local.items()}
+    ints = [v for v, k in kinds.items() if k == "int"]
+    ordered = ints + ([v for v, k in kinds.items() if k == "sym"] if cfg.allow_order_on_symbols else [])
+    term: Var | None = None
+    result_kind = "int"
+    if func == "sum" and ints:
+        term = draw(st.sampled_from(ints))
+    elif func in ("min", "max") and ordered:
+        term = draw(st.sampled_from(ordered))
+        result_kind = kinds[term]
+    else:
+        func = "count"
+    return Agg(Var(names.fresh("N")), func, term, Atom(pred.name, tuple(args))), result_kind
+
+
+def _comparison(draw: st.DrawFn, kinds: dict[Var, str]) -> Cmp:
+    op = draw(st.sampled_from(EQ_OPS + ORDER_OPS))
+    if op in EQ_OPS:
+        pool: list[Var | Const] = [v for v in kinds]
+        pool += [Const(x) for x in values_of("any")]
+    else:
+        k: Kind = draw(st.sampled_from(("int", "sym")))
+        pool = [v for v, vk in kinds.items() if vk == k]
+        pool += [Const(x) for x in values_of(k)]
+    # prefer variables: draw the left one from the variables if there are some
+    vars_first = [p for p in pool if isinstance(p, Var)]
+    left = draw(st.sampled_from(vars_first)) if vars_first and draw(st.booleans()) else draw(st.sampled_from(pool))
+    right = draw(st.sampled_from(pool))
+    return Cmp(op, left, right)
+
+
+def _rule(draw: st.DrawFn, head: Pred, preds: list[Pred], cfg: GenConfig) -> Rule:
+    names = _Names()
+    same_or_lower = [p for p in preds if p.level <= head.level]
+    lower = [p for p in preds if p.level < head.level]
+    n_pos = draw(st.integers(1, cfg.max_positive))
+    if draw(st.integers(0, 15)) == 0:
+        n_pos = 0  # a rule with no positive atom: only constants in the head
+    seen: dict[Var, set[str]] = {}
+    positives = [_positive_atom(draw, draw(st.sampled_from(same_or_lower)), seen, names) for _ in range(n_pos)]
+    kinds: dict[Var, str] = {v: _kind_of(k) for v, k in seen.items()}
+    bound = list(kinds)
+    body: list[BodyLit] = list(positives)
+    if lower:
+        for _ in range(draw(st.integers(0, cfg.max_negative))):
+            body.append(Neg(_neg_atom(draw, draw(st.sampled_from(lower)), bound, names)))
+        if cfg.aggregates:
+            for _ in range(draw(st.integers(0, cfg.max_aggregates))):
+                agg, kind = _aggregate(draw, draw(st.sampled_from(lower)), bound, names, cfg)
+                body.append(agg)
+                kinds[agg.result] = kind
+    for _ in range(draw(st.integers(0, cfg.max_comparisons))):
+        body.append(_comparison(draw, kinds))
+    # head: variables whose kind fits the column, else a constant
+    head_args: list[Term] = []
+    for col in head.kinds:
+        fitting = [v for v, k in kinds.items() if _fits(k, col)]
+        if fitting and draw(st.integers(0, 5)) > 0:
+            head_args.append(draw(st.sampled_from(fitting)))
+        else:
+            head_args.append(_const(draw, col))
+    order = draw(st.permutations(range(len(body))))
+    return Rule(Atom(head.name, tuple(head_args)), tuple(body[i] for i in order))
+
+
+def _kinds(draw: st.DrawFn, cfg: GenConfig) -> tuple[Kind, ...]:
+    # arity 1 first (shrinks there), zero-arity now and then
+    arity = draw(st.sampled_from((1, 2, 1, 2, 3, 0)))
+    arity = min(arity, cfg.max_arity)
+    k: list[Kind] = [draw(st.sampled_from(("int", "any", "sym"))) for _ in range(arity)]
+    return tuple(k)
+
+
+def _ground(draw: st.DrawFn, pred: Pred) -> Atom:
+    return Atom(pred.name, tuple(_const(draw, k) for k in pred.kinds))
+
+
+@st.composite
+def programs(draw: st.DrawFn, cfg: GenConfig = GenConfig()) -> Program:
+    """A random safe, stratified program (see the module docstring)."""
+    n_edb = draw(st.integers(1, cfg.max_edb))
+    n_idb = draw(st.integers(1, cfg.max_idb))
+    preds: list[Pred] = [Pred(f"e{i}", _kinds(draw, cfg), -1) for i in range(n_edb)]
+    levels = sorted(draw(st.integers(0, cfg.max_levels - 1)) for _ in range(n_idb))
+    preds += [Pred(f"p{i}", _kinds(draw, cfg), lvl) for i, lvl in enumerate(levels)]
+    prog = Program(preds={p.name: p for p in preds}, declare=draw(st.booleans()))
+    for p in preds:
+        if p.level < 0:
+            if p.arity == 0:
+                n = draw(st.integers(0, 1))
+            else:
+                n = draw(st.integers(0, cfg.max_facts_per_pred))
+        else:
+            n = 1 if draw(st.integers(0, 7)) == 0 else 0
+        prog.facts += [_ground(draw, p) for _ in range(n)]
+    for p in preds:
+        if p.level < 0:
+            continue
+        for _ in range(draw(st.integers(1, cfg.max_rules_per_pred))):
+            prog.rules.append(_rule(draw, p, preds, cfg))
+    return prog
