@@ -253,7 +253,7 @@ class _Planner:
             for i in list(pending):
                 lit = body[i]
                 if isinstance(lit, n.Negation):
-                    if all(v.name in slots or v.name.startswith("_#") for v in n.literal_vars(lit)):
+                    if all(v.name in slots or v.anonymous or v.name.startswith("_#") for v in n.literal_vars(lit)):
                         steps.append(self.anti_step(lit.atom, i, slots))
                         pending.remove(i)
                         progress = True

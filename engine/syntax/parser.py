@@ -7,6 +7,7 @@ exceptions become `SyllogError` with friendly messages. No lark type escapes.
 from __future__ import annotations
 
 import functools
+import re
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -394,7 +395,19 @@ def _comment_start(line: str) -> int | None:
     return None
 
 
+_REMAINDER_WITH_SPACE = re.compile(r"[A-Za-z0-9_)]\s+%\s*[A-Za-z0-9_(]")
+
+
 def _syntax_diagnostic(text: str, path: str, exc: UnexpectedInput) -> Diagnostic:
+    diag = _syntax_diagnostic_inner(text, path, exc)
+    lines = text.splitlines()
+    if 1 <= diag.span.line <= len(lines) and _REMAINDER_WITH_SPACE.search(lines[diag.span.line - 1]):
+        diag = Diagnostic(diag.code, diag.message, diag.span, diag.severity,
+                          "`%` after a space starts a comment; write the remainder without spaces, as in `X%2`")
+    return diag
+
+
+def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diagnostic:
     def span_at(offset: int, width: int = 1) -> Span:
         line, col = _offset_to_pos(text, offset)
         return Span(path, line, col, line, col + width)
