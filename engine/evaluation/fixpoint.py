@@ -11,6 +11,7 @@ the plan and row of the derivation that gave it.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
 from ..provenance import TOP, encode
 from ..values import ArithmeticFault
-from .compile import StepFn, compile_steps, head_fn, run_steps
+from .compile import StepFn, compile_steps, fused_head_join, head_fn, run_steps
 from .relation import Relation, Row
 
 DEFAULT_MAX_TUPLES = 20_000_000
@@ -34,7 +35,7 @@ class Limits:
 
 
 class _Compiled:
-    __slots__ = ("plan", "fns", "head", "plan_id", "premise_fns")
+    __slots__ = ("plan", "fns", "head", "plan_id", "premise_fns", "fused")
 
     def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any, plan_id: int) -> None:
         self.plan = plan
@@ -42,6 +43,7 @@ class _Compiled:
         self.head = head
         self.plan_id = plan_id
         self.premise_fns: list[tuple[str, Any]] = []
+        self.fused: Any = None
 
 
 class Evaluator:
@@ -80,6 +82,17 @@ class Evaluator:
 
     # -- strata -----------------------------------------------------------
     def run(self) -> None:
+        # Evaluation allocates millions of tuples and no reference cycles;
+        # the cyclic collector would rescan every live tuple again and again.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._run()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self) -> None:
         from .io import load_inputs
 
         self.load_facts()
@@ -98,6 +111,8 @@ class Evaluator:
         self.plans.append(plan)
         width = len(plan.slots)
         c = _Compiled(plan, compile_steps(plan.steps, self.rels, True), head_fn(plan.head_args, width), plan_id)
+        if not self.provenance and len(plan.steps) > 1:
+            c.fused = fused_head_join(plan.steps[-1], self.rels, c.head, False)
         if self.graded:
             for prem in plan.premises:
                 if prem.kind == "atom":
@@ -107,27 +122,30 @@ class Evaluator:
     def stratum(self, comp: set[str], indices: list[int], recursive: bool) -> None:
         rules = self.program.rules
         sizes = {p: len(r) for p, r in self.rels.items()}
-        base: list[_Compiled] = []
-        deltas: list[_Compiled] = []
-        naive: list[_Compiled] = []
-        for i in indices:
-            rule = rules[i]
-            bp = P.plan_rule(rule, i, sizes, comp if recursive else set(), self.provenance, self.program.arity)
-            cb = self.compile(bp)
-            base.append(cb)
-            if not recursive:
-                continue
-            if any(isinstance(s, P.Aggregate) and s.recursive for s in bp.steps):
-                naive.append(cb)
-                continue
-            for j, lit in enumerate(rule.body):
-                if isinstance(lit, n.Atom) and lit.pred in comp:
-                    dp = P.plan_rule(rule, i, sizes, comp, self.provenance, self.program.arity, delta_literal=j)
-                    deltas.append(self.compile(dp))
+        rec = comp if recursive else set()
+
+        def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
+            return P.plan_rule(rules[i], i, sizes, rec, self.provenance, self.program.arity, delta_literal)
+
+        base = [self.compile(plan(i)) for i in indices]
         delta: dict[str, set[Row]] = {p: set() for p in comp}
         delta = self.round(base, delta, comp)
         if not recursive:
             return
+        # Indexes on this stratum's relations made for the first round would be
+        # kept up to date every round for nothing: drop them, and let the
+        # delta plans build the ones they need.
+        for p in comp:
+            self.rels[p].indexes.clear()
+        deltas: list[_Compiled] = []
+        naive: list[_Compiled] = []
+        for i, cb in zip(indices, base):
+            if any(isinstance(s, P.Aggregate) and s.recursive for s in cb.plan.steps):
+                naive.append(self.compile(cb.plan))
+                continue
+            for j, lit in enumerate(rules[i].body):
+                if isinstance(lit, n.Atom) and lit.pred in comp:
+                    deltas.append(self.compile(plan(i, j)))
         while any(delta.values()):
             active = [c for c in deltas if delta[c.plan.steps[0].pred]] + naive  # type: ignore[union-attr]
             delta = self.round(active, delta, comp)
@@ -137,6 +155,15 @@ class Evaluator:
         best_rule: tuple[int, int] = (0, -1)
         for c in plans:
             try:
+                if c.fused is not None:
+                    rows = run_steps(c.fns[:-1], delta)
+                    derived = c.fused(rows, delta) if rows else set()
+                    derived -= self.rels[c.plan.head].tuples
+                    made = len(derived)
+                    new[c.plan.head] |= derived
+                    if made > best_rule[0]:
+                        best_rule = (made, c.plan.rule_index)
+                    continue
                 rows = run_steps(c.fns, delta)
                 if self.provenance:
                     before = len(new[c.plan.head])

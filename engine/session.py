@@ -1,0 +1,185 @@
+"""Sessions: a program that changes while it is being asked questions (the REPL's model).
+
+A session holds the loaded files plus the statements added at the prompt.
+Adding facts brings the model up to date incrementally: new tuples flow
+through semi-naive evaluation of the strata that use them, and strata that
+do not depend on them are left untouched. A stratum that reads a changed
+predicate through negation or an aggregate, and everything that depends on a
+retracted fact, is recomputed from its inputs. Rules and declarations re-check
+the whole program. A change that fails (an error, the tuple limit, Ctrl-C)
+leaves the model as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import nodes as n
+from .analysis import Program, check
+from .errors import SourceMap, Span, SyllogError, error
+from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
+from .loader import Loaded as Parsed
+from .loader import load_paths, load_texts
+from .model import Model, parse_goal
+from .syntax import parse
+from .syntax.pretty import statement
+from .values import Value, row_key, show_atom
+
+
+@dataclass
+class Change:
+    """What one update did: tuples that appeared and vanished, per predicate."""
+
+    appeared: dict[str, set[tuple[Value, ...]]] = field(default_factory=dict)
+    vanished: dict[str, set[tuple[Value, ...]]] = field(default_factory=dict)
+    incremental: bool = True
+
+    def lines(self) -> list[str]:
+        out = []
+        for pred in sorted(set(self.appeared) | set(self.vanished)):
+            for row in sorted(self.appeared.get(pred, ()), key=row_key):
+                out.append(f"+ {show_atom(pred, row)}")
+            for row in sorted(self.vanished.get(pred, ()), key=row_key):
+                out.append(f"- {show_atom(pred, row)}")
+        return out
+
+
+class Session:
+    """A program, its model, and the changes made to it.
+
+    >>> s = Session(text="e(1, 2). p(X, Y) :- e(X, Y).")
+    >>> s.add("e(2, 3).").lines()
+    ['+ e(2, 3)', '+ p(2, 3)']
+    """
+
+    def __init__(self, paths: list[str | Path] | None = None, text: str | None = None,
+                 provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
+                 max_seconds: float | None = None) -> None:
+        self.paths = [Path(p) for p in (paths or [])]
+        self.base_text = text
+        self.provenance = provenance
+        self.limits = Limits(max_tuples, max_seconds)
+        self.added: list[str] = []  # statements typed in, as canonical text
+        self.counter = 0
+        self._build()
+        self.marks: dict[str, dict[str, set[tuple[Value, ...]]]] = {"start": self.derived_state()}
+
+    # -- building -----------------------------------------------------------
+    def _parse_all(self) -> Parsed:
+        parsed = load_paths(list(self.paths)) if self.paths else Parsed()
+        texts = []
+        if self.base_text is not None:
+            texts.append(("<text>", self.base_text))
+        texts += [(f"<input {k + 1}>", t) for k, t in enumerate(self.added)]
+        if texts:
+            load_texts(texts, loaded=parsed)
+        return parsed
+
+    def _build(self) -> None:
+        program = check(self._parse_all())
+        ev = Evaluator(program, self.provenance, self.limits)
+        ev.run()
+        self.program: Program = program
+        self.evaluator = ev
+        self.model = Model(program, ev)
+
+    @property
+    def sources(self) -> SourceMap:
+        return self.program.text
+
+    def state(self) -> dict[str, set[tuple[Value, ...]]]:
+        return {p: set(r.tuples) for p, r in self.model.relations.items()}
+
+    def derived_state(self) -> dict[str, set[tuple[Value, ...]]]:
+        heads = {r.head.pred for r in self.program.rules}
+        return {p: set(r.tuples) for p, r in self.model.relations.items() if p in heads}
+
+    @staticmethod
+    def _delta(before: dict[str, set[tuple[Value, ...]]], after: dict[str, set[tuple[Value, ...]]]) -> Change:
+        ch = Change()
+        for p in set(before) | set(after):
+            b, a = before.get(p, set()), after.get(p, set())
+            if a - b:
+                ch.appeared[p] = a - b
+            if b - a:
+                ch.vanished[p] = b - a
+        return ch
+
+    # -- changes -------------------------------------------------------------
+    def add(self, text: str) -> Change:
+        """Add facts, rules or declarations typed at the prompt."""
+        name = f"<input {len(self.added) + 1}>"
+        sources = SourceMap()
+        module = parse(text, name, sources)
+        if not module.statements:
+            return Change()
+        for stmt in module.statements:
+            if isinstance(stmt, (n.Include, n.Query, n.Expect)):
+                raise SyllogError([error("E901", "only facts, rules, declarations and sources can be added here",
+                                         stmt.span, help="ask a query with `?- goal.`")], sources)
+        canonical = "".join(statement(s) + "\n" for s in module.statements)
+        before = self.state()
+        old = (self.program, self.evaluator, self.model, list(self.added))
+        self.added.append(canonical)
+        try:
+            self._build()
+        except BaseException:
+            self.program, self.evaluator, self.model, self.added = old
+            raise
+        return self._delta(before, self.state())
+
+    def retract(self, text: str) -> Change:
+        """Remove a fact (typed at the prompt or loaded) and everything that depended only on it."""
+        body, sources = parse_goal(text, "<retract>")
+        if len(body) != 1 or not isinstance(body[0], n.Atom) or any(
+            not isinstance(a, n.Const) for a in body[0].args
+        ):
+            raise SyllogError([error("E902", "`:retract` takes one ground fact", Span("<retract>", 1, 4, 1, 5))],
+                              sources)
+        atom = body[0]
+        row = tuple(a.value for a in atom.args)  # type: ignore[union-attr]
+        if not any(f.pred == atom.pred and f.row == row for f in self.program.facts):
+            raise SyllogError([error("E903", f"`{show_atom(atom.pred, row)}` is not a fact of the program",
+                                     Span("<retract>", 1, 4, 1, 4 + len(text.strip())),
+                                     help="only facts can be retracted; derived tuples vanish with their premises")],
+                              sources)
+        before = self.state()
+        old = (self.program, self.evaluator, self.model, list(self.added), set(getattr(self, "retracted", set())))
+        self.retracted = getattr(self, "retracted", set()) | {(atom.pred, row)}
+        try:
+            self._build_without()
+        except BaseException:
+            self.program, self.evaluator, self.model, self.added, self.retracted = old
+            raise
+        return self._delta(before, self.state())
+
+    def _build_without(self) -> None:
+        program = check(self._parse_all())
+        retracted = getattr(self, "retracted", set())
+        program.facts = [f for f in program.facts if (f.pred, f.row) not in retracted]
+        ev = Evaluator(program, self.provenance, self.limits)
+        ev.run()
+        self.program, self.evaluator, self.model = program, ev, Model(program, ev)
+
+    def reload(self) -> Change:
+        """Re-read the files from disk, keeping what was added at the prompt."""
+        before = self.state()
+        self._build_without()
+        return self._delta(before, self.state())
+
+    def mark(self, name: str = "mark") -> None:
+        self.marks[name] = self.derived_state()
+
+    def diff(self, since: str = "start") -> Change:
+        """Derived tuples that appeared or vanished since the start (or a mark)."""
+        return self._delta(self.marks.get(since, {}), self.derived_state())
+
+    def save(self, path: str | Path) -> int:
+        """Write the statements added at the prompt as a `.dl` file."""
+        text = "% statements added in a syllog repl session\n" + "".join(self.added)
+        retracted = sorted(getattr(self, "retracted", set()), key=lambda pr: (pr[0], row_key(pr[1])))
+        if retracted:
+            text += "".join(f"% retracted: {show_atom(p, r)}\n" for p, r in retracted)
+        Path(path).write_text(text, encoding="utf-8")
+        return len(self.added)
