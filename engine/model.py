@@ -136,9 +136,9 @@ class Model:
 
     def grade(self, pred: str, row: Row) -> int | None:
         rel = self.relations.get(pred)
-        if rel is None or rel.ann is None:
+        if rel is None or not rel.provenance:
             return None
-        got = rel.ann.get(row)
+        got = rel.derivation(row)
         return got[0] if got is not None else None
 
     # -- queries ----------------------------------------------------------
@@ -254,8 +254,9 @@ class Model:
         if key in memo:
             return memo[key]
         rel = self.relations[pred]
-        assert rel.ann is not None
-        grade, plan_id, drow = rel.ann[row]
+        got = rel.derivation(row)
+        assert got is not None
+        grade, plan_id, drow = got
         text = show_atom(pred, row)
         if plan_id < 0:
             cites = self._ev.fact_cites.get(key, [])

@@ -66,8 +66,7 @@ def _agg_outside(head: n.Atom | None, body: tuple[n.Literal, ...], agg: n.Aggreg
         if isinstance(lit, n.Comparison):
             for side in (lit.left, lit.right):
                 if isinstance(side, n.Aggregate):
-                    if side is not agg:
-                        names |= {v.name for v in n.aggregate_vars(side)}
+                    continue  # each aggregate's own variables are local to it
                 else:
                     names |= {v.name for v in _all_vars(side)}
         else:

@@ -222,3 +222,15 @@ def fused_head_join(step: P.Step, rels: dict[str, Relation], head: RowFn, first:
     get = idx.data.get
     kf = key_fn(step.key)
     return lambda rows, d: {head(r + e) for r in rows for e in get(kf(r), EMPTY)}
+
+
+def fused_head_join_rows(step: P.Step, rels: dict[str, Relation], head: RowFn) -> Callable[[Rows, dict[str, set[Row]]], dict[Row, Row]] | None:
+    """Like `fused_head_join`, keeping each head tuple's row: {head tuple: row}."""
+    if not isinstance(step, P.Join) or step.delta or not step.key_cols:
+        return None
+    idx = rels[step.pred].index((step.key_cols, step.const_cols, step.eq_cols, step.out_cols))
+    if idx.exists:
+        return None
+    get = idx.data.get
+    kf = key_fn(step.key)
+    return lambda rows, d: {head(x := r + e): x for r in rows for e in get(kf(r), EMPTY)}

@@ -22,7 +22,7 @@ from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
 from ..provenance import TOP, encode
 from ..values import ArithmeticFault
-from .compile import StepFn, compile_steps, fused_head_join, head_fn, run_steps
+from .compile import StepFn, compile_steps, fused_head_join, fused_head_join_rows, head_fn, run_steps
 from .relation import Relation, Row
 
 DEFAULT_MAX_TUPLES = 20_000_000
@@ -35,7 +35,7 @@ class Limits:
 
 
 class _Compiled:
-    __slots__ = ("plan", "fns", "head", "plan_id", "premise_fns", "fused")
+    __slots__ = ("plan", "fns", "head", "plan_id", "premise_fns", "fused", "fused_rows")
 
     def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any, plan_id: int) -> None:
         self.plan = plan
@@ -44,6 +44,7 @@ class _Compiled:
         self.plan_id = plan_id
         self.premise_fns: list[tuple[str, Any]] = []
         self.fused: Any = None
+        self.fused_rows: Any = None
 
 
 class Evaluator:
@@ -52,7 +53,7 @@ class Evaluator:
         self.provenance = provenance
         self.graded = provenance and program.has_citations
         self.limits = limits
-        self.rels: dict[str, Relation] = {p: Relation(p, k, provenance) for p, k in program.arity.items()}
+        self.rels: dict[str, Relation] = {p: Relation(p, k, provenance, self.graded) for p, k in program.arity.items()}
         self.plans: list[P.RulePlan] = []
         self.fact_cites: dict[tuple[str, Row], list[tuple[n.Citation, Any]]] = {}
         self.total = 0
@@ -71,8 +72,8 @@ class Evaluator:
                 cited = [c for _f, cs in lst for c in cs]
                 if cited:
                     grade = max(self.cite_grade(c) for c in cited)
-                assert rel.ann is not None
-                rel.ann[fact.row] = (grade, -1, ())
+                if rel.ann is not None:
+                    rel.ann[fact.row] = (grade, -1, ())
         self.total = sum(len(r) for r in self.rels.values())
 
     def cite_grade(self, cite: n.Citation) -> int:
@@ -111,8 +112,11 @@ class Evaluator:
         self.plans.append(plan)
         width = len(plan.slots)
         c = _Compiled(plan, compile_steps(plan.steps, self.rels, True), head_fn(plan.head_args, width), plan_id)
-        if not self.provenance and len(plan.steps) > 1:
-            c.fused = fused_head_join(plan.steps[-1], self.rels, c.head, False)
+        if len(plan.steps) > 1:
+            if not self.provenance:
+                c.fused = fused_head_join(plan.steps[-1], self.rels, c.head, False)
+            elif not self.graded:
+                c.fused_rows = fused_head_join_rows(plan.steps[-1], self.rels, c.head)
         if self.graded:
             for prem in plan.premises:
                 if prem.kind == "atom":
@@ -164,6 +168,15 @@ class Evaluator:
                     if made > best_rule[0]:
                         best_rule = (made, c.plan.rule_index)
                     continue
+                if c.fused_rows is not None:
+                    rows = run_steps(c.fns[:-1], delta)
+                    cand = c.fused_rows(rows, delta) if rows else {}
+                    before = len(new[c.plan.head])
+                    self.insert_candidates(c, cand, new[c.plan.head])
+                    made = len(new[c.plan.head]) - before
+                    if made > best_rule[0]:
+                        best_rule = (made, c.plan.rule_index)
+                    continue
                 rows = run_steps(c.fns, delta)
                 if self.provenance:
                     before = len(new[c.plan.head])
@@ -191,17 +204,13 @@ class Evaluator:
 
     def insert_prov(self, c: _Compiled, rows: Any, new: set[Row], delta: dict[str, set[Row]]) -> None:
         rel = self.rels[c.plan.head]
-        ann = rel.ann
-        assert ann is not None
         hf = c.head
         pid = c.plan_id
         if not self.graded:
-            for r in rows:
-                t = hf(r)
-                if t not in ann:
-                    ann[t] = (TOP, pid, r)
-                    new.add(t)
+            self.insert_candidates(c, {hf(r): r for r in rows}, new)
             return
+        ann = rel.ann
+        assert ann is not None
         for r in rows:
             t = hf(r)
             g = self.derivation_grade(c, r)
@@ -209,6 +218,17 @@ class Evaluator:
             if old is None or g > old[0]:
                 ann[t] = (g, pid, r)
                 new.add(t)
+
+    def insert_candidates(self, c: _Compiled, cand: dict[Row, Row], new: set[Row]) -> None:
+        """Ungraded provenance: keep the first derivation of each new tuple, in bulk."""
+        rel = self.rels[c.plan.head]
+        fresh = cand.keys() - rel.tuples - new
+        if not fresh:
+            return
+        assert rel.derivs is not None
+        chunk = cand if len(fresh) == len(cand) else {t: cand[t] for t in fresh}
+        rel.derivs.append((c.plan_id, chunk))
+        new |= fresh
 
     def derivation_grade(self, c: _Compiled, row: Row) -> int:
         g = TOP

@@ -98,15 +98,39 @@ class Index:
 class Relation:
     """The tuples of one predicate, with their indexes and (optionally) annotations."""
 
-    __slots__ = ("name", "arity", "tuples", "indexes", "ann")
+    __slots__ = ("name", "arity", "tuples", "indexes", "ann", "derivs")
 
-    def __init__(self, name: str, arity: int, provenance: bool) -> None:
+    def __init__(self, name: str, arity: int, provenance: bool, graded: bool = True) -> None:
         self.name = name
         self.arity = arity
         self.tuples: set[Row] = set()
         self.indexes: dict[Sig, Index] = {}
-        # provenance: tuple -> (grade, rule index or -1 for a fact, row of the derivation)
-        self.ann: dict[Row, tuple[int, int, Row]] | None = {} if provenance else None
+        # Provenance, two layouts. Graded programs: tuple -> (grade, plan id or
+        # -1 for a fact, row of its best derivation), updated when a better
+        # derivation appears. Ungraded programs keep only the first (shortest)
+        # derivation, so it is stored in bulk: one dict tuple -> row per plan
+        # and round, built by a C-level comprehension; facts are absent.
+        self.ann: dict[Row, tuple[int, int, Row]] | None = {} if provenance and graded else None
+        self.derivs: list[tuple[int, dict[Row, Row]]] | None = [] if provenance and not graded else None
+
+    def derivation(self, t: Row) -> tuple[int, int, Row] | None:
+        """(grade, plan id, row) of the kept derivation; plan id -1 for a fact."""
+        from ..provenance import TOP
+
+        if self.ann is not None:
+            return self.ann.get(t)
+        if t not in self.tuples:
+            return None
+        if self.derivs is not None:
+            for pid, chunk in self.derivs:
+                row = chunk.get(t)
+                if row is not None:
+                    return (TOP, pid, row)
+        return (TOP, -1, ())
+
+    @property
+    def provenance(self) -> bool:
+        return self.ann is not None or self.derivs is not None
 
     def index(self, sig: Sig) -> Index:
         idx = self.indexes.get(sig)
