@@ -256,7 +256,7 @@ class Model:
         rel = self.relations[pred]
         got = rel.derivation(row)
         assert got is not None
-        grade, plan_id, drow = got
+        grade, plan_id, drow, rnd, _first = got
         text = show_atom(pred, row)
         if plan_id < 0:
             cites = self._ev.fact_cites.get(key, [])
@@ -283,15 +283,18 @@ class Model:
                 node.children.append(ProofNode("absent", f"not {shown}", TOP, note=f"absence of {shown}",
                                                pred=prem.pred))
             elif prem.kind == "agg":
-                node.children.append(self._aggregate_node(plan, prem.step, drow, memo))
+                node.children.append(self._aggregate_node(plan, prem.step, drow, memo, rnd))
         return node
 
     def _aggregate_node(self, plan: P.RulePlan, step_index: int, drow: Row,
-                        memo: dict[tuple[str, Row], ProofNode]) -> ProofNode:
+                        memo: dict[tuple[str, Row], ProofNode], rnd: int) -> ProofNode:
         from .evaluation.aggregates import aggregate_matches
         from .syntax.pretty import expr
 
         agg, group, matches = aggregate_matches(self.program.rules, self.relations, plan, step_index, drow)
+        # A recursive aggregate was computed from the tuples that existed when
+        # the rule fired: later ones would make the proof circular.
+        matches = [m for m in matches if all(self._first_round(p, t) < rnd for p, t in m)]
         step = plan.steps[step_index]
         value_slot = _value_slot(plan, step_index)
         value = drow[value_slot] if value_slot is not None else None
@@ -309,6 +312,10 @@ class Model:
                 node.grade = min(node.grade, child.grade)
         del step
         return node
+
+    def _first_round(self, pred: str, row: Row) -> int:
+        got = self.relations[pred].derivation(row)
+        return got[4] if got is not None else 0
 
     def missing(self, atom: n.Atom) -> ProofNode:
         """Explain an atom that does not hold: which premise each candidate rule lacks."""

@@ -173,14 +173,23 @@ def neg(a: Value) -> Value:
 ARITH = {"+": add, "-": sub, "*": mul, "/": div, "%": mod}
 
 
+_KIND_RANK = {"number": 0, "symbol": 1, "string": 2, "other": 3}
+
+
 def compare(op: str, a: Value, b: Value) -> bool:
+    """`a op b`. Values of different kinds are ordered as in sorting, never an error.
+
+    >>> compare("<", 3, "a")
+    True
+    """
     if op == "=":
         return a == b
     if op == "!=":
         return a != b
     ka, kb = kind(a), kind(b)
     if ka != kb:
-        raise ArithmeticFault(f"cannot compare {ka} `{show(a)}` with {kb} `{show(b)}` using `{op}`")
+        # values of different kinds follow the output order: numbers < symbols < strings
+        a, b = _KIND_RANK[ka], _KIND_RANK[kb]  # type: ignore[assignment]
     if op == "<":
         return a < b  # type: ignore[operator]
     if op == "<=":

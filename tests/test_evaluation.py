@@ -178,3 +178,14 @@ def test_query_errors_are_positioned() -> None:
         m.query("e(X, _), Z > 1")
     with pytest.raises(SyllogError, match="E00"):
         m.query("e(X,")
+
+
+def test_values_of_different_kinds_are_totally_ordered() -> None:
+    text = 'v(a). v(5). v("s"). lo(X) :- v(X), X < b. hi(X) :- v(X), X > a.'
+    assert rel(text, "lo") == {("a",), (5,)}
+    assert rel(text, "hi") == {(String("s"),)}
+
+
+def test_arithmetic_on_a_symbol_is_an_error() -> None:
+    with pytest.raises(SyllogError, match="E602"):
+        engine.load_text("v(a). w(Y) :- v(X), Y = X + 1.").evaluate()

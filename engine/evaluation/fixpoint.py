@@ -57,6 +57,7 @@ class Evaluator:
         self.plans: list[P.RulePlan] = []
         self.fact_cites: dict[tuple[str, Row], list[tuple[n.Citation, Any]]] = {}
         self.total = 0
+        self.round_no = 0  # facts are round 0; every round of every stratum counts up
         self.deadline = time.monotonic() + limits.max_seconds if limits.max_seconds else None
 
     # -- facts ------------------------------------------------------------
@@ -73,7 +74,7 @@ class Evaluator:
                 if cited:
                     grade = max(self.cite_grade(c) for c in cited)
                 if rel.ann is not None:
-                    rel.ann[fact.row] = (grade, -1, ())
+                    rel.ann[fact.row] = (grade, -1, (), 0, 0)
         self.total = sum(len(r) for r in self.rels.values())
 
     def cite_grade(self, cite: n.Citation) -> int:
@@ -155,6 +156,7 @@ class Evaluator:
             delta = self.round(active, delta, comp)
 
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
+        self.round_no += 1
         new: dict[str, set[Row]] = {p: set() for p in comp}
         best_rule: tuple[int, int] = (0, -1)
         for c in plans:
@@ -190,7 +192,7 @@ class Evaluator:
                     new[c.plan.head] |= derived
             except ArithmeticFault as exc:
                 rule = self.program.rules[c.plan.rule_index]
-                code = "E603" if "compare" in str(exc) else "E602"
+                code = "E602"
                 raise SyllogError([error(code, f"{exc} in this rule", rule.span)], self.program.text) from None
             if made > best_rule[0]:
                 best_rule = (made, c.plan.rule_index)
@@ -215,8 +217,11 @@ class Evaluator:
             t = hf(r)
             g = self.derivation_grade(c, r)
             old = ann.get(t)
-            if old is None or g > old[0]:
-                ann[t] = (g, pid, r)
+            if old is None:
+                ann[t] = (g, pid, r, self.round_no, self.round_no)
+                new.add(t)
+            elif g > old[0]:
+                ann[t] = (g, pid, r, self.round_no, old[4])
                 new.add(t)
 
     def insert_candidates(self, c: _Compiled, cand: dict[Row, Row], new: set[Row]) -> None:
@@ -227,7 +232,7 @@ class Evaluator:
             return
         assert rel.derivs is not None
         chunk = cand if len(fresh) == len(cand) else {t: cand[t] for t in fresh}
-        rel.derivs.append((c.plan_id, chunk))
+        rel.derivs.append((c.plan_id, self.round_no, chunk))
         new |= fresh
 
     def derivation_grade(self, c: _Compiled, row: Row) -> int:

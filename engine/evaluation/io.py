@@ -97,7 +97,7 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
             from ..provenance import TOP
 
             for t in rows:
-                rel.ann.setdefault(t, (TOP, -1, ()))
+                rel.ann.setdefault(t, (TOP, -1, (), 0, 0))
     if diags:
         raise SyllogError(diags, program.text)
 

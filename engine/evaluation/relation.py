@@ -110,11 +110,11 @@ class Relation:
         # derivation appears. Ungraded programs keep only the first (shortest)
         # derivation, so it is stored in bulk: one dict tuple -> row per plan
         # and round, built by a C-level comprehension; facts are absent.
-        self.ann: dict[Row, tuple[int, int, Row]] | None = {} if provenance and graded else None
-        self.derivs: list[tuple[int, dict[Row, Row]]] | None = [] if provenance and not graded else None
+        self.ann: dict[Row, tuple[int, int, Row, int, int]] | None = {} if provenance and graded else None
+        self.derivs: list[tuple[int, int, dict[Row, Row]]] | None = [] if provenance and not graded else None
 
-    def derivation(self, t: Row) -> tuple[int, int, Row] | None:
-        """(grade, plan id, row) of the kept derivation; plan id -1 for a fact."""
+    def derivation(self, t: Row) -> tuple[int, int, Row, int, int] | None:
+        """(grade, plan id, row, round of that derivation, round first derived); plan id -1 for a fact."""
         from ..provenance import TOP
 
         if self.ann is not None:
@@ -122,11 +122,11 @@ class Relation:
         if t not in self.tuples:
             return None
         if self.derivs is not None:
-            for pid, chunk in self.derivs:
+            for pid, rnd, chunk in self.derivs:
                 row = chunk.get(t)
                 if row is not None:
-                    return (TOP, pid, row)
-        return (TOP, -1, ())
+                    return (TOP, pid, row, rnd, rnd)
+        return (TOP, -1, (), 0, 0)
 
     @property
     def provenance(self) -> bool:
