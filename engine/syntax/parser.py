@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from contextvars import ContextVar
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -22,10 +23,17 @@ from ..values import String
 AGGREGATES = ("count", "sum", "min", "max")
 
 
+# The file name that spans carry while one parse runs (parses may nest or run
+# in threads, so it is a context variable, not a module attribute).
+_CURRENT_PATH: ContextVar[str] = ContextVar("syllog_parse_path", default="<input>")
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = resources.files(__package__).joinpath("syllog.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=False)
+    # The transformer runs inside the LALR parser (no intermediate tree): much faster.
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=False,
+                transformer=_Build())
 
 
 class _Fault(Exception):
@@ -61,63 +69,74 @@ def _unescape(raw: str, span: Span) -> str:
 
 
 class _Build(Transformer[Token, Any]):
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
+    @property
+    def path(self) -> str:
+        return _CURRENT_PATH.get()
 
-    def _span(self, meta: Any) -> Span:
-        if getattr(meta, "empty", True):
+    def _cover(self, children: list[Any]) -> Span:
+        """The span from the first to the last positioned child."""
+        first = last = None
+        for ch in children:
+            sp = self._child_span(ch)
+            if sp is not None:
+                if first is None:
+                    first = sp
+                last = sp
+        if first is None or last is None:
             return Span(self.path, 0, 0, 0, 0)
-        return Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+        return Span(self.path, first.line, first.col, last.end_line, last.end_col)
+
+    def _child_span(self, ch: Any) -> Span | None:
+        if isinstance(ch, Token):
+            return self._tspan(ch) if ch.line is not None else None
+        if isinstance(ch, tuple):
+            if not ch:
+                return None
+            a, b = self._child_span(ch[0]), self._child_span(ch[-1])
+            if a is None or b is None:
+                return a or b
+            return Span(self.path, a.line, a.col, b.end_line, b.end_col)
+        sp = getattr(ch, "span", None)
+        return sp if isinstance(sp, Span) and sp.line > 0 else None
 
     def _tspan(self, tok: Token) -> Span:
         return Span(self.path, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
 
     # -- terms ----------------------------------------------------------
-    @v_args(meta=True)
-    def var(self, meta: Any, c: list[Token]) -> n.Var:
+    def var(self, c: list[Token]) -> n.Var:
         return n.Var(str(c[0]), self._tspan(c[0]))
 
-    @v_args(meta=True)
-    def symbol(self, meta: Any, c: list[Token]) -> n.Const:
+    def symbol(self, c: list[Token]) -> n.Const:
         return n.Const(str(c[0]), self._tspan(c[0]))
 
-    @v_args(meta=True)
-    def string(self, meta: Any, c: list[Token]) -> n.Const:
+    def string(self, c: list[Token]) -> n.Const:
         span = self._tspan(c[0])
         return n.Const(String(_unescape(str(c[0]), span)), span)
 
-    @v_args(meta=True)
-    def int(self, meta: Any, c: list[Token]) -> n.Const:
+    def int(self, c: list[Token]) -> n.Const:
         return n.Const(int(str(c[0]).replace("_", "")), self._tspan(c[0]))
 
-    @v_args(meta=True)
-    def negint(self, meta: Any, c: list[Token]) -> n.Const:
-        return n.Const(-int(str(c[1]).replace("_", "")), self._span(meta))
+    def negint(self, c: list[Token]) -> n.Const:
+        return n.Const(-int(str(c[1]).replace("_", "")), self._cover(c))
 
-    @v_args(meta=True)
-    def decimal(self, meta: Any, c: list[Token]) -> n.Const:
+    def decimal(self, c: list[Token]) -> n.Const:
         return n.Const(Decimal(str(c[0]).replace("_", "")), self._tspan(c[0]))
 
-    @v_args(meta=True)
-    def paren(self, meta: Any, c: list[Any]) -> n.Expr:
+    def paren(self, c: list[Any]) -> n.Expr:
         inner = c[1]
         return inner  # type: ignore[no-any-return]
 
-    @v_args(meta=True)
-    def neg(self, meta: Any, c: list[Any]) -> n.Expr:
+    def neg(self, c: list[Any]) -> n.Expr:
         operand = c[1]
-        span = self._span(meta)
+        span = self._cover(c)
         if isinstance(operand, n.Const) and isinstance(operand.value, (int, Decimal)):
             return n.Const(-operand.value, span)
         return n.Neg(operand, span)
 
-    @v_args(meta=True)
-    def binop(self, meta: Any, c: list[Any]) -> n.BinOp:
-        return n.BinOp(str(c[1]), c[0], c[2], self._span(meta))
+    def binop(self, c: list[Any]) -> n.BinOp:
+        return n.BinOp(str(c[1]), c[0], c[2], self._cover(c))
 
-    @v_args(meta=True)
-    def aggregate(self, meta: Any, c: list[Any]) -> n.Aggregate:
+    def aggregate(self, c: list[Any]) -> n.Aggregate:
         name, _lb, term, _colon, body, _rb = c
         if str(name) not in AGGREGATES:
             raise _Fault(
@@ -130,51 +149,43 @@ class _Build(Transformer[Token, Any]):
             )
         if str(name) != "count" and term is None:
             raise _Fault(
-                error("E007", f"`{name}` needs a term before `:`", self._span(meta), help=f"write `{name} {{ X : ... }}`")
+                error("E007", f"`{name}` needs a term before `:`", self._cover(c), help=f"write `{name} {{ X : ... }}`")
             )
-        return n.Aggregate(str(name), term, body, self._span(meta))
+        return n.Aggregate(str(name), term, body, self._cover(c))
 
     # -- literals -------------------------------------------------------
-    @v_args(meta=True)
-    def atom(self, meta: Any, c: list[Any]) -> n.Atom:
+    def atom(self, c: list[Any]) -> n.Atom:
         name = c[0]
         args = tuple(a for a in c[2:-1] if a is not None)
-        return n.Atom(str(name), args, self._span(meta))
+        return n.Atom(str(name), args, self._cover(c))
 
-    @v_args(meta=True)
-    def atom0(self, meta: Any, c: list[Any]) -> n.Atom:
-        return n.Atom(str(c[0]), (), self._span(meta))
+    def atom0(self, c: list[Any]) -> n.Atom:
+        return n.Atom(str(c[0]), (), self._cover(c))
 
-    @v_args(meta=True)
-    def negation(self, meta: Any, c: list[Any]) -> n.Negation:
-        return n.Negation(c[1], self._span(meta))
+    def negation(self, c: list[Any]) -> n.Negation:
+        return n.Negation(c[1], self._cover(c))
 
-    @v_args(meta=True)
-    def comparison(self, meta: Any, c: list[Any]) -> n.Comparison:
-        return n.Comparison(str(c[1]), c[0], c[2], self._span(meta))
+    def comparison(self, c: list[Any]) -> n.Comparison:
+        return n.Comparison(str(c[1]), c[0], c[2], self._cover(c))
 
     def body(self, c: list[Any]) -> tuple[n.Literal, ...]:
         return tuple(c)
 
-    @v_args(meta=True)
-    def fact(self, meta: Any, c: list[Any]) -> n.Rule:
-        return n.Rule(c[0], (), (), self._span(meta))
+    def fact(self, c: list[Any]) -> n.Rule:
+        return n.Rule(c[0], (), (), self._cover(c))
 
-    @v_args(meta=True)
-    def rule(self, meta: Any, c: list[Any]) -> n.Rule:
-        return n.Rule(c[0], c[2], (), self._span(meta))
+    def rule(self, c: list[Any]) -> n.Rule:
+        return n.Rule(c[0], c[2], (), self._cover(c))
 
     # -- evidence -------------------------------------------------------
-    @v_args(meta=True)
-    def field(self, meta: Any, c: list[Any]) -> n.Field:
+    def field(self, c: list[Any]) -> n.Field:
         value = c[2]
         if isinstance(value, n.Var):
             raise _Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span))
-        return n.Field(str(c[0]), value.value, self._span(meta))
+        return n.Field(str(c[0]), value.value, self._cover(c))
 
-    @v_args(meta=True)
-    def citation(self, meta: Any, c: list[Any]) -> n.Citation:
-        span = self._span(meta)
+    def citation(self, c: list[Any]) -> n.Citation:
+        span = self._cover(c)
         source = str(c[2])
         fields = [f for f in c[3:-1] if isinstance(f, n.Field)]
         line = cred = None
@@ -216,58 +227,48 @@ class _Build(Transformer[Token, Any]):
             )
         return n.Citation(source, line, cred, originator, span, line_span, cred_span)
 
-    @v_args(meta=True)
-    def cited(self, meta: Any, c: list[Any]) -> n.Rule:
+    def cited(self, c: list[Any]) -> n.Rule:
         cites = tuple(x for x in c if isinstance(x, n.Citation))
         clause = c[-1]
         return n.Rule(clause.head, clause.body, cites, clause.span)
 
-    @v_args(meta=True)
-    def cite_block(self, meta: Any, c: list[Any]) -> n.CiteBlock:
+    def cite_block(self, c: list[Any]) -> n.CiteBlock:
         cites = tuple(x for x in c if isinstance(x, n.Citation))
         clauses = tuple(x for x in c if isinstance(x, n.Rule))
-        return n.CiteBlock(cites, clauses, self._span(meta))
+        return n.CiteBlock(cites, clauses, self._cover(c))
 
-    @v_args(meta=True)
-    def source(self, meta: Any, c: list[Any]) -> n.Source:
+    def source(self, c: list[Any]) -> n.Source:
         fields = tuple(f for f in c[3:] if isinstance(f, n.Field))
-        return n.Source(str(c[1]), fields, self._span(meta))
+        return n.Source(str(c[1]), fields, self._cover(c))
 
     # -- directives -----------------------------------------------------
-    @v_args(meta=True)
-    def param(self, meta: Any, c: list[Any]) -> n.Param:
-        return n.Param(str(c[0]), str(c[2]), self._span(meta))
+    def param(self, c: list[Any]) -> n.Param:
+        return n.Param(str(c[0]), str(c[2]), self._cover(c))
 
-    @v_args(meta=True)
-    def decl(self, meta: Any, c: list[Any]) -> n.Decl:
+    def decl(self, c: list[Any]) -> n.Decl:
         params = tuple(p for p in c[3:-2] if isinstance(p, n.Param))
         doc_tok = c[-1]
         doc = None
         if doc_tok is not None:
             doc = _unescape(str(doc_tok), self._tspan(doc_tok))
-        return n.Decl(str(c[1]), params, doc, self._span(meta))
+        return n.Decl(str(c[1]), params, doc, self._cover(c))
 
-    @v_args(meta=True)
-    def include(self, meta: Any, c: list[Any]) -> n.Include:
-        return n.Include(_unescape(str(c[1]), self._tspan(c[1])), self._span(meta))
+    def include(self, c: list[Any]) -> n.Include:
+        return n.Include(_unescape(str(c[1]), self._tspan(c[1])), self._cover(c))
 
-    @v_args(meta=True)
-    def io(self, meta: Any, c: list[Any]) -> n.IODirective:
+    def io(self, c: list[Any]) -> n.IODirective:
         kind = "input" if str(c[0]) == ".input" else "output"
         fields = tuple(f for f in c[3:] if isinstance(f, n.Field))
-        return n.IODirective(kind, str(c[1]), fields, self._span(meta))
+        return n.IODirective(kind, str(c[1]), fields, self._cover(c))
 
-    @v_args(meta=True)
-    def query(self, meta: Any, c: list[Any]) -> n.Query:
-        return n.Query(c[1], self._span(meta))
+    def query(self, c: list[Any]) -> n.Query:
+        return n.Query(c[1], self._cover(c))
 
-    @v_args(meta=True)
-    def expect(self, meta: Any, c: list[Any]) -> n.Expect:
-        return n.Expect(c[1], False, self._span(meta))
+    def expect(self, c: list[Any]) -> n.Expect:
+        return n.Expect(c[1], False, self._cover(c))
 
-    @v_args(meta=True)
-    def expect_not(self, meta: Any, c: list[Any]) -> n.Expect:
-        return n.Expect(c[1], True, self._span(meta))
+    def expect_not(self, c: list[Any]) -> n.Expect:
+        return n.Expect(c[1], True, self._cover(c))
 
     def start(self, c: list[Any]) -> list[Any]:
         return c
@@ -492,17 +493,23 @@ def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) ->
     """
     if sources is not None:
         sources.add(path, text)
+    token = _CURRENT_PATH.set(path)
     try:
-        tree = _parser().parse(text)
+        statements = _parser().parse(text)
     except UnexpectedInput as exc:
         srcmap = sources or SourceMap({path: text})
         raise SyllogError([_syntax_diagnostic(text, path, exc)], srcmap) from None
-    try:
-        statements = _Build(path).transform(tree)
+    except _Fault as exc:
+        srcmap = sources or SourceMap({path: text})
+        raise SyllogError([exc.diag], srcmap) from None
     except VisitError as exc:
         inner = exc.orig_exc
         srcmap = sources or SourceMap({path: text})
         if isinstance(inner, _Fault):
             raise SyllogError([inner.diag], srcmap) from None
         raise
+    finally:
+        _CURRENT_PATH.reset(token)
+    if not isinstance(statements, list):
+        statements = [statements] if statements is not None else []
     return n.Module(path, tuple(statements))
