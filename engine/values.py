@@ -186,6 +186,16 @@ def compare(op: str, a: Value, b: Value) -> bool:
         return a == b
     if op == "!=":
         return a != b
+    try:
+        if op == "<":
+            return a < b  # type: ignore[operator]
+        if op == "<=":
+            return a <= b  # type: ignore[operator]
+        if op == ">":
+            return a > b  # type: ignore[operator]
+        return a >= b  # type: ignore[operator]
+    except (TypeError, AttributeError):
+        pass
     ka, kb = kind(a), kind(b)
     if ka != kb:
         # values of different kinds follow the output order: numbers < symbols < strings

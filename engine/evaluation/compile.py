@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+import operator
 from operator import itemgetter
 from typing import Any, Callable
 
@@ -144,7 +145,16 @@ def _filter(step: P.Filter) -> StepFn:
         return lambda rows, d: [r for r in rows if fl(r) == fr(r)]
     if op == "!=":
         return lambda rows, d: [r for r in rows if fl(r) != fr(r)]
-    return lambda rows, d: [r for r in rows if compare(op, fl(r), fr(r))]
+    native = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}[op]
+
+    def run(rows: Rows, d: dict[str, set[Row]]) -> Rows:
+        try:
+            return [r for r in rows if native(fl(r), fr(r))]
+        except (TypeError, AttributeError):
+            # values of different kinds: fall back to the total order
+            return [r for r in rows if compare(op, fl(r), fr(r))]
+
+    return run
 
 
 def aggregate_rows(step: P.Aggregate, inner: list[StepFn], group_row: Row, d: dict[str, set[Row]]) -> set[Row]:

@@ -92,6 +92,11 @@ class Evaluator:
             self._run()
         finally:
             if enabled:
+                # Hand the new objects straight to the oldest generation (an O(1)
+                # list splice) so that the first young collection after this does
+                # not traverse millions of tuples.
+                gc.freeze()
+                gc.unfreeze()
                 gc.enable()
 
     def _run(self) -> None:

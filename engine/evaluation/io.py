@@ -32,7 +32,7 @@ def _field_text(io: n.IODirective, key: str, default: str | None = None) -> str 
 
 def _converter(t: str) -> Callable[[str], Value]:
     if t == "int":
-        return lambda s: int(s.replace("_", ""))
+        return int
     if t == "number":
         def num(s: str) -> Value:
             try:
@@ -124,13 +124,14 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
         reader = csv.reader(fh, delimiter=delim or ",")
         if header:
             next(reader, None)
+        same = convs[0] if all(c is convs[0] for c in convs) else None
         for lineno, rec in enumerate(reader, 1 + header):
             if len(rec) != arity:
                 if not rec:
                     continue
                 raise SyllogError([error("E704", f"expected {arity} columns, found {len(rec)}", Span(name, lineno, 1, lineno, 2))])
             try:
-                out.add(tuple(c(v) for c, v in zip(convs, rec)))
+                out.add(tuple(map(same, rec)) if same is not None else tuple(c(v) for c, v in zip(convs, rec)))
             except (ValueError, InvalidOperation):
                 for k, (c, v) in enumerate(zip(convs, rec)):
                     _convert(c, v, name, lineno, k)

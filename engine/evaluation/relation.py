@@ -67,6 +67,26 @@ class Index:
                     data.update(map(kf, ts))
                 else:
                     data.update(kf(t) for t in ts if matches(t))
+        elif self.unique and plain and arity == 2 and len(key_cols) == 1 and len(outs) == 1:
+            # binary relations keyed on one column: the most common index, unrolled
+            if key_cols[0] == 0:
+                def add(ts: Iterable[Row]) -> None:
+                    get = data.get
+                    for a, b in ts:
+                        lst = get(a)
+                        if lst is None:
+                            data[a] = [(b,)]
+                        else:
+                            lst.append((b,))
+            else:
+                def add(ts: Iterable[Row]) -> None:
+                    get = data.get
+                    for a, b in ts:
+                        lst = get(b)
+                        if lst is None:
+                            data[b] = [(a,)]
+                        else:
+                            lst.append((a,))
         elif self.unique:
             def add(ts: Iterable[Row]) -> None:
                 get = data.get
