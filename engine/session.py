@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import nodes as n
-from .analysis import Program, check
+from .analysis import Fact, Program, check
 from .errors import SourceMap, Span, SyllogError, error
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
+from .evaluation.incremental import update
 from .loader import Loaded as Parsed
 from .loader import load_paths, load_texts
 from .model import Model, parse_goal
@@ -61,28 +62,75 @@ class Session:
         self.provenance = provenance
         self.limits = Limits(max_tuples, max_seconds)
         self.added: list[str] = []  # statements typed in, as canonical text
+        self.retracted: set[tuple[str, tuple[Value, ...]]] = set()
         self.counter = 0
         self._build()
         self.marks: dict[str, dict[str, set[tuple[Value, ...]]]] = {"start": self.derived_state()}
 
     # -- building -----------------------------------------------------------
-    def _parse_all(self) -> Parsed:
-        parsed = load_paths(list(self.paths)) if self.paths else Parsed()
+    def _parse_all(self, reread: bool = False) -> Parsed:
+        """The files (parsed once, until `reread`) plus the texts typed in (each parsed once)."""
+        if reread or getattr(self, "_files", None) is None:
+            self._files = load_paths(list(self.paths)) if self.paths else Parsed()
+            self._texts: dict[tuple[str, str], Parsed] = {}
+        files = self._files
+        parsed = Parsed(list(files.modules), SourceMap(dict(files.sources.texts)), dict(files.base_dirs))
         texts = []
         if self.base_text is not None:
             texts.append(("<text>", self.base_text))
         texts += [(f"<input {k + 1}>", t) for k, t in enumerate(self.added)]
-        if texts:
-            load_texts(texts, loaded=parsed)
+        for name, text in texts:
+            one = self._texts.get((name, text))
+            if one is None:
+                one = self._texts[(name, text)] = load_texts([(name, text)])
+            parsed.modules += one.modules
+            parsed.sources.texts.update(one.sources.texts)
+            parsed.base_dirs.update(one.base_dirs)
         return parsed
 
-    def _build(self) -> None:
-        program = check(self._parse_all())
+    def _check(self, reread: bool = False) -> Program:
+        program = check(self._parse_all(reread))
+        retracted = getattr(self, "retracted", set())
+        if retracted:
+            program.facts = [f for f in program.facts if (f.pred, f.row) not in retracted]
+        return program
+
+    def _build(self, program: Program | None = None) -> None:
+        program = program or self._check()
         ev = Evaluator(program, self.provenance, self.limits)
         ev.run()
         self.program: Program = program
         self.evaluator = ev
         self.model = Model(program, ev)
+        self.incremental_updates = 0
+
+    def _apply(self, program: Program) -> bool:
+        """Move to `program` incrementally when only facts differ; False when that cannot be done."""
+        old = self.program
+        if (program.rules != old.rules or program.has_citations != old.has_citations
+                or program.strata != old.strata or program.io != old.io
+                or set(program.decls) != set(old.decls) or program.arity != old.arity):
+            return False
+
+        def key(f: Fact) -> tuple[object, ...]:
+            return (f.pred, f.row, f.cites, f.span.file, f.span.line, f.span.col)
+
+        old_keys = {key(f) for f in old.facts}
+        new_keys = {key(f) for f in program.facts}
+        added = [f for f in program.facts if key(f) not in old_keys]
+        removed = [f for f in old.facts if key(f) not in new_keys]
+        update(self.evaluator, program, added, removed)
+        self.program = program
+        self.model = Model(program, self.evaluator)
+        self.incremental_updates += 1
+        return True
+
+    def _change(self, program: Program | None) -> None:
+        """Adopt the current statements; on any failure go back to the state before."""
+        if program is None:
+            program = self._check()
+        if not self._apply(program):
+            self._build(program)
 
     @property
     def sources(self) -> SourceMap:
@@ -120,14 +168,37 @@ class Session:
                                          stmt.span, help="ask a query with `?- goal.`")], sources)
         canonical = "".join(statement(s) + "\n" for s in module.statements)
         before = self.state()
-        old = (self.program, self.evaluator, self.model, list(self.added))
+        old_added = list(self.added)
+        old_retracted = set(getattr(self, "retracted", set()))
+        # asserting a fact again takes back its retraction
+        for stmt in module.statements:
+            clauses = stmt.clauses if isinstance(stmt, n.CiteBlock) else (stmt,)
+            for c in clauses:
+                if isinstance(c, n.Rule) and not c.body and all(isinstance(a, n.Const) for a in c.head.args):
+                    key = (c.head.pred, tuple(a.value for a in c.head.args))  # type: ignore[union-attr]
+                    self.retracted = getattr(self, "retracted", set()) - {key}
         self.added.append(canonical)
+        def undo() -> None:
+            self.added = old_added
+            self.retracted = old_retracted
+
         try:
-            self._build()
+            program = self._check()
         except BaseException:
-            self.program, self.evaluator, self.model, self.added = old
+            undo()
             raise
+        self._guarded(program, undo)
         return self._delta(before, self.state())
+
+    def _guarded(self, program: Program, undo: object) -> None:
+        """Apply a checked program; on an error or Ctrl-C, undo and rebuild the state before."""
+        try:
+            self._change(program)
+        except BaseException:
+            assert callable(undo)
+            undo()
+            self._build()
+            raise
 
     def retract(self, text: str) -> Change:
         """Remove a fact (typed at the prompt or loaded) and everything that depended only on it."""
@@ -145,27 +216,15 @@ class Session:
                                      help="only facts can be retracted; derived tuples vanish with their premises")],
                               sources)
         before = self.state()
-        old = (self.program, self.evaluator, self.model, list(self.added), set(getattr(self, "retracted", set())))
-        self.retracted = getattr(self, "retracted", set()) | {(atom.pred, row)}
-        try:
-            self._build_without()
-        except BaseException:
-            self.program, self.evaluator, self.model, self.added, self.retracted = old
-            raise
+        old_retracted = set(getattr(self, "retracted", set()))
+        self.retracted = old_retracted | {(atom.pred, row)}
+        self._guarded(self._check(), lambda: setattr(self, "retracted", old_retracted))
         return self._delta(before, self.state())
-
-    def _build_without(self) -> None:
-        program = check(self._parse_all())
-        retracted = getattr(self, "retracted", set())
-        program.facts = [f for f in program.facts if (f.pred, f.row) not in retracted]
-        ev = Evaluator(program, self.provenance, self.limits)
-        ev.run()
-        self.program, self.evaluator, self.model = program, ev, Model(program, ev)
 
     def reload(self) -> Change:
         """Re-read the files from disk, keeping what was added at the prompt."""
         before = self.state()
-        self._build_without()
+        self._change(self._check(reread=True))
         return self._delta(before, self.state())
 
     def mark(self, name: str = "mark") -> None:

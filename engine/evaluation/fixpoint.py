@@ -47,6 +47,19 @@ class _Compiled:
         self.fused_rows: Any = None
 
 
+def strata_of(program: Program) -> list[tuple[set[str], list[int], bool]]:
+    """(predicates, rule indices, recursive) for every stratum that has rules, in order."""
+    rules_by_head: dict[str, list[int]] = {}
+    for i, r in enumerate(program.rules):
+        rules_by_head.setdefault(r.head.pred, []).append(i)
+    out = []
+    for comp, rec in zip(program.strata, program.recursive):
+        indices = sorted(i for p in comp for i in rules_by_head.get(p, []))
+        if indices:
+            out.append((set(comp), indices, rec))
+    return out
+
+
 class Evaluator:
     def __init__(self, program: Program, provenance: bool, limits: Limits) -> None:
         self.program = program
@@ -105,13 +118,11 @@ class Evaluator:
         self.load_facts()
         load_inputs(self.program, self.rels)
         self.total = sum(len(r) for r in self.rels.values())
-        rules_by_head: dict[str, list[int]] = {}
-        for i, r in enumerate(self.program.rules):
-            rules_by_head.setdefault(r.head.pred, []).append(i)
-        for comp, rec in zip(self.program.strata, self.program.recursive):
-            indices = [i for p in comp for i in rules_by_head.get(p, [])]
-            if indices:
-                self.stratum(set(comp), sorted(indices), rec)
+        # what each predicate holds before any rule runs: facts and `.input` rows
+        self.base: dict[str, set[Row]] = {p: set(r.tuples) for p, r in self.rels.items() if r.tuples}
+        self.strata_info = strata_of(self.program)
+        for comp, indices, rec in self.strata_info:
+            self.stratum(comp, indices, rec)
 
     def compile(self, plan: P.RulePlan) -> _Compiled:
         plan_id = len(self.plans)
@@ -129,7 +140,22 @@ class Evaluator:
                     c.premise_fns.append((prem.pred, head_fn(prem.args, -1)))
         return c
 
-    def stratum(self, comp: set[str], indices: list[int], recursive: bool) -> None:
+    def stratum(self, comp: set[str], indices: list[int], recursive: bool,
+                seed: dict[str, set[Row]] | None = None) -> dict[str, set[Row]]:
+        """Evaluate one stratum to its fixpoint.
+
+        With `seed` (new tuples of predicates this stratum reads), only what
+        follows from them is derived: the stratum is already at its fixpoint
+        for everything else (an incremental update). Returns the tuples that
+        were new (or regraded) in this stratum's predicates.
+        """
+        made: dict[str, set[Row]] = {p: set() for p in comp}
+
+        def note(d: dict[str, set[Row]]) -> dict[str, set[Row]]:
+            for p in comp:
+                made[p] |= d[p]
+            return d
+
         rules = self.program.rules
         sizes = {p: len(r) for p, r in self.rels.items()}
         rec = comp if recursive else set()
@@ -137,11 +163,16 @@ class Evaluator:
         def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
             return P.plan_rule(rules[i], i, sizes, rec, self.provenance, self.program.arity, delta_literal)
 
-        base = [self.compile(plan(i)) for i in indices]
-        delta: dict[str, set[Row]] = {p: set() for p in comp}
-        delta = self.round(base, delta, comp)
+        if seed is not None:
+            first = [self.compile(plan(i, j)) for i in indices for j, lit in enumerate(rules[i].body)
+                     if isinstance(lit, n.Atom) and lit.pred in seed and lit.pred not in comp]
+            delta = {p: set() for p in comp} | seed
+            delta = note(self.round([c for c in first if delta[c.plan.steps[0].pred]], delta, comp))  # type: ignore[union-attr]
+        else:
+            base = [self.compile(plan(i)) for i in indices]
+            delta = note(self.round(base, {p: set() for p in comp}, comp))
         if not recursive:
-            return
+            return made
         # Indexes on this stratum's relations made for the first round would be
         # kept up to date every round for nothing: drop them, and let the
         # delta plans build the ones they need.
@@ -149,16 +180,18 @@ class Evaluator:
             self.rels[p].indexes.clear()
         deltas: list[_Compiled] = []
         naive: list[_Compiled] = []
-        for i, cb in zip(indices, base):
-            if any(isinstance(s, P.Aggregate) and s.recursive for s in cb.plan.steps):
-                naive.append(self.compile(cb.plan))
+        for i in indices:
+            bp = plan(i)
+            if any(isinstance(s, P.Aggregate) and s.recursive for s in bp.steps):
+                naive.append(self.compile(bp))
                 continue
             for j, lit in enumerate(rules[i].body):
                 if isinstance(lit, n.Atom) and lit.pred in comp:
                     deltas.append(self.compile(plan(i, j)))
         while any(delta.values()):
             active = [c for c in deltas if delta[c.plan.steps[0].pred]] + naive  # type: ignore[union-attr]
-            delta = self.round(active, delta, comp)
+            delta = note(self.round(active, delta, comp))
+        return made
 
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
         self.round_no += 1

@@ -1,0 +1,111 @@
+"""Incremental updates of an evaluated model: facts added or retracted.
+
+Added facts flow through semi-naive evaluation: a stratum that reads a
+changed predicate only positively derives just what follows from the new
+tuples, seeded with them as its first delta; strata that read nothing that
+changed are not touched. A stratum that reads a changed predicate through
+negation or an aggregate, or any predicate that lost tuples, is recomputed
+from its inputs, and what it gains or loses flows on to the strata above.
+In graded programs a recomputed stratum counts as changed, since grades may
+move without the tuples changing.
+"""
+
+from __future__ import annotations
+
+from .. import nodes as n
+from ..analysis import Fact, Program
+from ..provenance import TOP
+from .fixpoint import Evaluator
+from .relation import Row
+
+
+def _reads(program: Program, indices: list[int]) -> tuple[set[str], set[str]]:
+    """Predicates read positively, and through negation or an aggregate."""
+    pos: set[str] = set()
+    nonmono: set[str] = set()
+    for i in indices:
+        for lit in program.rules[i].body:
+            if isinstance(lit, n.Atom):
+                pos.add(lit.pred)
+            elif isinstance(lit, n.Negation):
+                nonmono.add(lit.atom.pred)
+            else:
+                for agg in n.body_aggregates((lit,)):
+                    for inner in agg.body:
+                        if isinstance(inner, n.Atom):
+                            nonmono.add(inner.pred)
+                        elif isinstance(inner, n.Negation):
+                            nonmono.add(inner.atom.pred)
+    return pos, nonmono
+
+
+def _fact_grade(ev: Evaluator, pred: str, row: Row) -> int:
+    cites = [c for _f, cs in ev.fact_cites.get((pred, row), []) for c in cs]
+    return max((ev.cite_grade(c) for c in cites), default=TOP)
+
+
+def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fact]) -> None:
+    """Bring `ev` up to date with `program`, which differs from its own by these facts only."""
+    ev.program = program
+    grew: dict[str, set[Row]] = {}
+    shrank: set[str] = set()
+    for f in removed:
+        key = (f.pred, f.row)
+        lst = [x for x in ev.fact_cites.get(key, []) if x[0] is not f and x[0] != f]
+        if lst:
+            ev.fact_cites[key] = lst
+        else:
+            ev.fact_cites.pop(key, None)
+        still = any(g.pred == f.pred and g.row == f.row for g in program.facts)
+        if not still:
+            ev.base.get(f.pred, set()).discard(f.row)
+            shrank.add(f.pred)
+    for f in added:
+        rel = ev.rels[f.pred]
+        ev.fact_cites.setdefault((f.pred, f.row), []).append((f, f.cites))
+        ev.base.setdefault(f.pred, set()).add(f.row)
+        if rel.ann is not None:
+            g = _fact_grade(ev, f.pred, f.row)
+            old = rel.ann.get(f.row)
+            if old is None or g > old[0]:
+                rel.ann[f.row] = (g, -1, (), 0, 0)
+                grew.setdefault(f.pred, set()).add(f.row)
+        if f.row not in rel.tuples:
+            rel.add_new({f.row})
+            grew.setdefault(f.pred, set()).add(f.row)
+    for pred in shrank:
+        _reset(ev, pred)
+    for comp, indices, rec in ev.strata_info:
+        pos, nonmono = _reads(program, indices)
+        reads = pos | nonmono | comp
+        if (shrank & reads) or (set(grew) & nonmono):
+            before = {p: set(ev.rels[p].tuples) for p in comp}
+            for p in comp:
+                _reset(ev, p)
+            ev.stratum(comp, indices, rec)
+            for p in comp:
+                now = ev.rels[p].tuples
+                if before[p] - now or ev.graded:
+                    shrank.add(p)
+                if now - before[p]:
+                    grew.setdefault(p, set()).update(now - before[p])
+            continue
+        seed = {p: rows for p, rows in grew.items() if p in pos and rows}
+        if not seed:
+            continue
+        made = ev.stratum(comp, indices, rec, seed=seed)
+        for p, rows in made.items():
+            if rows:
+                grew.setdefault(p, set()).update(rows)
+
+
+def _reset(ev: Evaluator, pred: str) -> None:
+    """Put a relation back to its base tuples (facts and inputs)."""
+    rel = ev.rels[pred]
+    base = ev.base.get(pred, set())
+    rel.tuples = set(base)
+    rel.indexes.clear()
+    if rel.ann is not None:
+        rel.ann = {t: (_fact_grade(ev, pred, t), -1, (), 0, 0) for t in base}
+    if rel.derivs is not None:
+        rel.derivs = []
