@@ -25,7 +25,8 @@ from .errors import Diagnostic, SourceMap, SyllogError, render
 from .model import Answers, Model, ProofNode
 from .proofs import quote_of, to_dot, to_json
 from .syntax.pretty import rule as rule_text
-from .values import show, to_json as value_json
+from .values import show
+from .values import to_json as value_json
 
 
 def _console(stream: Any = None) -> Console:
@@ -175,7 +176,8 @@ def _tree(node: ProofNode, tree: Tree | None = None) -> Tree:
     for c, info in node.citations:
         q = quote_of(c, info)
         who = f", originator: {show(c.originator)}" if c.originator is not None else ""
-        from .provenance import encode, show as gshow
+        from .provenance import encode
+        from .provenance import show as gshow
 
         g = gshow(encode(info.reliability, c.credibility)) if info is not None else "?"
         src = escape(f"{c.source} line {c.line} [{g}]{who}")

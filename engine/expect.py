@@ -67,7 +67,7 @@ def _unwanted(model: Model, e: n.Expect, names: list[str], rows: list[tuple[Valu
         binding = dict(zip(names, r))
         parts = []
         for a in atoms:
-            row = tuple(binding[x.name] if isinstance(x, n.Var) else x.value for x in a.args  # type: ignore[union-attr]
+            row = tuple(binding[x.name] if isinstance(x, n.Var) else x.value for x in a.args
                         if isinstance(x, (n.Var, n.Const)))
             if len(row) != len(a.args) or a.pred not in model.relations:
                 continue

@@ -20,7 +20,8 @@ from .errors import SourceMap, Span, SyllogError, error
 from .evaluation.compile import compile_steps, head_fn, run_steps
 from .evaluation.fixpoint import Evaluator
 from .evaluation.relation import Relation, Row
-from .provenance import TOP, show as show_grade
+from .provenance import TOP
+from .provenance import show as show_grade
 from .syntax import parse
 from .values import Value, row_key, show_atom
 
@@ -319,7 +320,8 @@ class Model:
 
     def missing(self, atom: n.Atom) -> ProofNode:
         """Explain an atom that does not hold: which premise each candidate rule lacks."""
-        from .syntax.pretty import atom as show, literal
+        from .syntax.pretty import atom as show
+        from .syntax.pretty import literal
 
         node = ProofNode("missing", show(atom), TOP, note="does not hold")
         for rule in self.program.rules:

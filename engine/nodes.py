@@ -13,9 +13,8 @@ from .errors import NO_SPAN, Span
 from .values import Value
 
 
-
 def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)  # type: ignore[no-any-return]
+    return field(default=NO_SPAN, compare=False, repr=False)
 
 
 

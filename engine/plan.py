@@ -211,7 +211,7 @@ class _Planner:
                 # an expression over bound variables: a computed key
                 key_cols.append(col)
                 key.append(self.expr(arg, slots))
-        for name, col in sorted(first_col.items(), key=lambda kv: kv[1]):
+        for name, _col in sorted(first_col.items(), key=lambda kv: kv[1]):
             slots[name] = len(order)
             order.append(name)
         return Join(atom.pred, delta, tuple(key_cols), tuple(key), tuple(consts), tuple(eqs), tuple(outs),
@@ -273,7 +273,8 @@ class _Planner:
                             slots[other.name] = tmp
                             order[tmp] = other.name
                         else:
-                            left, right = (Slot(tmp), self.expr(other, slots))
+                            left: PExpr = Slot(tmp)
+                            right: PExpr = self.expr(other, slots)
                             if agg is not lit.left:
                                 left, right = right, left
                             steps.append(Filter(lit.op, left, right, i))

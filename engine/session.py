@@ -90,7 +90,7 @@ class Session:
 
     def _check(self, reread: bool = False) -> Program:
         program = check(self._parse_all(reread))
-        retracted = getattr(self, "retracted", set())
+        retracted = self.retracted
         if retracted:
             program.facts = [f for f in program.facts if (f.pred, f.row) not in retracted]
         return program

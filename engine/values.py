@@ -199,7 +199,7 @@ def compare(op: str, a: Value, b: Value) -> bool:
     ka, kb = kind(a), kind(b)
     if ka != kb:
         # values of different kinds follow the output order: numbers < symbols < strings
-        a, b = _KIND_RANK[ka], _KIND_RANK[kb]  # type: ignore[assignment]
+        a, b = _KIND_RANK[ka], _KIND_RANK[kb]
     if op == "<":
         return a < b  # type: ignore[operator]
     if op == "<=":

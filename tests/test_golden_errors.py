@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from golden_util import compare, run_cli
 
 HERE = Path(__file__).parent / "golden" / "errors"

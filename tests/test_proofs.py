@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from golden_util import compare, run_cli
 
 import engine
 from engine import nodes as n
 from engine.model import ProofNode
-from golden_util import compare, run_cli
 
 HERE = Path(__file__).parent / "golden" / "proofs"
 CASES = [line.split(" ", 1) for line in (HERE / "CASES").read_text().splitlines() if line.strip()]

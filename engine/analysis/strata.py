@@ -90,11 +90,10 @@ def stratify(rules: list[n.Rule], preds: list[str]) -> tuple[list[list[str]], li
             succ.setdefault(r.head.pred, []).append(pred)
             succ.setdefault(pred, [])
     comps = sccs(sorted(succ), succ)
-    comp_of = {p: i for i, c in enumerate(comps) for p in c}
     recursive: list[bool] = []
-    for i, comp in enumerate(comps):
+    for comp in comps:
         members = set(comp)
-        rec = len(comp) > 1 or any(comp[0] in succ.get(comp[0], ()) for _ in [0])
+        rec = len(comp) > 1 or comp[0] in succ.get(comp[0], ())
         recursive.append(rec)
         if not rec:
             continue
@@ -117,7 +116,6 @@ def stratify(rules: list[n.Rule], preds: list[str]) -> tuple[list[list[str]], li
         if (d.code, d.span) not in seen:
             seen.add((d.code, d.span))
             unique.append(d)
-    del comp_of
     return comps, recursive, unique
 
 

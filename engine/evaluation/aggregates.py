@@ -62,8 +62,8 @@ def _arg(a: n.Expr, slots: dict[str, int], r: Row) -> Value:
         return r[slots[a.name]]
     if isinstance(a, n.Const):
         return a.value
-    from .compile import expr_fn
     from ..plan import _Planner
+    from .compile import expr_fn
 
     return expr_fn(_Planner({}, set(), True, {}).expr(a, slots))(r)  # type: ignore[no-any-return]
 

@@ -8,11 +8,11 @@ place as the fixpoint adds tuples.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal
 import operator
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any
 
 from .. import plan as P
 from ..values import ARITH, ArithmeticFault, Value, compare, neg

@@ -68,7 +68,8 @@ class Evaluator:
         self.limits = limits
         self.rels: dict[str, Relation] = {p: Relation(p, k, provenance, self.graded) for p, k in program.arity.items()}
         self.plans: list[P.RulePlan] = []
-        self.fact_cites: dict[tuple[str, Row], list[tuple[n.Citation, Any]]] = {}
+        # each fact's statements: (the fact, its citations), for proofs
+        self.fact_cites: dict[tuple[str, Row], list[tuple[Any, tuple[n.Citation, ...]]]] = {}
         self.total = 0
         self.round_no = 0  # facts are round 0; every round of every stratum counts up
         self.deadline = time.monotonic() + limits.max_seconds if limits.max_seconds else None
@@ -166,7 +167,7 @@ class Evaluator:
         if seed is not None:
             first = [self.compile(plan(i, j)) for i in indices for j, lit in enumerate(rules[i].body)
                      if isinstance(lit, n.Atom) and lit.pred in seed and lit.pred not in comp]
-            delta = {p: set() for p in comp} | seed
+            delta: dict[str, set[Row]] = {p: set() for p in comp} | seed
             delta = note(self.round([c for c in first if delta[c.plan.steps[0].pred]], delta, comp))  # type: ignore[union-attr]
         else:
             base = [self.compile(plan(i)) for i in indices]

@@ -51,7 +51,7 @@ def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fac
     shrank: set[str] = set()
     for f in removed:
         key = (f.pred, f.row)
-        lst = [x for x in ev.fact_cites.get(key, []) if x[0] is not f and x[0] != f]
+        lst = [x for x in ev.fact_cites.get(key, []) if x[0] != f]
         if lst:
             ev.fact_cites[key] = lst
         else:

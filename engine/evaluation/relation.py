@@ -10,9 +10,9 @@ up to date as tuples are added, so each costs its build once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any
 
 from ..values import Value
 
@@ -34,7 +34,7 @@ def tuple_getter(cols: tuple[int, ...]) -> Callable[[Row], Row]:
     if len(cols) == 1:
         c = cols[0]
         return lambda t: (t[c],)
-    return itemgetter(*cols)  # type: ignore[return-value]
+    return itemgetter(*cols)
 
 
 class Index:
@@ -47,9 +47,9 @@ class Index:
         covered = set(key_cols) | set(outs) | {c for c, _ in consts} | {b for _, b in eqs}
         self.unique = covered == set(range(arity))
         self.data: Any = set() if self.exists else {}
+        data: Any = self.data
         kf = getter(key_cols)
         of = tuple_getter(outs)
-        data = self.data
 
         def matches(t: Row) -> bool:
             for c, v in consts:

@@ -13,8 +13,8 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from .. import nodes as n
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
@@ -494,6 +494,7 @@ def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) ->
     if sources is not None:
         sources.add(path, text)
     token = _CURRENT_PATH.set(path)
+    statements: Any
     try:
         statements = _parser().parse(text)
     except UnexpectedInput as exc:
