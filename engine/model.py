@@ -132,6 +132,11 @@ class Model:
         rel = self.relations.get(name)
         return set(rel.tuples) if rel is not None else set()
 
+    def size(self, name: str) -> int:
+        """Number of tuples of a predicate, without copying them."""
+        rel = self.relations.get(name)
+        return len(rel) if rel is not None else 0
+
     def count(self) -> int:
         return sum(len(r) for r in self.relations.values())
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -219,10 +220,15 @@ def run_steps(fns: list[StepFn], d: dict[str, set[Row]]) -> Rows:
     return rows
 
 
-def fused_head_join(step: P.Step, rels: dict[str, Relation], head: RowFn, first: bool) -> Callable[[Rows, dict[str, set[Row]]], set[Row]] | None:
+def fused_head_join(step: P.Step, rels: dict[str, Relation], head: RowFn, first: bool,
+                    head_args: tuple[P.PExpr, ...] = (), width: int = -1,
+                    head_pred: str = "") -> Callable[[Rows, dict[str, set[Row]]], set[Row]] | None:
     """The last join and the head projection in one set comprehension, when possible.
 
     Saves materialising the widest rows of the rule, which are the most numerous.
+    A binary head taking one value from the row and one from the joined tuple
+    (transitive closure, same generation, most recursive rules) is built
+    directly, without the concatenated row.
     """
     if not isinstance(step, P.Join) or step.delta or first or not step.key_cols:
         return None
@@ -230,8 +236,82 @@ def fused_head_join(step: P.Step, rels: dict[str, Relation], head: RowFn, first:
     if idx.exists:
         return None
     get = idx.data.get
+    full = rels[head_pred].tuples if head_pred else None
+    before = width - len(step.out_cols)
+    if (len(step.key) == 1 and isinstance(step.key[0], P.Slot) and len(head_args) == 2
+            and all(isinstance(a, P.Slot) for a in head_args) and width >= 0):
+        k = step.key[0].index
+        a, b = (x.index for x in head_args)  # type: ignore[union-attr]
+        # Candidates already known are skipped here: a lookup in the full
+        # relation is cheaper than inserting them and subtracting them later.
+        if a < before <= b and full is not None:
+            j = b - before
+            return lambda rows, d: {t for r in rows for e in get(r[k], EMPTY) if (t := (r[a], e[j])) not in full}
+        if b < before <= a and full is not None:
+            j = a - before
+            return lambda rows, d: {t for r in rows for e in get(r[k], EMPTY) if (t := (e[j], r[b])) not in full}
     kf = key_fn(step.key)
     return lambda rows, d: {head(r + e) for r in rows for e in get(kf(r), EMPTY)}
+
+
+def grouped_head_join(step: P.Step, rels: dict[str, Relation], head_args: tuple[P.PExpr, ...], width: int,
+                      head_pred: str) -> Callable[[Rows, dict[str, set[Row]]], set[Row]] | None:
+    """The last join of a rule with a binary head `(row value, joined value)`, set-at-a-time in C.
+
+    Rows are grouped by the head's first value; for each group the joined
+    values are the union of the matching sets (one C call), minus what the
+    head relation already holds for that value; only new tuples are built.
+    This is the inner loop of transitive closure and same generation.
+    """
+    if not isinstance(step, P.Join) or step.delta or step.const_cols or step.eq_cols:
+        return None
+    if step.arity != 2 or len(step.key_cols) != 1 or len(step.out_cols) != 1 or len(head_args) != 2:
+        return None
+    if not (isinstance(step.key[0], P.Slot) and all(isinstance(a, P.Slot) for a in head_args)):
+        return None
+    if rels[head_pred].arity != 2:
+        return None
+    k = step.key[0].index
+    a, b = (x.index for x in head_args)  # type: ignore[union-attr]
+    before = width - 1
+    if not (a < before and b == before):
+        return None
+    succ = rels[step.pred].grouped(step.key_cols[0], step.out_cols[0])
+    known = rels[head_pred].grouped(0, 1)
+    full = rels[head_pred].tuples
+    tget = rels[step.pred].index((step.key_cols, (), (), step.out_cols)).data.get
+    none: frozenset[Value] = frozenset()
+    j = 0
+
+    def run(rows: Rows, d: dict[str, set[Row]]) -> set[Row]:
+        # Grouping pays when rows share head values or fan out to several
+        # joined values (duplicates then collapse in C); for a chain, with
+        # one row per head value and one match each, building tuples is cheaper.
+        sample = list(islice(rows, 256))
+        fanout = sum(len(tget(r[k], EMPTY)) for r in sample)
+        if fanout < 2 * len(sample) and len({r[a] for r in sample}) * 2 > len(sample):
+            return {t for r in rows for e in tget(r[k], EMPTY) if (t := (r[a], e[j])) not in full}
+        groups: dict[Value, set[Value]] = {}
+        get = groups.get
+        for r in rows:
+            x = r[a]
+            s = get(x)
+            if s is None:
+                groups[x] = {r[k]}
+            else:
+                s.add(r[k])
+        out: set[Row] = set()
+        sget, kget = succ.get, known.get
+        for x, ys in groups.items():
+            zs = set().union(*[sget(y, none) for y in ys])
+            have = kget(x)
+            if have:
+                zs -= have
+            if zs:
+                out.update(zip(repeat(x), zs))
+        return out
+
+    return run
 
 
 def fused_head_join_rows(step: P.Step, rels: dict[str, Relation], head: RowFn) -> Callable[[Rows, dict[str, set[Row]]], dict[Row, Row]] | None:

@@ -22,7 +22,15 @@ from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
 from ..provenance import TOP, encode
 from ..values import ArithmeticFault
-from .compile import StepFn, compile_steps, fused_head_join, fused_head_join_rows, head_fn, run_steps
+from .compile import (
+    StepFn,
+    compile_steps,
+    fused_head_join,
+    fused_head_join_rows,
+    grouped_head_join,
+    head_fn,
+    run_steps,
+)
 from .relation import Relation, Row
 
 DEFAULT_MAX_TUPLES = 20_000_000
@@ -132,7 +140,8 @@ class Evaluator:
         c = _Compiled(plan, compile_steps(plan.steps, self.rels, True), head_fn(plan.head_args, width), plan_id)
         if len(plan.steps) > 1:
             if not self.provenance:
-                c.fused = fused_head_join(plan.steps[-1], self.rels, c.head, False)
+                c.fused = grouped_head_join(plan.steps[-1], self.rels, plan.head_args, width, plan.head) or \
+                    fused_head_join(plan.steps[-1], self.rels, c.head, False, plan.head_args, width, plan.head)
             elif not self.graded:
                 c.fused_rows = fused_head_join_rows(plan.steps[-1], self.rels, c.head)
         if self.graded:
@@ -153,8 +162,9 @@ class Evaluator:
         made: dict[str, set[Row]] = {p: set() for p in comp}
 
         def note(d: dict[str, set[Row]]) -> dict[str, set[Row]]:
-            for p in comp:
-                made[p] |= d[p]
+            if seed is not None:  # only an incremental update needs to know
+                for p in comp:
+                    made[p] |= d[p]
             return d
 
         rules = self.program.rules

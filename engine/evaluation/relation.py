@@ -115,16 +115,29 @@ class Index:
         self._add(ts)
 
 
+def _group_into(g: dict[Value, set[Value]], ts: Iterable[Row], key: int, val: int) -> None:
+    get = g.get
+    for t in ts:
+        k = t[key]
+        s = get(k)
+        if s is None:
+            g[k] = {t[val]}
+        else:
+            s.add(t[val])
+
+
 class Relation:
     """The tuples of one predicate, with their indexes and (optionally) annotations."""
 
-    __slots__ = ("name", "arity", "tuples", "indexes", "ann", "derivs")
+    __slots__ = ("name", "arity", "tuples", "indexes", "ann", "derivs", "groups")
 
     def __init__(self, name: str, arity: int, provenance: bool, graded: bool = True) -> None:
         self.name = name
         self.arity = arity
         self.tuples: set[Row] = set()
         self.indexes: dict[Sig, Index] = {}
+        # binary relations grouped by one column: (key col, value col) -> {key: set of values}
+        self.groups: dict[tuple[int, int], dict[Value, set[Value]]] = {}
         # Provenance, two layouts. Graded programs: tuple -> (grade, plan id or
         # -1 for a fact, row of its best derivation), updated when a better
         # derivation appears. Ungraded programs keep only the first (shortest)
@@ -160,6 +173,15 @@ class Relation:
             self.indexes[sig] = idx
         return idx
 
+    def grouped(self, key: int, val: int) -> dict[Value, set[Value]]:
+        """A binary relation as {value of column `key`: set of values of column `val`}, kept up to date."""
+        g = self.groups.get((key, val))
+        if g is None:
+            g = {}
+            _group_into(g, self.tuples, key, val)
+            self.groups[(key, val)] = g
+        return g
+
     def add_new(self, new: set[Row]) -> None:
         """Add tuples known not to be present yet."""
         if not new:
@@ -167,6 +189,8 @@ class Relation:
         self.tuples |= new
         for idx in self.indexes.values():
             idx.add(new)
+        for (key, val), g in self.groups.items():
+            _group_into(g, new, key, val)
 
     def __len__(self) -> int:
         return len(self.tuples)
