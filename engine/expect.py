@@ -61,20 +61,16 @@ def _short(model: Model, node: ProofNode) -> str:
 
 def _unwanted(model: Model, e: n.Expect, names: list[str], rows: list[tuple[Value, ...]]) -> list[str]:
     lines = ["derived instead:"]
-    atoms = [lit for lit in e.body if isinstance(lit, n.Atom)]
     shown = 0
     for r in rows[:5]:
         binding = dict(zip(names, r))
         parts = []
-        for a in atoms:
-            row = tuple(binding[x.name] if isinstance(x, n.Var) else x.value for x in a.args
-                        if isinstance(x, (n.Var, n.Const)))
-            if len(row) != len(a.args) or a.pred not in model.relations:
-                continue
-            if model.provenance and row in model.relations[a.pred].tuples:
-                parts.append(_short(model, model.explain(a.pred, row)))
+        matches = sorted(model._matches(e.body, binding), key=repr)
+        for pred, row in (matches[0] if matches else []):
+            if model.provenance and row in model.relations[pred].tuples:
+                parts.append(_short(model, model.explain(pred, row)))
             else:
-                parts.append(show_atom(a.pred, row))
+                parts.append(show_atom(pred, row))
         if not parts:
             parts = [", ".join(f"{k} = {v}" for k, v in binding.items()) or "the goal holds"]
         lines.extend(f"  {p}" for p in parts)

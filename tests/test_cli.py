@@ -135,3 +135,12 @@ def test_no_traceback_from_the_real_command(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "engine", "run", "p.dl"], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and "error[E" in proc.stderr
+
+
+def test_failing_expectations_golden(update_goldens: bool) -> None:
+    from golden_util import compare
+
+    here = ROOT / "tests" / "golden" / "expect"
+    code, out = run_cli(["test", "failing.dl"], here)
+    assert code == 1
+    compare(here / "failing.expected", out, update_goldens)

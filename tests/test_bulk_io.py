@@ -1,0 +1,65 @@
+"""Bulk data: `.input` of CSV/TSV/JSON lines into declared predicates, `.output` of derived relations."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine import String, SyllogError
+from golden_util import run_cli
+
+
+def test_input_formats_and_types(tmp_path: Path) -> None:
+    (tmp_path / "e.csv").write_text("1,2\n2,3\n3,4\n")
+    (tmp_path / "names.tsv").write_text("id\tname\nturkey\tTürkiye\nrussia\tRussia\n")
+    (tmp_path / "w.jsonl").write_text('["a", 2.5]\n["b", 3]\n')
+    (tmp_path / "p.dl").write_text("""
+.decl e(a: int, b: int)
+.input e { file: "e.csv", format: csv }
+.decl name(id: symbol, name: string)
+.input name { file: "names.tsv", format: tsv, header: true }
+.decl w(k: symbol, v: number)
+.input w { file: "w.jsonl", format: jsonl }
+path(X, Y) :- e(X, Y).
+path(X, Z) :- path(X, Y), e(Y, Z).
+""")
+    m = engine.load(tmp_path / "p.dl").evaluate()
+    assert m.size("path") == 6
+    assert m.relation("name") == {("turkey", String("Türkiye")), ("russia", String("Russia"))}
+    assert m.relation("w") == {("a", Decimal("2.5")), ("b", 3)}
+
+
+def test_output_writes_sorted_relations(tmp_path: Path) -> None:
+    (tmp_path / "p.dl").write_text("""
+.decl path(a: int, b: int)
+e(2, 3). e(1, 2).
+path(X, Y) :- e(X, Y).
+path(X, Z) :- path(X, Y), e(Y, Z).
+.output path { file: "path.tsv", format: tsv }
+.output path { file: "path.jsonl", format: jsonl }
+""")
+    code, _ = run_cli(["run", "p.dl"], tmp_path)
+    assert code == 0
+    assert (tmp_path / "path.tsv").read_text() == "1\t2\n1\t3\n2\t3\n"
+    assert [json.loads(x) for x in (tmp_path / "path.jsonl").read_text().splitlines()] == [[1, 2], [1, 3], [2, 3]]
+
+
+def test_bad_data_is_a_positioned_error(tmp_path: Path) -> None:
+    (tmp_path / "e.csv").write_text("1,2\n2,x\n")
+    (tmp_path / "p.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "e.csv" }\n')
+    with pytest.raises(SyllogError) as exc:
+        engine.load(tmp_path / "p.dl").evaluate()
+    assert "e.csv:2:1: error[E704]" in str(exc.value)
+    (tmp_path / "q.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "missing.csv" }\n')
+    with pytest.raises(SyllogError, match="E703"):
+        engine.load(tmp_path / "q.dl").evaluate()
+
+
+def test_input_needs_a_declaration(tmp_path: Path) -> None:
+    (tmp_path / "p.dl").write_text('.input e { file: "e.csv" }\n')
+    with pytest.raises(SyllogError, match="E701"):
+        engine.load(tmp_path / "p.dl")
