@@ -7,6 +7,7 @@ derivation each tuple kept (plan and row), down to cited facts.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +114,7 @@ class Model:
         self.program = program
         self._ev = ev
         self.relations: dict[str, Relation] = ev.rels
+        self._witness_plans: dict[int, Any] = {}
 
     @property
     def provenance(self) -> bool:
@@ -237,6 +239,12 @@ class Model:
         if len(body) != 1 or not isinstance(body[0], n.Atom):
             raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
         atom = body[0]
+        if all(isinstance(a, n.Const) for a in atom.args):
+            row = tuple(a.value for a in atom.args)  # type: ignore[union-attr]
+            rel = self.relations.get(atom.pred)
+            if rel is not None and row in rel.tuples:
+                return [self.explain(atom.pred, row)]
+            return [self.missing(atom)]
         answers = self.query(body, goal)
         if not answers.rows:
             return [self.missing(atom)]
@@ -253,6 +261,8 @@ class Model:
             raise SyllogError([error("E802", "proofs need provenance; evaluate without --no-provenance",
                                      Span("<query>", 0, 0, 0, 0))])
         memo: dict[tuple[str, Row], ProofNode] = {}
+        # a proof is as deep as the longest chain of rule applications
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 200_000))
         return self._explain(pred, row, memo)
 
     def _explain(self, pred: str, row: Row, memo: dict[tuple[str, Row], ProofNode]) -> ProofNode:
@@ -279,6 +289,9 @@ class Model:
         rule = self.program.rules[plan.rule_index]
         node = ProofNode("rule", text, grade, rule=rule, span=rule.span, pred=pred, row=row)
         memo[key] = node
+        if drow is None:
+            self._witness(node, rule, row, rnd, memo)
+            return node
         for prem in plan.premises:
             if prem.kind == "atom":
                 t = head_fn(prem.args, -1)(drow)
@@ -291,6 +304,55 @@ class Model:
             elif prem.kind == "agg":
                 node.children.append(self._aggregate_node(plan, prem.step, drow, memo, rnd))
         return node
+
+    def _witness(self, node: ProofNode, rule: n.Rule, row: Row, rnd: int,
+                 memo: dict[tuple[str, Row], ProofNode]) -> None:
+        """Find again a match of `rule`'s body for `row` among tuples of rounds before `rnd`."""
+        from .evaluation.aggregates import _arg
+
+        binding: dict[str, Value] = {}
+        for arg, value in zip(rule.head.args, row):
+            if isinstance(arg, n.Var):
+                if binding.setdefault(arg.name, value) != value:
+                    node.note = "derivation not found"
+                    return
+        key = id(rule)
+        cached = self._witness_plans.get(key)
+        if cached is None:
+            # planned once per rule, with the head's variables bound from the start
+            p = P._Planner({q: len(r) for q, r in self.relations.items()}, set(), True, {})
+            body = p.name_anon(rule.body)
+            names = list(binding)
+            slots = {v: i for i, v in enumerate(names)}
+            order = list(names)
+            steps = p.body(None, body, slots, order, -1, True)
+            cached = (names, body, slots, compile_steps(tuple(steps), self.relations, False))
+            self._witness_plans[key] = cached
+        names, body, slots, fns = cached
+        found: Row | None = None
+        atoms: list[tuple[str, Row]] = []
+        rows: Any = [tuple(binding[v] for v in names)]
+        for fn in fns:
+            rows = fn(rows, {})
+        for r in rows:
+            atoms = [(lit.pred, tuple(_arg(a, slots, r) for a in lit.args)) for lit in body if isinstance(lit, n.Atom)]
+            if all(self._first_round(pr, t) < rnd for pr, t in atoms):
+                found = r
+                break
+        if found is None:  # pragma: no cover - a recorded tuple always has its derivation
+            node.note = "derivation not found"
+            return
+        it = iter(atoms)
+        for lit in body:
+            if isinstance(lit, n.Atom):
+                pr, t = next(it)
+                node.children.append(self._explain(pr, t, memo))
+            elif isinstance(lit, n.Negation):
+                args = tuple(None if isinstance(a, n.Var) and (a.anonymous or a.name not in slots)
+                             else _arg(a, slots, found) for a in lit.atom.args)
+                shown = show_atom(lit.atom.pred, args).replace("None", "_")  # type: ignore[arg-type]
+                node.children.append(ProofNode("absent", f"not {shown}", TOP, note=f"absence of {shown}",
+                                               pred=lit.atom.pred))
 
     def _aggregate_node(self, plan: P.RulePlan, step_index: int, drow: Row,
                         memo: dict[tuple[str, Row], ProofNode], rnd: int) -> ProofNode:

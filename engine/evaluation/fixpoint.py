@@ -139,7 +139,7 @@ class Evaluator:
         width = len(plan.slots)
         c = _Compiled(plan, compile_steps(plan.steps, self.rels, True), head_fn(plan.head_args, width), plan_id)
         if len(plan.steps) > 1:
-            if not self.provenance:
+            if not self.provenance or (not self.graded and self.lazy_eligible(plan)):
                 c.fused = grouped_head_join(plan.steps[-1], self.rels, plan.head_args, width, plan.head) or \
                     fused_head_join(plan.steps[-1], self.rels, c.head, False, plan.head_args, width, plan.head)
             elif not self.graded:
@@ -149,6 +149,18 @@ class Evaluator:
                 if prem.kind == "atom":
                     c.premise_fns.append((prem.pred, head_fn(prem.args, -1)))
         return c
+
+    def lazy_eligible(self, plan: P.RulePlan) -> bool:
+        """Can this plan's derivations be found again on demand instead of kept?
+
+        Ungraded provenance of a rule whose head is plain variables and
+        constants, with no aggregate: `why` finds a match of the body among
+        tuples of earlier rounds, so evaluation keeps only each new tuple's
+        round and rule, at the cost of plain evaluation.
+        """
+        rule = self.program.rules[plan.rule_index]
+        return (not any(isinstance(s, P.Aggregate) for s in plan.steps)
+                and all(isinstance(a, (n.Var, n.Const)) for a in rule.head.args))
 
     def stratum(self, comp: set[str], indices: list[int], recursive: bool,
                 seed: dict[str, set[Row]] | None = None) -> dict[str, set[Row]]:
@@ -214,6 +226,11 @@ class Evaluator:
                     rows = run_steps(c.fns[:-1], delta)
                     derived = c.fused(rows, delta) if rows else set()
                     derived -= self.rels[c.plan.head].tuples
+                    if self.provenance and derived:
+                        derived -= new[c.plan.head]
+                        derivs = self.rels[c.plan.head].derivs
+                        assert derivs is not None
+                        derivs.append((c.plan_id, self.round_no, derived))  # witnesses found on demand
                     made = len(derived)
                     new[c.plan.head] |= derived
                     if made > best_rule[0]:

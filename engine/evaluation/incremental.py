@@ -109,3 +109,4 @@ def _reset(ev: Evaluator, pred: str) -> None:
         rel.ann = {t: (_fact_grade(ev, pred, t), -1, (), 0, 0) for t in base}
     if rel.derivs is not None:
         rel.derivs = []
+        rel._where = None

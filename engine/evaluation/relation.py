@@ -129,7 +129,7 @@ def _group_into(g: dict[Value, set[Value]], ts: Iterable[Row], key: int, val: in
 class Relation:
     """The tuples of one predicate, with their indexes and (optionally) annotations."""
 
-    __slots__ = ("name", "arity", "tuples", "indexes", "ann", "derivs", "groups")
+    __slots__ = ("name", "arity", "tuples", "indexes", "ann", "derivs", "groups", "_where", "_where_n")
 
     def __init__(self, name: str, arity: int, provenance: bool, graded: bool = True) -> None:
         self.name = name
@@ -144,10 +144,18 @@ class Relation:
         # derivation, so it is stored in bulk: one dict tuple -> row per plan
         # and round, built by a C-level comprehension; facts are absent.
         self.ann: dict[Row, tuple[int, int, Row, int, int]] | None = {} if provenance and graded else None
-        self.derivs: list[tuple[int, int, dict[Row, Row]]] | None = [] if provenance and not graded else None
+        # A chunk is {tuple: row} (rows kept) or a set of tuples whose rows are
+        # found again on demand (see Evaluator.lazy_eligible).
+        self.derivs: list[tuple[int, int, dict[Row, Row] | set[Row]]] | None = (
+            [] if provenance and not graded else None)
+        self._where: dict[Row, tuple[int, int, Row | None]] | None = None
+        self._where_n = 0
 
-    def derivation(self, t: Row) -> tuple[int, int, Row, int, int] | None:
-        """(grade, plan id, row, round of that derivation, round first derived); plan id -1 for a fact."""
+    def derivation(self, t: Row) -> tuple[int, int, Row | None, int, int] | None:
+        """(grade, plan id, row, round of that derivation, round first derived); plan id -1 for a fact.
+
+        The row is None where it is to be found again on demand.
+        """
         from ..provenance import TOP
 
         if self.ann is not None:
@@ -155,10 +163,20 @@ class Relation:
         if t not in self.tuples:
             return None
         if self.derivs is not None:
-            for pid, rnd, chunk in self.derivs:
-                row = chunk.get(t)
-                if row is not None:
-                    return (TOP, pid, row, rnd, rnd)
+            if self._where is None or self._where_n != len(self.derivs):
+                where: dict[Row, tuple[int, int, Row | None]] = {}
+                for pid, rnd, chunk in self.derivs:
+                    if isinstance(chunk, dict):
+                        for k, row in chunk.items():
+                            where.setdefault(k, (pid, rnd, row))
+                    else:
+                        for k in chunk:
+                            where.setdefault(k, (pid, rnd, None))
+                self._where = where
+                self._where_n = len(self.derivs)
+            got = self._where.get(t)
+            if got is not None:
+                return (TOP, got[0], got[2], got[1], got[1])
         return (TOP, -1, (), 0, 0)
 
     @property

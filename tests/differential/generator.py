@@ -143,7 +143,7 @@ class GenConfig:
     max_negative: int = 2
     max_comparisons: int = 2
     max_aggregates: int = 2
-    max_facts_per_pred: int = 7
+    max_facts_per_pred: int = 10
     allow_order_on_symbols: bool = True
 
 
@@ -198,14 +198,6 @@ def render(program: Program) -> str:
 # ---------------------------------------------------------------- helpers
 
 
-def values_of(kind: Kind) -> tuple[Value, ...]:
-    if kind == "int":
-        return INTS
-    if kind == "sym":
-        return SYMS
-    return INTS + SYMS
-
-
 def term_vars(terms: tuple[Term, ...]) -> list[Var]:
     return [t for t in terms if isinstance(t, Var)]
 
@@ -238,9 +230,16 @@ def _fits(var_kind: str, col: Kind) -> bool:
     return col == "any" or var_kind == col
 
 
-class _Names:
-    def __init__(self) -> None:
+class _Ctx:
+    """Per rule: fresh names, the program's domain, whether kinds are strict."""
+
+    def __init__(self, ints: tuple[int, ...], syms: tuple[str, ...], strict: bool) -> None:
         self.n = 0
+        self.ints = ints
+        self.syms = syms
+        # with `.decl`, Syllog checks that a variable holds one kind of value
+        # (E302), so then a variable never sits in both an int and a sym column
+        self.strict = strict
 
     def fresh(self, prefix: str) -> str:
         self.n += 1
@@ -250,76 +249,99 @@ class _Names:
         self.n += 1
         return Anon(self.n)
 
+    def values(self, kind: Kind) -> tuple[Value, ...]:
+        if kind == "int":
+            return self.ints
+        if kind == "sym":
+            return self.syms
+        return self.ints + self.syms
+
+    def may_join(self, seen: set[str], col: Kind) -> bool:
+        """May a variable seen in columns `seen` also go in a `col` column?"""
+        return not self.strict or _kind_of(seen | {col}) != "none"
+
 
 # ---------------------------------------------------------------- strategies
 
 
-def _const(draw: st.DrawFn, kind: Kind) -> Const:
-    return Const(draw(st.sampled_from(values_of(kind))))
+def _const(draw: st.DrawFn, kind: Kind, ctx: _Ctx) -> Const:
+    return Const(draw(st.sampled_from(ctx.values(kind))))
 
 
-def _var_name(draw: st.DrawFn, names: _Names) -> str:
-    # mostly `V3`, sometimes `_V3` (a named variable, not anonymous)
-    underscore = draw(st.integers(0, 7)) == 7
-    return names.fresh("_V" if underscore else "V")
+def _few(draw: st.DrawFn, most: int) -> int:
+    """0 half of the time, else 1..most (shrinks to 0)."""
+    return max(0, draw(st.integers(-most, most)))
 
 
-def _positive_atom(draw: st.DrawFn, pred: Pred, bound: dict[Var, set[str]], names: _Names) -> Atom:
+def _positive_atom(draw: st.DrawFn, pred: Pred, seen: dict[Var, set[str]], ctx: _Ctx) -> Atom:
+    """`seen`: the variables so far and the kinds of the columns they are in."""
     args: list[Term] = []
     for kind in pred.kinds:
-        # 0-3: an existing variable (if any), 4-5: new, 6: anon, 7: const
-        c = draw(st.integers(0, 7))
-        existing = list(bound)
-        if c <= 3 and existing:
-            v = draw(st.sampled_from(existing))
-        elif c <= 5:
-            v = Var(_var_name(draw, names))
-        elif c == 6:
-            args.append(names.anon())
+        # 0-4: an existing variable (if any), 5-7: new, 8: anon, 9: const
+        c = draw(st.integers(0, 9))
+        existing = [v for v, k in seen.items() if ctx.may_join(k, kind)]
+        fitting = [v for v in existing if _kind_of(seen[v] | {kind}) != "none"]
+        if c <= 4 and existing:
+            # mostly a variable of a fitting kind (a join that can succeed)
+            v = draw(st.sampled_from(fitting if fitting and draw(st.integers(0, 7)) else existing))
+        elif c <= 7:
+            # mostly `V3`, sometimes `_V3` (a named variable, not anonymous)
+            v = Var(ctx.fresh("_V" if draw(st.integers(0, 7)) == 7 else "V"))
+        elif c == 8:
+            args.append(ctx.anon())
             continue
         else:
-            args.append(_const(draw, kind))
+            args.append(_const(draw, kind, ctx))
             continue
-        bound.setdefault(v, set()).add(kind)
+        seen.setdefault(v, set()).add(kind)
         args.append(v)
     return Atom(pred.name, tuple(args))
 
 
-def _neg_atom(draw: st.DrawFn, pred: Pred, bound: list[Var], names: _Names) -> Atom:
+def _neg_atom(draw: st.DrawFn, pred: Pred, seen: dict[Var, set[str]], ctx: _Ctx) -> Atom:
+    """`seen`: the bound variables and the columns they have been in so far."""
     args: list[Term] = []
     for kind in pred.kinds:
-        c = draw(st.integers(0, 5))
-        if c <= 2 and bound:
-            args.append(draw(st.sampled_from(bound)))
-        elif c <= 4:
-            args.append(_const(draw, kind))
+        # 0-4: a bound variable, 5: a constant, 6: anon
+        c = draw(st.integers(0, 6))
+        fitting = [v for v, k in seen.items() if ctx.may_join(k, kind)]
+        if c <= 4 and fitting:
+            v = draw(st.sampled_from(fitting))
+            seen[v].add(kind)
+            args.append(v)
+        elif c <= 5:
+            args.append(_const(draw, kind, ctx))
         else:
-            args.append(names.anon())
+            args.append(ctx.anon())
     return Atom(pred.name, tuple(args))
 
 
 def _aggregate(
-    draw: st.DrawFn, pred: Pred, group: list[Var], names: _Names, cfg: GenConfig
+    draw: st.DrawFn, pred: Pred, seen: dict[Var, set[str]], ctx: _Ctx, cfg: GenConfig
 ) -> tuple[Agg, str]:
-    """An aggregate over `pred`, and the kind of its result."""
+    """An aggregate over `pred`, and the kind of its result (`seen` as for `_neg_atom`)."""
     args: list[Term] = []
     local: dict[Var, set[str]] = {}
     for kind in pred.kinds:
         # 0-1 grouping var, 2-4 local var (new or repeated), 5 const, 6 anon
         c = draw(st.integers(0, 6))
-        if c <= 1 and group:
-            args.append(draw(st.sampled_from(group)))
+        grouping = [v for v, k in seen.items() if ctx.may_join(k, kind)]
+        if c <= 1 and grouping:
+            v = draw(st.sampled_from(grouping))
+            seen[v].add(kind)
+            args.append(v)
         elif c <= 4:
-            if local and draw(st.integers(0, 3)) == 0:
-                v = draw(st.sampled_from(sorted(local, key=lambda x: x.name)))
+            again = [v for v, k in local.items() if ctx.may_join(k, kind)]
+            if again and draw(st.integers(0, 3)) == 0:
+                v = draw(st.sampled_from(again))
             else:
-                v = Var(names.fresh("L"))
+                v = Var(ctx.fresh("L"))
             local.setdefault(v, set()).add(kind)
             args.append(v)
         elif c == 5:
-            args.append(_const(draw, kind))
+            args.append(_const(draw, kind, ctx))
         else:
-            args.append(names.anon())
+            args.append(ctx.anon())
     func = draw(st.sampled_from(("count", "sum", "min", "max")))
     kinds = {v: _kind_of(k) for v, k in local.items()}
     ints = [v for v, k in kinds.items() if k == "int"]
@@ -333,47 +355,54 @@ def _aggregate(
         result_kind = kinds[term]
     else:
         func = "count"
-    return Agg(Var(names.fresh("N")), func, term, Atom(pred.name, tuple(args))), result_kind
+    return Agg(Var(ctx.fresh("N")), func, term, Atom(pred.name, tuple(args))), result_kind
 
 
-def _comparison(draw: st.DrawFn, kinds: dict[Var, str]) -> Cmp:
+def _comparison(draw: st.DrawFn, kinds: dict[Var, str], ctx: _Ctx) -> Cmp:
     op = draw(st.sampled_from(EQ_OPS + ORDER_OPS))
     if op in EQ_OPS:
-        pool: list[Var | Const] = [v for v in kinds]
-        pool += [Const(x) for x in values_of("any")]
+        variables = list(kinds)
+        consts = [Const(x) for x in ctx.values("any")]
     else:
         k: Kind = draw(st.sampled_from(("int", "sym")))
-        pool = [v for v, vk in kinds.items() if vk == k]
-        pool += [Const(x) for x in values_of(k)]
-    # prefer variables: draw the left one from the variables if there are some
-    vars_first = [p for p in pool if isinstance(p, Var)]
-    left = draw(st.sampled_from(vars_first)) if vars_first and draw(st.booleans()) else draw(st.sampled_from(pool))
-    right = draw(st.sampled_from(pool))
+        variables = [v for v, vk in kinds.items() if vk == k]
+        consts = [Const(x) for x in ctx.values(k)]
+    # mostly a variable on the left; the right one a variable or a constant
+    left: Var | Const
+    right: Var | Const
+    if variables and draw(st.integers(0, 7)) > 0:
+        left = draw(st.sampled_from(variables))
+    else:
+        left = draw(st.sampled_from(consts))
+    if variables and draw(st.booleans()):
+        right = draw(st.sampled_from(variables))
+    else:
+        right = draw(st.sampled_from(consts))
+    if draw(st.booleans()):
+        left, right = right, left
     return Cmp(op, left, right)
 
 
-def _rule(draw: st.DrawFn, head: Pred, preds: list[Pred], cfg: GenConfig) -> Rule:
-    names = _Names()
-    same_or_lower = [p for p in preds if p.level <= head.level]
+def _rule(draw: st.DrawFn, head: Pred, preds: list[Pred], cfg: GenConfig, ctx: _Ctx, base: bool) -> Rule:
+    """A rule for `head`; a `base` rule uses no predicate of its own level."""
     lower = [p for p in preds if p.level < head.level]
+    same_or_lower = lower if base else [p for p in preds if p.level <= head.level]
     n_pos = draw(st.integers(1, cfg.max_positive))
     if draw(st.integers(0, 15)) == 0:
         n_pos = 0  # a rule with no positive atom: only constants in the head
     seen: dict[Var, set[str]] = {}
-    positives = [_positive_atom(draw, draw(st.sampled_from(same_or_lower)), seen, names) for _ in range(n_pos)]
-    kinds: dict[Var, str] = {v: _kind_of(k) for v, k in seen.items()}
-    bound = list(kinds)
-    body: list[BodyLit] = list(positives)
+    body: list[BodyLit] = [_positive_atom(draw, draw(st.sampled_from(same_or_lower)), seen, ctx) for _ in range(n_pos)]
+    kinds: dict[Var, str] = {v: _kind_of(k) for v, k in seen.items()}  # and aggregate results
     if lower:
-        for _ in range(draw(st.integers(0, cfg.max_negative))):
-            body.append(Neg(_neg_atom(draw, draw(st.sampled_from(lower)), bound, names)))
+        for _ in range(_few(draw, cfg.max_negative)):
+            body.append(Neg(_neg_atom(draw, draw(st.sampled_from(lower)), seen, ctx)))
         if cfg.aggregates:
-            for _ in range(draw(st.integers(0, cfg.max_aggregates))):
-                agg, kind = _aggregate(draw, draw(st.sampled_from(lower)), bound, names, cfg)
+            for _ in range(_few(draw, cfg.max_aggregates)):
+                agg, kind = _aggregate(draw, draw(st.sampled_from(lower)), seen, ctx, cfg)
                 body.append(agg)
                 kinds[agg.result] = kind
-    for _ in range(draw(st.integers(0, cfg.max_comparisons))):
-        body.append(_comparison(draw, kinds))
+    for _ in range(_few(draw, cfg.max_comparisons)):
+        body.append(_comparison(draw, kinds, ctx))
     # head: variables whose kind fits the column, else a constant
     head_args: list[Term] = []
     for col in head.kinds:
@@ -381,44 +410,46 @@ def _rule(draw: st.DrawFn, head: Pred, preds: list[Pred], cfg: GenConfig) -> Rul
         if fitting and draw(st.integers(0, 5)) > 0:
             head_args.append(draw(st.sampled_from(fitting)))
         else:
-            head_args.append(_const(draw, col))
+            head_args.append(_const(draw, col, ctx))
     order = draw(st.permutations(range(len(body))))
     return Rule(Atom(head.name, tuple(head_args)), tuple(body[i] for i in order))
 
 
 def _kinds(draw: st.DrawFn, cfg: GenConfig) -> tuple[Kind, ...]:
     # arity 1 first (shrinks there), zero-arity now and then
-    arity = draw(st.sampled_from((1, 2, 1, 2, 3, 0)))
-    arity = min(arity, cfg.max_arity)
+    arity = min(draw(st.sampled_from((1, 2, 1, 2, 3, 0))), cfg.max_arity)
     k: list[Kind] = [draw(st.sampled_from(("int", "any", "sym"))) for _ in range(arity)]
     return tuple(k)
-
-
-def _ground(draw: st.DrawFn, pred: Pred) -> Atom:
-    return Atom(pred.name, tuple(_const(draw, k) for k in pred.kinds))
 
 
 @st.composite
 def programs(draw: st.DrawFn, cfg: GenConfig = GenConfig()) -> Program:
     """A random safe, stratified program (see the module docstring)."""
+    # a domain per program: 0..k-1 (k <= 6) and some of a, b, c; smaller
+    # domains make joins succeed more often
+    ints = INTS[: draw(st.integers(1, len(INTS)))]
+    syms = SYMS[: draw(st.integers(1, len(SYMS)))]
     n_edb = draw(st.integers(1, cfg.max_edb))
     n_idb = draw(st.integers(1, cfg.max_idb))
     preds: list[Pred] = [Pred(f"e{i}", _kinds(draw, cfg), -1) for i in range(n_edb)]
     levels = sorted(draw(st.integers(0, cfg.max_levels - 1)) for _ in range(n_idb))
     preds += [Pred(f"p{i}", _kinds(draw, cfg), lvl) for i, lvl in enumerate(levels)]
     prog = Program(preds={p.name: p for p in preds}, declare=draw(st.booleans()))
+    fact_ctx = _Ctx(ints, syms, prog.declare)
     for p in preds:
         if p.level < 0:
             if p.arity == 0:
                 n = draw(st.integers(0, 1))
             else:
                 n = draw(st.integers(0, cfg.max_facts_per_pred))
+                n = max(n, draw(st.sampled_from((1, 1, 1, 0))))  # mostly not empty
         else:
-            n = 1 if draw(st.integers(0, 7)) == 0 else 0
-        prog.facts += [_ground(draw, p) for _ in range(n)]
+            n = 1 if draw(st.integers(0, 7)) == 0 else 0  # a fact for an IDB predicate
+        prog.facts += [Atom(p.name, tuple(_const(draw, k, fact_ctx) for k in p.kinds)) for _ in range(n)]
     for p in preds:
         if p.level < 0:
             continue
-        for _ in range(draw(st.integers(1, cfg.max_rules_per_pred))):
-            prog.rules.append(_rule(draw, p, preds, cfg))
+        for i in range(draw(st.integers(1, cfg.max_rules_per_pred))):
+            base = i == 0 and draw(st.integers(0, 7)) > 0  # mostly a base case first
+            prog.rules.append(_rule(draw, p, preds, cfg, _Ctx(ints, syms, prog.declare), base))
     return prog

@@ -17,7 +17,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .generator import Agg, Anon, Atom, BodyLit, Cmp, Const, Neg, Program, Rule, Term, Value, Var
+from .generator import (
+    Agg,
+    Anon,
+    Atom,
+    BodyLit,
+    Cmp,
+    Const,
+    Neg,
+    Program,
+    Rule,
+    Term,
+    Value,
+    Var,
+    lit_vars,
+    term_vars,
+)
 
 Env = dict[Term, Value]  # Var and Anon keys
 Relations = dict[str, set[tuple[Value, ...]]]
@@ -28,7 +43,7 @@ def match(atom: Atom, row: tuple[Value, ...], env: Env) -> Env | None:
     if len(row) != len(atom.args):
         return None
     out = dict(env)
-    for t, v in zip(atom.args, row):
+    for t, v in zip(atom.args, row, strict=True):
         if isinstance(t, Const):
             if not same(t.value, v):
                 return None
@@ -69,9 +84,11 @@ def solutions(atoms: list[Atom], rels: Relations, env: Env) -> Iterator[Env]:
             yield from solutions(atoms[1:], rels, e)
 
 
-def aggregate(agg: Agg, rels: Relations, env: Env) -> Value | None:
+def aggregate(agg: Agg, rule: Rule, rels: Relations, env: Env) -> Value | None:
     """The aggregate's value for the group fixed by `env`, or None (no value)."""
-    outer = {k: v for k, v in env.items() if k in agg.body.args}  # grouping variables
+    elsewhere = set(term_vars(rule.head.args)).union(*(lit_vars(b) for b in rule.body if b is not agg))
+    group = [t for t in agg.body.args if isinstance(t, Var) and t in elsewhere]
+    outer = {v: env[v] for v in group}  # KeyError: a grouping variable not bound outside
     local = [t for t in dict.fromkeys(agg.body.args) if isinstance(t, (Var, Anon)) and t not in outer]
     bindings = {tuple(e[t] for t in local) for e in solutions([agg.body], rels, outer)}
     if agg.func == "count":
@@ -93,7 +110,7 @@ def fire(rule: Rule, rels: Relations) -> set[tuple[Value, ...]]:
         ok = True
         for lit in rule.body:  # aggregates first: comparisons may use their results
             if isinstance(lit, Agg):
-                v = aggregate(lit, rels, env)
+                v = aggregate(lit, rule, rels, env)
                 if v is None:
                     ok = False
                     break

@@ -1,0 +1,643 @@
+"""SQL backends: rule plans (engine.plan) to sqlglot SELECT expressions.
+
+Input: a `RulePlan` (or a query's steps) and the column kinds of every
+predicate. Output: a SELECT that yields the head tuples of every row of the
+plan (with the derivation's grade when the program is graded), and *checks*:
+queries that find a row on which a step would fail at run time (E602, or an
+E902 refusal), in the same prefix of the plan as the in-memory evaluator sees.
+
+Steps map to SQL as follows: a `Join` is a join (an EXISTS when it only tests
+existence), an `AntiJoin` a NOT EXISTS, a `Filter` a WHERE condition, a `Bind`
+a computed expression, an `Aggregate` three CTEs (the distinct groups, the
+distinct bindings of the braces' variables per group, the grouped result),
+joined back LEFT for count/sum (0 for an empty group) and INNER for min/max
+(no value, the rule does not fire). Values are sqlglot literals, never text
+pasted into SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from .. import plan as P
+from ..errors import NO_SPAN, Span
+from ..provenance import TOP
+from ..values import String, Value
+from .encoding import NUMBERS, SCALE, Kinds, arith_kinds, column_names, encode, kind_of, rep_of
+
+TRUE = exp.true()
+FALSE = exp.false()
+
+
+class Dialect:
+    """What differs between the SQL engines: types and integer division."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sqlglot = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}[name]
+        num = {"duckdb": "HUGEINT", "postgres": "NUMERIC", "spark": "DECIMAL(38, 0)"}[name]
+        self.num_type = exp.DataType.build(num, dialect=self.sqlglot)
+        self.text_type = exp.DataType.build("TEXT", dialect=self.sqlglot)
+        self.int_type = exp.DataType.build("BIGINT")
+        self.bool_type = exp.DataType.build("BOOLEAN")
+
+    def sql(self, e: exp.Expression) -> str:
+        return e.sql(dialect=self.sqlglot, identify=True)
+
+    def num(self, e: exp.Expression) -> exp.Expression:
+        return exp.Cast(this=e, to=self.num_type.copy())
+
+    def intdiv(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        """Integer division truncating towards zero (callers guard b = 0)."""
+        if self.name == "spark":
+            # Spark's DIV casts to a 64-bit long; an exact decimal division does not
+            q = exp.Div(this=exp.paren(exp.Sub(this=a.copy(), expression=mod(a, b))), expression=b.copy())
+            return exp.Cast(this=q, to=self.num_type.copy())
+        return exp.IntDiv(this=a, expression=b)
+
+    def type_of(self, rep: str) -> list[exp.DataType]:
+        if rep == "int":
+            return [self.int_type.copy()]
+        if rep in ("sym", "str"):
+            return [self.text_type.copy()]
+        return [self.num_type.copy(), self.text_type.copy(), self.bool_type.copy()]
+
+
+def mod(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.Mod(this=exp.paren(a.copy()), expression=exp.paren(b.copy()))
+
+
+def lit_int(v: int) -> exp.Expression:
+    return exp.Literal.number(v) if v >= 0 else exp.Neg(this=exp.Literal.number(-v))
+
+
+def and_(conds: list[exp.Expression]) -> exp.Expression:
+    real = [c for c in conds if c is not TRUE]
+    if not real:
+        return TRUE
+    return exp.and_(*real) if len(real) > 1 else real[0]
+
+
+def or_(conds: list[exp.Expression]) -> exp.Expression:
+    return exp.or_(*conds) if len(conds) > 1 else conds[0]
+
+
+def case(cond: exp.Expression, then: exp.Expression, other: exp.Expression) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=cond, true=then)], default=other)
+
+
+@dataclass
+class Val:
+    """A value in SQL: one expression (rep int, sym, str) or three (n, t, d)."""
+
+    rep: str
+    parts: tuple[exp.Expression, ...]
+    kinds: Kinds
+
+
+@dataclass
+class Fault:
+    cond: exp.Expression
+    code: str
+    message: str
+
+
+@dataclass
+class Check:
+    """A query that returns a row when some row of the plan meets a run-time fault."""
+
+    query: exp.Select
+    code: str
+    message: str
+    literal: int
+
+
+# ---- the value algebra -----------------------------------------------------
+
+
+def const_val(v: Value, span: Span = NO_SPAN) -> Val:
+    k = kind_of(v)
+    rep = rep_of(frozenset({k}))
+    parts = encode(v, rep, span)
+    out: list[exp.Expression] = []
+    for p in parts:
+        if isinstance(p, bool):
+            out.append(exp.Boolean(this=p))
+        elif isinstance(p, int):
+            out.append(lit_int(p))
+        else:
+            out.append(exp.Literal.string(str(p)))
+    return Val(rep, tuple(out), frozenset({k}))
+
+
+def to_any(v: Val, d: Dialect) -> Val:
+    if v.rep == "any":
+        return v
+    (x,) = v.parts
+    if v.rep == "int":
+        n = exp.Mul(this=d.num(x.copy()), expression=exp.Literal.number(SCALE))
+        return Val("any", (n, exp.Literal.string(""), FALSE), v.kinds)
+    tag = "S" if v.rep == "sym" else "T"
+    return Val("any", (d.num(exp.Literal.number(0)), exp.DPipe(this=exp.Literal.string(tag), expression=x.copy()),
+                       FALSE), v.kinds)
+
+
+def to_rep(v: Val, rep: str, d: Dialect) -> Val:
+    """`v` in a column of `rep` (its kinds fit `rep`, or the value never occurs)."""
+    if v.rep == rep:
+        return v
+    if rep == "any":
+        return to_any(v, d)
+    if v.rep == "any":
+        n, t, _ = v.parts
+        if rep == "int":
+            return Val("int", (exp.Cast(this=d.intdiv(n.copy(), exp.Literal.number(SCALE)), to=d.int_type.copy()),),
+                       v.kinds)
+        return Val(rep, (exp.Substring(this=t.copy(), start=exp.Literal.number(2)),), v.kinds)
+    # narrow to another narrow representation: no value can be both
+    return Val(rep, (exp.Null(),), frozenset())
+
+
+def _classes(ks: Kinds) -> set[str]:
+    return {"num" if k in NUMBERS else k for k in ks}
+
+
+def eq(a: Val, b: Val, d: Dialect) -> exp.Expression:
+    if not (_classes(a.kinds) & _classes(b.kinds)):
+        return FALSE
+    if a.rep == b.rep and a.rep != "any":
+        return exp.EQ(this=a.parts[0].copy(), expression=b.parts[0].copy())
+    x, y = to_any(a, d), to_any(b, d)
+    return and_([exp.EQ(this=x.parts[0].copy(), expression=y.parts[0].copy()),
+                 exp.EQ(this=x.parts[1].copy(), expression=y.parts[1].copy())])
+
+
+_RANK = {"num": 0, "sym": 1, "str": 2}
+_OPS: dict[str, Callable[..., exp.Expression]] = {
+    "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ, "!=": exp.NEQ,
+}
+
+
+def compare(op: str, a: Val, b: Val, d: Dialect) -> exp.Expression:
+    """`a op b` in the total order numbers < symbols < strings."""
+    if op == "=":
+        return eq(a, b, d)
+    if op == "!=":
+        e = eq(a, b, d)
+        return TRUE if e is FALSE else exp.Not(this=exp.paren(e))
+    if op in (">", ">="):
+        return compare("<" if op == ">" else "<=", b, a, d)
+    ca, cb = _classes(a.kinds), _classes(b.kinds)
+    if ca and cb:
+        if max(_RANK[c] for c in ca) < min(_RANK[c] for c in cb):
+            return TRUE
+        if min(_RANK[c] for c in ca) > max(_RANK[c] for c in cb):
+            return FALSE
+    if a.rep == b.rep and a.rep != "any":
+        return _OPS[op](this=a.parts[0].copy(), expression=b.parts[0].copy())
+    x, y = to_any(a, d), to_any(b, d)
+    (xn, xt, _), (yn, yt, _) = x.parts, y.parts
+    return or_([exp.LT(this=xt.copy(), expression=yt.copy()),
+                exp.paren(and_([exp.EQ(this=xt.copy(), expression=yt.copy()),
+                                _OPS[op](this=xn.copy(), expression=yn.copy())]))])
+
+
+def _not_number(v: Val) -> exp.Expression | None:
+    """Condition under which `v` is not a number (None: it always is)."""
+    if v.kinds <= NUMBERS:
+        return None
+    if v.rep == "any":
+        return exp.NEQ(this=v.parts[1].copy(), expression=exp.Literal.string(""))
+    return TRUE
+
+
+def _scaled(v: Val, d: Dialect) -> tuple[exp.Expression, exp.Expression]:
+    """The number as an integer times 10^10, and whether it is a decimal."""
+    x = to_any(v, d)
+    return x.parts[0], x.parts[2]
+
+
+def _range_fault(n: exp.Expression, dec: exp.Expression, faults: list[Fault]) -> None:
+    big = exp.Literal.number(10**34)
+    faults.append(Fault(exp.and_(dec.copy(), exp.GTE(this=exp.Abs(this=n.copy()), expression=big)), "E901",
+                        "a decimal result of 10^24 or more, which the SQL backends cannot hold exactly"))
+
+
+def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
+    """`a op b` with the language's semantics; run-time faults go to `faults`."""
+    for v in (a, b):
+        bad = _not_number(v)
+        if bad is not None:
+            faults.append(Fault(bad, "E602", f"`{op}` needs numbers"))
+    kinds = arith_kinds(op, a.kinds, b.kinds)
+    if not kinds:
+        return Val("int", (exp.Null(),), frozenset())
+    if a.rep == "int" and b.rep == "int" and op in "+-*":
+        cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[op]
+        return Val("int", (exp.paren(cls(this=a.parts[0].copy(), expression=b.parts[0].copy())),), kinds)
+    if op == "%":
+        if a.rep == "int" and b.rep == "int":
+            x, y = a.parts[0], b.parts[0]
+        else:
+            for v in (a, b):
+                if "dec" in v.kinds:
+                    faults.append(Fault(to_any(v, d).parts[2].copy(), "E602", "`%` is defined on integers only"))
+            x = to_rep(a, "int", d).parts[0]
+            y = to_rep(b, "int", d).parts[0]
+        zero = exp.EQ(this=y.copy(), expression=exp.Literal.number(0))
+        faults.append(Fault(zero, "E602", "division by zero"))
+        # Python's % takes the sign of the divisor; SQL's that of the dividend
+        m = mod(exp.Add(this=mod(x, y), expression=y.copy()), y)
+        return Val("int", (case(zero.copy(), exp.Null(), m),), kinds)
+    an, ad = _scaled(a, d)
+    bn, bd = _scaled(b, d)
+    scale = exp.Literal.number(SCALE)
+    dec = exp.paren(exp.or_(ad.copy(), bd.copy()))
+    if op in "+-":
+        cls = exp.Add if op == "+" else exp.Sub
+        n = exp.paren(cls(this=an.copy(), expression=bn.copy()))
+        _range_fault(n, dec, faults)
+        return Val("any", (n, exp.Literal.string(""), dec), kinds)
+    if op == "*":
+        prod = exp.Mul(this=an.copy(), expression=bn.copy())
+        n = exp.Case(ifs=[exp.If(this=exp.Not(this=bd.copy()),
+                                 true=exp.Mul(this=an.copy(), expression=d.intdiv(bn.copy(), scale.copy()))),
+                          exp.If(this=exp.Not(this=ad.copy()),
+                                 true=exp.Mul(this=d.intdiv(an.copy(), scale.copy()), expression=bn.copy()))],
+                     default=d.intdiv(prod, scale.copy()))
+        inexact = exp.and_(ad.copy(), bd.copy(),
+                           exp.NEQ(this=mod(exp.Mul(this=an.copy(), expression=bn.copy()), scale), expression=exp.Literal.number(0)))
+        faults.append(Fault(inexact, "E902", "a product with more than 10 digits after the point, which the SQL "
+                                              "backends cannot compute exactly"))
+        _range_fault(n, dec, faults)
+        return Val("any", (n, exp.Literal.string(""), dec), kinds)
+    # division, long hand on the scaled integers: exact or refused
+    zero = exp.EQ(this=bn.copy(), expression=exp.Literal.number(0))
+    faults.append(Fault(zero, "E602", "division by zero"))
+    rem = mod(an, bn)
+    frac = exp.Mul(this=rem.copy(), expression=scale.copy())
+    inexact = exp.and_(exp.Not(this=zero.copy()),
+                       exp.NEQ(this=mod(frac, bn), expression=exp.Literal.number(0)))
+    faults.append(Fault(inexact, "E902", "a quotient with more than 10 digits after the point, which the SQL "
+                                          "backends cannot compute exactly"))
+    q = exp.Add(this=exp.Mul(this=d.intdiv(an.copy(), bn.copy()), expression=scale.copy()),
+                expression=d.intdiv(frac.copy(), bn.copy()))
+    n = case(zero.copy(), d.num(exp.Literal.number(0)), q)
+    if "int" in a.kinds and "int" in b.kinds:
+        # two integers give an integer when the division is exact
+        isdec = exp.paren(exp.or_(dec, exp.NEQ(this=rem.copy(), expression=exp.Literal.number(0))))
+    else:
+        isdec = dec
+    _range_fault(n, isdec, faults)
+    return Val("any", (n, exp.Literal.string(""), isdec), kinds)
+
+
+def negate(a: Val, d: Dialect, faults: list[Fault]) -> Val:
+    bad = _not_number(a)
+    if bad is not None:
+        faults.append(Fault(bad, "E602", "`-` needs numbers"))
+    kinds = a.kinds & NUMBERS
+    if a.rep == "int":
+        return Val("int", (exp.Neg(this=exp.paren(a.parts[0].copy())),), kinds)
+    x = to_any(a, d)
+    return Val("any", (exp.Neg(this=exp.paren(x.parts[0].copy())), exp.Literal.string(""), x.parts[2]), kinds)
+
+
+# ---- plans to SELECTs --------------------------------------------------------
+
+
+@dataclass
+class Schema:
+    """The physical tables: column kinds per predicate and table names."""
+
+    kinds: dict[str, list[Kinds]]
+    graded: bool
+    table: Callable[[str], exp.Table]  # a predicate's full relation
+    delta: Callable[[str], exp.Table]  # its last round's delta
+
+    def reps(self, pred: str) -> list[str]:
+        return [rep_of(k) for k in self.kinds.get(pred, [])]
+
+
+def column_vals(alias: str, kinds: list[Kinds]) -> list[Val]:
+    out = []
+    for i, ks in enumerate(kinds):
+        rep = rep_of(ks)
+        out.append(Val(rep, tuple(exp.column(c, alias) for c in column_names(i, rep)), ks))
+    return out
+
+
+@dataclass
+class Builder:
+    """One SELECT under construction: FROM, joins, WHERE, and the row's slots."""
+
+    d: Dialect
+    schema: Schema
+    literal_span: Callable[[int], Span]
+    ctes: list[tuple[str, exp.Select]] = field(default_factory=list)
+    from_: exp.Expression | None = None
+    joins: list[tuple[exp.Expression, exp.Expression, str]] = field(default_factory=list)
+    wheres: list[exp.Expression] = field(default_factory=list)
+    slots: list[Val] = field(default_factory=list)
+    grades: list[exp.Expression] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def fresh(self, prefix: str) -> str:
+        self.counter[0] += 1
+        return f"{prefix}{self.counter[0]}"
+
+    # -- building ---------------------------------------------------------
+    def select(self, cols: list[exp.Expression], distinct: bool = False) -> exp.Select:
+        q = exp.select(*cols) if cols else exp.select(exp.Literal.number(1).as_("_u"))
+        q = q.from_(self.from_.copy() if self.from_ is not None else _seed())
+        for table, on, kind in self.joins:
+            q = q.join(table.copy(), on=on.copy(), join_type=kind)
+        cond = and_(self.wheres)
+        if cond is not TRUE:
+            q = q.where(cond.copy())
+        if distinct:
+            q = q.distinct()
+        for name, cte in self.ctes:
+            q = q.with_(name, as_=cte.copy())
+        return q
+
+    def grade(self) -> exp.Expression:
+        if not self.grades:
+            return exp.Literal.number(TOP)
+        if len(self.grades) == 1:
+            return self.grades[0].copy()
+        return exp.Least(this=self.grades[0].copy(), expressions=[g.copy() for g in self.grades[1:]])
+
+    def fault(self, faults: list[Fault], literal: int) -> None:
+        for f in faults:
+            if f.cond is FALSE:
+                continue
+            snap = self.select([exp.Literal.number(1).as_("_f")])
+            snap = snap.where(f.cond.copy()).limit(1)
+            self.checks.append(Check(snap, f.code, f.message, literal))
+
+    def expr(self, e: P.PExpr, literal: int) -> Val:
+        faults: list[Fault] = []
+        v = self._expr(e, faults, literal)
+        self.fault(faults, literal)
+        return v
+
+    def _expr(self, e: P.PExpr, faults: list[Fault], literal: int) -> Val:
+        if isinstance(e, P.Slot):
+            return self.slots[e.index]
+        if isinstance(e, P.Lit):
+            return const_val(e.value, self.literal_span(literal))
+        if isinstance(e, P.Minus):
+            return negate(self._expr(e.operand, faults, literal), self.d, faults)
+        return arith(e.op, self._expr(e.left, faults, literal), self._expr(e.right, faults, literal), self.d, faults)
+
+    def add_table(self, table: exp.Expression, conds: list[exp.Expression]) -> None:
+        if self.from_ is None:
+            self.from_ = table
+            self.wheres.extend(conds)
+        else:
+            self.joins.append((table, and_(conds), "inner"))
+
+    def _atom_conds(self, step: P.Join | P.AntiJoin, cols: list[Val]) -> list[exp.Expression]:
+        conds: list[exp.Expression] = []
+        for col, key in zip(step.key_cols, step.key):
+            conds.append(eq(cols[col], self.expr(key, step.literal), self.d))
+        for col, v in step.const_cols:
+            conds.append(eq(cols[col], const_val(v, self.literal_span(step.literal)), self.d))
+        for a, b in step.eq_cols:
+            conds.append(eq(cols[a], cols[b], self.d))
+        return conds
+
+    def join(self, step: P.Join) -> None:
+        alias = self.fresh("j")
+        kinds = self.schema.kinds.get(step.pred)
+        if kinds is None:  # a predicate no rule or fact mentions: empty
+            self.wheres.append(FALSE)
+            self.slots.extend(Val("int", (exp.Null(),), frozenset()) for _ in step.out_cols)
+            return
+        cols = column_vals(alias, kinds)
+        conds = self._atom_conds(step, cols)
+        table = (self.schema.delta if step.delta else self.schema.table)(step.pred).as_(alias)
+        if not step.out_cols and not self.schema.graded:
+            sub = exp.select(exp.Literal.number(1)).from_(table)
+            cond = and_(conds)
+            if cond is not TRUE:
+                sub = sub.where(cond)
+            self.wheres.append(exp.Exists(this=sub))
+            return
+        self.add_table(table, conds)
+        self.slots.extend(cols[c] for c in step.out_cols)
+        if self.schema.graded:
+            self.grades.append(exp.column("_g", alias))
+
+    def anti(self, step: P.AntiJoin) -> None:
+        alias = self.fresh("n")
+        kinds = self.schema.kinds.get(step.pred)
+        if kinds is None:
+            return
+        cols = column_vals(alias, kinds)
+        conds = self._atom_conds(step, cols)
+        sub = exp.select(exp.Literal.number(1)).from_(self.schema.table(step.pred).as_(alias))
+        cond = and_(conds)
+        if cond is not TRUE:
+            sub = sub.where(cond)
+        self.wheres.append(exp.Not(this=exp.Exists(this=sub)))
+
+    def filter(self, step: P.Filter) -> None:
+        left = self.expr(step.left, step.literal)
+        right = self.expr(step.right, step.literal)
+        self.wheres.append(compare(step.op, left, right, self.d))
+
+    def bind(self, step: P.Bind) -> None:
+        self.slots.append(self.expr(step.expr, step.literal))
+
+    def run(self, steps: tuple[P.Step, ...]) -> None:
+        for step in steps:
+            if isinstance(step, P.Join):
+                self.join(step)
+            elif isinstance(step, P.AntiJoin):
+                self.anti(step)
+            elif isinstance(step, P.Filter):
+                self.filter(step)
+            elif isinstance(step, P.Bind):
+                self.bind(step)
+            else:
+                self.aggregate(step)
+
+    # -- materialising into CTEs ------------------------------------------------
+    def materialize(self, prefix: str, distinct: bool = False) -> tuple[str, list[Val], exp.Expression | None]:
+        """Turn the rows so far into a CTE; returns its name, slots and grade over it."""
+        name = self.fresh(prefix)
+        cols: list[exp.Expression] = []
+        new_slots: list[Val] = []
+        for i, v in enumerate(self.slots):
+            names = [f"s{i}"] if v.rep != "any" else [f"s{i}n", f"s{i}t", f"s{i}d"]
+            cols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, names))
+            new_slots.append(Val(v.rep, tuple(exp.column(nm, name) for nm in names), v.kinds))
+        grade = None
+        if self.schema.graded:
+            cols.append(self.grade().as_("_g"))
+            grade = exp.column("_g", name)
+        self.ctes.append((name, self.select(cols, distinct)))
+        self.from_ = exp.to_table(name)
+        self.joins, self.wheres, self.grades = [], [], []
+        self.slots = new_slots
+        if grade is not None:
+            self.grades.append(grade)
+        return name, new_slots, grade
+
+    def aggregate(self, step: P.Aggregate) -> None:
+        d = self.d
+        pname, _pslots, _pgrade = self.materialize("p")
+        outer_slots = list(self.slots)
+        outer_grades = list(self.grades)
+        # the distinct groups
+        gname = self.fresh("g")
+        gcols: list[exp.Expression] = []
+        gnames: list[list[str]] = []
+        for k, s in enumerate(step.group):
+            v = outer_slots[s]
+            names = [f"g{k}"] if v.rep != "any" else [f"g{k}n", f"g{k}t", f"g{k}d"]
+            gnames.append(names)
+            gcols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, names))
+        if not gcols:
+            gcols = [exp.Literal.number(1).as_("_u")]
+        self.ctes.append((gname, exp.select(*gcols).from_(pname).distinct()))
+        # the braces' bindings, starting from each group
+        inner = Builder(d, self.schema, self.literal_span, list(self.ctes), exp.to_table(gname), [], [], [], [], [],
+                        self.counter)
+        inner.slots = [Val(outer_slots[s].rep, tuple(exp.column(nm, gname) for nm in gnames[k]), outer_slots[s].kinds)
+                       for k, s in enumerate(step.group)]
+        inner.run(step.body)
+        iname, islots, igrade = inner.materialize("i", distinct=True)
+        self.ctes = inner.ctes
+        term = inner.expr(step.term, step.literal) if step.term is not None else None
+        faults: list[Fault] = []
+        if term is not None and step.func == "sum":
+            bad = _not_number(term)
+            if bad is not None:
+                faults.append(Fault(bad, "E602", "`+` needs numbers"))
+            if step.recursive:
+                neg = compare("<", term, const_val(0), d)
+                faults.append(Fault(neg, "E602", "recursive `sum` met a negative number; it would not be monotone"))
+        inner.fault(faults, step.literal)
+        self.checks.extend(inner.checks)
+        group_keys = [islots[k] for k in range(len(step.group))]
+        key_cols = [p.copy() for v in group_keys for p in v.parts]
+        key_names = [nm for names in gnames for nm in names]
+        aname = self.fresh("a")
+        agg_cols: list[exp.Expression] = [c.as_(nm) for c, nm in zip(key_cols, key_names)]
+        value: Val
+        if step.func == "count":
+            agg_cols.append(exp.Count(this=exp.Star()).as_("v"))
+            value = Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
+                        frozenset({"int"}))
+            base = exp.select(*agg_cols).from_(iname)
+        elif step.func == "sum":
+            assert term is not None
+            if term.rep == "int":
+                agg_cols.append(exp.Cast(this=exp.Sum(this=term.parts[0].copy()), to=d.int_type.copy()).as_("v"))
+                value = Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
+                            frozenset({"int"}))
+            else:
+                n, _t, dec = to_any(term, d).parts
+                agg_cols.append(d.num(exp.Sum(this=n.copy())).as_("vn"))
+                agg_cols.append(exp.Max(this=case(dec.copy(), exp.Literal.number(1), exp.Literal.number(0))).as_("vd"))
+                value = Val("any", (
+                    exp.Coalesce(this=exp.column("vn", aname), expressions=[d.num(exp.Literal.number(0))]),
+                    exp.Literal.string(""),
+                    exp.EQ(this=exp.Coalesce(this=exp.column("vd", aname), expressions=[exp.Literal.number(0)]),
+                           expression=exp.Literal.number(1))),
+                    frozenset({"int"} | ({"dec"} if "dec" in term.kinds else set())))
+            base = exp.select(*agg_cols).from_(iname)
+        else:
+            assert term is not None
+            base, value = self._min_max(step.func, term, iname, aname, key_cols, key_names, agg_cols)
+        if self.schema.graded:
+            g = igrade if igrade is not None else exp.Literal.number(TOP)
+            base = base.select(exp.Min(this=g.copy()).as_("_g"))
+        if key_cols:
+            base = base.group_by(*[c.copy() for c in key_cols])
+        self.ctes.append((aname, base))
+        on = and_([exp.EQ(this=p.copy(), expression=exp.column(nm, aname))
+                   for v, names in zip([outer_slots[s] for s in step.group], gnames)
+                   for p, nm in zip(v.parts, names)])
+        kind = "left" if step.func in ("count", "sum") else "inner"
+        self.joins.append((exp.to_table(aname), on, kind))
+        self.slots = outer_slots + [value]
+        self.grades = outer_grades
+        if self.schema.graded:
+            self.grades.append(exp.Coalesce(this=exp.column("_g", aname), expressions=[exp.Literal.number(TOP)]))
+
+    def _min_max(self, func: str, term: Val, iname: str, aname: str, key_cols: list[exp.Expression],
+                 key_names: list[str], agg_cols: list[exp.Expression]) -> tuple[exp.Select, Val]:
+        cls = exp.Min if func == "min" else exp.Max
+        if term.rep != "any":
+            agg_cols.append(cls(this=term.parts[0].copy()).as_("v"))
+            return exp.select(*agg_cols).from_(iname), Val(term.rep, (exp.column("v", aname),), term.kinds)
+        # (t, n) order: the extreme tag first, then the extreme number among that tag,
+        # then whether that number was written as a decimal
+        n, t, dec = to_any(term, self.d).parts
+        tname = self.fresh("m")
+        keys_t = [c.copy().as_(nm) for c, nm in zip(key_cols, key_names)]
+        tq = exp.select(*keys_t, cls(this=t.copy()).as_("mt")).from_(iname)
+        if key_cols:
+            tq = tq.group_by(*[c.copy() for c in key_cols])
+        self.ctes.append((tname, tq))
+        on_t = and_([exp.EQ(this=c.copy(), expression=exp.column(nm, tname)) for c, nm in zip(key_cols, key_names)]
+                    + [exp.EQ(this=t.copy(), expression=exp.column("mt", tname))])
+        nname = self.fresh("m")
+        nq = exp.select(*[c.copy().as_(nm) for c, nm in zip(key_cols, key_names)],
+                        exp.column("mt", tname).as_("mt"), cls(this=n.copy()).as_("mn")).from_(iname)
+        nq = nq.join(exp.to_table(tname), on=on_t, join_type="inner")
+        nq = nq.group_by(*[c.copy() for c in key_cols], exp.column("mt", tname))
+        self.ctes.append((nname, nq))
+        on_n = and_([exp.EQ(this=c.copy(), expression=exp.column(nm, nname)) for c, nm in zip(key_cols, key_names)]
+                    + [exp.EQ(this=t.copy(), expression=exp.column("mt", nname)),
+                       exp.EQ(this=n.copy(), expression=exp.column("mn", nname))])
+        agg_cols.append(exp.Max(this=exp.column("mt", nname)).as_("vt"))
+        agg_cols.append(exp.Max(this=exp.column("mn", nname)).as_("vn"))
+        agg_cols.append(exp.Min(this=case(dec.copy(), exp.Literal.number(1), exp.Literal.number(0))).as_("vd"))
+        base = exp.select(*agg_cols).from_(iname).join(exp.to_table(nname), on=on_n, join_type="inner")
+        value = Val("any", (exp.column("vn", aname), exp.column("vt", aname),
+                            exp.EQ(this=exp.column("vd", aname), expression=exp.Literal.number(1))), term.kinds)
+        return base, value
+
+
+def _seed() -> exp.Expression:
+    return exp.select(exp.Literal.number(1).as_("_u")).subquery("seed")
+
+
+def head_columns(b: Builder, args: tuple[P.PExpr, ...], reps: list[str], literal: int) -> list[exp.Expression]:
+    """The head tuple's physical columns, named as the head relation's, with its grade."""
+    cols: list[exp.Expression] = []
+    for i, (a, rep) in enumerate(zip(args, reps)):
+        v = to_rep(b.expr(a, literal), rep, b.d)
+        cols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, column_names(i, rep)))
+    if b.schema.graded:
+        cols.append(b.grade().as_("_g"))
+    return cols
+
+
+@dataclass
+class CompiledPlan:
+    plan: P.RulePlan
+    select: exp.Select
+    checks: list[Check]
+
+
+def compile_plan(plan: P.RulePlan, d: Dialect, schema: Schema, literal_span: Callable[[int], Span]) -> CompiledPlan:
+    """A rule plan to the SELECT of its head tuples (and grades) and its run-time checks."""
+    b = Builder(d, schema, literal_span)
+    b.run(plan.steps)
+    cols = head_columns(b, plan.head_args, schema.reps(plan.head), -1)
+    return CompiledPlan(plan, b.select(cols), b.checks)
+
+
+def value_literal(v: Value) -> exp.Expression:
+    """A value as written in a message (never in SQL text)."""
+    return exp.Literal.string(v.text if isinstance(v, String) else str(v))

@@ -1,0 +1,1 @@
+"""Differential tests: Syllog against a naive oracle and against pyDatalog."""
