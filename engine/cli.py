@@ -33,14 +33,16 @@ def _console(stream: Any = None) -> Console:
     return Console(file=stream or sys.stdout, highlight=False, soft_wrap=False, width=None if (stream or sys.stdout).isatty() else 100)
 
 
-def _print_diags(diags: Sequence[Diagnostic], sources: SourceMap | None) -> None:
-    err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+def _print_diags(diags: Sequence[Diagnostic], sources: SourceMap | None, console: Console | None = None) -> None:
+    err = console or Console(file=sys.stderr, highlight=False, soft_wrap=True)
     for d in diags:
         text = render(d, sources)
         if err.is_terminal:
             color = "red" if d.is_error else "yellow"
             first, _, rest = text.partition("\n")
             err.print(f"[bold {color}]{escape(first)}[/]" + ("\n" + escape(rest) if rest else ""))
+        elif console is not None:
+            err.print(text, markup=False, highlight=False, soft_wrap=True)
         else:
             print(text, file=sys.stderr)
 

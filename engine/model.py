@@ -259,7 +259,7 @@ class Model:
         """The proof tree of a tuple that holds, from the derivation it kept."""
         if not self.provenance:
             raise SyllogError([error("E802", "proofs need provenance; evaluate without --no-provenance",
-                                     Span("<query>", 0, 0, 0, 0))])
+                                     Span("<why>", 1, 1, 1, 1))])
         memo: dict[tuple[str, Row], ProofNode] = {}
         # a proof is as deep as the longest chain of rule applications
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 200_000))

@@ -18,7 +18,6 @@ Two layers, so that the commands are testable without a terminal:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
 import os
 import re
@@ -311,9 +310,7 @@ class Repl:
             )
 
     def show_error(self, exc: SyllogError) -> None:
-        # _print_diags writes to sys.stderr; send it to this console's stream so output stays in order
-        with contextlib.redirect_stderr(self.console.file):
-            _print_diags(exc.diagnostics, exc.sources)
+        _print_diags(exc.diagnostics, exc.sources, self.console)
 
     def names(self) -> list[str]:
         """Everything a bare word can complete to: predicates, source ids, keywords."""

@@ -224,7 +224,8 @@ class Session:
     def reload(self) -> Change:
         """Re-read the files from disk, keeping what was added at the prompt."""
         before = self.state()
-        self._change(self._check(reread=True))
+        program = self._check(reread=True)
+        self._guarded(program, lambda: None)
         return self._delta(before, self.state())
 
     def mark(self, name: str = "mark") -> None:
@@ -232,7 +233,11 @@ class Session:
 
     def diff(self, since: str = "start") -> Change:
         """Derived tuples that appeared or vanished since the start (or a mark)."""
-        return self._delta(self.marks.get(since, {}), self.derived_state())
+        if since not in self.marks:
+            known = ", ".join(sorted(self.marks))
+            raise SyllogError([error("E904", f"no mark named `{since}`", Span("<diff>", 1, 1, 1, 1),
+                                     help=f"marks: {known}")])
+        return self._delta(self.marks[since], self.derived_state())
 
     def save(self, path: str | Path) -> int:
         """Write the statements added at the prompt as a `.dl` file."""
