@@ -8,8 +8,10 @@ Symbols are plain `str` (the common case, kept fast); string literals are
 from __future__ import annotations
 
 import decimal
+import operator
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Union
+from typing import Any, Union
 
 _CONTEXT = decimal.Context(prec=34)
 
@@ -174,6 +176,8 @@ ARITH = {"+": add, "-": sub, "*": mul, "/": div, "%": mod}
 
 
 _KIND_RANK = {"number": 0, "symbol": 1, "string": 2, "other": 3}
+_ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def compare(op: str, a: Value, b: Value) -> bool:
@@ -186,24 +190,9 @@ def compare(op: str, a: Value, b: Value) -> bool:
         return a == b
     if op == "!=":
         return a != b
+    test = _ORDER_OPS[op]
     try:
-        if op == "<":
-            return a < b  # type: ignore[operator]
-        if op == "<=":
-            return a <= b  # type: ignore[operator]
-        if op == ">":
-            return a > b  # type: ignore[operator]
-        return a >= b  # type: ignore[operator]
+        return test(a, b)
     except (TypeError, AttributeError):
-        pass
-    ka, kb = kind(a), kind(b)
-    if ka != kb:
         # values of different kinds follow the output order: numbers < symbols < strings
-        a, b = _KIND_RANK[ka], _KIND_RANK[kb]
-    if op == "<":
-        return a < b  # type: ignore[operator]
-    if op == "<=":
-        return a <= b  # type: ignore[operator]
-    if op == ">":
-        return a > b  # type: ignore[operator]
-    return a >= b  # type: ignore[operator]
+        return test(_KIND_RANK[kind(a)], _KIND_RANK[kind(b)])
