@@ -32,7 +32,7 @@ _CURRENT_PATH: ContextVar[str] = ContextVar("syllog_parse_path", default="<input
 def _parser() -> Lark:
     grammar = resources.files(__package__).joinpath("syllog.lark").read_text(encoding="utf-8")
     # The transformer runs inside the LALR parser (no intermediate tree): much faster.
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=False,
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True,
                 transformer=_Build())
 
 
