@@ -112,10 +112,6 @@ def to_json(v: Value) -> object:
     return v
 
 
-def normalize_number(v: Decimal) -> Value:
-    return v
-
-
 class ArithmeticFault(Exception):
     """Raised inside evaluation; the evaluator turns it into a positioned error."""
 

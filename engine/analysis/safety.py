@@ -26,28 +26,6 @@ def _contains_aggregate(e: n.Expr) -> bool:
     return False
 
 
-def outer_vars(head: n.Atom | None, body: tuple[n.Literal, ...]) -> set[str]:
-    """Names of the variables that occur outside every aggregate."""
-    names: set[str] = set()
-    if head is not None:
-        names |= {v.name for a in head.args for v in _all_vars(a)}
-    for lit in body:
-        names |= {v.name for v in n.literal_vars(lit) if not _inside_agg(lit, v)}
-    names.discard("_")
-    return names
-
-
-def _inside_agg(lit: n.Literal, v: n.Var) -> bool:
-    if not isinstance(lit, n.Comparison):
-        return False
-    return any(v in n.aggregate_vars(a) and v not in _side_vars(lit, a) for a in n.body_aggregates((lit,)))
-
-
-def _side_vars(lit: n.Comparison, agg: n.Aggregate) -> list[n.Var]:
-    other = lit.right if lit.left is agg else lit.left
-    return _all_vars(other)
-
-
 def group_vars(agg: n.Aggregate, outside: set[str]) -> list[str]:
     """The aggregate's grouping variables, in order of first occurrence."""
     out: list[str] = []

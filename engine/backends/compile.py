@@ -52,6 +52,7 @@ class Dialect:
 
     def intdiv(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
         """Integer division truncating towards zero (callers guard b = 0)."""
+        a, b = exp.paren(a), exp.paren(b)
         if self.name == "spark":
             # Spark's DIV casts to a 64-bit long; an exact decimal division does not
             q = exp.Div(this=exp.paren(exp.Sub(this=a.copy(), expression=mod(a, b))), expression=b.copy())
@@ -68,6 +69,10 @@ class Dialect:
 
 def mod(a: exp.Expression, b: exp.Expression) -> exp.Expression:
     return exp.Mod(this=exp.paren(a.copy()), expression=exp.paren(b.copy()))
+
+
+def mul(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.paren(exp.Mul(this=exp.paren(a.copy()), expression=exp.paren(b.copy())))
 
 
 def lit_int(v: int) -> exp.Expression:
@@ -138,7 +143,7 @@ def to_any(v: Val, d: Dialect) -> Val:
         return v
     (x,) = v.parts
     if v.rep == "int":
-        n = exp.Mul(this=d.num(x.copy()), expression=exp.Literal.number(SCALE))
+        n = mul(d.num(x.copy()), exp.Literal.number(SCALE))
         return Val("any", (n, exp.Literal.string(""), FALSE), v.kinds)
     tag = "S" if v.rep == "sym" else "T"
     return Val("any", (d.num(exp.Literal.number(0)), exp.DPipe(this=exp.Literal.string(tag), expression=x.copy()),
@@ -237,7 +242,7 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
         return Val("int", (exp.Null(),), frozenset())
     if a.rep == "int" and b.rep == "int" and op in "+-*":
         cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[op]
-        return Val("int", (exp.paren(cls(this=a.parts[0].copy(), expression=b.parts[0].copy())),), kinds)
+        return Val("int", (exp.paren(cls(this=exp.paren(a.parts[0].copy()), expression=exp.paren(b.parts[0].copy()))),), kinds)
     if op == "%":
         if a.rep == "int" and b.rep == "int":
             x, y = a.parts[0], b.parts[0]
@@ -250,7 +255,7 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
         zero = exp.EQ(this=y.copy(), expression=exp.Literal.number(0))
         faults.append(Fault(zero, "E602", "division by zero"))
         # Python's % takes the sign of the divisor; SQL's that of the dividend
-        m = mod(exp.Add(this=mod(x, y), expression=y.copy()), y)
+        m = mod(exp.Add(this=mod(x, y), expression=exp.paren(y.copy())), y)
         return Val("int", (case(zero.copy(), exp.Null(), m),), kinds)
     an, ad = _scaled(a, d)
     bn, bd = _scaled(b, d)
@@ -258,18 +263,18 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
     dec = exp.paren(exp.or_(ad.copy(), bd.copy()))
     if op in "+-":
         cls = exp.Add if op == "+" else exp.Sub
-        n = exp.paren(cls(this=an.copy(), expression=bn.copy()))
+        n = exp.paren(cls(this=exp.paren(an.copy()), expression=exp.paren(bn.copy())))
         _range_fault(n, dec, faults)
         return Val("any", (n, exp.Literal.string(""), dec), kinds)
     if op == "*":
-        prod = exp.Mul(this=an.copy(), expression=bn.copy())
+        prod = mul(an.copy(), bn.copy())
         n = exp.Case(ifs=[exp.If(this=exp.Not(this=bd.copy()),
-                                 true=exp.Mul(this=an.copy(), expression=d.intdiv(bn.copy(), scale.copy()))),
+                                 true=mul(an.copy(), d.intdiv(bn.copy(), scale.copy()))),
                           exp.If(this=exp.Not(this=ad.copy()),
-                                 true=exp.Mul(this=d.intdiv(an.copy(), scale.copy()), expression=bn.copy()))],
+                                 true=mul(d.intdiv(an.copy(), scale.copy()), bn.copy()))],
                      default=d.intdiv(prod, scale.copy()))
         inexact = exp.and_(ad.copy(), bd.copy(),
-                           exp.NEQ(this=mod(exp.Mul(this=an.copy(), expression=bn.copy()), scale), expression=exp.Literal.number(0)))
+                           exp.NEQ(this=mod(mul(an.copy(), bn.copy()), scale), expression=exp.Literal.number(0)))
         faults.append(Fault(inexact, "E902", "a product with more than 10 digits after the point, which the SQL "
                                               "backends cannot compute exactly"))
         _range_fault(n, dec, faults)
@@ -278,12 +283,12 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
     zero = exp.EQ(this=bn.copy(), expression=exp.Literal.number(0))
     faults.append(Fault(zero, "E602", "division by zero"))
     rem = mod(an, bn)
-    frac = exp.Mul(this=rem.copy(), expression=scale.copy())
+    frac = mul(rem.copy(), scale.copy())
     inexact = exp.and_(exp.Not(this=zero.copy()),
                        exp.NEQ(this=mod(frac, bn), expression=exp.Literal.number(0)))
     faults.append(Fault(inexact, "E902", "a quotient with more than 10 digits after the point, which the SQL "
                                           "backends cannot compute exactly"))
-    q = exp.Add(this=exp.Mul(this=d.intdiv(an.copy(), bn.copy()), expression=scale.copy()),
+    q = exp.Add(this=mul(d.intdiv(an.copy(), bn.copy()), scale.copy()),
                 expression=d.intdiv(frac.copy(), bn.copy()))
     n = case(zero.copy(), d.num(exp.Literal.number(0)), q)
     if "int" in a.kinds and "int" in b.kinds:
@@ -345,13 +350,15 @@ class Builder:
     grades: list[exp.Expression] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     counter: list[int] = field(default_factory=lambda: [0])
+    # for proofs: positive atoms match only tuples first derived before this round
+    before: int | None = None
 
     def fresh(self, prefix: str) -> str:
         self.counter[0] += 1
         return f"{prefix}{self.counter[0]}"
 
     # -- building ---------------------------------------------------------
-    def select(self, cols: list[exp.Expression], distinct: bool = False) -> exp.Select:
+    def select(self, cols: list[exp.Expression], distinct: bool = False, with_ctes: bool = True) -> exp.Select:
         q = exp.select(*cols) if cols else exp.select(exp.Literal.number(1).as_("_u"))
         q = q.from_(self.from_.copy() if self.from_ is not None else _seed())
         for table, on, kind in self.joins:
@@ -361,8 +368,9 @@ class Builder:
             q = q.where(cond.copy())
         if distinct:
             q = q.distinct()
-        for name, cte in self.ctes:
-            q = q.with_(name, as_=cte.copy())
+        if with_ctes:
+            for name, cte in self.ctes:
+                q = q.with_(name, as_=cte.copy())
         return q
 
     def grade(self) -> exp.Expression:
@@ -421,6 +429,8 @@ class Builder:
             return
         cols = column_vals(alias, kinds)
         conds = self._atom_conds(step, cols)
+        if self.before is not None:
+            conds.append(exp.LT(this=exp.column("_r", alias), expression=exp.Literal.number(self.before)))
         table = (self.schema.delta if step.delta else self.schema.table)(step.pred).as_(alias)
         if not step.out_cols and not self.schema.graded:
             sub = exp.select(exp.Literal.number(1)).from_(table)
@@ -482,7 +492,7 @@ class Builder:
         if self.schema.graded:
             cols.append(self.grade().as_("_g"))
             grade = exp.column("_g", name)
-        self.ctes.append((name, self.select(cols, distinct)))
+        self.ctes.append((name, self.select(cols, distinct, with_ctes=False)))
         self.from_ = exp.to_table(name)
         self.joins, self.wheres, self.grades = [], [], []
         self.slots = new_slots
@@ -509,7 +519,7 @@ class Builder:
         self.ctes.append((gname, exp.select(*gcols).from_(pname).distinct()))
         # the braces' bindings, starting from each group
         inner = Builder(d, self.schema, self.literal_span, list(self.ctes), exp.to_table(gname), [], [], [], [], [],
-                        self.counter)
+                        self.counter, self.before)
         inner.slots = [Val(outer_slots[s].rep, tuple(exp.column(nm, gname) for nm in gnames[k]), outer_slots[s].kinds)
                        for k, s in enumerate(step.group)]
         inner.run(step.body)

@@ -1,0 +1,632 @@
+"""SQL backends: evaluate a checked program inside DuckDB, PostgreSQL or Spark SQL.
+
+Input: an `engine.analysis.Program`. Output: a `SqlModel` whose relations live
+in the database and come back as the Python values the in-memory engine gives.
+
+The driver is the in-memory evaluator's loop, moved into SQL. Strata run in
+order; each rule is planned by `engine.plan.plan_rule` (one plan per
+recursive atom for the semi-naive rounds) and compiled to a SELECT by
+`engine.backends.compile`. A round computes, per predicate, the new tuples as
+one INSERT ... SELECT over the UNION ALL of its rules' SELECTs, minus what the
+relation holds; appends them; and swaps the delta tables. Python drives the
+loop until a round adds nothing, so recursion is never unrolled to a fixed
+depth. Rules that recurse through a monotone aggregate run in full every
+round, as in memory. Each tuple keeps `_r`, the round in which it was first
+derived (facts: 0), and, in a graded program, `_g`, its best grade so far: a
+tuple whose grade improves re-enters the delta.
+
+    >>> import engine
+    >>> from engine.backends import evaluate_sql
+    >>> prog = engine.load_text("e(1, 2). e(2, 3). p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), e(Y, Z).")
+    >>> sorted(evaluate_sql(prog.program).relation("p"))
+    [(1, 2), (1, 3), (2, 3)]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from sqlglot import exp
+
+from .. import nodes as n
+from .. import plan as P
+from ..analysis import Program
+from ..errors import NO_SPAN, Diagnostic, Span, SyllogError, error
+from ..evaluation.fixpoint import strata_of
+from ..provenance import TOP, encode as encode_grade
+from ..values import Value, row_key
+from .compile import Builder, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
+from .encoding import Kinds, column_names, decode, encode, infer_kinds, rep_of
+from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
+
+BACKENDS = ("duckdb", "postgres", "spark")
+
+Row = tuple[Value, ...]
+
+
+def open_store(backend: str, database: str | None = None, memory_limit: str | None = None,
+               temp_directory: str | None = None, threads: int | None = None, schema: str | None = "syllog",
+               spark: Any | None = None, shuffle_partitions: int = 4) -> Store:
+    """A connection to one of `BACKENDS` (E903 for an unknown or unavailable one)."""
+    if backend == "duckdb":
+        return DuckDBStore(database, memory_limit, temp_directory, threads, schema)
+    if backend == "postgres":
+        return PostgresStore(database, schema, memory_limit)
+    if backend == "spark":
+        return SparkStore(spark, shuffle_partitions)
+    raise SyllogError([error("E903", f"unknown SQL backend `{backend}`", NO_SPAN,
+                             "backends: " + ", ".join(BACKENDS))])
+
+
+def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None = None,
+                 memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None,
+                 provenance: bool = True, max_tuples: int | None = None, max_seconds: float | None = None,
+                 schema: str | None = "syllog", spark: Any | None = None, log: bool = False) -> SqlModel:
+    """Evaluate `program` in a SQL database; the relations stay there, behind a `SqlModel`.
+
+    `database`: a DuckDB file (default: in memory) or a PostgreSQL connection
+    string. `memory_limit` is DuckDB's `memory_limit` (for PostgreSQL, `work_mem`);
+    DuckDB spills to `temp_directory` past it. Tables go to the schema `schema`
+    (dropped and recreated, one per predicate, named as the predicate).
+    """
+    store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark)
+    if log:
+        store.log = []
+    ev = _SqlEvaluator(program, store, provenance, max_tuples, max_seconds)
+    try:
+        ev.run()
+    except BaseException:
+        store.close()
+        raise
+    return SqlModel(ev)
+
+
+class _SqlEvaluator:
+    def __init__(self, program: Program, store: Store, provenance: bool, max_tuples: int | None,
+                 max_seconds: float | None) -> None:
+        self.program = program
+        self.store = store
+        self.d: Dialect = store.d
+        self.graded = provenance and program.has_citations
+        self.keep_anon = self.graded
+        self.kinds = infer_kinds(program)
+        self.reps = {p: [rep_of(k) for k in ks] for p, ks in self.kinds.items()}
+        self.sizes: dict[str, int] = {p: 0 for p in program.arity}
+        self.round_no = 0
+        self.rounds: list[tuple[int, float]] = []  # (tuples added, seconds) per round
+        self.max_tuples = max_tuples
+        self.deadline = time.monotonic() + max_seconds if max_seconds else None
+        self.max_seconds = max_seconds
+        self.delta_names: dict[str, list[str]] = {}
+        # rounds read the deltas in names[phase] and write names[1 - phase]; the phase flips every round
+        self.phase = 0
+        self.plans: list[P.RulePlan] = []
+        self.schema = Schema(self.kinds, self.graded, lambda p: store.table(p), self._delta_table)
+
+    # -- tables -----------------------------------------------------------------
+    def value_columns(self, pred: str) -> list[Column]:
+        out: list[Column] = []
+        for i, rep in enumerate(self.reps[pred]):
+            out.extend(zip(column_names(i, rep), self.d.type_of(rep)))
+        return out
+
+    def key_columns(self, pred: str) -> list[str]:
+        """The columns that decide equality (not the decimal flags)."""
+        return [c for i, rep in enumerate(self.reps[pred]) for c in column_names(i, rep)[:2]]
+
+    def meta_columns(self, full: bool) -> list[Column]:
+        cols: list[Column] = [("_r", self.d.int_type.copy())] if full else []
+        if self.graded:
+            cols.append(("_g", self.d.int_type.copy()))
+        return cols
+
+    def _delta_table(self, pred: str) -> exp.Table:
+        return self.store.table(self.delta_names[pred][self.phase])
+
+    def create_tables(self) -> None:
+        self.store.prepare()
+        for pred in sorted(self.program.arity):
+            self.store.create(pred, self.value_columns(pred) + self.meta_columns(True))
+            names = [f"_d_{pred}", f"_e_{pred}"]
+            self.delta_names[pred] = names
+            work = self.value_columns(pred) + self.meta_columns(False)
+            if not work:
+                work = [("_u", self.d.int_type.copy())]
+            for name in names:
+                self.store.create(name, work)
+
+    # -- facts and inputs ------------------------------------------------------------
+    def load_facts(self) -> None:
+        grades: dict[tuple[str, Row], int] = {}
+        spans: dict[tuple[str, Row], Span] = {}
+        cited: dict[tuple[str, Row], list[int]] = {}
+        order: list[tuple[str, Row]] = []
+        for fact in self.program.facts:
+            key = (fact.pred, fact.row)
+            if key not in spans:
+                spans[key] = fact.span
+                order.append(key)
+                cited[key] = []
+            for c in fact.cites:
+                info = self.program.sources.get(c.source)
+                cited[key].append(encode_grade(info.reliability if info is not None else "f", c.credibility))
+        for key in order:
+            grades[key] = max(cited[key]) if cited[key] else TOP
+        by_pred: dict[str, list[tuple[Any, ...]]] = {}
+        for key in order:
+            pred, row = key
+            parts: list[Any] = []
+            for v, rep in zip(row, self.reps[pred]):
+                parts.extend(encode(v, rep, spans[key]))
+            parts.append(0)
+            if self.graded:
+                parts.append(grades[key])
+            by_pred.setdefault(pred, []).append(tuple(parts))
+        self.fact_keys = {k for k in order}
+        for pred, rows in sorted(by_pred.items()):
+            cols = [c for c, _t in self.value_columns(pred) + self.meta_columns(True)]
+            self.store.insert_rows(pred, cols, rows)
+            self.sizes[pred] += len(rows)
+
+    def load_inputs(self) -> None:
+        python_io: list[n.IODirective] = []
+        for io in self.program.io:
+            if io.kind != "input":
+                continue
+            if not (isinstance(self.store, DuckDBStore) and self._duckdb_csv(io)):
+                python_io.append(io)
+        if not python_io:
+            return
+        from ..evaluation.io import load_inputs
+        from ..evaluation.relation import Relation
+
+        rels = {p: Relation(p, k, False) for p, k in self.program.arity.items()}
+        load_inputs(dataclasses.replace(self.program, io=python_io), rels)
+        for pred, rel in sorted(rels.items()):
+            rows = [t for t in rel.tuples if (pred, t) not in self.fact_keys]
+            if not rows:
+                continue
+            data = []
+            for t in rows:
+                parts: list[Any] = []
+                for v, rep in zip(t, self.reps[pred]):
+                    parts.extend(encode(v, rep))
+                parts.append(0)
+                if self.graded:
+                    parts.append(TOP)
+                data.append(tuple(parts))
+            cols = [c for c, _t in self.value_columns(pred) + self.meta_columns(True)]
+            self.store.insert_rows(pred, cols, data)
+            self.sizes[pred] += len(data)
+
+    def _duckdb_csv(self, io: n.IODirective) -> bool:
+        """Load a csv/tsv `.input` with DuckDB's read_csv; False to leave it to the Python reader."""
+        from ..evaluation.io import _field_text, _format, _path
+
+        path = _path(self.program, io)
+        fmt = _format(io, path)
+        if fmt not in ("csv", "tsv") or not path.is_file():
+            return False
+        params = self.program.decls[io.pred].params
+        delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
+        header = _field_text(io, "header", "false") == "true"
+        raw = [f"v{i}" for i in range(len(params))]
+        if not raw:
+            return False
+        args: list[exp.Expression] = [
+            exp.EQ(this=exp.column("delim"), expression=exp.Literal.string(delim)),
+            exp.EQ(this=exp.column("header"), expression=exp.Boolean(this=header)),
+            exp.EQ(this=exp.column("quote"), expression=exp.Literal.string('"')),
+            exp.EQ(this=exp.column("escape"), expression=exp.Literal.string('"')),
+            exp.EQ(this=exp.column("auto_detect"), expression=exp.false()),
+            exp.EQ(this=exp.column("nullstr"), expression=exp.Literal.string("\x00")),
+            exp.EQ(this=exp.column("columns"), expression=exp.Struct(expressions=[
+                exp.PropertyEQ(this=exp.to_identifier(r), expression=exp.Literal.string("VARCHAR")) for r in raw])),
+        ]
+        source = exp.Table(this=exp.ReadCSV(this=exp.Literal.string(str(path)), expressions=args))
+        staging = f"_in_{io.pred}"
+        try:
+            self.store.run(exp.Drop(tables=[self.store.table(staging)], kind="TABLE", exists=True))
+            self.store.run(exp.Create(this=self.store.table(staging), kind="TABLE",
+                                      expression=exp.select("*").from_(source)))
+        except SyllogError:
+            return False  # malformed: the Python reader reports it, with its line
+        simple = {"int": r"^-?[0-9]{1,18}$", "dec": r"^-?[0-9]{1,24}\.[0-9]{1,10}$"}
+        bad: list[exp.Expression] = []
+        convs: list[tuple[str, exp.Expression]] = []  # (kind expression per column)
+        for r, p in zip(raw, params):
+            col = exp.column(r)
+            bad.append(exp.Is(this=col.copy(), expression=exp.Null()))
+            is_int = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(simple["int"]))
+            is_dec = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(simple["dec"]))
+            if p.type == "int":
+                bad.append(exp.Not(this=is_int.copy()))
+            elif p.type == "number":
+                bad.append(exp.Not(this=exp.or_(is_int.copy(), is_dec.copy())))
+            elif p.type not in ("symbol", "string"):
+                # `any`: a number, or a symbol that Python's int and Decimal would not read as one
+                numeric_like = exp.RegexpLike(this=exp.Lower(this=col.copy()),
+                                              expression=exp.Literal.string(r"^(\s|[-+0-9._]|inf|nan|snan)"))
+                bad.append(exp.and_(numeric_like, exp.Not(this=exp.or_(is_int.copy(), is_dec.copy()))))
+            convs.append((p.type, col))
+        found = self.store.fetch(exp.select(exp.Count(this=exp.Star())).from_(self.store.table(staging))
+                                 .where(exp.or_(*bad)))
+        if found and found[0][0]:
+            self.store.drop(staging)
+            return False
+        cols: list[exp.Expression] = []
+        for i, ((typ, col), rep) in enumerate(zip(convs, self.reps[io.pred])):
+            v = self._parse_column(typ, col)
+            cols.extend(p.copy().as_(nm) for p, nm in zip(to_rep(v, rep, self.d).parts, column_names(i, rep)))
+        select = exp.select(*cols).from_(self.store.table(staging))
+        self.sizes[io.pred] += self.store.append(io.pred, self._fresh_rows(io.pred, select, 0))
+        self.store.drop(staging)
+        return True
+
+    def _parse_column(self, typ: str, col: exp.Expression) -> Any:
+        from .compile import Val
+
+        d = self.d
+        if typ == "int":
+            return Val("int", (exp.Cast(this=col, to=d.int_type.copy()),), frozenset({"int"}))
+        if typ == "symbol":
+            return Val("sym", (col,), frozenset({"sym"}))
+        if typ == "string":
+            return Val("str", (col,), frozenset({"str"}))
+        is_int = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(r"^-?[0-9]+$"))
+        is_dec = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(r"^-?[0-9]+\.[0-9]+$"))
+        dec10 = exp.DataType.build("DECIMAL(38, 10)")
+        number = exp.Cast(this=exp.Mul(this=exp.Cast(this=col.copy(), to=dec10),
+                                       expression=exp.Literal.number(10**10)), to=d.num_type.copy())
+        num = exp.Case(ifs=[exp.If(this=exp.or_(is_int.copy(), is_dec.copy()), true=number)],
+                       default=d.num(exp.Literal.number(0)))
+        tag = exp.Case(ifs=[exp.If(this=exp.or_(is_int.copy(), is_dec.copy()), true=exp.Literal.string(""))],
+                       default=exp.DPipe(this=exp.Literal.string("S"), expression=col.copy()))
+        kinds: Kinds = frozenset({"int", "dec"}) if typ == "number" else frozenset({"int", "dec", "sym"})
+        return Val("any", (num, tag, is_dec), kinds)
+
+    def _fresh_rows(self, pred: str, select: exp.Select, round_no: int, has_g: bool = False) -> exp.Select:
+        """Rows of `select` (value columns [, _g]) deduplicated, minus what `pred` holds, with `_r`."""
+        keys = self.key_columns(pred)
+        names = [c for c, _t in self.value_columns(pred)]
+        src = select.subquery("c")
+        dedup = self._dedup(pred, src, with_grade=self.graded and has_g)
+        cond = [exp.EQ(this=exp.column(k, "t"), expression=exp.column(k, "c")) for k in keys]
+        sub = exp.select(exp.Literal.number(1)).from_(self.store.table(pred).as_("t"))
+        if cond:
+            sub = sub.where(exp.and_(*cond))
+        cols: list[exp.Expression] = [exp.column(c, "c") for c in names] + [exp.Literal.number(round_no).as_("_r")]
+        if self.graded:
+            cols.append(exp.column("_g", "c") if has_g else exp.Literal.number(TOP).as_("_g"))
+        return exp.select(*cols).from_(dedup.subquery("c")).where(exp.Not(this=exp.Exists(this=sub)))
+
+    def _dedup(self, pred: str, src: exp.Expression, with_grade: bool) -> exp.Select:
+        """One row per tuple: (n, t) decide equality; a decimal flag prefers the integer; the best grade."""
+        reps = self.reps[pred]
+        names = [c for c, _t in self.value_columns(pred)]
+        keys = self.key_columns(pred)
+        cols: list[exp.Expression] = []
+        for i, rep in enumerate(reps):
+            cs = column_names(i, rep)
+            cols.extend(exp.column(c, "c") for c in cs[:2])
+            if rep == "any":
+                flag = exp.Min(this=exp.Case(ifs=[exp.If(this=exp.column(cs[2], "c"), true=exp.Literal.number(1))],
+                                             default=exp.Literal.number(0)))
+                cols.append(exp.EQ(this=flag, expression=exp.Literal.number(1)).as_(cs[2]))
+        if with_grade:
+            cols.append(exp.Max(this=exp.column("_g", "c")).as_("_g"))
+        if not names and not with_grade:
+            return exp.select(exp.Literal.number(1).as_("_u")).from_(src).limit(1)
+        if with_grade or any(r == "any" for r in reps):
+            q = exp.select(*cols).from_(src)
+            if keys:
+                return q.group_by(*[exp.column(k, "c") for k in keys])
+            return q.having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)))
+        return exp.select(*cols).from_(src).distinct()
+
+    # -- the fixpoint ---------------------------------------------------------------
+    def run(self) -> None:
+        self.create_tables()
+        self.load_facts()
+        self.load_inputs()
+        for p in self.program.arity:
+            if self.sizes[p]:
+                self.store.analyze(p)
+        for comp, indices, rec in strata_of(self.program):
+            self.stratum(comp, indices, rec)
+            for p in sorted(comp):
+                self.store.analyze(p)
+
+    def span_of(self, rule_index: int) -> Any:
+        rule = self.program.rules[rule_index]
+
+        def span(literal: int) -> Span:
+            if 0 <= literal < len(rule.body):
+                return rule.body[literal].span
+            return rule.span
+
+        return span
+
+    def compile(self, plan: P.RulePlan) -> CompiledPlan:
+        self.plans.append(plan)
+        return compile_plan(plan, self.d, self.schema, self.span_of(plan.rule_index))
+
+    def stratum(self, comp: set[str], indices: list[int], recursive: bool) -> None:
+        rules = self.program.rules
+        sizes = dict(self.sizes)
+        rec = comp if recursive else set()
+
+        def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
+            return P.plan_rule(rules[i], i, sizes, rec, self.keep_anon, self.program.arity, delta_literal)
+
+        base = [self.compile(plan(i)) for i in indices]
+        delta = self.round(base, comp)
+        if not recursive:
+            return
+        deltas: tuple[list[CompiledPlan], list[CompiledPlan]] = ([], [])
+        naive: list[CompiledPlan] = []
+        phase = self.phase
+        for i in indices:
+            bp = plan(i)
+            if any(isinstance(s, P.Aggregate) and s.recursive for s in bp.steps):
+                naive.append(self.compile(bp))
+                continue
+            for j, lit in enumerate(rules[i].body):
+                if isinstance(lit, n.Atom) and lit.pred in comp:
+                    dp = plan(i, j)
+                    for ph in (0, 1):  # one SELECT for each pair of delta tables
+                        self.phase = ph
+                        deltas[ph].append(self.compile(dp))
+        self.phase = phase
+        while any(delta.values()):
+            active = [c for c in deltas[self.phase] if delta[_delta_pred(c.plan)]] + naive
+            delta = self.round(active, comp)
+
+    def round(self, plans: list[CompiledPlan], comp: set[str]) -> dict[str, int]:
+        start = time.perf_counter()
+        self.round_no += 1
+        for c in plans:
+            for chk in c.checks:
+                if self.store.fetch(chk.query):
+                    rule = self.program.rules[c.plan.rule_index]
+                    help = None if chk.code == "E602" else "evaluate this program in memory (without --backend)"
+                    raise SyllogError([Diagnostic(chk.code, f"{chk.message} in this rule", rule.span, "error", help)],
+                                      self.program.text)
+        by_head: dict[str, list[CompiledPlan]] = {}
+        for c in plans:
+            by_head.setdefault(c.plan.head, []).append(c)
+        new: dict[str, int] = {p: 0 for p in comp}
+        for pred in sorted(by_head):
+            selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(by_head[pred])]
+            union: exp.Query = selects[0]
+            for s in selects[1:]:
+                union = exp.union(union, s, distinct=False)
+            target = self.delta_names[pred][1 - self.phase]
+            new[pred] = self.store.replace(target, self._new_delta(pred, union))
+        added = 0
+        for pred in sorted(by_head):
+            if not new[pred]:
+                continue
+            target = self.delta_names[pred][1 - self.phase]
+            if self.graded:
+                self.store.raise_grades(pred, target, self.key_columns(pred))
+            src = exp.select("*").from_(self.store.table(target))
+            got = self.store.append(pred, self._fresh_rows(pred, src, self.round_no, True)) if self.graded else \
+                self.store.append(pred, self._stamp(pred, target))
+            self.sizes[pred] += got
+            added += got
+        self.phase = 1 - self.phase
+        self.rounds.append((added, time.perf_counter() - start))
+        self.check_limits(plans)
+        return new
+
+    def _stamp(self, pred: str, table: str) -> exp.Select:
+        names = [c for c, _t in self.value_columns(pred)]
+        return exp.select(*[exp.column(c) for c in names], exp.Literal.number(self.round_no).as_("_r")) \
+            .from_(self.store.table(table))
+
+    def _new_delta(self, pred: str, union: exp.Query) -> exp.Select:
+        """The tuples of `union` that `pred` lacks (or, graded, holds with a worse grade)."""
+        keys = self.key_columns(pred)
+        dedup = self._dedup(pred, union.subquery("c"), with_grade=self.graded)
+        cond = [exp.EQ(this=exp.column(k, "t"), expression=exp.column(k, "c")) for k in keys]
+        names = [c for c, _t in self.value_columns(pred)]
+        if not self.graded:
+            sub = exp.select(exp.Literal.number(1)).from_(self.store.table(pred).as_("t"))
+            if cond:
+                sub = sub.where(exp.and_(*cond))
+            cols: list[exp.Expression] = [exp.column(c, "c") for c in names] or [exp.Literal.number(1).as_("_u")]
+            return exp.select(*cols).from_(dedup.subquery("c")).where(exp.Not(this=exp.Exists(this=sub)))
+        on = exp.and_(*cond) if cond else exp.true()
+        q = exp.select(*[exp.column(c, "c") for c in names], exp.column("_g", "c")).from_(dedup.subquery("c"))
+        q = q.join(self.store.table(pred).as_("t"), on=on, join_type="left")
+        return q.where(exp.or_(exp.Is(this=exp.column("_r", "t"), expression=exp.Null()),
+                               exp.GT(this=exp.column("_g", "c"), expression=exp.column("_g", "t"))))
+
+    def check_limits(self, plans: list[CompiledPlan]) -> None:
+        total = sum(self.sizes.values())
+        over_time = self.deadline is not None and time.monotonic() > self.deadline
+        if (self.max_tuples is not None and total > self.max_tuples) or over_time:
+            what = (f"more than {self.max_tuples:,} tuples were derived" if not over_time
+                    else f"evaluation ran past {self.max_seconds} seconds")
+            span = self.program.rules[plans[0].plan.rule_index].span if plans else NO_SPAN
+            raise SyllogError([Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
+                                          "add a bound, or raise the limit with --max-tuples / --timeout")],
+                              self.program.text)
+
+
+def _delta_pred(plan: P.RulePlan) -> str:
+    step = plan.steps[0]
+    assert isinstance(step, P.Join)
+    return step.pred
+
+
+class SqlModel:
+    """Relations evaluated in a SQL database, read back as Python values.
+
+    `relation(name)` returns the same set of tuples as `Model.relation`;
+    `grade(pred, row)` and `first_round(pred, row)` read a tuple's evidence
+    columns; `query(goal)` answers a goal in SQL; `explain(pred, row)` rebuilds
+    one proof from the rounds in which the premises were first derived.
+    """
+
+    def __init__(self, ev: _SqlEvaluator) -> None:
+        self._ev = ev
+        self.program = ev.program
+        self.store = ev.store
+        self.backend = ev.d.name
+        self.graded = ev.graded
+
+    @property
+    def rounds(self) -> list[tuple[int, float]]:
+        """(tuples added, seconds) for every round, in order."""
+        return list(self._ev.rounds)
+
+    @property
+    def log(self) -> list[str]:
+        """The SQL statements run, when evaluated with `log=True`."""
+        return list(self.store.log or [])
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> SqlModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- relations ----------------------------------------------------------------
+    def _rows(self, pred: str, extra: list[str], where: exp.Expression | None = None) -> Iterator[tuple[Row, tuple[Any, ...]]]:
+        reps = self._ev.reps[pred]
+        names = [c for c, _t in self._ev.value_columns(pred)]
+        q = exp.select(*([exp.column(c) for c in names + extra] or [exp.Literal.number(1)])).from_(
+            self.store.table(pred))
+        if where is not None:
+            q = q.where(where)
+        for rec in self.store.fetch(q):
+            row: list[Value] = []
+            k = 0
+            for rep in reps:
+                width = 3 if rep == "any" else 1
+                row.append(decode(tuple(rec[k:k + width]), rep))
+                k += width
+            yield tuple(row), tuple(rec[len(names):])
+
+    def relation(self, name: str) -> set[Row]:
+        """The tuples of a predicate (empty for an unknown name)."""
+        if name not in self._ev.reps:
+            return set()
+        return {row for row, _meta in self._rows(name, [])}
+
+    def size(self, name: str) -> int:
+        return self._ev.sizes.get(name, 0)
+
+    def count(self) -> int:
+        return sum(self._ev.sizes.values())
+
+    def _row_where(self, pred: str, row: Row) -> exp.Expression:
+        from .compile import column_vals
+
+        vals = column_vals(self.store.table(pred).name, self._ev.kinds[pred])
+        conds = [eq(v, const_val(x), self._ev.d) for v, x in zip(vals, row)]
+        return exp.and_(*conds) if conds else exp.true()
+
+    def _meta(self, pred: str, row: Row) -> tuple[int, int] | None:
+        """(round first derived, grade) of a tuple, None if it does not hold."""
+        if pred not in self._ev.reps:
+            return None
+        try:
+            where = self._row_where(pred, row)
+        except SyllogError:
+            return None
+        extra = ["_r"] + (["_g"] if self.graded else [])
+        for _row, meta in self._rows(pred, extra, where):
+            return int(meta[0]), int(meta[1]) if self.graded else TOP
+        return None
+
+    def grade(self, pred: str, row: Row) -> int | None:
+        """The tuple's best grade (None when the program is ungraded or the tuple does not hold)."""
+        if not self.graded:
+            return None
+        got = self._meta(pred, row)
+        return got[1] if got is not None else None
+
+    def first_round(self, pred: str, row: Row) -> int | None:
+        """The round in which the tuple was first derived (0 for facts and inputs)."""
+        got = self._meta(pred, row)
+        return got[0] if got is not None else None
+
+    # -- queries ------------------------------------------------------------------
+    def query(self, goal: str | tuple[n.Literal, ...], text: str | None = None) -> Any:
+        """Answer a goal in SQL; the same `Answers` as `Model.query`."""
+        from ..model import Answers, goal_variables, parse_goal
+        from ..provenance import show as show_grade
+
+        if isinstance(goal, str):
+            text = goal
+            body, sources = parse_goal(goal)
+            _check_goal(self.program, body, sources)
+        else:
+            body = goal
+        names = goal_variables(body)
+        p = P._Planner(dict(self._ev.sizes), set(), self.graded, {})
+        fixed = p.name_anon(body)
+        slots: dict[str, int] = {}
+        order: list[str] = []
+        steps = p.body(None, fixed, slots, order, -1, self.graded)
+        b = Builder(self._ev.d, self._ev.schema, lambda _lit: NO_SPAN)
+        b.run(tuple(steps))
+        for chk in b.checks:
+            if self.store.fetch(chk.query):
+                raise SyllogError([error(chk.code, f"{chk.message} in this query", NO_SPAN)])
+        outs = [b.slots[slots[x]] for x in names]
+        anys = [to_rep(v, "any", self._ev.d) for v in outs]
+        cols: list[exp.Expression] = []
+        for k, v in enumerate(anys):
+            cols.extend(part.copy().as_(f"o{k}{s}") for part, s in zip(v.parts, "ntd"))
+        if self.graded:
+            cols.append(b.grade().as_("_g"))
+        q = b.select(cols)
+        recs = self.store.fetch(q)
+        best: dict[Row, int] = {}
+        for rec in recs:
+            row = tuple(decode(tuple(rec[3 * k:3 * k + 3]), "any") for k in range(len(names)))
+            g = int(rec[-1]) if self.graded else TOP
+            if row not in best or g > best[row]:
+                best[row] = g
+        rows = sorted(best, key=row_key)
+        answers = Answers(text or "", names, rows)
+        if self.graded:
+            answers.grades = [show_grade(best[r]) for r in rows]
+        return answers
+
+    # -- proofs -------------------------------------------------------------------
+    def explain(self, pred: str, row: Row) -> Any:
+        """One proof of a tuple that holds: a rule body whose premises come from earlier rounds."""
+        from .proof import explain
+
+        return explain(self, pred, row)
+
+
+def _check_goal(program: Program, body: tuple[n.Literal, ...], sources: Any) -> None:
+    from ..analysis.arity import check_arity
+    from ..analysis.collect import Collected
+    from ..analysis.safety import check_safety
+
+    c = Collected()
+    c.decls = dict(program.decls)
+    q = n.Query(body)
+    c.queries = [q]
+    c.rules = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in program.arity.items()]
+    _arity, diags = check_arity(c)
+    diags += check_safety([], [q], [])
+    errors = [d for d in diags if d.is_error]
+    if errors:
+        raise SyllogError(errors, sources)
+
+
+__all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store"]

@@ -1,0 +1,353 @@
+"""SQL backends: connections to DuckDB, PostgreSQL and Spark SQL, as one small interface.
+
+A `Store` runs sqlglot expressions rendered for its dialect and offers the few
+table operations the fixpoint needs: create, replace the contents, append,
+raise grades, insert rows (as driver parameters), fetch. DuckDB and
+PostgreSQL change tables in place; Spark SQL has no INSERT into a temporary
+view, so its tables are views over checkpointed DataFrames, replaced whole.
+Driver errors become `SyllogError`s: E901 for a number out of range, E904
+for anything else the database reports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlglot import exp
+
+from ..errors import NO_SPAN, SyllogError, error
+from .compile import Dialect
+
+Column = tuple[str, exp.DataType]
+
+_OVERFLOW = ("overflow", "out of range", "numeric_value_out_of_range", "arithmetic_overflow",
+             "cannot be represented", "numeric field overflow")
+
+
+def _db_error(exc: Exception) -> SyllogError:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if any(word in str(exc).lower() for word in _OVERFLOW):
+        return SyllogError([error("E901", f"a number went out of the SQL backend's range: {text}", NO_SPAN,
+                                  "evaluate this program in memory (without --backend)")])
+    return SyllogError([error("E904", f"the database reported an error: {text}", NO_SPAN)])
+
+
+class Store:
+    """Tables of one evaluation in one database."""
+
+    def __init__(self, dialect: Dialect, schema: str | None) -> None:
+        self.d = dialect
+        self.schema = schema
+        self.log: list[str] | None = None
+        self.statements = 0
+        self.seconds = 0.0
+
+    # -- naming -----------------------------------------------------------------
+    def table(self, name: str) -> exp.Table:
+        if self.schema:
+            return exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(self.schema, quoted=True))
+        return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+    def render(self, e: exp.Expression) -> str:
+        return self.d.sql(e)
+
+    # -- primitives every store implements ------------------------------------------
+    def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
+        raise NotImplementedError
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def run(self, e: exp.Expression) -> int:
+        sql = self.render(e)
+        if self.log is not None:
+            self.log.append(sql)
+        start = time.perf_counter()
+        try:
+            return self._run(sql)
+        except SyllogError:
+            raise
+        except Exception as exc:  # the drivers' own error classes
+            raise _db_error(exc) from None
+        finally:
+            self.statements += 1
+            self.seconds += time.perf_counter() - start
+
+    def fetch(self, e: exp.Expression) -> list[tuple[Any, ...]]:
+        sql = self.render(e)
+        if self.log is not None:
+            self.log.append(sql)
+        try:
+            return self._fetch(sql)
+        except SyllogError:
+            raise
+        except Exception as exc:
+            raise _db_error(exc) from None
+        finally:
+            self.statements += 1
+
+    def close(self) -> None:
+        pass
+
+    # -- table operations ----------------------------------------------------------
+    def prepare(self) -> None:
+        if self.schema:
+            self.run(exp.Create(this=exp.to_identifier(self.schema, quoted=True), kind="SCHEMA", exists=True))
+
+    def column_def(self, name: str, t: exp.DataType) -> exp.ColumnDef:
+        return exp.ColumnDef(this=exp.to_identifier(name), kind=t.copy())
+
+    def create(self, name: str, columns: list[Column]) -> None:
+        self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
+        cols = [self.column_def(c, t) for c, t in columns]
+        self.run(exp.Create(this=exp.Schema(this=self.table(name), expressions=cols), kind="TABLE",
+                            properties=self.table_properties()))
+
+    def table_properties(self) -> exp.Properties | None:
+        return None
+
+    def replace(self, name: str, select: exp.Select) -> int:
+        """Make the table hold exactly the rows of `select`; returns their number."""
+        self.run(exp.delete(self.table(name)))
+        return self.append(name, select)
+
+    def append(self, name: str, select: exp.Select) -> int:
+        return self.run(exp.insert(select, self.table(name)))
+
+    def raise_grades(self, name: str, source: str, keys: list[str]) -> None:
+        """Set the grade of each row of `name` to that of the same tuple in `source`, where present."""
+        t, s = self.table(name).as_("t"), self.table(source).as_("s")
+        on = exp.and_(*[exp.EQ(this=exp.column(k, "t"), expression=exp.column(k, "s")) for k in keys]) if keys \
+            else exp.true()
+        self.run(exp.Update(this=t, expressions=[exp.EQ(this=exp.column("_g"), expression=exp.column("_g", "s"))],
+                            from_=exp.From(this=s), where=exp.Where(this=on)))
+
+    def insert_rows(self, name: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        stmt = exp.insert(exp.values([tuple(exp.Placeholder() for _ in columns)]), self.table(name),
+                          columns=[exp.to_identifier(c) for c in columns])
+        sql = self.render(stmt)
+        if self.log is not None:
+            self.log.append(sql)
+        try:
+            self._many(sql, rows)
+        except Exception as exc:
+            raise _db_error(exc) from None
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        raise NotImplementedError
+
+    def analyze(self, name: str) -> None:
+        pass
+
+    def drop(self, name: str) -> None:
+        self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
+
+
+class DuckDBStore(Store):
+    """DuckDB, embedded: a file or in memory; a memory limit and a spill directory."""
+
+    def __init__(self, database: str | None, memory_limit: str | None, temp_directory: str | None,
+                 threads: int | None, schema: str | None) -> None:
+        import duckdb
+
+        super().__init__(Dialect("duckdb"), schema)
+        try:
+            self.con = duckdb.connect(database or ":memory:")
+        except duckdb.Error as exc:
+            raise SyllogError([error("E903", f"cannot open the DuckDB database `{database}`: {exc}", NO_SPAN)]) from None
+        settings: list[tuple[str, exp.Expression]] = []
+        if memory_limit is not None:
+            settings.append(("memory_limit", exp.Literal.string(memory_limit)))
+        if temp_directory is not None:
+            settings.append(("temp_directory", exp.Literal.string(temp_directory)))
+        if threads is not None:
+            settings.append(("threads", exp.Literal.number(int(threads))))
+        # big deltas are joined with bigger relations: keep the order the plan chose
+        settings.append(("preserve_insertion_order", exp.false()))
+        for key, value in settings:
+            self.run(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column(key), expression=value))]))
+
+    def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
+        res = self.con.execute(sql, params) if params is not None else self.con.execute(sql)
+        row = res.fetchone()
+        return int(row[0]) if row and isinstance(row[0], int) else 0
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql).fetchall()
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.con.executemany(sql, rows)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class PostgresStore(Store):
+    """PostgreSQL through psycopg: unlogged tables, text in the "C" collation (code point order)."""
+
+    def __init__(self, database: str | None, schema: str | None, memory_limit: str | None) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise SyllogError([error("E903", "the PostgreSQL backend needs psycopg: pip install 'psycopg[binary]'",
+                                     NO_SPAN)]) from None
+        super().__init__(Dialect("postgres"), schema)
+        try:
+            self.con = psycopg.connect(database or "", autocommit=True)
+        except psycopg.Error as exc:
+            raise SyllogError([error("E903", f"cannot connect to PostgreSQL: {str(exc).strip()}", NO_SPAN)]) from None
+        if memory_limit is not None:
+            self.run(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column("work_mem"),
+                                                                  expression=exp.Literal.string(memory_limit)))]))
+
+    def column_def(self, name: str, t: exp.DataType) -> exp.ColumnDef:
+        if t.is_type("text"):
+            collate = exp.ColumnConstraint(kind=exp.CollateColumnConstraint(this=exp.to_identifier("C", quoted=True)))
+            return exp.ColumnDef(this=exp.to_identifier(name), kind=t.copy(), constraints=[collate])
+        return super().column_def(name, t)
+
+    def table_properties(self) -> exp.Properties | None:
+        return exp.Properties(expressions=[exp.UnloggedProperty()])
+
+    def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
+        with self.con.cursor() as cur:
+            cur.execute(sql, params)
+            return max(cur.rowcount, 0)
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.con.cursor() as cur:
+            cur.execute(sql)
+            return list(cur.fetchall())
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        with self.con.cursor() as cur:
+            cur.executemany(sql, rows)
+
+    def analyze(self, name: str) -> None:
+        self.run(exp.Analyze(tables=[self.table(name)]))
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class SparkStore(Store):
+    """Spark SQL: every table is a temporary view over a checkpointed DataFrame."""
+
+    def __init__(self, session: Any | None, shuffle_partitions: int) -> None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise SyllogError([error("E903", "the Spark backend needs pyspark: pip install pyspark", NO_SPAN)]) from None
+        super().__init__(Dialect("spark"), None)
+        if session is None:
+            session = (SparkSession.builder.master("local[2]").appName("syllog")
+                       .config("spark.ui.enabled", "false")
+                       .config("spark.ui.showConsoleProgress", "false")
+                       .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+                       .config("spark.sql.ansi.enabled", "true")
+                       .getOrCreate())
+        self.spark = session
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self.spark.conf.set("spark.sql.ansi.enabled", "true")
+        self.schemas: dict[str, list[Column]] = {}
+        self.counts: dict[str, int] = {}
+
+    def _df(self, sql: str) -> Any:
+        return self.spark.sql(sql)
+
+    def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
+        self.spark.sql(sql).collect()
+        return 0
+
+    def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.spark.sql(sql).collect()]
+
+    def _set(self, name: str, df: Any) -> int:
+        df = df.localCheckpoint(eager=True)
+        df.createOrReplaceTempView(name)
+        count = int(df.count())
+        self.counts[name] = count
+        return count
+
+    def _guard(self, fn: Any) -> Any:
+        try:
+            return fn()
+        except SyllogError:
+            raise
+        except Exception as exc:
+            raise _db_error(exc) from None
+
+    def create(self, name: str, columns: list[Column]) -> None:
+        self.schemas[name] = columns
+        cols = [exp.Cast(this=exp.Null(), to=t.copy()).as_(c) for c, t in columns]
+        q = exp.select(*cols).where(exp.false())
+
+        def empty() -> None:
+            self._df(self.render(q)).createOrReplaceTempView(name)
+            self.counts[name] = 0
+
+        self._guard(empty)
+
+    def replace(self, name: str, select: exp.Select) -> int:
+        sql = self.render(select)
+        if self.log is not None:
+            self.log.append(sql)
+        self.statements += 1
+        return int(self._guard(lambda: self._set(name, self._df(sql))))
+
+    def append(self, name: str, select: exp.Select) -> int:
+        before = self.counts.get(name, 0)
+        union = exp.union(exp.select("*").from_(self.table(name)), select, distinct=False)
+        return self.replace(name, union) - before  # type: ignore[arg-type]
+
+    def raise_grades(self, name: str, source: str, keys: list[str]) -> None:
+        cols = [c for c, _t in self.schemas[name] if c != "_g"]
+        on = exp.and_(*[exp.EQ(this=exp.column(k, "t"), expression=exp.column(k, "s")) for k in keys]) if keys \
+            else exp.true()
+        better = exp.and_(exp.Not(this=exp.Is(this=exp.column("_g", "s"), expression=exp.Null())),
+                          exp.GT(this=exp.column("_g", "s"), expression=exp.column("_g", "t")))
+        g = exp.Case(ifs=[exp.If(this=better, true=exp.column("_g", "s"))], default=exp.column("_g", "t"))
+        q = exp.select(*[exp.column(c, "t") for c in cols], g.as_("_g")).from_(self.table(name).as_("t")) \
+            .join(self.table(source).as_("s"), on=on, join_type="left")
+        self.replace(name, q)
+
+    def insert_rows(self, name: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        from decimal import Decimal
+
+        from pyspark.sql import types as T
+
+        def spark_type(t: exp.DataType) -> Any:
+            if t.is_type("bigint"):
+                return T.LongType()
+            if t.is_type("boolean"):
+                return T.BooleanType()
+            if t.is_type("decimal"):
+                return T.DecimalType(38, 0)
+            return T.StringType()
+
+        kinds = dict(self.schemas[name])
+        schema = T.StructType([T.StructField(c, spark_type(kinds[c]), False) for c in columns])
+        fixed = [tuple(Decimal(v) if kinds[c].is_type("decimal") else v for c, v in zip(columns, r)) for r in rows]
+        order = [c for c, _t in self.schemas[name]]
+
+        def go() -> int:
+            df = self.spark.createDataFrame(fixed, schema).select(*order)
+            old = self.spark.table(name)
+            return self._set(name, old.unionByName(df))
+
+        self._guard(go)
+
+    def drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+        self.schemas.pop(name, None)
+        self.counts.pop(name, None)
+
+    def close(self) -> None:
+        for name in list(self.schemas):
+            self.spark.catalog.dropTempView(name)
