@@ -239,6 +239,10 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
             faults.append(Fault(bad, "E602", f"`{op}` needs numbers"))
     kinds = arith_kinds(op, a.kinds, b.kinds)
     if not kinds:
+        # no row can compute this: whichever reaches it is an error
+        numbers = (a.kinds & NUMBERS) and (b.kinds & NUMBERS)
+        message = "`%` is defined on integers only" if op == "%" and numbers else f"`{op}` needs numbers"
+        faults.append(Fault(TRUE, "E602", message))
         return Val("int", (exp.Null(),), frozenset())
     if a.rep == "int" and b.rep == "int" and op in "+-*":
         cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[op]
@@ -360,17 +364,17 @@ class Builder:
     # -- building ---------------------------------------------------------
     def select(self, cols: list[exp.Expression], distinct: bool = False, with_ctes: bool = True) -> exp.Select:
         q = exp.select(*cols) if cols else exp.select(exp.Literal.number(1).as_("_u"))
-        q = q.from_(self.from_.copy() if self.from_ is not None else _seed())
+        q = q.from_(self.from_.copy() if self.from_ is not None else _seed(), copy=False)
         for table, on, kind in self.joins:
-            q = q.join(table.copy(), on=on.copy(), join_type=kind)
+            q = q.join(table.copy(), on=on.copy(), join_type=kind, copy=False)
         cond = and_(self.wheres)
         if cond is not TRUE:
-            q = q.where(cond.copy())
+            q = q.where(cond.copy(), copy=False)
         if distinct:
-            q = q.distinct()
+            q = q.distinct(copy=False)
         if with_ctes:
             for name, cte in self.ctes:
-                q = q.with_(name, as_=cte.copy())
+                q = q.with_(name, as_=cte.copy(), copy=False)
         return q
 
     def grade(self) -> exp.Expression:
@@ -572,6 +576,9 @@ class Builder:
             base = base.select(exp.Min(this=g.copy()).as_("_g"))
         if key_cols:
             base = base.group_by(*[c.copy() for c in key_cols])
+        elif step.func in ("min", "max"):
+            # no groups: an aggregate over no rows still gives one row, of NULLs
+            base = base.having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)))
         self.ctes.append((aname, base))
         on = and_([exp.EQ(this=p.copy(), expression=exp.column(nm, aname))
                    for v, names in zip([outer_slots[s] for s in step.group], gnames)

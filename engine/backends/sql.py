@@ -104,6 +104,9 @@ class _SqlEvaluator:
         # rounds read the deltas in names[phase] and write names[1 - phase]; the phase flips every round
         self.phase = 0
         self.plans: list[P.RulePlan] = []
+        # rendered SQL, built once: the new-delta SELECT per (predicate, plans) and each check
+        self.rendered: dict[tuple[object, ...], str] = {}
+        self.compiled: list[CompiledPlan] = []
         self.schema = Schema(self.kinds, self.graded, lambda p: store.table(p), self._delta_table)
 
     # -- tables -----------------------------------------------------------------
@@ -352,7 +355,9 @@ class _SqlEvaluator:
 
     def compile(self, plan: P.RulePlan) -> CompiledPlan:
         self.plans.append(plan)
-        return compile_plan(plan, self.d, self.schema, self.span_of(plan.rule_index))
+        c = compile_plan(plan, self.d, self.schema, self.span_of(plan.rule_index))
+        self.compiled.append(c)  # kept alive: `rendered` is keyed by id()
+        return c
 
     def stratum(self, comp: set[str], indices: list[int], recursive: bool) -> None:
         rules = self.program.rules
@@ -389,8 +394,11 @@ class _SqlEvaluator:
         start = time.perf_counter()
         self.round_no += 1
         for c in plans:
-            for chk in c.checks:
-                if self.store.fetch(chk.query):
+            for k, chk in enumerate(c.checks):
+                key = ("check", id(c), k)
+                if key not in self.rendered:
+                    self.rendered[key] = self.store.render(chk.query)
+                if self.store.fetch(self.rendered[key]):
                     rule = self.program.rules[c.plan.rule_index]
                     help = None if chk.code == "E602" else "evaluate this program in memory (without --backend)"
                     raise SyllogError([Diagnostic(chk.code, f"{chk.message} in this rule", rule.span, "error", help)],
@@ -400,12 +408,15 @@ class _SqlEvaluator:
             by_head.setdefault(c.plan.head, []).append(c)
         new: dict[str, int] = {p: 0 for p in comp}
         for pred in sorted(by_head):
-            selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(by_head[pred])]
-            union: exp.Query = selects[0]
-            for s in selects[1:]:
-                union = exp.union(union, s, distinct=False)
+            key = ("delta", pred, self.phase, tuple(id(c) for c in by_head[pred]))
+            if key not in self.rendered:
+                selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(by_head[pred])]
+                union: exp.Query = selects[0]
+                for s in selects[1:]:
+                    union = exp.union(union, s, distinct=False)
+                self.rendered[key] = self.store.render(self._new_delta(pred, union))
             target = self.delta_names[pred][1 - self.phase]
-            new[pred] = self.store.replace(target, self._new_delta(pred, union))
+            new[pred] = self.store.replace(target, self.rendered[key])
         added = 0
         for pred in sorted(by_head):
             if not new[pred]:

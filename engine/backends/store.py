@@ -40,6 +40,7 @@ class Store:
     def __init__(self, dialect: Dialect, schema: str | None) -> None:
         self.d = dialect
         self.schema = schema
+        self.catalog: str | None = None
         self.log: list[str] | None = None
         self.statements = 0
         self.seconds = 0.0
@@ -47,7 +48,9 @@ class Store:
     # -- naming -----------------------------------------------------------------
     def table(self, name: str) -> exp.Table:
         if self.schema:
-            return exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(self.schema, quoted=True))
+            catalog = exp.to_identifier(self.catalog, quoted=True) if self.catalog else None
+            return exp.Table(this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(self.schema, quoted=True),
+                             catalog=catalog)
         return exp.Table(this=exp.to_identifier(name, quoted=True))
 
     def render(self, e: exp.Expression) -> str:
@@ -60,8 +63,8 @@ class Store:
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
-    def run(self, e: exp.Expression) -> int:
-        sql = self.render(e)
+    def run(self, e: exp.Expression | str) -> int:
+        sql = e if isinstance(e, str) else self.render(e)
         if self.log is not None:
             self.log.append(sql)
         start = time.perf_counter()
@@ -75,8 +78,8 @@ class Store:
             self.statements += 1
             self.seconds += time.perf_counter() - start
 
-    def fetch(self, e: exp.Expression) -> list[tuple[Any, ...]]:
-        sql = self.render(e)
+    def fetch(self, e: exp.Expression | str) -> list[tuple[Any, ...]]:
+        sql = e if isinstance(e, str) else self.render(e)
         if self.log is not None:
             self.log.append(sql)
         try:
@@ -94,7 +97,10 @@ class Store:
     # -- table operations ----------------------------------------------------------
     def prepare(self) -> None:
         if self.schema:
-            self.run(exp.Create(this=exp.to_identifier(self.schema, quoted=True), kind="SCHEMA", exists=True))
+            name: exp.Expression = exp.to_identifier(self.schema, quoted=True)
+            if self.catalog:
+                name = exp.Dot(this=exp.to_identifier(self.catalog, quoted=True), expression=name)
+            self.run(exp.Create(this=name, kind="SCHEMA", exists=True))
 
     def column_def(self, name: str, t: exp.DataType) -> exp.ColumnDef:
         return exp.ColumnDef(this=exp.to_identifier(name), kind=t.copy())
@@ -108,12 +114,15 @@ class Store:
     def table_properties(self) -> exp.Properties | None:
         return None
 
-    def replace(self, name: str, select: exp.Select) -> int:
-        """Make the table hold exactly the rows of `select`; returns their number."""
+    def replace(self, name: str, select: exp.Select | str) -> int:
+        """Make the table hold exactly the rows of `select` (or its rendered SQL); returns their number."""
         self.run(exp.delete(self.table(name)))
         return self.append(name, select)
 
-    def append(self, name: str, select: exp.Select) -> int:
+    def append(self, name: str, select: exp.Select | str) -> int:
+        if isinstance(select, str):
+            # a SELECT rendered earlier by sqlglot and kept, so that each round does not render it again
+            return self.run(f"INSERT INTO {self.render(self.table(name))} {select}")
         return self.run(exp.insert(select, self.table(name)))
 
     def raise_grades(self, name: str, source: str, keys: list[str]) -> None:
@@ -166,6 +175,9 @@ class DuckDBStore(Store):
             settings.append(("temp_directory", exp.Literal.string(temp_directory)))
         if threads is not None:
             settings.append(("threads", exp.Literal.number(int(threads))))
+        # a file's catalog is named after the file: qualify tables with it (a file `syllog.duckdb`
+        # would make the schema name `syllog` ambiguous)
+        self.catalog = str(self.con.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
         # big deltas are joined with bigger relations: keep the order the plan chose
         settings.append(("preserve_insertion_order", exp.false()))
         for key, value in settings:
@@ -292,17 +304,19 @@ class SparkStore(Store):
 
         self._guard(empty)
 
-    def replace(self, name: str, select: exp.Select) -> int:
-        sql = self.render(select)
+    def replace(self, name: str, select: exp.Select | str) -> int:
+        sql = select if isinstance(select, str) else self.render(select)
         if self.log is not None:
             self.log.append(sql)
         self.statements += 1
         return int(self._guard(lambda: self._set(name, self._df(sql))))
 
-    def append(self, name: str, select: exp.Select) -> int:
+    def append(self, name: str, select: exp.Select | str) -> int:
         before = self.counts.get(name, 0)
+        if isinstance(select, str):
+            select = exp.maybe_parse(select, dialect="spark")  # type: ignore[assignment]
         union = exp.union(exp.select("*").from_(self.table(name)), select, distinct=False)
-        return self.replace(name, union) - before  # type: ignore[arg-type]
+        return self.replace(name, self.render(union)) - before
 
     def raise_grades(self, name: str, source: str, keys: list[str]) -> None:
         cols = [c for c, _t in self.schemas[name] if c != "_g"]

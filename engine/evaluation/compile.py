@@ -196,9 +196,16 @@ def _aggregate(step: P.Aggregate, rels: dict[str, Relation]) -> StepFn:
                 best = v
         return True, best
 
+    only_key = restrict_key(step)
+
     def run(rows: Rows, d: dict[str, set[Row]]) -> Rows:
         cache: dict[Any, tuple[bool, Value]] = {}
         out = []
+        # In later rounds of a recursive aggregate, only groups that the last
+        # round's new tuples reach can change (see Evaluator.stratum).
+        only: Any = d.get(only_key)
+        if only is not None:
+            rows = [r for r in rows if gf(r) in only]
         for r in rows:
             g = gf(r)
             hit = cache.get(g)
@@ -209,6 +216,11 @@ def _aggregate(step: P.Aggregate, rels: dict[str, Relation]) -> StepFn:
         return out
 
     return run
+
+
+def restrict_key(step: P.Aggregate) -> str:
+    """The key, in a round's delta dict, of the groups an aggregate step is restricted to."""
+    return f"\x00groups:{id(step)}"
 
 
 def run_steps(fns: list[StepFn], d: dict[str, set[Row]]) -> Rows:

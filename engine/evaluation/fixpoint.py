@@ -29,6 +29,7 @@ from .compile import (
     fused_head_join_rows,
     grouped_head_join,
     head_fn,
+    restrict_key,
     run_steps,
 )
 from .relation import Relation, Row
@@ -203,18 +204,58 @@ class Evaluator:
             self.rels[p].indexes.clear()
         deltas: list[_Compiled] = []
         naive: list[_Compiled] = []
+        finders: list[tuple[str, list[tuple[list[StepFn], Any]]]] = []
         for i in indices:
             bp = plan(i)
             if any(isinstance(s, P.Aggregate) and s.recursive for s in bp.steps):
+                restricted = self.group_finders(rules[i], bp, comp, sizes)
+                if restricted is None:
+                    naive.append(self.compile(bp))  # re-run in full every round
+                    continue
                 naive.append(self.compile(bp))
-                continue
+                finders.append((naive[-1].plan.head, restricted))
             for j, lit in enumerate(rules[i].body):
                 if isinstance(lit, n.Atom) and lit.pred in comp:
                     deltas.append(self.compile(plan(i, j)))
         while any(delta.values()):
+            for _head, keyed in finders:
+                for fns, (key, single, hf) in keyed:
+                    rows = run_steps(fns, delta)
+                    groups = {hf(r) for r in rows}
+                    delta.setdefault(key, set()).update({g[0] for g in groups} if single else groups)  # type: ignore[arg-type]
             active = [c for c in deltas if delta[c.plan.steps[0].pred]] + naive  # type: ignore[union-attr]
             delta = note(self.round(active, delta, comp))
         return made
+
+    def group_finders(self, rule: n.Rule, bp: P.RulePlan, comp: set[str],
+                      sizes: dict[str, int]) -> list[tuple[list[StepFn], Any]] | None:
+        """For each recursive aggregate of `bp`, plans that find the groups a round's new tuples reach.
+
+        A monotone aggregate's value changes only for groups whose braces match
+        a new tuple; the rule then re-runs for those groups alone. None when a
+        group cannot be found that way (a grouping variable not bound by an
+        atom inside the braces): the rule then re-runs in full.
+        """
+        out: list[tuple[list[StepFn], Any]] = []
+        for step in bp.steps:
+            if not (isinstance(step, P.Aggregate) and step.recursive):
+                continue
+            lit = rule.body[step.literal]
+            assert isinstance(lit, n.Comparison)
+            agg = lit.left if isinstance(lit.left, n.Aggregate) else lit.right
+            assert isinstance(agg, n.Aggregate)
+            group = [bp.slots[s] for s in step.group]
+            in_atoms = {a.name for x in agg.body if isinstance(x, n.Atom) for a in x.args if isinstance(a, n.Var)}
+            if not set(group) <= in_atoms:
+                return None
+            finder = n.Rule(n.Atom("__groups", tuple(n.Var(g) for g in group)), agg.body)
+            for j, x in enumerate(agg.body):
+                if isinstance(x, n.Atom) and x.pred in comp:
+                    fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j)
+                    fns = compile_steps(fp.steps, self.rels, True)
+                    hf = head_fn(fp.head_args, len(fp.slots))
+                    out.append((fns, (restrict_key(step), len(group) == 1, hf)))
+        return out
 
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
         self.round_no += 1

@@ -121,8 +121,18 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
                     raise SyllogError([error("E704", f"expected a JSON array of {arity} values", Span(name, lineno, 1, lineno, 2))])
                 out.add(tuple(_convert(c, str(v) if not isinstance(v, str) else v, name, lineno, k) for k, (c, v) in enumerate(zip(convs, items))))
             return out
-        delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",")
-        reader = csv.reader(fh, delimiter=delim or ",")
+        delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
+        if all(c is int for c in convs) and len(delim) == 1:
+            # integers only: no quoting can matter, so split lines directly
+            lines = fh.read().splitlines()[1 if header else 0:]
+            try:
+                fast = {tuple(map(int, line.split(delim))) for line in lines if line}
+            except ValueError:
+                fast = None
+            if fast is not None and all(len(t) == arity for t in fast):
+                return fast
+            fh.seek(0)
+        reader = csv.reader(fh, delimiter=delim)
         if header:
             next(reader, None)
         same = convs[0] if all(c is convs[0] for c in convs) else None
