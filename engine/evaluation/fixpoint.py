@@ -222,7 +222,7 @@ class Evaluator:
                 for fns, (key, single, hf) in keyed:
                     rows = run_steps(fns, delta)
                     groups = {hf(r) for r in rows}
-                    delta.setdefault(key, set()).update({g[0] for g in groups} if single else groups)  # type: ignore[arg-type]
+                    delta.setdefault(key, set()).update({g[0] for g in groups} if single else groups)
             active = [c for c in deltas if delta[c.plan.steps[0].pred]] + naive  # type: ignore[union-attr]
             delta = note(self.round(active, delta, comp))
         return made

@@ -125,6 +125,7 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
         if all(c is int for c in convs) and len(delim) == 1:
             # integers only: no quoting can matter, so split lines directly
             lines = fh.read().splitlines()[1 if header else 0:]
+            fast: set[Row] | None
             try:
                 fast = {tuple(map(int, line.split(delim))) for line in lines if line}
             except ValueError:

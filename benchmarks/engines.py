@@ -1,0 +1,266 @@
+"""One runner per engine, executed inside a fresh worker process.
+
+`prepare(engine)` does the imports (untimed) and returns a runner; a runner takes
+a workload and its data folder, loads the data, evaluates, and returns the
+number of tuples of the workload's output relation, plus its own measurement of
+the time when the worker's clock would include something else (swipl's start-up).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from plain_seminaive import blocked_fixpoint, evaluate, is_var
+from workloads import OFAC_SYLLOG, Workload, read_data, rule_text, variables
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ("syllog", "syllog+prov", "plain", "pydatalog", "clingo", "swipl", "duckdb")
+Result = tuple[int, float | None]
+Runner = Callable[[Workload, Path], Result]
+
+
+def installed(engine: str) -> bool:
+    if engine == "swipl":
+        return shutil.which("swipl") is not None
+    module = {"pydatalog": "pyDatalog", "clingo": "clingo", "duckdb": "duckdb"}.get(engine)
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+def not_applicable(engine: str, w: Workload) -> str | None:
+    """Why an engine does not run a workload, or None when it does."""
+    if w.family == "article" and not engine.startswith("syllog"):
+        return "the article program is Syllog only"
+    if w.family == "ofac" and engine == "pydatalog":
+        return "pyDatalog has no recursion through aggregates"
+    return None
+
+
+def prepare(engine: str, syllog_facts: str = "input") -> Runner:
+    if engine in ("syllog", "syllog+prov"):
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        syllog = importlib.import_module("engine")
+        provenance = engine == "syllog+prov"
+        return lambda w, data: (run_syllog(syllog, w, data, provenance, syllog_facts), None)
+    if engine == "plain":
+        return lambda w, data: (run_plain(w, data), None)
+    if engine == "pydatalog":
+        pyd = importlib.import_module("pyDatalog.pyDatalog")
+        return lambda w, data: (run_pydatalog(pyd, w, data), None)
+    if engine == "clingo":
+        clingo = importlib.import_module("clingo")
+        return lambda w, data: (run_clingo(clingo, w, data), None)
+    if engine == "duckdb":
+        duckdb = importlib.import_module("duckdb")
+        return lambda w, data: (run_duckdb(duckdb, w, data), None)
+    if engine == "swipl":
+        return run_swipl
+    raise ValueError(f"unknown engine {engine!r}")
+
+
+# --- syllog ---------------------------------------------------------------------
+
+def syllog_program(w: Workload, data: Path, inline: bool) -> str:
+    lines = []
+    for pred, cols in w.schema.items():
+        lines.append(f".decl {pred}({', '.join(f'{c}: int' for c in cols)})")
+        if inline:
+            with open(data / f"{pred}.csv") as fh:
+                lines.extend(f"{pred}({row.strip().replace(',', ', ')})." for row in fh)
+        else:
+            lines.append(f'.input {pred} {{ file: "{data / (pred + ".csv")}", format: csv }}')
+    lines.extend(rule_text(r) for r in w.rules)
+    if w.family == "ofac":
+        lines.append(OFAC_SYLLOG)
+    return "\n".join(lines) + "\n"
+
+
+def run_syllog(syllog: Any, w: Workload, data: Path, provenance: bool, facts: str) -> int:
+    if w.family == "article":
+        prog = syllog.load([ROOT / "rules", ROOT / "facts"])
+        return int(syllog_model_size(prog.evaluate(provenance=provenance)))
+    text = syllog_program(w, data, inline=facts == "inline")
+    prog = syllog.load_text(text, path=str(data / "bench.dl"))
+    model = prog.evaluate(provenance=provenance)
+    return int(model.size(w.output[0]))
+
+
+def syllog_model_size(model: Any) -> int:
+    """All tuples of a model (facts included), for the article."""
+    if hasattr(model, "count"):
+        return int(model.count())
+    return sum(len(model.relation(name)) for name in model.relations)
+
+
+# --- plain ----------------------------------------------------------------------
+
+def run_plain(w: Workload, data: Path) -> int:
+    facts = read_data(w, data)
+    if w.family == "ofac":
+        company = {c for (c,) in facts["company"]}
+        designated = {c for (c,) in facts["designated"]}
+        owns = [(o, a, p) for o, a, p in facts["owns"]]
+        return len(blocked_fixpoint(company, designated, owns))
+    return len(evaluate(w.rules, facts)[w.output[0]])
+
+
+# --- pyDatalog ------------------------------------------------------------------
+
+def run_pydatalog(pyd: Any, w: Workload, data: Path) -> int:
+    """Through the API objects only: terms, assert_fact, `head <= body` and a query."""
+    facts = read_data(w, data)
+    pred, arity = w.output
+    out_vars = [f"Out{i}" for i in range(arity)]
+    names = sorted({r.head.pred for r in w.rules} | set(w.schema)) + variables(w.rules) + out_vars
+    made = pyd.create_terms(", ".join(names))
+    terms = dict(zip(names, made if isinstance(made, tuple) else (made,), strict=True))
+    for name, rows in facts.items():
+        for row in rows:
+            pyd.assert_fact(name, *row)
+
+    def atom(a: Any) -> Any:
+        return terms[a.pred](*(terms[t] if is_var(t) else t for t in a.terms))
+
+    for rule in w.rules:
+        body = atom(rule.body[0])
+        for b in rule.body[1:]:
+            body = body & atom(b)
+        atom(rule.head) <= body  # noqa: B015 (pyDatalog: `head <= body` adds the clause)
+    return len(terms[pred](*(terms[v] for v in out_vars)))
+
+
+# --- clingo ---------------------------------------------------------------------
+
+def run_clingo(clingo: Any, w: Workload, data: Path) -> int:
+    facts = read_data(w, data)
+    parts = [f"{p}({','.join(map(str, row))}).\n" for p, rows in facts.items() for row in rows]
+    parts.extend(rule_text(r) + "\n" for r in w.rules)
+    if w.family == "ofac":
+        parts.append("blocked(C) :- designated(C).\n"
+                     "blocked(C) :- company(C), #sum { P,O : owns(O,C,P), blocked(O) } >= 50.\n")
+    pred, arity = w.output
+    parts.append(f"#show {pred}/{arity}.\n")
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], "".join(parts))
+    ctl.ground([("base", [])])
+    counts: list[int] = []
+    ctl.solve(on_model=lambda m: counts.append(sum(1 for s in m.symbols(shown=True) if s.name == pred)))
+    if len(counts) != 1:
+        raise RuntimeError(f"expected one model, got {len(counts)}")
+    return counts[0]
+
+
+# --- duckdb ---------------------------------------------------------------------
+
+TC_SQL = """
+WITH RECURSIVE path(a, b) AS (
+    SELECT src, dst FROM edge
+    UNION
+    SELECT path.a, edge.dst FROM path JOIN edge ON path.b = edge.src)
+SELECT count(*) FROM path"""
+SG_SQL = """
+WITH RECURSIVE sg(x, y) AS (
+    SELECT a.child, b.child FROM par a JOIN par b ON a.parent = b.parent
+    UNION
+    SELECT a.child, b.child FROM sg JOIN par a ON a.parent = sg.x JOIN par b ON b.parent = sg.y)
+SELECT count(*) FROM sg"""
+OFAC_STEP_SQL = """
+INSERT INTO blocked
+SELECT o.asset FROM owns o JOIN blocked b ON o.owner = b.id JOIN company c ON c.id = o.asset
+GROUP BY o.asset HAVING sum(o.pct) >= 50
+EXCEPT SELECT id FROM blocked"""
+
+
+def run_duckdb(duckdb: Any, w: Workload, data: Path) -> int:
+    con = duckdb.connect()
+    for pred, cols in w.schema.items():
+        path = str(data / f"{pred}.csv").replace("'", "''")
+        types = ", ".join(f"'{c}': 'BIGINT'" for c in cols)
+        con.execute(f"CREATE TABLE {pred} AS SELECT * FROM read_csv('{path}', header = false, "
+                    f"columns = {{{types}}})")
+    if w.family == "ofac":
+        # No aggregates in a recursive CTE: iterate to the fixpoint from Python.
+        con.execute("CREATE TABLE blocked AS SELECT DISTINCT id FROM designated")
+        size = _scalar(con, "SELECT count(*) FROM blocked")
+        while True:
+            con.execute(OFAC_STEP_SQL)
+            new = _scalar(con, "SELECT count(*) FROM blocked")
+            if new == size:
+                return size
+            size = new
+    return _scalar(con, TC_SQL if w.family == "tc" else SG_SQL)
+
+
+def _scalar(con: Any, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+# --- SWI-Prolog -----------------------------------------------------------------
+
+PROLOG_MAIN = """
+main :-
+    get_time(T0),
+    load_files('{facts}', [silent(true)]),
+    {goal},
+    get_time(T1),
+    T is T1 - T0,
+    format("~d ~6f~n", [N, T]).
+:- initialization(main, main).
+"""
+PROLOG_OFAC = """
+:- dynamic blocked/1, share/2.
+ofac(N) :-
+    findall(C, designated(C), D0), sort(D0, D),
+    forall(member(C, D), assertz(blocked(C))),
+    ofac_loop(D),
+    aggregate_all(count, blocked(_), N).
+ofac_loop([]) :- !.
+ofac_loop(Delta) :-
+    findall(C-P, (member(O, Delta), owns(O, C, P), company(C)), Stakes),
+    ofac_add(Stakes, [], New0), sort(New0, New),
+    forall(member(C, New), assertz(blocked(C))),
+    ofac_loop(New).
+ofac_add([], New, New).
+ofac_add([C-P|Rest], Acc, New) :-
+    ( retract(share(C, S0)) -> S is S0 + P ; S = P ),
+    assertz(share(C, S)),
+    ( S >= 50, \\+ blocked(C) -> ofac_add(Rest, [C|Acc], New) ; ofac_add(Rest, Acc, New) ).
+"""
+
+
+def swipl_program(w: Workload, data: Path) -> str:
+    lines = [":- set_prolog_flag(table_space, 16_000_000_000)."]
+    if w.family == "ofac":
+        lines.append(PROLOG_OFAC)
+        goal = "ofac(N)"
+    else:
+        pred, arity = w.output
+        lines.append(f":- table {pred}/{arity}.")
+        lines.extend(rule_text(r) for r in w.rules)
+        goal = f"aggregate_all(count, {pred}({', '.join(['_'] * arity)}), N)"
+    facts = str(data / "facts.pl").replace("'", "\\'")
+    lines.append(PROLOG_MAIN.format(facts=facts, goal=goal))
+    return "\n".join(lines)
+
+
+def run_swipl(w: Workload, data: Path) -> Result:
+    """Tabled evaluation in SWI-Prolog; the time is measured inside Prolog."""
+    script = data / "bench_swipl.pl"
+    script.write_text(swipl_program(w, data))
+    proc = subprocess.run(["swipl", "--stack-limit=16g", "-q", str(script)],
+                          capture_output=True, text=True, env={**os.environ, "LANG": "C.UTF-8"})
+    match = re.search(r"^(\d+) ([0-9.]+)$", proc.stdout, re.MULTILINE)
+    if proc.returncode != 0 or match is None:
+        raise RuntimeError(f"swipl exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:300]}")
+    return int(match.group(1)), float(match.group(2))

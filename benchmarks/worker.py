@@ -1,0 +1,57 @@
+"""One measured run in a fresh process: `python worker.py '<json request>'`.
+
+The request names the engine, the workload, the size, the data folder and the
+file to write the result to. Imports happen before the clock starts; loading
+the data, evaluating and counting are timed. Peak memory is this process's
+ru_maxrss, or its child's for engines that run in a child (swipl).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+
+def peak_rss_mb(children: bool) -> float:
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def measure(request: dict[str, Any]) -> dict[str, Any]:
+    import engines
+    from workloads import workload
+
+    w = workload(request["workload"], request["size"])
+    runner = engines.prepare(request["engine"], request.get("syllog_facts", "input"))
+    start = time.perf_counter()
+    count, inner = runner(w, Path(request["data"]))
+    elapsed = time.perf_counter() - start
+    return {
+        "status": "ok",
+        "count": count,
+        "seconds": inner if inner is not None else elapsed,
+        "rss_mb": round(peak_rss_mb(children=request["engine"] == "swipl"), 1),
+    }
+
+
+def main() -> None:
+    request = json.loads(sys.argv[1])
+    try:
+        result = measure(request)
+    except Exception as exc:  # reported, not raised: the runner shows it in the table
+        message = str(exc).strip().splitlines()
+        result = {
+            "status": "error",
+            "message": f"{type(exc).__name__}: {message[0] if message else ''}".strip(),
+            "traceback": traceback.format_exc(),
+        }
+    Path(request["result"]).write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Benchmark workloads: deterministic data generators and the rules, as data.
+
+Every workload is a set of input relations (integers only) plus a program. The
+positive ones (transitive closure, same generation) are given as rules that the
+generic engines (syllog, plain, pydatalog, clingo, swipl) translate directly;
+duckdb gets a hand-written recursive CTE per family. OFAC (recursion through a
+monotone sum) is written per engine in `engines.py`.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+
+from plain_seminaive import Atom, Rule, is_var
+
+Row = tuple[int, ...]
+Data = dict[str, list[Row]]
+
+TC_RULES = (
+    Rule(Atom("path", ("X", "Y")), (Atom("edge", ("X", "Y")),)),
+    Rule(Atom("path", ("X", "Z")), (Atom("path", ("X", "Y")), Atom("edge", ("Y", "Z")))),
+)
+SG_RULES = (
+    Rule(Atom("sg", ("X", "Y")), (Atom("par", ("X", "P")), Atom("par", ("Y", "P")))),
+    Rule(Atom("sg", ("X", "Y")),
+         (Atom("par", ("X", "P")), Atom("sg", ("P", "Q")), Atom("par", ("Y", "Q")))),
+)
+OFAC_SYLLOG = """\
+blocked(C) :- designated(C).
+blocked(C) :- company(C), S = sum { P : owns(O, C, P), blocked(O) }, S >= 50.
+"""
+
+SCHEMAS: dict[str, dict[str, tuple[str, ...]]] = {
+    "tc": {"edge": ("src", "dst")},
+    "sg": {"par": ("child", "parent")},
+    "ofac": {"company": ("id",), "designated": ("id",), "owns": ("owner", "asset", "pct")},
+    "article": {},
+}
+OUTPUTS = {"tc": ("path", 2), "sg": ("sg", 2), "ofac": ("blocked", 1), "article": ("", 0)}
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark workload at one size."""
+
+    name: str
+    family: str  # tc | sg | ofac | article
+    params: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def schema(self) -> dict[str, tuple[str, ...]]:
+        return SCHEMAS[self.family]
+
+    @property
+    def output(self) -> tuple[str, int]:
+        return OUTPUTS[self.family]
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The program as rule data (empty for OFAC and the article)."""
+        return {"tc": TC_RULES, "sg": SG_RULES}.get(self.family, ())
+
+    @property
+    def expected(self) -> int | None:
+        """The known tuple count, when there is a closed form."""
+        if self.name.startswith("tc_chain"):
+            n = self.params["n"]
+            return n * (n - 1) // 2
+        if self.family == "sg":
+            return int(4 ** (self.params["depth"] + 1) - 4) // 3
+        return None
+
+    def describe(self) -> str:
+        p = self.params
+        if self.name.startswith("tc_chain"):
+            return f"chain of {p['n']} nodes"
+        if self.name.startswith("tc_random"):
+            return f"random graph, {p['n']} nodes, {p['m']} edges, seed {p['seed']}"
+        if self.family == "sg":
+            return f"complete binary tree, depth {p['depth']}"
+        if self.family == "ofac":
+            return f"{p['n']} companies, seed {p['seed']}"
+        return "rules/ + facts/ (Syllog only)"
+
+    def generate(self) -> Data:
+        p = self.params
+        if self.name.startswith("tc_chain"):
+            return {"edge": chain(p["n"])}
+        if self.name.startswith("tc_random"):
+            return {"edge": random_graph(p["n"], p["m"], p["seed"])}
+        if self.family == "sg":
+            return {"par": binary_tree(p["depth"])}
+        if self.family == "ofac":
+            return ownership(p["n"], p["seed"])
+        return {}
+
+
+FAMILIES = {
+    "tc_chain_1000": "tc", "tc_chain_2000": "tc", "tc_random_2000": "tc",
+    "sg_tree_8": "sg", "sg_tree_10": "sg", "ofac_100k": "ofac", "article": "article",
+}
+SIZES: dict[str, dict[str, dict[str, int]]] = {
+    "full": {
+        "tc_chain_1000": {"n": 1000},
+        "tc_chain_2000": {"n": 2000},
+        "tc_random_2000": {"n": 2000, "m": 6000, "seed": 42},
+        "sg_tree_8": {"depth": 8},
+        "sg_tree_10": {"depth": 10},
+        "ofac_100k": {"n": 100_000, "seed": 7},
+        "article": {},
+    },
+    "smoke": {
+        "tc_chain_1000": {"n": 50},
+        "tc_chain_2000": {"n": 100},
+        "tc_random_2000": {"n": 100, "m": 300, "seed": 42},
+        "sg_tree_8": {"depth": 4},
+        "sg_tree_10": {"depth": 5},
+        "ofac_100k": {"n": 1_000, "seed": 7},
+        "article": {},
+    },
+}
+WORKLOADS = tuple(FAMILIES)
+
+
+def workload(name: str, size: str) -> Workload:
+    return Workload(name, FAMILIES[name], dict(SIZES[size][name]))
+
+
+# --- generators ---------------------------------------------------------------
+
+def chain(n: int) -> list[Row]:
+    """0 -> 1 -> ... -> n-1."""
+    return [(i, i + 1) for i in range(n - 1)]
+
+
+def random_graph(n: int, m: int, seed: int) -> list[Row]:
+    """m distinct directed edges between n nodes, no self-loops."""
+    rng = random.Random(seed)
+    edges: set[Row] = set()
+    while len(edges) < m:
+        a, b = rng.randrange(n), rng.randrange(n)
+        if a != b:
+            edges.add((a, b))
+    return sorted(edges)
+
+
+def binary_tree(depth: int) -> list[Row]:
+    """par(child, parent) for a complete binary tree; node k has children 2k+1, 2k+2."""
+    last = 2 ** (depth + 1) - 1
+    return [(c, (c - 1) // 2) for c in range(1, last)]
+
+
+def ownership(n: int, seed: int) -> Data:
+    """An ownership graph of n companies.
+
+    Companies are laid out in chains of 1 to 10 (each owns part of the next),
+    about one chain in ten closes into a cycle, and every company gets up to two
+    extra minority owners from anywhere (so that sums of several stakes
+    matter). Stakes in one company never add up to more than 100 percent. Two
+    percent of the companies are designated.
+    """
+    rng = random.Random(seed)
+    owns: dict[tuple[int, int], int] = {}
+    held = [0] * n
+
+    def add(owner: int, asset: int, pct: int) -> None:
+        pct = min(pct, 100 - held[asset])
+        if owner != asset and pct > 0 and (owner, asset) not in owns:
+            owns[owner, asset] = pct
+            held[asset] += pct
+
+    start = 0
+    while start < n:
+        members = list(range(start, min(start + rng.randint(1, 10), n)))
+        start += len(members)
+        for a, b in pairwise(members):
+            add(a, b, rng.choice((20, 25, 30, 40, 49, 50, 51, 60, 75, 100)))
+        if len(members) >= 3 and rng.random() < 0.1:
+            add(members[-1], members[0], rng.choice((25, 50, 60)))
+    for asset in range(n):
+        for _ in range(rng.choice((0, 0, 1, 1, 2))):
+            add(rng.randrange(n), asset, rng.choice((5, 10, 15, 20, 25, 30)))
+    return {
+        "company": [(c,) for c in range(n)],
+        "designated": sorted((c,) for c in rng.sample(range(n), n // 50)),
+        "owns": sorted((o, a, p) for (o, a), p in owns.items()),
+    }
+
+
+# --- files --------------------------------------------------------------------
+
+def write_data(w: Workload, folder: Path) -> None:
+    """Write each relation as a header-less CSV, plus all of them as Prolog facts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = w.generate()
+    for pred, rows in data.items():
+        with open(folder / f"{pred}.csv", "w", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    with open(folder / "facts.pl", "w") as fh:
+        for pred, rows in data.items():
+            fh.writelines(f"{pred}({','.join(map(str, row))}).\n" for row in rows)
+
+
+def read_data(w: Workload, folder: Path) -> Data:
+    """Read back the CSV files of a workload (done inside the timed region)."""
+    data: Data = {}
+    for pred in w.schema:
+        with open(folder / f"{pred}.csv", newline="") as fh:
+            data[pred] = [tuple(map(int, rec)) for rec in csv.reader(fh)]
+    return data
+
+
+def rule_text(rule: Rule) -> str:
+    """A rule in the `head :- body.` syntax shared by Syllog, clingo and Prolog."""
+    def atom(a: Atom) -> str:
+        return f"{a.pred}({', '.join(str(t) for t in a.terms)})"
+    return f"{atom(rule.head)} :- {', '.join(atom(b) for b in rule.body)}."
+
+
+def variables(rules: tuple[Rule, ...]) -> list[str]:
+    seen = {t for r in rules for a in (r.head, *r.body) for t in a.terms if is_var(t)}
+    return sorted(str(t) for t in seen)
