@@ -105,6 +105,7 @@ def _reset(ev: Evaluator, pred: str) -> None:
     base = ev.base.get(pred, set())
     rel.tuples = set(base)
     rel.indexes.clear()
+    rel.groups.clear()
     if rel.ann is not None:
         rel.ann = {t: (_fact_grade(ev, pred, t), -1, (), 0, 0) for t in base}
     if rel.derivs is not None:
