@@ -288,9 +288,8 @@ def grouped_head_join(step: P.Step, rels: dict[str, Relation], head_args: tuple[
     before = width - 1
     if not (a < before and b == before):
         return None
-    succ = rels[step.pred].grouped(step.key_cols[0], step.out_cols[0])
-    known = rels[head_pred].grouped(0, 1)
-    full = rels[head_pred].tuples
+    head_rel, join_rel = rels[head_pred], rels[step.pred]
+    full = head_rel.tuples
     tget = rels[step.pred].index((step.key_cols, (), (), step.out_cols)).data.get
     none: frozenset[Value] = frozenset()
     j = 0
@@ -303,6 +302,9 @@ def grouped_head_join(step: P.Step, rels: dict[str, Relation], head_args: tuple[
         fanout = sum(len(tget(r[k], EMPTY)) for r in sample)
         if fanout < 2 * len(sample) and len({r[a] for r in sample}) * 2 > len(sample):
             return {t for r in rows for e in tget(r[k], EMPTY) if (t := (r[a], e[j])) not in full}
+        # built on first use only: a chain never needs them
+        succ = join_rel.grouped(step.key_cols[0], step.out_cols[0])
+        known = head_rel.grouped(0, 1)
         groups: dict[Value, set[Value]] = {}
         get = groups.get
         for r in rows:
