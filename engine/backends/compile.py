@@ -17,7 +17,7 @@ pasted into SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -25,7 +25,7 @@ from sqlglot import exp
 from .. import plan as P
 from ..errors import NO_SPAN, Span
 from ..provenance import TOP
-from ..values import String, Value
+from ..values import Value
 from .encoding import NUMBERS, SCALE, Kinds, arith_kinds, column_names, encode, kind_of, rep_of
 
 TRUE = exp.true()
@@ -44,13 +44,13 @@ class Dialect:
         self.int_type = exp.DataType.build("BIGINT")
         self.bool_type = exp.DataType.build("BOOLEAN")
 
-    def sql(self, e: exp.Expression) -> str:
+    def sql(self, e: exp.Expr) -> str:
         return e.sql(dialect=self.sqlglot, identify=True)
 
-    def num(self, e: exp.Expression) -> exp.Expression:
+    def num(self, e: exp.Expr) -> exp.Expr:
         return exp.Cast(this=e, to=self.num_type.copy())
 
-    def intdiv(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    def intdiv(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         """Integer division truncating towards zero (callers guard b = 0)."""
         a, b = exp.paren(a), exp.paren(b)
         if self.name == "spark":
@@ -67,30 +67,30 @@ class Dialect:
         return [self.num_type.copy(), self.text_type.copy(), self.bool_type.copy()]
 
 
-def mod(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+def mod(a: exp.Expr, b: exp.Expr) -> exp.Expr:
     return exp.Mod(this=exp.paren(a.copy()), expression=exp.paren(b.copy()))
 
 
-def mul(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+def mul(a: exp.Expr, b: exp.Expr) -> exp.Expr:
     return exp.paren(exp.Mul(this=exp.paren(a.copy()), expression=exp.paren(b.copy())))
 
 
-def lit_int(v: int) -> exp.Expression:
+def lit_int(v: int) -> exp.Expr:
     return exp.Literal.number(v) if v >= 0 else exp.Neg(this=exp.Literal.number(-v))
 
 
-def and_(conds: list[exp.Expression]) -> exp.Expression:
+def and_(conds: Sequence[exp.Expr]) -> exp.Expr:
     real = [c for c in conds if c is not TRUE]
     if not real:
         return TRUE
     return exp.and_(*real) if len(real) > 1 else real[0]
 
 
-def or_(conds: list[exp.Expression]) -> exp.Expression:
+def or_(conds: Sequence[exp.Expr]) -> exp.Expr:
     return exp.or_(*conds) if len(conds) > 1 else conds[0]
 
 
-def case(cond: exp.Expression, then: exp.Expression, other: exp.Expression) -> exp.Expression:
+def case(cond: exp.Expr, then: exp.Expr, other: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=cond, true=then)], default=other)
 
 
@@ -99,13 +99,13 @@ class Val:
     """A value in SQL: one expression (rep int, sym, str) or three (n, t, d)."""
 
     rep: str
-    parts: tuple[exp.Expression, ...]
+    parts: tuple[exp.Expr, ...]
     kinds: Kinds
 
 
 @dataclass
 class Fault:
-    cond: exp.Expression
+    cond: exp.Expr
     code: str
     message: str
 
@@ -127,7 +127,7 @@ def const_val(v: Value, span: Span = NO_SPAN) -> Val:
     k = kind_of(v)
     rep = rep_of(frozenset({k}))
     parts = encode(v, rep, span)
-    out: list[exp.Expression] = []
+    out: list[exp.Expr] = []
     for p in parts:
         if isinstance(p, bool):
             out.append(exp.Boolean(this=p))
@@ -170,7 +170,7 @@ def _classes(ks: Kinds) -> set[str]:
     return {"num" if k in NUMBERS else k for k in ks}
 
 
-def eq(a: Val, b: Val, d: Dialect) -> exp.Expression:
+def eq(a: Val, b: Val, d: Dialect) -> exp.Expr:
     if not (_classes(a.kinds) & _classes(b.kinds)):
         return FALSE
     if a.rep == b.rep and a.rep != "any":
@@ -181,12 +181,12 @@ def eq(a: Val, b: Val, d: Dialect) -> exp.Expression:
 
 
 _RANK = {"num": 0, "sym": 1, "str": 2}
-_OPS: dict[str, Callable[..., exp.Expression]] = {
+_OPS: dict[str, Callable[..., exp.Expr]] = {
     "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ, "!=": exp.NEQ,
 }
 
 
-def compare(op: str, a: Val, b: Val, d: Dialect) -> exp.Expression:
+def compare(op: str, a: Val, b: Val, d: Dialect) -> exp.Expr:
     """`a op b` in the total order numbers < symbols < strings."""
     if op == "=":
         return eq(a, b, d)
@@ -210,7 +210,7 @@ def compare(op: str, a: Val, b: Val, d: Dialect) -> exp.Expression:
                                 _OPS[op](this=xn.copy(), expression=yn.copy())]))])
 
 
-def _not_number(v: Val) -> exp.Expression | None:
+def _not_number(v: Val) -> exp.Expr | None:
     """Condition under which `v` is not a number (None: it always is)."""
     if v.kinds <= NUMBERS:
         return None
@@ -219,13 +219,13 @@ def _not_number(v: Val) -> exp.Expression | None:
     return TRUE
 
 
-def _scaled(v: Val, d: Dialect) -> tuple[exp.Expression, exp.Expression]:
+def _scaled(v: Val, d: Dialect) -> tuple[exp.Expr, exp.Expr]:
     """The number as an integer times 10^10, and whether it is a decimal."""
     x = to_any(v, d)
     return x.parts[0], x.parts[2]
 
 
-def _range_fault(n: exp.Expression, dec: exp.Expression, faults: list[Fault]) -> None:
+def _range_fault(n: exp.Expr, dec: exp.Expr, faults: list[Fault]) -> None:
     big = exp.Literal.number(10**34)
     faults.append(Fault(exp.and_(dec.copy(), exp.GTE(this=exp.Abs(this=n.copy()), expression=big)), "E901",
                         "a decimal result of 10^24 or more, which the SQL backends cannot hold exactly"))
@@ -267,7 +267,7 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
     dec = exp.paren(exp.or_(ad.copy(), bd.copy()))
     if op in "+-":
         cls = exp.Add if op == "+" else exp.Sub
-        n = exp.paren(cls(this=exp.paren(an.copy()), expression=exp.paren(bn.copy())))
+        n: exp.Expr = exp.paren(cls(this=exp.paren(an.copy()), expression=exp.paren(bn.copy())))
         _range_fault(n, dec, faults)
         return Val("any", (n, exp.Literal.string(""), dec), kinds)
     if op == "*":
@@ -347,11 +347,11 @@ class Builder:
     schema: Schema
     literal_span: Callable[[int], Span]
     ctes: list[tuple[str, exp.Select]] = field(default_factory=list)
-    from_: exp.Expression | None = None
-    joins: list[tuple[exp.Expression, exp.Expression, str]] = field(default_factory=list)
-    wheres: list[exp.Expression] = field(default_factory=list)
+    from_: exp.Expr | None = None
+    joins: list[tuple[exp.Expr, exp.Expr, str]] = field(default_factory=list)
+    wheres: list[exp.Expr] = field(default_factory=list)
     slots: list[Val] = field(default_factory=list)
-    grades: list[exp.Expression] = field(default_factory=list)
+    grades: list[exp.Expr] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     counter: list[int] = field(default_factory=lambda: [0])
     # for proofs: positive atoms match only tuples first derived before this round
@@ -362,7 +362,7 @@ class Builder:
         return f"{prefix}{self.counter[0]}"
 
     # -- building ---------------------------------------------------------
-    def select(self, cols: list[exp.Expression], distinct: bool = False, with_ctes: bool = True) -> exp.Select:
+    def select(self, cols: list[exp.Expr], distinct: bool = False, with_ctes: bool = True) -> exp.Select:
         q = exp.select(*cols) if cols else exp.select(exp.Literal.number(1).as_("_u"))
         q = q.from_(self.from_.copy() if self.from_ is not None else _seed(), copy=False)
         for table, on, kind in self.joins:
@@ -377,7 +377,7 @@ class Builder:
                 q = q.with_(name, as_=cte.copy(), copy=False)
         return q
 
-    def grade(self) -> exp.Expression:
+    def grade(self) -> exp.Expr:
         if not self.grades:
             return exp.Literal.number(TOP)
         if len(self.grades) == 1:
@@ -407,15 +407,15 @@ class Builder:
             return negate(self._expr(e.operand, faults, literal), self.d, faults)
         return arith(e.op, self._expr(e.left, faults, literal), self._expr(e.right, faults, literal), self.d, faults)
 
-    def add_table(self, table: exp.Expression, conds: list[exp.Expression]) -> None:
+    def add_table(self, table: exp.Expr, conds: list[exp.Expr]) -> None:
         if self.from_ is None:
             self.from_ = table
             self.wheres.extend(conds)
         else:
             self.joins.append((table, and_(conds), "inner"))
 
-    def _atom_conds(self, step: P.Join | P.AntiJoin, cols: list[Val]) -> list[exp.Expression]:
-        conds: list[exp.Expression] = []
+    def _atom_conds(self, step: P.Join | P.AntiJoin, cols: list[Val]) -> list[exp.Expr]:
+        conds: list[exp.Expr] = []
         for col, key in zip(step.key_cols, step.key):
             conds.append(eq(cols[col], self.expr(key, step.literal), self.d))
         for col, v in step.const_cols:
@@ -483,10 +483,10 @@ class Builder:
                 self.aggregate(step)
 
     # -- materialising into CTEs ------------------------------------------------
-    def materialize(self, prefix: str, distinct: bool = False) -> tuple[str, list[Val], exp.Expression | None]:
+    def materialize(self, prefix: str, distinct: bool = False) -> tuple[str, list[Val], exp.Expr | None]:
         """Turn the rows so far into a CTE; returns its name, slots and grade over it."""
         name = self.fresh(prefix)
-        cols: list[exp.Expression] = []
+        cols: list[exp.Expr] = []
         new_slots: list[Val] = []
         for i, v in enumerate(self.slots):
             names = [f"s{i}"] if v.rep != "any" else [f"s{i}n", f"s{i}t", f"s{i}d"]
@@ -511,7 +511,7 @@ class Builder:
         outer_grades = list(self.grades)
         # the distinct groups
         gname = self.fresh("g")
-        gcols: list[exp.Expression] = []
+        gcols: list[exp.Expr] = []
         gnames: list[list[str]] = []
         for k, s in enumerate(step.group):
             v = outer_slots[s]
@@ -544,7 +544,7 @@ class Builder:
         key_cols = [p.copy() for v in group_keys for p in v.parts]
         key_names = [nm for names in gnames for nm in names]
         aname = self.fresh("a")
-        agg_cols: list[exp.Expression] = [c.as_(nm) for c, nm in zip(key_cols, key_names)]
+        agg_cols: list[exp.Expr] = [c.as_(nm) for c, nm in zip(key_cols, key_names)]
         value: Val
         if step.func == "count":
             agg_cols.append(exp.Count(this=exp.Star()).as_("v"))
@@ -590,8 +590,8 @@ class Builder:
         if self.schema.graded:
             self.grades.append(exp.Coalesce(this=exp.column("_g", aname), expressions=[exp.Literal.number(TOP)]))
 
-    def _min_max(self, func: str, term: Val, iname: str, aname: str, key_cols: list[exp.Expression],
-                 key_names: list[str], agg_cols: list[exp.Expression]) -> tuple[exp.Select, Val]:
+    def _min_max(self, func: str, term: Val, iname: str, aname: str, key_cols: list[exp.Expr],
+                 key_names: list[str], agg_cols: list[exp.Expr]) -> tuple[exp.Select, Val]:
         cls = exp.Min if func == "min" else exp.Max
         if term.rep != "any":
             agg_cols.append(cls(this=term.parts[0].copy()).as_("v"))
@@ -625,13 +625,13 @@ class Builder:
         return base, value
 
 
-def _seed() -> exp.Expression:
+def _seed() -> exp.Expr:
     return exp.select(exp.Literal.number(1).as_("_u")).subquery("seed")
 
 
-def head_columns(b: Builder, args: tuple[P.PExpr, ...], reps: list[str], literal: int) -> list[exp.Expression]:
+def head_columns(b: Builder, args: tuple[P.PExpr, ...], reps: list[str], literal: int) -> list[exp.Expr]:
     """The head tuple's physical columns, named as the head relation's, with its grade."""
-    cols: list[exp.Expression] = []
+    cols: list[exp.Expr] = []
     for i, (a, rep) in enumerate(zip(args, reps)):
         v = to_rep(b.expr(a, literal), rep, b.d)
         cols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, column_names(i, rep)))
@@ -654,7 +654,3 @@ def compile_plan(plan: P.RulePlan, d: Dialect, schema: Schema, literal_span: Cal
     cols = head_columns(b, plan.head_args, schema.reps(plan.head), -1)
     return CompiledPlan(plan, b.select(cols), b.checks)
 
-
-def value_literal(v: Value) -> exp.Expression:
-    """A value as written in a message (never in SQL text)."""
-    return exp.Literal.string(v.text if isinstance(v, String) else str(v))

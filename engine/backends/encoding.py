@@ -75,7 +75,7 @@ def refuse(message: str, span: Span = NO_SPAN, code: str = "E901", help: str | N
 
 def scaled(v: int | Decimal, span: Span = NO_SPAN) -> int:
     """A number times 10^10 as an exact integer; E901 when it does not fit."""
-    if abs(v) >= MAX_ABS:
+    if abs(v) >= MAX_ABS:  # type: ignore[operator]
         raise refuse(f"the number {v} is too large for the SQL backends (limit: below 10^24)", span)
     if isinstance(v, int):
         return v * SCALE
@@ -110,7 +110,7 @@ def encode(v: Value, rep: str, span: Span = NO_SPAN) -> tuple[object, ...]:
 
 
 def decode_number(n: object, d: bool) -> int | Decimal:
-    whole = int(n)  # type: ignore[call-overload]
+    whole = int(str(n))
     if not d:
         return whole // SCALE
     value = Decimal(whole).scaleb(-DIGITS)
@@ -124,7 +124,7 @@ def decode_number(n: object, d: bool) -> int | Decimal:
 def decode(parts: tuple[object, ...], rep: str) -> Value:
     """The Python value of a column's physical values."""
     if rep == "int":
-        return int(parts[0])  # type: ignore[call-overload]
+        return int(str(parts[0]))
     if rep == "sym":
         return str(parts[0])
     if rep == "str":

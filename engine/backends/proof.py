@@ -47,7 +47,7 @@ def _explain(model: SqlModel, pred: str, row: Row, memo: dict[tuple[str, Row], P
     first, grade = meta
     program = model.program
     if first == 0:
-        citations = []
+        citations: list[tuple[n.Citation, object]] = []
         span = None
         for fact in program.facts:
             if fact.pred == pred and fact.row == row:
@@ -86,9 +86,10 @@ def _derivation(model: SqlModel, pred: str, row: Row, before: int) -> tuple[int,
         binding = tuple(n.Comparison("=", a, n.Const(v)) for a, v in zip(rule.head.args, row))
         bound = n.Rule(rule.head, rule.body + binding, rule.cites, rule.span)
         plan = P.plan_rule(bound, i, dict(ev.sizes), set(), True, model.program.arity)
-        b = Builder(ev.d, ev.schema, lambda _lit: rule.span, before=before)
+        span = rule.span
+        b = Builder(ev.d, ev.schema, lambda _lit, span=span: span, before=before)  # type: ignore[misc]
         b.run(plan.steps)
-        cols: list[exp.Expression] = []
+        cols: list[exp.Expr] = []
         for k, v in enumerate(b.slots):
             cols.extend(p.copy().as_(f"s{k}{c}") for p, c in zip(to_rep(v, "any", ev.d).parts, "ntd"))
         if ev.graded:

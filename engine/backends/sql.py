@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
@@ -36,7 +37,8 @@ from .. import plan as P
 from ..analysis import Program
 from ..errors import NO_SPAN, Diagnostic, Span, SyllogError, error
 from ..evaluation.fixpoint import strata_of
-from ..provenance import TOP, encode as encode_grade
+from ..provenance import TOP
+from ..provenance import encode as encode_grade
 from ..values import Value, row_key
 from .compile import Builder, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
 from .encoding import Kinds, column_names, decode, encode, infer_kinds, rep_of
@@ -105,8 +107,11 @@ class _SqlEvaluator:
         self.phase = 0
         self.plans: list[P.RulePlan] = []
         # rendered SQL, built once: the new-delta SELECT per (predicate, plans) and each check
-        self.rendered: dict[tuple[object, ...], str] = {}
+        self.rendered: dict[tuple[Any, ...], str] = {}
         self.compiled: list[CompiledPlan] = []
+        # with a memory limit, a round's candidates are first materialised, then deduplicated in
+        # parts of at most this many rows (by a hash of the tuple): DuckDB's hash joins then fit
+        self.part_rows = _part_rows(store)
         self.schema = Schema(self.kinds, self.graded, lambda p: store.table(p), self._delta_table)
 
     # -- tables -----------------------------------------------------------------
@@ -140,6 +145,8 @@ class _SqlEvaluator:
                 work = [("_u", self.d.int_type.copy())]
             for name in names:
                 self.store.create(name, work)
+            if self.part_rows is not None:
+                self.store.create(f"_c_{pred}", work)
 
     # -- facts and inputs ------------------------------------------------------------
     def load_facts(self) -> None:
@@ -219,7 +226,7 @@ class _SqlEvaluator:
         raw = [f"v{i}" for i in range(len(params))]
         if not raw:
             return False
-        args: list[exp.Expression] = [
+        args: list[exp.Expr] = [
             exp.EQ(this=exp.column("delim"), expression=exp.Literal.string(delim)),
             exp.EQ(this=exp.column("header"), expression=exp.Boolean(this=header)),
             exp.EQ(this=exp.column("quote"), expression=exp.Literal.string('"')),
@@ -238,8 +245,8 @@ class _SqlEvaluator:
         except SyllogError:
             return False  # malformed: the Python reader reports it, with its line
         simple = {"int": r"^-?[0-9]{1,18}$", "dec": r"^-?[0-9]{1,24}\.[0-9]{1,10}$"}
-        bad: list[exp.Expression] = []
-        convs: list[tuple[str, exp.Expression]] = []  # (kind expression per column)
+        bad: list[exp.Expr] = []
+        convs: list[tuple[str, exp.Expr]] = []  # (kind expression per column)
         for r, p in zip(raw, params):
             col = exp.column(r)
             bad.append(exp.Is(this=col.copy(), expression=exp.Null()))
@@ -260,16 +267,16 @@ class _SqlEvaluator:
         if found and found[0][0]:
             self.store.drop(staging)
             return False
-        cols: list[exp.Expression] = []
-        for i, ((typ, col), rep) in enumerate(zip(convs, self.reps[io.pred])):
-            v = self._parse_column(typ, col)
+        cols: list[exp.Expr] = []
+        for i, ((typ, raw_col), rep) in enumerate(zip(convs, self.reps[io.pred])):
+            v = self._parse_column(typ, raw_col)
             cols.extend(p.copy().as_(nm) for p, nm in zip(to_rep(v, rep, self.d).parts, column_names(i, rep)))
         select = exp.select(*cols).from_(self.store.table(staging))
         self.sizes[io.pred] += self.store.append(io.pred, self._fresh_rows(io.pred, select, 0))
         self.store.drop(staging)
         return True
 
-    def _parse_column(self, typ: str, col: exp.Expression) -> Any:
+    def _parse_column(self, typ: str, col: exp.Expr) -> Any:
         from .compile import Val
 
         d = self.d
@@ -301,17 +308,17 @@ class _SqlEvaluator:
         sub = exp.select(exp.Literal.number(1)).from_(self.store.table(pred).as_("t"))
         if cond:
             sub = sub.where(exp.and_(*cond))
-        cols: list[exp.Expression] = [exp.column(c, "c") for c in names] + [exp.Literal.number(round_no).as_("_r")]
+        cols: list[exp.Expr] = [exp.column(c, "c") for c in names] + [exp.Literal.number(round_no).as_("_r")]
         if self.graded:
             cols.append(exp.column("_g", "c") if has_g else exp.Literal.number(TOP).as_("_g"))
         return exp.select(*cols).from_(dedup.subquery("c")).where(exp.Not(this=exp.Exists(this=sub)))
 
-    def _dedup(self, pred: str, src: exp.Expression, with_grade: bool) -> exp.Select:
+    def _dedup(self, pred: str, src: exp.Expr, with_grade: bool) -> exp.Select:
         """One row per tuple: (n, t) decide equality; a decimal flag prefers the integer; the best grade."""
         reps = self.reps[pred]
         names = [c for c, _t in self.value_columns(pred)]
         keys = self.key_columns(pred)
-        cols: list[exp.Expression] = []
+        cols: list[exp.Expr] = []
         for i, rep in enumerate(reps):
             cs = column_names(i, rep)
             cols.extend(exp.column(c, "c") for c in cs[:2])
@@ -395,10 +402,10 @@ class _SqlEvaluator:
         self.round_no += 1
         for c in plans:
             for k, chk in enumerate(c.checks):
-                key = ("check", id(c), k)
-                if key not in self.rendered:
-                    self.rendered[key] = self.store.render(chk.query)
-                if self.store.fetch(self.rendered[key]):
+                ckey: tuple[Any, ...] = ("check", id(c), k)
+                if ckey not in self.rendered:
+                    self.rendered[ckey] = self.store.render(chk.query)
+                if self.store.fetch(self.rendered[ckey]):
                     rule = self.program.rules[c.plan.rule_index]
                     help = None if chk.code == "E602" else "evaluate this program in memory (without --backend)"
                     raise SyllogError([Diagnostic(chk.code, f"{chk.message} in this rule", rule.span, "error", help)],
@@ -409,14 +416,26 @@ class _SqlEvaluator:
         new: dict[str, int] = {p: 0 for p in comp}
         for pred in sorted(by_head):
             key = ("delta", pred, self.phase, tuple(id(c) for c in by_head[pred]))
-            if key not in self.rendered:
-                selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(by_head[pred])]
-                union: exp.Query = selects[0]
-                for s in selects[1:]:
-                    union = exp.union(union, s, distinct=False)
-                self.rendered[key] = self.store.render(self._new_delta(pred, union))
+            selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(by_head[pred])] \
+                if key not in self.rendered else []
+            union: exp.Query | None = selects[0] if selects else None
+            for s in selects[1:]:
+                union = exp.union(union, s, distinct=False)  # type: ignore[arg-type]
             target = self.delta_names[pred][1 - self.phase]
-            new[pred] = self.store.replace(target, self.rendered[key])
+            if self.part_rows is None:
+                if union is not None:
+                    self.rendered[key] = self.store.render(self._new_delta(pred, union))
+                new[pred] = self.store.replace(target, self.rendered[key])
+                continue
+            if union is not None:
+                self.rendered[key] = self.store.render(union)
+            cand = f"_c_{pred}"
+            found = self.store.replace(cand, self.rendered[key])
+            parts = max(1, -(-found // self.part_rows)) if self.key_columns(pred) else 1
+            self.store.run(exp.delete(self.store.table(target)))
+            source = exp.select("*").from_(self.store.table(cand))
+            new[pred] = sum(self.store.append(target, self._new_delta(pred, source, (k, parts) if parts > 1 else None))
+                            for k in range(parts))
         added = 0
         for pred in sorted(by_head):
             if not new[pred]:
@@ -425,8 +444,10 @@ class _SqlEvaluator:
             if self.graded:
                 self.store.raise_grades(pred, target, self.key_columns(pred))
             src = exp.select("*").from_(self.store.table(target))
-            got = self.store.append(pred, self._fresh_rows(pred, src, self.round_no, True)) if self.graded else \
-                self.store.append(pred, self._stamp(pred, target))
+            if self.graded:
+                got = self.store.append(pred, self._fresh_rows(pred, src, self.round_no, True))
+            else:
+                got = self.store.append_round(pred, self._stamp(pred, target), self.round_no)
             self.sizes[pred] += got
             added += got
         self.phase = 1 - self.phase
@@ -434,27 +455,43 @@ class _SqlEvaluator:
         self.check_limits(plans)
         return new
 
-    def _stamp(self, pred: str, table: str) -> exp.Select:
-        names = [c for c, _t in self.value_columns(pred)]
-        return exp.select(*[exp.column(c) for c in names], exp.Literal.number(self.round_no).as_("_r")) \
-            .from_(self.store.table(table))
+    def _stamp(self, pred: str, table: str) -> str:
+        """SELECT the delta's tuples with the round (a parameter) as `_r`; rendered once."""
+        key = ("stamp", pred, table)
+        if key not in self.rendered:
+            names = [c for c, _t in self.value_columns(pred)]
+            r = exp.Cast(this=exp.Placeholder(), to=self.d.int_type.copy())
+            q = exp.select(*[exp.column(c) for c in names], r.as_("_r")).from_(self.store.table(table))
+            self.rendered[key] = self.store.render(q)
+        return self.rendered[key]
 
-    def _new_delta(self, pred: str, union: exp.Query) -> exp.Select:
-        """The tuples of `union` that `pred` lacks (or, graded, holds with a worse grade)."""
+    def _new_delta(self, pred: str, union: exp.Query, part: tuple[int, int] | None = None) -> exp.Select:
+        """The tuples of `union` that `pred` lacks (or, graded, holds with a worse grade).
+
+        With `part` = (k, parts), only the tuples whose hash falls in part k.
+        """
         keys = self.key_columns(pred)
+        cond: list[exp.Expr] = [exp.EQ(this=exp.column(k, "t"), expression=exp.column(k, "c")) for k in keys]
+        if part is not None and keys:
+            def in_part(alias: str) -> exp.Expr:
+                h = exp.Anonymous(this="hash", expressions=[exp.column(k, alias) for k in keys])
+                return exp.EQ(this=exp.Mod(this=h, expression=exp.Literal.number(part[1])),
+                              expression=exp.Literal.number(part[0]))
+            union = exp.select("*").from_(union.subquery("c")).where(in_part("c"))
+            cond.append(in_part("t"))
         dedup = self._dedup(pred, union.subquery("c"), with_grade=self.graded)
-        cond = [exp.EQ(this=exp.column(k, "t"), expression=exp.column(k, "c")) for k in keys]
         names = [c for c, _t in self.value_columns(pred)]
-        if not self.graded:
-            sub = exp.select(exp.Literal.number(1)).from_(self.store.table(pred).as_("t"))
-            if cond:
-                sub = sub.where(exp.and_(*cond))
-            cols: list[exp.Expression] = [exp.column(c, "c") for c in names] or [exp.Literal.number(1).as_("_u")]
-            return exp.select(*cols).from_(dedup.subquery("c")).where(exp.Not(this=exp.Exists(this=sub)))
         on = exp.and_(*cond) if cond else exp.true()
+        missing = exp.Is(this=exp.column("_r", "t"), expression=exp.Null())
+        if not self.graded:
+            cols: list[exp.Expr] = [exp.column(c, "c") for c in names] or [exp.Literal.number(1).as_("_u")]
+            # an anti-join written as LEFT JOIN ... IS NULL: DuckDB then builds its hash table on
+            # the (small) new tuples rather than on the (large) relation
+            return exp.select(*cols).from_(dedup.subquery("c")) \
+                .join(self.store.table(pred).as_("t"), on=on, join_type="left").where(missing)
         q = exp.select(*[exp.column(c, "c") for c in names], exp.column("_g", "c")).from_(dedup.subquery("c"))
         q = q.join(self.store.table(pred).as_("t"), on=on, join_type="left")
-        return q.where(exp.or_(exp.Is(this=exp.column("_r", "t"), expression=exp.Null()),
+        return q.where(exp.or_(missing,
                                exp.GT(this=exp.column("_g", "c"), expression=exp.column("_g", "t"))))
 
     def check_limits(self, plans: list[CompiledPlan]) -> None:
@@ -467,6 +504,23 @@ class _SqlEvaluator:
             raise SyllogError([Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
                                           "add a bound, or raise the limit with --max-tuples / --timeout")],
                               self.program.text)
+
+
+def _part_rows(store: Store) -> int | None:
+    """Rows per part of a round's deduplication under DuckDB's memory limit (None: no limit set)."""
+    limit = getattr(store, "memory_limit", None)
+    if not isinstance(limit, str):
+        return None
+    units = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
+             "tib": 2**40, "b": 1, "": 1}
+    text = limit.strip().lower().replace(" ", "")
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    try:
+        size = float(number) * units[text[len(number):]]
+    except (ValueError, KeyError):
+        return 1_000_000
+    # a part's candidates and the matching share of the relation, with hash tables, in a quarter
+    return max(50_000, int(size / 4 / 64))
 
 
 def _delta_pred(plan: P.RulePlan) -> str:
@@ -511,10 +565,11 @@ class SqlModel:
         self.close()
 
     # -- relations ----------------------------------------------------------------
-    def _rows(self, pred: str, extra: list[str], where: exp.Expression | None = None) -> Iterator[tuple[Row, tuple[Any, ...]]]:
+    def _rows(self, pred: str, extra: list[str], where: exp.Expr | None = None) -> Iterator[tuple[Row, tuple[Any, ...]]]:
         reps = self._ev.reps[pred]
         names = [c for c, _t in self._ev.value_columns(pred)]
-        q = exp.select(*([exp.column(c) for c in names + extra] or [exp.Literal.number(1)])).from_(
+        sel: list[exp.Expr] = [exp.column(c) for c in names + extra] or [exp.Literal.number(1)]
+        q = exp.select(*sel).from_(
             self.store.table(pred))
         if where is not None:
             q = q.where(where)
@@ -539,7 +594,7 @@ class SqlModel:
     def count(self) -> int:
         return sum(self._ev.sizes.values())
 
-    def _row_where(self, pred: str, row: Row) -> exp.Expression:
+    def _row_where(self, pred: str, row: Row) -> exp.Expr:
         from .compile import column_vals
 
         vals = column_vals(self.store.table(pred).name, self._ev.kinds[pred])
@@ -596,7 +651,7 @@ class SqlModel:
                 raise SyllogError([error(chk.code, f"{chk.message} in this query", NO_SPAN)])
         outs = [b.slots[slots[x]] for x in names]
         anys = [to_rep(v, "any", self._ev.d) for v in outs]
-        cols: list[exp.Expression] = []
+        cols: list[exp.Expr] = []
         for k, v in enumerate(anys):
             cols.extend(part.copy().as_(f"o{k}{s}") for part, s in zip(v.parts, "ntd"))
         if self.graded:
@@ -623,6 +678,20 @@ class SqlModel:
         return explain(self, pred, row)
 
 
+def write_outputs(program: Program, model: SqlModel) -> list[Path]:
+    """Write every `.output` relation of `program` from the database, as `engine.evaluation.io` does."""
+    from ..evaluation.io import _format, _path, write_relation
+
+    written = []
+    for io in program.io:
+        if io.kind != "output":
+            continue
+        path = _path(program, io)
+        write_relation(model.relation(io.pred), path, _format(io, path))
+        written.append(path)
+    return written
+
+
 def _check_goal(program: Program, body: tuple[n.Literal, ...], sources: Any) -> None:
     from ..analysis.arity import check_arity
     from ..analysis.collect import Collected
@@ -640,4 +709,4 @@ def _check_goal(program: Program, body: tuple[n.Literal, ...], sources: Any) -> 
         raise SyllogError(errors, sources)
 
 
-__all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store"]
+__all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store", "write_outputs"]

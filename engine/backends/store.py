@@ -53,7 +53,7 @@ class Store:
                              catalog=catalog)
         return exp.Table(this=exp.to_identifier(name, quoted=True))
 
-    def render(self, e: exp.Expression) -> str:
+    def render(self, e: exp.Expr) -> str:
         return self.d.sql(e)
 
     # -- primitives every store implements ------------------------------------------
@@ -63,13 +63,13 @@ class Store:
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
-    def run(self, e: exp.Expression | str) -> int:
+    def run(self, e: exp.Expr | str, params: Sequence[Any] | None = None) -> int:
         sql = e if isinstance(e, str) else self.render(e)
         if self.log is not None:
             self.log.append(sql)
         start = time.perf_counter()
         try:
-            return self._run(sql)
+            return self._run(sql, params)
         except SyllogError:
             raise
         except Exception as exc:  # the drivers' own error classes
@@ -78,7 +78,7 @@ class Store:
             self.statements += 1
             self.seconds += time.perf_counter() - start
 
-    def fetch(self, e: exp.Expression | str) -> list[tuple[Any, ...]]:
+    def fetch(self, e: exp.Expr | str) -> list[tuple[Any, ...]]:
         sql = e if isinstance(e, str) else self.render(e)
         if self.log is not None:
             self.log.append(sql)
@@ -97,7 +97,7 @@ class Store:
     # -- table operations ----------------------------------------------------------
     def prepare(self) -> None:
         if self.schema:
-            name: exp.Expression = exp.to_identifier(self.schema, quoted=True)
+            name: exp.Expr = exp.to_identifier(self.schema, quoted=True)
             if self.catalog:
                 name = exp.Dot(this=exp.to_identifier(self.catalog, quoted=True), expression=name)
             self.run(exp.Create(this=name, kind="SCHEMA", exists=True))
@@ -124,6 +124,10 @@ class Store:
             # a SELECT rendered earlier by sqlglot and kept, so that each round does not render it again
             return self.run(f"INSERT INTO {self.render(self.table(name))} {select}")
         return self.run(exp.insert(select, self.table(name)))
+
+    def append_round(self, name: str, select: str, round_no: int) -> int:
+        """Append a rendered SELECT whose one placeholder is the round number."""
+        return self.run(f"INSERT INTO {self.render(self.table(name))} {select}", [round_no])
 
     def raise_grades(self, name: str, source: str, keys: list[str]) -> None:
         """Set the grade of each row of `name` to that of the same tuple in `source`, where present."""
@@ -164,11 +168,12 @@ class DuckDBStore(Store):
         import duckdb
 
         super().__init__(Dialect("duckdb"), schema)
+        self.memory_limit = memory_limit
         try:
             self.con = duckdb.connect(database or ":memory:")
         except duckdb.Error as exc:
             raise SyllogError([error("E903", f"cannot open the DuckDB database `{database}`: {exc}", NO_SPAN)]) from None
-        settings: list[tuple[str, exp.Expression]] = []
+        settings: list[tuple[str, exp.Expr]] = []
         if memory_limit is not None:
             settings.append(("memory_limit", exp.Literal.string(memory_limit)))
         if temp_directory is not None:
@@ -313,10 +318,15 @@ class SparkStore(Store):
 
     def append(self, name: str, select: exp.Select | str) -> int:
         before = self.counts.get(name, 0)
-        if isinstance(select, str):
-            select = exp.maybe_parse(select, dialect="spark")  # type: ignore[assignment]
-        union = exp.union(exp.select("*").from_(self.table(name)), select, distinct=False)
+        query = exp.maybe_parse(select, dialect="spark") if isinstance(select, str) else select
+        union = exp.union(exp.select("*").from_(self.table(name)), query, distinct=False)
         return self.replace(name, self.render(union)) - before
+
+    def append_round(self, name: str, select: str, round_no: int) -> int:
+        # spark.sql takes no positional parameters: put the number in as a sqlglot literal
+        q: exp.Expr = exp.maybe_parse(select, dialect="spark").transform(
+            lambda node: exp.Literal.number(round_no) if isinstance(node, exp.Placeholder) else node)
+        return self.append(name, self.render(q))
 
     def raise_grades(self, name: str, source: str, keys: list[str]) -> None:
         cols = [c for c, _t in self.schemas[name] if c != "_g"]
