@@ -7,10 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from golden_util import run_cli
 
 import engine
 from engine import String, SyllogError
-from golden_util import run_cli
 
 
 def test_input_formats_and_types(tmp_path: Path) -> None:

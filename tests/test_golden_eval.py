@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from golden_util import compare
 
 import engine
 from engine.values import row_key, show_atom
-from golden_util import compare
 
 HERE = Path(__file__).parent / "golden" / "eval"
 CASES = sorted(HERE.glob("*.dl"))
