@@ -12,6 +12,7 @@ No global state: every `load` returns an independent program.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .analysis import Program, check
 from .errors import Diagnostic
@@ -31,8 +32,16 @@ class Loaded:
         return self.program.warnings
 
     def evaluate(self, provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
-                 max_seconds: float | None = None) -> Model:
-        """Evaluate to a `Model`. Raises `SyllogError` (E601) past the limits."""
+                 max_seconds: float | None = None, backend: str = "memory", **sql: Any) -> Any:
+        """Evaluate to a `Model` (or, with `backend="duckdb" | "postgres" | "spark"`, a
+        `SqlModel` answering the same calls from the database; `sql` options go to
+        `engine.backends.evaluate_sql`). Raises `SyllogError` (E601) past the limits.
+        """
+        if backend != "memory":
+            from .backends import evaluate_sql
+
+            return evaluate_sql(self.program, backend=backend, provenance=provenance, max_tuples=max_tuples,
+                                max_seconds=max_seconds, **sql)
         ev = Evaluator(self.program, provenance, Limits(max_tuples, max_seconds))
         ev.run()
         return Model(self.program, ev)

@@ -22,7 +22,7 @@ from rich.tree import Tree
 
 from . import api
 from .errors import Diagnostic, SourceMap, SyllogError, render
-from .model import Answers, Model, ProofNode
+from .model import Answers, ProofNode
 from .proofs import quote_of, to_dot, to_json
 from .syntax.pretty import rule as rule_text
 from .values import show
@@ -51,9 +51,18 @@ def _load(args: argparse.Namespace) -> api.Loaded:
     return api.load(args.paths)
 
 
-def _evaluate(args: argparse.Namespace, loaded: api.Loaded, provenance: bool | None = None) -> Model:
+def _evaluate(args: argparse.Namespace, loaded: api.Loaded, provenance: bool | None = None) -> Any:
     prov = (not getattr(args, "no_provenance", False)) if provenance is None else provenance
-    return loaded.evaluate(provenance=prov, max_tuples=args.max_tuples, max_seconds=args.timeout)
+    backend = getattr(args, "backend", "memory")
+    if backend == "memory":
+        return loaded.evaluate(provenance=prov, max_tuples=args.max_tuples, max_seconds=args.timeout)
+    sql: dict[str, Any] = {}
+    if args.database:
+        sql["database"] = args.database
+    if args.memory_limit:
+        sql["memory_limit"] = args.memory_limit
+    return loaded.evaluate(provenance=prov, max_tuples=args.max_tuples, max_seconds=args.timeout, backend=backend,
+                           **sql)
 
 
 # -- check ---------------------------------------------------------------
@@ -115,9 +124,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         table.add_column("tuples", justify="right")
         derived = sorted({r.head.pred for r in p.rules})
         for pred in derived:
-            table.add_row(pred, str(len(model.relations[pred])))
+            table.add_row(pred, str(model.size(pred)))
         con.print(table)
-    for path in write_outputs(p, model.relations):
+    for path in write_outputs(p, model.relation):
         print(f"wrote {path}", file=sys.stderr)
     return 0
 
@@ -259,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop with an error past this many seconds of evaluation")
         sp.add_argument("--no-provenance", action="store_true",
                         help="skip proofs and grades (faster, less memory, for bulk runs)")
+        sp.add_argument("--backend", choices=["memory", "duckdb", "postgres", "spark"], default="memory",
+                        help="evaluate in memory (default) or inside a SQL engine (see docs/backends.md)")
+        sp.add_argument("--database", metavar="DB", default=None,
+                        help="with --backend: a DuckDB file, or a PostgreSQL connection string")
+        sp.add_argument("--memory-limit", metavar="SIZE", default=None,
+                        help="with --backend duckdb: its memory limit (e.g. 2GB); it spills to disk past it")
 
     sp = sub.add_parser("check", help="report every static error and warning")
     sp.add_argument("paths", nargs="+", metavar="PATH")

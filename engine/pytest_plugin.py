@@ -66,7 +66,8 @@ def _model_for(paths: list[Path]) -> Model:
     key = tuple(str(p) for p in paths)
     if key not in _CACHE:
         try:
-            _CACHE[key] = api.load(list(paths)).evaluate()
+            model: Model = api.load(list(paths)).evaluate()
+            _CACHE[key] = model
         except SyllogError as exc:
             _CACHE[key] = exc
     got = _CACHE[key]
@@ -142,8 +143,8 @@ def syllog() -> Callable[..., Model]:
     """Load and evaluate files or folders: `syllog("rules/", "facts/")` returns a Model."""
 
     def make(*paths: str | Path, text: str | None = None, provenance: bool = True) -> Model:
-        if text is not None:
-            return api.load_text(text).evaluate(provenance=provenance)
-        return api.load(list(paths)).evaluate(provenance=provenance)
+        loaded = api.load_text(text) if text is not None else api.load(list(paths))
+        model: Model = loaded.evaluate(provenance=provenance)
+        return model
 
     return make

@@ -520,7 +520,7 @@ def _part_rows(store: Store) -> int | None:
     except (ValueError, KeyError):
         return 1_000_000
     # a part's candidates and the matching share of the relation, with hash tables, in a quarter
-    return max(50_000, int(size / 4 / 64))
+    return max(50_000, int(size / 4 / 32))
 
 
 def _delta_pred(plan: P.RulePlan) -> str:
@@ -671,6 +671,25 @@ class SqlModel:
         return answers
 
     # -- proofs -------------------------------------------------------------------
+    def why(self, goal: str) -> list[Any]:
+        """Proofs (`ProofNode`s) for every match of an atom, as `Model.why`; a `missing` node if none."""
+        from ..model import ProofNode, _ground, parse_goal
+        from ..syntax.pretty import atom as show
+
+        body, sources = parse_goal(goal)
+        _check_goal(self.program, body, sources)
+        if len(body) != 1 or not isinstance(body[0], n.Atom):
+            raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
+        atom = body[0]
+        answers = self.query(body, goal)
+        if not answers.rows:
+            return [ProofNode("missing", show(atom), TOP, note="does not hold")]
+        out = []
+        for r in answers.rows:
+            binding = dict(zip(answers.variables, r))
+            out.append(self.explain(atom.pred, tuple(_ground(a, binding) for a in atom.args)))
+        return out
+
     def explain(self, pred: str, row: Row) -> Any:
         """One proof of a tuple that holds: a rule body whose premises come from earlier rounds."""
         from .proof import explain

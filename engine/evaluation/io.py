@@ -158,13 +158,14 @@ def _convert(c: Callable[[str], Value], v: str, name: str, lineno: int, col: int
                                  Span(name, lineno, 1, lineno, 2))]) from None
 
 
-def write_outputs(program: Program, rels: dict[str, Relation]) -> list[Path]:
+def write_outputs(program: Program, relation: Callable[[str], Any]) -> list[Path]:
+    """Write every `.output` relation; `relation(name)` gives its tuples."""
     written = []
     for io in program.io:
         if io.kind != "output":
             continue
         path = _path(program, io)
-        write_relation(rels[io.pred].tuples, path, _format(io, path))
+        write_relation(relation(io.pred), path, _format(io, path))
         written.append(path)
     return written
 
