@@ -268,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop with an error past this many seconds of evaluation")
         sp.add_argument("--no-provenance", action="store_true",
                         help="skip proofs and grades (faster, less memory, for bulk runs)")
+
+    def backend(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--backend", choices=["memory", "duckdb", "postgres", "spark"], default="memory",
                         help="evaluate in memory (default) or inside a SQL engine (see docs/backends.md)")
         sp.add_argument("--database", metavar="DB", default=None,
@@ -280,14 +282,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_check)
     sp = sub.add_parser("run", help="evaluate and print every ?- query's answers")
     common(sp)
+    backend(sp)
     sp.set_defaults(func=cmd_run)
     sp = sub.add_parser("query", help="answer one goal")
     common(sp)
+    backend(sp)
     sp.add_argument("goal", metavar="GOAL")
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
     sp.set_defaults(func=cmd_query)
     sp = sub.add_parser("why", help="show how an atom was derived, down to the quoted sentences")
     common(sp)
+    backend(sp)
     sp.add_argument("atom", metavar="ATOM")
     sp.add_argument("--format", choices=["tree", "json", "dot"], default="tree")
     sp.set_defaults(func=cmd_why)

@@ -164,7 +164,7 @@ class Session:
             return Change()
         for stmt in module.statements:
             if isinstance(stmt, (n.Include, n.Query, n.Expect)):
-                raise SyllogError([error("E901", "only facts, rules, declarations and sources can be added here",
+                raise SyllogError([error("E951", "only facts, rules, declarations and sources can be added here",
                                          stmt.span, help="ask a query with `?- goal.`")], sources)
         canonical = "".join(statement(s) + "\n" for s in module.statements)
         before = self.state()
@@ -206,12 +206,12 @@ class Session:
         if len(body) != 1 or not isinstance(body[0], n.Atom) or any(
             not isinstance(a, n.Const) for a in body[0].args
         ):
-            raise SyllogError([error("E902", "`:retract` takes one ground fact", Span("<retract>", 1, 4, 1, 5))],
+            raise SyllogError([error("E952", "`:retract` takes one ground fact", Span("<retract>", 1, 4, 1, 5))],
                               sources)
         atom = body[0]
         row = tuple(a.value for a in atom.args)  # type: ignore[union-attr]
         if not any(f.pred == atom.pred and f.row == row for f in self.program.facts):
-            raise SyllogError([error("E903", f"`{show_atom(atom.pred, row)}` is not a fact of the program",
+            raise SyllogError([error("E953", f"`{show_atom(atom.pred, row)}` is not a fact of the program",
                                      Span("<retract>", 1, 4, 1, 4 + len(text.strip())),
                                      help="only facts can be retracted; derived tuples vanish with their premises")],
                               sources)
@@ -235,7 +235,7 @@ class Session:
         """Derived tuples that appeared or vanished since the start (or a mark)."""
         if since not in self.marks:
             known = ", ".join(sorted(self.marks))
-            raise SyllogError([error("E904", f"no mark named `{since}`", Span("<diff>", 1, 1, 1, 1),
+            raise SyllogError([error("E954", f"no mark named `{since}`", Span("<diff>", 1, 1, 1, 1),
                                      help=f"marks: {known}")])
         return self._delta(self.marks[since], self.derived_state())
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import plan as P
 from ..values import ARITH, ArithmeticFault, Value, compare, neg
-from .relation import Relation, Row, getter
+from .relation import Relation, Row, getter, group_into
 
 RowFn = Callable[[Row], Any]
 Rows = Iterable[Row]
@@ -306,14 +306,7 @@ def grouped_head_join(step: P.Step, rels: dict[str, Relation], head_args: tuple[
         succ = join_rel.grouped(step.key_cols[0], step.out_cols[0])
         known = head_rel.grouped(0, 1)
         groups: dict[Value, set[Value]] = {}
-        get = groups.get
-        for r in rows:
-            x = r[a]
-            s = get(x)
-            if s is None:
-                groups[x] = {r[k]}
-            else:
-                s.add(r[k])
+        group_into(groups, rows, a, k)
         out: set[Row] = set()
         sget, kget = succ.get, known.get
         for x, ys in groups.items():

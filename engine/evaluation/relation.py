@@ -115,7 +115,8 @@ class Index:
         self._add(ts)
 
 
-def _group_into(g: dict[Value, set[Value]], ts: Iterable[Row], key: int, val: int) -> None:
+def group_into(g: dict[Value, set[Value]], ts: Iterable[Row], key: int, val: int) -> None:
+    """Add the (key column, value column) pairs of `ts` to `g`: {key: set of values}."""
     get = g.get
     for t in ts:
         k = t[key]
@@ -196,7 +197,7 @@ class Relation:
         g = self.groups.get((key, val))
         if g is None:
             g = {}
-            _group_into(g, self.tuples, key, val)
+            group_into(g, self.tuples, key, val)
             self.groups[(key, val)] = g
         return g
 
@@ -208,7 +209,7 @@ class Relation:
         for idx in self.indexes.values():
             idx.add(new)
         for (key, val), g in self.groups.items():
-            _group_into(g, new, key, val)
+            group_into(g, new, key, val)
 
     def __len__(self) -> int:
         return len(self.tuples)
