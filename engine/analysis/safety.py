@@ -8,6 +8,8 @@ with the rest of the rule group them and must be bound outside the braces.
 
 from __future__ import annotations
 
+import difflib
+
 from .. import nodes as n
 from ..errors import Diagnostic, error
 
@@ -120,11 +122,13 @@ class _Safety:
                             error("E207", "`_` in the head is never bound", v.span, help="name the value in the body")
                         )
                     elif v.name not in bound:
+                        near = difflib.get_close_matches(v.name, sorted(bound), n=1, cutoff=0.75)
+                        hint = f" (did you mean `{near[0]}`?)" if near else ""
                         report(
                             "E201",
                             f"variable `{v.name}` occurs in the head but in no positive body literal",
                             v,
-                            help=f"bind `{v.name}` in a positive literal",
+                            help=f"bind `{v.name}` in a positive literal{hint}",
                         )
 
         counts: dict[str, int] = {}
