@@ -3,26 +3,37 @@
 The programs are built to be valid by construction:
 
 * **Typed columns.** Every column of every predicate has a kind: `int`
-  (values 0..5), `sym` (symbols a, b, c) or `any` (both). Constants are always
-  of their column's kind, and an ordering comparison (`<`, `<=`, `>`, `>=`) only
-  ever compares two operands of one kind, so no run-time E603 can happen.
-  A variable's kind is that of the positive columns it occupies (`int` if any
-  of them is an int column, and so on; a variable in both an int and a sym
-  column can never be bound and is used only as a join).
+  (integers of 0..5), `sym` (symbols a, b, c) or `any` (both); each program
+  draws its domain, a prefix 0..k-1 of the integers and a prefix of the symbols
+  (small domains make joins succeed). Constants are always of their column's
+  kind. Ordering comparisons (`<`, `<=`, `>`, `>=`) and `min` / `max` may mix
+  kinds (all values are totally ordered, numbers before symbols), unless
+  `GenConfig.cross_kind_order` is off (for pyDatalog, where Python would raise
+  on `1 < 'a'`). `sum` only ranges over int columns. A variable's kind is
+  that of the positive columns it occupies (`int` if any of them is an int
+  column, and so on). Without `.decl` a variable may sit in both an int and a
+  sym column (a join that never succeeds); with `.decl` it may not, as Syllog
+  then rejects it statically (E302, "a variable holds one kind of value").
 * **Safe.** Every variable of a head, a negated atom or a comparison is bound
-  by a positive atom of the body (or is the result variable of an aggregate).
-  Negated atoms and aggregate bodies may also hold `_` and constants.
+  by a positive atom of the body, by `B = t` (docs: "`X = expr` binds `X` when
+  `X` is not yet bound"; t a bound variable, another such B, or a constant) or
+  is the result variable of an aggregate. The grouping variables of an
+  aggregate are bound by positive atoms. Negated atoms and aggregate bodies may
+  also hold `_` and constants.
 * **Stratified.** Each IDB predicate has a level (0..2); EDB predicates sit
   below every level. A positive atom may use a predicate of the same or a lower
-  level (hence recursion, also mutual); `not` and aggregates only use strictly
-  lower levels.
+  level (hence recursion, also mutual and non-linear); `not` and aggregates only
+  use strictly lower levels. The first rule of a predicate is mostly a base case
+  (no predicate of its own level).
 
 Also generated: repeated variables in atoms (`p(X, X)`), constants in body
 atoms and heads, zero-arity predicates, anonymous `_`, named variables that
 start with an underscore (`_V3`, ordinary variables per docs/language.md),
-facts for IDB predicates, rules with no positive atom (`q :- not r.`), and
-aggregates `count` / `sum` / `min` / `max` over one positive atom whose
-variables shared with the rest of the rule are the grouping variables.
+facts for IDB predicates, rules with no positive atom (`q :- not r.`), body
+literals in any order (comparisons and negations before the atoms that bind
+their variables), `.decl` lines or none, and aggregates `count` / `sum` / `min`
+/ `max` over one positive atom (with constants, `_` and repeated local
+variables) whose variables shared with the rest of the rule group it.
 """
 
 from __future__ import annotations
@@ -118,6 +129,7 @@ class Program:
     facts: list[Atom] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     declare: bool = False  # render `.decl` lines
+    decl_style: int = 0  # bit 0: int columns declared `number`; bit 1: field names in upper case
 
     @property
     def edb(self) -> list[str]:
@@ -142,9 +154,10 @@ class GenConfig:
     max_positive: int = 3
     max_negative: int = 2
     max_comparisons: int = 2
+    max_bindings: int = 2  # `B = t` with B bound by nothing else
     max_aggregates: int = 2
     max_facts_per_pred: int = 10
-    allow_order_on_symbols: bool = True
+    cross_kind_order: bool = True  # `<` and min/max between an integer and a symbol
 
 
 # ---------------------------------------------------------------- rendering
@@ -182,8 +195,10 @@ def render(program: Program) -> str:
     """Syllog source text of `program`."""
     lines: list[str] = []
     if program.declare:
+        types = dict(_DECL_TYPE, int="number") if program.decl_style & 1 else _DECL_TYPE
+        field = "C" if program.decl_style & 2 else "c"
         for p in program.preds.values():
-            params = ", ".join(f"c{i}: {_DECL_TYPE[k]}" for i, k in enumerate(p.kinds))
+            params = ", ".join(f"{field}{i}: {types[k]}" for i, k in enumerate(p.kinds))
             lines.append(f".decl {p.name}({params})")
     for f in program.facts:
         lines.append(render_atom(f) + ".")
@@ -283,7 +298,8 @@ def _positive_atom(draw: st.DrawFn, pred: Pred, seen: dict[Var, set[str]], ctx: 
         fitting = [v for v in existing if _kind_of(seen[v] | {kind}) != "none"]
         if c <= 4 and existing:
             # mostly a variable of a fitting kind (a join that can succeed)
-            v = draw(st.sampled_from(fitting if fitting and draw(st.integers(0, 7)) else existing))
+            prefer_fitting = draw(st.integers(0, 7)) > 0
+            v = draw(st.sampled_from(fitting if fitting and prefer_fitting else existing))
         elif c <= 7:
             # mostly `V3`, sometimes `_V3` (a named variable, not anonymous)
             v = Var(ctx.fresh("_V" if draw(st.integers(0, 7)) == 7 else "V"))
@@ -345,22 +361,22 @@ def _aggregate(
     func = draw(st.sampled_from(("count", "sum", "min", "max")))
     kinds = {v: _kind_of(k) for v, k in local.items()}
     ints = [v for v, k in kinds.items() if k == "int"]
-    ordered = ints + ([v for v, k in kinds.items() if k == "sym"] if cfg.allow_order_on_symbols else [])
+    ordered = list(kinds) if cfg.cross_kind_order else [v for v, k in kinds.items() if k in ("int", "sym")]
     term: Var | None = None
     result_kind = "int"
     if func == "sum" and ints:
         term = draw(st.sampled_from(ints))
     elif func in ("min", "max") and ordered:
         term = draw(st.sampled_from(ordered))
-        result_kind = kinds[term]
+        result_kind = kinds[term] if kinds[term] != "none" else "any"
     else:
         func = "count"
     return Agg(Var(ctx.fresh("N")), func, term, Atom(pred.name, tuple(args))), result_kind
 
 
-def _comparison(draw: st.DrawFn, kinds: dict[Var, str], ctx: _Ctx) -> Cmp:
+def _comparison(draw: st.DrawFn, kinds: dict[Var, str], ctx: _Ctx, cfg: GenConfig) -> Cmp:
     op = draw(st.sampled_from(EQ_OPS + ORDER_OPS))
-    if op in EQ_OPS:
+    if op in EQ_OPS or cfg.cross_kind_order:
         variables = list(kinds)
         consts = [Const(x) for x in ctx.values("any")]
     else:
@@ -370,14 +386,10 @@ def _comparison(draw: st.DrawFn, kinds: dict[Var, str], ctx: _Ctx) -> Cmp:
     # mostly a variable on the left; the right one a variable or a constant
     left: Var | Const
     right: Var | Const
-    if variables and draw(st.integers(0, 7)) > 0:
-        left = draw(st.sampled_from(variables))
-    else:
-        left = draw(st.sampled_from(consts))
-    if variables and draw(st.booleans()):
-        right = draw(st.sampled_from(variables))
-    else:
-        right = draw(st.sampled_from(consts))
+    var_left: bool = draw(st.integers(0, 7)) > 0
+    var_right: bool = draw(st.booleans())
+    left = draw(st.sampled_from(variables)) if variables and var_left else draw(st.sampled_from(consts))
+    right = draw(st.sampled_from(variables)) if variables and var_right else draw(st.sampled_from(consts))
     if draw(st.booleans()):
         left, right = right, left
     return Cmp(op, left, right)
@@ -392,17 +404,31 @@ def _rule(draw: st.DrawFn, head: Pred, preds: list[Pred], cfg: GenConfig, ctx: _
         n_pos = 0  # a rule with no positive atom: only constants in the head
     seen: dict[Var, set[str]] = {}
     body: list[BodyLit] = [_positive_atom(draw, draw(st.sampled_from(same_or_lower)), seen, ctx) for _ in range(n_pos)]
-    kinds: dict[Var, str] = {v: _kind_of(k) for v, k in seen.items()}  # and aggregate results
+    kinds: dict[Var, str] = {v: _kind_of(k) for v, k in seen.items()}  # and `=` / aggregate results
+    # `B = t` binds a fresh B to a bound variable (even a later one: B2 = B1) or a constant
+    by_eq: dict[Var, set[str]] = {}  # shares its sets with `seen`: B and t are of one kind
+    for _ in range(_few(draw, cfg.max_bindings)):
+        new = Var(ctx.fresh("B"))
+        sources = [*seen, *by_eq]
+        src: Var | Const
+        if sources and draw(st.integers(0, 3)) > 0:
+            src = draw(st.sampled_from(sources))
+            by_eq[new] = seen[src] if src in seen else by_eq[src]
+        else:
+            src = _const(draw, "any", ctx)
+            by_eq[new] = {"int" if isinstance(src.value, int) else "sym"}
+        kinds[new] = _kind_of(by_eq[new])
+        body.append(Cmp("=", new, src) if draw(st.booleans()) else Cmp("=", src, new))
     if lower:
         for _ in range(_few(draw, cfg.max_negative)):
-            body.append(Neg(_neg_atom(draw, draw(st.sampled_from(lower)), seen, ctx)))
+            body.append(Neg(_neg_atom(draw, draw(st.sampled_from(lower)), {**seen, **by_eq}, ctx)))
         if cfg.aggregates:
             for _ in range(_few(draw, cfg.max_aggregates)):
                 agg, kind = _aggregate(draw, draw(st.sampled_from(lower)), seen, ctx, cfg)
                 body.append(agg)
                 kinds[agg.result] = kind
     for _ in range(_few(draw, cfg.max_comparisons)):
-        body.append(_comparison(draw, kinds, ctx))
+        body.append(_comparison(draw, kinds, ctx, cfg))
     # head: variables whose kind fits the column, else a constant
     head_args: list[Term] = []
     for col in head.kinds:
@@ -434,7 +460,7 @@ def programs(draw: st.DrawFn, cfg: GenConfig = GenConfig()) -> Program:
     preds: list[Pred] = [Pred(f"e{i}", _kinds(draw, cfg), -1) for i in range(n_edb)]
     levels = sorted(draw(st.integers(0, cfg.max_levels - 1)) for _ in range(n_idb))
     preds += [Pred(f"p{i}", _kinds(draw, cfg), lvl) for i, lvl in enumerate(levels)]
-    prog = Program(preds={p.name: p for p in preds}, declare=draw(st.booleans()))
+    prog = Program(preds={p.name: p for p in preds}, declare=draw(st.booleans()), decl_style=draw(st.integers(0, 3)))
     fact_ctx = _Ctx(ints, syms, prog.declare)
     for p in preds:
         if p.level < 0:

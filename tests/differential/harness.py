@@ -8,9 +8,7 @@ from collections.abc import Set as AbstractSet
 
 from hypothesis import HealthCheck, settings
 
-from .generator import Program, Value, render
-
-Relation = set[tuple[Value, ...]]
+from .generator import Program, render
 
 
 def examples(default: int) -> int:

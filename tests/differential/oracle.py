@@ -3,8 +3,10 @@
 Obviously right rather than fast: predicates are put in strata (a predicate
 sits at least as high as what it uses positively, strictly higher than what it
 negates or aggregates over); then, stratum by stratum, every rule is evaluated
-against the full current relations by nested loops over its positive atoms,
-and this is repeated until nothing changes.
+against the full current relations by nested loops over its positive atoms
+(then its aggregates, then its negations and comparisons, each as soon as its
+variables are bound, `X = t` binding an unbound X), and this is repeated until
+nothing changes.
 
 Aggregate semantics (docs/language.md, "Aggregates"): the aggregate ranges
 over the distinct bindings of the variables local to the braces, anonymous
@@ -63,14 +65,18 @@ def value(t: Term, env: Env) -> Value:
     return t.value if isinstance(t, Const) else env[t]
 
 
+def order(v: Value) -> tuple[int, int, str]:
+    """The total order of values: numbers (by value) before symbols (by code point)."""
+    return (0, v, "") if isinstance(v, int) else (1, 0, v)
+
+
 def compare(op: str, a: Value, b: Value) -> bool:
     if op == "=":
         return same(a, b)
     if op == "!=":
         return not same(a, b)
-    if type(a) is not type(b):
-        raise ValueError(f"cannot order {a!r} and {b!r}")
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]  # type: ignore[operator]
+    x, y = order(a), order(b)
+    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
 
 
 def solutions(atoms: list[Atom], rels: Relations, env: Env) -> Iterator[Env]:
@@ -88,7 +94,7 @@ def aggregate(agg: Agg, rule: Rule, rels: Relations, env: Env) -> Value | None:
     """The aggregate's value for the group fixed by `env`, or None (no value)."""
     elsewhere = set(term_vars(rule.head.args)).union(*(lit_vars(b) for b in rule.body if b is not agg))
     group = [t for t in agg.body.args if isinstance(t, Var) and t in elsewhere]
-    outer = {v: env[v] for v in group}  # KeyError: a grouping variable not bound outside
+    outer: Env = {v: env[v] for v in group}  # KeyError: a grouping variable not bound outside
     local = [t for t in dict.fromkeys(agg.body.args) if isinstance(t, (Var, Anon)) and t not in outer]
     bindings = {tuple(e[t] for t in local) for e in solutions([agg.body], rels, outer)}
     if agg.func == "count":
@@ -96,10 +102,20 @@ def aggregate(agg: Agg, rule: Rule, rels: Relations, env: Env) -> Value | None:
     assert agg.term is not None
     vals = [b[local.index(agg.term)] for b in bindings]
     if agg.func == "sum":
-        return sum(vals)  # type: ignore[arg-type]
+        ints = [v for v in vals if isinstance(v, int)]
+        assert len(ints) == len(vals), "sum over a symbol"
+        return sum(ints)
     if not vals:
         return None
-    return min(vals) if agg.func == "min" else max(vals)  # type: ignore[type-var]
+    return min(vals, key=order) if agg.func == "min" else max(vals, key=order)
+
+
+def ready(lit: Neg | Cmp, env: Env) -> bool:
+    """Can `lit` be evaluated (or, for `X = t`, bind X) under `env`?"""
+    unbound = [v for v in lit_vars(lit) if v not in env]
+    if isinstance(lit, Cmp) and lit.op == "=" and lit.left != lit.right:
+        return len(unbound) <= 1
+    return not unbound
 
 
 def fire(rule: Rule, rels: Relations) -> set[tuple[Value, ...]]:
@@ -115,12 +131,19 @@ def fire(rule: Rule, rels: Relations) -> set[tuple[Value, ...]]:
                     ok = False
                     break
                 env = {**env, lit.result: v}
-        for lit in rule.body:
-            if not ok:
-                break
+        # then negations and comparisons, each once its variables are bound;
+        # `X = t` with X unbound and t bound binds X
+        todo = [b for b in rule.body if isinstance(b, (Neg, Cmp))]
+        while ok and todo:
+            lit = next(b for b in todo if ready(b, env))  # StopIteration: unsafe rule
+            todo.remove(lit)
             if isinstance(lit, Neg):
                 ok = not any(True for _ in solutions([lit.atom], rels, env))
-            elif isinstance(lit, Cmp):
+            elif lit.op == "=" and isinstance(lit.left, Var) and lit.left not in env:
+                env = {**env, lit.left: value(lit.right, env)}
+            elif lit.op == "=" and isinstance(lit.right, Var) and lit.right not in env:
+                env = {**env, lit.right: value(lit.left, env)}
+            else:
                 ok = compare(lit.op, value(lit.left, env), value(lit.right, env))
         if ok:
             out.add(tuple(value(t, env) for t in rule.head.args))

@@ -20,7 +20,7 @@ def test_syllog_agrees_with_oracle(program: Program) -> None:
     assert all(expected.get(p, set()) == actual[p] for p in program.preds), report(program, expected, actual)
 
 
-@diff_settings(100)
+@diff_settings(80)
 @given(programs())
 def test_without_provenance_same_result(program: Program) -> None:
     expected = evaluate(program)
