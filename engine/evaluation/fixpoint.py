@@ -22,6 +22,7 @@ from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
 from ..provenance import TOP, encode
 from ..values import ArithmeticFault
+from .binary import BinaryStratum, Chain, chain_of
 from .compile import (
     StepFn,
     compile_steps,
@@ -197,6 +198,11 @@ class Evaluator:
             delta = note(self.round(base, {p: set() for p in comp}, comp))
         if not recursive:
             return made
+        if seed is None and not self.provenance:
+            chains = self.chains(comp, indices)
+            if chains is not None:
+                self.binary_rounds(comp, chains, delta)
+                return made
         # Indexes on this stratum's relations made for the first round would be
         # kept up to date every round for nothing: drop them, and let the
         # delta plans build the ones they need.
@@ -226,6 +232,40 @@ class Evaluator:
             active = [c for c in deltas if delta[c.plan.steps[0].pred]] + naive  # type: ignore[union-attr]
             delta = note(self.round(active, delta, comp))
         return made
+
+    def chains(self, comp: set[str], indices: list[int]) -> list[Chain] | None:
+        """The stratum's recursive rules as chain rules, when all of them are (see engine.evaluation.binary)."""
+        if any(self.program.arity[p] != 2 for p in comp):
+            return None
+        out = []
+        for i in indices:
+            rule = self.program.rules[i]
+            if not any(isinstance(lit, n.Atom) and lit.pred in comp for lit in rule.body):
+                continue  # no recursive atom: complete after the first round
+            c = chain_of(rule, i, self.program.arity)
+            if c is None:
+                return None
+            out.append(c)
+        return out
+
+    def binary_rounds(self, comp: set[str], chains: list[Chain], first: dict[str, set[Row]]) -> None:
+        """The rounds after the first of a stratum of chain rules, set-at-a-time on grouped relations."""
+        bs = BinaryStratum(self.rels, comp, chains)
+        # the first round's tuples are the delta; the stratum's facts go in as well (harmless)
+        delta = bs.start({p: self.rels[p].tuples for p in comp})
+        best = [0, -1]
+
+        def note(rule_index: int, made: int) -> None:
+            if made > best[0]:
+                best[0], best[1] = made, rule_index
+
+        while any(delta.values()):
+            self.round_no += 1
+            best[0], best[1] = 0, -1
+            delta = bs.round(delta, note)
+            self.total += sum(len(s) for g in delta.values() for s in g.values())
+            self.check_limits(best[1])
+        bs.finish()
 
     def group_finders(self, rule: n.Rule, bp: P.RulePlan, comp: set[str],
                       sizes: dict[str, int]) -> list[tuple[list[StepFn], Any]] | None:

@@ -130,12 +130,16 @@ def group_into(g: dict[Value, set[Value]], ts: Iterable[Row], key: int, val: int
 class Relation:
     """The tuples of one predicate, with their indexes and (optionally) annotations."""
 
-    __slots__ = ("name", "arity", "tuples", "indexes", "ann", "derivs", "groups", "_where", "_where_n")
+    __slots__ = ("name", "arity", "_tuples", "_pending", "indexes", "ann", "derivs", "groups", "_where", "_where_n")
 
     def __init__(self, name: str, arity: int, provenance: bool, graded: bool = True) -> None:
         self.name = name
         self.arity = arity
-        self.tuples: set[Row] = set()
+        self._tuples: set[Row] = set()
+        # A binary relation evaluated set-at-a-time (engine.evaluation.binary)
+        # is held as {first value: set of second values} with its size; its
+        # tuples are built on first use only (a count never needs them).
+        self._pending: tuple[dict[Value, set[Value]], int] | None = None
         self.indexes: dict[Sig, Index] = {}
         # binary relations grouped by one column: (key col, value col) -> {key: set of values}
         self.groups: dict[tuple[int, int], dict[Value, set[Value]]] = {}
@@ -151,6 +155,27 @@ class Relation:
             [] if provenance and not graded else None)
         self._where: dict[Row, tuple[int, int, Row | None]] | None = None
         self._where_n = 0
+
+    @property
+    def tuples(self) -> set[Row]:
+        if self._pending is not None:
+            g = self._pending[0]
+            self._tuples = {(x, y) for x, ys in g.items() for y in ys}
+            self._pending = None
+        return self._tuples
+
+    @tuples.setter
+    def tuples(self, ts: set[Row]) -> None:
+        self._pending = None
+        self._tuples = ts
+
+    def set_grouped(self, g: dict[Value, set[Value]], size: int) -> None:
+        """Hold the relation as {first value: set of second values} (`size` pairs); tuples on demand."""
+        assert self.arity == 2
+        self._pending = (g, size)
+        self._tuples = set()
+        self.indexes.clear()
+        self.groups = {(0, 1): g}
 
     def derivation(self, t: Row) -> tuple[int, int, Row | None, int, int] | None:
         """(grade, plan id, row, round of that derivation, round first derived); plan id -1 for a fact.
@@ -212,4 +237,6 @@ class Relation:
             group_into(g, new, key, val)
 
     def __len__(self) -> int:
-        return len(self.tuples)
+        if self._pending is not None:
+            return self._pending[1]
+        return len(self._tuples)

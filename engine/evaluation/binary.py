@@ -1,0 +1,226 @@
+"""Set-at-a-time evaluation of recursive strata of binary relations ("chain rules").
+
+Most recursion in practice is graph reachability: transitive closure (left-,
+right- or non-linear), same generation, paths through several edge kinds. A
+rule is a *chain rule* when its head is `p(X, Y)` and its body is positive
+binary atoms forming a simple path of variables from X to Y:
+
+    p(X, Y) :- a1(X, V1), a2(V2, V1), ..., ak(Vk-1, Y).
+
+Such a rule maps a set of values to a set of values: the image of {x} through
+a1, a2, ... ak. A stratum whose predicates are all binary and whose recursive
+rules are all chain rules is evaluated with each relation held as
+{first value: set of second values}. A semi-naive round takes each delta
+group (u -> vs), pushes vs forward through the atoms after the delta atom and
+u backward through the atoms before it, with one C-level set union per step,
+and subtracts what each head value already reaches. No tuple is built; the
+relation keeps the grouped form and builds its tuples only if asked
+(`Relation.set_grouped`).
+
+Used only without provenance and outside incremental updates; every other
+stratum takes the general path (engine.evaluation.fixpoint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .. import nodes as n
+from ..values import Value
+from .relation import Relation, Row
+
+Grouped = dict[Value, set[Value]]
+NONE: frozenset[Value] = frozenset()
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chain rule: the head predicate and the body path as (predicate, forward?) steps.
+
+    Step i maps the path's i-th variable to its (i+1)-th; `forward` is True when
+    the atom is written (V_i, V_i+1), False when written (V_i+1, V_i).
+    """
+
+    rule_index: int
+    head: str
+    steps: tuple[tuple[str, bool], ...]
+
+
+def chain_of(rule: n.Rule, index: int, arity: dict[str, int]) -> Chain | None:
+    """The rule as a chain, or None when it is not one."""
+    h = rule.head.args
+    if len(h) != 2 or not all(isinstance(a, n.Var) and not a.anonymous for a in h):
+        return None
+    x, y = (a.name for a in h)  # type: ignore[union-attr]
+    if x == y or not rule.body:
+        return None
+    atoms: list[tuple[str, str, str]] = []
+    for lit in rule.body:
+        if not isinstance(lit, n.Atom) or arity.get(lit.pred) != 2:
+            return None
+        va, vb = lit.args
+        if not (isinstance(va, n.Var) and isinstance(vb, n.Var)) or va.anonymous or vb.anonymous or va.name == vb.name:
+            return None
+        atoms.append((lit.pred, va.name, vb.name))
+    steps: list[tuple[str, bool]] = []
+    used = [False] * len(atoms)
+    at, seen = x, {x}
+    while at != y:
+        found = [i for i, (_p, a, b) in enumerate(atoms) if not used[i] and at in (a, b)]
+        if len(found) != 1:
+            return None
+        i = found[0]
+        used[i] = True
+        pred, a, b = atoms[i]
+        nxt = b if a == at else a
+        if nxt in seen:
+            return None
+        steps.append((pred, a == at))
+        seen.add(nxt)
+        at = nxt
+    if not all(used):
+        return None
+    # every path variable occurs exactly in its two neighbouring atoms (and X, Y once)
+    counts: dict[str, int] = {}
+    for _p, a, b in atoms:
+        counts[a] = counts.get(a, 0) + 1
+        counts[b] = counts.get(b, 0) + 1
+    if counts.get(x) != 1 or counts.get(y) != 1 or any(c != 2 for v, c in counts.items() if v not in (x, y)):
+        return None
+    return Chain(index, rule.head.pred, tuple(steps))
+
+
+def image(s: set[Value] | frozenset[Value], maps: list[Grouped]) -> set[Value] | frozenset[Value]:
+    """The set reached from `s` through each map in turn."""
+    for m in maps:
+        if len(s) == 1:
+            for v in s:
+                s = m.get(v, NONE)
+        else:
+            get = m.get
+            s = set().union(*[get(v, NONE) for v in s])
+        if not s:
+            return NONE
+    return s
+
+
+class BinaryStratum:
+    """The semi-naive rounds of one recursive stratum of chain rules, grouped."""
+
+    def __init__(self, rels: dict[str, Relation], comp: set[str], chains: list[Chain]) -> None:
+        self.rels = rels
+        self.comp = comp
+        self.chains = chains
+        # full relations of the stratum, both ways where a rule walks them backwards
+        self.fwd: dict[str, Grouped] = {p: {} for p in comp}
+        # for each chain, each recursive position
+        self.versions = [(c, d) for c in chains for d, (pred, _f) in enumerate(c.steps) if pred in comp]
+        self.bwd: dict[str, Grouped] = {}
+        for c, d in self.versions:
+            for i, (pred, forward) in enumerate(c.steps):
+                # steps after the delta are walked forwards, steps before it backwards
+                if pred in comp and i != d and forward == (i < d):
+                    self.bwd.setdefault(pred, {})
+
+    def grouped(self, pred: str, forward: bool) -> Grouped:
+        """The full relation `pred` as a map from a step's source to its targets."""
+        if pred in self.comp:
+            return self.fwd[pred] if forward else self.bwd[pred]
+        return self.rels[pred].grouped(0, 1) if forward else self.rels[pred].grouped(1, 0)
+
+    def start(self, tuples: dict[str, set[Row]]) -> dict[str, Grouped]:
+        """Take the stratum's tuples so far (the first round's) as full and as delta."""
+        delta: dict[str, Grouped] = {}
+        for p in self.comp:
+            d: Grouped = {}
+            for a, b in tuples[p]:
+                s = d.get(a)
+                if s is None:
+                    d[a] = {b}
+                else:
+                    s.add(b)
+            delta[p] = d
+            self.merge(p, d)
+        return delta
+
+    def merge(self, p: str, new: Grouped) -> None:
+        full = self.fwd[p]
+        get = full.get
+        for x, ys in new.items():
+            f = get(x)
+            if f is None:
+                full[x] = set(ys)
+            else:
+                f |= ys
+        back = self.bwd.get(p)
+        if back is not None:
+            bget = back.get
+            for x, ys in new.items():
+                for y in ys:
+                    s = bget(y)
+                    if s is None:
+                        back[y] = {x}
+                    else:
+                        s.add(x)
+
+    def round(self, delta: dict[str, Grouped], check: Callable[[int, int], None]) -> dict[str, Grouped]:
+        """One semi-naive round: the new pairs of each predicate, grouped; then merged into full."""
+        out: dict[str, Grouped] = {p: {} for p in self.comp}
+        inverted: dict[str, Grouped] = {}
+        for chain, d in self.versions:
+            pred, forward = chain.steps[d]
+            if forward:
+                dmap = delta[pred]
+            else:
+                if pred not in inverted:
+                    inverted[pred] = _invert(delta[pred])
+                dmap = inverted[pred]
+            if not dmap:
+                continue
+            right = [self.grouped(p, f) for p, f in chain.steps[d + 1:]]
+            left = [self.grouped(p, not f) for p, f in reversed(chain.steps[:d])]
+            acc = out[chain.head]
+            aget = acc.get
+            full = self.fwd[chain.head]
+            fget = full.get
+            before = sum(map(len, acc.values()))
+            for u, vs in dmap.items():
+                reach: set[Value] | frozenset[Value] = image(vs, right) if right else vs
+                if not reach:
+                    continue
+                sources = image({u}, left) if left else (u,)
+                for x in sources:
+                    have = aget(x)
+                    if have is None:
+                        known = fget(x)
+                        fresh = set(reach)
+                        if known:
+                            fresh -= known
+                        if fresh:
+                            acc[x] = fresh
+                    else:
+                        known = fget(x)
+                        have |= (reach - known) if known else reach
+            check(chain.rule_index, sum(map(len, acc.values())) - before)
+        for p, new in out.items():
+            self.merge(p, new)
+        return out
+
+    def finish(self) -> None:
+        for p in self.comp:
+            g = self.fwd[p]
+            self.rels[p].set_grouped(g, sum(len(s) for s in g.values()))
+
+
+def _invert(g: Grouped) -> Grouped:
+    inv: Grouped = {}
+    get = inv.get
+    for x, ys in g.items():
+        for y in ys:
+            s = get(y)
+            if s is None:
+                inv[y] = {x}
+            else:
+                s.add(x)
+    return inv
