@@ -112,6 +112,10 @@ class _SqlEvaluator:
         # with a memory limit, a round's candidates are first materialised, then deduplicated in
         # parts of at most this many rows (by a hash of the tuple): DuckDB's hash joins then fit
         self.part_rows = _part_rows(store)
+        # DuckDB without a memory limit, ungraded: a round of a one-predicate stratum is one statement
+        # (see `_one_statement`); the stratum being compiled or run in that way, if any
+        self.one_statement_ok = isinstance(store, DuckDBStore) and not self.graded and self.part_rows is None
+        self.one_statement: str | None = None
         self.schema = Schema(self.kinds, self.graded, lambda p: store.table(p), self._delta_table)
 
     # -- tables -----------------------------------------------------------------
@@ -132,6 +136,8 @@ class _SqlEvaluator:
         return cols
 
     def _delta_table(self, pred: str) -> exp.Table:
+        if pred == self.one_statement:
+            return self.store.table(f"_v_{pred}")
         return self.store.table(self.delta_names[pred][self.phase])
 
     def create_tables(self) -> None:
@@ -147,6 +153,14 @@ class _SqlEvaluator:
                 self.store.create(name, work)
             if self.part_rows is not None:
                 self.store.create(f"_c_{pred}", work)
+            if self.one_statement_ok and self.key_columns(pred):
+                # the last round's delta, read from the relation: the tuples it stamped with that round
+                value_cols = [exp.column(c) for c, _t in self.value_columns(pred)]
+                last = exp.Sub(this=_round_variable(), expression=exp.Literal.number(1))
+                view = exp.select(*value_cols).from_(self.store.table(pred)).where(
+                    exp.EQ(this=exp.column("_r"), expression=last))
+                self.store.run(exp.Create(this=self.store.table(f"_v_{pred}"), kind="VIEW", expression=view,
+                                          replace=True))
 
     # -- facts and inputs ------------------------------------------------------------
     def load_facts(self) -> None:
@@ -374,6 +388,15 @@ class _SqlEvaluator:
         def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
             return P.plan_rule(rules[i], i, sizes, rec, self.keep_anon, self.program.arity, delta_literal)
 
+        only = next(iter(comp)) if len(comp) == 1 else None
+        self.one_statement = only if self.one_statement_ok and only and self.key_columns(only) else None
+        try:
+            self._stratum(comp, indices, recursive, plan)
+        finally:
+            self.one_statement = None
+
+    def _stratum(self, comp: set[str], indices: list[int], recursive: bool, plan: Any) -> None:
+        rules = self.program.rules
         base = [self.compile(plan(i)) for i in indices]
         delta = self.round(base, comp)
         if not recursive:
@@ -400,6 +423,8 @@ class _SqlEvaluator:
     def round(self, plans: list[CompiledPlan], comp: set[str]) -> dict[str, int]:
         start = time.perf_counter()
         self.round_no += 1
+        if self.one_statement is not None:
+            self.store.run(f"SET VARIABLE {_ROUND_VARIABLE} = {int(self.round_no)}")
         for c in plans:
             for k, chk in enumerate(c.checks):
                 ckey: tuple[Any, ...] = ("check", id(c), k)
@@ -422,6 +447,12 @@ class _SqlEvaluator:
             for s in selects[1:]:
                 union = exp.union(union, s, distinct=False)  # type: ignore[arg-type]
             target = self.delta_names[pred][1 - self.phase]
+            if pred == self.one_statement:
+                if union is not None:
+                    self.rendered[key] = self.store.render(self._one_statement(pred, union))
+                new[pred] = got = self.store.run(self.rendered[key])
+                self.sizes[pred] += got
+                continue
             if self.part_rows is None:
                 if union is not None:
                     self.rendered[key] = self.store.render(self._new_delta(pred, union))
@@ -436,9 +467,9 @@ class _SqlEvaluator:
             source = exp.select("*").from_(self.store.table(cand))
             new[pred] = sum(self.store.append(target, self._new_delta(pred, source, (k, parts) if parts > 1 else None))
                             for k in range(parts))
-        added = 0
+        added = sum(new[p] for p in by_head if p == self.one_statement)
         for pred in sorted(by_head):
-            if not new[pred]:
+            if not new[pred] or pred == self.one_statement:
                 continue
             target = self.delta_names[pred][1 - self.phase]
             if self.graded:
@@ -464,6 +495,26 @@ class _SqlEvaluator:
             q = exp.select(*[exp.column(c) for c in names], r.as_("_r")).from_(self.store.table(table))
             self.rendered[key] = self.store.render(q)
         return self.rendered[key]
+
+    def _one_statement(self, pred: str, union: exp.Query) -> exp.Insert:
+        """A whole round for `pred` (DuckDB, ungraded, no memory limit): one INSERT INTO `pred`.
+
+        The candidate tuples of `union` that `pred` lacks (an anti-join first, then deduplicated:
+        most candidates of a big round are old tuples), stamped with the round (the variable
+        `syllog_r`). The next round reads them back as its delta through the view `_v_<pred>`
+        (`_r` = the last round): rows are appended in round order, so DuckDB's zone maps on `_r`
+        skip the older row groups. This saves the work tables' two statements a round.
+        """
+        keys = self.key_columns(pred)
+        names = [c for c, _t in self.value_columns(pred)]
+        on = exp.and_(*[exp.EQ(this=exp.column(k, "t"), expression=exp.column(k, "c")) for k in keys])
+        fresh = exp.select(*[exp.column(c, "c") for c in names]).from_(union.subquery("c")) \
+            .join(self.store.table(pred).as_("t"), on=on, join_type="left") \
+            .where(exp.Is(this=exp.column("_r", "t"), expression=exp.Null()))
+        dedup = self._dedup(pred, fresh.subquery("c"), with_grade=False)
+        rows = exp.select(*[exp.column(c, "c") for c in names], _round_variable().as_("_r")) \
+            .from_(dedup.subquery("c"))
+        return exp.insert(rows, self.store.table(pred), columns=[exp.to_identifier(c) for c in names + ["_r"]])
 
     def _new_delta(self, pred: str, union: exp.Query, part: tuple[int, int] | None = None) -> exp.Select:
         """The tuples of `union` that `pred` lacks (or, graded, holds with a worse grade).
@@ -521,6 +572,15 @@ def _part_rows(store: Store) -> int | None:
         return 1_000_000
     # a part's candidates and the matching share of the relation, with hash tables, in a quarter
     return max(50_000, int(size / 4 / 32))
+
+
+_ROUND_VARIABLE = "syllog_r"
+
+
+def _round_variable() -> exp.Expr:
+    """The round being run, as DuckDB's session variable (a constant to the planner, unlike a parameter)."""
+    return exp.Cast(this=exp.Anonymous(this="getvariable", expressions=[exp.Literal.string(_ROUND_VARIABLE)]),
+                    to=exp.DataType.build("BIGINT"))
 
 
 def _delta_pred(plan: P.RulePlan) -> str:
