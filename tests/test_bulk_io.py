@@ -63,3 +63,34 @@ def test_input_needs_a_declaration(tmp_path: Path) -> None:
     (tmp_path / "p.dl").write_text('.input e { file: "e.csv" }\n')
     with pytest.raises(SyllogError, match="E701"):
         engine.load(tmp_path / "p.dl")
+
+
+@pytest.mark.parametrize(
+    ("text", "header", "rows"),
+    [
+        ("1,2\n3,4\n", False, {(1, 2), (3, 4)}),
+        ("1,2\r\n\n 3 , -4\n5,6", False, {(1, 2), (3, -4), (5, 6)}),  # CRLF, blank line, spaces, no final newline
+        ("a,b\n1,2\n", True, {(1, 2)}),
+        ("", False, set()),
+    ],
+)
+def test_integer_files_read_fast_and_exactly(tmp_path: Path, text: str, header: bool, rows: set[tuple[int, int]]) -> None:
+    from engine.evaluation.io import _int_rows
+
+    assert _int_rows(text, ",", 2, header) == rows
+    (tmp_path / "e.csv").write_text(text)
+    (tmp_path / "p.dl").write_text(f'.decl e(a: int, b: int)\n.input e {{ file: "e.csv", format: csv, header: {str(header).lower()} }}\n')
+    assert engine.load(tmp_path / "p.dl").evaluate().relation("e") == rows
+
+
+@pytest.mark.parametrize("text", ["1,2\n3\n", "1,2,3\n4\n", "1,,2\n", "1 2,3\n,5\n", "1,x\n"])
+def test_integer_files_with_a_bad_line_go_the_careful_way(tmp_path: Path, text: str) -> None:
+    """The fast reader refuses anything irregular; the csv path then names the line."""
+    from engine.evaluation.io import _int_rows
+
+    assert _int_rows(text, ",", 2, False) is None
+    (tmp_path / "e.csv").write_text(text)
+    (tmp_path / "p.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "e.csv", format: csv }\n')
+    with pytest.raises(SyllogError) as err:
+        engine.load(tmp_path / "p.dl").evaluate()
+    assert "E704" in str(err.value) and "e.csv:" in str(err.value)

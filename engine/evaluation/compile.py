@@ -168,54 +168,111 @@ def aggregate_rows(step: P.Aggregate, inner: list[StepFn], group_row: Row, d: di
     return set(rows)
 
 
-def _aggregate(step: P.Aggregate, rels: dict[str, Relation]) -> StepFn:
-    inner = compile_steps(step.body, rels, first_is_seed=False)
-    gf = getter(step.group)
-    tf = expr_fn(step.term) if step.term is not None else None
-    func = step.func
-    n_group = len(step.group)
+class AggregateFn:
+    """An aggregate step: each row gets its group's value appended (rows of groups with no value drop).
 
-    def value(group_row: Row, d: dict[str, set[Row]]) -> tuple[bool, Value]:
-        matches = aggregate_rows(step, inner, group_row, d)
-        if func == "count":
+    With `incremental` set (a recursive aggregate whose groups the evaluator
+    finds from each round's new tuples, see Evaluator.group_finders), the
+    values persist across rounds in `state` and the evaluator adds each
+    round's new inner rows to them (`add`); a group not yet in `state` is
+    computed from scratch once.
+    """
+
+    def __init__(self, step: P.Aggregate, rels: dict[str, Relation]) -> None:
+        self.step = step
+        self.rels = rels
+        self._inner: list[StepFn] | None = None  # compiled on first use: complete values never need it
+        self.gf = getter(step.group)
+        self.tf = expr_fn(step.term) if step.term is not None else None
+        self.single = len(step.group) == 1
+        self.only_key = restrict_key(step)
+        self.incremental = False
+        # complete: every group with a match is in `state` (a group absent has none)
+        self.complete = False
+        self.state: dict[Any, tuple[bool, Value]] = {}
+        self.empty: tuple[bool, Value] = (False, 0) if step.func in ("min", "max") else (True, 0)
+
+    @property
+    def inner(self) -> list[StepFn]:
+        if self._inner is None:
+            self._inner = compile_steps(self.step.body, self.rels, first_is_seed=False)
+        return self._inner
+
+    def value(self, group_row: Row, d: dict[str, set[Row]]) -> tuple[bool, Value]:
+        step = self.step
+        matches = aggregate_rows(step, self.inner, group_row, d)
+        if step.func == "count":
             return True, len(matches)
+        tf = self.tf
         assert tf is not None
         vals = [tf(m) for m in matches]
-        if func == "sum":
+        if step.func == "sum":
             total: Value = 0
             for v in vals:
-                if step.recursive and isinstance(v, (int, Decimal)) and v < 0:
-                    raise ArithmeticFault(f"recursive `sum` met a negative number ({v}); it would not be monotone")
+                if step.recursive:
+                    _check_monotone(v)
                 total = ARITH["+"](total, v)
             return True, total
         if not vals:
             return False, 0
         best = vals[0]
         for v in vals[1:]:
-            if compare("<" if func == "min" else ">", v, best):
+            if compare("<" if step.func == "min" else ">", v, best):
                 best = v
         return True, best
 
-    only_key = restrict_key(step)
+    def start(self, rows: set[Row]) -> None:
+        """Values from every inner row there is: (group values..., other variables..., term)."""
+        self.incremental = self.complete = True
+        ng = len(self.step.group)
+        has_term = self.step.term is not None
+        for r in rows:
+            self.add(r[0] if ng == 1 else r[:ng], r[-1] if has_term else 0)
 
-    def run(rows: Rows, d: dict[str, set[Row]]) -> Rows:
-        cache: dict[Any, tuple[bool, Value]] = {}
+    def add(self, group: Any, term: Value) -> None:
+        """A new inner row of `group` with term value `term` (ignored until the group has a value)."""
+        old = self.state.get(group)
+        if old is None:
+            if not self.complete:
+                return
+            old = self.empty
+        func = self.step.func
+        if func == "count":
+            self.state[group] = (True, old[1] + 1)  # type: ignore[operator]
+        elif func == "sum":
+            _check_monotone(term)
+            self.state[group] = (True, ARITH["+"](old[1], term))
+        elif not old[0] or compare("<" if func == "min" else ">", term, old[1]):
+            self.state[group] = (True, term)
+
+    def __call__(self, rows: Rows, d: dict[str, set[Row]]) -> Rows:
+        cache = self.state if self.incremental else {}
         out = []
+        gf, single, value = self.gf, self.single, self.value
         # In later rounds of a recursive aggregate, only groups that the last
         # round's new tuples reach can change (see Evaluator.stratum).
-        only: Any = d.get(only_key)
+        only: Any = d.get(self.only_key)
         if only is not None:
             rows = [r for r in rows if gf(r) in only]
+        complete = self.complete and self.incremental
         for r in rows:
             g = gf(r)
             hit = cache.get(g)
             if hit is None:
-                hit = cache[g] = value((g,) if n_group == 1 else g, d)
+                hit = self.empty if complete else value((g,) if single else g, d)
+                cache[g] = hit
             if hit[0]:
                 out.append(r + (hit[1],))
         return out
 
-    return run
+
+def _check_monotone(v: Value) -> None:
+    if isinstance(v, (int, Decimal)) and v < 0:
+        raise ArithmeticFault(f"recursive `sum` met a negative number ({v}); it would not be monotone")
+
+
+def _aggregate(step: P.Aggregate, rels: dict[str, Relation]) -> StepFn:
+    return AggregateFn(step, rels)
 
 
 def restrict_key(step: P.Aggregate) -> str:

@@ -24,6 +24,7 @@ from ..provenance import TOP, encode
 from ..values import ArithmeticFault
 from .binary import BinaryStratum, Chain, chain_of
 from .compile import (
+    AggregateFn,
     StepFn,
     compile_steps,
     fused_head_join,
@@ -42,6 +43,44 @@ DEFAULT_MAX_TUPLES = 20_000_000
 class Limits:
     max_tuples: int | None = DEFAULT_MAX_TUPLES
     max_seconds: float | None = None
+
+
+@dataclass
+class _Finder:
+    """Finds a recursive aggregate's new inner rows: (group values, other brace variables, term)."""
+
+    key: str  # where the groups go in the round's delta dict (compile.restrict_key)
+    group: int  # number of group values at the front of a row
+    head: Any
+    agg: AggregateFn
+    term: bool  # the row ends with the term's value
+    seed: str | None  # the extra atom of a seeded plan (Evaluator.seeded_plan), given the groups as tuples
+
+
+def seed_name(literal: int) -> str:
+    return f"\x00seed:{literal}"
+
+
+def _named_inner(body: tuple[n.Literal, ...]) -> tuple[tuple[n.Literal, ...], list[str]]:
+    """The braces' literals with each `_` of a positive atom named, and the variables of those atoms."""
+    names: list[str] = []
+    count = 0
+
+    def name(a: n.Expr) -> n.Expr:
+        nonlocal count
+        if isinstance(a, n.Var) and a.anonymous:
+            count += 1
+            a = n.Var(f"__anon{count}", a.span)
+        if isinstance(a, n.Var) and a.name not in names:
+            names.append(a.name)
+        return a
+
+    out: list[n.Literal] = []
+    for lit in body:
+        if isinstance(lit, n.Atom):
+            lit = n.Atom(lit.pred, tuple(name(a) for a in lit.args), lit.span)
+        out.append(lit)
+    return tuple(out), names
 
 
 class _Compiled:
@@ -188,13 +227,27 @@ class Evaluator:
         def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
             return P.plan_rule(rules[i], i, sizes, rec, self.provenance, self.program.arity, delta_literal)
 
+        states: dict[tuple[int, int], AggregateFn] = {}
         if seed is not None:
             first = [self.compile(plan(i, j)) for i in indices for j, lit in enumerate(rules[i].body)
                      if isinstance(lit, n.Atom) and lit.pred in seed and lit.pred not in comp]
             delta: dict[str, set[Row]] = {p: set() for p in comp} | seed
             delta = note(self.round([c for c in first if delta[c.plan.steps[0].pred]], delta, comp))  # type: ignore[union-attr]
         else:
+            # the inner rows of recursive aggregates before the first round, to
+            # start their running values from (see group_finders)
+            init: dict[tuple[int, int], set[Row]] = {}
+            if recursive:
+                for i in indices:
+                    for _k, step, finder in self.finder_rules(rules[i], plan(i)) or []:
+                        init[(i, step.literal)] = self.inner_rows(finder, i, sizes, comp)
             base = [self.compile(plan(i)) for i in indices]
+            # the first round starts the running values; later rounds go on from them
+            for c in base:
+                for fn in c.fns:
+                    if isinstance(fn, AggregateFn) and (c.plan.rule_index, fn.step.literal) in init:
+                        fn.start(init[(c.plan.rule_index, fn.step.literal)])
+                        states[(c.plan.rule_index, fn.step.literal)] = fn
             delta = note(self.round(base, {p: set() for p in comp}, comp))
         if not recursive:
             return made
@@ -210,25 +263,23 @@ class Evaluator:
             self.rels[p].indexes.clear()
         deltas: list[_Compiled] = []
         naive: list[_Compiled] = []
-        finders: list[tuple[str, list[tuple[list[StepFn], Any]]]] = []
+        finders: list[tuple[list[StepFn], _Finder]] = []
         for i in indices:
             bp = plan(i)
             if any(isinstance(s, P.Aggregate) and s.recursive for s in bp.steps):
-                restricted = self.group_finders(rules[i], bp, comp, sizes)
-                if restricted is None:
-                    naive.append(self.compile(bp))  # re-run in full every round
-                    continue
-                naive.append(self.compile(bp))
-                finders.append((naive[-1].plan.head, restricted))
+                # re-run every round: in full, or for the groups that new tuples reach
+                seeded = self.seeded_plan(i, bp, sizes, rec)
+                naive.append(self.compile(seeded or bp))
+                got = self.group_finders(rules[i], naive[-1], comp, sizes, states if seed is None else {},
+                                         seeded is not None)
+                if got is None and seeded is not None:  # cannot happen: seeded_plan checks the same
+                    raise AssertionError("a seeded plan without group finders")
+                finders += got or []
             for j, lit in enumerate(rules[i].body):
                 if isinstance(lit, n.Atom) and lit.pred in comp:
                     deltas.append(self.compile(plan(i, j)))
         while any(delta.values()):
-            for _head, keyed in finders:
-                for fns, (key, single, hf) in keyed:
-                    rows = run_steps(fns, delta)
-                    groups = {hf(r) for r in rows}
-                    delta.setdefault(key, set()).update({g[0] for g in groups} if single else groups)
+            self.find_groups(finders, delta)
             active = [c for c in deltas if delta[c.plan.steps[0].pred]] + naive  # type: ignore[union-attr]
             delta = note(self.round(active, delta, comp))
         return made
@@ -267,17 +318,15 @@ class Evaluator:
             self.check_limits(best[1])
         bs.finish()
 
-    def group_finders(self, rule: n.Rule, bp: P.RulePlan, comp: set[str],
-                      sizes: dict[str, int]) -> list[tuple[list[StepFn], Any]] | None:
-        """For each recursive aggregate of `bp`, plans that find the groups a round's new tuples reach.
+    def finder_rules(self, rule: n.Rule, bp: P.RulePlan) -> list[tuple[int, P.Aggregate, n.Rule]] | None:
+        """For each recursive aggregate step of `bp`: (step index, step, a rule for its inner rows).
 
-        A monotone aggregate's value changes only for groups whose braces match
-        a new tuple; the rule then re-runs for those groups alone. None when a
-        group cannot be found that way (a grouping variable not bound by an
-        atom inside the braces): the rule then re-runs in full.
+        The rule's head is the group's values, the braces' other variables and
+        the term's value (if any). None when a group value is not bound by an
+        atom inside the braces.
         """
-        out: list[tuple[list[StepFn], Any]] = []
-        for step in bp.steps:
+        out = []
+        for k, step in enumerate(bp.steps):
             if not (isinstance(step, P.Aggregate) and step.recursive):
                 continue
             lit = rule.body[step.literal]
@@ -288,14 +337,93 @@ class Evaluator:
             in_atoms = {a.name for x in agg.body if isinstance(x, n.Atom) for a in x.args if isinstance(a, n.Var)}
             if not set(group) <= in_atoms:
                 return None
-            finder = n.Rule(n.Atom("__groups", tuple(n.Var(g) for g in group)), agg.body)
-            for j, x in enumerate(agg.body):
+            body, names = _named_inner(agg.body)
+            if agg.term is not None:
+                body += (n.Comparison("=", n.Var("__term"), agg.term),)
+            extra = [v for v in names if v not in group] + (["__term"] if agg.term is not None else [])
+            out.append((k, step, n.Rule(n.Atom("__groups", tuple(n.Var(v) for v in group + extra)), body)))
+        return out
+
+    def inner_rows(self, rule: n.Rule, rule_index: int, sizes: dict[str, int], comp: set[str]) -> set[Row]:
+        """All rows of a finder rule over the relations as they are now."""
+        fp = P.plan_rule(rule, rule_index, sizes, comp, False, self.program.arity, -1)
+        hf = head_fn(fp.head_args, len(fp.slots))
+        return {hf(r) for r in run_steps(compile_steps(fp.steps, self.rels, True), {})}
+
+    def seeded_plan(self, i: int, bp: P.RulePlan, sizes: dict[str, int], rec: set[str]) -> P.RulePlan | None:
+        """Without provenance, a rule with one recursive aggregate re-runs from the groups to redo.
+
+        The rule gets an extra atom over those groups (`seed_name`), read as the
+        delta: a round then touches only the affected groups' rows instead of
+        scanning the whole body for them.
+        """
+        if self.provenance:
+            return None
+        rule = self.program.rules[i]
+        finders = self.finder_rules(rule, bp)
+        if not finders or len(finders) != 1:
+            return None
+        _k, step, _f = finders[0]
+        group = tuple(n.Var(bp.slots[s]) for s in step.group)
+        if not group:
+            return None
+        name = seed_name(step.literal)
+        seeded = n.Rule(rule.head, rule.body + (n.Atom(name, group),), rule.cites, rule.span)
+        arity = self.program.arity | {name: len(group)}
+        return P.plan_rule(seeded, i, sizes, rec, self.provenance, arity, len(rule.body))
+
+    def group_finders(self, rule: n.Rule, c: _Compiled, comp: set[str], sizes: dict[str, int],
+                      states: dict[tuple[int, int], AggregateFn], seeded: bool) -> list[tuple[list[StepFn], _Finder]] | None:
+        """For each recursive aggregate of `c`, plans that find the inner rows a round's new tuples make.
+
+        A monotone aggregate's value changes only for groups whose braces match
+        a new tuple; the rule then re-runs for those groups alone, and their
+        values are brought up to date from the new matches alone (`AggregateFn.add`):
+        each new match holds a tuple of the last round, so none is counted twice.
+        `states` holds, per (rule, literal), the aggregate of the first round,
+        whose values started complete (`AggregateFn.start`): they go on from there
+        and none is ever recomputed. None when a group cannot be found that
+        way: the rule then re-runs in full.
+        """
+        bp = c.plan
+        finders = self.finder_rules(rule, bp)
+        if finders is None:
+            return None
+        out: list[tuple[list[StepFn], _Finder]] = []
+        for k, step, finder in finders:
+            fn = c.fns[k]
+            assert isinstance(fn, AggregateFn)
+            fn.incremental = True
+            first = states.get((bp.rule_index, step.literal))
+            if first is not None:
+                fn.complete = True
+                fn.state = first.state
+            ng = len(step.group)
+            has_term = step.term is not None
+            seed = seed_name(step.literal) if seeded else None
+            for j, x in enumerate(finder.body):
                 if isinstance(x, n.Atom) and x.pred in comp:
                     fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j)
                     fns = compile_steps(fp.steps, self.rels, True)
                     hf = head_fn(fp.head_args, len(fp.slots))
-                    out.append((fns, (restrict_key(step), len(group) == 1, hf)))
+                    out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed)))
         return out
+
+    def find_groups(self, finders: list[tuple[list[StepFn], _Finder]], delta: dict[str, Any]) -> None:
+        """Before a round: the groups of each recursive aggregate that the delta reaches, values brought up to date."""
+        news: dict[int, tuple[_Finder, set[Row]]] = {}
+        for fns, f in finders:
+            hf = f.head
+            news.setdefault(id(f.agg), (f, set()))[1].update({hf(r) for r in run_steps(fns, delta)})
+        for f, rows in news.values():
+            g = f.group
+            groups = {r[0] for r in rows} if g == 1 else {r[:g] for r in rows}
+            delta[f.key] = groups
+            if f.seed is not None:
+                delta[f.seed] = {(v,) for v in groups} if g == 1 else groups
+            add = f.agg.add
+            for r in rows:  # distinct new matches: each holds a tuple of the last round
+                add(r[0] if g == 1 else r[:g], r[-1] if f.term else None)  # type: ignore[arg-type]
 
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
         self.round_no += 1

@@ -11,6 +11,7 @@ import csv
 import json
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -122,15 +123,9 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
                 out.add(tuple(_convert(c, str(v) if not isinstance(v, str) else v, name, lineno, k) for k, (c, v) in enumerate(zip(convs, items))))
             return out
         delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
-        if all(c is int for c in convs) and len(delim) == 1:
-            # integers only: no quoting can matter, so split lines directly
-            lines = fh.read().splitlines()[1 if header else 0:]
-            fast: set[Row] | None
-            try:
-                fast = {tuple(map(int, line.split(delim))) for line in lines if line}
-            except ValueError:
-                fast = None
-            if fast is not None and all(len(t) == arity for t in fast):
+        if all(c is int for c in convs) and len(delim) == 1 and arity > 0:
+            fast = _int_rows(fh.read(), delim, arity, header)
+            if fast is not None:
                 return fast
             fh.seek(0)
         reader = csv.reader(fh, delimiter=delim)
@@ -148,6 +143,33 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
                 for k, (c, v) in enumerate(zip(convs, rec)):
                     _convert(c, v, name, lineno, k)
     return out
+
+
+def _int_rows(text: str, delim: str, arity: int, header: bool) -> set[Row] | None:
+    """Rows of a file of integers only, as one flat split and zip; None when any line is not `arity` integers.
+
+    No quoting can matter in such a file. Every non-empty line must hold
+    exactly `arity - 1` delimiters and every field must be an integer;
+    anything else goes the careful way (the csv module), which reports the line.
+    """
+    lines = text.splitlines()
+    if header:
+        lines = lines[1:]
+    lines = list(filter(None, lines))
+    if not lines:
+        return set()
+    if arity > 1 and set(map(methodcaller("count", delim), lines)) != {arity - 1}:
+        return None
+    fields = "\n".join(lines)
+    if arity > 1:
+        fields = fields.replace(delim, "\n")
+    try:
+        values = iter(list(map(int, fields.split("\n"))))
+    except ValueError:
+        return None
+    if arity == 1:
+        return {(v,) for v in values}
+    return set(zip(*([values] * arity)))
 
 
 def _convert(c: Callable[[str], Value], v: str, name: str, lineno: int, col: int) -> Value:
