@@ -140,6 +140,13 @@ class Evaluator:
                     rel.ann[fact.row] = (grade, -1, (), 0, 0)
         self.total = sum(len(r) for r in self.rels.values())
 
+    def base_of(self, pred: str) -> set[Row]:
+        """The facts and input rows of `pred` (before any rule), to update in place."""
+        if pred in self.base_lazy:
+            self.base_lazy.discard(pred)
+            self.base[pred] = set(self.rels[pred].tuples)  # no rule derives it: its tuples are its base
+        return self.base.setdefault(pred, set())
+
     def cite_grade(self, cite: n.Citation) -> int:
         info = self.program.sources.get(cite.source)
         reliability = info.reliability if info is not None else "f"
@@ -169,7 +176,11 @@ class Evaluator:
         load_inputs(self.program, self.rels)
         self.total = sum(len(r) for r in self.rels.values())
         # what each predicate holds before any rule runs: facts and `.input` rows
-        self.base: dict[str, set[Row]] = {p: set(r.tuples) for p, r in self.rels.items() if r.tuples}
+        # (copied now for derived predicates only: the others keep these tuples
+        # until an incremental update copies them, see base_of)
+        derived = {r.head.pred for r in self.program.rules}
+        self.base: dict[str, set[Row]] = {p: set(r.tuples) for p, r in self.rels.items() if r.tuples and p in derived}
+        self.base_lazy = {p for p, r in self.rels.items() if r.tuples and p not in derived}
         self.strata_info = strata_of(self.program)
         for comp, indices, rec in self.strata_info:
             self.stratum(comp, indices, rec)

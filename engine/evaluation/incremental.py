@@ -58,12 +58,12 @@ def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fac
             ev.fact_cites.pop(key, None)
         still = any(g.pred == f.pred and g.row == f.row for g in program.facts)
         if not still:
-            ev.base.get(f.pred, set()).discard(f.row)
+            ev.base_of(f.pred).discard(f.row)
             shrank.add(f.pred)
     for f in added:
         rel = ev.rels[f.pred]
         ev.fact_cites.setdefault((f.pred, f.row), []).append((f, f.cites))
-        ev.base.setdefault(f.pred, set()).add(f.row)
+        ev.base_of(f.pred).add(f.row)
         if rel.ann is not None:
             g = _fact_grade(ev, f.pred, f.row)
             old = rel.ann.get(f.row)
@@ -102,7 +102,7 @@ def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fac
 def _reset(ev: Evaluator, pred: str) -> None:
     """Put a relation back to its base tuples (facts and inputs)."""
     rel = ev.rels[pred]
-    base = ev.base.get(pred, set())
+    base = ev.base_of(pred)
     rel.tuples = set(base)
     rel.indexes.clear()
     rel.groups.clear()

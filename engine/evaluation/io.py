@@ -94,7 +94,10 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
             diags.append(error("E703", f"cannot read `{path}`: {exc.strerror}", io.span))
             continue
         rel = rels[io.pred]
-        rel.add_new(rows - rel.tuples)
+        if not rel.tuples and not rel.indexes and not rel.groups:
+            rel.tuples = rows  # the usual case: the file is all there is
+        else:
+            rel.add_new(rows - rel.tuples)
         if rel.ann is not None:
             from ..provenance import TOP
 
