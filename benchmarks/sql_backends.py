@@ -15,6 +15,7 @@ JOIN e ON p.b = e.a)`, DuckDB's own semi-naive evaluation with deduplication.
 
     python benchmarks/sql_backends.py            # chain and random
     python benchmarks/sql_backends.py --big      # and the large run
+    python benchmarks/sql_backends.py --chain 1000 2000 --repeat 1
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def duckdb_cte(csv: Path) -> tuple[float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--chain", type=int, nargs="+", default=[2000], help="chain lengths (default: 2000)")
     ap.add_argument("--big", action="store_true", help="also the run past the memory limit")
     ap.add_argument("--big-nodes", type=int, default=10_000)
     ap.add_argument("--big-degree", type=float, default=2.0)
@@ -99,9 +101,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="syllog-bench-") as tmp:
         root = Path(tmp)
         if not args.only_big:
-            for name, edges in [("chain 2,000 nodes", chain(2000)), ("random 2,000 nodes / 6,000 edges",
-                                                                     random_graph(2000, 6000))]:
-                folder = root / name.split()[0]
+            work = [(f"chain {k:,} nodes", chain(k)) for k in args.chain]
+            work.append(("random 2,000 nodes / 6,000 edges", random_graph(2000, 6000)))
+            for name, edges in work:
+                folder = root / "_".join(name.split()[:2]).replace(",", "")
                 folder.mkdir()
                 prog = write(folder, edges)
                 runs = [syllog_duckdb(prog) for _ in range(args.repeat)]

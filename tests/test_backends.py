@@ -290,6 +290,29 @@ def test_file_database_memory_limit_and_spill_directory(tmp_path: Path) -> None:
     con.close()
 
 
+def test_one_statement_rounds_keep_rounds_and_tuples(tmp_path: Path) -> None:
+    """DuckDB, ungraded, no memory limit: a round is one INSERT (delta read back by `_r`); same `_r` as the
+    work-table rounds that run under a memory limit, and in a stratum of two mutually recursive predicates."""
+    text = """e(1, 2). e(2, 3). e(3, 1). e(3, 4). e(4, 5).
+path(X, Y) :- e(X, Y).
+path(X, Z) :- path(X, Y), e(Y, Z).
+odd(X, Y) :- e(X, Y).
+odd(X, Z) :- even(X, Y), e(Y, Z).
+even(X, Z) :- odd(X, Y), e(Y, Z).
+"""
+    loaded = engine.load_text(text)
+    rows: dict[str, dict[Any, Any]] = {}
+    for label, kwargs in [("one", {}), ("tables", {"database": str(tmp_path / "x.duckdb"), "memory_limit": "64MB"})]:
+        with evaluate_sql(loaded.program, provenance=False, log=True, **kwargs) as model:  # type: ignore[arg-type]
+            used = any('"_v_path"' in sql for sql in model.log)
+            assert used == (label == "one")
+            rows[label] = {(p, r): model.first_round(p, r) for p in ("path", "odd", "even")
+                           for r in sorted(model.relation(p))}
+    assert rows["one"] == rows["tables"]
+    # rounds are numbered across strata: (1, 5) comes three rounds after (1, 2)
+    assert rows["one"][("path", (1, 5))] - rows["one"][("path", (1, 2))] == 3
+
+
 # ---- refusals and run-time errors ----------------------------------------------------
 
 
