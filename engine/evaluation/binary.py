@@ -23,7 +23,6 @@ stratum takes the general path (engine.evaluation.fixpoint).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import nodes as n
@@ -114,6 +113,7 @@ class BinaryStratum:
         self.chains = chains
         # full relations of the stratum, both ways where a rule walks them backwards
         self.fwd: dict[str, Grouped] = {p: {} for p in comp}
+        self.size = {p: 0 for p in comp}
         # for each chain, each recursive position
         self.versions = [(c, d) for c in chains for d, (pred, _f) in enumerate(c.steps) if pred in comp]
         self.bwd: dict[str, Grouped] = {}
@@ -144,15 +144,19 @@ class BinaryStratum:
             self.merge(p, d)
         return delta
 
-    def merge(self, p: str, new: Grouped) -> None:
+    def merge(self, p: str, new: Grouped) -> int:
+        """Add the new pairs of `p` to its full relation; their number."""
         full = self.fwd[p]
         get = full.get
+        count = 0
         for x, ys in new.items():
+            count += len(ys)
             f = get(x)
             if f is None:
-                full[x] = set(ys)
+                full[x] = ys.copy()
             else:
                 f |= ys
+        self.size[p] += count
         back = self.bwd.get(p)
         if back is not None:
             bget = back.get
@@ -163,9 +167,13 @@ class BinaryStratum:
                         back[y] = {x}
                     else:
                         s.add(x)
+        return count
 
-    def round(self, delta: dict[str, Grouped], check: Callable[[int, int], None]) -> dict[str, Grouped]:
-        """One semi-naive round: the new pairs of each predicate, grouped; then merged into full."""
+    def round(self, delta: dict[str, Grouped]) -> tuple[dict[str, Grouped], int, int]:
+        """One semi-naive round: the new pairs of each predicate, grouped, then merged into full.
+
+        Also the number of new pairs, and a rule of the predicate that grew most (for error messages).
+        """
         out: dict[str, Grouped] = {p: {} for p in self.comp}
         inverted: dict[str, Grouped] = {}
         for chain, d in self.versions:
@@ -182,35 +190,52 @@ class BinaryStratum:
             left = [self.grouped(p, not f) for p, f in reversed(chain.steps[:d])]
             acc = out[chain.head]
             aget = acc.get
-            full = self.fwd[chain.head]
-            fget = full.get
-            before = sum(map(len, acc.values()))
+            fget = self.fwd[chain.head].get
+            if not left and len(right) == 1:
+                # linear closure, the common case, with the image inlined
+                mget = right[0].get
+                for u, vs in dmap.items():
+                    if len(vs) == 1:
+                        for v in vs:
+                            reach = mget(v, NONE)
+                    else:
+                        reach = set().union(*[mget(v, NONE) for v in vs])
+                    if not reach:
+                        continue
+                    known = fget(u)
+                    fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
+                    if fresh:
+                        have = aget(u)
+                        if have is None:
+                            acc[u] = fresh
+                        else:
+                            have |= fresh
+                continue
             for u, vs in dmap.items():
-                reach: set[Value] | frozenset[Value] = image(vs, right) if right else vs
+                reach = image(vs, right) if right else vs
                 if not reach:
                     continue
                 sources = image({u}, left) if left else (u,)
                 for x in sources:
-                    have = aget(x)
-                    if have is None:
-                        known = fget(x)
-                        fresh = set(reach)
-                        if known:
-                            fresh -= known
-                        if fresh:
+                    known = fget(x)
+                    fresh = reach - known if known else set(reach)  # type: ignore[assignment]
+                    if fresh:
+                        have = aget(x)
+                        if have is None:
                             acc[x] = fresh
-                    else:
-                        known = fget(x)
-                        have |= (reach - known) if known else reach
-            check(chain.rule_index, sum(map(len, acc.values())) - before)
+                        else:
+                            have |= fresh
+        made, most, grew = 0, -1, -1
         for p, new in out.items():
-            self.merge(p, new)
-        return out
+            k = self.merge(p, new)
+            made += k
+            if k > most:
+                most, grew = k, next(c.rule_index for c in self.chains if c.head == p)
+        return out, made, grew
 
     def finish(self) -> None:
         for p in self.comp:
-            g = self.fwd[p]
-            self.rels[p].set_grouped(g, sum(len(s) for s in g.values()))
+            self.rels[p].set_grouped(self.fwd[p], self.size[p])
 
 
 def _invert(g: Grouped) -> Grouped:

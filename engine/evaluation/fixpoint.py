@@ -315,18 +315,11 @@ class Evaluator:
         bs = BinaryStratum(self.rels, comp, chains)
         # the first round's tuples are the delta; the stratum's facts go in as well (harmless)
         delta = bs.start({p: self.rels[p].tuples for p in comp})
-        best = [0, -1]
-
-        def note(rule_index: int, made: int) -> None:
-            if made > best[0]:
-                best[0], best[1] = made, rule_index
-
         while any(delta.values()):
             self.round_no += 1
-            best[0], best[1] = 0, -1
-            delta = bs.round(delta, note)
-            self.total += sum(len(s) for g in delta.values() for s in g.values())
-            self.check_limits(best[1])
+            delta, made, rule_index = bs.round(delta)
+            self.total += made
+            self.check_limits(rule_index)
         bs.finish()
 
     def finder_rules(self, rule: n.Rule, bp: P.RulePlan) -> list[tuple[int, P.Aggregate, n.Rule]] | None:
