@@ -169,12 +169,16 @@ class BinaryStratum:
                         s.add(x)
         return count
 
-    def round(self, delta: dict[str, Grouped]) -> tuple[dict[str, Grouped], int, int]:
+    def round(self, delta: dict[str, Grouped], by_rule: dict[int, Grouped] | None = None,
+              ) -> tuple[dict[str, Grouped], int, int]:
         """One semi-naive round: the new pairs of each predicate, grouped, then merged into full.
 
-        Also the number of new pairs, and a rule of the predicate that grew most (for error messages).
+        Also the number of new pairs, and a rule of the predicate that grew most
+        (for error messages). With `by_rule` (an empty dict), it is filled with
+        the new pairs each rule found first: each new pair under one rule.
         """
         out: dict[str, Grouped] = {p: {} for p in self.comp}
+        accs: dict[int, Grouped] = by_rule if by_rule is not None else {}
         inverted: dict[str, Grouped] = {}
         for chain, d in self.versions:
             pred, forward = chain.steps[d]
@@ -188,7 +192,7 @@ class BinaryStratum:
                 continue
             right = [self.grouped(p, f) for p, f in chain.steps[d + 1:]]
             left = [self.grouped(p, not f) for p, f in reversed(chain.steps[:d])]
-            acc = out[chain.head]
+            acc = out[chain.head] if by_rule is None else accs.setdefault(chain.rule_index, {})
             aget = acc.get
             fget = self.fwd[chain.head].get
             if not left and len(right) == 1:
@@ -225,6 +229,22 @@ class BinaryStratum:
                             acc[x] = fresh
                         else:
                             have |= fresh
+        if by_rule is not None:
+            for c in self.chains:  # rules in order: a pair goes to the first rule that found it
+                mine = accs.get(c.rule_index)
+                if not mine:
+                    continue
+                head = out[c.head]
+                for x, ys in list(mine.items()):
+                    had = head.get(x)
+                    if had is None:
+                        head[x] = set(ys)
+                        continue
+                    ys -= had
+                    if ys:
+                        had |= ys
+                    else:
+                        del mine[x]
         made, most, grew = 0, -1, -1
         for p, new in out.items():
             k = self.merge(p, new)

@@ -37,6 +37,9 @@ from .compile import (
 from .relation import Relation, Row
 
 DEFAULT_MAX_TUPLES = 20_000_000
+# Strata of chain rules set-at-a-time (engine.evaluation.binary); tests turn it
+# off to compare with the general path.
+CHAIN_STRATA = True
 
 
 @dataclass
@@ -262,7 +265,7 @@ class Evaluator:
             delta = note(self.round(base, {p: set() for p in comp}, comp))
         if not recursive:
             return made
-        if seed is None and not self.provenance:
+        if seed is None and not self.graded and CHAIN_STRATA:
             chains = self.chains(comp, indices)
             if chains is not None:
                 self.binary_rounds(comp, chains, delta)
@@ -311,15 +314,44 @@ class Evaluator:
         return out
 
     def binary_rounds(self, comp: set[str], chains: list[Chain], first: dict[str, set[Row]]) -> None:
-        """The rounds after the first of a stratum of chain rules, set-at-a-time on grouped relations."""
+        """The rounds after the first of a stratum of chain rules, set-at-a-time on grouped relations.
+
+        With (ungraded) provenance, each round records per rule the tuples it
+        derived first; `why` finds their derivations again on demand, as for
+        other rules (see lazy_eligible).
+        """
         bs = BinaryStratum(self.rels, comp, chains)
         # the first round's tuples are the delta; the stratum's facts go in as well (harmless)
         delta = bs.start({p: self.rels[p].tuples for p in comp})
+        plan_ids: dict[int, int] = {}
+        if self.provenance:
+            rules = self.program.rules
+            sizes = {p: len(r) for p, r in self.rels.items()}
+            for c in chains:
+                if c.rule_index not in plan_ids:
+                    plan_ids[c.rule_index] = len(self.plans)
+                    self.plans.append(P.plan_rule(rules[c.rule_index], c.rule_index, sizes, comp, True,
+                                                  self.program.arity))
         while any(delta.values()):
             self.round_no += 1
-            delta, made, rule_index = bs.round(delta)
+            by_rule: dict[int, dict[Any, set[Any]]] | None = {} if self.provenance else None
+            delta, made, rule_index = bs.round(delta, by_rule)
+            for ri, got in (by_rule or {}).items():
+                if got:
+                    head = self.program.rules[ri].head.pred
+                    derivs = self.rels[head].derivs
+                    assert derivs is not None
+                    derivs.append((plan_ids[ri], self.round_no, {(x, y) for x, ys in got.items() for y in ys}))
             self.total += made
             self.check_limits(rule_index)
+        if self.provenance:
+            # the relation's tuples: those it had plus each round's (the same tuple objects)
+            for p in comp:
+                rel = self.rels[p]
+                rel.tuples = rel.tuples.union(*[ch for _pid, _r, ch in rel.derivs or [] if isinstance(ch, set)])
+                rel.groups = {(0, 1): bs.fwd[p]}
+                rel.indexes.clear()
+            return
         bs.finish()
 
     def finder_rules(self, rule: n.Rule, bp: P.RulePlan) -> list[tuple[int, P.Aggregate, n.Rule]] | None:
