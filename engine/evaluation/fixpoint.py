@@ -254,7 +254,7 @@ class Evaluator:
             if recursive:
                 for i in indices:
                     for _k, step, finder in self.finder_rules(rules[i], plan(i)) or []:
-                        init[(i, step.literal)] = self.inner_rows(finder, i, sizes, comp)
+                        init[(i, step.literal)] = self.inner_rows(finder, i)
             base = [self.compile(plan(i)) for i in indices]
             # the first round starts the running values; later rounds go on from them
             for c in base:
@@ -380,9 +380,11 @@ class Evaluator:
             out.append((k, step, n.Rule(n.Atom("__groups", tuple(n.Var(v) for v in group + extra)), body)))
         return out
 
-    def inner_rows(self, rule: n.Rule, rule_index: int, sizes: dict[str, int], comp: set[str]) -> set[Row]:
+    def inner_rows(self, rule: n.Rule, rule_index: int) -> set[Row]:
         """All rows of a finder rule over the relations as they are now."""
-        fp = P.plan_rule(rule, rule_index, sizes, comp, False, self.program.arity, -1)
+        # planned from the sizes as they are now (the stratum's relations are at their smallest)
+        now = {p: len(r) for p, r in self.rels.items()}
+        fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1)
         hf = head_fn(fp.head_args, len(fp.slots))
         return {hf(r) for r in run_steps(compile_steps(fp.steps, self.rels, True), {})}
 
