@@ -94,3 +94,16 @@ def test_integer_files_with_a_bad_line_go_the_careful_way(tmp_path: Path, text: 
     with pytest.raises(SyllogError) as err:
         engine.load(tmp_path / "p.dl").evaluate()
     assert "E704" in str(err.value) and "e.csv:" in str(err.value)
+
+
+def test_a_bad_line_past_the_first_slice_is_still_found(tmp_path: Path) -> None:
+    """Integer files are read in slices of 65,536 lines; a bad line in a later slice still names its line."""
+    lines = [f"{i},{i + 1}" for i in range(70_000)]
+    (tmp_path / "e.csv").write_text("src,dst\n" + "\n".join(lines) + "\n")
+    (tmp_path / "p.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "e.csv", format: csv, header: true }\n')
+    assert engine.load(tmp_path / "p.dl").evaluate().size("e") == 70_000
+    lines[68_000] = "68000,x"
+    (tmp_path / "e.csv").write_text("src,dst\n" + "\n".join(lines) + "\n")
+    with pytest.raises(SyllogError) as err:
+        engine.load(tmp_path / "p.dl").evaluate()
+    assert "e.csv:68002:" in str(err.value)

@@ -11,6 +11,7 @@ import csv
 import json
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from operator import methodcaller
 from pathlib import Path
 from typing import Any
@@ -127,9 +128,21 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
             return out
         delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
         if all(c is int for c in convs) and len(delim) == 1 and arity > 0:
-            fast = _int_rows(fh.read(), delim, arity, header)
-            if fast is not None:
-                return fast
+            # in slices of lines, so that the strings in between stay small
+            fast: set[Row] = set()
+            first = True
+            while True:
+                text = "".join(islice(fh, 1 << 16))
+                if not text:
+                    return fast
+                got = _int_rows(text, delim, arity, header and first)
+                first = False
+                if got is None:
+                    break
+                if fast:
+                    fast |= got
+                else:
+                    fast = got
             fh.seek(0)
         reader = csv.reader(fh, delimiter=delim)
         if header:
