@@ -144,18 +144,21 @@ class BinaryStratum:
             self.merge(p, d)
         return delta
 
-    def merge(self, p: str, new: Grouped) -> int:
-        """Add the new pairs of `p` to its full relation; their number."""
-        full = self.fwd[p]
-        get = full.get
+    def merge(self, p: str, new: Grouped, in_full: bool = False) -> int:
+        """Add the new pairs of `p` to its full relation (unless `in_full`: there already) and reverse map; their number."""
         count = 0
-        for x, ys in new.items():
-            count += len(ys)
-            f = get(x)
-            if f is None:
-                full[x] = ys.copy()
-            else:
-                f |= ys
+        if in_full:
+            count = sum(map(len, new.values()))
+        else:
+            full = self.fwd[p]
+            get = full.get
+            for x, ys in new.items():
+                count += len(ys)
+                f = get(x)
+                if f is None:
+                    full[x] = ys.copy()
+                else:
+                    f |= ys
         self.size[p] += count
         back = self.bwd.get(p)
         if back is not None:
@@ -179,6 +182,12 @@ class BinaryStratum:
         """
         out: dict[str, Grouped] = {p: {} for p in self.comp}
         accs: dict[int, Grouped] = by_rule if by_rule is not None else {}
+        # Without provenance, new pairs go into the full relations at once (one
+        # pass less; a later rule version of the round reading more than the
+        # last round's relations is still sound and complete). With it, they
+        # wait for the round's end, so that every derivation's premises come
+        # from earlier rounds, as `why` expects.
+        immediate = by_rule is None
         inverted: dict[str, Grouped] = {}
         for chain, d in self.versions:
             pred, forward = chain.steps[d]
@@ -194,7 +203,8 @@ class BinaryStratum:
             left = [self.grouped(p, not f) for p, f in reversed(chain.steps[:d])]
             acc = out[chain.head] if by_rule is None else accs.setdefault(chain.rule_index, {})
             aget = acc.get
-            fget = self.fwd[chain.head].get
+            full = self.fwd[chain.head]
+            fget = full.get
             if not left and len(right) == 1:
                 # linear closure, the common case, with the image inlined
                 mget = right[0].get
@@ -209,6 +219,11 @@ class BinaryStratum:
                     known = fget(u)
                     fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
                     if fresh:
+                        if immediate:
+                            if known is None:
+                                full[u] = fresh.copy()
+                            else:
+                                known |= fresh
                         have = aget(u)
                         if have is None:
                             acc[u] = fresh
@@ -219,11 +234,17 @@ class BinaryStratum:
                 reach = image(vs, right) if right else vs
                 if not reach:
                     continue
-                sources = image({u}, left) if left else (u,)
+                # (a list when it may be one of the sets that this loop adds to)
+                sources = (list(image({u}, left)) if immediate else image({u}, left)) if left else (u,)
                 for x in sources:
                     known = fget(x)
                     fresh = reach - known if known else set(reach)  # type: ignore[assignment]
                     if fresh:
+                        if immediate:
+                            if known is None:
+                                full[x] = fresh.copy()
+                            else:
+                                known |= fresh
                         have = aget(x)
                         if have is None:
                             acc[x] = fresh
@@ -247,7 +268,7 @@ class BinaryStratum:
                         del mine[x]
         made, most, grew = 0, -1, -1
         for p, new in out.items():
-            k = self.merge(p, new)
+            k = self.merge(p, new, immediate)
             made += k
             if k > most:
                 most, grew = k, next(c.rule_index for c in self.chains if c.head == p)
