@@ -18,6 +18,21 @@ from typing import Any
 
 
 def peak_rss_mb(children: bool) -> float:
+    """Peak resident memory of this process (or of its children), in MB.
+
+    For this process, Linux's VmHWM: the high-water mark of this program's
+    own address space. ru_maxrss would do on a fresh process, but Linux
+    carries it over from before exec, so a worker started by a runner that
+    holds a large data set in memory would report the runner's size.
+    """
+    if not children:
+        try:
+            with open("/proc/self/status") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
     who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
