@@ -303,7 +303,8 @@ even(X, Z) :- odd(X, Y), e(Y, Z).
     loaded = engine.load_text(text)
     rows: dict[str, dict[Any, Any]] = {}
     for label, kwargs in [("one", {}), ("tables", {"database": str(tmp_path / "x.duckdb"), "memory_limit": "64MB"})]:
-        with evaluate_sql(loaded.program, provenance=False, log=True, **kwargs) as model:  # type: ignore[arg-type]
+        # with provenance: without it, `path` would run as one recursive CTE (no rounds)
+        with evaluate_sql(loaded.program, log=True, **kwargs) as model:  # type: ignore[arg-type]
             used = any('"_v_path"' in sql for sql in model.log)
             assert used == (label == "one")
             rows[label] = {(p, r): model.first_round(p, r) for p in ("path", "odd", "even")
@@ -311,6 +312,146 @@ even(X, Z) :- odd(X, Y), e(Y, Z).
     assert rows["one"] == rows["tables"]
     # rounds are numbered across strata: (1, 5) comes three rounds after (1, 2)
     assert rows["one"][("path", (1, 5))] - rows["one"][("path", (1, 2))] == 3
+
+
+# ---- provenance off: a linear recursive stratum as one recursive CTE ----------------------
+
+
+def _native(model: SqlModel) -> list[str]:
+    """The predicates whose stratum ran as one recursive CTE (checked against the SQL run, too)."""
+    preds = list(model._ev.native_preds)
+    assert sorted(preds) == sorted(p for p in model.program.arity if any(f'"_x_{p}"' in sql for sql in model.log))
+    return preds
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: Path(p).stem)
+def test_duckdb_same_relations_without_provenance(path: str) -> None:
+    loaded = engine.load(path)
+    with evaluate_sql(loaded.program, provenance=False) as model:
+        same_as_memory(loaded, model, grades=False)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_duckdb_small_programs_without_provenance(name: str) -> None:
+    loaded = engine.load_text(SMALL[name])
+    with evaluate_sql(loaded.program, provenance=False) as model:
+        same_as_memory(loaded, model, grades=False)
+
+
+CITED = """
+.source s { title: "t", publisher: "p", date: "d", document: "doc.txt", reliability: c }
+@cite(s, line: 1, credibility: 5) e(a, b).
+@cite(s, line: 1, credibility: 2) e(b, c).
+e(c, d).
+path(X, Y) :- e(X, Y).
+path(X, Z) :- path(X, Y), e(Y, Z).
+"""
+
+NATIVE = {
+    # (program, predicates run as a recursive CTE with provenance off, DuckDB, no memory limit)
+    "left-linear closure": (SMALL["transitive closure"], ["path"]),
+    "left- and right-linear rules": ("""e(1, 2). e(2, 3). e(3, 1). e(3, 4). p(X, Y) :- e(X, Y).
+        p(X, Z) :- p(X, Y), e(Y, Z). p(X, Z) :- e(X, Y), p(Y, Z).""", ["p"]),
+    "same generation": (SMALL["same generation"], ["sg"]),
+    "negation of a lower stratum in the recursive rule": ("""e(a, b). e(b, c). e(c, d). e(d, e). cut(c).
+        r(X, Y) :- e(X, Y). r(X, Z) :- r(X, Y), e(Y, Z), not cut(Y).
+        u(X) :- e(X, _), not r(a, X).""", ["r"]),
+    "non-linear closure": ("""e(1, 2). e(2, 3). e(3, 4). e(4, 1).
+        p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), p(Y, Z).""", []),
+    "mutual recursion": (SMALL["mutual recursion and integers as keys"], []),
+    "recursive aggregate": (SMALL["OFAC 50 percent through sum, with cycles"], []),
+    "aggregate in a recursive rule": ("""e(1, 2). e(2, 3). e(3, 4). e(4, 2).
+        r(X, Y) :- e(X, Y). r(X, Z) :- r(X, Y), e(Y, Z), N = count { W : e(Z, W) }, N > 0.""", []),
+    "arithmetic making new values (the loop checks limits every round)": (SMALL["recursion that computes values"], []),
+    "integers and decimals in one column": ("""e(1, 2). e(2, 3.5). e(3.5, 1).
+        p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), e(Y, Z).""", []),
+    "citations (ungraded without provenance)": (CITED, ["path"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NATIVE))
+def test_recursive_cte_only_for_linear_one_predicate_strata(name: str, tmp_path: Path) -> None:
+    text, want = NATIVE[name]
+    (tmp_path / "doc.txt").write_text("one\n")
+    (tmp_path / "p.dl").write_text(text)
+    loaded = engine.load(tmp_path / "p.dl")
+    with evaluate_sql(loaded.program, provenance=False, log=True) as model:
+        same_as_memory(loaded, model, grades=False)
+        assert _native(model) == want
+        if want:
+            assert len(model.rounds) < 4  # the base rounds and one CTE, not a round per path length
+    # with provenance (graded, for citations), under a memory limit, on PostgreSQL: the Python loop
+    with evaluate_sql(loaded.program, log=True) as model:
+        same_as_memory(loaded, model)
+        assert _native(model) == []
+    with evaluate_sql(loaded.program, provenance=False, log=True, database=str(tmp_path / "x.duckdb"),
+                      memory_limit="64MB", temp_directory=str(tmp_path / "spill")) as model:
+        same_as_memory(loaded, model, grades=False)
+        assert _native(model) == []
+
+
+@pytest.mark.parametrize("name", sorted(NATIVE))
+def test_postgres_recursive_cte_only_for_one_linear_rule(name: str, tmp_path: Path, postgres: str) -> None:
+    """PostgreSQL allows one reference to the CTE in its recursive term: one rule reading p."""
+    text, want = NATIVE[name]
+    (tmp_path / "doc.txt").write_text("one\n")
+    (tmp_path / "p.dl").write_text(text)
+    loaded = engine.load(tmp_path / "p.dl")
+    if name == "left- and right-linear rules":
+        want = []
+    with evaluate_sql(loaded.program, backend="postgres", database=postgres, provenance=False, log=True) as model:
+        same_as_memory(loaded, model, grades=False)
+        assert _native(model) == want
+    with evaluate_sql(loaded.program, backend="postgres", database=postgres, provenance=False, log=True,
+                      memory_limit="64MB") as model:
+        same_as_memory(loaded, model, grades=False)
+        assert _native(model) == []
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: Path(p).stem)
+def test_postgres_same_relations_without_provenance(path: str, postgres: str) -> None:
+    loaded = engine.load(path)
+    with evaluate_sql(loaded.program, backend="postgres", database=postgres, provenance=False) as model:
+        same_as_memory(loaded, model, grades=False)
+
+
+def test_recursive_cte_reaches_the_fixpoint_not_a_fixed_depth() -> None:
+    n = 300
+    text = "".join(f"e({i}, {i + 1}). " for i in range(n)) + "p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), e(Y, Z)."
+    loaded = engine.load_text(text)
+    with evaluate_sql(loaded.program, provenance=False, log=True) as model:
+        assert _native(model) == ["p"]
+        assert model.size("p") == n * (n + 1) // 2
+        assert model.relation("p") == loaded.evaluate(provenance=False).relation("p")
+
+
+def test_without_provenance_proofs_are_refused_as_in_memory() -> None:
+    loaded = engine.load_text(SMALL["transitive closure"])
+    mem = loaded.evaluate(provenance=False)
+    with pytest.raises(SyllogError) as want:
+        mem.why("path(1, 4)")
+    with evaluate_sql(loaded.program, provenance=False, log=True) as model:
+        assert _native(model) == ["path"]
+        for ask in (lambda: model.why("path(1, 4)"), lambda: model.explain("path", (1, 4))):
+            with pytest.raises(SyllogError) as got:
+                ask()
+            d = got.value.diagnostics[0]
+            assert d.code == want.value.diagnostics[0].code == "E802"
+            assert "proofs need provenance" in d.message and "--no-provenance" in d.message
+        # the round of a tuple the CTE derived is not known; facts and the base round's tuples keep theirs
+        with pytest.raises(SyllogError, match="E802"):
+            model.first_round("path", (1, 4))
+        assert model.first_round("e", (1, 2)) == 0
+        assert model.first_round("path", (1, 2)) == 1
+        assert model.why("path(4, 1)")[0].kind == "missing"  # as in memory: nothing to prove
+
+
+def test_recursive_cte_respects_the_tuple_limit() -> None:
+    text = "".join(f"e({i}, {i + 1}). " for i in range(100)) + "p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), e(Y, Z)."
+    loaded = engine.load_text(text)
+    with pytest.raises(SyllogError) as exc:
+        evaluate_sql(loaded.program, provenance=False, max_tuples=1000)
+    assert exc.value.diagnostics[0].code == "E601"
 
 
 # ---- refusals and run-time errors ----------------------------------------------------
@@ -424,6 +565,27 @@ def test_duckdb_agrees_on_random_programs(program: Any) -> None:
     loaded = engine.load_text(render(program), path="gen.dl")
     with evaluate_sql(loaded.program) as model:
         same_as_memory(loaded, model)
+
+
+@pytest.mark.skipif(Program is None, reason="tests/differential is not importable")
+@diff_settings(100)
+@given(programs())
+def test_duckdb_without_provenance_agrees_on_random_programs(program: Any) -> None:
+    loaded = engine.load_text(render(program), path="gen.dl")
+    with evaluate_sql(loaded.program, provenance=False) as model:
+        same_as_memory(loaded, model, grades=False)
+
+
+@pytest.mark.skipif(Program is None, reason="tests/differential is not importable")
+def test_postgres_without_provenance_agrees_on_random_programs(postgres: str) -> None:
+    @diff_settings(40)
+    @given(programs())
+    def check(program: Any) -> None:
+        loaded = engine.load_text(render(program), path="gen.dl")
+        with evaluate_sql(loaded.program, backend="postgres", database=postgres, provenance=False) as model:
+            same_as_memory(loaded, model, grades=False)
+
+    check()
 
 
 @pytest.mark.skipif(Program is None, reason="tests/differential is not importable")

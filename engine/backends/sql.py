@@ -14,6 +14,9 @@ depth. Rules that recurse through a monotone aggregate run in full every
 round, as in memory. Each tuple keeps `_r`, the round in which it was first
 derived (facts: 0), and, in a graded program, `_g`, its best grade so far: a
 tuple whose grade improves re-enters the delta.
+With provenance off, a linear stratum of one predicate runs, after its base
+round, as one recursive CTE (`_SqlEvaluator._native`): its `_r` is then NULL
+and proofs are refused (E802).
 
     >>> import engine
     >>> from engine.backends import evaluate_sql
@@ -25,6 +28,7 @@ tuple whose grade improves re-enters the delta.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +96,7 @@ class _SqlEvaluator:
         self.program = program
         self.store = store
         self.d: Dialect = store.d
+        self.provenance = provenance
         self.graded = provenance and program.has_citations
         self.keep_anon = self.graded
         self.kinds = infer_kinds(program)
@@ -116,6 +121,14 @@ class _SqlEvaluator:
         # (see `_one_statement`); the stratum being compiled or run in that way, if any
         self.one_statement_ok = isinstance(store, DuckDBStore) and not self.graded and self.part_rows is None
         self.one_statement: str | None = None
+        # DuckDB without proofs and without a memory limit: an eligible recursive stratum runs as one
+        # recursive CTE (see `_native`); the predicate whose delta atoms read the CTE while compiling
+        # (PostgreSQL too, with one recursive rule: it allows one reference to the CTE in its recursive term)
+        self.native_ok = not provenance and self.part_rows is None and (
+            self.one_statement_ok or (isinstance(store, PostgresStore) and store.work_mem is None))
+        self.native: str | None = None
+        # the predicates evaluated by a recursive CTE: their tuples' `_r` is NULL (the round is not known)
+        self.native_preds: list[str] = []
         self.schema = Schema(self.kinds, self.graded, lambda p: store.table(p), self._delta_table)
 
     # -- tables -----------------------------------------------------------------
@@ -136,6 +149,8 @@ class _SqlEvaluator:
         return cols
 
     def _delta_table(self, pred: str) -> exp.Table:
+        if pred == self.native:
+            return exp.Table(this=exp.to_identifier(_native_name(pred), quoted=True))
         if pred == self.one_statement:
             return self.store.table(f"_v_{pred}")
         return self.store.table(self.delta_names[pred][self.phase])
@@ -399,7 +414,7 @@ class _SqlEvaluator:
         rules = self.program.rules
         base = [self.compile(plan(i)) for i in indices]
         delta = self.round(base, comp)
-        if not recursive:
+        if not recursive or self._native(comp, indices, plan):
             return
         deltas: tuple[list[CompiledPlan], list[CompiledPlan]] = ([], [])
         naive: list[CompiledPlan] = []
@@ -419,6 +434,98 @@ class _SqlEvaluator:
         while any(delta.values()):
             active = [c for c in deltas[self.phase] if delta[_delta_pred(c.plan)]] + naive
             delta = self.round(active, comp)
+
+    def _native(self, comp: set[str], indices: list[int], plan: Any) -> bool:
+        """Run the rest of a recursive stratum as one recursive CTE, if it is eligible; False if not.
+
+        Eligible (provenance off, no memory limit; DuckDB, or PostgreSQL when only one rule
+        reads p, as it allows one reference to the CTE in its recursive term): the stratum defines one predicate p, with
+        value columns none of which mixes integers and decimals; no rule has an aggregate; each
+        rule has p at most once in its body (linear); no recursive rule computes a value (so the
+        fixpoint is finite: the CTE always ends) or needs a run-time check. Then
+
+            WITH RECURSIVE x(cols) AS (SELECT cols FROM p UNION <the delta plans, reading x>)
+
+        is semi-naive evaluation run by the database to the fixpoint: its UNION deduplicates
+        against every row produced so far, and each iteration's recursive term reads only the
+        last iteration's new rows. It is seeded with what p holds after the base round; the rows
+        p lacks are inserted with `_r` NULL (the round of first derivation is not known, so proofs
+        are refused). DuckDB's recursive CTE keeps its rows in memory (it does not spill): under a
+        memory limit the Python loop runs instead. The tuple limit is checked when the CTE ends; a
+        time limit interrupts it.
+        """
+        if not self.native_ok or len(comp) != 1:
+            return False
+        (pred,) = comp
+        if not self.key_columns(pred) or "any" in self.reps[pred]:
+            return False
+        rules = self.program.rules
+        chosen: list[tuple[int, int]] = []
+        for i in indices:
+            if any(isinstance(s, P.Aggregate) for s in plan(i).steps):
+                return False
+            at = [j for j, lit in enumerate(rules[i].body) if isinstance(lit, n.Atom) and lit.pred == pred]
+            if len(at) > 1:
+                return False
+            chosen.extend((i, j) for j in at)
+        if not chosen or (len(chosen) > 1 and not isinstance(self.store, DuckDBStore)):
+            return False
+        self.native = pred
+        try:
+            plans = [self.compile(plan(i, j)) for i, j in chosen]
+        finally:
+            self.native = None
+        if any(c.checks for c in plans):
+            return False
+        if any(isinstance(s, P.Bind) for c in plans for s in c.plan.steps) or \
+                not all(isinstance(a, (P.Slot, P.Lit)) for c in plans for a in c.plan.head_args):
+            return False  # arithmetic may make new values without end: rounds check the tuple limit
+        start = time.perf_counter()
+        self.round_no += 1
+        key = ("native", pred, tuple(id(c) for c in plans))
+        if key not in self.rendered:
+            self.rendered[key] = self.store.render(self._native_insert(pred, plans))
+        timer = None
+        if self.deadline is not None and isinstance(self.store, (DuckDBStore, PostgresStore)):
+            # one statement runs to the fixpoint: interrupt it at the deadline
+            timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self.store.interrupt)
+            timer.start()
+        try:
+            got = self.store.run(self.rendered[key])
+        except SyllogError:
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                self.check_limits(plans)
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        self.native_preds.append(pred)
+        self.sizes[pred] += got
+        self.rounds.append((got, time.perf_counter() - start))
+        self.check_limits(plans)  # the tuple limit: checked once the CTE is done
+        return True
+
+    def _native_insert(self, pred: str, plans: list[CompiledPlan]) -> exp.Insert:
+        """INSERT INTO p the rows of the recursive CTE (see `_native`) that p lacks, with `_r` NULL."""
+        names = [c for c, _t in self.value_columns(pred)]
+        keys = self.key_columns(pred)
+        name = exp.to_identifier(_native_name(pred), quoted=True)
+        seed = exp.select(*[exp.column(c) for c in names]).from_(self.store.table(pred))
+        selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(plans)]
+        step: exp.Query = selects[0]
+        for s in selects[1:]:
+            step = exp.union(step, s, distinct=False)
+        if len(selects) > 1:  # one recursive term, not a chain of set operations
+            step = exp.select("*").from_(step.subquery("r"))
+        cte = exp.CTE(this=exp.union(seed, step, distinct=True),
+                      alias=exp.TableAlias(this=name, columns=[exp.to_identifier(c) for c in names]))
+        cond = [exp.EQ(this=exp.column(k, "t"), expression=exp.column(k, "c")) for k in keys]
+        old = exp.select(exp.Literal.number(1)).from_(self.store.table(pred).as_("t")).where(exp.and_(*cond))
+        rows = exp.select(*[exp.column(c, "c") for c in names],
+                          exp.Cast(this=exp.Null(), to=self.d.int_type.copy()).as_("_r")) \
+            .from_(exp.Table(this=name.copy()).as_("c")).where(exp.Not(this=exp.Exists(this=old)))
+        rows.set("with_", exp.With(expressions=[cte], recursive=True))
+        return exp.insert(rows, self.store.table(pred), columns=[exp.to_identifier(c) for c in names + ["_r"]])
 
     def round(self, plans: list[CompiledPlan], comp: set[str]) -> dict[str, int]:
         start = time.perf_counter()
@@ -583,6 +690,11 @@ def _round_variable() -> exp.Expr:
                     to=exp.DataType.build("BIGINT"))
 
 
+def _native_name(pred: str) -> str:
+    """The recursive CTE that evaluates `pred`'s stratum (see `_SqlEvaluator._native`)."""
+    return f"_x_{pred}"
+
+
 def _delta_pred(plan: P.RulePlan) -> str:
     step = plan.steps[0]
     assert isinstance(step, P.Join)
@@ -604,6 +716,7 @@ class SqlModel:
         self.store = ev.store
         self.backend = ev.d.name
         self.graded = ev.graded
+        self.provenance = ev.provenance
 
     @property
     def rounds(self) -> list[tuple[int, float]]:
@@ -671,6 +784,8 @@ class SqlModel:
             return None
         extra = ["_r"] + (["_g"] if self.graded else [])
         for _row, meta in self._rows(pred, extra, where):
+            if meta[0] is None:  # derived by a recursive CTE (see `_SqlEvaluator._native`)
+                raise _no_provenance(f"the round in which a `{pred}` tuple was first derived is not kept")
             return int(meta[0]), int(meta[1]) if self.graded else TOP
         return None
 
@@ -682,7 +797,10 @@ class SqlModel:
         return got[1] if got is not None else None
 
     def first_round(self, pred: str, row: Row) -> int | None:
-        """The round in which the tuple was first derived (0 for facts and inputs)."""
+        """The round in which the tuple was first derived (0 for facts and inputs).
+
+        E802 for a tuple derived by a recursive CTE (provenance off), whose round is not known.
+        """
         got = self._meta(pred, row)
         return got[0] if got is not None else None
 
@@ -751,10 +869,23 @@ class SqlModel:
         return out
 
     def explain(self, pred: str, row: Row) -> Any:
-        """One proof of a tuple that holds: a rule body whose premises come from earlier rounds."""
+        """One proof of a tuple that holds: a rule body whose premises come from earlier rounds.
+
+        E802, as `Model.explain`, when evaluated without provenance: recursive strata may then have
+        run as one recursive CTE, which does not record the rounds a proof is rebuilt from.
+        """
         from .proof import explain
 
+        if not self.provenance:
+            raise _no_provenance("proofs need provenance")
+
         return explain(self, pred, row)
+
+
+def _no_provenance(what: str) -> SyllogError:
+    """E802, worded as the in-memory engine's refusal of proofs without provenance."""
+    return SyllogError([error("E802", f"{what}; evaluate without --no-provenance (provenance=True)",
+                              Span("<why>", 1, 1, 1, 1))])
 
 
 def write_outputs(program: Program, model: SqlModel) -> list[Path]:

@@ -199,6 +199,10 @@ class DuckDBStore(Store):
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         self.con.executemany(sql, rows)
 
+    def interrupt(self) -> None:
+        """Stop the statement running (from another thread); it fails with an error."""
+        self.con.interrupt()
+
     def close(self) -> None:
         self.con.close()
 
@@ -213,6 +217,7 @@ class PostgresStore(Store):
             raise SyllogError([error("E903", "the PostgreSQL backend needs psycopg: pip install 'psycopg[binary]'",
                                      NO_SPAN)]) from None
         super().__init__(Dialect("postgres"), schema)
+        self.work_mem = memory_limit  # not `memory_limit`: the rounds' partitioned deduplication is DuckDB's
         try:
             self.con = psycopg.connect(database or "", autocommit=True)
         except psycopg.Error as exc:
@@ -246,6 +251,10 @@ class PostgresStore(Store):
 
     def analyze(self, name: str) -> None:
         self.run(exp.Analyze(tables=[self.table(name)]))
+
+    def interrupt(self) -> None:
+        """Cancel the statement running (from another thread); it fails with an error."""
+        self.con.cancel_safe()
 
     def close(self) -> None:
         self.con.close()
