@@ -182,8 +182,8 @@ class Evaluator:
         # (copied now for derived predicates only: the others keep these tuples
         # until an incremental update copies them, see base_of)
         derived = {r.head.pred for r in self.program.rules}
-        self.base: dict[str, set[Row]] = {p: set(r.tuples) for p, r in self.rels.items() if r.tuples and p in derived}
-        self.base_lazy = {p for p, r in self.rels.items() if r.tuples and p not in derived}
+        self.base: dict[str, set[Row]] = {p: set(r.tuples) for p, r in self.rels.items() if len(r) and p in derived}
+        self.base_lazy = {p for p, r in self.rels.items() if len(r) and p not in derived}
         self.strata_info = strata_of(self.program)
         for comp, indices, rec in self.strata_info:
             self.stratum(comp, indices, rec)

@@ -20,7 +20,14 @@ from .. import nodes as n
 from ..analysis import Program
 from ..errors import Diagnostic, Span, SyllogError, error
 from ..values import String, Value, show, to_json
-from .relation import Relation, Row
+from .relation import Columns, Relation, Row
+
+# Files from this size up are read as columns; numpy (some 0.1 s to import) is
+# imported for the first of them only, so small programs start as fast as before.
+COLUMNAR_BYTES = 1 << 18
+
+# Read files of integers into numpy columns (False: always tuples; tests compare the two).
+COLUMNAR = True
 
 FORMATS = ("csv", "tsv", "jsonl")
 
@@ -86,7 +93,13 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
             continue
         decl = program.decls[io.pred]
         convs = [_converter(p.type) for p in decl.params]
+        rel = rels[io.pred]
         try:
+            if not len(rel) and not rel.indexes and not rel.groups and rel.ann is None:
+                cols = _columns(path, fmt, convs, io)
+                if cols is not None:
+                    rel.set_columns(cols)  # the usual case: the file is all there is
+                    continue
             rows = _read(path, fmt, convs, io)
         except SyllogError as exc:
             diags.extend(exc.diagnostics)
@@ -94,9 +107,8 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
         except OSError as exc:
             diags.append(error("E703", f"cannot read `{path}`: {exc.strerror}", io.span))
             continue
-        rel = rels[io.pred]
-        if not rel.tuples and not rel.indexes and not rel.groups:
-            rel.tuples = rows  # the usual case: the file is all there is
+        if not len(rel) and not rel.indexes and not rel.groups:
+            rel.tuples = rows
         else:
             rel.add_new(rows - rel.tuples)
         if rel.ann is not None:
@@ -159,6 +171,111 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
                 for k, (c, v) in enumerate(zip(convs, rec)):
                     _convert(c, v, name, lineno, k)
     return out
+
+
+def _columns(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODirective) -> Columns | None:
+    """A csv/tsv file of integers as numpy columns of distinct rows in lexicographic order.
+
+    None when numpy is missing, the file is not plainly integers (see
+    `_int_columns`) or is large: the tuple way reads it then, and reports
+    any bad line.
+    """
+    delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
+    if (not COLUMNAR or fmt == "jsonl" or not convs or any(c is not int for c in convs)
+            or len(delim) != 1 or not delim.isascii() or delim in "0123456789-\r\n"):
+        return None
+    if not COLUMNAR_BYTES <= path.stat().st_size <= 1 << 30:
+        return None
+    try:
+        import numpy  # noqa: F401
+    except ImportError:  # pragma: no cover - a dependency; without it files are read as tuples
+        return None
+    data = path.read_bytes()
+    if _field_text(io, "header", "false") == "true":
+        data = data.partition(b"\n")[2]
+    return _int_columns(data, delim.encode(), len(convs))
+
+
+def _int_columns(data: bytes, delim: bytes, arity: int) -> Columns | None:
+    """Lines of `arity` integers separated by `delim`, parsed and deduplicated in C; None if not only that.
+
+    Accepted: digits, a leading minus, the delimiter and newlines (CRLF too),
+    empty lines skipped, every other line exactly `arity` non-empty fields of
+    at most 18 characters (an int64 holds them). Anything else goes the
+    careful way, which gives Python's `int` its say and reports the line.
+    """
+    import numpy as np
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    if data.translate(None, b"0123456789-\n" + delim):
+        return None
+    if b"\n\n" in data or data.startswith(b"\n"):
+        data = b"\n".join(filter(None, data.split(b"\n")))
+    if not data:
+        return tuple(np.empty(0, dtype=np.int64) for _ in range(arity))
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    if data.startswith(delim) or delim + delim in data or delim + b"\n" in data or b"\n" + delim in data:
+        return None  # an empty field
+    b = np.frombuffer(data, dtype=np.uint8)
+    d = delim[0]
+    sep = b == d
+    sep |= b == 10
+    seps = np.flatnonzero(sep)
+    # every field non-empty and short enough; `arity` fields a line
+    if seps[0] > 18 or (seps[1:] - seps[:-1]).max(initial=0) > 19:
+        return None  # a field too long for an int64
+    kinds = b[seps].reshape(-1, arity) if len(seps) % arity == 0 else None
+    if kinds is None or (kinds[:, -1] != 10).any() or (arity > 1 and (kinds[:, :-1] != d).any()):
+        return None
+    # a minus sign only first in a field and before a digit
+    minus = np.flatnonzero(b == 45) if b"-" in data else np.empty(0, dtype=np.intp)
+    if len(minus):
+        nxt = b[minus + 1]  # there is one: the data ends with a newline
+        inner = minus[minus > 0]
+        if ((nxt < 48) | (nxt > 57)).any() or not sep[inner - 1].all():
+            return None
+    values = np.fromstring(data.replace(b"\n", delim), dtype=np.int64, sep=delim.decode())
+    if len(values) != len(seps):
+        return None
+    return _distinct_sorted(values.reshape(-1, arity))
+
+
+def _distinct_sorted(rows: Any) -> Columns:
+    """The distinct rows of an int64 matrix in lexicographic order, as columns."""
+    import numpy as np
+    arity = rows.shape[1]
+    if arity == 1:
+        v = rows[:, 0]
+        if not (v[1:] > v[:-1]).all():
+            v = np.sort(v)
+            v = v[np.concatenate(([True], v[1:] != v[:-1]))]
+        return (v,)
+    cols = [np.ascontiguousarray(rows[:, j]) for j in range(arity)]
+    lows = [int(c.min()) for c in cols]
+    spans = [int(c.max()) - lo + 1 for c, lo in zip(cols, lows)]
+    total = 1
+    for s in spans:
+        total *= s
+    if total < 1 << 62:
+        # one int64 per row, ordered as the rows are: a flat sort
+        key = np.zeros(len(rows), dtype=np.int64)
+        for j in range(arity):
+            key *= spans[j]
+            key += cols[j] - lows[j]
+        if (key[1:] > key[:-1]).all():
+            return tuple(cols)  # already in order, no row twice (a file written sorted)
+        order = np.argsort(key, kind="stable")
+        k = key[order]
+        keep = np.ones(len(k), dtype=bool)
+        keep[1:] = k[1:] != k[:-1]
+    else:
+        order = np.lexsort(rows.T[::-1])
+        s = rows[order]
+        keep = np.ones(len(s), dtype=bool)
+        keep[1:] = (s[1:] != s[:-1]).any(axis=1)
+    picked = order[keep]
+    return tuple(c[picked] for c in cols)
 
 
 def _int_rows(text: str, delim: str, arity: int, header: bool) -> set[Row] | None:

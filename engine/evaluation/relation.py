@@ -17,6 +17,7 @@ from typing import Any
 from ..values import Value
 
 Row = tuple[Value, ...]
+Columns = tuple[Any, ...]  # numpy int64 arrays, one per column
 Sig = tuple[tuple[int, ...], tuple[tuple[int, Value], ...], tuple[tuple[int, int], ...], tuple[int, ...]]
 
 
@@ -112,7 +113,146 @@ class Index:
         self._add = add
 
     def add(self, ts: Iterable[Row]) -> None:
+        if type(self.data) is ColumnIndex:
+            self.data.thaw()  # its dict is the one `_add` fills
         self._add(ts)
+
+    def fill(self, cols: Columns) -> bool:
+        """Build the index from integer columns (see `Relation.set_columns`), sorted in C.
+
+        False (nothing built) when a constant is not an integer: the tuple way then.
+        """
+        import numpy as np  # imported by whoever made the columns (engine.evaluation.io)
+
+        key_cols, consts, eqs, outs = self.sig
+        if any(type(v) is not int for _c, v in consts):
+            return False
+        sel = None
+        if consts or eqs:
+            mask = np.ones(len(cols[0]), dtype=bool)
+            for c, v in consts:
+                mask &= cols[c] == v
+            for a, b in eqs:
+                mask &= cols[a] == cols[b]
+            sel = np.flatnonzero(mask)
+        picked = [cols[c] if sel is None else cols[c][sel] for c in range(len(cols))]
+        n = len(picked[0])
+        if n == 0:
+            return True
+        if not key_cols:
+            if self.exists:
+                self.data.add(())
+            else:
+                vals = list(zip(*[picked[o].tolist() for o in outs]))
+                self.data[()] = vals if self.unique else set(vals)
+            return True
+        if self.exists:
+            if len(key_cols) == 1:
+                self.data.update(picked[key_cols[0]].tolist())
+            else:
+                self.data.update(zip(*[picked[c].tolist() for c in key_cols]))
+            return True
+        if len(key_cols) == 1 and len(outs) == len(set(outs)) and n > 4096:
+            k = picked[key_cols[0]]
+            low, high = int(k.min()), int(k.max())
+            if high - low < 2 * n:
+                # keys dense enough for a table of offsets: probed in place until probes are many
+                order = None if key_cols == (0,) and sel is None else np.argsort(k, kind="stable")
+                ks = k if order is None else k[order]
+                offsets = np.searchsorted(ks, np.arange(low, high + 2)).tolist()
+                self.data = ColumnIndex(low, offsets, [picked[o] if order is None else picked[o][order] for o in outs],
+                                        self.unique, self.data)
+                return True
+        keys, starts, order = _sorted_groups([picked[c] for c in key_cols], key_cols == (0,) and sel is None)
+        vals = list(zip(*[(picked[o] if order is None else picked[o][order]).tolist() for o in outs]))
+        ends = starts[1:] + [n]
+        if self.unique:
+            self.data.update({k: vals[s:e] for k, s, e in zip(keys, starts, ends)})
+        else:
+            self.data.update({k: set(vals[s:e]) for k, s, e in zip(keys, starts, ends)})
+        return True
+
+
+class ColumnIndex:
+    """An index of a column relation, answered from a table of offsets into its sorted rows.
+
+    Building a dict for every key of a large file costs a pass in Python over
+    all its rows; a rule often probes only a few of them (the few thousand
+    owners that are blocked, among 100,000). For integer keys in a dense range
+    (at most twice as many values as rows), the rows sorted by key and the
+    offset where each key's rows start answer a probe by two list lookups and
+    a slice. After a quarter as many probes as rows, or a key that is not an
+    int (a Decimal or a bool may equal one), the dict is built (`thaw`) and
+    answers from then on: at worst about twice the cost of building it at once.
+    """
+
+    __slots__ = ("low", "offsets", "outs", "unique", "limit", "probes", "d", "into")
+
+    def __init__(self, low: int, offsets: list[int], outs: list[Any], unique: bool, into: dict[Any, Any]) -> None:
+        self.low = low
+        self.offsets = offsets  # rows of key low + i: offsets[i] to offsets[i + 1]
+        self.outs = outs  # numpy columns, sorted by key
+        self.unique = unique
+        self.limit = offsets[-1] // 4
+        self.probes = 0
+        self.d: dict[Any, Any] | None = None
+        self.into = into  # the dict to build, which the owning Index keeps up to date after that
+
+    def get(self, k: Any, default: Any = None) -> Any:
+        d = self.d
+        if d is not None:
+            return d.get(k, default)
+        self.probes += 1
+        if type(k) is not int or self.probes > self.limit:
+            return self.thaw().get(k, default)
+        i = k - self.low
+        if i < 0 or i >= len(self.offsets) - 1:
+            return default
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        if lo == hi:
+            return default
+        got = list(zip(*[o[lo:hi].tolist() for o in self.outs]))
+        return got if self.unique else set(got)
+
+    def __contains__(self, k: Any) -> bool:
+        return self.get(k) is not None
+
+    def thaw(self) -> dict[Any, Any]:
+        """The whole index as a dict (built once)."""
+        if self.d is None:
+            d = self.into
+            offsets, low = self.offsets, self.low
+            vals = list(zip(*[o.tolist() for o in self.outs]))
+            groups = [(low + i, offsets[i], offsets[i + 1]) for i in range(len(offsets) - 1) if offsets[i] != offsets[i + 1]]
+            if self.unique:
+                d.update({k: vals[lo:hi] for k, lo, hi in groups})
+            else:
+                d.update({k: set(vals[lo:hi]) for k, lo, hi in groups})
+            self.d = d
+            self.offsets, self.outs = [0], []
+        return self.d
+
+
+def _sorted_groups(keys: list[Any], presorted: bool) -> tuple[list[Any], list[int], Any]:
+    """Rows grouped by the key columns: (the distinct keys, where each group starts, the row order).
+
+    A key is a value for one column, a tuple for several. `presorted`: the
+    rows already come in key order (the first column of a column relation).
+    """
+    import numpy as np
+    if presorted:
+        order = None
+        ks = keys
+    else:
+        order = np.argsort(keys[0], kind="stable") if len(keys) == 1 else np.lexsort(keys[::-1])
+        ks = [k[order] for k in keys]
+    change = ks[0][1:] != ks[0][:-1]
+    for k in ks[1:]:
+        change |= k[1:] != k[:-1]
+    starts = np.concatenate(([0], np.flatnonzero(change) + 1))
+    firsts = [k[starts].tolist() for k in ks]
+    distinct = firsts[0] if len(firsts) == 1 else list(zip(*firsts))
+    return distinct, starts.tolist(), order
 
 
 def group_into(g: dict[Value, set[Value]], ts: Iterable[Row], key: int, val: int) -> None:
@@ -130,7 +270,7 @@ def group_into(g: dict[Value, set[Value]], ts: Iterable[Row], key: int, val: int
 class Relation:
     """The tuples of one predicate, with their indexes and (optionally) annotations."""
 
-    __slots__ = ("name", "arity", "_tuples", "_pending", "indexes", "ann", "derivs", "groups", "_where", "_where_n")
+    __slots__ = ("name", "arity", "_tuples", "_pending", "_cols", "indexes", "ann", "derivs", "groups", "_where", "_where_n")
 
     def __init__(self, name: str, arity: int, provenance: bool, graded: bool = True) -> None:
         self.name = name
@@ -140,6 +280,10 @@ class Relation:
         # is held as {first value: set of second values} with its size; its
         # tuples are built on first use only (a count never needs them).
         self._pending: tuple[dict[Value, set[Value]], int] | None = None
+        # A relation read from a file of integers is held as numpy columns of
+        # distinct rows in lexicographic order; its indexes are built from them
+        # in C, and its tuples only when something needs them (a scan, a change).
+        self._cols: Columns | None = None
         self.indexes: dict[Sig, Index] = {}
         # binary relations grouped by one column: (key col, value col) -> {key: set of values}
         self.groups: dict[tuple[int, int], dict[Value, set[Value]]] = {}
@@ -158,6 +302,9 @@ class Relation:
 
     @property
     def tuples(self) -> set[Row]:
+        if self._cols is not None:
+            cols, self._cols = self._cols, None
+            self._tuples = set(zip(*[c.tolist() for c in cols]))
         if self._pending is not None:
             g = self._pending[0]
             self._tuples = {(x, y) for x, ys in g.items() for y in ys}
@@ -167,7 +314,17 @@ class Relation:
     @tuples.setter
     def tuples(self, ts: set[Row]) -> None:
         self._pending = None
+        self._cols = None
         self._tuples = ts
+
+    def set_columns(self, cols: Columns) -> None:
+        """Hold the relation as integer columns of distinct rows, sorted (see engine.evaluation.io)."""
+        assert len(cols) == self.arity
+        self._cols = cols
+        self._pending = None
+        self._tuples = set()
+        self.indexes.clear()
+        self.groups = {}
 
     def set_grouped(self, g: dict[Value, set[Value]], size: int) -> None:
         """Hold the relation as {first value: set of second values} (`size` pairs); tuples on demand."""
@@ -213,7 +370,8 @@ class Relation:
         idx = self.indexes.get(sig)
         if idx is None:
             idx = Index(sig, self.arity)
-            idx.add(self.tuples)
+            if self._cols is None or not idx.fill(self._cols):
+                idx.add(self.tuples)
             self.indexes[sig] = idx
         return idx
 
@@ -222,7 +380,13 @@ class Relation:
         g = self.groups.get((key, val))
         if g is None:
             g = {}
-            group_into(g, self.tuples, key, val)
+            if self._cols is not None and len(self._cols[0]):
+                keys, starts, order = _sorted_groups([self._cols[key]], key == 0)
+                col = self._cols[val] if order is None else self._cols[val][order]
+                vals = col.tolist()
+                g.update({k: set(vals[s:e]) for k, s, e in zip(keys, starts, starts[1:] + [len(vals)])})
+            else:
+                group_into(g, self.tuples, key, val)
             self.groups[(key, val)] = g
         return g
 
@@ -237,6 +401,8 @@ class Relation:
             group_into(g, new, key, val)
 
     def __len__(self) -> int:
+        if self._cols is not None:
+            return len(self._cols[0])
         if self._pending is not None:
             return self._pending[1]
         return len(self._tuples)
