@@ -240,8 +240,12 @@ class AggregateFn:
         if func == "count":
             self.state[group] = (True, old[1] + 1)  # type: ignore[operator]
         elif func == "sum":
+            total = old[1]
+            if type(term) is int and type(total) is int and term >= 0:  # the usual case, without the checks
+                self.state[group] = (True, total + term)
+                return
             _check_monotone(term)
-            self.state[group] = (True, ARITH["+"](old[1], term))
+            self.state[group] = (True, ARITH["+"](total, term))
         elif not old[0] or compare("<" if func == "min" else ">", term, old[1]):
             self.state[group] = (True, term)
 

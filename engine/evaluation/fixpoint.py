@@ -21,7 +21,7 @@ from .. import plan as P
 from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
 from ..provenance import TOP, encode
-from ..values import ArithmeticFault
+from ..values import ArithmeticFault, compare
 from .binary import BinaryStratum, Chain, chain_of
 from .compile import (
     AggregateFn,
@@ -255,14 +255,26 @@ class Evaluator:
                 for i in indices:
                     for _k, step, finder in self.finder_rules(rules[i], plan(i)) or []:
                         init[(i, step.literal)] = self.inner_rows(finder, i)
-            base = [self.compile(plan(i)) for i in indices]
+            first_delta: dict[str, set[Row]] = {p: set() for p in comp}
+            base = []
+            for i in indices:
+                bp = plan(i)
+                # A group with no inner rows that the rule rejects anyway (no
+                # minimum of nothing, `S >= 50` of a sum of nothing) need not be
+                # visited: the first round starts from the groups there are.
+                seeded = self.seeded_plan(i, bp, sizes, rec) if recursive and self.empty_rejected(i, bp) else None
+                base.append(self.compile(seeded or bp))
             # the first round starts the running values; later rounds go on from them
             for c in base:
                 for fn in c.fns:
                     if isinstance(fn, AggregateFn) and (c.plan.rule_index, fn.step.literal) in init:
                         fn.start(init[(c.plan.rule_index, fn.step.literal)])
                         states[(c.plan.rule_index, fn.step.literal)] = fn
-            delta = note(self.round(base, {p: set() for p in comp}, comp))
+                        if c.plan.delta_literal >= 0:  # seeded
+                            groups = fn.state.keys()
+                            first_delta[seed_name(fn.step.literal)] = (
+                                {(g,) for g in groups} if len(fn.step.group) == 1 else set(groups))
+            delta = note(self.round(base, first_delta, comp))
         if not recursive:
             return made
         if seed is None and not self.graded and CHAIN_STRATA:
@@ -379,6 +391,41 @@ class Evaluator:
             extra = [v for v in names if v not in group] + (["__term"] if agg.term is not None else [])
             out.append((k, step, n.Rule(n.Atom("__groups", tuple(n.Var(v) for v in group + extra)), body)))
         return out
+
+    def empty_rejected(self, i: int, bp: P.RulePlan) -> bool:
+        """Does rule `i` derive nothing for a group its (one) recursive aggregate finds no rows for?
+
+        True for min and max (no value), and for count and sum when the
+        aggregate is compared with a constant, or bound to a variable that a
+        comparison with a constant rejects at 0 (`S = sum {...}, S >= 50`).
+        """
+        steps = [s for s in bp.steps if isinstance(s, P.Aggregate) and s.recursive]
+        if len(steps) != 1:
+            return False
+        step = steps[0]
+        if step.func in ("min", "max"):
+            return True
+        rule = self.program.rules[i]
+        lit = rule.body[step.literal]
+        assert isinstance(lit, n.Comparison)
+        left = isinstance(lit.left, n.Aggregate)
+        other = lit.right if left else lit.left
+        if isinstance(other, n.Const):
+            return not (compare(lit.op, 0, other.value) if left else compare(lit.op, other.value, 0))
+        if not (isinstance(other, n.Var) and lit.op == "="):
+            return False
+        name = other.name
+        for x in rule.body:
+            if not isinstance(x, n.Comparison) or x is lit:
+                continue
+            sides = (x.left, x.right)
+            if not any(isinstance(e, n.Var) for e in sides):
+                continue
+            if all(isinstance(e, n.Const) or (isinstance(e, n.Var) and e.name == name) for e in sides):
+                a, b = (0 if isinstance(e, n.Var) else e.value for e in sides)  # type: ignore[union-attr]
+                if not compare(x.op, a, b):
+                    return True
+        return False
 
     def inner_rows(self, rule: n.Rule, rule_index: int) -> set[Row]:
         """All rows of a finder rule over the relations as they are now."""

@@ -44,10 +44,15 @@ def oracle(nodes: int, start: set[int], edges: list[Edge], func: str, bound: int
 TERM = {"sum": "P : w(O, C, P), m(O)", "count": "O : w(O, C, _), m(O)",
         "max": "P : w(O, C, P), m(O)", "min": "P : w(O, C, P), m(O)"}
 TEST = {"sum": ">=", "count": ">=", "max": ">=", "min": "<="}
+FLIP = {">=": "<=", "<=": ">="}
+# The aggregate bound to a variable then tested, or tested against the bound
+# directly, on either side: the evaluator skips groups with no matches only
+# when the test rejects the empty value (Evaluator.empty_rejected).
+FORMS = ("var", "right", "left")
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[int, set[int], list[Edge], str, int, bool]:
+def cases(draw: st.DrawFn) -> tuple[int, set[int], list[Edge], str, int, bool, str]:
     nodes = draw(st.integers(2, 9))
     node = st.integers(0, nodes - 1)
     edges = draw(st.lists(st.tuples(node, node, st.integers(0, 60)), max_size=30))
@@ -55,15 +60,19 @@ def cases(draw: st.DrawFn) -> tuple[int, set[int], list[Edge], str, int, bool]:
     func = draw(st.sampled_from(sorted(TERM)))
     bound = draw(st.integers(0, 100 if func == "sum" else 3 if func == "count" else 60))
     extra = draw(st.booleans())  # a second rule for m, through plain recursion
-    return nodes, start, edges, func, bound, extra
+    return nodes, start, edges, func, bound, extra, draw(st.sampled_from(FORMS))
 
 
-def program(nodes: int, start: set[int], edges: list[Edge], func: str, bound: int, extra: bool) -> str:
+def program(nodes: int, start: set[int], edges: list[Edge], func: str, bound: int, extra: bool,
+            form: str = "var") -> str:
     lines = [".decl w(o: int, c: int, p: int)", ".decl s(x: int)", ".decl node(x: int)"]
     lines += [f"node({c})." for c in range(nodes)] + [f"s({x})." for x in sorted(start)]
     lines += [f"w({o}, {c}, {p})." for o, c, p in edges]
     lines.append("m(X) :- s(X).")
-    lines.append(f"m(C) :- node(C), V = {func} {{ {TERM[func]} }}, V {TEST[func]} {bound}.")
+    agg = f"{func} {{ {TERM[func]} }}"
+    test = {"var": f"V = {agg}, V {TEST[func]} {bound}", "right": f"{agg} {TEST[func]} {bound}",
+            "left": f"{bound} {FLIP[TEST[func]]} {agg}"}[form]
+    lines.append(f"m(C) :- node(C), {test}.")
     if extra:
         lines.append("m(X) :- m(X), node(X).")
     return "\n".join(lines) + "\n"
@@ -71,8 +80,8 @@ def program(nodes: int, start: set[int], edges: list[Edge], func: str, bound: in
 
 @diff_settings(200)
 @given(cases())
-def test_recursive_aggregates_reach_the_least_fixpoint(case: tuple[int, set[int], list[Edge], str, int, bool]) -> None:
-    nodes, start, edges, func, bound, extra = case
+def test_recursive_aggregates_reach_the_least_fixpoint(case: tuple[int, set[int], list[Edge], str, int, bool, str]) -> None:
+    nodes, start, edges, func, bound, extra, _form = case
     text = program(*case)
     expected = {(x,) for x in oracle(nodes, start, edges, func, bound)}
     loaded = engine.load_text(text)
