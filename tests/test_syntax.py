@@ -101,3 +101,37 @@ def test_checker_never_raises_anything_else_on_mutations(tmp_path: Path) -> None
             engine.load_text("".join(text), path="m.dl").evaluate()
         except SyllogError as exc:
             assert "error[" in str(exc)
+
+
+TOKENS = ["p", "q", "not", "expect", "notice", "expected", "(", ")", "X", "_", ",", ".", ":-", "?-", "1", "2.5", '"s"',
+          "=", "!=", "<", "+", "-", "*", "%", "% note\n", " ", "\n", "count", "{", "}", ":", ".decl", ".input",
+          "@cite", "sum", "int", "X1"]
+
+
+def _outcome(text: str) -> object:
+    try:
+        return parse(text, "t.dl").statements
+    except SyllogError as exc:
+        return str(exc)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TOKENS), max_size=25), st.sampled_from(["", " "]))
+def test_shared_scanner_lexes_as_the_contextual_lexer(tokens: list[str], sep: str) -> None:
+    """The parser's lexer (one scanner tried first, see _share_root_scanner) against lark's own contextual lexer."""
+    from lark import Lark
+
+    import engine.syntax.parser as P
+
+    text = sep.join(tokens)
+    ours = _outcome(text)
+    grammar = (Path(P.__file__).parent / "syllog.lark").read_text(encoding="utf-8")
+    plain = Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True,
+                 transformer=P._Build())
+    shared = P._parser
+    try:
+        P._parser = lambda: plain  # type: ignore[assignment]
+        theirs = _outcome(text)
+    finally:
+        P._parser = shared
+    assert ours == theirs, text

@@ -34,6 +34,7 @@ from .compile import (
     restrict_key,
     run_steps,
 )
+from .io import load_inputs
 from .relation import Relation, Row
 
 DEFAULT_MAX_TUPLES = 20_000_000
@@ -173,8 +174,6 @@ class Evaluator:
                 gc.enable()
 
     def _run(self) -> None:
-        from .io import load_inputs
-
         self.load_facts()
         load_inputs(self.program, self.rels)
         self.total = sum(len(r) for r in self.rels.values())

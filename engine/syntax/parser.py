@@ -32,8 +32,43 @@ _CURRENT_PATH: ContextVar[str] = ContextVar("syllog_parse_path", default="<input
 def _parser() -> Lark:
     grammar = resources.files(__package__).joinpath("syllog.lark").read_text(encoding="utf-8")
     # The transformer runs inside the LALR parser (no intermediate tree): much faster.
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True,
+    lark = Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True,
                 transformer=_Build())
+    _share_root_scanner(lark)
+    return lark
+
+
+def _share_root_scanner(lark: Lark) -> None:
+    """Let the contextual lexer try one scanner of all terminals before its per-state ones.
+
+    Lark's contextual lexer compiles a regular expression of the terminals
+    each parser state accepts, on first use: some 50 of them, 10 ms or more
+    of a short run. The scanner of all terminals answers the same whenever
+    its token is one the state accepts (its terminals are tried in the same
+    order, and none before that token matched); only otherwise (`not` or
+    `expect` written as a name, an error) is the state's own scanner built
+    and asked. Left as lark made it if its internals are not as expected.
+    """
+    try:
+        ctx = lark.parser.lexer
+        root = ctx.root_lexer
+        root.scanner  # noqa: B018 - built now: the one regular expression
+        if root.callback:
+            return  # terminals retyped by callbacks: keep lark's own way
+        root_match = root.match
+        for lexer in set(ctx.lexers.values()):
+            allowed = frozenset(t.name for t in lexer.terminals) | lexer.ignore_types
+
+            def match(text: Any, pos: int, allowed: frozenset[str] = allowed, own: Any = lexer.match) -> Any:
+                res = root_match(text, pos)
+                if res is not None and res[1] in allowed:
+                    return res
+                return own(text, pos)
+
+            lexer.match = match
+            lexer.callback = {}
+    except AttributeError:  # pragma: no cover - another lark version
+        return
 
 
 class _Fault(Exception):
