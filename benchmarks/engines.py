@@ -51,8 +51,9 @@ def prepare(engine: str, syllog_facts: str = "input", data: Path | None = None) 
         syllog = importlib.import_module("engine")
         # Syllog imports numpy on first use, for a large integer file: then it
         # is imported here, before the clock, like every engine's modules.
-        limit = importlib.import_module("engine.evaluation.io").COLUMNAR_BYTES
-        if data is not None and any(f.stat().st_size >= limit for f in data.glob("*.csv")):
+        io = importlib.import_module("engine.evaluation.io")
+        sizes = [f.stat().st_size for f in data.glob("*.csv")] if data is not None else []
+        if sum(s for s in sizes if s >= io.COLUMNAR_FILE_BYTES) >= io.COLUMNAR_BYTES:
             importlib.import_module("numpy")
         provenance = engine == "syllog+prov"
         return lambda w, data: (run_syllog(syllog, w, data, provenance, syllog_facts), None)

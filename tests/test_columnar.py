@@ -26,6 +26,7 @@ from engine.session import Session
 def small_files_as_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files of any size go the columnar way here (in use, only large ones do)."""
     monkeypatch.setattr(io, "COLUMNAR_BYTES", 0)
+    monkeypatch.setattr(io, "COLUMNAR_FILE_BYTES", 0)
 
 
 def careful(data: bytes, arity: int) -> set[tuple[int, ...]] | None:
@@ -208,3 +209,19 @@ def test_column_index_builds_its_dict_after_many_probes() -> None:
     for k in range(4000):
         assert data.get(k) == [(2 * k,), (2 * k + 1,)]
     assert data.d is not None and data.d[3999] == [(7998,), (7999,)]
+
+
+def test_small_programs_do_not_import_numpy(tmp_path: Path) -> None:
+    """numpy costs some 0.1 s to import: only programs with large integer files pay it."""
+    import subprocess
+    import sys
+
+    write(tmp_path / "e.csv", [(i, i + 1) for i in range(2000)])
+    (tmp_path / "p.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "e.csv" }\nq(X) :- e(X, 5).\n')
+    code = ("import sys, engine; m = engine.load(sys.argv[1]).evaluate(); "
+            "print(m.relation('q'), 'numpy' in sys.modules)")
+    small = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.dl")], capture_output=True, text=True)
+    assert small.stdout.split() == ["{(4,)}", "False"], small.stderr
+    write(tmp_path / "e.csv", [(i, i + 1) for i in range(200_000)])
+    large = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.dl")], capture_output=True, text=True)
+    assert large.stdout.split() == ["{(4,)}", "True"], large.stderr

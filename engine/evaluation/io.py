@@ -22,11 +22,11 @@ from ..errors import Diagnostic, Span, SyllogError, error
 from ..values import String, Value, show, to_json
 from .relation import Columns, Relation, Row
 
-# Files from this size up are read as columns; numpy (some 0.1 s to import) is
-# imported for the first of them only, so small programs start as fast as before.
-COLUMNAR_BYTES = 1 << 18
-
-# Read files of integers into numpy columns (False: always tuples; tests compare the two).
+# Integer files are read as numpy columns when together they reach COLUMNAR_BYTES
+# (numpy takes some 0.1 s to import: small programs start without it), each
+# of them from COLUMNAR_FILE_BYTES up.
+COLUMNAR_BYTES = 1 << 20
+COLUMNAR_FILE_BYTES = 1 << 16
 COLUMNAR = True
 
 FORMATS = ("csv", "tsv", "jsonl")
@@ -83,6 +83,7 @@ def _format(io: n.IODirective, path: Path) -> str:
 
 def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
     diags: list[Diagnostic] = []
+    columnar = _columnar_files(program)
     for io in program.io:
         if io.kind != "input":
             continue
@@ -96,7 +97,7 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
         rel = rels[io.pred]
         try:
             if not len(rel) and not rel.indexes and not rel.groups and rel.ann is None:
-                cols = _columns(path, fmt, convs, io)
+                cols = _columns(path, io, len(convs)) if columnar[io] else None
                 if cols is not None:
                     rel.set_columns(cols)  # the usual case: the file is all there is
                     continue
@@ -173,27 +174,48 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
     return out
 
 
-def _columns(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODirective) -> Columns | None:
-    """A csv/tsv file of integers as numpy columns of distinct rows in lexicographic order.
+def _delimiter(io: n.IODirective, fmt: str) -> str:
+    return _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
 
-    None when numpy is missing, the file is not plainly integers (see
-    `_int_columns`) or is large: the tuple way reads it then, and reports
-    any bad line.
-    """
-    delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
-    if (not COLUMNAR or fmt == "jsonl" or not convs or any(c is not int for c in convs)
-            or len(delim) != 1 or not delim.isascii() or delim in "0123456789-\r\n"):
-        return None
-    if not COLUMNAR_BYTES <= path.stat().st_size <= 1 << 30:
-        return None
+
+def _columnar_files(program: Program) -> dict[n.IODirective, bool]:
+    """Which `.input` files to read as columns: integers only, large enough, numpy there."""
+    sizes: dict[n.IODirective, int] = {}
+    for io in program.io:
+        if io.kind != "input" or not COLUMNAR:
+            continue
+        path = _path(program, io)
+        fmt = _format(io, path)
+        delim = _delimiter(io, fmt)
+        params = program.decls[io.pred].params
+        if (fmt == "jsonl" or not params or any(p.type != "int" for p in params)
+                or len(delim) != 1 or not delim.isascii() or delim in "0123456789-\r\n"):
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue  # reported when read
+        if COLUMNAR_FILE_BYTES <= size <= 1 << 30:
+            sizes[io] = size
+    if sum(sizes.values()) < COLUMNAR_BYTES:
+        return dict.fromkeys(program.io, False)
     try:
         import numpy  # noqa: F401
     except ImportError:  # pragma: no cover - a dependency; without it files are read as tuples
-        return None
+        return dict.fromkeys(program.io, False)
+    return {io: io in sizes for io in program.io}
+
+
+def _columns(path: Path, io: n.IODirective, arity: int) -> Columns | None:
+    """A csv/tsv file of integers as numpy columns of distinct rows in lexicographic order.
+
+    None when the file is not plainly integers (see `_int_columns`): the tuple way reads it then,
+    and reports any bad line.
+    """
     data = path.read_bytes()
     if _field_text(io, "header", "false") == "true":
         data = data.partition(b"\n")[2]
-    return _int_columns(data, delim.encode(), len(convs))
+    return _int_columns(data, _delimiter(io, _format(io, path)).encode(), arity)
 
 
 def _int_columns(data: bytes, delim: bytes, arity: int) -> Columns | None:

@@ -282,7 +282,8 @@ class Relation:
         self._pending: tuple[dict[Value, set[Value]], int] | None = None
         # A relation read from a file of integers is held as numpy columns of
         # distinct rows in lexicographic order; its indexes are built from them
-        # in C, and its tuples only when something needs them (a scan, a change).
+        # in C, and its tuples only when something needs them (a scan, a
+        # change). A change (the `tuples` setter, add_new) drops the columns.
         self._cols: Columns | None = None
         self.indexes: dict[Sig, Index] = {}
         # binary relations grouped by one column: (key col, value col) -> {key: set of values}
@@ -302,9 +303,9 @@ class Relation:
 
     @property
     def tuples(self) -> set[Row]:
-        if self._cols is not None:
-            cols, self._cols = self._cols, None
-            self._tuples = set(zip(*[c.tolist() for c in cols]))
+        if self._cols is not None and not self._tuples:
+            # the columns stay (indexes are still built from them) until the relation changes
+            self._tuples = set(zip(*[c.tolist() for c in self._cols]))
         if self._pending is not None:
             g = self._pending[0]
             self._tuples = {(x, y) for x, ys in g.items() for y in ys}
