@@ -8,6 +8,8 @@ false.
 
 from __future__ import annotations
 
+import difflib
+
 from .. import nodes as n
 from ..errors import Diagnostic, warning
 from ..values import ArithmeticFault, compare
@@ -50,12 +52,13 @@ def lint(c: Collected) -> list[Diagnostic]:
             if atom.pred not in defined and atom.pred not in warned:
                 warned.add(atom.pred)
                 declared = " (it is declared, so it is always empty)" if atom.pred in c.decls else ""
+                near = difflib.get_close_matches(atom.pred, sorted(defined), n=1, cutoff=0.75)
                 diags.append(
                     warning(
                         "W102",
                         f"`{atom.pred}` is used but never defined by a fact, a rule or `.input`{declared}",
                         atom.span,
-                        help="check the spelling, or add its facts",
+                        help=f"did you mean `{near[0]}`?" if near else "check the spelling, or add its facts",
                     )
                 )
     for r in c.rules:
