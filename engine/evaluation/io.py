@@ -108,6 +108,9 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
         except OSError as exc:
             diags.append(error("E703", f"cannot read `{path}`: {exc.strerror}", io.span))
             continue
+        except UnicodeDecodeError:
+            diags.append(_not_utf8(path))
+            continue
         if not len(rel) and not rel.indexes and not rel.groups:
             rel.tuples = rows
         else:
@@ -119,6 +122,20 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
                 rel.ann.setdefault(t, (TOP, -1, (), 0, 0))
     if diags:
         raise SyllogError(diags, program.text)
+
+
+def _not_utf8(path: Path) -> Diagnostic:
+    """E704 at the first byte of `path` that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        at = 0
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    line = data.count(b"\n", 0, at) + 1
+    col = at - (data.rfind(b"\n", 0, at) + 1) + 1
+    return error("E704", f"this file is not UTF-8 text (byte 0x{data[at]:02x})" if at < len(data)
+                 else "this file is not UTF-8 text", Span(str(path), line, col, line, col + 1))
 
 
 def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODirective) -> set[Row]:
@@ -214,7 +231,9 @@ def _columns(path: Path, io: n.IODirective, arity: int) -> Columns | None:
     """
     data = path.read_bytes()
     if _field_text(io, "header", "false") == "true":
-        data = data.partition(b"\n")[2]
+        head, _, data = data.partition(b"\n")
+        if head.translate(None, bytes(range(32, 127)) + b"\t"):
+            return None  # another line break (CR, form feed...) or non-ASCII: the careful way decides
     return _int_columns(data, _delimiter(io, _format(io, path)).encode(), arity)
 
 

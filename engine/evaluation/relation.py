@@ -321,7 +321,8 @@ class Relation:
     def set_columns(self, cols: Columns) -> None:
         """Hold the relation as integer columns of distinct rows, sorted (see engine.evaluation.io)."""
         assert len(cols) == self.arity
-        self._cols = cols
+        # (no rows: no columns, so that `tuples` is one set that plans can hold on to)
+        self._cols = cols if len(cols[0]) else None
         self._pending = None
         self._tuples = set()
         self.indexes.clear()
@@ -330,6 +331,7 @@ class Relation:
     def set_grouped(self, g: dict[Value, set[Value]], size: int) -> None:
         """Hold the relation as {first value: set of second values} (`size` pairs); tuples on demand."""
         assert self.arity == 2
+        self._cols = None
         self._pending = (g, size)
         self._tuples = set()
         self.indexes.clear()
