@@ -19,6 +19,7 @@ from typing import Any
 from .. import nodes as n
 from ..analysis import Program
 from ..errors import Diagnostic, Span, SyllogError, error
+from ..loader import display_path
 from ..values import String, Value, show, to_json
 from .relation import Columns, Relation, Row
 
@@ -135,13 +136,13 @@ def _not_utf8(path: Path) -> Diagnostic:
     line = data.count(b"\n", 0, at) + 1
     col = at - (data.rfind(b"\n", 0, at) + 1) + 1
     return error("E704", f"this file is not UTF-8 text (byte 0x{data[at]:02x})" if at < len(data)
-                 else "this file is not UTF-8 text", Span(str(path), line, col, line, col + 1))
+                 else "this file is not UTF-8 text", Span(display_path(path), line, col, line, col + 1))
 
 
 def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODirective) -> set[Row]:
     arity = len(convs)
     out: set[Row] = set()
-    name = str(path)
+    name = display_path(path)
     header = _field_text(io, "header", "false") == "true"
     with path.open(encoding="utf-8", newline="") as fh:
         if fmt == "jsonl":
