@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine.evaluation import io
-from engine.evaluation.relation import ColumnIndex, Index, Relation
+from engine.evaluation.relation import ColumnIndex, ColumnSet, Index, Relation
 from engine.session import Session
 
 
@@ -166,7 +166,7 @@ def test_column_relation_keeps_tuples_for_when_they_are_needed(tmp_path: Path) -
 
 
 def contents(data: object) -> object:
-    if isinstance(data, ColumnIndex):
+    if isinstance(data, (ColumnIndex, ColumnSet)):
         data = data.thaw()
     if isinstance(data, dict):
         return {k: set(v) for k, v in data.items()}
@@ -209,6 +209,18 @@ def test_column_index_builds_its_dict_after_many_probes() -> None:
     for k in range(4000):
         assert data.get(k) == [(2 * k,), (2 * k + 1,)]
     assert data.d is not None and data.d[3999] == [(7998,), (7999,)]
+
+
+def test_column_set_answers_membership_then_builds_its_set() -> None:
+    rel = Relation("r", 2, provenance=False)
+    keys = np.arange(0, 16000, 2, dtype=np.int64)  # even numbers: dense enough for a byte per key
+    rel.set_columns((keys, keys + 1))
+    data = rel.index(((0,), (), (), ())).data
+    assert isinstance(data, ColumnSet)
+    assert 6 in data and 7 not in data and -2 not in data and 16000 not in data
+    assert data.d is None
+    assert Decimal(6) in data and data.d is not None  # equal to an int key: the set answers
+    assert 14 in data and 15 not in data and "a" not in data
 
 
 def test_small_programs_do_not_import_numpy(tmp_path: Path) -> None:

@@ -23,6 +23,8 @@ from ..errors import Diagnostic, SyllogError, error
 from ..provenance import TOP, encode
 from ..values import ArithmeticFault, compare
 from .binary import BinaryStratum, Chain, chain_of
+from .closure import Closure, closure_of
+from .closure import evaluate as evaluate_closure
 from .compile import (
     AggregateFn,
     StepFn,
@@ -41,6 +43,9 @@ DEFAULT_MAX_TUPLES = 20_000_000
 # Strata of chain rules set-at-a-time (engine.evaluation.binary); tests turn it
 # off to compare with the general path.
 CHAIN_STRATA = True
+# A linear stratum of one binary predicate in closed form, without provenance
+# (engine.evaluation.closure); tests turn it off to compare with the rounds.
+CLOSURES = True
 
 
 @dataclass
@@ -279,7 +284,11 @@ class Evaluator:
         if seed is None and not self.graded and CHAIN_STRATA:
             chains = self.chains(comp, indices)
             if chains is not None:
-                self.binary_rounds(comp, chains, delta)
+                form = closure_of(comp, chains) if CLOSURES and not self.provenance else None
+                if form is not None:
+                    self.closure(form)
+                else:
+                    self.binary_rounds(comp, chains, delta)
                 return made
         # Indexes on this stratum's relations made for the first round would be
         # kept up to date every round for nothing: drop them, and let the
@@ -323,6 +332,27 @@ class Evaluator:
                 return None
             out.append(c)
         return out
+
+    def closure(self, form: Closure) -> None:
+        """A linear recursive stratum of one binary predicate, in closed form (see engine.evaluation.closure)."""
+        rel = self.rels[form.head]
+        before = len(rel)
+        base = {x: set(ys) for x, ys in rel.grouped(0, 1).items()}
+        edge = None
+        if form.edge is not None:
+            e, forward = form.edge
+            edge = self.rels[e].grouped(0, 1) if forward else self.rels[e].grouped(1, 0)
+
+        def check(size: int) -> None:
+            self.total += size - before
+            try:
+                self.check_limits(form.rule_index)
+            finally:
+                self.total -= size - before
+
+        g, size = evaluate_closure(form, base, edge, check)
+        self.total += size - before
+        rel.set_grouped(g, size)
 
     def binary_rounds(self, comp: set[str], chains: list[Chain], first: dict[str, set[Row]]) -> None:
         """The rounds after the first of a stratum of chain rules, set-at-a-time on grouped relations.

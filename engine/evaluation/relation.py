@@ -113,8 +113,8 @@ class Index:
         self._add = add
 
     def add(self, ts: Iterable[Row]) -> None:
-        if type(self.data) is ColumnIndex:
-            self.data.thaw()  # its dict is the one `_add` fills
+        if type(self.data) in (ColumnIndex, ColumnSet):
+            self.data.thaw()  # its dict or set is the one `_add` fills
         self._add(ts)
 
     def fill(self, cols: Columns) -> bool:
@@ -148,7 +148,14 @@ class Index:
             return True
         if self.exists:
             if len(key_cols) == 1:
-                self.data.update(picked[key_cols[0]].tolist())
+                k = picked[key_cols[0]]
+                low, high = int(k.min()), int(k.max())
+                if n > 4096 and high - low < 2 * n:
+                    bits = np.zeros(high - low + 1, dtype=np.uint8)
+                    bits[k - low] = 1
+                    self.data = ColumnSet(low, bits.tobytes(), k, self.data)
+                    return True
+                self.data.update(k.tolist())
             else:
                 self.data.update(zip(*[picked[c].tolist() for c in key_cols]))
             return True
@@ -230,6 +237,44 @@ class ColumnIndex:
                 d.update({k: set(vals[lo:hi]) for k, lo, hi in groups})
             self.d = d
             self.offsets, self.outs = [0], []
+        return self.d
+
+
+class ColumnSet:
+    """An existence index on one integer column of a column relation: a byte per key of a dense range.
+
+    Like ColumnIndex: nothing is built for keys nobody asks about; after a
+    quarter as many probes as rows, or a key that is not an int, the set is
+    built (`thaw`) and answers from then on.
+    """
+
+    __slots__ = ("low", "bits", "keys", "limit", "probes", "d", "into")
+
+    def __init__(self, low: int, bits: bytes, keys: Any, into: set[Any]) -> None:
+        self.low = low
+        self.bits = bits  # bits[k - low] == 1 when key k is there
+        self.keys = keys  # the numpy column, for `thaw`
+        self.limit = len(keys) // 4
+        self.probes = 0
+        self.d: set[Any] | None = None
+        self.into = into  # the set to build, which the owning Index keeps up to date after that
+
+    def __contains__(self, k: Any) -> bool:
+        d = self.d
+        if d is not None:
+            return k in d
+        self.probes += 1
+        if type(k) is not int or self.probes > self.limit:
+            return k in self.thaw()
+        i = k - self.low
+        return 0 <= i < len(self.bits) and self.bits[i] == 1
+
+    def thaw(self) -> set[Any]:
+        """The whole index as a set (built once)."""
+        if self.d is None:
+            self.into.update(self.keys.tolist())
+            self.d = self.into
+            self.bits, self.keys = b"", None
         return self.d
 
 

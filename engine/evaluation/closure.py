@@ -1,0 +1,197 @@
+"""Linear recursion of one binary predicate as a closure over strongly connected components.
+
+A recursive stratum of one binary predicate `p` whose one recursive rule is
+
+    p(X, Y) :- p(X, Z), e(Z, Y).    % right-linear: p = B . e*
+    p(X, Y) :- e(X, Z), p(Z, Y).    % left-linear:  p = e* . B
+    p(X, Y) :- p(X, Z), p(Z, Y).    % square:       p = B+
+
+(`e` from a lower stratum, written either way round; B is what `p` holds
+after the stratum's first round: its facts and non-recursive rules) has a
+closed form. Semi-naive rounds find it one path length at a time, a
+thousand rounds for a chain of a thousand nodes, each touching every source
+node again. Here the graph of `e` (of B for the square) is split into
+strongly connected components (Tarjan's algorithm, without recursion), which
+come out successors first; the set reachable from a component is then the
+union of its successors' sets, one C-level set union each, and every node of
+a component shares it. Each head value's set is built from those, so the
+work is proportional to the pairs derived, in C.
+
+Used without provenance only: proofs need the round in which each pair was
+found, which only the rounds give (engine.evaluation.binary does those).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..values import Value
+from .binary import Chain
+
+Grouped = dict[Value, set[Value]]
+NONE: frozenset[Value] = frozenset()
+
+
+@dataclass(frozen=True)
+class Closure:
+    """The stratum's recursive rule as a closure: `form` is right, left or square."""
+
+    rule_index: int
+    head: str
+    form: str
+    edge: tuple[str, bool] | None  # e and whether it is written (Z, Y) / (X, Z); None for the square
+
+
+def closure_of(comp: set[str], chains: list[Chain]) -> Closure | None:
+    """The closure form of a stratum of chain rules, or None when it has none."""
+    if len(comp) != 1 or len(chains) != 1 or len(chains[0].steps) != 2:
+        return None
+    (p,) = comp
+    c = chains[0]
+    (a, fa), (b, fb) = c.steps
+    if a == p and b == p and fa and fb:
+        return Closure(c.rule_index, p, "square", None)
+    if a == p and fa and b != p:
+        return Closure(c.rule_index, p, "right", (b, fb))
+    if b == p and fb and a != p:
+        return Closure(c.rule_index, p, "left", (a, fa))
+    return None
+
+
+def components(succ: Grouped) -> tuple[dict[Value, int], list[list[Value]]]:
+    """Strongly connected components of the graph `succ`: each node's component and the members of each.
+
+    Components are numbered successors first (reverse topological order), so
+    that a component's successors are complete before it.
+    """
+    index: dict[Value, int] = {}
+    low: dict[Value, int] = {}
+    comp: dict[Value, int] = {}
+    comps: list[list[Value]] = []
+    stack: list[Value] = []
+    on_stack: set[Value] = set()
+    get = succ.get
+    for root in succ:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(get(root, NONE)))]
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(get(w, NONE))))
+                    break
+                if w in on_stack and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+                if low[v] == index[v]:
+                    members = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp[w] = len(comps)
+                        members.append(w)
+                        if w == v:
+                            break
+                    comps.append(members)
+    return comp, comps
+
+
+def reached(succ: Grouped, value: Callable[[set[Value]], set[Value]] | None = None,
+            ) -> tuple[dict[Value, int], list[set[Value]]]:
+    """Per component, the union of `value(w)` over the nodes w reachable from it by one edge or more.
+
+    Without `value`, the reachable nodes themselves. Returns each node's
+    component and the sets, shared by a component's nodes (never to be changed).
+    """
+    comp, comps = components(succ)
+    out: list[set[Value]] = []
+    get = succ.get
+    for ci, members in enumerate(comps):
+        acc: set[Value] = set()
+        seen = {ci}
+        for m in members:
+            ws = get(m)
+            if not ws:
+                continue
+            acc |= ws if value is None else value(ws)
+            for w in ws:
+                d = comp[w]
+                if d not in seen:
+                    seen.add(d)
+                    acc |= out[d]
+        out.append(acc)
+    return comp, out
+
+
+def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable[[int], None]) -> tuple[Grouped, int]:
+    """The stratum's relation as {x: set of y} (each set its own) and its size.
+
+    `check(n)` is called as pairs accumulate (for the tuple limit).
+    """
+    result: Grouped = {}
+    size = 0
+    step = 1 << 16  # pairs between two looks at the limits
+    next_check = step
+    if form.form == "square":
+        comp, sets = reached(base)
+        for x in base:
+            s = set(sets[comp[x]])
+            result[x] = s
+            size += len(s)
+            if size > next_check:
+                check(size)
+                next_check = size + step
+        check(size)
+        return result, size
+    assert edge is not None
+    if form.form == "right":
+        comp, sets = reached(edge)
+        cget = comp.get
+        for x, zs in base.items():
+            s = set(zs)
+            done: set[int] = set()
+            for z in zs:
+                d = cget(z)
+                if d is not None and d not in done:
+                    done.add(d)
+                    s |= sets[d]
+            result[x] = s
+            size += len(s)
+            if size > next_check:
+                check(size)
+                next_check = size + step
+        check(size)
+        return result, size
+    # left: p(x) = B(x) and B of every node that e reaches from x
+    bget = base.get
+
+    def image(ws: set[Value]) -> set[Value]:
+        return set().union(*[bget(w, NONE) for w in ws])
+
+    comp, sets = reached(edge, image)
+    for x in set(base) | set(edge):
+        s = set(bget(x, NONE))
+        d = comp.get(x)
+        if d is not None:
+            s |= sets[d]
+        if s:
+            result[x] = s
+            size += len(s)
+            if size > next_check:
+                check(size)
+                next_check = size + step
+    check(size)
+    return result, size
