@@ -145,10 +145,18 @@ def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable
     size = 0
     step = 1 << 16  # pairs between two looks at the limits
     next_check = step
-    if form.form == "square":
+    if form.form == "square" or base == edge:
+        # p is the graph's own closure (B+, or B = e): each node's set is its
+        # component's, handed to the component's first node, copied for the rest
         comp, sets = reached(base)
+        owned: set[int] = set()
         for x in base:
-            s = set(sets[comp[x]])
+            d = comp[x]
+            if d in owned:
+                s = set(sets[d])
+            else:
+                owned.add(d)
+                s = sets[d]
             result[x] = s
             size += len(s)
             if size > next_check:
