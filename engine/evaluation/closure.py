@@ -172,10 +172,10 @@ def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable
             s = set(zs)
             done: set[int] = set()
             for z in zs:
-                d = cget(z)
-                if d is not None and d not in done:
-                    done.add(d)
-                    s |= sets[d]
+                dz = cget(z)
+                if dz is not None and dz not in done:
+                    done.add(dz)
+                    s |= sets[dz]
             result[x] = s
             size += len(s)
             if size > next_check:
@@ -192,9 +192,9 @@ def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable
     comp, sets = reached(edge, image)
     for x in set(base) | set(edge):
         s = set(bget(x, NONE))
-        d = comp.get(x)
-        if d is not None:
-            s |= sets[d]
+        dx = comp.get(x)
+        if dx is not None:
+            s |= sets[dx]
         if s:
             result[x] = s
             size += len(s)
