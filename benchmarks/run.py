@@ -1,7 +1,7 @@
 """Run the Syllog benchmark suite: `python benchmarks/run.py [--size smoke|full] ...`.
 
 Every (workload, engine, repeat) runs in a fresh worker process (worker.py), so
-that its peak RSS is that run's alone. Prints markdown tables of median time,
+that its peak RSS is that run's alone; the engines take turns run by run. Prints markdown tables of median time,
 peak memory, tuple counts and Syllog's ratio against each other engine; flags
 engines whose tuple counts disagree (and then exits 1).
 """
@@ -69,37 +69,50 @@ def run_once(request: dict[str, Any], timeout: float) -> dict[str, Any]:
         return result
 
 
-def measure(w: Workload, engine: str, data: Path, args: argparse.Namespace) -> Cell:
-    cell = Cell(w.name, engine)
-    reason = not_applicable(engine, w)
-    if reason is None and not installed(engine):
-        reason = "not installed"
-    if reason is None and w.family == "article" and not article_files():
-        reason = "no .dl files under rules/ or facts/"
-    if reason is not None:
-        cell.status, cell.message = "n/a", reason
-        return cell
-    request = {"engine": engine, "workload": w.name, "size": args.size, "data": str(data),
-               "syllog_facts": args.syllog_facts}
+def measure(w: Workload, engines: list[str], data: Path, args: argparse.Namespace) -> dict[str, Cell]:
+    """Every engine on one workload, `args.repeat` times, the engines taking turns.
+
+    Round-robin rather than one engine's runs back to back: on a machine whose
+    speed drifts (a shared VM), each engine gets its share of slow and fast
+    moments, so the medians compare fairly.
+    """
+    cells = {e: Cell(w.name, e) for e in engines}
+    for engine, cell in cells.items():
+        reason = not_applicable(engine, w)
+        if reason is None and not installed(engine):
+            reason = "not installed"
+        if reason is None and w.family == "article" and not article_files():
+            reason = "no .dl files under rules/ or facts/"
+        if reason is not None:
+            cell.status, cell.message = "n/a", reason
     for i in range(args.repeat):
-        result = run_once(request, args.timeout)
-        if result["status"] != "ok":
-            cell.status, cell.message = result["status"], result.get("message", "")
-            cell.seconds.clear()
-            log(f"  {engine:<12} run {i + 1}/{args.repeat}: {cell.status} {cell.message}")
-            if result.get("traceback") and args.verbose:
-                log(result["traceback"])
-            return cell
-        if cell.count is not None and cell.count != result["count"]:
-            cell.status = "error"
-            cell.message = f"tuple count changed between runs: {cell.count} then {result['count']}"
-            return cell
-        cell.count = result["count"]
-        cell.seconds.append(result["seconds"])
-        cell.rss_mb = max(cell.rss_mb or 0.0, result["rss_mb"])
-        log(f"  {engine:<12} run {i + 1}/{args.repeat}: {result['seconds']:.3f} s, "
-            f"{result['rss_mb']:.0f} MB, {result['count']:,} tuples")
-    return cell
+        for engine, cell in cells.items():
+            if cell.status == "ok":
+                run_into(cell, i, {"engine": engine, "workload": w.name, "size": args.size, "data": str(data),
+                                   "syllog_facts": args.syllog_facts}, args)
+    return cells
+
+
+def run_into(cell: Cell, i: int, request: dict[str, Any], args: argparse.Namespace) -> None:
+    """One run of the cell's engine, added to the cell (which is marked failed if it fails)."""
+    engine = cell.engine
+    result = run_once(request, args.timeout)
+    if result["status"] != "ok":
+        cell.status, cell.message = result["status"], result.get("message", "")
+        cell.seconds.clear()
+        log(f"  {engine:<12} run {i + 1}/{args.repeat}: {cell.status} {cell.message}")
+        if result.get("traceback") and args.verbose:
+            log(result["traceback"])
+        return
+    if cell.count is not None and cell.count != result["count"]:
+        cell.status = "error"
+        cell.message = f"tuple count changed between runs: {cell.count} then {result['count']}"
+        return
+    cell.count = result["count"]
+    cell.seconds.append(result["seconds"])
+    cell.rss_mb = max(cell.rss_mb or 0.0, result["rss_mb"])
+    log(f"  {engine:<12} run {i + 1}/{args.repeat}: {result['seconds']:.3f} s, "
+        f"{result['rss_mb']:.0f} MB, {result['count']:,} tuples")
 
 
 def article_files() -> list[Path]:
@@ -250,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             write_data(w, data_root / w.name)
             log(f"{w.name}: {w.describe()} (data written in {time.perf_counter() - t0:.1f} s)")
-            results[w.name] = {e: measure(w, e, data_root / w.name, args) for e in engines}
+            results[w.name] = measure(w, engines, data_root / w.name, args)
             problem = mismatch(w, list(results[w.name].values()))
             if problem:
                 problems[w.name] = problem
