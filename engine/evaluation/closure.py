@@ -23,7 +23,7 @@ found, which only the rounds give (engine.evaluation.binary does those).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..values import Value
@@ -145,6 +145,18 @@ def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable
     size = 0
     step = 1 << 16  # pairs between two looks at the limits
     next_check = step
+    for x, s in _sets(form, base, edge):
+        result[x] = s
+        size += len(s)
+        if size > next_check:
+            check(size)
+            next_check = size + step
+    check(size)
+    return result, size
+
+
+def _sets(form: Closure, base: Grouped, edge: Grouped | None) -> Iterator[tuple[Value, set[Value]]]:
+    """Each head value with its (non-empty, unshared) set of values."""
     if form.form == "square" or base == edge:
         # p is the graph's own closure (B+, or B = e): each node's set is its
         # component's, handed to the component's first node, copied for the rest
@@ -153,17 +165,11 @@ def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable
         for x in base:
             d = comp[x]
             if d in owned:
-                s = set(sets[d])
+                yield x, set(sets[d])
             else:
                 owned.add(d)
-                s = sets[d]
-            result[x] = s
-            size += len(s)
-            if size > next_check:
-                check(size)
-                next_check = size + step
-        check(size)
-        return result, size
+                yield x, sets[d]
+        return
     assert edge is not None
     if form.form == "right":
         comp, sets = reached(edge)
@@ -176,13 +182,8 @@ def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable
                 if dz is not None and dz not in done:
                     done.add(dz)
                     s |= sets[dz]
-            result[x] = s
-            size += len(s)
-            if size > next_check:
-                check(size)
-                next_check = size + step
-        check(size)
-        return result, size
+            yield x, s
+        return
     # left: p(x) = B(x) and B of every node that e reaches from x
     bget = base.get
 
@@ -196,10 +197,4 @@ def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable
         if dx is not None:
             s |= sets[dx]
         if s:
-            result[x] = s
-            size += len(s)
-            if size > next_check:
-                check(size)
-                next_check = size + step
-    check(size)
-    return result, size
+            yield x, s
