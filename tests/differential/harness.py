@@ -60,3 +60,17 @@ def report(
             lines.append(f"{p}: {against} {sorted(act, key=repr)}")
             lines.append(f"{p}:   missing {sorted(exp - act, key=repr)} extra {sorted(act - exp, key=repr)}")
     return "\n".join(lines)
+
+
+def relations_without(strategy: str, program: Program, provenance: bool = False) -> dict[str, set[tuple[object, ...]]]:
+    """The relations with one of the evaluator's strategies turned off (a flag of engine.evaluation.fixpoint).
+
+    `CHAIN_STRATA`: the general path only; `CLOSURES`: chain strata in rounds.
+    """
+    from engine.evaluation import fixpoint
+
+    setattr(fixpoint, strategy, False)
+    try:
+        return syllog_relations(program, provenance=provenance)
+    finally:
+        setattr(fixpoint, strategy, True)

@@ -17,7 +17,7 @@ import engine
 from engine.evaluation.binary import chain_of
 
 from .generator import Atom, Const, Pred, Program, Rule, Var, render
-from .harness import diff_settings, report, syllog_relations
+from .harness import diff_settings, relations_without, report, syllog_relations
 from .oracle import evaluate
 
 
@@ -58,24 +58,13 @@ def chain_programs(draw: st.DrawFn) -> Program:
     return prog
 
 
-def general_relations(program: Program, provenance: bool) -> dict[str, set[tuple[object, ...]]]:
-    """The relations through the general evaluator only (chain strata off)."""
-    from engine.evaluation import fixpoint
-
-    fixpoint.CHAIN_STRATA = False
-    try:
-        return syllog_relations(program, provenance=provenance)
-    finally:
-        fixpoint.CHAIN_STRATA = True
-
-
 @diff_settings(150)
 @given(chain_programs())
 def test_chain_strata_agree_with_oracle_and_general_path(program: Program) -> None:
     expected = evaluate(program)
     fast = syllog_relations(program, provenance=False)  # chain strata set-at-a-time
     tracked = syllog_relations(program, provenance=True)  # the same, recording each round's tuples
-    general = general_relations(program, provenance=False)
+    general = relations_without("CHAIN_STRATA", program)
     assert all(expected.get(p, set()) == fast[p] for p in program.preds), report(program, expected, fast)
     assert fast == general, report(program, general, fast, who="general", against="chains")
     assert tracked == fast, report(program, fast, tracked, who="chains", against="chains with provenance")
