@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine.evaluation import io
-from engine.evaluation.relation import ColumnIndex, ColumnSet, Index, Relation
+from engine.evaluation.relation import ColumnIndex, Index, Relation
 from engine.session import Session
 
 
@@ -107,6 +107,18 @@ GROUPS = [
 ]
 
 
+def both_ways(path: Path, provenance: bool = False) -> tuple[dict[str, set[tuple[object, ...]]], ...]:
+    out = []
+    for columnar in (True, False):
+        io.COLUMNAR = columnar
+        try:
+            m = engine.load(path).evaluate(provenance=provenance)
+        finally:
+            io.COLUMNAR = True
+        out.append({name: m.relation(name) for name in m.relations})
+    return tuple(out)
+
+
 def models(tmp: Path, scale: int, seed: int, dense: bool) -> list[tuple[dict[str, set[tuple[object, ...]]], ...]]:
     rng = random.Random(seed)
     spread = 1 if dense else 1000
@@ -120,15 +132,7 @@ def models(tmp: Path, scale: int, seed: int, dense: bool) -> list[tuple[dict[str
     out = []
     for rules in [*GROUPS, "\n".join(GROUPS)]:
         (tmp / "p.dl").write_text(DECLS + rules + "\n")
-        pair = []
-        for columnar in (True, False):
-            io.COLUMNAR = columnar
-            try:
-                m = engine.load(tmp / "p.dl").evaluate(provenance=False)
-            finally:
-                io.COLUMNAR = True
-            pair.append({name: m.relation(name) for name in m.relations})
-        out.append(tuple(pair))
+        out.append(both_ways(tmp / "p.dl"))
     return out
 
 
@@ -166,7 +170,7 @@ def test_column_relation_keeps_tuples_for_when_they_are_needed(tmp_path: Path) -
 
 
 def contents(data: object) -> object:
-    if isinstance(data, (ColumnIndex, ColumnSet)):
+    if isinstance(data, ColumnIndex):
         data = data.thaw()
     if isinstance(data, dict):
         return {k: set(v) for k, v in data.items()}
@@ -213,10 +217,10 @@ def test_column_index_builds_its_dict_after_many_probes() -> None:
 
 def test_column_set_answers_membership_then_builds_its_set() -> None:
     rel = Relation("r", 2, provenance=False)
-    keys = np.arange(0, 16000, 2, dtype=np.int64)  # even numbers: dense enough for a byte per key
+    keys = np.arange(0, 16000, 2, dtype=np.int64)  # even numbers: dense enough for a table of offsets
     rel.set_columns((keys, keys + 1))
     data = rel.index(((0,), (), (), ())).data
-    assert isinstance(data, ColumnSet)
+    assert isinstance(data, ColumnIndex) and data.exists  # the lazy existence index
     assert 6 in data and 7 not in data and -2 not in data and 16000 not in data
     assert data.d is None
     assert Decimal(6) in data and data.d is not None  # equal to an int key: the set answers
@@ -237,18 +241,6 @@ def test_small_programs_do_not_import_numpy(tmp_path: Path) -> None:
     write(tmp_path / "e.csv", [(i, i + 1) for i in range(200_000)])
     large = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.dl")], capture_output=True, text=True)
     assert large.stdout.split() == ["{(4,)}", "True"], large.stderr
-
-
-def both_ways(path: Path, provenance: bool = False) -> tuple[dict[str, set[tuple[object, ...]]], ...]:
-    out = []
-    for columnar in (True, False):
-        io.COLUMNAR = columnar
-        try:
-            m = engine.load(path).evaluate(provenance=provenance)
-        finally:
-            io.COLUMNAR = True
-        out.append({name: m.relation(name) for name in m.relations})
-    return tuple(out)
 
 
 @pytest.mark.parametrize("data", [b"a,b\r1,2\n3,4\n", b"a,b\r1,2\r\n3,4\r\n", b"h\x0c1,2\n3,4\n", b"a,b\n1,2\n",

@@ -27,10 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..values import Value
-from .binary import Chain
-
-Grouped = dict[Value, set[Value]]
-NONE: frozenset[Value] = frozenset()
+from .binary import NONE, Chain, Grouped
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,13 @@ def seed_name(literal: int) -> str:
     return f"\x00seed:{literal}"
 
 
+def seed_rows(groups: Any, width: int) -> set[Row]:
+    """Groups (a value each for one group column, tuples for several) as the rows of a seed atom."""
+    if width == 1:
+        return {(v,) for v in groups}
+    return groups if isinstance(groups, set) else set(groups)
+
+
 def _named_inner(body: tuple[n.Literal, ...]) -> tuple[tuple[n.Literal, ...], list[str]]:
     """The braces' literals with each `_` of a positive atom named, and the variables of those atoms."""
     names: list[str] = []
@@ -275,9 +282,7 @@ class Evaluator:
                         fn.start(init[(c.plan.rule_index, fn.step.literal)])
                         states[(c.plan.rule_index, fn.step.literal)] = fn
                         if c.plan.delta_literal >= 0:  # seeded
-                            groups = fn.state.keys()
-                            first_delta[seed_name(fn.step.literal)] = (
-                                {(g,) for g in groups} if len(fn.step.group) == 1 else set(groups))
+                            first_delta[seed_name(fn.step.literal)] = seed_rows(fn.state.keys(), len(fn.step.group))
             delta = note(self.round(base, first_delta, comp))
         if not recursive:
             return made
@@ -337,20 +342,13 @@ class Evaluator:
         """A linear recursive stratum of one binary predicate, in closed form (see engine.evaluation.closure)."""
         rel = self.rels[form.head]
         before = len(rel)
-        base = {x: set(ys) for x, ys in rel.grouped(0, 1).items()}
+        base = rel.grouped(0, 1)  # read only: the result's sets are new ones
         edge = None
         if form.edge is not None:
             e, forward = form.edge
             edge = self.rels[e].grouped(0, 1) if forward else self.rels[e].grouped(1, 0)
 
-        def check(size: int) -> None:
-            self.total += size - before
-            try:
-                self.check_limits(form.rule_index)
-            finally:
-                self.total -= size - before
-
-        g, size = evaluate_closure(form, base, edge, check)
+        g, size = evaluate_closure(form, base, edge, lambda n: self.check_limits(form.rule_index, n - before))
         self.total += size - before
         rel.set_grouped(g, size)
 
@@ -534,7 +532,7 @@ class Evaluator:
             groups = {r[0] for r in rows} if g == 1 else {r[:g] for r in rows}
             delta[f.key] = groups
             if f.seed is not None:
-                delta[f.seed] = {(v,) for v in groups} if g == 1 else groups
+                delta[f.seed] = seed_rows(groups, g)
             add = f.agg.add
             for r in rows:  # distinct new matches: each holds a tuple of the last round
                 add(r[0] if g == 1 else r[:g], r[-1] if f.term else None)  # type: ignore[arg-type]
@@ -639,10 +637,11 @@ class Evaluator:
                 g = min(g, aggregate_grade(self, c.plan, k, row))
         return g
 
-    def check_limits(self, rule_index: int) -> None:
+    def check_limits(self, rule_index: int, pending: int = 0) -> None:
+        """E601 past the tuple limit (counting `pending` tuples not yet in `total`) or the deadline."""
         limit = self.limits.max_tuples
         over_time = self.deadline is not None and time.monotonic() > self.deadline
-        if (limit is not None and self.total > limit) or over_time:
+        if (limit is not None and self.total + pending > limit) or over_time:
             what = (f"more than {limit:,} tuples were derived" if not over_time
                     else f"evaluation ran past {self.limits.max_seconds} seconds")
             rule = self.program.rules[rule_index] if rule_index >= 0 else None

@@ -157,7 +157,7 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
                     raise SyllogError([error("E704", f"expected a JSON array of {arity} values", Span(name, lineno, 1, lineno, 2))])
                 out.add(tuple(_convert(c, str(v) if not isinstance(v, str) else v, name, lineno, k) for k, (c, v) in enumerate(zip(convs, items))))
             return out
-        delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
+        delim = _delimiter(io, fmt)
         if all(c is int for c in convs) and len(delim) == 1 and arity > 0:
             # in slices of lines, so that the strings in between stay small
             fast: set[Row] = set()

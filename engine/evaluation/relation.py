@@ -113,7 +113,7 @@ class Index:
         self._add = add
 
     def add(self, ts: Iterable[Row]) -> None:
-        if type(self.data) in (ColumnIndex, ColumnSet):
+        if type(self.data) is ColumnIndex:
             self.data.thaw()  # its dict or set is the one `_add` fills
         self._add(ts)
 
@@ -146,19 +146,6 @@ class Index:
                 vals = list(zip(*[picked[o].tolist() for o in outs]))
                 self.data[()] = vals if self.unique else set(vals)
             return True
-        if self.exists:
-            if len(key_cols) == 1:
-                k = picked[key_cols[0]]
-                low, high = int(k.min()), int(k.max())
-                if n > 4096 and high - low < 2 * n:
-                    bits = np.zeros(high - low + 1, dtype=np.uint8)
-                    bits[k - low] = 1
-                    self.data = ColumnSet(low, bits.tobytes(), k, self.data)
-                    return True
-                self.data.update(k.tolist())
-            else:
-                self.data.update(zip(*[picked[c].tolist() for c in key_cols]))
-            return True
         if len(key_cols) == 1 and len(outs) == len(set(outs)) and n > 4096:
             k = picked[key_cols[0]]
             low, high = int(k.min()), int(k.max())
@@ -168,8 +155,12 @@ class Index:
                 ks = k if order is None else k[order]
                 offsets = np.searchsorted(ks, np.arange(low, high + 2)).tolist()
                 self.data = ColumnIndex(low, offsets, [picked[o] if order is None else picked[o][order] for o in outs],
-                                        self.unique, self.data)
+                                        self.unique, self.exists, self.data)
                 return True
+        if self.exists:
+            self.data.update(picked[key_cols[0]].tolist() if len(key_cols) == 1
+                             else zip(*[picked[c].tolist() for c in key_cols]))
+            return True
         keys, starts, order = _sorted_groups([picked[c] for c in key_cols], key_cols == (0,) and sel is None)
         vals = list(zip(*[(picked[o] if order is None else picked[o][order]).tolist() for o in outs]))
         ends = starts[1:] + [n]
@@ -188,93 +179,71 @@ class ColumnIndex:
     owners that are blocked, among 100,000). For integer keys in a dense range
     (at most twice as many values as rows), the rows sorted by key and the
     offset where each key's rows start answer a probe by two list lookups and
-    a slice. After a quarter as many probes as rows, or a key that is not an
-    int (a Decimal or a bool may equal one), the dict is built (`thaw`) and
-    answers from then on: at worst about twice the cost of building it at once.
+    a slice (or, for an existence index, a comparison). After a quarter as
+    many probes as rows, or a key that is not an int (a Decimal or a bool may
+    equal one), the dict or set is built (`thaw`) and answers from then on:
+    at worst about twice the cost of building it at once.
     """
 
-    __slots__ = ("low", "offsets", "outs", "unique", "limit", "probes", "d", "into")
+    __slots__ = ("low", "offsets", "outs", "unique", "exists", "limit", "probes", "d", "into")
 
-    def __init__(self, low: int, offsets: list[int], outs: list[Any], unique: bool, into: dict[Any, Any]) -> None:
+    def __init__(self, low: int, offsets: list[int], outs: list[Any], unique: bool, exists: bool,
+                 into: Any) -> None:
         self.low = low
         self.offsets = offsets  # rows of key low + i: offsets[i] to offsets[i + 1]
         self.outs = outs  # numpy columns, sorted by key
         self.unique = unique
+        self.exists = exists
         self.limit = offsets[-1] // 4
         self.probes = 0
-        self.d: dict[Any, Any] | None = None
-        self.into = into  # the dict to build, which the owning Index keeps up to date after that
+        self.d: Any = None
+        self.into = into  # the dict or set to build, which the owning Index keeps up to date after that
 
-    def get(self, k: Any, default: Any = None) -> Any:
-        d = self.d
-        if d is not None:
-            return d.get(k, default)
+    def _rows(self, k: Any) -> tuple[int, int] | None:
+        """Where key `k`'s rows are, None when it has none; the built index once there is one."""
         self.probes += 1
         if type(k) is not int or self.probes > self.limit:
-            return self.thaw().get(k, default)
+            self.thaw()
+            return None
         i = k - self.low
         if i < 0 or i >= len(self.offsets) - 1:
-            return default
+            return None
         lo, hi = self.offsets[i], self.offsets[i + 1]
-        if lo == hi:
-            return default
-        got = list(zip(*[o[lo:hi].tolist() for o in self.outs]))
-        return got if self.unique else set(got)
+        return (lo, hi) if lo != hi else None
+
+    def get(self, k: Any, default: Any = None) -> Any:
+        if self.d is None:
+            at = self._rows(k)
+            if self.d is None:
+                if at is None:
+                    return default
+                got = list(zip(*[o[at[0]:at[1]].tolist() for o in self.outs]))
+                return got if self.unique else set(got)
+        return self.d.get(k, default)
 
     def __contains__(self, k: Any) -> bool:
-        return self.get(k) is not None
+        if self.d is None:
+            at = self._rows(k)
+            if self.d is None:
+                return at is not None
+        return k in self.d
 
-    def thaw(self) -> dict[Any, Any]:
-        """The whole index as a dict (built once)."""
+    def thaw(self) -> Any:
+        """The whole index as a dict, or a set for an existence index (built once)."""
         if self.d is None:
             d = self.into
             offsets, low = self.offsets, self.low
-            vals = list(zip(*[o.tolist() for o in self.outs]))
             groups = [(low + i, offsets[i], offsets[i + 1]) for i in range(len(offsets) - 1) if offsets[i] != offsets[i + 1]]
-            if self.unique:
-                d.update({k: vals[lo:hi] for k, lo, hi in groups})
+            if self.exists:
+                d.update(k for k, _lo, _hi in groups)
             else:
-                d.update({k: set(vals[lo:hi]) for k, lo, hi in groups})
+                vals = list(zip(*[o.tolist() for o in self.outs]))
+                if self.unique:
+                    d.update({k: vals[lo:hi] for k, lo, hi in groups})
+                else:
+                    d.update({k: set(vals[lo:hi]) for k, lo, hi in groups})
             self.d = d
             self.offsets, self.outs = [0], []
-        return self.d
-
-
-class ColumnSet:
-    """An existence index on one integer column of a column relation: a byte per key of a dense range.
-
-    Like ColumnIndex: nothing is built for keys nobody asks about; after a
-    quarter as many probes as rows, or a key that is not an int, the set is
-    built (`thaw`) and answers from then on.
-    """
-
-    __slots__ = ("low", "bits", "keys", "limit", "probes", "d", "into")
-
-    def __init__(self, low: int, bits: bytes, keys: Any, into: set[Any]) -> None:
-        self.low = low
-        self.bits = bits  # bits[k - low] == 1 when key k is there
-        self.keys = keys  # the numpy column, for `thaw`
-        self.limit = len(keys) // 4
-        self.probes = 0
-        self.d: set[Any] | None = None
-        self.into = into  # the set to build, which the owning Index keeps up to date after that
-
-    def __contains__(self, k: Any) -> bool:
-        d = self.d
-        if d is not None:
-            return k in d
-        self.probes += 1
-        if type(k) is not int or self.probes > self.limit:
-            return k in self.thaw()
-        i = k - self.low
-        return 0 <= i < len(self.bits) and self.bits[i] == 1
-
-    def thaw(self) -> set[Any]:
-        """The whole index as a set (built once)."""
-        if self.d is None:
-            self.into.update(self.keys.tolist())
-            self.d = self.into
-            self.bits, self.keys = b"", None
         return self.d
 
 
