@@ -34,16 +34,20 @@ def lint(c: Collected) -> list[Diagnostic]:
     for r in c.rules:
         if not r.body:
             continue
-        for name, vs in _rule_var_occurrences(r).items():
-            if len(vs) == 1 and not name.startswith("_"):
-                diags.append(
-                    warning(
-                        "W101",
-                        f"variable `{name}` occurs only once in this rule",
-                        vs[0].span,
-                        help=f"write `_` (or `_{name}`) if any value will do",
-                    )
+        occurrences = _rule_var_occurrences(r)
+        once = [name for name, vs in occurrences.items() if len(vs) == 1 and not name.startswith("_")]
+        for name in once:
+            # a misspelt variable leaves two of them alone: name the other
+            near = difflib.get_close_matches(name, [o for o in once if o != name], n=1, cutoff=0.6)
+            diags.append(
+                warning(
+                    "W101",
+                    f"variable `{name}` occurs only once in this rule",
+                    occurrences[name][0].span,
+                    help=(f"did you mean `{near[0]}` (also only once here)?" if near
+                          else f"write `_` (or `_{name}`) if any value will do"),
                 )
+            )
     warned: set[str] = set()
     bodies: list[tuple[n.Literal, ...]] = [r.body for r in c.rules] + [q.body for q in c.queries]
     bodies += [e.body for e in c.expects]
