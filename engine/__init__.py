@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .api import Loaded, load, load_text
 from .errors import Diagnostic, SyllogError
-from .model import Answers, Model, ProofNode
+from .model import Answers, Model
+from .proof.tree import ProofNode
 from .values import String
 
 __all__ = ["load", "load_text", "Loaded", "Model", "Answers", "ProofNode", "SyllogError", "Diagnostic", "String"]

@@ -42,9 +42,9 @@ class Loaded:
 
             return evaluate_sql(self.program, backend=backend, provenance=provenance, max_tuples=max_tuples,
                                 max_seconds=max_seconds, **sql)
-        ev = Evaluator(self.program, provenance, Limits(max_tuples, max_seconds))
+        ev = Evaluator(self.program, Limits(max_tuples, max_seconds))
         ev.run()
-        return Model(self.program, ev)
+        return Model(self.program, ev, provenance)
 
 
 def load(paths: list[str | Path] | str | Path) -> Loaded:

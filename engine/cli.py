@@ -22,7 +22,8 @@ from rich.tree import Tree
 
 from . import api
 from .errors import Diagnostic, SourceMap, SyllogError, render
-from .model import Answers, ProofNode
+from .model import Answers
+from .proof.tree import ProofNode
 from .proofs import quote_of, to_dot, to_json
 from .syntax.pretty import rule as rule_text
 from .values import show

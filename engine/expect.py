@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import nodes as n
-from .model import Model, ProofNode
+from .model import Model
+from .proof.tree import ProofNode
 from .syntax.pretty import body as body_text
 from .syntax.pretty import literal
 from .values import Value, row_key, show_atom
@@ -65,9 +66,9 @@ def _unwanted(model: Model, e: n.Expect, names: list[str], rows: list[tuple[Valu
     for r in rows[:5]:
         binding = dict(zip(names, r))
         parts = []
-        matches = sorted(model._matches(e.body, binding), key=repr)
+        matches = model.matches(e.body, binding)
         for pred, row in (matches[0] if matches else []):
-            if model.provenance and row in model.relations[pred].tuples:
+            if model.provenance and model.holds(pred, row):
                 parts.append(_short(model, model.explain(pred, row)))
             else:
                 parts.append(show_atom(pred, row))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import ProofNode
+from .proof.tree import ProofNode
 from .syntax.pretty import rule as rule_text
 
 

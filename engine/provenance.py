@@ -9,6 +9,13 @@ are encoded as integers where larger is better, so a derivation's grade is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .analysis.program import SourceInfo
+    from .nodes import Citation
+
 RELIABILITY = "abcdef"
 TOP = 1000
 
@@ -34,3 +41,9 @@ def show(grade: int) -> str | None:
     if d is None:
         return None
     return f"{d[0].upper()}{d[1]}"
+
+
+def cite_grade(cite: Citation, sources: Mapping[str, SourceInfo]) -> int:
+    """The grade of one citation: its source's reliability (`f` if the source is unknown) and its credibility."""
+    info = sources.get(cite.source)
+    return encode(info.reliability if info is not None else "f", cite.credibility)

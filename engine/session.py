@@ -97,11 +97,11 @@ class Session:
 
     def _build(self, program: Program | None = None) -> None:
         program = program or self._check()
-        ev = Evaluator(program, self.provenance, self.limits)
+        ev = Evaluator(program, self.limits)
         ev.run()
         self.program: Program = program
         self.evaluator = ev
-        self.model = Model(program, ev)
+        self.model = Model(program, ev, self.provenance)
         self.incremental_updates = 0
 
     def _apply(self, program: Program) -> bool:
@@ -121,7 +121,7 @@ class Session:
         removed = [f for f in old.facts if key(f) not in new_keys]
         update(self.evaluator, program, added, removed)
         self.program = program
-        self.model = Model(program, self.evaluator)
+        self.model = Model(program, self.evaluator, self.provenance)
         self.incremental_updates += 1
         return True
 

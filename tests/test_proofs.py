@@ -14,7 +14,7 @@ from golden_util import compare, run_cli
 
 import engine
 from engine import nodes as n
-from engine.model import ProofNode
+from engine.proof.tree import ProofNode
 
 HERE = Path(__file__).parent / "golden" / "proofs"
 CASES = [line.split(" ", 1) for line in (HERE / "CASES").read_text().splitlines() if line.strip()]

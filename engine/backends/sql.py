@@ -222,7 +222,7 @@ class _SqlEvaluator:
         from ..evaluation.io import load_inputs
         from ..evaluation.relation import Relation
 
-        rels = {p: Relation(p, k, False) for p, k in self.program.arity.items()}
+        rels = {p: Relation(p, k) for p, k in self.program.arity.items()}
         load_inputs(dataclasses.replace(self.program, io=python_io), rels)
         for pred, rel in sorted(rels.items()):
             rows = [t for t in rel.tuples if (pred, t) not in self.fact_keys]
@@ -851,7 +851,8 @@ class SqlModel:
     # -- proofs -------------------------------------------------------------------
     def why(self, goal: str) -> list[Any]:
         """Proofs (`ProofNode`s) for every match of an atom, as `Model.why`; a `missing` node if none."""
-        from ..model import ProofNode, _ground, parse_goal
+        from ..model import ground, parse_goal
+        from ..proof.tree import ProofNode
         from ..syntax.pretty import atom as show
 
         body, sources = parse_goal(goal)
@@ -865,7 +866,7 @@ class SqlModel:
         out = []
         for r in answers.rows:
             binding = dict(zip(answers.variables, r))
-            out.append(self.explain(atom.pred, tuple(_ground(a, binding) for a in atom.args)))
+            out.append(self.explain(atom.pred, tuple(ground(a, binding) for a in atom.args)))
         return out
 
     def explain(self, pred: str, row: Row) -> Any:

@@ -97,7 +97,7 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
         convs = [_converter(p.type) for p in decl.params]
         rel = rels[io.pred]
         try:
-            if not len(rel) and not rel.indexes and not rel.groups and rel.ann is None:
+            if not len(rel) and not rel.indexes and not rel.groups:
                 cols = _columns(path, io, len(convs)) if columnar[io] else None
                 if cols is not None:
                     rel.set_columns(cols)  # the usual case: the file is all there is
@@ -116,11 +116,6 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
             rel.tuples = rows
         else:
             rel.add_new(rows - rel.tuples)
-        if rel.ann is not None:
-            from ..provenance import TOP
-
-            for t in rows:
-                rel.ann.setdefault(t, (TOP, -1, (), 0, 0))
     if diags:
         raise SyllogError(diags, program.text)
 

@@ -1,0 +1,447 @@
+"""Grades and proofs, found on demand over a finished model.
+
+Stage: after evaluation, which records nothing for proofs. A question about
+a tuple (its grade, its proof) explores the tuple's derivations backwards
+through the model (`Derivations.instances`), down to facts, and solves that
+part of the model once:
+
+- its **grade** is the best over its derivations of the weakest link: a fact
+  takes the best grade of its citations; a rule instance the weakest grade
+  among its premises (an aggregate counts the tuples it ranged over);
+- its **proof** is a derivation of that grade of least height (a fact has
+  height 0; an instance one more than its highest premise), the first in
+  canonical order among those (rule order, then premises in value order).
+  Each premise is shown with its own proof. Down any path of the tree the
+  grade never falls and, at equal grade, the height strictly falls, so a
+  proof never loops.
+
+Both are shortest-path problems on the hypergraph of instances, solved with
+Knuth's generalisation of Dijkstra's algorithm (a derivation is never
+better than its premises): tuples are settled in order of cost, and an
+instance fires when its last premise is settled. A recursive aggregate
+(`S = sum {...}, S >= 50` inside the recursion it feeds) fires as soon as
+the matches settled so far pass its test, so its proof rests on the matches
+that first reach the bound, never on ones that depend on the conclusion.
+Solved values are kept, so the cost of many questions is that of the part
+of the model they reach.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .. import nodes as n
+from ..analysis import Fact, Program, SourceInfo
+from ..provenance import TOP, cite_grade
+from ..values import ARITH, Value, compare, show, show_atom
+from .derivations import AggregateUse, Instance, Key, Match
+from .tree import ProofNode
+
+Cost = int
+Citations = list[tuple[n.Citation, SourceInfo | None]]
+
+
+class DerivationSource(Protocol):
+    """What a model supplies for proofs: its facts and the instances behind each tuple."""
+
+    def is_base(self, key: Key) -> bool: ...
+
+    def facts(self, key: Key) -> list[Fact]: ...
+
+    def instances(self, key: Key) -> list[Instance]: ...
+
+    def holds(self, key: Key) -> bool: ...
+
+
+@dataclass
+class Weights:
+    """How the evidence weighs in one question: each fact's grade, with some citations set aside.
+
+    `banned` citations (source, line) do not count: a fact that rests only on
+    them is not available. Solved grades, heights and proofs are kept here.
+    """
+
+    banned: frozenset[tuple[str, int]] = frozenset()
+    grades: dict[Key, int | None] = field(default_factory=dict)
+    heights: dict[int, dict[Key, int | None]] = field(default_factory=dict)
+    proofs: dict[Key, ProofNode] = field(default_factory=dict)
+
+
+def fold(func: str, acc: Value | None, term: Value | None) -> Value | None:
+    """An aggregate's running value after one more match (None: min or max of nothing yet)."""
+    if func == "count":
+        return (acc or 0) + 1  # type: ignore[operator]
+    if func == "sum":
+        return ARITH["+"](acc if acc is not None else 0, term)  # type: ignore[arg-type]
+    if acc is None:
+        return term
+    return term if compare("<" if func == "min" else ">", term, acc) else acc  # type: ignore[arg-type]
+
+
+def empty_value(func: str) -> Value | None:
+    return 0 if func in ("count", "sum") else None
+
+
+class _UseState:
+    __slots__ = ("use", "remaining", "value", "cost")
+
+    def __init__(self, use: AggregateUse) -> None:
+        self.use = use
+        self.remaining = [len(set(m.atoms)) for m in use.matches]
+        self.value = empty_value(use.aggregate.func)
+        self.cost: Cost | None = None
+
+    def passes(self) -> bool:
+        return self.value is not None and self.use.test is not None and self.use.test(self.value)
+
+
+class _InstanceState:
+    __slots__ = ("head", "need", "top", "uses", "open")
+
+    def __init__(self, head: Key, need: int, top: Cost, uses: list[_UseState]) -> None:
+        self.head = head
+        self.need = need
+        self.top = top
+        self.uses = uses
+        self.open = len(uses)
+
+
+class Support:
+    """Grades and proofs of one model, each solved once for the part of the model a question reaches."""
+
+    def __init__(self, source: DerivationSource, program: Program) -> None:
+        self.source = source
+        self.rules = program.rules
+        self.sources = program.sources
+        self._instances: dict[Key, list[Instance]] = {}
+        self.weights = Weights()
+
+    # -- facts ----------------------------------------------------------------
+    def base_grade(self, key: Key, w: Weights) -> int | None:
+        """The grade of a fact or input row (None: not one, or resting only on banned citations)."""
+        if not self.source.is_base(key):
+            return None
+        facts = self.source.facts(key)
+        cites = [c for f in facts for c in f.cites]
+        if not cites:
+            return TOP
+        kept = [c for c in cites if (c.source, c.line) not in w.banned]
+        if not kept:
+            return TOP if any(not f.cites for f in facts) else None
+        return max(cite_grade(c, self.sources) for c in kept)
+
+    def citations(self, key: Key, w: Weights) -> Citations:
+        return [(c, self.sources.get(c.source)) for f in self.source.facts(key) for c in f.cites
+                if (c.source, c.line) not in w.banned]
+
+    def instances(self, key: Key) -> list[Instance]:
+        got = self._instances.get(key)
+        if got is None:
+            got = self._instances[key] = self.source.instances(key)
+        return got
+
+    # -- grades -----------------------------------------------------------------
+    def grade(self, key: Key, w: Weights | None = None) -> int | None:
+        """The best grade of a tuple that holds (TOP when nothing cited is under it); None if it does not."""
+        w = w or self.weights
+        if key not in w.grades:
+            if not self.source.holds(key):
+                return None
+            keys = self._closure(key, lambda k: k in w.grades, lambda k: self.base_grade(k, w) == TOP)
+            got = self._solve(keys, lambda k: _neg(self.base_grade(k, w)), lambda k: _neg(w.grades[k]), 0, -TOP)
+            w.grades.update((k, _neg(c)) for k, c in got.items())
+        return w.grades[key]
+
+    def height(self, key: Key, level: int, w: Weights) -> int | None:
+        """The least height of a derivation of `key` using only tuples of grade `level` or better."""
+        done = w.heights.setdefault(level, {})
+        if key not in done:
+            def dead(k: Key) -> bool:
+                g = self.grade(k, w)
+                return g is None or g < level
+
+            def base(k: Key) -> Cost | None:
+                g = self.base_grade(k, w)
+                return 0 if g is not None and g >= level else None
+
+            keys = self._closure(key, lambda k: k in done or dead(k), lambda k: base(k) == 0)
+            done.update(self._solve(keys, base, lambda k: None if dead(k) else done[k], 1, 0))
+        return done[key]
+
+    # -- the search ---------------------------------------------------------------
+    def _closure(self, root: Key, known: Callable[[Key], bool], leaf: Callable[[Key], bool]) -> list[Key]:
+        """`root` and every tuple its derivations reach, stopping at known and leaf tuples."""
+        order: list[Key] = []
+        seen = {root}
+        stack = [root]
+        while stack:
+            k = stack.pop()
+            order.append(k)
+            if leaf(k):
+                continue
+            for inst in self.instances(k):
+                for p in _pieces(inst):
+                    if p not in seen and not known(p):
+                        seen.add(p)
+                        stack.append(p)
+        return order
+
+    def _solve(self, keys: list[Key], base: Callable[[Key], Cost | None], known: Callable[[Key], Cost | None],
+               step: int, floor: Cost) -> dict[Key, Cost | None]:
+        """Least costs of `keys` (None: no derivation): a fact costs `base`, an instance `step` + its costliest piece.
+
+        Tuples outside `keys` have `known` costs (None: not available). Every
+        piece is processed in order of cost, known ones too, so an instance's
+        cost is that of its last piece, and a recursive aggregate is satisfied
+        by the cheapest matches that pass its test.
+        """
+        keyset = set(keys)
+        heap: list[tuple[Cost, int, Key]] = []
+        seq = itertools.count()
+        best: dict[Key, Cost] = {}
+        final: dict[Key, Cost] = {}
+        plain: dict[Key, list[_InstanceState]] = {}
+        members: dict[Key, list[tuple[_InstanceState, _UseState, int]]] = {}
+        queued_known: set[Key] = set()
+
+        def relax(k: Key, c: Cost) -> None:
+            if k not in final and c < best.get(k, c + 1):
+                best[k] = c
+                heapq.heappush(heap, (c, next(seq), k))
+
+        def alive(k: Key) -> bool:
+            if k in keyset:
+                return True
+            c = known(k)
+            if c is None:
+                return False
+            if k not in queued_known:
+                queued_known.add(k)
+                heapq.heappush(heap, (c, next(seq), k))
+            return True
+
+        def fire(st: _InstanceState) -> None:
+            if st.need == 0 and st.open == 0:
+                relax(st.head, step + max([st.top] + [u.cost for u in st.uses if u.cost is not None]))
+
+        for k in keys:
+            b = base(k)
+            if b is not None:
+                relax(k, b)
+                if b <= step + floor:
+                    continue  # no derivation can do better
+            for inst in self.instances(k):
+                needs = set(inst.needs())
+                if not all(alive(p) for p in needs):
+                    continue
+                uses = [_UseState(u) for u in inst.aggregates if u.recursive]
+                st = _InstanceState(k, len(needs), floor, uses)
+                for p in needs:
+                    plain.setdefault(p, []).append(st)
+                for us in uses:
+                    for m, match in enumerate(us.use.matches):
+                        atoms = set(match.atoms)
+                        if not all(alive(a) for a in atoms):
+                            us.remaining[m] = -1  # never complete
+                            continue
+                        for a in atoms:
+                            members.setdefault(a, []).append((st, us, m))
+                        if not atoms:
+                            us.value = fold(us.use.aggregate.func, us.value, match.term)
+                    if us.passes():
+                        us.cost = floor
+                        st.open -= 1
+                fire(st)
+        processed: set[Key] = set()
+        while heap:
+            c, _s, k = heapq.heappop(heap)
+            if k in processed:
+                continue
+            if k in keyset:
+                if k in final or best.get(k) != c:
+                    continue
+                final[k] = c
+            processed.add(k)
+            for st in plain.get(k, ()):
+                st.need -= 1
+                st.top = max(st.top, c)
+                fire(st)
+            for st, us, m in members.get(k, ()):
+                us.remaining[m] -= 1
+                if us.remaining[m] == 0 and us.cost is None:
+                    us.value = fold(us.use.aggregate.func, us.value, us.use.matches[m].term)
+                    if us.passes():
+                        us.cost = c
+                        st.open -= 1
+                        fire(st)
+        return {k: final.get(k) for k in keys}
+
+    # -- proofs -------------------------------------------------------------------
+    def proof(self, key: Key, w: Weights | None = None) -> ProofNode:
+        """The proof of a tuple that holds: best grade, then least height, then canonical order."""
+        w = w or self.weights
+        # a proof is as deep as the longest chain of rule applications in it
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 200_000))
+        return self._proof(key, w)
+
+    def _proof(self, key: Key, w: Weights) -> ProofNode:
+        got = w.proofs.get(key)
+        if got is not None:
+            return got
+        grade = self.grade(key, w)
+        if grade is None:
+            raise AssertionError(f"no proof of {show_atom(*key)}")
+        height = self.height(key, grade, w)
+        assert height is not None
+        text = show_atom(*key)
+        b = self.base_grade(key, w)
+        if b is not None and b >= grade:
+            facts = self.source.facts(key)
+            node = ProofNode("fact", text, b, citations=self.citations(key, w), span=facts[0].span if facts else None,
+                             pred=key[0], row=key[1])
+            w.proofs[key] = node
+            return node
+        cost = w.heights[grade].get
+        for inst in self.instances(key):
+            got_cost = instance_cost(inst, cost, 1, 0)
+            if got_cost is not None and got_cost[0] == height:
+                break
+        else:  # pragma: no cover - the height was found from one of these instances
+            raise AssertionError(f"no instance of height {height} for {text}")
+        rule = self.rules[inst.rule]
+        node = ProofNode("rule", text, grade, rule=rule, span=rule.span, pred=key[0], row=key[1], height=height)
+        w.proofs[key] = node
+        used = got_cost[1]
+        for part in inst.parts:
+            if isinstance(part, tuple):
+                node.children.append(self._proof(part, w))
+            elif isinstance(part, AggregateUse):
+                node.children.append(self._aggregate_node(part, used.get(part.literal), w))
+            else:
+                node.children.append(ProofNode("absent", part.text, TOP, note=f"absence of {part.text[4:]}",
+                                               pred=part.pred))
+        return node
+
+    def _aggregate_node(self, use: AggregateUse, used: list[Match] | None, w: Weights) -> ProofNode:
+        from ..syntax.pretty import expr
+
+        matches = list(use.matches) if used is None else used
+        value = use.value if used is None else aggregate_of(use.aggregate.func, matches)
+        grp = ", ".join(f"{k} = {show(v)}" for k, v in use.group)
+        label = f"{expr(use.aggregate)} = {show(value) if value is not None else '-'}" + (f" for {grp}" if grp else "")
+        note = (f"{len(matches)} distinct match(es)" if used is None else
+                f"{len(matches)} of {len(use.matches)} distinct match(es), the first to pass the test")
+        node = ProofNode("aggregate", label, TOP, note=note)
+        seen: set[Key] = set()
+        for m in matches:
+            for k in m.atoms:
+                if k not in seen:
+                    seen.add(k)
+                    child = self._proof(k, w)
+                    node.children.append(child)
+                    node.grade = min(node.grade, child.grade)
+        return node
+
+    # -- other lines of evidence --------------------------------------------------
+    def alternatives(self, key: Key, limit: int, budget: int = 64) -> list[ProofNode]:
+        """Up to `limit` proofs whose evidence (cited lines) differ pairwise, best grade first.
+
+        The first is `proof(key)`. The others are the best proofs found when
+        some of the lines cited by the proofs found so far are set aside: a
+        breadth-first search over such sets of lines, at most `budget` of them.
+        """
+        first = self.proof(key)
+        chosen = [first]
+        sets = {frozenset(first.evidence())}
+        frontier = [frozenset({c}) for c in first.evidence()]
+        tried: set[frozenset[tuple[str, int]]] = set()
+        pool: list[tuple[tuple[Any, ...], frozenset[tuple[str, int]], ProofNode]] = []
+        while len(chosen) < limit:
+            deeper: list[frozenset[tuple[str, int]]] = []
+            for ban in frontier:
+                if ban in tried or len(tried) >= budget:
+                    continue
+                tried.add(ban)
+                w = Weights(banned=ban)
+                if self.grade(key, w) is None:
+                    continue
+                p = self._proof(key, w)
+                ev = frozenset(p.evidence())
+                deeper.extend(ban | {c} for c in sorted(ev))
+                pool.append((_rank(p), ev, p))
+            frontier = deeper
+            pool = sorted((x for x in pool if x[1] not in sets), key=lambda x: x[0])
+            if pool:
+                _r, ev, p = pool.pop(0)
+                chosen.append(p)
+                sets.add(ev)
+            elif not frontier or len(tried) >= budget:
+                break
+        return [first] + sorted(chosen[1:], key=_rank)
+
+
+def _rank(p: ProofNode) -> tuple[Any, ...]:
+    """Better proofs first: grade, then height, then the lines they cite."""
+    return (-p.grade, p.height, tuple(p.evidence()))
+
+
+def _neg(v: int | None) -> int | None:
+    return -v if v is not None else None
+
+
+def _pieces(inst: Instance) -> Iterable[Key]:
+    yield from inst.needs()
+    for use in inst.aggregates:
+        if use.recursive:
+            for m in use.matches:
+                yield from m.atoms
+
+
+def aggregate_of(func: str, matches: list[Match]) -> Value | None:
+    acc = empty_value(func)
+    for m in matches:
+        acc = fold(func, acc, m.term)
+    return acc
+
+
+def instance_cost(inst: Instance, cost: Callable[[Key], Cost | None], step: int,
+                  floor: Cost) -> tuple[Cost, dict[int, list[Match]]] | None:
+    """An instance's cost from its pieces' costs, and the matches each recursive aggregate rests on.
+
+    None when a piece has no cost (it is not available).
+    """
+    top = floor
+    for k in inst.needs():
+        c = cost(k)
+        if c is None:
+            return None
+        top = max(top, c)
+    used: dict[int, list[Match]] = {}
+    for use in inst.aggregates:
+        if not use.recursive:
+            continue
+        ranked = []
+        for m in use.matches:
+            cs = [cost(a) for a in m.atoms]
+            if any(c is None for c in cs):
+                continue
+            ranked.append((max([c for c in cs if c is not None], default=floor), m))
+        ranked.sort(key=lambda x: x[0])
+        acc = empty_value(use.aggregate.func)
+        reached: Cost | None = floor if (acc is not None and use.test is not None and use.test(acc)) else None
+        for c, m in ranked:
+            if reached is not None:
+                break
+            acc = fold(use.aggregate.func, acc, m.term)
+            if acc is not None and use.test is not None and use.test(acc):
+                reached = c
+        if reached is None:
+            return None
+        used[use.literal] = [m for c, m in ranked if c <= reached]
+        top = max(top, reached)
+    return step + top, used
