@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from . import api
-from .errors import Diagnostic, SourceMap, SyllogError, render
+from .errors import Diagnostic, SourceMap, Span, SyllogError, error, render
 from .model import Answers
 from .proof.tree import ProofNode
 from .proofs import quote_of, to_dot, to_json
@@ -200,12 +200,17 @@ def _tree(node: ProofNode, tree: Tree | None = None) -> Tree:
 
 
 def cmd_why(args: argparse.Namespace) -> int:
+    if getattr(args, "no_provenance", False):
+        raise SyllogError([error("E802", "`why` shows proofs, which --no-provenance turns off",
+                                 Span("<why>", 1, 1, 1, 1), help="drop --no-provenance")])
     loaded = _load(args)
     model = _evaluate(args, loaded, provenance=True)
-    nodes = model.why(args.atom)
+    k = args.alternatives
+    nodes = model.why(args.atom, alternatives=k) if k > 1 else model.why(args.atom)
     if args.format == "json":
         data = [to_json(nd) for nd in nodes]
-        print(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
+        shown: Any = data[0] if len(data) == 1 and k == 1 else data
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
     elif args.format == "dot":
         sys.stdout.write(to_dot(nodes))
     else:
@@ -213,11 +218,15 @@ def cmd_why(args: argparse.Namespace) -> int:
         for nd in nodes:
             con.print(_tree(nd))
             if nd.kind != "missing":
-                ev = nd.evidence()
-                grade = nd.grade_text or "ungraded (no cited premise)"
-                cited = ", ".join(f"{s} line {ln}" for s, ln in ev) or "none"
-                con.print(f"grade: {grade}; evidence: {escape(cited)}\n")
+                con.print(escape(proof_summary(nd)) + "\n")
     return 0 if nodes and nodes[0].kind != "missing" else 1
+
+
+def proof_summary(node: ProofNode) -> str:
+    """`grade: B3; evidence: nyt line 7, ...`: the line under a proof tree."""
+    grade = node.grade_text or "ungraded (no cited premise)"
+    cited = ", ".join(f"{s} line {ln}" for s, ln in node.evidence()) or "none"
+    return f"grade: {grade}; evidence: {cited}"
 
 
 # -- test ----------------------------------------------------------------
@@ -296,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     backend(sp)
     sp.add_argument("atom", metavar="ATOM")
     sp.add_argument("--format", choices=["tree", "json", "dot"], default="tree")
+    sp.add_argument("--alternatives", type=int, default=1, metavar="K",
+                    help="up to K proofs of each match whose cited lines differ pairwise, best grade first "
+                         "(JSON: always a list)")
     sp.set_defaults(func=cmd_why)
     sp = sub.add_parser("test", help="run every expect / expect not (and compare a snapshot)")
     common(sp)

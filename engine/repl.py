@@ -40,7 +40,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .analysis.walk import body_atoms
-from .cli import _answers_table, _print_diags, _tree
+from .cli import _answers_table, _print_diags, _tree, proof_summary
 from .errors import SyllogError
 from .model import parse_goal
 from .session import Change, Session
@@ -69,7 +69,7 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command(":why", "ATOM", "show how an atom was derived, down to the quoted sentences"),
+    Command(":why", "ATOM [--alternatives K]", "show how an atom was derived, down to the quoted sentences"),
     Command(":retract", "FACT.", "remove a fact and everything that depended only on it"),
     Command(":load", "PATH...", "add files or folders to the session and reload"),
     Command(":reload", "", "re-read the files from disk, keeping what was typed here"),
@@ -361,15 +361,14 @@ class Repl:
         self.console.print(f"[red]error[/]: usage: {escape(c.name)} {escape(c.args)}")
 
     def cmd_why(self, arg: str) -> None:
-        if not arg:
+        atom, _, k = arg.partition(" --alternatives ")
+        if not atom.strip() or (k and not k.strip().isdigit()):
             self._usage(":why")
             return
-        for node in self.session.model.why(arg):
+        for node in self.session.model.why(atom, alternatives=int(k) if k else 1):
             self.console.print(_tree(node))
             if node.kind != "missing":
-                grade = node.grade_text or "ungraded (no cited premise)"
-                cited = ", ".join(f"{s} line {ln}" for s, ln in node.evidence()) or "none"
-                self.console.print(f"grade: {grade}; evidence: {escape(cited)}")
+                self.console.print(escape(proof_summary(node)))
 
     def cmd_retract(self, arg: str) -> None:
         if not arg:

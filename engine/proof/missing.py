@@ -109,7 +109,9 @@ def _gap(rule: n.Rule, plan: P.MatchPlan, step: P.Step, rows: list[Row], where: 
     """The node for the step that left no match."""
     lit = rule.body[step.literal]
     agreed = _agreed(plan, rows)
-    tested = _aggregates_tested(rule, step.literal) if isinstance(step, P.Filter) else []
+    done = plan.steps[:plan.steps.index(step)]
+    tested = [j for j in (_aggregates_tested(rule, step.literal) if isinstance(step, P.Filter) else [])
+              if any(isinstance(s, P.Aggregate) and s.literal == j for s in done)]  # values the rows hold
     for j in tested:  # an aggregate's value is shown beside its test, not in it
         other = _result_var(rule.body[j])
         if other is not None:

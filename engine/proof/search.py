@@ -60,13 +60,13 @@ class DerivationSource(Protocol):
 
 @dataclass
 class Weights:
-    """How the evidence weighs in one question: each fact's grade, with some citations set aside.
+    """How the evidence weighs in one question: each fact's grade, with some facts set aside.
 
-    `banned` citations (source, line) do not count: a fact that rests only on
-    them is not available. Solved grades, heights and proofs are kept here.
+    `banned` facts are not available (to find other lines of evidence).
+    Solved grades, heights and proofs are kept here.
     """
 
-    banned: frozenset[tuple[str, int]] = frozenset()
+    banned: frozenset[Key] = frozenset()
     grades: dict[Key, int | None] = field(default_factory=dict)
     heights: dict[int, dict[Key, int | None]] = field(default_factory=dict)
     proofs: dict[Key, ProofNode] = field(default_factory=dict)
@@ -123,21 +123,17 @@ class Support:
 
     # -- facts ----------------------------------------------------------------
     def base_grade(self, key: Key, w: Weights) -> int | None:
-        """The grade of a fact or input row (None: not one, or resting only on banned citations)."""
-        if not self.source.is_base(key):
-            return None
-        facts = self.source.facts(key)
-        cites = [c for f in facts for c in f.cites]
-        if not cites:
-            return TOP
-        kept = [c for c in cites if (c.source, c.line) not in w.banned]
-        if not kept:
-            return TOP if any(not f.cites for f in facts) else None
-        return max(cite_grade(c, self.sources) for c in kept)
+        """The grade of a fact or input row: its best citation, TOP if it cites nothing.
 
-    def citations(self, key: Key, w: Weights) -> Citations:
-        return [(c, self.sources.get(c.source)) for f in self.source.facts(key) for c in f.cites
-                if (c.source, c.line) not in w.banned]
+        None when it is not one, or is set aside in `w`.
+        """
+        if key in w.banned or not self.source.is_base(key):
+            return None
+        cites = [c for f in self.source.facts(key) for c in f.cites]
+        return max((cite_grade(c, self.sources) for c in cites), default=TOP)
+
+    def citations(self, key: Key) -> Citations:
+        return [(c, self.sources.get(c.source)) for f in self.source.facts(key) for c in f.cites]
 
     def instances(self, key: Key) -> list[Instance]:
         got = self._instances.get(key)
@@ -302,7 +298,7 @@ class Support:
         b = self.base_grade(key, w)
         if b is not None and b >= grade:
             facts = self.source.facts(key)
-            node = ProofNode("fact", text, b, citations=self.citations(key, w), span=facts[0].span if facts else None,
+            node = ProofNode("fact", text, b, citations=self.citations(key), span=facts[0].span if facts else None,
                              pred=key[0], row=key[1])
             w.proofs[key] = node
             return node
@@ -352,17 +348,19 @@ class Support:
         """Up to `limit` proofs whose evidence (cited lines) differ pairwise, best grade first.
 
         The first is `proof(key)`. The others are the best proofs found when
-        some of the lines cited by the proofs found so far are set aside: a
-        breadth-first search over such sets of lines, at most `budget` of them.
+        some of the cited facts of the proofs found so far are set aside: a
+        breadth-first search over such sets of facts, at most `budget` of
+        them. A proof citing the same lines as one already chosen is not
+        taken, but what it rests on is set aside in turn.
         """
         first = self.proof(key)
         chosen = [first]
         sets = {frozenset(first.evidence())}
-        frontier = [frozenset({c}) for c in first.evidence()]
-        tried: set[frozenset[tuple[str, int]]] = set()
+        frontier = [frozenset({f}) for f in cited_facts(first)]
+        tried: set[frozenset[Key]] = set()
         pool: list[tuple[tuple[Any, ...], frozenset[tuple[str, int]], ProofNode]] = []
-        while len(chosen) < limit:
-            deeper: list[frozenset[tuple[str, int]]] = []
+        while len(chosen) < limit and (frontier or pool):
+            deeper: list[frozenset[Key]] = []
             for ban in frontier:
                 if ban in tried or len(tried) >= budget:
                     continue
@@ -371,18 +369,27 @@ class Support:
                 if self.grade(key, w) is None:
                     continue
                 p = self._proof(key, w)
-                ev = frozenset(p.evidence())
-                deeper.extend(ban | {c} for c in sorted(ev))
-                pool.append((_rank(p), ev, p))
-            frontier = deeper
+                deeper.extend(ban | {f} for f in cited_facts(p))
+                pool.append((_rank(p), frozenset(p.evidence()), p))
+            frontier = deeper if len(tried) < budget else []
             pool = sorted((x for x in pool if x[1] not in sets), key=lambda x: x[0])
             if pool:
                 _r, ev, p = pool.pop(0)
                 chosen.append(p)
                 sets.add(ev)
-            elif not frontier or len(tried) >= budget:
-                break
         return [first] + sorted(chosen[1:], key=_rank)
+
+
+def cited_facts(node: ProofNode) -> list[Key]:
+    """The cited facts a proof rests on, in the order they appear."""
+    out: dict[Key, None] = {}
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.kind == "fact" and cur.citations:
+            out.setdefault((cur.pred, cur.row), None)
+        stack.extend(reversed(cur.children))
+    return list(out)
 
 
 def _rank(p: ProofNode) -> tuple[Any, ...]:
