@@ -21,7 +21,7 @@ from .errors import SourceMap, Span, SyllogError, error
 from .evaluation.compile import compile_steps, head_fn, run_steps
 from .evaluation.fixpoint import Evaluator
 from .evaluation.relation import Relation, Row
-from .proof.derivations import Derivations, Key, body_matches, substitute
+from .proof.derivations import Derivations, Key, answer_matches, body_matches, substitute
 from .proof.missing import explain_missing
 from .proof.search import Support
 from .proof.tree import ProofNode
@@ -150,15 +150,28 @@ class Model:
         else:
             body = goal
         names = goal_variables(body)
-        steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in self.relations.items()})
-        fns = compile_steps(steps, self._rels_for(body), True)
-        rows = run_steps(fns, {})
-        hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
-        distinct = sorted({hf(r) for r in rows}, key=row_key)
-        answers = Answers(text or "", names, distinct)
+        rels = self._rels_for(body)
         if self.graded:
-            answers.grades = [self._answer_grade(body, names, r) for r in distinct]
-        return answers
+            return self._graded_answers(body, names, rels, text or "")
+        steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
+        rows = run_steps(compile_steps(steps, rels, True), {})
+        hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
+        return Answers(text or "", names, sorted({hf(r) for r in rows}, key=row_key))
+
+    def _graded_answers(self, body: tuple[n.Literal, ...], names: list[str], rels: dict[str, Relation],
+                        text: str) -> Answers:
+        """Answers with their grades: each the best over its matches of the weakest positive atom."""
+        by_answer: dict[Row, list[tuple[Key, ...]]] = {}
+        for answer, atoms in answer_matches(body, names, rels):
+            by_answer.setdefault(answer, []).append(atoms)
+        support = self.support
+        support.solve_grades([k for ms in by_answer.values() for m in ms for k in m])
+        rows = sorted(by_answer, key=row_key)
+        grades = []
+        for r in rows:
+            best = max(min((support.grade(k) or TOP for k in m), default=TOP) for m in by_answer[r])
+            grades.append(show_grade(best))
+        return Answers(text, names, rows, grades)
 
     def _rels_for(self, body: tuple[n.Literal, ...]) -> dict[str, Relation]:
         rels = dict(self.relations)
@@ -180,18 +193,6 @@ class Model:
         errors = [d for d in diags if d.is_error]
         if errors:
             raise SyllogError(errors, sources)
-
-    def _answer_grade(self, body: tuple[n.Literal, ...], names: list[str], row: tuple[Value, ...]) -> str | None:
-        """Grade of one answer: the best over its matches of the weakest positive atom."""
-        best: int | None = None
-        for match in self.matches(body, dict(zip(names, row))):
-            g = TOP
-            for key in match:
-                got = self.support.grade(key)
-                if got is not None:
-                    g = min(g, got)
-            best = g if best is None else max(best, g)
-        return show_grade(best) if best is not None else None
 
     def matches(self, body: tuple[n.Literal, ...], binding: dict[str, Value]) -> list[tuple[Key, ...]]:
         """Every match of `body` under `binding`, as the tuples of its positive atoms, in value order."""

@@ -395,7 +395,7 @@ class MatchPlan:
 
 
 def plan_match(body: tuple[n.Literal, ...], bound: tuple[str, ...], sizes: dict[str, int],
-               head: n.Atom | None = None) -> MatchPlan:
+               head: n.Atom | None = None, const_keys: bool = False) -> MatchPlan:
     """Plan `body` to enumerate its matches from rows that bind `bound` (for witnesses and proofs).
 
     `head` is the rule's head when the body is a rule's, so that an aggregate's

@@ -53,10 +53,10 @@ def head_fn(args: tuple[P.PExpr, ...], width: int) -> RowFn:
     """A row to the head tuple."""
     if all(isinstance(a, P.Slot) for a in args):
         cols = tuple(a.index for a in args)  # type: ignore[union-attr]
-        if cols == tuple(range(width)):
-            return lambda r: r
         if len(cols) == 0:
             return lambda r: ()
+        if cols == tuple(range(width)):
+            return lambda r: r
         if len(cols) == 1:
             c = cols[0]
             return lambda r: (r[c],)

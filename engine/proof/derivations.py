@@ -6,9 +6,9 @@ body literal in order the tuple of a positive atom, the absence a negated
 atom checks, or the group of an aggregate with the matches it ranged over.
 Nothing is recorded while evaluating; the body of each rule is planned once
 with the head's variables bound (`engine.plan.plan_match`) and run against
-the relations as they ended. Instances come in a canonical order (rule
-order, then the premises in value order), so everything built from them is
-the same in every process.
+the relations as they ended, for many tuples at a time. `canonical` orders
+instances (rule order, then the premises in value order), so that a choice
+among them is the same in every process.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, Union
 from .. import nodes as n
 from .. import plan as P
 from ..analysis import Fact, Program, const_eval
-from ..evaluation.compile import StepFn, compile_steps, expr_fn
+from ..evaluation.compile import StepFn, compile_steps, expr_fn, head_fn
 from ..evaluation.relation import Relation, Row
 from ..values import ArithmeticFault, Value, compare, row_key, show
 
@@ -65,28 +65,46 @@ class Absent:
 Part = Union[Key, Absent, AggregateUse]
 
 
-@dataclass(frozen=True, slots=True)
 class Instance:
-    """A rule applied to one match of its body, deriving one tuple."""
+    """A rule applied to one match of its body, deriving one tuple.
 
-    rule: int
-    parts: tuple[Part, ...]  # body order; comparisons left out
+    `needs`: every tuple that must hold for it (its atoms, and the matches of
+    its aggregates but those inside the recursion); `recursive`: the
+    aggregates inside the recursion; `pieces`: everything a proof of it may
+    rest on. Equal when the rule and the parts are.
+    """
 
-    @property
-    def atoms(self) -> list[Key]:
-        return [p for p in self.parts if isinstance(p, tuple)]
+    __slots__ = ("rule", "parts", "needs", "recursive", "pieces", "_hash")
+
+    def __init__(self, rule: int, parts: tuple[Part, ...]) -> None:
+        self.rule = rule
+        self.parts = parts  # body order; comparisons left out
+        needs: dict[Key, None] = {}
+        recursive: list[AggregateUse] = []
+        members: dict[Key, None] = {}
+        for p in parts:
+            if isinstance(p, tuple):
+                needs[p] = None
+            elif isinstance(p, AggregateUse):
+                if p.recursive:
+                    recursive.append(p)
+                    members.update((k, None) for m in p.matches for k in m.atoms)
+                else:
+                    needs.update((k, None) for m in p.matches for k in m.atoms)
+        self.needs = tuple(needs)
+        self.recursive = tuple(recursive)
+        self.pieces = self.needs + tuple(k for k in members if k not in needs)
+        self._hash = hash((rule, parts))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Instance) and self.rule == other.rule and self.parts == other.parts
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def aggregates(self) -> list[AggregateUse]:
         return [p for p in self.parts if isinstance(p, AggregateUse)]
-
-    def needs(self) -> list[Key]:
-        """Every tuple that must hold for this instance, but those of a recursive aggregate's matches."""
-        out = list(self.atoms)
-        for use in self.aggregates:
-            if not use.recursive:
-                out.extend(k for m in use.matches for k in m.atoms)
-        return out
 
 
 def aggregate_value(func: str, terms: list[Value]) -> Value | None:
@@ -148,7 +166,7 @@ class _Witness:
     bind: tuple[int, ...]  # tuple columns giving the bound variables' values, in order
     checks: tuple[tuple[int, int], ...]  # head columns that must equal another head column
     consts: tuple[tuple[int, Value], ...]  # head columns that must hold a constant
-    computed: tuple[tuple[int, Callable[[Row], Any]], ...]  # head columns given by an expression
+    head: Callable[[Row], Row]  # the head tuple of a row
     parts: list[Callable[[Row], Part | None]]
 
 
@@ -186,28 +204,27 @@ class Derivations:
         return (key[1][0] if k == 1 else key[1]) in rel.index((tuple(range(k)), (), (), ())).data
 
     # -- instances ----------------------------------------------------------
-    def instances(self, key: Key) -> list[Instance]:
-        """Every instance of a rule deriving `key`, canonically ordered, without repeats."""
-        pred, row = key
-        found: dict[Instance, None] = {}
-        for i in self.rules_of.get(pred, []):
-            w = self._witness(i)
-            if any(row[c] != v for c, v in w.consts) or any(row[a] != row[b] for a, b in w.checks):
-                continue
-            rows: Any = [tuple(row[c] for c in w.bind)]
-            try:
-                for fn in w.fns:
-                    rows = fn(rows, {})
-                    if not rows:
-                        break
-                for r in rows:
-                    if any(f(r) != row[c] for c, f in w.computed):
-                        continue
-                    parts = tuple(p for p in (make(r) for make in w.parts) if p is not None)
-                    found.setdefault(Instance(i, parts), None)
-            except ArithmeticFault:
-                continue  # a match whose arithmetic fails derives nothing (and did not in evaluation)
-        return sorted(found, key=canonical)
+    def instances(self, keys: list[Key]) -> dict[Key, list[Instance]]:
+        """Every instance of a rule deriving each of `keys`, without repeats (in no set order).
+
+        The keys of one predicate are asked together: each rule's body runs
+        once from all their bindings, a set at a time.
+        """
+        found: dict[Key, dict[Instance, None]] = {k: {} for k in keys}
+        by_pred: dict[str, set[Row]] = {}
+        for pred, row in keys:
+            by_pred.setdefault(pred, set()).add(row)
+        for pred, wanted in by_pred.items():
+            for i in self.rules_of.get(pred, []):
+                w = self._witness(i)
+                seeds = list({tuple(row[c] for c in w.bind) for row in wanted
+                              if all(row[c] == v for c, v in w.consts) and all(row[a] == row[b] for a, b in w.checks)})
+                for r in _run(w.fns, seeds):
+                    head = w.head(r)
+                    if head in wanted:
+                        parts = tuple(p for p in (make(r) for make in w.parts) if p is not None)
+                        found[(pred, head)].setdefault(Instance(i, parts), None)
+        return {k: list(v) for k, v in found.items()}
 
     def _witness(self, i: int) -> _Witness:
         w = self._witnesses.get(i)
@@ -218,7 +235,6 @@ class Derivations:
         bind: list[int] = []
         checks: list[tuple[int, int]] = []
         consts: list[tuple[int, Value]] = []
-        exprs: list[tuple[int, n.Expr]] = []
         for col, a in enumerate(rule.head.args):
             if isinstance(a, n.Var) and not a.anonymous:
                 if a.name in bound:
@@ -228,15 +244,13 @@ class Derivations:
                     bind.append(col)
             elif isinstance(a, n.Const):
                 consts.append((col, a.value))
-            else:
-                exprs.append((col, a))
         sizes = {p: len(r) for p, r in self.rels.items()}
         plan = P.plan_match(rule.body, tuple(bound), sizes, rule.head)
         names = plan.names
-        computed = tuple((col, expr_fn(P.plan_expr(e, plan.slots))) for col, e in exprs)
+        head = head_fn(tuple(P.plan_expr(a, plan.slots) for a in rule.head.args), -1)
         parts = [self._part(i, rule, plan, names, j) for j in range(len(plan.body))]
         w = _Witness(rule, plan, names, compile_steps(plan.steps, self.rels, False), tuple(bind), tuple(checks),
-                     tuple(consts), computed, [p for p in parts if p is not None])
+                     tuple(consts), head, [p for p in parts if p is not None])
         self._witnesses[i] = w
         return w
 
@@ -298,17 +312,42 @@ class Derivations:
             got = (inner, compile_steps(inner.steps, self.rels, False), term)
             self._inner[key] = got
         inner, fns, term = got
-        rows: Any = [group]
-        for fn in fns:
-            rows = fn(rows, {})
-            if not rows:
-                return ()
+        rows = _run(fns, [group])
+        if not rows:
+            return ()
         atoms = [lit for lit in inner.body if isinstance(lit, n.Atom)]
         getters = [(a.pred, [expr_fn(P.plan_expr(x, inner.slots)) for x in a.args]) for a in atoms]
         out = {Match(tuple((p, tuple(f(r) for f in fs)) for p, fs in getters), term(r) if term else None): None
                for r in set(rows)}
         return tuple(sorted(out, key=lambda m: (tuple((p, row_key(t)) for p, t in m.atoms), row_key(
             (m.term,) if m.term is not None else ()))))
+
+
+def _run(fns: list[StepFn], seeds: list[Row]) -> list[Row]:
+    """The rows of compiled steps from `seeds`; a row whose arithmetic fails is dropped, not the rest.
+
+    (A match plan binds variables in another order than evaluation did, so it
+    may compute on a partial row that evaluation's order filtered out first.)
+    """
+    rows: Any = seeds
+    try:
+        for fn in fns:
+            if not rows:
+                return []
+            rows = fn(rows, {})
+        return list(rows)
+    except ArithmeticFault:
+        pass
+    rows = seeds
+    for fn in fns:
+        kept: list[Row] = []
+        for r in rows:
+            try:
+                kept.extend(fn([r], {}))
+            except ArithmeticFault:
+                continue
+        rows = kept
+    return list(rows)
 
 
 def value_slot(plan: P.MatchPlan, j: int) -> int:
@@ -371,12 +410,22 @@ def body_matches(body: tuple[n.Literal, ...], binding: dict[str, Value],
     """
     names = tuple(binding)
     plan = P.plan_match(body, names, {p: len(r) for p, r in rels.items()})
-    rows: Any = [tuple(binding[v] for v in names)]
-    for fn in compile_steps(plan.steps, rels, False):
-        rows = fn(rows, {})
-        if not rows:
-            return []
+    rows = _run(compile_steps(plan.steps, rels, False), [tuple(binding[v] for v in names)])
     getters = [(lit.pred, [expr_fn(P.plan_expr(a, plan.slots)) for a in lit.args])
                for lit in plan.body if isinstance(lit, n.Atom)]
     found = {tuple((p, tuple(f(r) for f in fs)) for p, fs in getters) for r in rows}
     return sorted(found, key=lambda m: tuple((p, row_key(t)) for p, t in m))
+
+
+def answer_matches(body: tuple[n.Literal, ...], names: list[str],
+                   rels: dict[str, Relation]) -> list[tuple[Row, tuple[Key, ...]]]:
+    """Every distinct match of a goal: the values of `names` and the positive atoms' tuples.
+
+    Constants are looked up as index keys, as in a query.
+    """
+    plan = P.plan_match(body, (), {p: len(r) for p, r in rels.items()}, const_keys=True)
+    rows = _run(compile_steps(plan.steps, rels, False), [()])
+    answer = head_fn(tuple(P.Slot(plan.slots[v]) for v in names), -1)
+    getters = [(lit.pred, [expr_fn(P.plan_expr(a, plan.slots)) for a in lit.args])
+               for lit in plan.body if isinstance(lit, n.Atom)]
+    return list({(answer(r), tuple((p, tuple(f(r) for f in fs)) for p, fs in getters)) for r in rows})

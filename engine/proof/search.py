@@ -31,7 +31,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -39,7 +39,7 @@ from .. import nodes as n
 from ..analysis import Fact, Program, SourceInfo
 from ..provenance import TOP, cite_grade
 from ..values import ARITH, Value, compare, show, show_atom
-from .derivations import AggregateUse, Instance, Key, Match
+from .derivations import AggregateUse, Instance, Key, Match, canonical
 from .tree import ProofNode
 
 Cost = int
@@ -53,7 +53,7 @@ class DerivationSource(Protocol):
 
     def facts(self, key: Key) -> list[Fact]: ...
 
-    def instances(self, key: Key) -> list[Instance]: ...
+    def instances(self, keys: list[Key]) -> dict[Key, list[Instance]]: ...
 
     def holds(self, key: Key) -> bool: ...
 
@@ -119,6 +119,7 @@ class Support:
         self.rules = program.rules
         self.sources = program.sources
         self._instances: dict[Key, list[Instance]] = {}
+        self._base: dict[Key, int | None] = {}
         self.weights = Weights()
 
     # -- facts ----------------------------------------------------------------
@@ -127,10 +128,17 @@ class Support:
 
         None when it is not one, or is set aside in `w`.
         """
-        if key in w.banned or not self.source.is_base(key):
+        if w.banned and key in w.banned:
             return None
-        cites = [c for f in self.source.facts(key) for c in f.cites]
-        return max((cite_grade(c, self.sources) for c in cites), default=TOP)
+        try:
+            return self._base[key]
+        except KeyError:
+            pass
+        g = None
+        if self.source.is_base(key):
+            g = max((cite_grade(c, self.sources) for f in self.source.facts(key) for c in f.cites), default=TOP)
+        self._base[key] = g
+        return g
 
     def citations(self, key: Key) -> Citations:
         return [(c, self.sources.get(c.source)) for f in self.source.facts(key) for c in f.cites]
@@ -138,8 +146,15 @@ class Support:
     def instances(self, key: Key) -> list[Instance]:
         got = self._instances.get(key)
         if got is None:
-            got = self._instances[key] = self.source.instances(key)
+            self._fetch([key])
+            got = self._instances[key]
         return got
+
+    def _fetch(self, keys: list[Key]) -> None:
+        """Find the instances of every key not yet known, a predicate at a time."""
+        todo = [k for k in keys if k not in self._instances]
+        if todo:
+            self._instances.update(self.source.instances(todo))
 
     # -- grades -----------------------------------------------------------------
     def grade(self, key: Key, w: Weights | None = None) -> int | None:
@@ -148,10 +163,18 @@ class Support:
         if key not in w.grades:
             if not self.source.holds(key):
                 return None
-            keys = self._closure(key, lambda k: k in w.grades, lambda k: self.base_grade(k, w) == TOP)
-            got = self._solve(keys, lambda k: _neg(self.base_grade(k, w)), lambda k: _neg(w.grades[k]), 0, -TOP)
-            w.grades.update((k, _neg(c)) for k, c in got.items())
+            self.solve_grades([key], w)
         return w.grades[key]
+
+    def solve_grades(self, keys: list[Key], w: Weights | None = None) -> None:
+        """Solve the grades of tuples that hold, together (the parts of the model they share, once)."""
+        w = w or self.weights
+        roots = [k for k in dict.fromkeys(keys) if k not in w.grades]
+        if not roots:
+            return
+        closure = self._closure(roots, lambda k: k in w.grades, lambda k: self.base_grade(k, w) == TOP)
+        got = self._solve(closure, lambda k: _neg(self.base_grade(k, w)), lambda k: _neg(w.grades[k]), 0, -TOP)
+        w.grades.update((k, _neg(c)) for k, c in got.items())
 
     def height(self, key: Key, level: int, w: Weights) -> int | None:
         """The least height of a derivation of `key` using only tuples of grade `level` or better."""
@@ -165,26 +188,30 @@ class Support:
                 g = self.base_grade(k, w)
                 return 0 if g is not None and g >= level else None
 
-            keys = self._closure(key, lambda k: k in done or dead(k), lambda k: base(k) == 0)
+            keys = self._closure([key], lambda k: k in done or dead(k), lambda k: base(k) == 0)
             done.update(self._solve(keys, base, lambda k: None if dead(k) else done[k], 1, 0))
         return done[key]
 
     # -- the search ---------------------------------------------------------------
-    def _closure(self, root: Key, known: Callable[[Key], bool], leaf: Callable[[Key], bool]) -> list[Key]:
-        """`root` and every tuple its derivations reach, stopping at known and leaf tuples."""
+    def _closure(self, roots: list[Key], known: Callable[[Key], bool], leaf: Callable[[Key], bool]) -> list[Key]:
+        """`roots` and every tuple their derivations reach, stopping at known and leaf tuples.
+
+        Breadth first, so that each level's instances are found together.
+        """
         order: list[Key] = []
-        seen = {root}
-        stack = [root]
-        while stack:
-            k = stack.pop()
-            order.append(k)
-            if leaf(k):
-                continue
-            for inst in self.instances(k):
-                for p in _pieces(inst):
-                    if p not in seen and not known(p):
-                        seen.add(p)
-                        stack.append(p)
+        seen = set(roots)
+        level = list(roots)
+        while level:
+            inner = [k for k in level if not leaf(k)]
+            self._fetch(inner)
+            order.extend(level)
+            level = []
+            for k in inner:
+                for inst in self._instances[k]:
+                    for p in inst.pieces:
+                        if p not in seen and not known(p):
+                            seen.add(p)
+                            level.append(p)
         return order
 
     def _solve(self, keys: list[Key], base: Callable[[Key], Cost | None], known: Callable[[Key], Cost | None],
@@ -232,10 +259,10 @@ class Support:
                 if b <= step + floor:
                     continue  # no derivation can do better
             for inst in self.instances(k):
-                needs = set(inst.needs())
-                if not all(alive(p) for p in needs):
+                needs = inst.needs
+                if not all(p in keyset or alive(p) for p in needs):
                     continue
-                uses = [_UseState(u) for u in inst.aggregates if u.recursive]
+                uses = [_UseState(u) for u in inst.recursive]
                 st = _InstanceState(k, len(needs), floor, uses)
                 for p in needs:
                     plain.setdefault(p, []).append(st)
@@ -303,7 +330,7 @@ class Support:
             w.proofs[key] = node
             return node
         cost = w.heights[grade].get
-        for inst in self.instances(key):
+        for inst in sorted(self.instances(key), key=canonical):
             got_cost = instance_cost(inst, cost, 1, 0)
             if got_cost is not None and got_cost[0] == height:
                 break
@@ -401,14 +428,6 @@ def _neg(v: int | None) -> int | None:
     return -v if v is not None else None
 
 
-def _pieces(inst: Instance) -> Iterable[Key]:
-    yield from inst.needs()
-    for use in inst.aggregates:
-        if use.recursive:
-            for m in use.matches:
-                yield from m.atoms
-
-
 def aggregate_of(func: str, matches: list[Match]) -> Value | None:
     acc = empty_value(func)
     for m in matches:
@@ -423,15 +442,13 @@ def instance_cost(inst: Instance, cost: Callable[[Key], Cost | None], step: int,
     None when a piece has no cost (it is not available).
     """
     top = floor
-    for k in inst.needs():
+    for k in inst.needs:
         c = cost(k)
         if c is None:
             return None
         top = max(top, c)
     used: dict[int, list[Match]] = {}
-    for use in inst.aggregates:
-        if not use.recursive:
-            continue
+    for use in inst.recursive:
         ranked = []
         for m in use.matches:
             cs = [cost(a) for a in m.atoms]
