@@ -28,7 +28,7 @@ from .proof.tree import ProofNode
 from .provenance import TOP
 from .provenance import show as show_grade
 from .syntax import parse
-from .values import Value, row_key
+from .values import Value, sort_rows
 
 
 @dataclass
@@ -156,7 +156,7 @@ class Model:
         steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
         rows = run_steps(compile_steps(steps, rels, True), {})
         hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
-        return Answers(text or "", names, sorted({hf(r) for r in rows}, key=row_key))
+        return Answers(text or "", names, sort_rows({hf(r) for r in rows}))
 
     def _graded_answers(self, body: tuple[n.Literal, ...], names: list[str], rels: dict[str, Relation],
                         text: str) -> Answers:
@@ -166,7 +166,7 @@ class Model:
             by_answer.setdefault(answer, []).append(atoms)
         support = self.support
         support.solve_grades([k for ms in by_answer.values() for m in ms for k in m])
-        rows = sorted(by_answer, key=row_key)
+        rows = sort_rows(by_answer)
         grades = []
         for r in rows:
             best = max(min((support.grade(k) or TOP for k in m), default=TOP) for m in by_answer[r])

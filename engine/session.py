@@ -25,7 +25,7 @@ from .loader import load_paths, load_texts
 from .model import Model, parse_goal
 from .syntax import parse
 from .syntax.pretty import statement
-from .values import Value, row_key, show_atom
+from .values import Value, row_key, show_atom, sort_rows
 
 
 @dataclass
@@ -39,9 +39,9 @@ class Change:
     def lines(self) -> list[str]:
         out = []
         for pred in sorted(set(self.appeared) | set(self.vanished)):
-            for row in sorted(self.appeared.get(pred, ()), key=row_key):
+            for row in sort_rows(self.appeared.get(pred, ())):
                 out.append(f"+ {show_atom(pred, row)}")
-            for row in sorted(self.vanished.get(pred, ()), key=row_key):
+            for row in sort_rows(self.vanished.get(pred, ())):
                 out.append(f"- {show_atom(pred, row)}")
         return out
 

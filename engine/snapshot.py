@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .model import Model
 from .provenance import show as show_grade
-from .values import row_key, show_atom
+from .values import show_atom, sort_rows
 
 HEADER = "# syllog snapshot: derived tuples, one a line, with their grade (- when ungraded)"
 
@@ -25,7 +25,18 @@ def snapshot_lines(model: Model, only: list[str] | None = None) -> list[str]:
     lines = []
     for pred in preds:
         rel = model.relations[pred]
-        for row in sorted(rel.tuples, key=row_key):
+        groups = rel.sorted_groups() if not model.graded else None
+        if groups is not None:  # a closure of millions of pairs: a line per pair, no tuple built
+            for x, ys in groups:
+                lead = f"{pred}({x}, "
+                lines.extend([f"{lead}{y})\t-" for y in ys])
+            continue
+        rows = sort_rows(rel.tuples)
+        if not model.graded:
+            lines.extend([f"{show_atom(pred, row)}\t-" for row in rows])
+            continue
+        model.support.solve_grades([(pred, row) for row in rows])
+        for row in rows:
             g = model.grade(pred, row)
             lines.append(f"{show_atom(pred, row)}\t{(show_grade(g) if g is not None else None) or '-'}")
     return lines

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import decimal
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Union
 
@@ -48,6 +48,10 @@ class String:
     def __repr__(self) -> str:
         return f"String({self.text!r})"
 
+    def __str__(self) -> str:
+        """As written in the language, so that `str` shows every value as `show` does."""
+        return quote(self.text)
+
     def __reduce__(self) -> tuple[type[String], tuple[str]]:
         return (String, (self.text,))
 
@@ -80,6 +84,19 @@ def row_key(row: tuple[Value, ...]) -> tuple[tuple[int, object], ...]:
     return tuple(sort_key(v) for v in row)
 
 
+def sort_rows(rows: Iterable[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
+    """Rows in value order (numbers, then symbols, then strings, column by column).
+
+    Python's own tuple order agrees wherever it compares two values of one
+    kind, and raises where the kinds differ: so it is tried first (in C),
+    and `row_key` sorts only rows that mix kinds in a column.
+    """
+    try:
+        return sorted(rows)
+    except (TypeError, AttributeError):
+        return sorted(rows, key=row_key)
+
+
 def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 
@@ -96,7 +113,7 @@ def show(v: Value) -> str:
 def show_atom(pred: str, row: tuple[Value, ...]) -> str:
     if not row:
         return pred
-    return f"{pred}({', '.join(show(v) for v in row)})"
+    return f"{pred}({', '.join(map(str, row))})"  # str is show (see String.__str__)
 
 
 def to_json(v: Value) -> object:

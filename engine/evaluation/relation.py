@@ -418,6 +418,20 @@ class Relation:
             self.groups[(key, val)] = g
         return g
 
+    def sorted_groups(self) -> list[tuple[Value, list[Value]]] | None:
+        """A binary relation held grouped, in value order: (first value, its second values sorted).
+
+        None when it is not held grouped, or mixes kinds of values in a
+        column (`engine.values.sort_rows` then sorts its tuples).
+        """
+        g = self.groups.get((0, 1))
+        if g is None:
+            return None
+        try:
+            return [(x, sorted(g[x])) for x in sorted(g) if g[x]]
+        except (TypeError, AttributeError):
+            return None
+
     def add_new(self, new: set[Row]) -> None:
         """Add tuples known not to be present yet."""
         if not new:
