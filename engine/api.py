@@ -47,14 +47,27 @@ class Loaded:
         return Model(self.program, ev, provenance)
 
 
-def load(paths: list[str | Path] | str | Path) -> Loaded:
-    """Load and check files and folders (every `.dl` below a folder, sorted)."""
+def load(paths: list[str | Path] | str | Path, as_of: str | None = None) -> Loaded:
+    """Load and check files and folders (every `.dl` below a folder, sorted).
+
+    `as_of="YYYY-MM-DD"` keeps only the sources dated on or before that day
+    (facts that cite no source always count).
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return Loaded(check(load_paths(list(paths))))
+    return Loaded(dated(check(load_paths(list(paths))), as_of))
 
 
-def load_text(text: str, path: str = "<text>", base: str | Path | None = None) -> Loaded:
+def load_text(text: str, path: str = "<text>", base: str | Path | None = None, as_of: str | None = None) -> Loaded:
     """Load and check program text; `.include` and documents resolve against `base`."""
     loaded = load_texts([(path, text)], Path(base) if base is not None else None)
-    return Loaded(check(loaded))
+    return Loaded(dated(check(loaded), as_of))
+
+
+def dated(program: Program, as_of: str | None) -> Program:
+    """The program as of a day: only the sources dated on or before it (see engine.whatif)."""
+    if as_of is None:
+        return program
+    from .whatif import EvidenceChange, revise
+
+    return revise(program, EvidenceChange(as_of=as_of)).program

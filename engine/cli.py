@@ -49,7 +49,7 @@ def _print_diags(diags: Sequence[Diagnostic], sources: SourceMap | None, console
 
 
 def _load(args: argparse.Namespace) -> api.Loaded:
-    return api.load(args.paths)
+    return api.load(args.paths, as_of=getattr(args, "as_of", None))
 
 
 def _evaluate(args: argparse.Namespace, loaded: api.Loaded, provenance: bool | None = None) -> Any:
@@ -260,6 +260,25 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from .whatif import change_from, summary
+
+    change = change_from(args.drop_source, args.drop_originator, args.reliability, args.credibility)
+    if not change:
+        raise SyllogError([error("E960", "nothing to change", Span("<whatif>", 1, 1, 1, 1),
+                                 help="give --drop-source, --drop-originator, --reliability or --credibility")])
+    loaded = _load(args)
+    model = _evaluate(args, loaded, provenance=True)
+    changes = model.whatif(change)
+    if args.format == "json":
+        print(json.dumps({"changes": [c.to_json() for c in changes], "summary": summary(changes)}, ensure_ascii=False))
+        return 0
+    for c in changes:
+        print("\n".join(c.lines()))
+    print(summary(changes))
+    return 0
+
+
 def cmd_repl(args: argparse.Namespace) -> int:
     from .repl import run_repl
 
@@ -277,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="stop with an error past this many seconds of evaluation")
         sp.add_argument("--no-provenance", action="store_true",
-                        help="skip proofs and grades (faster, less memory, for bulk runs)")
+                        help="answers without grades, and no proofs")
+        sp.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
+                        help="only the sources dated on or before this day (facts citing none always count)")
 
     def backend(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--backend", choices=["memory", "duckdb", "postgres", "spark"], default="memory",
@@ -320,6 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", required=True, metavar="FILE")
     sp.add_argument("--only", action="append", metavar="PRED", help="only these predicates (repeatable)")
     sp.set_defaults(func=cmd_snapshot)
+    sp = sub.add_parser("whatif", help="what if a source is wrong: the conclusions that fall, appear or regrade")
+    common(sp)
+    sp.add_argument("--drop-source", action="append", default=[], metavar="ID", help="leave out every citation of a source")
+    sp.add_argument("--drop-originator", action="append", default=[], metavar="NAME",
+                    help="leave out every citation with this originator")
+    sp.add_argument("--reliability", action="append", default=[], metavar="ID=LETTER",
+                    help="give a source another reliability (a-f)")
+    sp.add_argument("--credibility", action="append", default=[], metavar="ID:LINE=DIGIT",
+                    help="give a cited line another credibility (1-6)")
+    sp.add_argument("--format", choices=["text", "json"], default="text")
+    sp.set_defaults(func=cmd_whatif)
     sp = sub.add_parser("repl", help="an interactive prompt")
     common(sp, paths="*")
     sp.add_argument("--history", metavar="FILE", default=None, help="history file (default ~/.syllog_history)")

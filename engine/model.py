@@ -9,6 +9,7 @@ are searched for on demand over those relations (engine.proof).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from . import nodes as n
 from . import plan as P
@@ -29,6 +30,9 @@ from .provenance import TOP
 from .provenance import show as show_grade
 from .syntax import parse
 from .values import Value, sort_rows
+
+if TYPE_CHECKING:
+    from .whatif import Conclusion, EvidenceChange
 
 
 @dataclass
@@ -103,6 +107,33 @@ class Model:
 
             self._support = Support(Derivations(self.program, self.relations, is_base), self.program)
         return self._support
+
+    def invalidate(self) -> None:
+        """Forget solved grades and proofs (after the relations changed under this model)."""
+        self._support = None
+
+    def key_of(self, atom: str) -> Key | None:
+        """(predicate, row) of a ground atom as written; None when it is not one."""
+        try:
+            body, _sources = parse_goal(atom)
+        except SyllogError:
+            return None
+        if len(body) != 1 or not isinstance(body[0], n.Atom) or any(n.expr_vars(a) for a in body[0].args):
+            return None
+        return body[0].pred, tuple(ground(a, {}) for a in body[0].args)
+
+    def whatif(self, change: EvidenceChange | None = None, **fields: Any) -> list[Conclusion]:
+        """What changes if evidence is taken out or regraded (`EvidenceChange` fields as keywords).
+
+        >>> import engine
+        >>> m = engine.load_text("e(1). p(X) :- e(X).").evaluate()
+        >>> m.whatif()
+        []
+        """
+        from .whatif import EvidenceChange as Change
+        from .whatif import whatif
+
+        return whatif(self, change if change is not None else Change(**fields))
 
     def relation(self, name: str) -> set[tuple[Value, ...]]:
         """The tuples of a predicate (empty for an unknown name).

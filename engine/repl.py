@@ -41,6 +41,7 @@ from rich.table import Table
 
 from .analysis.walk import body_atoms
 from .cli import _answers_table, _print_diags, _tree, proof_summary
+from .whatif import change_from, summary
 from .errors import SyllogError
 from .model import parse_goal
 from .session import Change, Session
@@ -77,6 +78,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(":sources", "", "the declared sources: title, publisher, date, reliability"),
     Command(":mark", "[NAME]", "remember the derived conclusions now, for `:diff NAME`"),
     Command(":diff", "[NAME]", "derived conclusions that appeared or vanished since the start (or a mark)"),
+    Command(":whatif", "--drop-source ID | --drop-originator NAME | --reliability ID=L | --credibility ID:LINE=D ...",
+            "what falls, appears or changes grade if evidence is dropped or regraded (the session stays as it is)"),
     Command(":save", "FILE", "write what was typed here as a .dl file"),
     Command(":help", "", "this list"),
     Command(":quit", "", "leave (Ctrl-D does too)"),
@@ -462,6 +465,30 @@ class Repl:
             self.session.diff(since), "diff", empty=f"no derived conclusion appeared or vanished since {escape(where)}"
         )
 
+    def cmd_whatif(self, arg: str) -> None:
+        try:
+            words = shlex.split(arg)
+        except ValueError:
+            words = []
+        options: dict[str, list[str]] = {"drop_source": [], "drop_originator": [], "reliability": [], "credibility": []}
+        flag = None
+        for w in words:
+            if flag is None and w.startswith("--") and w[2:].replace("-", "_") in options:
+                flag = w[2:].replace("-", "_")
+            elif flag is not None:
+                options[flag].append(w)
+                flag = None
+            else:
+                flag = "?"
+                break
+        if not words or flag is not None:
+            self._usage(":whatif")
+            return
+        changes = self.session.model.whatif(change_from(**options))
+        for c in changes:
+            self.console.print(escape("\n".join(c.lines())))
+        self.console.print(summary(changes))
+
     def cmd_save(self, arg: str) -> None:
         if not arg:
             self._usage(":save")
@@ -555,6 +582,7 @@ def open_session(paths: list[str], args: argparse.Namespace, console: Console) -
             provenance=not getattr(args, "no_provenance", False),
             max_tuples=getattr(args, "max_tuples", None),
             max_seconds=getattr(args, "timeout", None),
+            as_of=getattr(args, "as_of", None),
         )
 
     try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import nodes as n
 from .analysis import Fact, Program, check
+from .api import dated
 from .errors import SourceMap, Span, SyllogError, error
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
 from .evaluation.incremental import update
@@ -56,8 +57,9 @@ class Session:
 
     def __init__(self, paths: list[str | Path] | None = None, text: str | None = None,
                  provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
-                 max_seconds: float | None = None) -> None:
+                 max_seconds: float | None = None, as_of: str | None = None) -> None:
         self.paths = [Path(p) for p in (paths or [])]
+        self.as_of = as_of
         self.base_text = text
         self.provenance = provenance
         self.limits = Limits(max_tuples, max_seconds)
@@ -89,7 +91,7 @@ class Session:
         return parsed
 
     def _check(self, reread: bool = False) -> Program:
-        program = check(self._parse_all(reread))
+        program = dated(check(self._parse_all(reread)), self.as_of)
         retracted = self.retracted
         if retracted:
             program.facts = [f for f in program.facts if (f.pred, f.row) not in retracted]

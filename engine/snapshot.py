@@ -42,6 +42,11 @@ def snapshot_lines(model: Model, only: list[str] | None = None) -> list[str]:
     return lines
 
 
+def snapshot_grades(model: Model, only: list[str] | None = None) -> dict[str, str]:
+    """Every derived tuple, as written, with its grade (`-` when ungraded)."""
+    return dict(line.split("\t", 1) for line in snapshot_lines(model, only))  # type: ignore[misc]
+
+
 def write_snapshot(model: Model, path: str | Path, only: list[str] | None = None) -> int:
     lines = snapshot_lines(model, only)
     Path(path).write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
