@@ -137,3 +137,19 @@ def test_values_that_are_not_values_of_the_language_are_refused(tmp_path: Path, 
 
 def test_nan_in_a_column_of_any_type_is_a_symbol(tmp_path: Path) -> None:
     assert _read(tmp_path, "e(a: any)", "q.csv", "NaN\n2.5\n7\n") == {("NaN",), (Decimal("2.5"),), (7,)}
+
+
+def test_output_to_dev_stdout_comes_after_what_was_printed(tmp_path: Path) -> None:
+    """A stream is written in place, through its descriptor: with stdout sent to a file, nothing is overwritten."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "p.dl").write_text('e(1).\nf(X) :- e(X).\n.decl f(a: int)\n.output f { file: "/dev/stdout" }\n?- f(X).\n')
+    root = Path(__file__).parent.parent
+    with (tmp_path / "out.txt").open("w") as out:
+        subprocess.run([sys.executable, "-m", "engine", "run", "p.dl"], cwd=tmp_path, stdout=out,
+                       stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONPATH=str(root)), check=True)
+    lines = (tmp_path / "out.txt").read_text().splitlines()
+    assert lines[0] == "?- f(X)." and "1 answer" in lines
+    assert lines[-2:] == ["1", "wrote /dev/stdout"]

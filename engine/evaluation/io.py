@@ -519,22 +519,41 @@ def _bad_value_message(k: int, v: str, t: str) -> str:
 
 
 def write_outputs(program: Program, relation: Callable[[str], Any]) -> list[Path]:
-    """Write every `.output` relation; `relation(name)` gives its tuples."""
+    """Write every `.output` relation, each file whole or not at all; `relation(name)` gives its tuples.
+
+    Raises `SyllogError` with an E705 for every file that cannot be written
+    (after writing the others); the old content of such a file is left as it was.
+    """
     written = []
+    diags: list[Diagnostic] = []
     for io in program.io:
         if io.kind != "output":
             continue
         path = _path(program, io)
-        write_relation(relation(io.pred), path, _format(io, path))
+        try:
+            write_relation(relation(io.pred), path, _format(io, path))
+        except files.FileTrouble as exc:
+            diags.append(error("E705", f"cannot write `{display_path(path)}`: {exc.reason}", io.span,
+                               help=_write_help(exc)))
+            continue
         written.append(path)
+    if diags:
+        raise SyllogError(diags, program.text)
     return written
 
 
+def _write_help(exc: files.FileTrouble) -> str | None:
+    if exc.missing:
+        return "create the folder first, or name another file with `file:`"
+    return None
+
+
 def write_relation(rows: Any, path: Path, fmt: str) -> None:
+    """Write tuples sorted to a csv, tsv or jsonl file, replacing it whole (`files.replacing`)."""
     from ..values import row_key
 
     ordered = sorted(rows, key=row_key)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with files.replacing(path) as fh:
         if fmt == "jsonl":
             for r in ordered:
                 fh.write(json.dumps([to_json(v) for v in r]) + "\n")
