@@ -17,7 +17,7 @@ from .analysis.arity import check_arity
 from .analysis.collect import Collected
 from .analysis.safety import check_safety
 from .analysis.walk import body_atoms
-from .errors import SourceMap, Span, SyllogError, error
+from .errors import NO_SPAN, SourceMap, Span, SyllogError, error
 from .evaluation.compile import compile_steps, head_fn, run_steps
 from .evaluation.fixpoint import Evaluator
 from .evaluation.relation import Relation, Row
@@ -28,7 +28,7 @@ from .proof.tree import ProofNode
 from .provenance import TOP
 from .provenance import show as show_grade
 from .syntax import parse
-from .values import Value, row_key
+from .values import ArithmeticFault, Value, row_key
 
 
 @dataclass
@@ -152,7 +152,13 @@ class Model:
         names = goal_variables(body)
         steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in self.relations.items()})
         fns = compile_steps(steps, self._rels_for(body), True)
-        rows = run_steps(fns, {})
+        try:
+            rows = run_steps(fns, {})
+        except ArithmeticFault as exc:  # E602 at the goal, as evaluation reports it at a rule
+            where = Span(body[0].span.file, body[0].span.line, body[0].span.col, body[-1].span.end_line,
+                         body[-1].span.end_col) if body else NO_SPAN
+            raise SyllogError([error("E602", f"{exc} in this goal", where)],
+                              sources if isinstance(goal, str) else self.program.text) from None
         hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
         distinct = sorted({hf(r) for r in rows}, key=row_key)
         answers = Answers(text or "", names, distinct)
