@@ -15,6 +15,7 @@ folder), never a hang or a traceback.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,10 +47,11 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[Diagnostic]]:
     diags: list[Diagnostic] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
+        folder = _is_folder(p)
+        if folder:
             # every `.dl` that is not a folder: a broken symlink or a FIFO is read, and reported
             found.extend(sorted(x for x in p.rglob("*.dl") if not x.is_dir()))
-        elif os.path.lexists(p):
+        elif folder is not None:
             found.append(p)  # a file, or something that is not one: reading it says which
         else:
             diags.append(error("E103", f"no such file or folder: `{visible(str(raw))}`",
@@ -66,6 +68,16 @@ def unreadable(exc: files.FileTrouble, name: str, via: n.Include | None = None) 
                      help="save it as UTF-8" + (f" (it is included at {via.span})" if via is not None else ""))
     span = via.span if via is not None else Span(name, 0, 0, 0, 0)
     return error("E104", f"cannot read `{name}`: {exc.reason}", span)
+
+
+def _is_folder(p: Path) -> bool | None:
+    """True for a folder, False for anything else that is there (reading it tells what), None for nothing there."""
+    try:
+        return stat.S_ISDIR(os.stat(p).st_mode)
+    except FileNotFoundError:
+        return False if os.path.lexists(p) else None
+    except (OSError, ValueError):  # a name too long, a symlink loop, a NUL
+        return False
 
 
 class _Loader:
