@@ -246,9 +246,10 @@ def replacing(path: Path) -> Iterator[TextIO]:
     """Write a text file whole or not at all: to a temporary file in its folder, then renamed over it.
 
     `with replacing(Path("out.csv")) as fh: fh.write("1,2\\n")` leaves either
-    the old `out.csv` or the new one, never a part of it.
+    the old `out.csv` or the new one, never a part of it, whatever stops it.
     """
-    tmp: str | None = None
+    temporary: list[str] = []  # the temporary file's name, known before it is made: Ctrl-C may come at any point
+    writing = False
     try:
         mode = _mode(path)
         if mode is not None and stat.S_ISDIR(mode):
@@ -259,23 +260,20 @@ def replacing(path: Path) -> Iterator[TextIO]:
             out = _open_in_place(path)
         else:
             target = Path(os.path.realpath(path))  # through a symlink, to the file it names
-            fd, tmp = _temporary(target.parent, stat.S_IMODE(mode) if mode is not None else None)
-            out = os.fdopen(fd, "w", encoding="utf-8", newline="")
-    except (OSError, ValueError) as exc:
-        raise trouble(path, exc, writing=True) from None
-    try:
+            out = _temporary(target.parent, stat.S_IMODE(mode) if mode is not None else None, temporary)
+        writing = True
         with out:
             yield out
-            if tmp is not None:
+            if temporary:
                 out.flush()
                 os.fsync(out.fileno())
-        if tmp is not None:
-            os.replace(tmp, target)
+        if temporary:
+            os.replace(temporary[0], target)
     except BaseException as exc:
-        if tmp is not None:
+        for name in temporary:
             with suppress(OSError):
-                os.unlink(tmp)
-        if isinstance(exc, OSError):
+                os.unlink(name)
+        if isinstance(exc, OSError) or (isinstance(exc, ValueError) and not writing):
             raise trouble(path, exc, writing=True) from None
         raise
 
@@ -294,18 +292,22 @@ def write_text(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def _temporary(folder: Path, mode: int | None) -> tuple[int, str]:
-    """A new file in `folder` with a name of its own, readable as a new file would be (or as the old one was)."""
+def _temporary(folder: Path, mode: int | None, names: list[str]) -> TextIO:
+    """A new file in `folder` with a name of its own (put in `names` before the file is made), for writing.
+
+    It is readable as a new file would be, or as the old one was (`mode`).
+    """
     while True:
         name = os.path.join(folder, f".syllog-{secrets.token_hex(6)}.tmp")
+        names[:] = [name]
         try:
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         except FileExistsError:
-            continue
+            continue  # someone else's: another name (and not theirs to remove)
         if mode is not None:
             with suppress(OSError):
                 os.fchmod(fd, mode)
-        return fd, name
+        return os.fdopen(fd, "w", encoding="utf-8", newline="")
 
 
 def _is_stream(path: Path) -> bool:
