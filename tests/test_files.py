@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from oddities import make_oddities
 
 from engine import files
 from engine.files import FileTrouble, LineTooLong, NotUtf8
@@ -15,13 +16,7 @@ from engine.files import FileTrouble, LineTooLong, NotUtf8
 
 @pytest.fixture
 def odd(tmp_path: Path) -> Path:
-    """A folder of oddities: a FIFO, a symlink loop, a dangling symlink, a folder, a regular file."""
-    os.mkfifo(tmp_path / "fifo")
-    (tmp_path / "loop").symlink_to("loop")
-    (tmp_path / "dangling").symlink_to("nothing here")
-    (tmp_path / "folder").mkdir()
-    (tmp_path / "plain.txt").write_text("one\ntwo\n", encoding="utf-8")
-    return tmp_path
+    return make_oddities(tmp_path)
 
 
 @pytest.mark.parametrize("name, reason", [
@@ -31,7 +26,7 @@ def odd(tmp_path: Path) -> Path:
     ("folder", "it is a folder"),
     ("missing", "no such file"),
     ("nul\0name", "its name holds a NUL byte"),
-    ("plain.txt/x", "a part of its path is not a folder"),
+    ("doc.txt/x", "a part of its path is not a folder"),
 ])
 def test_reading_an_oddity_gives_its_reason(odd: Path, name: str, reason: str) -> None:
     with pytest.raises(FileTrouble) as exc:
@@ -156,7 +151,7 @@ def test_replacing_through_a_symlink_writes_the_file_it_names(tmp_path: Path) ->
 @pytest.mark.parametrize("name, reason", [
     ("folder", "it is a folder"),
     ("nowhere/out.csv", "its folder does not exist"),
-    ("plain.txt/out.csv", "a part of its path is not a folder"),
+    ("doc.txt/out.csv", "a part of its path is not a folder"),
     ("x" * 300, "its name is too long"),
     ("nul\0name", "its name holds a NUL byte"),
     ("fifo", "it is a FIFO that no one is reading"),

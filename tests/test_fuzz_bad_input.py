@@ -19,16 +19,13 @@ traceback is printed. Categories:
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 import random
 import re
 from pathlib import Path
 
 import pytest
-
-from engine.cli import main
+from golden_util import run_cli
+from oddities import make_oddities
 
 ROOT = Path(__file__).parent.parent
 TYPES = ["int", "number", "symbol", "string", "any"]
@@ -36,34 +33,21 @@ TYPES = ["int", "number", "symbol", "string", "any"]
 
 def run(args: list[str], cwd: Path) -> tuple[int, str]:
     """`syllog ARGS` in `cwd`, in-process; fails the test on anything but a rendered diagnostic."""
-    out, err = io.StringIO(), io.StringIO()
-    old = Path.cwd()
-    os.chdir(cwd)
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(args)
+        code, text = run_cli(args, cwd)
     except BaseException as exc:  # noqa: B036 - anything at all is the failure this test looks for
         programs = [(cwd / a).read_text(encoding="utf-8") for a in args if a.endswith(".dl") and (cwd / a).is_file()]
         pytest.fail(f"syllog {' '.join(args)} raised {type(exc).__name__}: {exc}\n" + "".join(programs))
-    finally:
-        os.chdir(old)
-    text = out.getvalue() + err.getvalue()
     assert "Traceback" not in text, text
     assert code in (0, 1), (code, text)
     if code == 1 and args[0] != "test":
-        assert re.search(r"error\[E\d{3}\]", err.getvalue()), (args, text)
+        assert re.search(r"error\[E\d{3}\]", text), (args, text)
     return code, text
 
 
 @pytest.fixture
 def oddities(tmp_path: Path) -> Path:
-    os.mkfifo(tmp_path / "fifo")
-    (tmp_path / "loop").symlink_to("loop")
-    (tmp_path / "dangling").symlink_to("nothing here")
-    (tmp_path / "folder").mkdir()
-    (tmp_path / "doc.txt").write_text("a line\nanother\n", encoding="utf-8")
-    (tmp_path / "e.csv").write_text("1,2\n", encoding="utf-8")
-    return tmp_path
+    return make_oddities(tmp_path)
 
 
 ODD_PATHS = ["fifo", "loop", "dangling", "folder", "/dev/zero", "/dev/null", "nowhere/x.csv", "n\0ul.csv",

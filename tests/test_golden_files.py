@@ -1,41 +1,23 @@
 """Golden diagnostics of the file system: each `tests/golden/files/*.dl` beside its exact rendered output.
 
 Each case runs in a fresh folder that holds the case (and its companion
-files, `case.*`) and the oddities git cannot keep or that would be too big
-to commit: `fifo` (a FIFO), `loop` (a symlink to itself), `dangling` (a
-symlink to nothing), `folder/`, `long_line.csv` (a line of 2 MiB),
-`deep.jsonl` (a JSON line nested 100,000 deep) and `tree/` (a folder of
-`.dl` files: one good, a FIFO, a symlink loop, a dangling symlink). The
+files, `case.*`) and the oddities of `oddities.make_oddities` (a FIFO, a
+symlink loop, a folder, a line of 2 MiB...), which git cannot keep. The
 command is `syllog run CASE`, or the case's second line `% syllog: ARGS`
 (`{case}` stands for the case's file). Rewrite with `pytest --update-goldens`.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from golden_util import compare, run_cli
+from oddities import make_oddities
 
 HERE = Path(__file__).parent / "golden" / "files"
 CASES = sorted(HERE.glob("*.dl"))
-
-
-def make_oddities(folder: Path) -> None:
-    os.mkfifo(folder / "fifo")
-    (folder / "loop").symlink_to("loop")
-    (folder / "dangling").symlink_to("nothing here")
-    (folder / "folder").mkdir()
-    (folder / "long_line.csv").write_text("a,1\n" + "b" * (2 << 20) + ",2\n", encoding="utf-8")
-    (folder / "deep.jsonl").write_text("[1]\n" + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
-    tree = folder / "tree"
-    tree.mkdir()
-    (tree / "a.dl").write_text("e(1).\n", encoding="utf-8")
-    os.mkfifo(tree / "b.dl")
-    (tree / "c.dl").symlink_to("c.dl")
-    (tree / "d.dl").symlink_to("gone.dl")
 
 
 def command(case: Path) -> list[str]:
