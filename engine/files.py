@@ -97,17 +97,17 @@ def trouble(path: Path, exc: OSError | ValueError, writing: bool = False) -> Fil
     return FileTrouble(path, reason, exc.errno or 0)
 
 
-def _kind(mode: int) -> str | None:
-    """What a file of this mode is, when it is not a regular file."""
+def _refusal(path: Path, mode: int) -> FileTrouble | None:
+    """Why a file of this mode is not read (it is not a regular file), or None."""
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
-        return "it is a folder"
+        return FileTrouble(path, "it is a folder", errno.EISDIR)
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
         if test(mode):
-            return f"it is {name}, not a regular file"
-    return "it is not a regular file"
+            return FileTrouble(path, f"it is {name}, not a regular file", errno.ENODEV)
+    return FileTrouble(path, "it is not a regular file", errno.ENODEV)
 
 
 def open_regular(path: Path) -> BinaryIO:
@@ -117,9 +117,9 @@ def open_regular(path: Path) -> BinaryIO:
     "it is a character device, not a regular file".
     """
     try:
-        kind = _kind(os.stat(path).st_mode)
-        if kind is not None:
-            raise FileTrouble(path, kind, errno.ENODEV if "folder" not in kind else errno.EISDIR)
+        refused = _refusal(path, os.stat(path).st_mode)
+        if refused is not None:
+            raise refused
         # without waiting for a writer, should a FIFO have taken the file's place since
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError as exc:
@@ -129,9 +129,9 @@ def open_regular(path: Path) -> BinaryIO:
     except (OSError, ValueError) as exc:
         raise trouble(path, exc) from None
     try:
-        kind = _kind(os.fstat(fd).st_mode)
-        if kind is not None:
-            raise FileTrouble(path, kind, errno.ENODEV)
+        refused = _refusal(path, os.fstat(fd).st_mode)
+        if refused is not None:
+            raise refused
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -241,6 +241,12 @@ def identity(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
+def write_text(path: Path, text: str) -> None:
+    """Replace a file by `text` whole (see `replacing`)."""
+    with replacing(path) as fh:
+        fh.write(text)
+
+
 @contextmanager
 def replacing(path: Path) -> Iterator[TextIO]:
     """Write a text file whole or not at all: to a temporary file in its folder, then renamed over it.
@@ -284,12 +290,6 @@ def _mode(path: Path) -> int | None:
         return os.stat(path).st_mode
     except FileNotFoundError:
         return None
-
-
-def write_text(path: Path, text: str) -> None:
-    """Replace a file by `text` whole (see `replacing`)."""
-    with replacing(path) as fh:
-        fh.write(text)
 
 
 def _temporary(folder: Path, mode: int | None, names: list[str]) -> TextIO:
