@@ -2,7 +2,11 @@
 
 Formats: csv, tsv (no quoting beyond the csv module's), and jsonl (one JSON
 array per line). Columns are converted by the predicate's declared types; a
-value that does not convert is a positioned error in the data file.
+value that does not convert is a positioned error in the data file (E704, at
+the line a record starts on and the column of its bad field, quoting the
+line). Files go through `engine.files`: only regular files are read, in
+blocks of lines (E703 for anything else, at the `.input`), and each output is
+replaced whole (E705 at the `.output` when it cannot be).
 """
 
 from __future__ import annotations
@@ -153,7 +157,7 @@ def _read(path: Path, fmt: str, types: list[str], io: n.IODirective) -> set[Row]
                 return _read_jsonl(fh, path, convs, types)
             delim = _delimiter(io, fmt)
             if all(c is int for c in convs) and len(delim) == 1 and convs:
-                fast = _read_int_blocks(fh, delim, len(convs), header)
+                fast = _read_int_blocks(fh, path, delim, len(convs), header)
                 if fast is not None:
                     return fast
                 fh.seek(0)
@@ -164,12 +168,12 @@ def _read(path: Path, fmt: str, types: list[str], io: n.IODirective) -> set[Row]
         raise files.trouble(path, exc) from None
 
 
-def _read_int_blocks(fh: TextIO, delim: str, arity: int, header: bool) -> set[Row] | None:
+def _read_int_blocks(fh: TextIO, path: Path, delim: str, arity: int, header: bool) -> set[Row] | None:
     """A file of integers only, in blocks of lines, each split and converted flat; None at anything else."""
     out: set[Row] = set()
     first = True
     try:
-        for text in files.line_blocks(fh, Path()):
+        for text in files.line_blocks(fh, path):
             got = _int_rows(text, delim, arity, header and first)
             first = False
             if got is None:
