@@ -4,25 +4,34 @@ Folders load every `.dl` below them in sorted path order; `.include` is
 resolved relative to the including file; a file is loaded once; an include
 cycle is an error that names the chain. Paths in diagnostics are shown as the
 user gave them (relative to the working directory where possible).
+
+Files are read through `engine.files`: a device, a FIFO, a folder, a symlink
+loop, a NUL in a name, a file larger than `files.MAX_TEXT_BYTES`, one that is
+not UTF-8 or one deleted before it is read is an E104 at the `.include` that
+names it (or at the file, for a file named on the command line or found in a
+folder), never a hang or a traceback.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from . import nodes as n
-from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
+from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error, visible
 from .syntax import parse
 
 
 def display_path(p: Path) -> str:
+    """A path as diagnostics show it: relative to the working folder when below it, control characters visible."""
     try:
         rel = os.path.relpath(p)
     except ValueError:
-        return str(p)
-    return rel if not rel.startswith("..") else str(p)
+        return visible(str(p))
+    return visible(rel if not rel.startswith("..") else str(p))
 
 
 @dataclass
@@ -33,17 +42,42 @@ class Loaded:
 
 
 def expand(paths: list[str | Path]) -> tuple[list[Path], list[Diagnostic]]:
-    files: list[Path] = []
+    """The files that paths name: folders expanded to their `.dl` files; E103 for a path that does not exist."""
+    found: list[Path] = []
     diags: list[Diagnostic] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            files.extend(sorted(x for x in p.rglob("*.dl") if x.is_file()))
-        elif p.is_file():
-            files.append(p)
+        folder = _is_folder(p)
+        if folder:
+            # every `.dl` that is not a folder: a broken symlink or a FIFO is read, and reported
+            found.extend(sorted(x for x in p.rglob("*.dl") if not x.is_dir()))
+        elif folder is not None:
+            found.append(p)  # a file, or something that is not one: reading it says which
         else:
-            diags.append(error("E103", f"no such file or folder: `{raw}`", Span(str(raw), 0, 0, 0, 0)))
-    return files, diags
+            diags.append(error("E103", f"no such file or folder: `{visible(str(raw))}`",
+                               Span(visible(str(raw)), 0, 0, 0, 0)))
+    return found, diags
+
+
+def unreadable(exc: files.FileTrouble, name: str, via: n.Include | None = None) -> Diagnostic:
+    """E101 for an included file that is not there, else E104 at the `.include` (or at the bad byte, or the file)."""
+    if via is not None and exc.missing:
+        return error("E101", f"included file `{visible(via.path)}` not found", via.span, help=f"looked for {name}")
+    if isinstance(exc, files.NotUtf8):
+        return error("E104", f"cannot read `{name}`: {exc.reason}", Span(name, exc.line, exc.col, exc.line, exc.col + 1),
+                     help="save it as UTF-8" + (f" (it is included at {via.span})" if via is not None else ""))
+    span = via.span if via is not None else Span(name, 0, 0, 0, 0)
+    return error("E104", f"cannot read `{name}`: {exc.reason}", span)
+
+
+def _is_folder(p: Path) -> bool | None:
+    """True for a folder, False for anything else that is there (reading it tells what), None for nothing there."""
+    try:
+        return stat.S_ISDIR(os.stat(p).st_mode)
+    except FileNotFoundError:
+        return False if os.path.lexists(p) else None
+    except (OSError, ValueError):  # a name too long, a symlink loop, a NUL
+        return False
 
 
 class _Loader:
@@ -54,7 +88,7 @@ class _Loader:
         self.diags: list[Diagnostic] = []
 
     def load_file(self, path: Path, via: n.Include | None = None) -> None:
-        real = path.resolve()
+        real = files.identity(path)
         if real in self.stack:
             chain = [display_path(p) for p in self.stack[self.stack.index(real) :]] + [display_path(real)]
             span = via.span if via is not None else NO_SPAN
@@ -67,16 +101,9 @@ class _Loader:
         self.done.add(real)
         name = display_path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            span = via.span if via is not None else Span(name, 0, 0, 0, 0)
-            self.diags.append(
-                error("E101", f"included file `{via.path if via else name}` not found", span, help=f"looked for {name}")
-            )
-            return
-        except (OSError, UnicodeDecodeError) as exc:
-            span = via.span if via is not None else Span(name, 0, 0, 0, 0)
-            self.diags.append(error("E104", f"cannot read `{name}`: {exc}", span))
+            text = files.read_text(path)
+        except files.FileTrouble as exc:
+            self.diags.append(unreadable(exc, name, via))
             return
         self.load_text(text, name, real.parent, real)
 

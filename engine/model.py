@@ -18,7 +18,7 @@ from .analysis.arity import check_arity
 from .analysis.collect import Collected
 from .analysis.safety import check_safety
 from .analysis.walk import body_atoms
-from .errors import SourceMap, Span, SyllogError, error
+from .errors import NO_SPAN, SourceMap, Span, SyllogError, error
 from .evaluation.compile import compile_steps, head_fn, run_steps
 from .evaluation.fixpoint import Evaluator
 from .evaluation.relation import Relation, Row
@@ -29,7 +29,7 @@ from .proof.tree import ProofNode
 from .provenance import TOP
 from .provenance import show as show_grade
 from .syntax import parse
-from .values import Value, sort_rows
+from .values import ArithmeticFault, Value, sort_rows
 
 if TYPE_CHECKING:
     from .whatif import Conclusion, EvidenceChange
@@ -182,10 +182,16 @@ class Model:
             body = goal
         names = goal_variables(body)
         rels = self._rels_for(body)
-        if self.graded:
-            return self._graded_answers(body, names, rels, text or "")
-        steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
-        rows = run_steps(compile_steps(steps, rels, True), {})
+        try:
+            if self.graded:
+                return self._graded_answers(body, names, rels, text or "")
+            steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
+            rows = run_steps(compile_steps(steps, rels, True), {})
+        except ArithmeticFault as exc:  # E602 at the goal, as evaluation reports it at a rule
+            where = Span(body[0].span.file, body[0].span.line, body[0].span.col, body[-1].span.end_line,
+                         body[-1].span.end_col) if body else NO_SPAN
+            raise SyllogError([error("E602", f"{exc} in this goal", where)],
+                              sources if isinstance(goal, str) else self.program.text) from None
         hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
         return Answers(text or "", names, sort_rows({hf(r) for r in rows}))
 

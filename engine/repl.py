@@ -41,12 +41,12 @@ from rich.table import Table
 
 from .analysis.walk import body_atoms
 from .cli import _answers_table, _print_diags, _tree, proof_summary
-from .whatif import change_from, summary
 from .errors import SyllogError
 from .model import parse_goal
 from .session import Change, Session
 from .syntax.pretty import rule as rule_text
 from .syntax.pretty import statement
+from .whatif import change_from, summary
 
 DEFAULT_HISTORY = "~/.syllog_history"
 PROMPT = "syllog> "
@@ -484,7 +484,8 @@ class Repl:
         if not words or flag is not None:
             self._usage(":whatif")
             return
-        changes = self.session.model.whatif(change_from(**options))
+        changes = self.session.model.whatif(change_from(options["drop_source"], options["drop_originator"],
+                                                        options["reliability"], options["credibility"]))
         for c in changes:
             self.console.print(escape("\n".join(c.lines())))
         self.console.print(summary(changes))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from . import nodes as n
 from .analysis import Fact, Program, check
 from .api import dated
@@ -247,5 +248,5 @@ class Session:
         retracted = sorted(getattr(self, "retracted", set()), key=lambda pr: (pr[0], row_key(pr[1])))
         if retracted:
             text += "".join(f"% retracted: {show_atom(p, r)}\n" for p, r in retracted)
-        Path(path).write_text(text, encoding="utf-8")
+        files.write_text(Path(path), text)  # whole or not at all: a failure leaves the old file
         return len(self.added)

@@ -3,14 +3,21 @@
 The format is meant to be committed: a header line, then `atom<TAB>grade`
 lines (grade `-` when ungraded), sorted by predicate and by value order. The
 same model always writes the same bytes, so a rule edit that changes no
-conclusion leaves the file identical.
+conclusion leaves the file identical. A snapshot is written whole or not at
+all (`files.write_text`): an error, Ctrl-C or kill leaves the old one as it
+was. A snapshot that cannot be read is an E104, one that cannot be written an
+E105, both at the path as given.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+from . import files
+from .errors import Span, SyllogError, error
+from .loader import display_path, unreadable
 from .model import Model
 from .provenance import show as show_grade
 from .values import show_atom, sort_rows
@@ -44,18 +51,30 @@ def snapshot_lines(model: Model, only: list[str] | None = None) -> list[str]:
 
 def snapshot_grades(model: Model, only: list[str] | None = None) -> dict[str, str]:
     """Every derived tuple, as written, with its grade (`-` when ungraded)."""
-    return dict(line.split("\t", 1) for line in snapshot_lines(model, only))  # type: ignore[misc]
+    return dict(line.split("\t", 1) for line in snapshot_lines(model, only))
 
 
 def write_snapshot(model: Model, path: str | Path, only: list[str] | None = None) -> int:
+    """Write the snapshot file whole (or raise E105 and leave the old one); returns the number of tuples."""
     lines = snapshot_lines(model, only)
-    Path(path).write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    p = Path(path)
+    try:
+        files.write_text(p, "\n".join([HEADER, *lines]) + "\n")
+    except files.FileTrouble as exc:
+        name = display_path(p)
+        raise SyllogError([error("E105", f"cannot write `{name}`: {exc.reason}", Span(name, 0, 0, 0, 0))]) from None
     return len(lines)
 
 
 def read_snapshot(path: str | Path) -> dict[str, str]:
+    """Atom text to grade text, from a snapshot file; E104 when it cannot be read."""
+    p = Path(path)
+    try:
+        text = files.read_text(p)
+    except files.FileTrouble as exc:
+        raise SyllogError([unreadable(exc, display_path(p))]) from None
     out: dict[str, str] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
         atom, _, grade = line.partition("\t")
@@ -79,7 +98,7 @@ def diff_snapshot(old: dict[str, str], new: dict[str, str]) -> list[str]:
 def compare_snapshot(model: Model, path: str | Path, update: bool, only: list[str] | None = None) -> int:
     """Print the diff against a snapshot file; returns 1 on a difference, else 0."""
     p = Path(path)
-    if update or not p.exists():
+    if update or not os.path.lexists(p):  # (never raises: a name too long is told when written)
         n = write_snapshot(model, p, only)
         print(f"snapshot {p} {'updated' if update else 'written'}: {n} tuples", file=sys.stderr)
         return 0

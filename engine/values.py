@@ -139,25 +139,43 @@ def _num(v: Value, op: str) -> int | Decimal:
     raise ArithmeticFault(f"`{op}` needs numbers, got {kind(v)} `{show(v)}`")
 
 
+MAX_DIGITS = 4300  # the most digits of an integer that arithmetic makes (Python's bound on printing one)
+_INT_LIMIT = 10**MAX_DIGITS
+
+
+def _bounded(r: int) -> int:
+    """An integer result, refused past `MAX_DIGITS` digits: it could not be printed, and grows without bound."""
+    if r.bit_length() > 14_000 and abs(r) >= _INT_LIMIT:
+        raise ArithmeticFault(f"the result has more than {MAX_DIGITS:,} digits")
+    return r
+
+
+def _decimal(op: Callable[[Decimal, Decimal], Decimal], x: int | Decimal, y: int | Decimal) -> Decimal:
+    try:
+        return op(Decimal(x), Decimal(y))
+    except decimal.DecimalException:  # an exponent past the context's (10 to the 999,999)
+        raise ArithmeticFault("the result is too large for a decimal") from None
+
+
 def add(a: Value, b: Value) -> Value:
     x, y = _num(a, "+"), _num(b, "+")
     if isinstance(x, int) and isinstance(y, int):
-        return x + y
-    return _CONTEXT.add(Decimal(x), Decimal(y))
+        return _bounded(x + y)
+    return _decimal(_CONTEXT.add, x, y)
 
 
 def sub(a: Value, b: Value) -> Value:
     x, y = _num(a, "-"), _num(b, "-")
     if isinstance(x, int) and isinstance(y, int):
-        return x - y
-    return _CONTEXT.subtract(Decimal(x), Decimal(y))
+        return _bounded(x - y)
+    return _decimal(_CONTEXT.subtract, x, y)
 
 
 def mul(a: Value, b: Value) -> Value:
     x, y = _num(a, "*"), _num(b, "*")
     if isinstance(x, int) and isinstance(y, int):
-        return x * y
-    return _CONTEXT.multiply(Decimal(x), Decimal(y))
+        return _bounded(x * y)
+    return _decimal(_CONTEXT.multiply, x, y)
 
 
 def div(a: Value, b: Value) -> Value:
@@ -168,7 +186,7 @@ def div(a: Value, b: Value) -> Value:
         q, r = divmod(x, y)
         if r == 0:
             return q
-    return _CONTEXT.divide(Decimal(x), Decimal(y))
+    return _decimal(_CONTEXT.divide, x, y)
 
 
 def mod(a: Value, b: Value) -> Value:

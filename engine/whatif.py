@@ -221,7 +221,7 @@ def whatif(model: Any, change: EvidenceChange) -> list[Conclusion]:
 
 
 def _parse_key(model: Any, atom: str) -> tuple[str, tuple[Any, ...]]:
-    key = model.key_of(atom)
+    key: tuple[str, tuple[Any, ...]] | None = model.key_of(atom)
     assert key is not None
     return key
 

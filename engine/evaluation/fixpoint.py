@@ -62,6 +62,7 @@ class _Finder:
     agg: AggregateFn
     term: bool  # the row ends with the term's value
     seed: str | None  # the extra atom of a seeded plan (Evaluator.seeded_plan), given the groups as tuples
+    rule_index: int  # the rule of the aggregate, where an arithmetic fault is reported
 
 
 def seed_name(literal: int) -> str:
@@ -234,7 +235,10 @@ class Evaluator:
             for c in base:
                 for fn in c.fns:
                     if isinstance(fn, AggregateFn) and (c.plan.rule_index, fn.step.literal) in init:
-                        fn.start(init[(c.plan.rule_index, fn.step.literal)])
+                        try:
+                            fn.start(init[(c.plan.rule_index, fn.step.literal)])
+                        except ArithmeticFault as exc:  # a negative number in a recursive sum
+                            raise self.fault(c.plan.rule_index, exc) from None
                         states[(c.plan.rule_index, fn.step.literal)] = fn
                         if c.plan.delta_literal >= 0:  # seeded
                             first_delta[seed_name(fn.step.literal)] = seed_rows(fn.state.keys(), len(fn.step.group))
@@ -385,7 +389,10 @@ class Evaluator:
         now = {p: len(r) for p, r in self.rels.items()}
         fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1)
         hf = head_fn(fp.head_args, len(fp.slots))
-        return {hf(r) for r in run_steps(compile_steps(fp.steps, self.rels, True), {})}
+        try:
+            return {hf(r) for r in run_steps(compile_steps(fp.steps, self.rels, True), {})}
+        except ArithmeticFault as exc:  # in the aggregated term
+            raise self.fault(rule_index, exc) from None
 
     def seeded_plan(self, i: int, bp: P.RulePlan, sizes: dict[str, int], rec: set[str]) -> P.RulePlan | None:
         """A rule with one recursive aggregate re-runs from the groups to redo.
@@ -441,7 +448,7 @@ class Evaluator:
                     fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j)
                     fns = compile_steps(fp.steps, self.rels, True)
                     hf = head_fn(fp.head_args, len(fp.slots))
-                    out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed)))
+                    out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed, bp.rule_index)))
         return out
 
     def find_groups(self, finders: list[tuple[list[StepFn], _Finder]], delta: dict[str, Any]) -> None:
@@ -449,7 +456,10 @@ class Evaluator:
         news: dict[int, tuple[_Finder, set[Row]]] = {}
         for fns, f in finders:
             hf = f.head
-            news.setdefault(id(f.agg), (f, set()))[1].update({hf(r) for r in run_steps(fns, delta)})
+            try:
+                news.setdefault(id(f.agg), (f, set()))[1].update({hf(r) for r in run_steps(fns, delta)})
+            except ArithmeticFault as exc:  # in the aggregated term
+                raise self.fault(f.rule_index, exc) from None
         for f, rows in news.values():
             g = f.group
             groups = {r[0] for r in rows} if g == 1 else {r[:g] for r in rows}
@@ -457,8 +467,11 @@ class Evaluator:
             if f.seed is not None:
                 delta[f.seed] = seed_rows(groups, g)
             add = f.agg.add
-            for r in rows:  # distinct new matches: each holds a tuple of the last round
-                add(r[0] if g == 1 else r[:g], r[-1] if f.term else None)  # type: ignore[arg-type]
+            try:
+                for r in rows:  # distinct new matches: each holds a tuple of the last round
+                    add(r[0] if g == 1 else r[:g], r[-1] if f.term else None)  # type: ignore[arg-type]
+            except ArithmeticFault as exc:  # a negative number in a recursive sum, a sum of non-numbers
+                raise self.fault(f.rule_index, exc) from None
 
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
         new: dict[str, set[Row]] = {p: set() for p in comp}
@@ -472,8 +485,7 @@ class Evaluator:
                     hf = c.head
                     derived = {hf(r) for r in run_steps(c.fns, delta)}
             except ArithmeticFault as exc:
-                rule = self.program.rules[c.plan.rule_index]
-                raise SyllogError([error("E602", f"{exc} in this rule", rule.span)], self.program.text) from None
+                raise self.fault(c.plan.rule_index, exc) from None
             derived -= self.rels[c.plan.head].tuples
             made = len(derived)
             new[c.plan.head] |= derived
@@ -484,6 +496,11 @@ class Evaluator:
             self.total += len(ts)
         self.check_limits(best_rule[1])
         return new
+
+    def fault(self, rule_index: int, exc: ArithmeticFault) -> SyllogError:
+        """E602 at the rule whose evaluation met an arithmetic fault."""
+        rule = self.program.rules[rule_index]
+        return SyllogError([error("E602", f"{exc} in this rule", rule.span)], self.program.text)
 
     def check_limits(self, rule_index: int, pending: int = 0) -> None:
         """E601 past the tuple limit (counting `pending` tuples not yet in `total`) or the deadline."""
