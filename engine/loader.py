@@ -25,6 +25,16 @@ from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error, vi
 from .syntax import parse
 
 
+def write_named(path: str | Path, text: str) -> None:
+    """Write a file named on the command line whole, or raise E105 at its path and leave the old one."""
+    p = Path(path)
+    try:
+        files.write_text(p, text)
+    except files.FileTrouble as exc:
+        name = display_path(p)
+        raise SyllogError([error("E105", f"cannot write `{name}`: {exc.reason}", Span(name, 0, 0, 0, 0))]) from None
+
+
 def display_path(p: Path) -> str:
     """A path as diagnostics show it: relative to the working folder when below it, control characters visible."""
     try:

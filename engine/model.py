@@ -14,11 +14,9 @@ from typing import TYPE_CHECKING, Any
 from . import nodes as n
 from . import plan as P
 from .analysis import Program, const_eval
-from .analysis.arity import check_arity
-from .analysis.collect import Collected
-from .analysis.safety import check_safety
+from .analysis.goal import check_goal
 from .analysis.walk import body_atoms
-from .errors import NO_SPAN, SourceMap, Span, SyllogError, error
+from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from .evaluation.compile import compile_steps, head_fn, run_steps
 from .evaluation.fixpoint import Evaluator
 from .evaluation.relation import Relation, Row
@@ -26,7 +24,7 @@ from .proof.derivations import Derivations, Key, answer_matches, body_matches, s
 from .proof.missing import explain_missing
 from .proof.search import Support
 from .proof.tree import ProofNode
-from .provenance import TOP
+from .provenance import TOP, Grade
 from .provenance import show as show_grade
 from .syntax import parse
 from .values import ArithmeticFault, Value, sort_rows
@@ -37,12 +35,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class Answers:
-    """A query's answers: variable names and sorted, distinct rows (with grades if known)."""
+    """A query's answers: variable names and sorted, distinct rows (with grades if known).
+
+    `warnings` are the goal's own (W102: a predicate nothing defines, most often a
+    typo), to be rendered against `sources`, the goal's text.
+    """
 
     query: str
     variables: list[str]
     rows: list[tuple[Value, ...]]
     grades: list[str | None] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    sources: SourceMap | None = None
 
     def __bool__(self) -> bool:
         return bool(self.rows)
@@ -157,14 +161,21 @@ class Model:
         """Is the tuple in the model? (An index lookup.)"""
         return pred in self.relations and self.support.source.holds((pred, tuple(row)))
 
-    def grade(self, pred: str, row: Row) -> int | None:
-        """The tuple's grade (an int, see engine.provenance; `show` writes it `B3`).
+    def grade(self, pred: str, row: Row) -> Grade | None:
+        """The tuple's grade: a `Grade`, shown `B3`, ordered as its integer (larger is better).
 
         None when the program cites nothing, without provenance, or when the tuple does not hold.
+
+        >>> import engine
+        >>> m = engine.load_text('.source s { title: "T", publisher: "P", date: "2024-01-01", document: "d.txt", '
+        ...     'reliability: b } @cite(s, line: 1, credibility: 3) e(1).', base="tests/golden/proofs").evaluate()
+        >>> m.grade("e", (1,))
+        Grade('B3')
         """
         if not self.graded or pred not in self.relations:
             return None
-        return self.support.grade((pred, tuple(row)))
+        got = self.support.grade((pred, tuple(row)))
+        return Grade(got) if got is not None else None
 
     # -- queries ----------------------------------------------------------
     def query(self, goal: str | tuple[n.Literal, ...], text: str | None = None) -> Answers:
@@ -174,26 +185,31 @@ class Model:
         >>> engine.load_text("e(1, 2). e(2, 3).").evaluate().query("e(X, Y), Y > 2").rows
         [(2, 3)]
         """
+        warnings: list[Diagnostic] = []
         if isinstance(goal, str):
             text = goal
             body, sources = parse_goal(goal)
-            self._check_goal(body, sources)
+            warnings = check_goal(self.program, body, sources)
         else:
-            body = goal
+            body, sources = goal, self.program.text
+        answers = self._answers(body, text or "", sources)
+        answers.warnings, answers.sources = warnings, sources
+        return answers
+
+    def _answers(self, body: tuple[n.Literal, ...], text: str, sources: SourceMap) -> Answers:
         names = goal_variables(body)
         rels = self._rels_for(body)
         try:
             if self.graded:
-                return self._graded_answers(body, names, rels, text or "")
+                return self._graded_answers(body, names, rels, text)
             steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
             rows = run_steps(compile_steps(steps, rels, True), {})
         except ArithmeticFault as exc:  # E602 at the goal, as evaluation reports it at a rule
             where = Span(body[0].span.file, body[0].span.line, body[0].span.col, body[-1].span.end_line,
                          body[-1].span.end_col) if body else NO_SPAN
-            raise SyllogError([error("E602", f"{exc} in this goal", where)],
-                              sources if isinstance(goal, str) else self.program.text) from None
+            raise SyllogError([error("E602", f"{exc} in this goal", where)], sources) from None
         hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
-        return Answers(text or "", names, sort_rows({hf(r) for r in rows}))
+        return Answers(text, names, sort_rows({hf(r) for r in rows}))
 
     def _graded_answers(self, body: tuple[n.Literal, ...], names: list[str], rels: dict[str, Relation],
                         text: str) -> Answers:
@@ -217,20 +233,6 @@ class Model:
                 rels[atom.pred] = Relation(atom.pred, len(atom.args))
         return rels
 
-    def _check_goal(self, body: tuple[n.Literal, ...], sources: SourceMap) -> None:
-        c = Collected()
-        c.decls = dict(self.program.decls)
-        q = n.Query(body)
-        c.queries = [q]
-        # seed arities with the program's so that a wrong arity is reported
-        seed = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in self.program.arity.items()]
-        c.rules = seed
-        _arity, diags = check_arity(c)
-        diags += check_safety([], [q], [])
-        errors = [d for d in diags if d.is_error]
-        if errors:
-            raise SyllogError(errors, sources)
-
     def matches(self, body: tuple[n.Literal, ...], binding: dict[str, Value]) -> list[tuple[Key, ...]]:
         """Every match of `body` under `binding`, as the tuples of its positive atoms, in value order."""
         return body_matches(body, binding, self._rels_for(body))
@@ -242,7 +244,7 @@ class Model:
         With `alternatives=K`, up to K proofs of each match whose cited lines differ pairwise.
         """
         body, sources = parse_goal(goal)
-        self._check_goal(body, sources)
+        check_goal(self.program, body, sources)
         if len(body) != 1 or not isinstance(body[0], n.Atom):
             raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
         self._need_provenance()

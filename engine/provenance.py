@@ -43,6 +43,27 @@ def show(grade: int) -> str | None:
     return f"{d[0].upper()}{d[1]}"
 
 
+class Grade(int):
+    """A grade as the API returns it: ordered as its integer encoding (larger is better), shown `B3`.
+
+    >>> g = Grade(encode("b", 3)); str(g), repr(g), g > Grade(encode("c", 3))
+    ('B3', "Grade('B3')", True)
+    """
+
+    __slots__ = ()
+
+    @property
+    def text(self) -> str | None:
+        """`B3`, or None for the grade of an uncited conclusion."""
+        return show(int(self))
+
+    def __str__(self) -> str:
+        return self.text or "ungraded"
+
+    def __repr__(self) -> str:
+        return f"Grade({str(self)!r})"
+
+
 def cite_grade(cite: Citation, sources: Mapping[str, SourceInfo]) -> int:
     """The grade of one citation: its source's reliability (`f` if the source is unknown) and its credibility."""
     info = sources.get(cite.source)

@@ -39,10 +39,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .analysis.walk import body_atoms
-from .cli import _answers_table, _print_diags, _tree, proof_summary
 from .errors import SyllogError
-from .model import parse_goal
+from .render import (
+    RELIABILITY,
+    answers_count,
+    answers_table,
+    make_console,
+    print_diagnostics,
+    proof_summary,
+    proof_tree,
+)
 from .session import Change, Session
 from .syntax.pretty import rule as rule_text
 from .syntax.pretty import statement
@@ -51,15 +57,6 @@ from .whatif import change_from, summary
 DEFAULT_HISTORY = "~/.syllog_history"
 PROMPT = "syllog> "
 MAX_CHANGE_LINES = 60  # a `:load` can bring thousands of tuples; show the first ones
-
-RELIABILITY = {
-    "a": "completely reliable",
-    "b": "usually reliable",
-    "c": "fairly reliable",
-    "d": "not usually reliable",
-    "e": "unreliable",
-    "f": "cannot be judged",
-}
 
 
 @dataclass(frozen=True)
@@ -313,7 +310,7 @@ class Repl:
             )
 
     def show_error(self, exc: SyllogError) -> None:
-        _print_diags(exc.diagnostics, exc.sources, self.console)
+        print_diagnostics(exc.diagnostics, exc.sources, self.console)
 
     def names(self) -> list[str]:
         """Everything a bare word can complete to: predicates, source ids, keywords."""
@@ -323,17 +320,11 @@ class Repl:
     # -- queries and changes -----------------------------------------------------
     def _query(self, goal: str) -> None:
         answers = self.session.model.query(goal)
-        self.console.print(_answers_table(answers, ""))
+        self.console.print(answers_table(answers))
         if answers.variables:
-            k = len(answers.rows)
-            self.console.print(f"{k} answer{'s' * (k != 1)}")
-        # an unknown name is not an error (it is an empty relation), but it is most often a typo
-        body, _sources = parse_goal(goal)
-        known = self.session.program.arity
-        for pred in sorted({a.pred for a, _neg in body_atoms(body)} - set(known)):
-            close = difflib.get_close_matches(pred, list(known), n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
-            self.console.print(f"[yellow]note[/]: no fact or rule has the predicate `{escape(pred)}`{escape(hint)}")
+            self.console.print(answers_count(answers))
+        # an unknown name is not an error (it is an empty relation), but it is most often a typo: W102
+        print_diagnostics(answers.warnings, answers.sources, self.console)
 
     def _show_change(self, change: Change, verb: str, empty: str | None = None) -> None:
         lines = change.lines()
@@ -369,7 +360,7 @@ class Repl:
             self._usage(":why")
             return
         for node in self.session.model.why(atom, alternatives=int(k) if k else 1):
-            self.console.print(_tree(node))
+            self.console.print(proof_tree(node))
             if node.kind != "missing":
                 self.console.print(escape(proof_summary(node)))
 
@@ -598,7 +589,7 @@ def open_session(paths: list[str], args: argparse.Namespace, console: Console) -
 
 def run_repl(paths: list[str], args: argparse.Namespace) -> int:
     """`syllog repl [PATH...]`: the interactive prompt."""
-    console = Console(highlight=False)
+    console = make_console(color=getattr(args, "color", None))
     repl = open_session(paths, args, console)
     p = repl.session.program
     console.print(f"syllog repl: {len(p.facts)} facts, {len(p.rules)} rules. `:help` lists the commands; Ctrl-D quits.")

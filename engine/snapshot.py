@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from . import files
-from .errors import Span, SyllogError, error
-from .loader import display_path, unreadable
+from .errors import SyllogError
+from .loader import display_path, unreadable, write_named
 from .model import Model
 from .provenance import show as show_grade
 from .values import show_atom, sort_rows
@@ -57,12 +57,7 @@ def snapshot_grades(model: Model, only: list[str] | None = None) -> dict[str, st
 def write_snapshot(model: Model, path: str | Path, only: list[str] | None = None) -> int:
     """Write the snapshot file whole (or raise E105 and leave the old one); returns the number of tuples."""
     lines = snapshot_lines(model, only)
-    p = Path(path)
-    try:
-        files.write_text(p, "\n".join([HEADER, *lines]) + "\n")
-    except files.FileTrouble as exc:
-        name = display_path(p)
-        raise SyllogError([error("E105", f"cannot write `{name}`: {exc.reason}", Span(name, 0, 0, 0, 0))]) from None
+    write_named(path, "\n".join([HEADER, *lines]) + "\n")
     return len(lines)
 
 

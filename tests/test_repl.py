@@ -164,9 +164,11 @@ def test_error_shows_the_caret_and_the_session_goes_on(repl: Driver) -> None:
 def test_query_errors_and_unknown_names(repl: Driver) -> None:
     out = repl.run("?- path(X).")
     assert "error[E301]" in out and "^^^^^^^" in out
+    assert "declared with 2 at " in out and "<unknown>" not in out
     out = repl.run("?- pth(a, X).")
     assert "0 answers" in out
-    assert "note: no fact or rule has the predicate `pth`; did you mean `path`?" in out
+    assert "<query>:1:4: warning[W102]: `pth` is used but never defined" in out
+    assert "= help: did you mean `path`?" in out
     assert "unknown command `:wyh`; did you mean `:why`?" in repl.run(":wyh path(a, b)")
 
 

@@ -36,7 +36,7 @@ def const_eval(e: n.Expr) -> Value:
 def check(loaded: Loaded) -> Program:
     """Check parsed modules; return the program or raise `SyllogError`."""
     c, diags = collect(loaded.modules)
-    arity, d = check_arity(c)
+    arity, first_use, d = check_arity(c)
     diags += d
     diags += check_safety(c.rules, c.queries, c.expects)
     sources, d = check_sources(c, loaded.base_dirs)
@@ -75,6 +75,7 @@ def check(loaded: Loaded) -> Program:
         warnings=_ordered(warnings),
         text=loaded.sources,
         base_dirs=loaded.base_dirs,
+        first_use=first_use,
     )
 
 

@@ -8,6 +8,8 @@ incompatible types within one rule.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .. import nodes as n
 from ..errors import Diagnostic, Span, error
 from ..values import String
@@ -48,10 +50,20 @@ def _kind_name(value: object) -> str:
     return {"symbol": "a symbol", "string": "a string"}.get(k, k)
 
 
-def check_arity(c: Collected) -> tuple[dict[str, int], list[Diagnostic]]:
+def _at(span: Span) -> str:
+    """` at file:line:col`, or nothing for a place that is not known."""
+    return f" at {span}" if span.line > 0 else ""
+
+
+def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = None
+                ) -> tuple[dict[str, int], dict[str, Span], list[Diagnostic]]:
+    """Arities, the place each predicate is declared or first used, and E301/E302/E304/E701.
+
+    `known` seeds arities and places from a checked program (for a goal typed later).
+    """
     diags: list[Diagnostic] = []
-    arity: dict[str, int] = {}
-    first: dict[str, Span] = {}
+    arity: dict[str, int] = {p: k for p, (k, _span) in (known or {}).items()}
+    first: dict[str, Span] = {p: span for p, (_k, span) in (known or {}).items()}
     for d in c.decls.values():
         arity[d.pred] = len(d.params)
         first[d.pred] = d.span
@@ -76,7 +88,7 @@ def check_arity(c: Collected) -> tuple[dict[str, int], list[Diagnostic]]:
                     f"`{atom.pred}` takes {arity[atom.pred]} argument{'s' * (arity[atom.pred] != 1)}, "
                     f"here it has {k}",
                     atom.span,
-                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]} at {first[atom.pred]}",
+                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]}{_at(first[atom.pred])}",
                 )
             )
 
@@ -101,7 +113,7 @@ def check_arity(c: Collected) -> tuple[dict[str, int], list[Diagnostic]]:
                 )
             )
     diags.extend(_check_types(c, arity))
-    return arity, diags
+    return arity, first, diags
 
 
 def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:

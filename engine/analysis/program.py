@@ -52,6 +52,7 @@ class Program:
     warnings: list[Diagnostic] = field(default_factory=list)
     text: SourceMap = field(default_factory=SourceMap)
     base_dirs: dict[str, Path] = field(default_factory=dict)
+    first_use: dict[str, Span] = field(default_factory=dict)  # where each predicate is declared or first used
 
     @property
     def has_citations(self) -> bool:

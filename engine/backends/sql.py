@@ -39,9 +39,10 @@ from sqlglot import exp
 from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program
+from ..analysis.goal import check_goal
 from ..errors import NO_SPAN, Diagnostic, Span, SyllogError, error
 from ..evaluation.fixpoint import strata_of
-from ..provenance import TOP
+from ..provenance import TOP, Grade
 from ..provenance import encode as encode_grade
 from ..values import Value, row_key
 from .compile import Builder, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
@@ -789,12 +790,12 @@ class SqlModel:
             return int(meta[0]), int(meta[1]) if self.graded else TOP
         return None
 
-    def grade(self, pred: str, row: Row) -> int | None:
-        """The tuple's best grade (None when the program is ungraded or the tuple does not hold)."""
+    def grade(self, pred: str, row: Row) -> Grade | None:
+        """The tuple's best grade, as `Model.grade` (None when the program is ungraded or the tuple does not hold)."""
         if not self.graded:
             return None
         got = self._meta(pred, row)
-        return got[1] if got is not None else None
+        return Grade(got[1]) if got is not None else None
 
     def first_round(self, pred: str, row: Row) -> int | None:
         """The round in which the tuple was first derived (0 for facts and inputs).
@@ -813,7 +814,7 @@ class SqlModel:
         if isinstance(goal, str):
             text = goal
             body, sources = parse_goal(goal)
-            _check_goal(self.program, body, sources)
+            check_goal(self.program, body, sources)
         else:
             body = goal
         names = goal_variables(body)
@@ -856,7 +857,7 @@ class SqlModel:
         from ..syntax.pretty import atom as show
 
         body, sources = parse_goal(goal)
-        _check_goal(self.program, body, sources)
+        check_goal(self.program, body, sources)
         if len(body) != 1 or not isinstance(body[0], n.Atom):
             raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
         atom = body[0]
@@ -901,23 +902,3 @@ def write_outputs(program: Program, model: SqlModel) -> list[Path]:
         write_relation(model.relation(io.pred), path, _format(io, path))
         written.append(path)
     return written
-
-
-def _check_goal(program: Program, body: tuple[n.Literal, ...], sources: Any) -> None:
-    from ..analysis.arity import check_arity
-    from ..analysis.collect import Collected
-    from ..analysis.safety import check_safety
-
-    c = Collected()
-    c.decls = dict(program.decls)
-    q = n.Query(body)
-    c.queries = [q]
-    c.rules = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in program.arity.items()]
-    _arity, diags = check_arity(c)
-    diags += check_safety([], [q], [])
-    errors = [d for d in diags if d.is_error]
-    if errors:
-        raise SyllogError(errors, sources)
-
-
-__all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store", "write_outputs"]

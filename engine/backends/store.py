@@ -18,6 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..errors import NO_SPAN, SyllogError, error
+from ..optional import SQL_EXTRA, MissingDependency, as_diagnostic
 from .compile import Dialect
 
 Column = tuple[str, exp.DataType]
@@ -160,13 +161,20 @@ class Store:
         self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
 
 
+def _missing(module: str, backend: str, install: str) -> SyllogError:
+    """E903 for a database driver that is not installed, saying how to install it."""
+    return as_diagnostic(MissingDependency(module, backend, install), "E903")
+
+
 class DuckDBStore(Store):
     """DuckDB, embedded: a file or in memory; a memory limit and a spill directory."""
 
     def __init__(self, database: str | None, memory_limit: str | None, temp_directory: str | None,
                  threads: int | None, schema: str | None) -> None:
-        import duckdb
-
+        try:
+            import duckdb
+        except ImportError:
+            raise _missing("duckdb", "the `duckdb` backend", SQL_EXTRA) from None
         super().__init__(Dialect("duckdb"), schema)
         self.memory_limit = memory_limit
         try:
@@ -214,8 +222,7 @@ class PostgresStore(Store):
         try:
             import psycopg
         except ImportError:
-            raise SyllogError([error("E903", "the PostgreSQL backend needs psycopg: pip install 'psycopg[binary]'",
-                                     NO_SPAN)]) from None
+            raise _missing("psycopg", "the `postgres` backend", SQL_EXTRA) from None
         super().__init__(Dialect("postgres"), schema)
         self.work_mem = memory_limit  # not `memory_limit`: the rounds' partitioned deduplication is DuckDB's
         try:
@@ -267,7 +274,7 @@ class SparkStore(Store):
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise SyllogError([error("E903", "the Spark backend needs pyspark: pip install pyspark", NO_SPAN)]) from None
+            raise _missing("pyspark", "the `spark` backend", "pyspark") from None
         super().__init__(Dialect("spark"), None)
         if session is None:
             session = (SparkSession.builder.master("local[2]").appName("syllog")

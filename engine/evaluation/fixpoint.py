@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from .compile import (
     run_steps,
 )
 from .io import load_inputs
+from .memory import resident_bytes, show_size
 from .relation import Relation, Row
 
 DEFAULT_MAX_TUPLES = 20_000_000
@@ -46,10 +48,22 @@ CHAIN_STRATA = True
 CLOSURES = True
 
 
+WATCH_SECONDS = 0.1  # how often check_limits measures memory and reports progress
+
+
 @dataclass
 class Limits:
+    """What stops an evaluation (E601), and who hears how it goes.
+
+    `max_memory` is in bytes of resident memory (engine.evaluation.memory);
+    `progress(rule_index, tuples)` is called at most every WATCH_SECONDS from
+    where the limits are checked (each round), for a live display.
+    """
+
     max_tuples: int | None = DEFAULT_MAX_TUPLES
     max_seconds: float | None = None
+    max_memory: int | None = None
+    progress: Callable[[int, int], None] | None = None
 
 
 @dataclass
@@ -128,6 +142,7 @@ class Evaluator:
         self.rels: dict[str, Relation] = {p: Relation(p, k) for p, k in program.arity.items()}
         self.total = 0
         self.deadline = time.monotonic() + limits.max_seconds if limits.max_seconds else None
+        self.next_watch = time.monotonic() + WATCH_SECONDS
         # what each predicate holds before any rule runs (see base_of); set by run()
         self.base: dict[str, set[Row]] = {}
         self.base_lazy: set[str] = set()
@@ -503,17 +518,34 @@ class Evaluator:
         return SyllogError([error("E602", f"{exc} in this rule", rule.span)], self.program.text)
 
     def check_limits(self, rule_index: int, pending: int = 0) -> None:
-        """E601 past the tuple limit (counting `pending` tuples not yet in `total`) or the deadline."""
+        """E601 past the tuple limit (counting `pending` tuples not yet in `total`), the deadline or the memory limit."""
         limit = self.limits.max_tuples
-        over_time = self.deadline is not None and time.monotonic() > self.deadline
-        if (limit is not None and self.total + pending > limit) or over_time:
-            what = (f"more than {limit:,} tuples were derived" if not over_time
+        now = time.monotonic()
+        over_time = self.deadline is not None and now > self.deadline
+        over_memory = None
+        if now >= self.next_watch:
+            self.next_watch = now + WATCH_SECONDS
+            over_memory = self.watch(rule_index, pending)
+        if (limit is not None and self.total + pending > limit) or over_time or over_memory:
+            what = (over_memory or f"more than {limit:,} tuples were derived" if not over_time
                     else f"evaluation ran past {self.limits.max_seconds} seconds")
             rule = self.program.rules[rule_index] if rule_index >= 0 else None
             span = rule.span if rule is not None else self.program.rules[0].span
             raise SyllogError(
                 [Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
                             "a rule that computes new values from its own results (such as `Y = X + 1`) never "
-                            "stops; add a bound, or raise the limit with --max-tuples / --timeout")],
+                            "stops; add a bound, or raise the limit with --max-tuples / --max-memory / --timeout")],
                 self.program.text,
             )
+
+    def watch(self, rule_index: int, pending: int) -> str | None:
+        """Report progress; the reason to stop when resident memory is past `max_memory`."""
+        if self.limits.progress is not None:
+            self.limits.progress(rule_index, self.total + pending)
+        cap = self.limits.max_memory
+        if cap is None:
+            return None
+        used = resident_bytes()
+        if used is None or used <= cap:
+            return None
+        return f"the evaluation used {show_size(used)} of memory, past the limit of {show_size(cap)}"
