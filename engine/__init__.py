@@ -11,7 +11,8 @@ from .api import Loaded, load, load_text
 from .errors import Diagnostic, SyllogError
 from .model import Answers, Model
 from .proof.tree import ProofNode
+from .provenance import Grade
 from .values import String
 
-__all__ = ["load", "load_text", "Loaded", "Model", "Answers", "ProofNode", "SyllogError", "Diagnostic", "String"]
+__all__ = ["load", "load_text", "Loaded", "Model", "Answers", "ProofNode", "Grade", "SyllogError", "Diagnostic", "String"]
 __version__ = "0.1.0"

@@ -38,13 +38,13 @@ class Loaded:
 
     def evaluate(self, provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
                  max_seconds: float | None = None, backend: str = "memory",
-                 max_memory: int | None = DEFAULT_MAX_MEMORY, progress: Callable[[int, int], None] | None = None,
+                 max_memory: int | None = DEFAULT_MAX_MEMORY, progress: Callable[[int, int, int], None] | None = None,
                  **sql: Any) -> Any:
         """Evaluate to a `Model` (or, with `backend="duckdb" | "postgres" | "spark"`, a
         `SqlModel` answering the same calls from the database; `sql` options go to
         `engine.backends.evaluate_sql`). Raises `SyllogError` (E601) past the limits:
         `max_tuples` derived tuples, `max_seconds`, `max_memory` bytes of resident
-        memory (in memory only). `progress(rule_index, tuples)` hears how it goes.
+        memory (in memory only). `progress(rule_index, tuples, rounds)` hears how it goes.
         """
         if backend != "memory":
             evaluate_sql = sql_backends(backend).evaluate_sql

@@ -24,7 +24,6 @@ from rich.table import Table
 
 from . import __version__, api
 from .errors import Span, SyllogError, error
-from .evaluation.fixpoint import strata_of
 from .evaluation.memory import parse_size, show_size
 from .model import Answers
 from .proofs import to_dot, to_json
@@ -61,8 +60,7 @@ class _Working:
     def __init__(self, args: argparse.Namespace, loaded: api.Loaded) -> None:
         err = _err(args)
         shown = err.is_terminal and not getattr(args, "quiet", False) and getattr(args, "backend", "memory") == "memory"
-        strata = [indices for _comp, indices, _rec in strata_of(loaded.program)]
-        self.progress = EvaluationProgress(err, strata) if shown else None
+        self.progress = EvaluationProgress(err, loaded.program) if shown else None
 
     def __enter__(self) -> _Working:
         if self.progress is not None:

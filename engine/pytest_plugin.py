@@ -5,7 +5,8 @@ paths, is collected; the program it is evaluated in is the file's *suite*:
 the folder named by the `syllog_suite` ini option or `--syllog-suite` that
 contains it, else the file with its includes. One item per expectation; a
 failure shows the same text as `syllog test`. The `syllog` fixture loads and
-evaluates a program for asserting in Python:
+evaluates a program for asserting in Python (relative paths are resolved
+against pytest's rootdir, not the working directory):
 
     def test_risk(syllog):
         model = syllog("rules/", "facts/")
@@ -139,11 +140,21 @@ class DlFailure(Exception):
 
 
 @pytest.fixture
-def syllog() -> Callable[..., Model]:
-    """Load and evaluate files or folders: `syllog("rules/", "facts/")` returns a Model."""
+def syllog(request: pytest.FixtureRequest) -> Callable[..., Model]:
+    """Load and evaluate files or folders: `syllog("rules/", "facts/")` returns a Model.
+
+    A relative path is resolved against pytest's rootdir (the folder of
+    `pyproject.toml` or `pytest.ini`), as `syllog_suites` are, never against
+    the working directory: a test loads the same files from whatever folder
+    pytest is started in. Absolute paths are taken as they are.
+    """
+    root = Path(request.config.rootpath)
 
     def make(*paths: str | Path, text: str | None = None, provenance: bool = True) -> Model:
-        loaded = api.load_text(text) if text is not None else api.load(list(paths))
+        if text is not None:
+            loaded = api.load_text(text, base=root)
+        else:
+            loaded = api.load([root / p for p in paths])
         model: Model = loaded.evaluate(provenance=provenance)
         return model
 

@@ -28,7 +28,9 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from .analysis import Program
 from .errors import Diagnostic, SourceMap, render
+from .evaluation.fixpoint import strata_of
 from .model import Answers
 from .proof.tree import ProofNode
 from .proofs import quote_of
@@ -76,7 +78,7 @@ def make_console(stream: IO[str] | None = None, color: str | None = None, stderr
     choice = color_choice(color)
     target = stream if stream is not None else (sys.stderr if stderr else sys.stdout)
     tty = _isatty(target)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"no_color": False}  # rich's own reading of NO_COLOR is done above
     if choice == "never":
         kwargs["color_system"] = None
     elif choice == "always":
@@ -98,7 +100,8 @@ def print_diagnostics(diags: Sequence[Diagnostic], sources: SourceMap | None, co
     for d in diags:
         first, _, rest = render(d, sources).partition("\n")
         color = "red" if d.is_error else "yellow"
-        text = Text(first, style=f"bold {color}")
+        text = Text()
+        text.append(first, style=f"bold {color}")
         if rest:
             text.append("\n" + rest)
         console.print(text, soft_wrap=True)
@@ -217,44 +220,61 @@ def proof_summary(node: ProofNode) -> str:
 
 # -- progress ------------------------------------------------------------------
 class EvaluationProgress:
-    """Live progress of a long evaluation on stderr: stratum, round, tuples so far, elapsed.
+    """Live progress of a long evaluation on stderr: stratum, round, tuples so far, elapsed, the rule at work.
 
-    Shown only on a terminal and only once a run has lasted `delay` seconds
-    (a quick run prints nothing); cleared when it ends. `update` is the
-    callback that `engine.evaluation.Limits.progress` calls.
+    Shown only once a run has lasted `delay` seconds (a quick run prints
+    nothing) and cleared when it ends; the CLI makes one only when stderr is
+    a terminal and `--quiet` is not given. `update` is the callback that
+    `engine.evaluation.Limits.progress` calls.
     """
 
-    def __init__(self, console: Console, strata: Sequence[Sequence[int]], delay: float = 0.5) -> None:
+    def __init__(self, console: Console, program: Program, delay: float = 0.5) -> None:
         self.console = console
         self.delay = delay
+        strata = [indices for _comp, indices, _rec in strata_of(program)]
         self.stratum_of = {i: k for k, rules in enumerate(strata) for i in rules}
         self.strata = len(strata)
+        self.rules = program.rules
         self.start = time.monotonic()
         self.phase = "loading"
         self.stratum = -1
+        self.rule = -1
         self.round = 0
+        self.first_round = 0
+        self.rounds = 0
         self.tuples = 0
         self.live: Live | None = None
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def line(self) -> str:
+        """What the display shows now (empty before `delay`)."""
         elapsed = time.monotonic() - self.start
         if elapsed < self.delay:
-            return
+            return ""
         if self.stratum < 0:
-            yield Text(f"{self.phase} ... {elapsed:.0f} s", style="dim")
-            return
-        yield Text(f"stratum {self.stratum + 1} of {self.strata}, round {self.round:,}: "
-                   f"{plural(self.tuples, 'tuple')} so far, {elapsed:.0f} s", style="dim")
+            return f"{self.phase} ... {elapsed:.0f} s"
+        text = (f"stratum {self.stratum + 1} of {self.strata}, round {self.round:,}: "
+                f"{plural(self.tuples, 'tuple')} so far, {elapsed:.0f} s")
+        if 0 <= self.rule < len(self.rules):
+            r = self.rules[self.rule]
+            text += f"\n  deriving: {rule_text(r)}  ({r.span.file}:{r.span.line}); Ctrl-C stops"
+        return text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        text = self.line()
+        if text:
+            yield Text(text, style="dim", overflow="ellipsis", no_wrap=True)
 
     def begin(self, phase: str) -> None:
         """A new phase (`evaluating`, `finding the proof`...): shown with the elapsed time until rounds report."""
         self.phase, self.stratum = phase, -1
 
-    def update(self, rule_index: int, tuples: int) -> None:
+    def update(self, rule_index: int, tuples: int, rounds: int) -> None:
         stratum = self.stratum_of.get(rule_index, self.stratum)
-        if stratum != self.stratum:
-            self.stratum, self.round = stratum, 0
-        self.round += 1
+        if stratum != self.stratum:  # its rounds began after the last report of the stratum before
+            self.stratum, self.first_round = stratum, self.rounds
+        self.rounds = rounds
+        self.round = rounds - self.first_round
+        self.rule = rule_index
         self.tuples = tuples
 
     def __enter__(self) -> EvaluationProgress:
@@ -266,4 +286,3 @@ class EvaluationProgress:
         if self.live is not None:
             self.live.__exit__(None, None, None)
             self.live = None
-

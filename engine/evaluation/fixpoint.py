@@ -56,14 +56,15 @@ class Limits:
     """What stops an evaluation (E601), and who hears how it goes.
 
     `max_memory` is in bytes of resident memory (engine.evaluation.memory);
-    `progress(rule_index, tuples)` is called at most every WATCH_SECONDS from
-    where the limits are checked (each round), for a live display.
+    `progress(rule_index, tuples, rounds)` is called at most every WATCH_SECONDS
+    from where the limits are checked (each round; `rounds` counts the checks
+    so far), for a live display.
     """
 
     max_tuples: int | None = DEFAULT_MAX_TUPLES
     max_seconds: float | None = None
     max_memory: int | None = None
-    progress: Callable[[int, int], None] | None = None
+    progress: Callable[[int, int, int], None] | None = None
 
 
 @dataclass
@@ -143,6 +144,7 @@ class Evaluator:
         self.total = 0
         self.deadline = time.monotonic() + limits.max_seconds if limits.max_seconds else None
         self.next_watch = time.monotonic() + WATCH_SECONDS
+        self.checks = 0  # calls of check_limits: a round each, for the progress display
         # what each predicate holds before any rule runs (see base_of); set by run()
         self.base: dict[str, set[Row]] = {}
         self.base_lazy: set[str] = set()
@@ -520,6 +522,7 @@ class Evaluator:
     def check_limits(self, rule_index: int, pending: int = 0) -> None:
         """E601 past the tuple limit (counting `pending` tuples not yet in `total`), the deadline or the memory limit."""
         limit = self.limits.max_tuples
+        self.checks += 1
         now = time.monotonic()
         over_time = self.deadline is not None and now > self.deadline
         over_memory = None
@@ -541,7 +544,7 @@ class Evaluator:
     def watch(self, rule_index: int, pending: int) -> str | None:
         """Report progress; the reason to stop when resident memory is past `max_memory`."""
         if self.limits.progress is not None:
-            self.limits.progress(rule_index, self.total + pending)
+            self.limits.progress(rule_index, self.total + pending, self.checks)
         cap = self.limits.max_memory
         if cap is None:
             return None
