@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..errors import Diagnostic, SyllogError, error
+from ..formats import check_formats
 from ..loader import Loaded
 from ..values import ARITH, ArithmeticFault, Value, neg
 from .arity import check_arity
@@ -41,6 +42,7 @@ def check(loaded: Loaded) -> Program:
     diags += check_safety(c.rules, c.queries, c.expects)
     sources, d = check_sources(c, loaded.base_dirs)
     diags += d
+    diags += check_formats(c.io)
     preds = sorted(arity)
     rules = [r for r in c.rules if r.body]
     strata, recursive, d = stratify(rules, preds)

@@ -244,15 +244,16 @@ class _SqlEvaluator:
 
     def _duckdb_csv(self, io: n.IODirective) -> bool:
         """Load a csv/tsv `.input` with DuckDB's read_csv; False to leave it to the Python reader."""
-        from ..evaluation.io import _field_text, _format, _path
+        from ..evaluation.io import data_path
+        from ..formats import field_text, format_of
 
-        path = _path(self.program, io)
-        fmt = _format(io, path)
+        path = data_path(self.program, io)
+        fmt = format_of(io)
         if fmt not in ("csv", "tsv") or not path.is_file():
             return False
         params = self.program.decls[io.pred].params
-        delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
-        header = _field_text(io, "header", "false") == "true"
+        delim = field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
+        header = field_text(io, "header", "false") == "true"
         raw = [f"v{i}" for i in range(len(params))]
         if not raw:
             return False
@@ -891,14 +892,7 @@ def _no_provenance(what: str) -> SyllogError:
 
 
 def write_outputs(program: Program, model: SqlModel) -> list[Path]:
-    """Write every `.output` relation of `program` from the database, as `engine.evaluation.io` does."""
-    from ..evaluation.io import _format, _path, write_relation
+    """Write every `.output` relation of `program` from the database, as `engine.evaluation.io` does (E705, E706)."""
+    from ..evaluation.io import write_outputs as write
 
-    written = []
-    for io in program.io:
-        if io.kind != "output":
-            continue
-        path = _path(program, io)
-        write_relation(model.relation(io.pred), path, _format(io, path))
-        written.append(path)
-    return written
+    return write(program, model.relation)

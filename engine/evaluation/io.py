@@ -25,6 +25,7 @@ from .. import files
 from .. import nodes as n
 from ..analysis import Program
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error, visible
+from ..formats import field_text, file_name, format_of
 from ..loader import display_path
 from ..values import String, Value, show, to_json
 from .relation import Columns, Relation, Row
@@ -36,17 +37,6 @@ COLUMNAR_BYTES = 1 << 20
 COLUMNAR_FILE_BYTES = 1 << 16
 COLUMNAR_MAX_BYTES = 1 << 30  # larger files are read streaming
 COLUMNAR = True
-
-FORMATS = ("csv", "tsv", "jsonl")
-
-
-def _field_text(io: n.IODirective, key: str, default: str | None = None) -> str | None:
-    f = io.get(key)
-    if f is None:
-        return default
-    v = f.value
-    return v.text if isinstance(v, String) else str(v)
-
 
 def _converter(t: str) -> Callable[[str], Value]:
     if t == "int":
@@ -82,18 +72,10 @@ def _finite(d: Decimal) -> Decimal:
     return d
 
 
-def _path(program: Program, io: n.IODirective) -> Path:
-    name = _field_text(io, "file", f"{io.pred}.{_field_text(io, 'format', 'csv')}")
-    assert name is not None
+def data_path(program: Program, io: n.IODirective) -> Path:
+    """The file of an `.input` or `.output`, relative to the folder of the `.dl` file that names it."""
     base = program.base_dirs.get(io.span.file, Path.cwd())
-    return base / name
-
-
-def _format(io: n.IODirective, path: Path) -> str:
-    fmt = _field_text(io, "format")
-    if fmt is None:
-        fmt = {".tsv": "tsv", ".jsonl": "jsonl"}.get(path.suffix, "csv")
-    return fmt
+    return base / file_name(io)
 
 
 def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
@@ -105,11 +87,8 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
     for io in program.io:
         if io.kind != "input":
             continue
-        path = _path(program, io)
-        fmt = _format(io, path)
-        if fmt not in FORMATS:
-            diags.append(error("E702", f"unknown format `{fmt}`", io.span, help="formats: csv, tsv, jsonl"))
-            continue
+        path = data_path(program, io)
+        fmt = format_of(io)  # one of FORMATS: analysis reported any other (E702)
         decl = program.decls[io.pred]
         types = [p.type for p in decl.params]
         rel = rels[io.pred]
@@ -119,7 +98,12 @@ def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
                 if cols is not None:
                     rel.set_columns(cols)  # the usual case: the file is all there is
                     continue
-            rows = _read(path, fmt, types, io)
+            if fmt == "parquet":
+                from .parquet import read_parquet
+
+                rows = read_parquet(path, io, decl.params, [_converter(t) for t in types])
+            else:
+                rows = _read(path, fmt, types, io)
         except SyllogError as exc:
             diags.extend(exc.diagnostics)
             if exc.sources is not None:
@@ -150,7 +134,7 @@ def _unreadable(exc: files.FileTrouble, path: Path, io: n.IODirective) -> Diagno
 def _read(path: Path, fmt: str, types: list[str], io: n.IODirective) -> set[Row]:
     """The rows of a data file, streamed; a bad line raises E704 at its place."""
     convs = [_converter(t) for t in types]
-    header = _field_text(io, "header", "false") == "true"
+    header = field_text(io, "header", "false") == "true"
     try:
         with files.open_text(path) as fh:
             if fmt == "jsonl":
@@ -346,7 +330,7 @@ def _no_constant(name: str) -> Value:
 
 
 def _delimiter(io: n.IODirective, fmt: str) -> str:
-    return _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
+    return field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
 
 
 def _columnar_files(program: Program) -> dict[n.IODirective, bool]:
@@ -355,8 +339,8 @@ def _columnar_files(program: Program) -> dict[n.IODirective, bool]:
     for io in program.io:
         if io.kind != "input" or not COLUMNAR:
             continue
-        path = _path(program, io)
-        fmt = _format(io, path)
+        path = data_path(program, io)
+        fmt = format_of(io)
         delim = _delimiter(io, fmt)
         params = program.decls[io.pred].params
         if (fmt == "jsonl" or not params or any(p.type != "int" for p in params)
@@ -384,11 +368,11 @@ def _columns(path: Path, io: n.IODirective, arity: int) -> Columns | None:
     and reports any bad line.
     """
     data = files.read_bytes(path, COLUMNAR_MAX_BYTES)
-    if _field_text(io, "header", "false") == "true":
+    if field_text(io, "header", "false") == "true":
         head, _, data = data.partition(b"\n")
         if head.translate(None, bytes(range(32, 127)) + b"\t"):
             return None  # another line break (CR, form feed...) or non-ASCII: the careful way decides
-    return _int_columns(data, _delimiter(io, _format(io, path)).encode(), arity)
+    return _int_columns(data, _delimiter(io, format_of(io)).encode(), arity)
 
 
 def _int_columns(data: bytes, delim: bytes, arity: int) -> Columns | None:
@@ -533,9 +517,17 @@ def write_outputs(program: Program, relation: Callable[[str], Any]) -> list[Path
     for io in program.io:
         if io.kind != "output":
             continue
-        path = _path(program, io)
+        path = data_path(program, io)
         try:
-            write_relation(relation(io.pred), path, _format(io, path))
+            if format_of(io) == "parquet":
+                from .parquet import write_parquet
+
+                write_parquet(relation(io.pred), path, io, program.decls[io.pred].params)
+            else:
+                write_relation(relation(io.pred), path, format_of(io))
+        except SyllogError as exc:  # pyarrow is not installed: E706
+            diags.extend(exc.diagnostics)
+            continue
         except files.FileTrouble as exc:
             diags.append(error("E705", f"cannot write `{display_path(path)}`: {exc.reason}", io.span,
                                help=_write_help(exc)))
