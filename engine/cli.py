@@ -25,6 +25,7 @@ from rich.table import Table
 from . import __version__, api
 from .errors import Span, SyllogError, error
 from .evaluation.memory import parse_size, show_size
+from .loader import write_named
 from .model import Answers
 from .proofs import to_dot, to_json
 from .render import (
@@ -237,6 +238,19 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    loaded = _load(args)
+    with _Working(args, loaded) as work:
+        model = work.evaluate(args, loaded, provenance=True)
+        work.phase("writing the report")
+        html = build_report(model, title=args.title)
+    write_named(args.out, html)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
 def cmd_repl(args: argparse.Namespace) -> int:
     from .repl import run_repl
 
@@ -341,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="give a cited line another credibility (1-6)")
     sp.add_argument("--format", choices=["text", "json"], default="text")
     sp.set_defaults(func=cmd_whatif)
+    sp = command("report", "write one self-contained HTML file: conclusions, grades, proofs, quotes, sources")
+    common(sp)
+    sp.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
+    sp.add_argument("--title", default=None, help="the report's title (default: the paths given)")
+    sp.set_defaults(func=cmd_report)
     sp = command("repl", "an interactive prompt")
     common(sp, paths="*")
     sp.add_argument("--history", metavar="FILE", default=None, help="history file (default ~/.syllog_history)")

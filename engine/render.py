@@ -107,11 +107,11 @@ def print_diagnostics(diags: Sequence[Diagnostic], sources: SourceMap | None, co
         console.print(text, soft_wrap=True)
 
 
-def plural(k: int, word: str) -> str:
-    """>>> plural(1, "answer"), plural(2, "answer")
-    ('1 answer', '2 answers')
+def plural(k: int, word: str, words: str | None = None) -> str:
+    """>>> plural(1, "answer"), plural(2, "answer"), plural(2, "query", "queries")
+    ('1 answer', '2 answers', '2 queries')
     """
-    return f"{k:,} {word}{'s' * (k != 1)}"
+    return f"{k:,} {word if k == 1 else words or word + 's'}"
 
 
 # -- answers -------------------------------------------------------------------

@@ -181,7 +181,7 @@ def completions(line: str, tmp_path: Path) -> list[str]:
 
 
 def test_completion_offers_commands_and_options(tmp_path: Path) -> None:
-    assert {"run", "repl"} <= set(completions("syllog r", tmp_path))
+    assert {"run", "repl", "report"} <= set(completions("syllog r", tmp_path))
     assert "--max-memory" in completions("syllog run --max-m", tmp_path)
     assert completions("syllog query x --format ", tmp_path) == ["table", "json", "csv"]
     (tmp_path / "rules").mkdir()
