@@ -45,14 +45,48 @@ class Answers:
     variables: list[str]
     rows: list[tuple[Value, ...]]
     grades: list[str | None] = field(default_factory=list)
-    warnings: list[Diagnostic] = field(default_factory=list)
-    sources: SourceMap | None = None
+    warnings: list[Diagnostic] = field(default_factory=list, repr=False)
+    sources: SourceMap | None = field(default=None, repr=False)
+    types: list[str] = field(default_factory=list, repr=False)  # the declared column types, for `Model.table`
 
     def __bool__(self) -> bool:
         return bool(self.rows)
 
     def as_dicts(self) -> list[dict[str, Value]]:
         return [dict(zip(self.variables, r)) for r in self.rows]
+
+    @property
+    def columns(self) -> list[str]:
+        """The variables, or `answer` (true/false) for a goal without any."""
+        return self.variables or ["answer"]
+
+    def _table_rows(self) -> list[tuple[Value, ...]]:
+        return self.rows if self.variables else [("true" if self.rows else "false",)]
+
+    def to_arrow(self) -> Any:
+        """The answers as a `pyarrow.Table`: a column per variable, then `grade` when graded (needs pyarrow)."""
+        from .frames import to_arrow
+
+        return to_arrow(self.columns, self._table_rows(), self.grades, self.types or None)
+
+    def to_pandas(self) -> Any:
+        """The answers as a pandas DataFrame (needs pandas and pyarrow: `pip install 'syllog[dataframes]'`)."""
+        from .frames import to_pandas
+
+        return to_pandas(self.columns, self._table_rows(), self.grades, self.types or None)
+
+    def to_polars(self) -> Any:
+        """The answers as a polars DataFrame (needs polars and pyarrow: `pip install 'syllog[dataframes]'`)."""
+        from .frames import to_polars
+
+        return to_polars(self.columns, self._table_rows(), self.grades, self.types or None)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: an HTML table with grades."""
+        from .html import table_html
+
+        caption = f"?- {self.query}." if self.query else ""
+        return table_html(self.columns, self._table_rows(), self.grades, caption)
 
 
 def parse_goal(text: str, name: str = "<query>") -> tuple[tuple[n.Literal, ...], SourceMap]:
@@ -148,6 +182,26 @@ class Model:
         """
         rel = self.relations.get(name)
         return set(rel.tuples) if rel is not None else set()
+
+    def table(self, name: str) -> Answers:
+        """A relation as a table: its tuples sorted, columns named by its `.decl` (else `arg1`...), with grades.
+
+        The same `Answers` a query gives: `_repr_html_` in a notebook, `to_pandas()`, `to_polars()`, `to_arrow()`.
+
+        >>> import engine
+        >>> engine.load_text(".decl e(src: int, dst: int) e(1, 2).").evaluate().table("e").as_dicts()
+        [{'src': 1, 'dst': 2}]
+        """
+        decl = self.program.decls.get(name)
+        k = self.program.arity.get(name, 0)
+        columns = [p.name for p in decl.params] if decl is not None else [f"arg{i + 1}" for i in range(k)]
+        rows = sort_rows(self.relation(name))
+        grades: list[str | None] = []
+        if self.graded and rows:
+            self.support.solve_grades([(name, r) for r in rows])
+            grades = [show_grade(g) if (g := self.support.grade((name, r))) is not None else None for r in rows]
+        types = [p.type for p in decl.params] if decl is not None else ["any"] * k
+        return Answers(name, columns, rows, grades, types=types)
 
     def size(self, name: str) -> int:
         """Number of tuples of a predicate, without copying them."""

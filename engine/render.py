@@ -33,9 +33,7 @@ from .errors import Diagnostic, SourceMap, render
 from .evaluation.fixpoint import strata_of
 from .model import Answers
 from .proof.tree import ProofNode
-from .proofs import quote_of
-from .provenance import encode
-from .provenance import show as show_grade
+from .proofs import citation_text
 from .syntax.pretty import rule as rule_text
 from .values import String, show
 from .values import to_json as value_json
@@ -44,14 +42,6 @@ ColorChoice = Literal["auto", "always", "never"]
 COLOR_CHOICES: tuple[ColorChoice, ...] = ("auto", "always", "never")
 PIPE_WIDTH = 100  # the width of output that is not a terminal
 
-RELIABILITY = {
-    "a": "completely reliable",
-    "b": "usually reliable",
-    "c": "fairly reliable",
-    "d": "not usually reliable",
-    "e": "unreliable",
-    "f": "cannot be judged",
-}
 
 
 # -- consoles ----------------------------------------------------------------
@@ -172,14 +162,6 @@ def answers_csv(answers: Answers) -> str:
 
 
 # -- proofs --------------------------------------------------------------------
-def citation_text(citation: Any, info: Any) -> tuple[str, str]:
-    """(the quoted sentence, `source line N [B2], originator: x`) of one citation of a leaf."""
-    quote = quote_of(citation, info) or ""
-    grade = show_grade(encode(info.reliability, citation.credibility)) if info is not None else "?"
-    who = f", originator: {show(citation.originator)}" if citation.originator is not None else ""
-    return quote, f"{citation.source} line {citation.line} [{grade}]{who}"
-
-
 def node_label(node: ProofNode) -> str:
     """A proof node's line in a tree, as rich markup."""
     grade = f" [bold]\\[{node.grade_text}][/]" if node.grade_text else ""

@@ -40,8 +40,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from .errors import SyllogError
+from .html import RELIABILITY
 from .render import (
-    RELIABILITY,
     answers_count,
     answers_table,
     make_console,

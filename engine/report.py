@@ -21,28 +21,25 @@ citations from engine.render.
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from . import __version__
 from . import nodes as n
 from .analysis.walk import body_atoms
 from .expect import Outcome, run_expectations
+from .html import RELIABILITY, esc, grade_badge, proof_html
 from .model import Answers, Model, ground
 from .proof.tree import ProofNode
 from .proofs import to_dot, to_json
-from .render import RELIABILITY, citation_text, plural, proof_summary
+from .render import plural, proof_summary
 from .syntax.pretty import body as body_text
-from .syntax.pretty import rule as rule_text
 from .values import Value, show
 
 MAX_ANSWERS = 200  # answers shown with their proofs, per query
-CONTEXT_LINES = 1  # document lines shown around a quoted one
 
 
 @dataclass
@@ -128,23 +125,6 @@ def premises(model: Model, body: tuple[n.Literal, ...], answers: Answers, row: t
 
 
 # -- how it is shown ---------------------------------------------------------------------
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def grade_badge(grade: str | None) -> str:
-    if not grade:
-        return "<span class='grade none'>ungraded</span>"
-    return f"<span class='grade g{esc(grade[1])}' title='{esc(grade_words(grade))}'>{esc(grade)}</span>"
-
-
-def grade_words(grade: str) -> str:
-    """`B3`: `usually reliable source, credibility 3 (possibly true)`."""
-    words = {"1": "confirmed", "2": "probably true", "3": "possibly true", "4": "doubtful", "5": "improbable",
-             "6": "cannot be judged"}
-    return f"{RELIABILITY.get(grade[0].lower(), '?')} source; claim {words.get(grade[1:], '?')}"
-
-
 class Page:
     """The parts of the page, drawn from one model."""
 
@@ -187,47 +167,9 @@ class Page:
                  f"<summary><span class='answer'>{esc(c.label)}</span> {grade_badge(c.grade)}"
                  f"<span class='evidence'>{esc(evidence)}</span></summary>"]
         for proof in c.proofs:
-            parts.append(f"<div class='proof'>{self.picture(proof)}<ul class='tree'>{self.node(proof)}</ul></div>")
+            parts.append(f"<div class='proof'>{self.picture(proof)}<ul class='tree'>{proof_html(proof)}</ul></div>")
         parts.append("</details>")
         return "".join(parts)
-
-    def node(self, node: ProofNode) -> str:
-        """One proof node as a list item: its line, its citations, its premises below."""
-        grade = grade_badge(node.grade_text) if node.grade_text else ""
-        if node.kind == "rule" and node.rule is not None:
-            where = f"{node.rule.span.file}:{node.rule.span.line}"
-            line = (f"<span class='fact derived'>{esc(node.fact)}</span> {grade}"
-                    f"<span class='rule'>by <code>{esc(rule_text(node.rule))}</code> ({esc(where)})</span>")
-        elif node.kind == "fact":
-            where = "" if node.citations or node.span is None else \
-                f"<span class='rule'>a fact at {esc(node.span.file)}:{node.span.line}</span>"
-            line = f"<span class='fact'>{esc(node.fact)}</span> {grade}{where}"
-        elif node.kind == "absent":
-            line = f"<span class='absent'>{esc(node.note or node.fact)}</span>"
-        elif node.kind == "aggregate":
-            line = f"<span class='fact'>{esc(node.fact)}</span> {grade}<span class='rule'>{esc(node.note or '')}</span>"
-        else:
-            line = f"<span class='missing'>{esc(node.fact)}</span> <span class='rule'>{esc(node.note or '')}</span>"
-        cites = "".join(self.citation(c, info) for c, info in node.citations)
-        kids = "".join(self.node(k) for k in node.children)
-        return f"<li class='{esc(node.kind)}'>{line}{cites}" + (f"<ul>{kids}</ul>" if kids else "") + "</li>"
-
-    def citation(self, citation: Any, info: Any) -> str:
-        """The quoted sentence, highlighted among its neighbours in the document, and where it is."""
-        quote, where = citation_text(citation, info)
-        lines = list(info.lines) if info is not None else []
-        k = citation.line
-        context = []
-        for j in range(max(1, k - CONTEXT_LINES), min(len(lines), k + CONTEXT_LINES) + 1):
-            text = esc(lines[j - 1])
-            context.append(f"<span class='line'><span class='ln'>{j}</span>"
-                           + (f"<mark class='quote'>{text}</mark>" if j == k else f"<span class='ctx'>{text}</span>")
-                           + "</span>")
-        if not context:
-            context.append(f"<mark class='quote'>{esc(quote)}</mark>")
-        anchor = f"#doc-{esc(citation.source)}-{k}"
-        return (f"<blockquote class='citation'>{''.join(context)}"
-                f"<footer><a href='{anchor}'>{esc(where)}</a></footer></blockquote>")
 
     def picture(self, proof: ProofNode) -> str:
         """The proof as SVG: Graphviz's when it is installed, else a placeholder the page's script draws in."""

@@ -95,13 +95,15 @@ def write_parquet(rows: Any, path: Path, io: n.IODirective, params: tuple[n.Para
     pq = _arrow(io)
     pa = require("pyarrow", "Parquet", PARQUET_EXTRA)
     ordered = sorted(rows, key=row_key)
-    arrays = [_array(pa, [r[k] for r in ordered], p.type) for k, p in enumerate(params)]
+    arrays = [column_array(pa, [r[k] for r in ordered], p.type) for k, p in enumerate(params)]
     table = pa.table(arrays, names=[p.name for p in params])
     with files.replacing(path) as fh:
         pq.write_table(table, fh.buffer)
 
 
-def _array(pa: Any, values: list[Value], typ: str) -> Any:
+def column_array(pa: Any, values: list[Value], typ: str) -> Any:
+    """One column as a pyarrow array: int64 when every value is an integer that fits (and the type is not
+    `symbol`), decimal128 for numbers with a decimal, text (symbols and strings alike) otherwise."""
     if values and all(isinstance(v, int) and INT64[0] <= v <= INT64[1] for v in values) and typ != "symbol":
         return pa.array(values, type=pa.int64())
     if typ in ("number", "int") and values and all(isinstance(v, (int, Decimal)) for v in values):

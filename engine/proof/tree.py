@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import nodes as n
 from ..errors import Span
+from ..html import proof_tree_html
 from ..provenance import TOP
 from ..provenance import show as show_grade
 from ..values import Value
@@ -47,6 +48,10 @@ class ProofNode:
                 out.add((c.source, c.line))
             stack.extend(node.children)
         return sorted(out)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the proof tree, each cited leaf's sentence highlighted in its document."""
+        return proof_tree_html(self)
 
     def __repr__(self) -> str:
         grade = f" [{self.grade_text}]" if self.grade_text else ""
