@@ -11,7 +11,8 @@ Two layers, so that the commands are testable without a terminal:
   input works.
 - `run_loop` reads with a prompt_toolkit `PromptSession`: history in a file,
   Tab completion of commands, predicates and source ids, multi-line input
-  (Enter accepts only once the clause ends with its `.`), and highlighting.
+  (Enter accepts only once the clause ends with its `.`), and highlighting
+  by the Pygments lexer of engine.highlight (the one `pygmentize -l syllog` uses).
   Ctrl-C at the prompt clears the line; Ctrl-D on an empty line quits.
 """
 
@@ -35,11 +36,13 @@ from prompt_toolkit.history import FileHistory, History
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
+from pygments.token import Comment, Generic, Keyword, Name, Number, Operator, String, is_token_subtype
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from .errors import SyllogError
+from .highlight import SyllogLexer
 from .html import RELIABILITY
 from .render import (
     answers_count,
@@ -152,21 +155,20 @@ def is_complete(text: str) -> bool:
 
 
 # -- highlighting ------------------------------------------------------------
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>(?<![A-Za-z0-9_)])%.*)
-  | (?P<string>"(?:\\.|[^"\\])*"?)
-  | (?P<directive>(?:\.(?:decl|source|include|input|output)|@cite)(?![A-Za-z0-9_]))
-  | (?P<keyword>(?:not|expect)(?![A-Za-z0-9_])|(?:count|sum|min|max)(?=\s*\{))
-  | (?P<punct>\?-|:-)
-  | (?P<number>[0-9]+(?:_[0-9]+)*(?:\.[0-9]+(?:_[0-9]+)*)?)
-  | (?P<variable>[A-Z_][A-Za-z0-9_]*)
-  | (?P<name>[a-z][A-Za-z0-9_]*)
-  | (?P<operator>!=|<=|>=|[=<>+\-*/%])
-    """,
-    re.VERBOSE,
+# the Pygments lexer's tokens (engine.highlight), as the style classes below
+_CLASSES = (
+    (Generic.Prompt, "command"),
+    (Comment, "comment"),
+    (String, "string"),
+    (Keyword.Declaration, "directive"),
+    (Keyword.Pseudo, "punct"),
+    (Keyword, "keyword"),
+    (Number, "number"),
+    (Name.Variable, "variable"),
+    (Name, "name"),
+    (Operator, "operator"),
 )
-_COMMAND = re.compile(r"\s*:[A-Za-z?]+")
+_LEXER = SyllogLexer()
 
 STYLE = Style.from_dict(
     {
@@ -185,34 +187,30 @@ STYLE = Style.from_dict(
 
 
 def tokens(line: str, first: bool = True) -> StyleAndTextTuples:
-    """Split one line into (style class, text) pairs; the text joins back to `line`.
+    """Split one line into (style class, text) pairs, as engine.highlight's lexer reads it; joins back to `line`.
 
     >>> [t for t in tokens("p(X) :- not q(X).") if t[0]][:3]
     [('class:name', 'p'), ('class:variable', 'X'), ('class:punct', ':-')]
     """
     out: StyleAndTextTuples = []
-    pos = 0
-    if first and (m := _COMMAND.match(line)):
-        out.append(("class:command", m.group()))
-        pos = m.end()
     plain = ""
-    while pos < len(line):
-        m = _TOKEN.match(line, pos)
-        if m is None or m.lastgroup is None:
-            plain += line[pos]
-            pos += 1
+    for _pos, kind, text in _LEXER.get_tokens_unprocessed(line):
+        cls = next((c for t, c in _CLASSES if is_token_subtype(kind, t)), "")
+        if cls == "command" and not first:
+            cls = ""
+        if not cls:
+            plain += text
             continue
         if plain:
             out.append(("", plain))
             plain = ""
-        out.append((f"class:{m.lastgroup}", m.group()))
-        pos = m.end()
+        out.append((f"class:{cls}", text))
     if plain:
         out.append(("", plain))
     return out
 
 
-class SyllogLexer(Lexer):
+class ReplLexer(Lexer):
     """Highlighting of the language (and of `:commands`) as it is typed."""
 
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
@@ -540,7 +538,7 @@ def make_prompt_session(repl: Repl, history: History) -> PromptSession[str]:
         multiline=True,
         key_bindings=_key_bindings(),
         prompt_continuation=_continuation,
-        lexer=SyllogLexer(),
+        lexer=ReplLexer(),
         style=STYLE,
         completer=SyllogCompleter(repl),
         complete_while_typing=False,

@@ -17,7 +17,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from engine.repl import Repl, SyllogCompleter, is_complete, make_prompt_session, open_session, run_loop, tokens
+from engine.repl import Repl, SyllogCompleter, is_complete, make_prompt_session, open_session, run_loop
 from engine.session import Session
 
 PROGRAM = """\
@@ -291,17 +291,6 @@ def test_is_complete(text: str, complete: bool) -> None:
     assert is_complete(text) is complete
 
 
-def test_lexer_classes() -> None:
-    toks = tokens('p(X, "s") :- not q(X, 2.5), N = count { Y : r(Y) }. % done')
-    assert "".join(t[1] for t in toks) == 'p(X, "s") :- not q(X, 2.5), N = count { Y : r(Y) }. % done'
-    classes = {t[1]: t[0] for t in toks if t[0]}
-    assert classes["X"] == "class:variable"
-    assert classes['"s"'] == "class:string"
-    assert classes["not"] == "class:keyword" and classes["count"] == "class:keyword"
-    assert classes["2.5"] == "class:number"
-    assert classes["% done"] == "class:comment"
-    assert tokens(":why p(a)")[0] == ("class:command", ":why")
-    assert ("class:name", "min") in tokens("min(X).")  # a predicate named min is not the aggregate
 
 
 def test_completion_of_commands_predicates_and_sources(repl: Driver) -> None:
