@@ -178,7 +178,7 @@ def cmd_why(args: argparse.Namespace) -> int:
         for nd in nodes:
             con.print(proof_tree(nd))
             if nd.kind != "missing":
-                con.print(escape(proof_summary(nd)) + "\n")
+                con.print(escape(proof_summary(nd)) + "\n", soft_wrap=True)  # one line, for grep
     return 0 if nodes and nodes[0].kind != "missing" else 1
 
 

@@ -360,7 +360,7 @@ class Repl:
         for node in self.session.model.why(atom, alternatives=int(k) if k else 1):
             self.console.print(proof_tree(node))
             if node.kind != "missing":
-                self.console.print(escape(proof_summary(node)))
+                self.console.print(escape(proof_summary(node)), soft_wrap=True)
 
     def cmd_retract(self, arg: str) -> None:
         if not arg:
@@ -585,11 +585,16 @@ def open_session(paths: list[str], args: argparse.Namespace, console: Console) -
         return repl
 
 
+def banner(repl: Repl) -> str:
+    """The line printed when the prompt opens."""
+    p = repl.session.program
+    return f"syllog repl: {len(p.facts)} facts, {len(p.rules)} rules. `:help` lists the commands; Ctrl-D quits."
+
+
 def run_repl(paths: list[str], args: argparse.Namespace) -> int:
     """`syllog repl [PATH...]`: the interactive prompt."""
     console = make_console(color=getattr(args, "color", None))
     repl = open_session(paths, args, console)
-    p = repl.session.program
-    console.print(f"syllog repl: {len(p.facts)} facts, {len(p.rules)} rules. `:help` lists the commands; Ctrl-D quits.")
+    console.print(banner(repl))
     history_path = Path(os.path.expanduser(getattr(args, "history", None) or DEFAULT_HISTORY))
     return run_loop(repl, make_prompt_session(repl, FileHistory(str(history_path))))
