@@ -10,6 +10,7 @@ What counts as a shown command, in README.md, docs/*.md and examples/*/README.md
   command may end in `| grep ...` (or another shell filter), run on its output;
 - a code block of commands without output (each line one or more `syllog`
   commands joined by `&&`, a `#` comment after it): each must exit 0;
+- a code block of Python that starts with `>>> `: a doctest, run as one;
 - `syllog ...` in inline code with real paths (no placeholder such as PATH,
   GOAL or `...`, no `[option]`): it must exit 0.
 
@@ -57,7 +58,7 @@ class Shown:
     command: str
     expected: list[str] | None
     repl: list[Step] = field(default_factory=list)  # for `syllog repl`: the transcript's inputs
-
+    doctest: str | None = None  # a `>>>` block's text
     @property
     def where(self) -> str:
         return f"{self.file.relative_to(ROOT)}:{self.line}"
@@ -119,6 +120,8 @@ def commands(path: Path) -> list[Shown]:
         first = next((x for x in b.lines if x.strip()), "")
         if first.startswith("$ "):
             out.extend(_session(b))
+        elif first.startswith(">>> "):
+            out.append(Shown(path, b.line, "python doctest", None, doctest="\n".join(b.lines) + "\n"))
         elif all(_is_command_line(x) for x in b.lines if x.strip()) and any(x.strip() for x in b.lines):
             for k, x in enumerate(b.lines):
                 for cmd in _commands_of(x):

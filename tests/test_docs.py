@@ -9,6 +9,7 @@ doc's file and line and shows both outputs.
 from __future__ import annotations
 
 import argparse
+import doctest
 import io
 import shutil
 import subprocess
@@ -46,6 +47,9 @@ def test_shown_command(shown: Shown, workspace: Path, monkeypatch: pytest.Monkey
     if shown.repl:
         run_transcript(shown, workspace, monkeypatch)
         return
+    if shown.doctest is not None:
+        run_doctest(shown, workspace, monkeypatch)
+        return
     code, out = run_cli(shown.argv, workspace)
     assert "Traceback" not in out, differs(shown, out)
     if shown.filter is not None:
@@ -55,6 +59,15 @@ def test_shown_command(shown: Shown, workspace: Path, monkeypatch: pytest.Monkey
         assert code == 0, differs(shown, out)
     else:
         assert matches(shown.expected, out.splitlines()), differs(shown, out)
+
+
+def run_doctest(shown: Shown, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(workspace)
+    test = doctest.DocTestParser().get_doctest(shown.doctest or "", {}, shown.where, str(shown.file), shown.line)
+    report = io.StringIO()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test, out=report.write)
+    assert runner.failures == 0, f"{shown.where}: the Python example gives something else\n{report.getvalue()}"
 
 
 def run_transcript(shown: Shown, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
