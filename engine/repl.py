@@ -571,6 +571,7 @@ def open_session(paths: list[str], args: argparse.Namespace, console: Console) -
             files,
             provenance=not getattr(args, "no_provenance", False),
             max_tuples=getattr(args, "max_tuples", None),
+            max_memory=getattr(args, "max_memory", None),
             max_seconds=getattr(args, "timeout", None),
             as_of=getattr(args, "as_of", None),
         )

@@ -58,12 +58,13 @@ class Session:
 
     def __init__(self, paths: list[str | Path] | None = None, text: str | None = None,
                  provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
-                 max_seconds: float | None = None, as_of: str | None = None) -> None:
+                 max_seconds: float | None = None, as_of: str | None = None,
+                 max_memory: int | None = None) -> None:
         self.paths = [Path(p) for p in (paths or [])]
         self.as_of = as_of
         self.base_text = text
         self.provenance = provenance
-        self.limits = Limits(max_tuples, max_seconds)
+        self.limits = Limits(max_tuples, max_seconds, max_memory)
         self.added: list[str] = []  # statements typed in, as canonical text
         self.retracted: set[tuple[str, tuple[Value, ...]]] = set()
         self.counter = 0
