@@ -14,9 +14,9 @@ it opens anywhere with no network. It holds:
 - the sources with their reliability, and their documents line by line;
 - the expectations (`expect`, `expect not`) and whether each held.
 
-Presentation only: proofs come from `Model.why` / `Model.explain`, their
-JSON and Graphviz text from engine.proofs, the wording of grades and
-citations from engine.render.
+Presentation only: proofs come from `Model.explain`, their JSON and
+Graphviz text from engine.proofs, their HTML (the same as in a notebook)
+from engine.html, the grade-and-evidence line from engine.render.
 """
 
 from __future__ import annotations

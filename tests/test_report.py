@@ -98,6 +98,7 @@ def rendered(tmp_path: Path, html: str, name: str) -> Dom:
 
 
 def test_the_report_of_the_main_job_in_a_browser(tmp_path: Path) -> None:
+    assert shutil.which("dot"), "Graphviz's `dot` is not installed (.ci/run installs graphviz)"
     out = tmp_path / "report.html"
     code, text = run_cli(["report", "rules/", "facts/", "--out", str(out), "--title", "Frozen funds"], ROOT)
     assert code == 0, text
