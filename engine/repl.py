@@ -35,6 +35,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.styles import Style
 from pygments.token import Comment, Generic, Keyword, Name, Number, Operator, String, is_token_subtype
 from rich.console import Console
@@ -47,6 +48,7 @@ from .html import RELIABILITY
 from .render import (
     answers_count,
     answers_table,
+    color_choice,
     make_console,
     print_diagnostics,
     proof_summary,
@@ -531,15 +533,19 @@ def _continuation(width: int, line_number: int, is_soft_wrap: int) -> StyleAndTe
     return [("class:punct", "...".rjust(width - 1) + " ")]
 
 
-def make_prompt_session(repl: Repl, history: History) -> PromptSession[str]:
-    """The line editor; input and output come from the current prompt_toolkit app session."""
+def make_prompt_session(repl: Repl, history: History, color: bool = True) -> PromptSession[str]:
+    """The line editor; input and output come from the current prompt_toolkit app session.
+
+    Without `color` (`--color never`, `NO_COLOR`) the input is not highlighted and no colour is written.
+    """
     return PromptSession(
         history=history,
         multiline=True,
         key_bindings=_key_bindings(),
         prompt_continuation=_continuation,
-        lexer=ReplLexer(),
+        lexer=ReplLexer() if color else None,
         style=STYLE,
+        color_depth=None if color else ColorDepth.DEPTH_1_BIT,
         completer=SyllogCompleter(repl),
         complete_while_typing=False,
         auto_suggest=AutoSuggestFromHistory(),
@@ -598,4 +604,5 @@ def run_repl(paths: list[str], args: argparse.Namespace) -> int:
     repl = open_session(paths, args, console)
     console.print(banner(repl))
     history_path = Path(os.path.expanduser(getattr(args, "history", None) or DEFAULT_HISTORY))
-    return run_loop(repl, make_prompt_session(repl, FileHistory(str(history_path))))
+    color = color_choice(getattr(args, "color", None)) != "never"
+    return run_loop(repl, make_prompt_session(repl, FileHistory(str(history_path)), color))

@@ -236,3 +236,18 @@ def test_import_syllog_is_the_engine_api() -> None:
     assert syllog.Model is engine.Model and syllog.load is engine.load and syllog.__version__ == engine.__version__
     assert set(syllog.__all__) == set(engine.__all__)
     assert syllog.load_text("e(1). p(X) :- e(X).").evaluate().relation("p") == {(1,)}
+
+
+def test_the_repl_prompt_has_no_colour_under_color_never() -> None:
+    from prompt_toolkit.history import InMemoryHistory
+    from prompt_toolkit.output import ColorDepth
+
+    from engine.render import make_console
+    from engine.repl import Repl, make_prompt_session
+    from engine.session import Session
+
+    repl = Repl(Session(text="e(1)."), make_console(color="never"))
+    plain = make_prompt_session(repl, InMemoryHistory(), color=False)
+    assert plain.lexer is None and plain.color_depth == ColorDepth.DEPTH_1_BIT
+    coloured = make_prompt_session(repl, InMemoryHistory())
+    assert coloured.lexer is not None and coloured.color_depth is None
