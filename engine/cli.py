@@ -127,9 +127,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         for pred in derived:
             table.add_row(pred, str(model.size(pred)))
         con.print(table)
+    print_violations(model, con)
     for path in write_outputs(p, model.relation):
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def print_violations(model: Any, con: Console) -> None:
+    """Each violated constraint after the answers, with its values, grade and the premises' proofs."""
+    if not getattr(model.program, "constraints", None):
+        return
+    found = model.violations()
+    for v in found:
+        values = ", ".join(f"{k} = {show(x)}" for k, x in v.binding.items())
+        grade = f" [{v.grade}]" if v.grade else ""
+        tree = Tree(f"[bold red]violated[/]: {escape(v.what)}  [dim]({v.constraint.span.file}:{v.constraint.span.line})[/]")
+        tree.add(escape(values or "the body holds") + grade)
+        for p in v.premises:
+            _tree(p, tree)
+        con.print(tree)
+    n_k = len(model.program.constraints)
+    con.print(f"{len(found)} violation{'s' * (len(found) != 1)} of {n_k} constraint{'s' * (n_k != 1)}")
 
 
 def _answers_json(answers: Answers) -> dict[str, Any]:
@@ -231,12 +249,13 @@ def proof_summary(node: ProofNode) -> str:
 
 # -- test ----------------------------------------------------------------
 def cmd_test(args: argparse.Namespace) -> int:
-    from .expect import run_expectations
+    from .expect import check_constraints, run_expectations
 
     loaded = _load(args)
     model = _evaluate(args, loaded)
     outcomes = run_expectations(model)
-    failed = [o for o in outcomes if not o.passed]
+    failed: list[Any] = [o for o in outcomes if not o.passed]
+    failed += check_constraints(model)
     for o in failed:
         print(o.report())
         print()

@@ -36,6 +36,22 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class Violation:
+    """One match of a constraint's body: the values of its variables, its grade, and the premises' proofs."""
+
+    constraint: n.Constraint
+    binding: dict[str, Value]
+    grade: str | None
+    premises: list[ProofNode]
+
+    @property
+    def what(self) -> str:
+        from .syntax.pretty import body as body_text
+
+        return self.constraint.message or f":- {body_text(self.constraint.body)}."
+
+
+@dataclass
 class Answers:
     """A query's answers: variable names and sorted, distinct rows (with grades if known)."""
 
@@ -226,7 +242,7 @@ class Model:
         seed = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in self.program.arity.items()]
         c.rules = seed
         _arity, diags = check_arity(c)
-        diags += check_safety([], [q], [])
+        diags += check_safety([], [q.body])
         errors = [d for d in diags if d.is_error]
         if errors:
             raise SyllogError(errors, sources)
@@ -234,6 +250,21 @@ class Model:
     def matches(self, body: tuple[n.Literal, ...], binding: dict[str, Value]) -> list[tuple[Key, ...]]:
         """Every match of `body` under `binding`, as the tuples of its positive atoms, in value order."""
         return body_matches(body, binding, self._rels_for(body))
+
+    def violations(self, constraints: list[n.Constraint] | None = None) -> list[Violation]:
+        """Every violation of the program's constraints (`:- body.`), in program then value order."""
+        out = []
+        for k in self.program.constraints if constraints is None else constraints:
+            answers = self.query(k.body)
+            for i, row in enumerate(answers.rows):
+                binding = dict(zip(answers.variables, row))
+                premises = []
+                if self.provenance:
+                    matches = self.matches(k.body, binding)
+                    best = max(matches, key=lambda m: min((self.support.grade(key) or TOP for key in m), default=TOP))
+                    premises = [self.explain(*key) for key in best]
+                out.append(Violation(k, binding, answers.grades[i] if answers.grades else None, premises))
+        return out
 
     # -- proofs -----------------------------------------------------------
     def why(self, goal: str, alternatives: int = 1) -> list[ProofNode]:

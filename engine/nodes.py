@@ -143,10 +143,21 @@ class Query:
 
 
 @dataclass(frozen=True, slots=True)
+class GradeTest:
+    """`grade >= B3` after an expectation: `op` compares the conclusion's grade with `grade`."""
+
+    op: str  # >= | <= | =
+    grade: str  # as written: a letter A-F and a digit 1-6
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Expect:
     body: tuple[Literal, ...]
     negated: bool
     span: Span = _span()
+    grade: GradeTest | None = None
+    violated: str | None = None  # `expect violated "message".`: the constraint of that message is (not) violated
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +194,16 @@ class IODirective:
         return None
 
 
-Statement = Union[Rule, CiteBlock, Decl, Include, Query, Expect, Source, IODirective]
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """`:- "message": body.`: a denial. Every match of the body in the model is a violation."""
+
+    body: tuple[Literal, ...]
+    message: str | None = None
+    span: Span = _span()
+
+
+Statement = Union[Rule, CiteBlock, Decl, Include, Query, Expect, Constraint, Source, IODirective]
 
 
 @dataclass(frozen=True, slots=True)

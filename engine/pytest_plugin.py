@@ -54,7 +54,7 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
         text = file_path.read_text(encoding="utf-8")
     except OSError:
         return None
-    if "expect" not in text:
+    if "expect" not in text and ":-" not in text:
         return None
     return DlFile.from_parent(parent, path=file_path)
 
@@ -92,22 +92,22 @@ class DlFile(pytest.File):
         except SyllogError as exc:
             yield DlItem.from_parent(self, name="parse", expect=None, error=exc)
             return
-        for stmt in module.statements:
-            if isinstance(stmt, n.Expect):
-                from .syntax.pretty import body
+        from .syntax.pretty import statement
 
-                name = f"line {stmt.span.line}: expect {'not ' if stmt.negated else ''}{body(stmt.body)}"
+        for stmt in module.statements:
+            if isinstance(stmt, (n.Expect, n.Constraint)):
+                name = f"line {stmt.span.line}: {statement(stmt).rstrip('.')}"
                 yield DlItem.from_parent(self, name=name, expect=stmt, error=None)
 
 
 class DlItem(pytest.Item):
-    def __init__(self, *, expect: n.Expect | None, error: SyllogError | None, **kw: Any) -> None:
+    def __init__(self, *, expect: n.Expect | n.Constraint | None, error: SyllogError | None, **kw: Any) -> None:
         super().__init__(**kw)
         self.expect = expect
         self.error = error
 
     def runtest(self) -> None:
-        from .expect import run_expectations
+        from .expect import check_constraints, run_expectations
 
         if self.error is not None:
             raise DlFailure(str(self.error))
@@ -116,11 +116,17 @@ class DlItem(pytest.Item):
             model = _model_for(self.parent._program_paths())
         except SyllogError as exc:
             raise DlFailure(str(exc)) from None
-        mine = [e for e in model.program.expects if e.span.line == self.expect.span.line
+        statements = model.program.expects if isinstance(self.expect, n.Expect) else model.program.constraints
+        mine = [e for e in statements if e.span.line == self.expect.span.line
                 and Path(e.span.file).resolve() == self.path.resolve()]
         if not mine:
-            raise DlFailure(f"{self.path}:{self.expect.span.line}: expectation not found in the loaded program")
-        outcome = run_expectations(model, mine[:1])[0]
+            raise DlFailure(f"{self.path}:{self.expect.span.line}: statement not found in the loaded program")
+        if isinstance(self.expect, n.Constraint):
+            found = check_constraints(model, mine[:1])  # type: ignore[arg-type]
+            if found:  # one item per constraint: every violation of it in the failure
+                raise DlFailure("\n\n".join(v.report() for v in found))
+            return
+        outcome = run_expectations(model, mine[:1])[0]  # type: ignore[arg-type]
         if not outcome.passed:
             raise DlFailure(outcome.report())
 

@@ -38,7 +38,7 @@ def check(loaded: Loaded) -> Program:
     c, diags = collect(loaded.modules)
     arity, d = check_arity(c)
     diags += d
-    diags += check_safety(c.rules, c.queries, c.expects)
+    diags += check_safety(c.rules, c.goal_bodies())
     sources, d = check_sources(c, loaded.base_dirs)
     diags += d
     preds = sorted(arity)
@@ -69,6 +69,7 @@ def check(loaded: Loaded) -> Program:
         sources=sources,
         queries=c.queries,
         expects=c.expects,
+        constraints=c.constraints,
         io=c.io,
         strata=strata,
         recursive=recursive,

@@ -241,12 +241,11 @@ class _Safety:
                     )
 
 
-def check_safety(rules: list[n.Rule], queries: list[n.Query], expects: list[n.Expect]) -> list[Diagnostic]:
+def check_safety(rules: list[n.Rule], goals: list[tuple[n.Literal, ...]]) -> list[Diagnostic]:
+    """Every rule, and every body with no head (queries, expectations, constraints)."""
     s = _Safety()
     for r in rules:
         s.body(r.head, r.body, set(), is_fact=not r.body)
-    for q in queries:
-        s.body(None, q.body, set())
-    for e in expects:
-        s.body(None, e.body, set())
+    for goal in goals:
+        s.body(None, goal, set())
     return s.diags

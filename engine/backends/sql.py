@@ -914,7 +914,7 @@ def _check_goal(program: Program, body: tuple[n.Literal, ...], sources: Any) -> 
     c.queries = [q]
     c.rules = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in program.arity.items()]
     _arity, diags = check_arity(c)
-    diags += check_safety([], [q], [])
+    diags += check_safety([], [q.body])
     errors = [d for d in diags if d.is_error]
     if errors:
         raise SyllogError(errors, sources)

@@ -305,6 +305,30 @@ class _Build(Transformer[Token, Any]):
     def expect_not(self, c: list[Any]) -> n.Expect:
         return n.Expect(c[1], True, self._cover(c))
 
+    def expect_grade(self, c: list[Any]) -> n.Expect:
+        op, grade = c[3], c[4]
+        if str(op) not in (">=", "<=", "="):
+            raise _Fault(error("E012", f"a grade is compared with `>=`, `<=` or `=`, not `{op}`", self._tspan(op),
+                               help="`grade >= B3`: at least as good as B3"))
+        text = str(grade)
+        if not (len(text) == 2 and text[0] in "ABCDEF" and text[1] in "123456"):
+            raise _Fault(error("E012", f"`{text}` is not a grade: a letter A-F and a digit 1-6", self._tspan(grade),
+                               help="for example B3: usually reliable, possibly true"))
+        return n.Expect(c[1], False, self._cover(c), n.GradeTest(str(op), text, self._tspan(grade)))
+
+    def expect_violated(self, c: list[Any]) -> n.Expect:
+        return self._violated(c, False)
+
+    def expect_not_violated(self, c: list[Any]) -> n.Expect:
+        return self._violated(c, True)
+
+    def _violated(self, c: list[Any], negated: bool) -> n.Expect:
+        return n.Expect((), negated, self._cover(c), violated=_unescape(str(c[2]), self._tspan(c[2])))
+
+    def constraint(self, c: list[Any]) -> n.Constraint:
+        message = _unescape(str(c[1]), self._tspan(c[1])) if c[1] is not None else None
+        return n.Constraint(c[3], message, self._cover(c))
+
     def start(self, c: list[Any]) -> list[Any]:
         return c
 
