@@ -13,10 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import nodes as n
 from . import plan as P
-from .analysis import Program, const_eval
-from .analysis.arity import check_arity
-from .analysis.collect import Collected
-from .analysis.safety import check_safety
+from .analysis import Program, check_goal, const_eval
 from .analysis.walk import body_atoms
 from .errors import NO_SPAN, SourceMap, Span, SyllogError, error
 from .evaluation.compile import compile_steps, head_fn, run_steps
@@ -193,7 +190,7 @@ class Model:
         if isinstance(goal, str):
             text = goal
             body, sources = parse_goal(goal)
-            self._check_goal(body, sources)
+            check_goal(self.program, body, sources)
         else:
             body = goal
         names = goal_variables(body)
@@ -233,20 +230,6 @@ class Model:
                 rels[atom.pred] = Relation(atom.pred, len(atom.args))
         return rels
 
-    def _check_goal(self, body: tuple[n.Literal, ...], sources: SourceMap) -> None:
-        c = Collected()
-        c.decls = dict(self.program.decls)
-        q = n.Query(body)
-        c.queries = [q]
-        # seed arities with the program's so that a wrong arity is reported
-        seed = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in self.program.arity.items()]
-        c.rules = seed
-        _arity, diags = check_arity(c)
-        diags += check_safety([], [q.body])
-        errors = [d for d in diags if d.is_error]
-        if errors:
-            raise SyllogError(errors, sources)
-
     def matches(self, body: tuple[n.Literal, ...], binding: dict[str, Value]) -> list[tuple[Key, ...]]:
         """Every match of `body` under `binding`, as the tuples of its positive atoms, in value order."""
         return body_matches(body, binding, self._rels_for(body))
@@ -273,7 +256,7 @@ class Model:
         With `alternatives=K`, up to K proofs of each match whose cited lines differ pairwise.
         """
         body, sources = parse_goal(goal)
-        self._check_goal(body, sources)
+        check_goal(self.program, body, sources)
         if len(body) != 1 or not isinstance(body[0], n.Atom):
             raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
         self._need_provenance()

@@ -77,7 +77,7 @@ def _model_for(paths: list[Path]) -> Model:
 
 
 class DlFile(pytest.File):
-    def _program_paths(self) -> list[Path]:
+    def program_paths(self) -> list[Path]:
         me = self.path.resolve()
         for suite in _suites(self.config):
             if any(me == s or s in me.parents for s in suite):
@@ -113,7 +113,7 @@ class DlItem(pytest.Item):
             raise DlFailure(str(self.error))
         assert self.expect is not None and isinstance(self.parent, DlFile)
         try:
-            model = _model_for(self.parent._program_paths())
+            model = _model_for(self.parent.program_paths())
         except SyllogError as exc:
             raise DlFailure(str(exc)) from None
         statements = model.program.expects if isinstance(self.expect, n.Expect) else model.program.constraints

@@ -8,18 +8,18 @@ an error, so a user sees every mistake in one run.
 from __future__ import annotations
 
 from .. import nodes as n
-from ..errors import Diagnostic, SyllogError, error
+from ..errors import Diagnostic, SourceMap, SyllogError, error
 from ..loader import Loaded
 from ..values import ARITH, ArithmeticFault, Value, neg
 from .arity import check_arity
-from .collect import collect
+from .collect import Collected, collect
 from .evidence import check_sources
 from .lint import lint
 from .program import Fact, Program, SourceInfo
 from .safety import check_safety
 from .strata import stratify
 
-__all__ = ["Program", "Fact", "SourceInfo", "check", "const_eval"]
+__all__ = ["Program", "Fact", "SourceInfo", "check", "check_goal", "const_eval"]
 
 
 def const_eval(e: n.Expr) -> Value:
@@ -31,6 +31,20 @@ def const_eval(e: n.Expr) -> Value:
     if isinstance(e, n.BinOp):
         return ARITH[e.op](const_eval(e.left), const_eval(e.right))
     raise ArithmeticFault("not a constant")
+
+
+def check_goal(program: Program, body: tuple[n.Literal, ...], sources: SourceMap) -> None:
+    """Check a goal typed against a checked program (arity, types, safety); raise `SyllogError`."""
+    c = Collected()
+    c.decls = dict(program.decls)
+    # seed arities with the program's so that a wrong arity is reported
+    c.rules = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in program.arity.items()]
+    c.queries = [n.Query(body)]
+    _arity, diags = check_arity(c)
+    diags += check_safety([], [body])
+    errors = [d for d in diags if d.is_error]
+    if errors:
+        raise SyllogError(errors, sources)
 
 
 def check(loaded: Loaded) -> Program:

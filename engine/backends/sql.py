@@ -31,14 +31,13 @@ import dataclasses
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
 from .. import nodes as n
 from .. import plan as P
-from ..analysis import Program
+from ..analysis import Program, check_goal
 from ..errors import NO_SPAN, Diagnostic, Span, SyllogError, error
 from ..evaluation.fixpoint import strata_of
 from ..provenance import TOP
@@ -813,17 +812,14 @@ class SqlModel:
         if isinstance(goal, str):
             text = goal
             body, sources = parse_goal(goal)
-            _check_goal(self.program, body, sources)
+            check_goal(self.program, body, sources)
         else:
             body = goal
         names = goal_variables(body)
-        p = P._Planner(dict(self._ev.sizes), set(), self.graded, {})
-        fixed = p.name_anon(body)
-        slots: dict[str, int] = {}
-        order: list[str] = []
-        steps = p.body(None, fixed, slots, order, -1, self.graded)
+        plan = P.plan_match(body, (), dict(self._ev.sizes))
+        slots = plan.slots
         b = Builder(self._ev.d, self._ev.schema, lambda _lit: NO_SPAN)
-        b.run(tuple(steps))
+        b.run(plan.steps)
         for chk in b.checks:
             if self.store.fetch(chk.query):
                 raise SyllogError([error(chk.code, f"{chk.message} in this query", NO_SPAN)])
@@ -856,7 +852,7 @@ class SqlModel:
         from ..syntax.pretty import atom as show
 
         body, sources = parse_goal(goal)
-        _check_goal(self.program, body, sources)
+        check_goal(self.program, body, sources)
         if len(body) != 1 or not isinstance(body[0], n.Atom):
             raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
         atom = body[0]
@@ -889,35 +885,4 @@ def _no_provenance(what: str) -> SyllogError:
                               Span("<why>", 1, 1, 1, 1))])
 
 
-def write_outputs(program: Program, model: SqlModel) -> list[Path]:
-    """Write every `.output` relation of `program` from the database, as `engine.evaluation.io` does."""
-    from ..evaluation.io import _format, _path, write_relation
-
-    written = []
-    for io in program.io:
-        if io.kind != "output":
-            continue
-        path = _path(program, io)
-        write_relation(model.relation(io.pred), path, _format(io, path))
-        written.append(path)
-    return written
-
-
-def _check_goal(program: Program, body: tuple[n.Literal, ...], sources: Any) -> None:
-    from ..analysis.arity import check_arity
-    from ..analysis.collect import Collected
-    from ..analysis.safety import check_safety
-
-    c = Collected()
-    c.decls = dict(program.decls)
-    q = n.Query(body)
-    c.queries = [q]
-    c.rules = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in program.arity.items()]
-    _arity, diags = check_arity(c)
-    diags += check_safety([], [q.body])
-    errors = [d for d in diags if d.is_error]
-    if errors:
-        raise SyllogError(errors, sources)
-
-
-__all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store", "write_outputs"]
+__all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store"]
