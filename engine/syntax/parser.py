@@ -38,6 +38,15 @@ def _parser() -> Lark:
     return lark
 
 
+def terminal_patterns() -> dict[str, str]:
+    """The regular expression of every terminal of the grammar, by name (highlighters use them).
+
+    >>> terminal_patterns()["VAR"]
+    '[A-Z_][A-Za-z0-9_]*'
+    """
+    return {t.name: t.pattern.to_regexp() for t in _parser().terminals}
+
+
 def _share_root_scanner(lark: Lark) -> None:
     """Let the contextual lexer try one scanner of all terminals before its per-state ones.
 
