@@ -22,7 +22,7 @@ import difflib
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +33,10 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.lexers import PygmentsLexer
 from prompt_toolkit.styles import Style
+from pygments.lexer import inherit
+from pygments.token import Keyword
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -44,6 +46,8 @@ from .cli import _answers_table, _print_diags, _tree, proof_summary
 from .errors import SyllogError
 from .model import parse_goal
 from .session import Change, Session
+from .syntax.highlight import DIRECTIVES, SyllogLexer
+from .syntax.parser import AGGREGATES
 from .syntax.pretty import rule as rule_text
 from .syntax.pretty import statement
 from .whatif import change_from, summary
@@ -86,8 +90,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 COMMAND_NAMES = tuple(c.name for c in COMMANDS)
 ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"}
-DIRECTIVES = (".decl", ".source", ".include", ".input", ".output")
-KEYWORDS = ("not", "count", "sum", "min", "max")
+KEYWORDS = ("not", *AGGREGATES)
 
 
 # -- reading: when is an input complete? -----------------------------------
@@ -155,76 +158,31 @@ def is_complete(text: str) -> bool:
 
 
 # -- highlighting ------------------------------------------------------------
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>(?<![A-Za-z0-9_)])%.*)
-  | (?P<string>"(?:\\.|[^"\\])*"?)
-  | (?P<directive>(?:\.(?:decl|source|include|input|output)|@cite)(?![A-Za-z0-9_]))
-  | (?P<keyword>(?:not|expect)(?![A-Za-z0-9_])|(?:count|sum|min|max)(?=\s*\{))
-  | (?P<punct>\?-|:-)
-  | (?P<number>[0-9]+(?:_[0-9]+)*(?:\.[0-9]+(?:_[0-9]+)*)?)
-  | (?P<variable>[A-Z_][A-Za-z0-9_]*)
-  | (?P<name>[a-z][A-Za-z0-9_]*)
-  | (?P<operator>!=|<=|>=|[=<>+\-*/%])
-    """,
-    re.VERBOSE,
-)
-_COMMAND = re.compile(r"\s*:[A-Za-z?]+")
+class ReplLexer(SyllogLexer):
+    """The language's lexer, and a `:command` at the start of the input."""
+
+    name = "Syllog REPL input"
+    aliases = []
+    filenames = []
+    tokens = {"root": [(r"\A\s*:[A-Za-z?]+", Keyword.Pseudo), inherit]}
+
 
 STYLE = Style.from_dict(
     {
-        "comment": "italic ansibrightblack",
-        "string": "ansigreen",
-        "directive": "bold ansimagenta",
-        "keyword": "bold ansiblue",
-        "punct": "bold",
-        "number": "ansicyan",
-        "variable": "ansiyellow",
-        "command": "bold ansimagenta",
-        "operator": "",
-        "name": "",
+        "pygments.comment": "italic ansibrightblack",
+        "pygments.literal.string": "ansigreen",
+        "pygments.keyword.declaration": "bold ansimagenta",
+        "pygments.name.decorator": "bold ansimagenta",
+        "pygments.keyword": "bold ansiblue",
+        "pygments.name.builtin": "bold ansiblue",
+        "pygments.keyword.pseudo": "bold ansimagenta",
+        "pygments.punctuation": "",
+        "pygments.literal.number": "ansicyan",
+        "pygments.name.variable": "ansiyellow",
+        "pygments.error": "ansired",
+        "punct": "bold",  # the continuation prompt
     }
 )
-
-
-def tokens(line: str, first: bool = True) -> StyleAndTextTuples:
-    """Split one line into (style class, text) pairs; the text joins back to `line`.
-
-    >>> [t for t in tokens("p(X) :- not q(X).") if t[0]][:3]
-    [('class:name', 'p'), ('class:variable', 'X'), ('class:punct', ':-')]
-    """
-    out: StyleAndTextTuples = []
-    pos = 0
-    if first and (m := _COMMAND.match(line)):
-        out.append(("class:command", m.group()))
-        pos = m.end()
-    plain = ""
-    while pos < len(line):
-        m = _TOKEN.match(line, pos)
-        if m is None or m.lastgroup is None:
-            plain += line[pos]
-            pos += 1
-            continue
-        if plain:
-            out.append(("", plain))
-            plain = ""
-        out.append((f"class:{m.lastgroup}", m.group()))
-        pos = m.end()
-    if plain:
-        out.append(("", plain))
-    return out
-
-
-class SyllogLexer(Lexer):
-    """Highlighting of the language (and of `:commands`) as it is typed."""
-
-    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
-        lines = document.lines
-
-        def get_line(k: int) -> StyleAndTextTuples:
-            return tokens(lines[k], first=k == 0) if 0 <= k < len(lines) else []
-
-        return get_line
 
 
 # -- completion --------------------------------------------------------------
@@ -549,7 +507,7 @@ def make_prompt_session(repl: Repl, history: History) -> PromptSession[str]:
         multiline=True,
         key_bindings=_key_bindings(),
         prompt_continuation=_continuation,
-        lexer=SyllogLexer(),
+        lexer=PygmentsLexer(ReplLexer),
         style=STYLE,
         completer=SyllogCompleter(repl),
         complete_while_typing=False,
