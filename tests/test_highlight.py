@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark import Lark
 from lark.exceptions import UnexpectedInput
 
 from engine.syntax import highlight as hl
-from engine.syntax.parser import _parser, terminal_patterns
+from engine.syntax.parser import terminal_patterns
 
 ROOT = Path(__file__).parent.parent
 ALL_DL = sorted(p for p in ROOT.rglob("*.dl") if ".git" not in p.parts)
@@ -30,11 +31,14 @@ EXPECTED = {
 }
 
 
+GRAMMAR = Lark((ROOT / "engine" / "syntax" / "syllog.lark").read_text(encoding="utf-8"), parser="lalr")
+
+
 def _parser_tokens(text: str) -> list[tuple[int, str, str]]:
-    """(offset, terminal, text) as the parser's lexer cuts the text, up to its first error."""
+    """(offset, terminal, text) as the grammar's lexer cuts the text, up to its first error."""
     out = []
     try:
-        for tok in _parser().lex(text, dont_ignore=True):
+        for tok in GRAMMAR.lex(text, dont_ignore=True):
             out.append((tok.start_pos or 0, tok.type, str(tok)))
     except UnexpectedInput:
         pass
