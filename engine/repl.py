@@ -45,6 +45,7 @@ from .analysis.walk import body_atoms
 from .cli import _answers_table, _print_diags, _tree, proof_summary
 from .errors import SyllogError
 from .model import parse_goal
+from .provenance import RELIABILITY_WORDS
 from .session import Change, Session
 from .syntax.highlight import DIRECTIVES, SyllogLexer
 from .syntax.parser import AGGREGATES
@@ -55,15 +56,6 @@ from .whatif import change_from, summary
 DEFAULT_HISTORY = "~/.syllog_history"
 PROMPT = "syllog> "
 MAX_CHANGE_LINES = 60  # a `:load` can bring thousands of tuples; show the first ones
-
-RELIABILITY = {
-    "a": "completely reliable",
-    "b": "usually reliable",
-    "c": "fairly reliable",
-    "d": "not usually reliable",
-    "e": "unreliable",
-    "f": "cannot be judged",
-}
 
 
 @dataclass(frozen=True)
@@ -403,7 +395,7 @@ class Repl:
             table.add_column(col)
         for sid in sorted(sources):
             s = sources[sid]
-            rel = f"{s.reliability.upper()} ({RELIABILITY.get(s.reliability.lower(), '?')})"
+            rel = f"{s.reliability.upper()} ({RELIABILITY_WORDS.get(s.reliability.lower(), '?')})"
             table.add_row(escape(sid), escape(s.title), escape(s.publisher), escape(s.date), rel)
         self.console.print(table)
 

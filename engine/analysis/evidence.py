@@ -16,12 +16,12 @@ from .. import files
 from .. import nodes as n
 from ..errors import Diagnostic, Span, error, visible
 from ..loader import display_path
+from ..provenance import RELIABILITY
 from ..values import String
 from .collect import Collected
 from .program import SourceInfo
 
 REQUIRED = ("title", "publisher", "date", "document", "reliability")
-RELIABILITY = "abcdef"
 
 
 def _text(f: n.Field) -> str:
