@@ -37,6 +37,13 @@ def display_path(p: Path) -> str:
     return visible(rel if not rel.startswith("..") else str(p))
 
 
+def file_of(name: str) -> Path | None:
+    """The file a loaded module's name (its `display_path`) stands for; None for `<input>`-like names."""
+    if not name or name.startswith("<"):
+        return None
+    return Path(os.path.abspath(name))
+
+
 @dataclass
 class Loaded:
     modules: list[n.Module] = field(default_factory=list)
@@ -91,9 +98,11 @@ def _is_folder(p: Path) -> bool | None:
 
 
 class _Loader:
-    def __init__(self, loaded: Loaded, overrides: Mapping[Path, str] | None = None) -> None:
+    def __init__(self, loaded: Loaded, overrides: Mapping[Path, str] | None = None,
+                 parsed: Mapping[tuple[str, str], n.Module] | None = None) -> None:
         self.loaded = loaded
         self.overrides = overrides or {}
+        self.parsed = parsed or {}
         self.done: set[Path] = set()
         self.stack: list[Path] = []
         self.diags: list[Diagnostic] = []
@@ -119,11 +128,15 @@ class _Loader:
         self.load_text(text, name, real.parent, real)
 
     def load_text(self, text: str, name: str, base: Path, real: Path | None = None) -> None:
-        try:
-            module = parse(text, name, self.loaded.sources)
-        except SyllogError as exc:
-            self.diags.extend(exc.diagnostics)
-            return
+        module = self.parsed.get((name, text))
+        if module is not None:
+            self.loaded.sources.add(name, text)
+        else:
+            try:
+                module = parse(text, name, self.loaded.sources)
+            except SyllogError as exc:
+                self.diags.extend(exc.diagnostics)
+                return
         self.loaded.base_dirs[name] = base
         self.stack.append(real if real is not None else Path(name))
         for stmt in module.statements:
@@ -135,17 +148,19 @@ class _Loader:
 
 
 def load_paths(paths: list[str | Path], *, overrides: Mapping[Path, str] | None = None,
-               loaded: Loaded | None = None) -> Loaded:
+               loaded: Loaded | None = None, parsed: Mapping[tuple[str, str], n.Module] | None = None) -> Loaded:
     """Parse every file named or found below the folders, following includes.
 
     `overrides` maps resolved paths to texts read in place of those files (an
     editor's unsaved buffers). The modules parsed go into `loaded` when given,
-    so that a caller keeps them when an error is raised.
+    so that a caller keeps them when an error is raised. `parsed` holds
+    modules parsed before, by (name, text): a file whose text is unchanged is
+    not parsed again (modules are immutable).
     Raises `SyllogError` with every syntax and include error found.
     """
     loaded = loaded if loaded is not None else Loaded()
     found, diags = expand(paths, overrides)
-    loader = _Loader(loaded, overrides)
+    loader = _Loader(loaded, overrides, parsed)
     loader.diags.extend(diags)
     for f in found:
         loader.load_file(f)

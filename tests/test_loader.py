@@ -42,3 +42,15 @@ def test_the_error_of_a_buffer_is_reported_and_the_other_modules_kept(tmp_path: 
     assert diag.code == "E002" and diag.span.file.endswith("b.dl") and diag.span.line == 1
     assert [Path(m.path).name for m in loaded.modules] == ["a.dl"]
     assert "edge(X, Y)\n" in loaded.sources.texts[diag.span.file]
+
+
+def test_a_module_parsed_before_is_reused_while_its_text_is_unchanged(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    first = load_paths([folder])
+    parsed = {(m.path, first.sources.texts[m.path]): m for m in first.modules}
+    changed = (folder / "b.dl").resolve()
+    again = load_paths([folder], parsed=parsed, overrides={changed: "path(X, Y) :- edge(Y, X).\n"})
+    a_first, b_first = first.modules
+    a_again, b_again = again.modules
+    assert a_again is a_first and again.sources.texts[a_again.path] == "edge(a, b).\n"
+    assert b_again is not b_first and b_again != b_first
