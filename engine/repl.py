@@ -43,12 +43,12 @@ from rich.table import Table
 
 from .analysis.walk import body_atoms
 from .cli import _answers_table, _print_diags, _tree, proof_summary
+from .editor.complete import candidates
 from .errors import SyllogError
 from .model import parse_goal
 from .provenance import RELIABILITY_WORDS
 from .session import Change, Session
 from .syntax.highlight import DIRECTIVES, SyllogLexer
-from .syntax.parser import AGGREGATES
 from .syntax.pretty import rule as rule_text
 from .syntax.pretty import statement
 from .whatif import change_from, summary
@@ -82,7 +82,6 @@ COMMANDS: tuple[Command, ...] = (
 )
 COMMAND_NAMES = tuple(c.name for c in COMMANDS)
 ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"}
-KEYWORDS = ("not", *AGGREGATES)
 
 
 # -- reading: when is an input complete? -----------------------------------
@@ -204,18 +203,15 @@ class SyllogCompleter(Completer):
         m = _WORD.search(before)
         word = m.group() if m else ""
         if command in (":diff", ":mark"):
-            candidates: Iterable[str] = sorted(self.repl.session.marks)
-        elif word.startswith("."):
-            candidates = DIRECTIVES
-        elif word.startswith("@"):
-            candidates = ("@cite",)
-        elif word[:1].isupper() or word.startswith(("_", ":")):
+            for mark in sorted(self.repl.session.marks):
+                if mark.startswith(word) and mark != word:
+                    yield Completion(mark, -len(word))
             return
-        else:
-            candidates = self.repl.names()
-        for c in candidates:
-            if c.startswith(word) and c != word:
-                yield Completion(c, -len(word))
+        if word.startswith(":"):
+            return
+        p = self.repl.session.program
+        for c in candidates(word, sorted(set(p.arity) | set(p.decls)), sorted(p.sources)):
+            yield Completion(c.text, -len(word))
 
 
 # -- the commands ------------------------------------------------------------
@@ -264,11 +260,6 @@ class Repl:
 
     def show_error(self, exc: SyllogError) -> None:
         _print_diags(exc.diagnostics, exc.sources, self.console)
-
-    def names(self) -> list[str]:
-        """Everything a bare word can complete to: predicates, source ids, keywords."""
-        p = self.session.program
-        return sorted(set(p.arity) | set(p.decls) | set(p.sources) | set(KEYWORDS))
 
     # -- queries and changes -----------------------------------------------------
     def _query(self, goal: str) -> None:
