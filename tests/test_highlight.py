@@ -98,3 +98,14 @@ def test_directives_are_the_directive_rules_terminals() -> None:
     (rule,) = [r for r in hl.RULES if r.kind is hl.DIRECTIVE]
     matched = {t for d in hl.DIRECTIVES for t in rule.terminals if re.fullmatch(patterns[t], d)}
     assert len(hl.DIRECTIVES) == len(rule.terminals) and matched == set(rule.terminals)
+
+
+def test_the_vscode_extension_declares_the_grammar_and_the_language() -> None:
+    folder = ROOT / "editors" / "vscode"
+    contributes = json.loads((folder / "package.json").read_text(encoding="utf-8"))["contributes"]
+    (grammar,) = contributes["grammars"]
+    (language,) = contributes["languages"]
+    assert grammar["scopeName"] == hl.textmate_grammar()["scopeName"] and (folder / grammar["path"]).is_file()
+    assert language["id"] == grammar["language"] and language["extensions"] == [".dl"]
+    config = json.loads((folder / language["configuration"]).read_text(encoding="utf-8"))
+    assert config["comments"]["lineComment"] == "%"
