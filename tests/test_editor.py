@@ -68,6 +68,10 @@ def test_a_file_outside_any_suite_is_checked_with_its_folder(tmp_path: Path) -> 
     assert program_paths(tmp_path / "a.dl") == [tmp_path.resolve()]
     analysis = analyse(program_paths(tmp_path / "a.dl"), {})
     assert analysis.program is not None and analysis.diagnostics == []
+    other = tmp_path / "rules.datalog"  # opened in the editor as Syllog, though no folder holds it
+    assert program_paths(other) == [tmp_path.resolve(), other.resolve()]
+    buffer = analyse(program_paths(other), {other.resolve(): "p(X) :- r(Y)."})
+    assert [d.code for d in buffer.diagnostics] == ["E201"]
 
 
 def test_a_buffer_stands_in_for_its_file(article: Analysis, tmp_path: Path) -> None:

@@ -54,6 +54,16 @@ class Client(BaseLanguageClient):
             await asyncio.sleep(0.01)
         raise AssertionError(f"no diagnostics for {uri}")
 
+    async def several(self, uri: str, seen: int, count: int) -> list[list[lsp.Diagnostic]]:
+        """The first `count` diagnostics published for `uri` after the first `seen` notifications."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            found = [list(p.diagnostics) for p in self.published[seen:] if p.uri == uri]
+            if len(found) >= count:
+                return found[:count]
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"fewer than {count} diagnostics for {uri}")
+
     def open(self, path: Path, text: str | None = None) -> str:
         uri = path.as_uri()
         self.versions[uri] = 1
@@ -146,6 +156,9 @@ def test_a_syntax_error_while_typing_and_warnings_once_it_parses(tmp_path: Path)
         (warn,) = await client.diagnostics(uri, seen)
         assert warn.code == "W101" and warn.severity == lsp.DiagnosticSeverity.Warning
         assert warn.range.start == lsp.Position(2, utf16("loop(X) :- edge(X, "))
+        seen = len(client.published)
+        client.text_document_did_close(lsp.DidCloseTextDocumentParams(doc(uri)))
+        assert await client.diagnostics(uri, seen) == []  # no open document is in the program: forgotten
 
     run(scenario, tmp_path)
 
@@ -263,5 +276,28 @@ def test_semantic_tokens_are_the_lexers_in_utf16_units(tmp_path: Path) -> None:
             ("string", '"é"'),
         ]
         assert all(re.fullmatch(patterns["VAR"], t) for k, t in found if k == "variable")
+
+    run(scenario, tmp_path)
+
+
+def test_a_file_two_programs_read_gets_their_diagnostics_once(tmp_path: Path) -> None:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "one" / "a.dl").write_text('.include "../shared/s.dl"\np(X) :- s(X).\n', encoding="utf-8")
+    (tmp_path / "shared" / "s.dl").write_text("s(1).\n", encoding="utf-8")
+
+    async def scenario(client: Client) -> None:
+        a = client.open(tmp_path / "one" / "a.dl")
+        assert await client.diagnostics(a) == []
+        s = client.open(tmp_path / "shared" / "s.dl")
+        assert await client.diagnostics(s) == []
+        seen = len(client.published)
+        client.change(s, "s(1).\ns(X).\n")  # both programs read it: both are analysed again
+        first, second = await client.several(s, seen, 2)
+        assert [(d.code, d.range.start.line) for d in first] == [("E206", 1)]
+        assert [(d.code, d.range.start.line) for d in second] == [("E206", 1)]  # the two programs', once
+        seen = len(client.published)
+        client.change(s, "s(2).\n")
+        assert (await client.several(s, seen, 2))[-1] == []  # once both programs have read the fix
 
     run(scenario, tmp_path)

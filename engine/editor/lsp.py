@@ -65,7 +65,7 @@ class ProgramState:
     analysis: Analysis | None = None
     index: Index = field(default_factory=lambda: Index([]))
     sources: dict[str, SourceInfo] = field(default_factory=dict)  # of the latest analysis that checked
-    published: set[str] = field(default_factory=set)  # the URIs this program has diagnostics on
+    diagnostics: dict[str, list[lsp.Diagnostic]] = field(default_factory=dict)  # by URI, of the latest analysis
     pending: asyncio.TimerHandle | None = None
     dirty: bool = True
     trigger: str = ""  # the URI of the latest change, for diagnostics that name no file
@@ -110,14 +110,37 @@ class SyllogServer(LanguageServer):
             return name[1:-1]
         return None
 
-    def changed(self, uri: str, delay: float) -> None:
-        """Analyse the program of `uri` again after `delay` seconds, unless another change comes first."""
-        state = self.program_of(uri)
+    def reads(self, state: ProgramState, uri: str) -> bool:
+        """Whether the program's latest analysis read the document (an untitled one: is it)."""
+        names = state.analysis.names if state.analysis is not None else {}
+        return uri == state.key[0] or _path(uri) in names
+
+    def schedule(self, state: ProgramState, uri: str, delay: float) -> None:
+        """Analyse the program again after `delay` seconds, unless another change comes first."""
         state.dirty = True
         state.trigger = uri
         if state.pending is not None:
             state.pending.cancel()
         state.pending = asyncio.get_running_loop().call_later(delay, self.refresh, state)
+
+    def changed(self, uri: str, delay: float) -> None:
+        """A document changed: its program, and every other that read it, are analysed again."""
+        mine = self.program_of(uri)
+        for state in self.programs.values():
+            if state is mine or self.reads(state, uri):
+                self.schedule(state, uri, delay)
+
+    def closed(self, uri: str) -> None:
+        """A document closed: a program that no open document belongs to is forgotten with its
+        diagnostics; the others that read it read the file on disk again."""
+        for key, state in list(self.programs.items()):
+            if not any(self.reads(state, u) for u in self.workspace.text_documents):
+                if state.pending is not None:
+                    state.pending.cancel()
+                del self.programs[key]
+                self.show(set(state.diagnostics))
+            elif self.reads(state, uri):
+                self.schedule(state, uri, 0)
 
     def current(self, uri: str) -> ProgramState:
         """The program of `uri`, analysed with the buffers as they are now."""
@@ -148,19 +171,27 @@ class SyllogServer(LanguageServer):
         self.publish(state)
 
     def publish(self, state: ProgramState) -> None:
+        """Send the diagnostics of every file the program's analysis touched, or used to touch."""
         analysis = state.analysis
         assert analysis is not None
-        shown = state.published | {uri for uri in self.workspace.text_documents
-                                   if _path(uri) in analysis.names or uri == state.key[0]}
-        by_uri: dict[str, list[lsp.Diagnostic]] = {uri: [] for uri in sorted(shown)}  # cleared unless found again
+        before = set(state.diagnostics)
+        state.diagnostics = {}
         for diag in analysis.diagnostics:
             uri = self.uri_for(diag.span.file) or state.trigger
-            by_uri.setdefault(uri, []).append(self.diagnostic(analysis, diag))
-        for uri, diags in by_uri.items():
+            state.diagnostics.setdefault(uri, []).append(self.diagnostic(analysis, diag))
+        opened = {uri for uri in self.workspace.text_documents if _path(uri) in analysis.names or uri == state.key[0]}
+        self.show(before | set(state.diagnostics) | opened)
+
+    def show(self, uris: set[str]) -> None:
+        """Publish each URI's diagnostics: those of every program that has some on it, each once."""
+        for uri in sorted(uris):
+            merged: dict[tuple[object, ...], lsp.Diagnostic] = {}
+            for state in self.programs.values():
+                for d in state.diagnostics.get(uri, []):
+                    merged.setdefault((d.range.start.line, d.range.start.character, d.code, d.message), d)
             doc = self.workspace.text_documents.get(uri)
             version = doc.version if doc is not None else None
-            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, diags, version))
-        state.published = {uri for uri, diags in by_uri.items() if diags}
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, list(merged.values()), version))
 
     # -- positions -----------------------------------------------------------------
     def range(self, analysis: Analysis, span: Span) -> lsp.Range:
@@ -265,7 +296,7 @@ def make_server(delay: float = DELAY) -> SyllogServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SyllogServer, params: lsp.DidCloseTextDocumentParams) -> None:
-        ls.changed(params.text_document.uri, 0)  # the file on disk stands in for the buffer again
+        ls.closed(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def on_hover(ls: SyllogServer, params: lsp.HoverParams) -> lsp.Hover | None:

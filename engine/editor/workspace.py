@@ -25,8 +25,10 @@ from ..suites import suite_of
 
 
 def program_paths(file: Path) -> list[Path]:
-    """What `syllog check` is given for the program of a file: its suite, else its folder."""
-    return suite_of(file) or [file.resolve().parent]
+    """What `syllog check` is given for the program of a file: its suite, else its folder
+    (and the file itself when it is not named `.dl`, which a folder would not hold)."""
+    paths = suite_of(file) or [file.resolve().parent]
+    return paths if file.suffix == ".dl" else [*paths, file.resolve()]
 
 
 @dataclass
