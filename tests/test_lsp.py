@@ -301,3 +301,17 @@ def test_a_file_two_programs_read_gets_their_diagnostics_once(tmp_path: Path) ->
         assert (await client.several(s, seen, 2))[-1] == []  # once both programs have read the fix
 
     run(scenario, tmp_path)
+
+
+def test_an_untitled_buffer_is_a_program_of_its_own(tmp_path: Path) -> None:
+    async def scenario(client: Client) -> None:
+        uri = "untitled:Untitled-1"
+        client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+            lsp.TextDocumentItem(uri, "syllog", 1, "q(1).\np(X) :- q(Y).\n")))
+        (diag,) = await client.diagnostics(uri)
+        assert diag.code == "E201" and diag.range.start == lsp.Position(1, 2)
+        hover = await client.text_document_hover_async(lsp.HoverParams(doc(uri), lsp.Position(1, 9)))
+        assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
+        assert "**q** (not declared)" in hover.contents.value and "1 fact" in hover.contents.value
+
+    run(scenario, tmp_path)
