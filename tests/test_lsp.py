@@ -315,3 +315,14 @@ def test_an_untitled_buffer_is_a_program_of_its_own(tmp_path: Path) -> None:
         assert "**q** (not declared)" in hover.contents.value and "1 fact" in hover.contents.value
 
     run(scenario, tmp_path)
+
+
+def test_a_malformed_message_is_logged_on_one_line_without_a_traceback() -> None:
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "engine", "lsp"], input=b"Content-Length: 5\r\n\r\n{bad}",
+                          capture_output=True, env=env, timeout=TIMEOUT, cwd=ROOT)
+    assert done.returncode == 0
+    assert b"Traceback" not in done.stderr and b"JSONDecodeError" in done.stderr
+    assert b'"method": "window/showMessage"' in done.stdout  # the editor is told

@@ -354,8 +354,21 @@ def make_server(delay: float = DELAY) -> SyllogServer:
     return server
 
 
+class _OneLine(logging.Formatter):
+    """A log record on one line: an exception as its message, not its traceback.
+
+    pygls logs to stderr (stdout carries the protocol) what it cannot handle,
+    a malformed message from the editor, say; editors show stderr as a log.
+    """
+
+    def formatException(self, ei: Any) -> str:
+        return f"{ei[0].__name__}: {ei[1]}" if ei and ei[0] is not None else ""
+
+
 def serve(**options: Any) -> int:
     """Run the server on stdin and stdout until the client shuts it down."""
-    logging.basicConfig(level=logging.WARNING)  # pygls logs to stderr; stdout carries the protocol
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine("syllog lsp: %(levelname)s: %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     make_server(**options).start_io()
     return 0
