@@ -84,6 +84,8 @@ class Index:
         self.occurrences: list[Occurrence] = []
         self.clauses: list[n.Rule] = []  # facts and rules, cite blocks flattened, with their citations
         self.io: list[n.IODirective] = []
+        self.decls: dict[str, n.Decl] = {}  # the first of each, as analysis keeps it
+        self.sources: dict[str, n.Source] = {}
         for module in modules:
             folder = (file_of(module.path) or Path(module.path)).parent
             for stmt in module.statements:
@@ -102,8 +104,10 @@ class Index:
             for clause in stmt.clauses:
                 self._clause(clause, stmt.cites + clause.cites)
         elif isinstance(stmt, n.Decl):
+            self.decls.setdefault(stmt.pred, stmt)
             self._add("predicate", stmt.pred, stmt.name_span, "declaration")
         elif isinstance(stmt, n.Source):
+            self.sources.setdefault(stmt.id, stmt)
             self._add("source", stmt.id, stmt.name_span, "declaration")
         elif isinstance(stmt, n.IODirective):
             self.io.append(stmt)
@@ -175,18 +179,10 @@ class Index:
         return sorted({o.name for o in self.occurrences if o.kind == kind})
 
     def declaration(self, pred: str) -> n.Decl | None:
-        for module in self.modules:
-            for stmt in module.statements:
-                if isinstance(stmt, n.Decl) and stmt.pred == pred:
-                    return stmt
-        return None
+        return self.decls.get(pred)
 
     def source(self, sid: str) -> n.Source | None:
-        for module in self.modules:
-            for stmt in module.statements:
-                if isinstance(stmt, n.Source) and stmt.id == sid:
-                    return stmt
-        return None
+        return self.sources.get(sid)
 
     # -- outline ---------------------------------------------------------------
     def outline(self, file: str) -> list[Symbol]:
