@@ -1,6 +1,6 @@
 """The `syllog` command: presentation only, over the public API.
 
-Commands: check, run, query, why, test, snapshot, repl. Every error is
+Commands: check, run, query, why, test, snapshot, repl, lsp. Every error is
 printed as `path:line:col: error[CODE]: message` with the source line and a
 caret, and exits 1; no Python traceback reaches the user for bad input.
 """
@@ -304,6 +304,12 @@ def cmd_repl(args: argparse.Namespace) -> int:
     return run_repl(args.paths, args)
 
 
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from .editor.lsp import serve
+
+    return serve()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="syllog", description="Datalog with evidence: rules, facts, proofs and grades.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -375,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp, paths="*")
     sp.add_argument("--history", metavar="FILE", default=None, help="history file (default ~/.syllog_history)")
     sp.set_defaults(func=cmd_repl)
+    sp = sub.add_parser("lsp", help="a Language Server Protocol server on stdin/stdout, for editors (docs/editors.md)")
+    sp.set_defaults(func=cmd_lsp)
     return p
 
 

@@ -92,6 +92,7 @@ class Citation:
     span: Span = _span()
     line_span: Span = _span()
     credibility_span: Span = _span()
+    source_span: Span = _span()  # the source id
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class Decl:
     params: tuple[Param, ...]
     doc: str | None = None
     span: Span = _span()
+    name_span: Span = _span()  # the predicate's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,7 @@ class Source:
     id: str
     fields: tuple[Field, ...]
     span: Span = _span()
+    name_span: Span = _span()  # the source id
 
     def get(self, key: str) -> Field | None:
         for f in self.fields:
@@ -186,6 +189,7 @@ class IODirective:
     pred: str
     fields: tuple[Field, ...]
     span: Span = _span()
+    name_span: Span = _span()  # the predicate's name
 
     def get(self, key: str) -> Field | None:
         for f in self.fields:

@@ -24,6 +24,7 @@ from . import api
 from . import nodes as n
 from .errors import SyllogError
 from .model import Model
+from .suites import parse_suites, suite_containing
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,12 +37,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _suites(config: pytest.Config) -> list[list[Path]]:
-    out = []
-    for line in list(config.getini("syllog_suites")) + list(config.getoption("--syllog-suite")):
-        parts = [Path(config.rootpath, p).resolve() for p in str(line).split()]
-        if parts:
-            out.append(parts)
-    return out
+    lines = list(config.getini("syllog_suites")) + list(config.getoption("--syllog-suite"))
+    return parse_suites(lines, config.rootpath)
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
@@ -79,10 +76,7 @@ def _model_for(paths: list[Path]) -> Model:
 class DlFile(pytest.File):
     def program_paths(self) -> list[Path]:
         me = self.path.resolve()
-        for suite in _suites(self.config):
-            if any(me == s or s in me.parents for s in suite):
-                return suite
-        return [me]
+        return suite_containing(_suites(self.config), me) or [me]
 
     def collect(self) -> Iterator[pytest.Item]:
         from .syntax import parse

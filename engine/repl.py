@@ -22,7 +22,7 @@ import difflib
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,17 +33,22 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.lexers import PygmentsLexer
 from prompt_toolkit.styles import Style
+from pygments.lexer import inherit
+from pygments.token import Keyword
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from .analysis.walk import body_atoms
 from .cli import _answers_table, _print_diags, _tree, proof_summary
+from .editor.complete import candidates
 from .errors import SyllogError
 from .model import parse_goal
+from .provenance import RELIABILITY_WORDS
 from .session import Change, Session
+from .syntax.highlight import DIRECTIVES, SyllogLexer
 from .syntax.pretty import rule as rule_text
 from .syntax.pretty import statement
 from .whatif import change_from, summary
@@ -51,15 +56,6 @@ from .whatif import change_from, summary
 DEFAULT_HISTORY = "~/.syllog_history"
 PROMPT = "syllog> "
 MAX_CHANGE_LINES = 60  # a `:load` can bring thousands of tuples; show the first ones
-
-RELIABILITY = {
-    "a": "completely reliable",
-    "b": "usually reliable",
-    "c": "fairly reliable",
-    "d": "not usually reliable",
-    "e": "unreliable",
-    "f": "cannot be judged",
-}
 
 
 @dataclass(frozen=True)
@@ -86,8 +82,6 @@ COMMANDS: tuple[Command, ...] = (
 )
 COMMAND_NAMES = tuple(c.name for c in COMMANDS)
 ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"}
-DIRECTIVES = (".decl", ".source", ".include", ".input", ".output")
-KEYWORDS = ("not", "count", "sum", "min", "max")
 
 
 # -- reading: when is an input complete? -----------------------------------
@@ -155,76 +149,31 @@ def is_complete(text: str) -> bool:
 
 
 # -- highlighting ------------------------------------------------------------
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>(?<![A-Za-z0-9_)])%.*)
-  | (?P<string>"(?:\\.|[^"\\])*"?)
-  | (?P<directive>(?:\.(?:decl|source|include|input|output)|@cite)(?![A-Za-z0-9_]))
-  | (?P<keyword>(?:not|expect)(?![A-Za-z0-9_])|(?:count|sum|min|max)(?=\s*\{))
-  | (?P<punct>\?-|:-)
-  | (?P<number>[0-9]+(?:_[0-9]+)*(?:\.[0-9]+(?:_[0-9]+)*)?)
-  | (?P<variable>[A-Z_][A-Za-z0-9_]*)
-  | (?P<name>[a-z][A-Za-z0-9_]*)
-  | (?P<operator>!=|<=|>=|[=<>+\-*/%])
-    """,
-    re.VERBOSE,
-)
-_COMMAND = re.compile(r"\s*:[A-Za-z?]+")
+class ReplLexer(SyllogLexer):
+    """The language's lexer, and a `:command` at the start of the input."""
+
+    name = "Syllog REPL input"
+    aliases = []
+    filenames = []
+    tokens = {"root": [(r"\A\s*:[A-Za-z?]+", Keyword.Pseudo), inherit]}
+
 
 STYLE = Style.from_dict(
     {
-        "comment": "italic ansibrightblack",
-        "string": "ansigreen",
-        "directive": "bold ansimagenta",
-        "keyword": "bold ansiblue",
-        "punct": "bold",
-        "number": "ansicyan",
-        "variable": "ansiyellow",
-        "command": "bold ansimagenta",
-        "operator": "",
-        "name": "",
+        "pygments.comment": "italic ansibrightblack",
+        "pygments.literal.string": "ansigreen",
+        "pygments.keyword.declaration": "bold ansimagenta",
+        "pygments.name.decorator": "bold ansimagenta",
+        "pygments.keyword": "bold ansiblue",
+        "pygments.name.builtin": "bold ansiblue",
+        "pygments.keyword.pseudo": "bold ansimagenta",
+        "pygments.punctuation": "",
+        "pygments.literal.number": "ansicyan",
+        "pygments.name.variable": "ansiyellow",
+        "pygments.error": "ansired",
+        "punct": "bold",  # the continuation prompt
     }
 )
-
-
-def tokens(line: str, first: bool = True) -> StyleAndTextTuples:
-    """Split one line into (style class, text) pairs; the text joins back to `line`.
-
-    >>> [t for t in tokens("p(X) :- not q(X).") if t[0]][:3]
-    [('class:name', 'p'), ('class:variable', 'X'), ('class:punct', ':-')]
-    """
-    out: StyleAndTextTuples = []
-    pos = 0
-    if first and (m := _COMMAND.match(line)):
-        out.append(("class:command", m.group()))
-        pos = m.end()
-    plain = ""
-    while pos < len(line):
-        m = _TOKEN.match(line, pos)
-        if m is None or m.lastgroup is None:
-            plain += line[pos]
-            pos += 1
-            continue
-        if plain:
-            out.append(("", plain))
-            plain = ""
-        out.append((f"class:{m.lastgroup}", m.group()))
-        pos = m.end()
-    if plain:
-        out.append(("", plain))
-    return out
-
-
-class SyllogLexer(Lexer):
-    """Highlighting of the language (and of `:commands`) as it is typed."""
-
-    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
-        lines = document.lines
-
-        def get_line(k: int) -> StyleAndTextTuples:
-            return tokens(lines[k], first=k == 0) if 0 <= k < len(lines) else []
-
-        return get_line
 
 
 # -- completion --------------------------------------------------------------
@@ -254,18 +203,15 @@ class SyllogCompleter(Completer):
         m = _WORD.search(before)
         word = m.group() if m else ""
         if command in (":diff", ":mark"):
-            candidates: Iterable[str] = sorted(self.repl.session.marks)
-        elif word.startswith("."):
-            candidates = DIRECTIVES
-        elif word.startswith("@"):
-            candidates = ("@cite",)
-        elif word[:1].isupper() or word.startswith(("_", ":")):
+            for mark in sorted(self.repl.session.marks):
+                if mark.startswith(word) and mark != word:
+                    yield Completion(mark, -len(word))
             return
-        else:
-            candidates = self.repl.names()
-        for c in candidates:
-            if c.startswith(word) and c != word:
-                yield Completion(c, -len(word))
+        if word.startswith(":"):
+            return
+        p = self.repl.session.program
+        for c in candidates(word, sorted(set(p.arity) | set(p.decls)), sorted(p.sources)):
+            yield Completion(c.text, -len(word))
 
 
 # -- the commands ------------------------------------------------------------
@@ -314,11 +260,6 @@ class Repl:
 
     def show_error(self, exc: SyllogError) -> None:
         _print_diags(exc.diagnostics, exc.sources, self.console)
-
-    def names(self) -> list[str]:
-        """Everything a bare word can complete to: predicates, source ids, keywords."""
-        p = self.session.program
-        return sorted(set(p.arity) | set(p.decls) | set(p.sources) | set(KEYWORDS))
 
     # -- queries and changes -----------------------------------------------------
     def _query(self, goal: str) -> None:
@@ -445,7 +386,7 @@ class Repl:
             table.add_column(col)
         for sid in sorted(sources):
             s = sources[sid]
-            rel = f"{s.reliability.upper()} ({RELIABILITY.get(s.reliability.lower(), '?')})"
+            rel = f"{s.reliability.upper()} ({RELIABILITY_WORDS.get(s.reliability.lower(), '?')})"
             table.add_row(escape(sid), escape(s.title), escape(s.publisher), escape(s.date), rel)
         self.console.print(table)
 
@@ -549,7 +490,7 @@ def make_prompt_session(repl: Repl, history: History) -> PromptSession[str]:
         multiline=True,
         key_bindings=_key_bindings(),
         prompt_continuation=_continuation,
-        lexer=SyllogLexer(),
+        lexer=PygmentsLexer(ReplLexer),
         style=STYLE,
         completer=SyllogCompleter(repl),
         complete_while_typing=False,

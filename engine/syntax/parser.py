@@ -38,6 +38,15 @@ def _parser() -> Lark:
     return lark
 
 
+def terminal_patterns() -> dict[str, str]:
+    """The regular expression of every terminal of the grammar, by name (highlighters use them).
+
+    >>> terminal_patterns()["VAR"]
+    '[A-Z_][A-Za-z0-9_]*'
+    """
+    return {t.name: t.pattern.to_regexp() for t in _parser().terminals}
+
+
 def _share_root_scanner(lark: Lark) -> None:
     """Let the contextual lexer try one scanner of all terminals before its per-state ones.
 
@@ -260,7 +269,7 @@ class _Build(Transformer[Token, Any]):
                     help=f"write @cite({source}, line: N, credibility: 1-6)",
                 )
             )
-        return n.Citation(source, line, cred, originator, span, line_span, cred_span)
+        return n.Citation(source, line, cred, originator, span, line_span, cred_span, self._tspan(c[2]))
 
     def cited(self, c: list[Any]) -> n.Rule:
         cites = tuple(x for x in c if isinstance(x, n.Citation))
@@ -274,7 +283,7 @@ class _Build(Transformer[Token, Any]):
 
     def source(self, c: list[Any]) -> n.Source:
         fields = tuple(f for f in c[3:] if isinstance(f, n.Field))
-        return n.Source(str(c[1]), fields, self._cover(c))
+        return n.Source(str(c[1]), fields, self._cover(c), self._tspan(c[1]))
 
     # -- directives -----------------------------------------------------
     def param(self, c: list[Any]) -> n.Param:
@@ -286,7 +295,7 @@ class _Build(Transformer[Token, Any]):
         doc = None
         if doc_tok is not None:
             doc = _unescape(str(doc_tok), self._tspan(doc_tok))
-        return n.Decl(str(c[1]), params, doc, self._cover(c))
+        return n.Decl(str(c[1]), params, doc, self._cover(c), self._tspan(c[1]))
 
     def include(self, c: list[Any]) -> n.Include:
         return n.Include(_unescape(str(c[1]), self._tspan(c[1])), self._cover(c))
@@ -294,7 +303,7 @@ class _Build(Transformer[Token, Any]):
     def io(self, c: list[Any]) -> n.IODirective:
         kind = "input" if str(c[0]) == ".input" else "output"
         fields = tuple(f for f in c[3:] if isinstance(f, n.Field))
-        return n.IODirective(kind, str(c[1]), fields, self._cover(c))
+        return n.IODirective(kind, str(c[1]), fields, self._cover(c), self._tspan(c[1]))
 
     def query(self, c: list[Any]) -> n.Query:
         return n.Query(c[1], self._cover(c))
