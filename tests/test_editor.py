@@ -108,7 +108,7 @@ def test_references_of_a_predicate_are_every_place_it_is_written(article: Analys
     occ = index.at(_name(article, SANCTIONS), line, col + 3)
     assert occ is not None and (occ.kind, occ.name, occ.role) == ("predicate", "partner_access", "definition")
     places = _places(r"\bpartner_access\b")
-    assert len(places) == 6
+    assert len(places) == 7
     assert _where([o.span for o in index.references(occ)]) == places
     decl = _find(SANCTIONS, r"\.decl partner_access")
     without = _where([o.span for o in index.references(occ, include_declaration=False)])

@@ -211,7 +211,7 @@ def test_hover_definition_and_references_on_the_articles_program() -> None:
         refs = await client.text_document_references_async(lsp.ReferenceParams(
             text_document=doc(uri), position=use, context=lsp.ReferenceContext(include_declaration=True)))
         places = _places(r"\bpartner_access\b")
-        assert len(places) == 6 and _at(refs) == places
+        assert len(places) == 7 and _at(refs) == places
 
     run(scenario)
 

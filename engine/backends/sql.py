@@ -476,6 +476,9 @@ class _SqlEvaluator:
             self.native = None
         if any(c.checks for c in plans):
             return False
+        if not isinstance(self.store, DuckDBStore) and any(
+                isinstance(c.plan.steps[0], P.Join) and not c.plan.steps[0].out_cols for c in plans):
+            return False  # an existence test of the CTE is a subquery, which PostgreSQL refuses in a recursive term
         if any(isinstance(s, P.Bind) for c in plans for s in c.plan.steps) or \
                 not all(isinstance(a, (P.Slot, P.Lit)) for c in plans for a in c.plan.head_args):
             return False  # arithmetic may make new values without end: rounds check the tuple limit

@@ -112,7 +112,7 @@ class Index:
         elif isinstance(stmt, n.IODirective):
             self.io.append(stmt)
             self._add("predicate", stmt.pred, stmt.name_span, "definition" if stmt.kind == "input" else "use")
-        elif isinstance(stmt, n.Query | n.Expect):
+        elif isinstance(stmt, n.Query | n.Expect | n.Constraint):
             self._body(stmt.body, stmt.span)
         elif isinstance(stmt, n.Include):
             self._add("include", str((folder / stmt.path).resolve()), stmt.span, "use")

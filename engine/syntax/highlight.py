@@ -86,7 +86,7 @@ RULES: tuple[Rule, ...] = (
     Rule(STRING, pattern=r'"(?:\\.|[^"\\\n])*'),  # not yet closed: still a string while it is typed
     Rule(DIRECTIVE, ("DECL_KW", "INCLUDE_KW", "SOURCE_KW", "INPUT_KW", "OUTPUT_KW")),
     Rule(CITATION, ("CITE",)),
-    Rule(KEYWORD, ("EXPECT_NOT", "EXPECT", "NOT")),
+    Rule(KEYWORD, ("EXPECT_NOT", "EXPECT", "NOT", "GRADE_KW", "VIOLATED_KW")),
     Rule(AGGREGATE, pattern="|".join(AGGREGATES), lookahead=_WORD_END + r"(?=\s*\{)"),
     Rule(PUNCTUATION, ("QUERY", "IMPLIES")),
     Rule(NUMBER, ("DECIMAL", "INT")),
