@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from .. import nodes as n
+from ..aggregates import AGGREGATES
 from ..errors import Diagnostic, Span, error
 from .safety import aggregate_outside, group_vars
 
@@ -227,8 +228,10 @@ def _flip(op: str) -> str:
 
 def _check_use(agg: n.Aggregate, op: str, bound: n.Expr, rule: n.Rule, members: set[str], bad: object,
                span: Span) -> Diagnostic | None:
-    ok_ops = (">=", ">") if agg.func in ("count", "sum", "max") else ("<=", "<")
+    ok_ops = AGGREGATES[agg.func].recursive_tests
     assert callable(bad)
+    if not ok_ops:
+        return bad("its value may go down as well as up as matches are added", span)  # type: ignore[no-any-return]
     if op not in ok_ops:
         return bad(f"`{agg.func}` compared with `{op}` can turn false as the recursion grows", span)  # type: ignore[no-any-return]
     recursive_vars: set[str] = set()

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from ..aggregates import NAMES as AGGREGATES
 from ..syntax import highlight as hl
-from ..syntax.parser import AGGREGATES
 from ..values import String
 from .index import Index, signature
 

@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .. import nodes as n
+from ..aggregates import AGGREGATES
 from ..analysis import Fact, Program, SourceInfo
 from ..provenance import TOP, cite_grade
-from ..values import ARITH, Value, compare, show, show_atom
+from ..values import Value, show, show_atom
 from .derivations import AggregateUse, Instance, Key, Match, canonical
 from .tree import ProofNode
 
@@ -73,18 +74,12 @@ class Weights:
 
 
 def fold(func: str, acc: Value | None, term: Value | None) -> Value | None:
-    """An aggregate's running value after one more match (None: min or max of nothing yet)."""
-    if func == "count":
-        return (acc or 0) + 1  # type: ignore[operator]
-    if func == "sum":
-        return ARITH["+"](acc if acc is not None else 0, term)  # type: ignore[arg-type]
-    if acc is None:
-        return term
-    return term if compare("<" if func == "min" else ">", term, acc) else acc  # type: ignore[arg-type]
+    """An aggregate's running value after one more match (None: nothing yet)."""
+    return AGGREGATES[func].fold(acc, term)
 
 
 def empty_value(func: str) -> Value | None:
-    return 0 if func in ("count", "sum") else None
+    return AGGREGATES[func].empty
 
 
 class _UseState:
@@ -429,10 +424,7 @@ def _neg(v: int | None) -> int | None:
 
 
 def aggregate_of(func: str, matches: list[Match]) -> Value | None:
-    acc = empty_value(func)
-    for m in matches:
-        acc = fold(func, acc, m.term)
-    return acc
+    return AGGREGATES[func].value([m.term for m in matches])
 
 
 def instance_cost(inst: Instance, cost: Callable[[Key], Cost | None], step: int,

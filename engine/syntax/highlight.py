@@ -30,7 +30,8 @@ from pygments.token import (
     _TokenType,
 )
 
-from .parser import AGGREGATES, terminal_patterns
+from ..aggregates import NAMES as AGGREGATES
+from .parser import terminal_patterns
 
 
 @dataclass(frozen=True)

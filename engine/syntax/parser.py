@@ -17,11 +17,9 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from .. import nodes as n
+from ..aggregates import AGGREGATES, NAMES
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
 from ..values import String
-
-AGGREGATES = ("count", "sum", "min", "max")
-
 
 # The file name that spans carry while one parse runs (parses may nest or run
 # in threads, so it is a context variable, not a module attribute).
@@ -188,10 +186,10 @@ class _Build(Transformer[Token, Any]):
                     "E007",
                     f"unknown aggregate `{name}`",
                     self._tspan(name),
-                    help="the aggregates are count, sum, min and max",
+                    help=f"the aggregates are {', '.join(NAMES[:-1])} and {NAMES[-1]}",
                 )
             )
-        if str(name) != "count" and term is None:
+        if AGGREGATES[str(name)].has_term and term is None:
             raise _Fault(
                 error("E007", f"`{name}` needs a term before `:`", self._cover(c), help=f"write `{name} {{ X : ... }}`")
             )
