@@ -13,6 +13,7 @@ from collections import deque
 from .. import nodes as n
 from ..aggregates import AGGREGATES
 from ..errors import Diagnostic, Span, error
+from ..graph import strongly_connected
 from .safety import aggregate_outside, group_vars
 
 
@@ -34,53 +35,6 @@ def _edges(rule: n.Rule) -> list[tuple[str, str, n.Literal | n.Aggregate]]:
     return out
 
 
-def sccs(nodes: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
-    """Tarjan's algorithm, iterative; components come out dependencies first."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        work = [(root, iter(succ.get(root, ())))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on.add(root)
-        while work:
-            v, it = work[-1]
-            advanced = False
-            for w in it:
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on.add(w)
-                    work.append((w, iter(succ.get(w, ()))))
-                    advanced = True
-                    break
-                if w in on:
-                    low[v] = min(low[v], index[w])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[v])
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                out.append(sorted(comp))
-    return out
-
-
 def stratify(rules: list[n.Rule], preds: list[str]) -> tuple[list[list[str]], list[bool], list[Diagnostic]]:
     diags: list[Diagnostic] = []
     succ: dict[str, list[str]] = {p: [] for p in preds}
@@ -90,7 +44,7 @@ def stratify(rules: list[n.Rule], preds: list[str]) -> tuple[list[list[str]], li
         for pred, _kind, _lit in _edges(r):
             succ.setdefault(r.head.pred, []).append(pred)
             succ.setdefault(pred, [])
-    comps = sccs(sorted(succ), succ)
+    comps = [sorted(c) for c in strongly_connected(succ, sorted(succ))[1]]
     recursive: list[bool] = []
     for comp in comps:
         members = set(comp)
