@@ -1,7 +1,7 @@
 """The `syllog` command: presentation only, over the public API.
 
 Commands: check, run, query, why, test, snapshot, whatif, report, repl,
-completion. Every error is printed as `path:line:col: error[CODE]: message`
+lsp, completion. Every error is printed as `path:line:col: error[CODE]: message`
 with the source line and a caret, and exits 1; no Python traceback reaches
 the user for bad input. What is printed is built by engine.render (shared
 with the REPL); colour follows `--color` and `NO_COLOR` there. While a
@@ -21,6 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.tree import Tree
 
 from . import __version__, api
 from .errors import Span, SyllogError, error
@@ -41,6 +42,7 @@ from .render import (
     proof_summary,
     proof_tree,
 )
+from .values import show
 
 
 def _out(args: argparse.Namespace) -> Console:
@@ -135,9 +137,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         for pred in sorted({r.head.pred for r in p.rules}):
             table.add_row(pred, str(model.size(pred)))
         con.print(table)
+    print_violations(model, con)
     for path in write_outputs(p, model.relation):
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def print_violations(model: Any, con: Console) -> None:
+    """Each violated constraint after the answers, with its values, grade and the premises' proofs."""
+    if not getattr(model.program, "constraints", None):
+        return
+    found = model.violations()
+    for v in found:
+        values = ", ".join(f"{k} = {show(x)}" for k, x in v.binding.items())
+        grade = f" [{v.grade}]" if v.grade else ""
+        tree = Tree(f"[bold red]violated[/]: {escape(v.what)}  [dim]({v.constraint.span.file}:{v.constraint.span.line})[/]")
+        tree.add(escape(values or "the body holds") + grade)
+        for p in v.premises:
+            proof_tree(p, tree)
+        con.print(tree)
+    n_k = len(model.program.constraints)
+    con.print(f"{plural(len(found), 'violation')} of {plural(n_k, 'constraint')}")
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -184,14 +204,15 @@ def cmd_why(args: argparse.Namespace) -> int:
 
 # -- test ----------------------------------------------------------------
 def cmd_test(args: argparse.Namespace) -> int:
-    from .expect import run_expectations
+    from .expect import check_constraints, run_expectations
 
     loaded = _load(args)
     with _Working(args, loaded) as work:
         model = work.evaluate(args, loaded)
         work.phase("checking the expectations")
         outcomes = run_expectations(model)
-    failed = [o for o in outcomes if not o.passed]
+        failed: list[Any] = [o for o in outcomes if not o.passed]
+        failed += check_constraints(model)
     for o in failed:
         print(o.report())
         print()
@@ -272,6 +293,12 @@ def _size(text: str) -> int | None:
     if got is None:
         raise argparse.ArgumentTypeError(f"`{text}` is not a size (write 2GB, 500MB or none)")
     return got
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from .editor.lsp import serve
+
+    return serve()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -364,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp, paths="*")
     sp.add_argument("--history", metavar="FILE", default=None, help="history file (default ~/.syllog_history)")
     sp.set_defaults(func=cmd_repl)
+    sp = command("lsp", "a Language Server Protocol server on stdin/stdout, for editors (docs/editors.md)")
+    sp.set_defaults(func=cmd_lsp)
     sp = command("completion", "print the shell completion script (bash, zsh or fish); see the README")
     sp.add_argument("shell", choices=["bash", "zsh", "fish"])
     sp.set_defaults(func=cmd_completion)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .proofs import citation_text
+from .provenance import CREDIBILITY_WORDS, RELIABILITY_WORDS
 from .syntax.pretty import rule as rule_text
 from .values import Value, show
 
@@ -22,10 +23,6 @@ if TYPE_CHECKING:  # annotations only: engine.proof.tree imports this module
     from .proof.tree import ProofNode
 
 CONTEXT_LINES = 1  # document lines shown around a quoted one
-CREDIBILITY = {"1": "confirmed", "2": "probably true", "3": "possibly true", "4": "doubtful", "5": "improbable",
-               "6": "cannot be judged"}
-RELIABILITY = {"a": "completely reliable", "b": "usually reliable", "c": "fairly reliable",
-               "d": "not usually reliable", "e": "unreliable", "f": "cannot be judged"}
 NOTEBOOK_STYLE = (
     "<style>.syllog .grade{font:600 12px monospace;padding:1px 5px;border-radius:4px;background:#e9ecf3}"
     ".syllog .g1,.syllog .g2{background:#d7f0de}.syllog .g3{background:#fdf1c7}"
@@ -42,7 +39,8 @@ def esc(text: object) -> str:
 
 def grade_words(grade: str) -> str:
     """`B3`: `usually reliable source; claim possibly true`."""
-    return f"{RELIABILITY.get(grade[0].lower(), '?')} source; claim {CREDIBILITY.get(grade[1:], '?')}"
+    credibility = CREDIBILITY_WORDS.get(int(grade[1:]), "?") if grade[1:].isdigit() else "?"
+    return f"{RELIABILITY_WORDS.get(grade[0].lower(), '?')} source; claim {credibility}"
 
 
 def grade_badge(grade: str | None) -> str:

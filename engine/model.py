@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import nodes as n
 from . import plan as P
-from .analysis import Program, const_eval
-from .analysis.goal import check_goal
+from .analysis import Program, check_goal, const_eval
 from .analysis.walk import body_atoms
 from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from .evaluation.compile import compile_steps, head_fn, run_steps
@@ -31,6 +30,22 @@ from .values import ArithmeticFault, Value, sort_rows
 
 if TYPE_CHECKING:
     from .whatif import Conclusion, EvidenceChange
+
+
+@dataclass
+class Violation:
+    """One match of a constraint's body: the values of its variables, its grade, and the premises' proofs."""
+
+    constraint: n.Constraint
+    binding: dict[str, Value]
+    grade: str | None
+    premises: list[ProofNode]
+
+    @property
+    def what(self) -> str:
+        from .syntax.pretty import body as body_text
+
+        return self.constraint.message or f":- {body_text(self.constraint.body)}."
 
 
 @dataclass
@@ -290,6 +305,21 @@ class Model:
     def matches(self, body: tuple[n.Literal, ...], binding: dict[str, Value]) -> list[tuple[Key, ...]]:
         """Every match of `body` under `binding`, as the tuples of its positive atoms, in value order."""
         return body_matches(body, binding, self._rels_for(body))
+
+    def violations(self, constraints: list[n.Constraint] | None = None) -> list[Violation]:
+        """Every violation of the program's constraints (`:- body.`), in program then value order."""
+        out = []
+        for k in self.program.constraints if constraints is None else constraints:
+            answers = self.query(k.body)
+            for i, row in enumerate(answers.rows):
+                binding = dict(zip(answers.variables, row))
+                premises = []
+                if self.provenance:
+                    matches = self.matches(k.body, binding)
+                    best = max(matches, key=lambda m: min((self.support.grade(key) or TOP for key in m), default=TOP))
+                    premises = [self.explain(*key) for key in best]
+                out.append(Violation(k, binding, answers.grades[i] if answers.grades else None, premises))
+        return out
 
     # -- proofs -----------------------------------------------------------
     def why(self, goal: str, alternatives: int = 1) -> list[ProofNode]:

@@ -19,6 +19,24 @@ if TYPE_CHECKING:
 RELIABILITY = "abcdef"
 TOP = 1000
 
+# what each grade means, as the Admiralty code says it (for people: the REPL, hovers)
+RELIABILITY_WORDS = {
+    "a": "completely reliable",
+    "b": "usually reliable",
+    "c": "fairly reliable",
+    "d": "not usually reliable",
+    "e": "unreliable",
+    "f": "cannot be judged",
+}
+CREDIBILITY_WORDS = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "cannot be judged",
+}
+
 
 def encode(reliability: str, credibility: int) -> int:
     """>>> encode("b", 3) > encode("a", 4)

@@ -23,7 +23,7 @@ import difflib
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,17 +34,18 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.lexers import PygmentsLexer
 from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.styles import Style
-from pygments.token import Comment, Generic, Keyword, Name, Number, Operator, String, is_token_subtype
+from pygments.lexer import inherit
+from pygments.token import Keyword
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .editor.complete import candidates
 from .errors import SyllogError
-from .highlight import SyllogLexer
-from .html import RELIABILITY
+from .provenance import RELIABILITY_WORDS
 from .render import (
     answers_count,
     answers_table,
@@ -55,6 +56,7 @@ from .render import (
     proof_tree,
 )
 from .session import Change, Session
+from .syntax.highlight import DIRECTIVES, SyllogLexer
 from .syntax.pretty import rule as rule_text
 from .syntax.pretty import statement
 from .whatif import change_from, summary
@@ -88,8 +90,6 @@ COMMANDS: tuple[Command, ...] = (
 )
 COMMAND_NAMES = tuple(c.name for c in COMMANDS)
 ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"}
-DIRECTIVES = (".decl", ".source", ".include", ".input", ".output")
-KEYWORDS = ("not", "count", "sum", "min", "max")
 
 
 # -- reading: when is an input complete? -----------------------------------
@@ -157,71 +157,31 @@ def is_complete(text: str) -> bool:
 
 
 # -- highlighting ------------------------------------------------------------
-# the Pygments lexer's tokens (engine.highlight), as the style classes below
-_CLASSES = (
-    (Generic.Prompt, "command"),
-    (Comment, "comment"),
-    (String, "string"),
-    (Keyword.Declaration, "directive"),
-    (Keyword.Pseudo, "punct"),
-    (Keyword, "keyword"),
-    (Number, "number"),
-    (Name.Variable, "variable"),
-    (Name, "name"),
-    (Operator, "operator"),
-)
-_LEXER = SyllogLexer()
+class ReplLexer(SyllogLexer):
+    """The language's lexer, and a `:command` at the start of the input."""
+
+    name = "Syllog REPL input"
+    aliases = []
+    filenames = []
+    tokens = {"root": [(r"\A\s*:[A-Za-z?]+", Keyword.Pseudo), inherit]}
+
 
 STYLE = Style.from_dict(
     {
-        "comment": "italic ansibrightblack",
-        "string": "ansigreen",
-        "directive": "bold ansimagenta",
-        "keyword": "bold ansiblue",
-        "punct": "bold",
-        "number": "ansicyan",
-        "variable": "ansiyellow",
-        "command": "bold ansimagenta",
-        "operator": "",
-        "name": "",
+        "pygments.comment": "italic ansibrightblack",
+        "pygments.literal.string": "ansigreen",
+        "pygments.keyword.declaration": "bold ansimagenta",
+        "pygments.name.decorator": "bold ansimagenta",
+        "pygments.keyword": "bold ansiblue",
+        "pygments.name.builtin": "bold ansiblue",
+        "pygments.keyword.pseudo": "bold ansimagenta",
+        "pygments.punctuation": "",
+        "pygments.literal.number": "ansicyan",
+        "pygments.name.variable": "ansiyellow",
+        "pygments.error": "ansired",
+        "punct": "bold",  # the continuation prompt
     }
 )
-
-
-def tokens(line: str, first: bool = True) -> StyleAndTextTuples:
-    """Split one line into (style class, text) pairs, as engine.highlight's lexer reads it; joins back to `line`.
-
-    >>> [t for t in tokens("p(X) :- not q(X).") if t[0]][:3]
-    [('class:name', 'p'), ('class:variable', 'X'), ('class:punct', ':-')]
-    """
-    out: StyleAndTextTuples = []
-    plain = ""
-    for _pos, kind, text in _LEXER.get_tokens_unprocessed(line):
-        cls = next((c for t, c in _CLASSES if is_token_subtype(kind, t)), "")
-        if cls == "command" and not first:
-            cls = ""
-        if not cls:
-            plain += text
-            continue
-        if plain:
-            out.append(("", plain))
-            plain = ""
-        out.append((f"class:{cls}", text))
-    if plain:
-        out.append(("", plain))
-    return out
-
-
-class ReplLexer(Lexer):
-    """Highlighting of the language (and of `:commands`) as it is typed."""
-
-    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
-        lines = document.lines
-
-        def get_line(k: int) -> StyleAndTextTuples:
-            return tokens(lines[k], first=k == 0) if 0 <= k < len(lines) else []
-
-        return get_line
 
 
 # -- completion --------------------------------------------------------------
@@ -251,18 +211,15 @@ class SyllogCompleter(Completer):
         m = _WORD.search(before)
         word = m.group() if m else ""
         if command in (":diff", ":mark"):
-            candidates: Iterable[str] = sorted(self.repl.session.marks)
-        elif word.startswith("."):
-            candidates = DIRECTIVES
-        elif word.startswith("@"):
-            candidates = ("@cite",)
-        elif word[:1].isupper() or word.startswith(("_", ":")):
+            for mark in sorted(self.repl.session.marks):
+                if mark.startswith(word) and mark != word:
+                    yield Completion(mark, -len(word))
             return
-        else:
-            candidates = self.repl.names()
-        for c in candidates:
-            if c.startswith(word) and c != word:
-                yield Completion(c, -len(word))
+        if word.startswith(":"):
+            return
+        p = self.repl.session.program
+        for c in candidates(word, sorted(set(p.arity) | set(p.decls)), sorted(p.sources)):
+            yield Completion(c.text, -len(word))
 
 
 # -- the commands ------------------------------------------------------------
@@ -311,11 +268,6 @@ class Repl:
 
     def show_error(self, exc: SyllogError) -> None:
         print_diagnostics(exc.diagnostics, exc.sources, self.console)
-
-    def names(self) -> list[str]:
-        """Everything a bare word can complete to: predicates, source ids, keywords."""
-        p = self.session.program
-        return sorted(set(p.arity) | set(p.decls) | set(p.sources) | set(KEYWORDS))
 
     # -- queries and changes -----------------------------------------------------
     def _query(self, goal: str) -> None:
@@ -436,7 +388,7 @@ class Repl:
             table.add_column(col)
         for sid in sorted(sources):
             s = sources[sid]
-            rel = f"{s.reliability.upper()} ({RELIABILITY.get(s.reliability.lower(), '?')})"
+            rel = f"{s.reliability.upper()} ({RELIABILITY_WORDS.get(s.reliability.lower(), '?')})"
             table.add_row(escape(sid), escape(s.title), escape(s.publisher), escape(s.date), rel)
         self.console.print(table)
 
@@ -543,7 +495,7 @@ def make_prompt_session(repl: Repl, history: History, color: bool = True) -> Pro
         multiline=True,
         key_bindings=_key_bindings(),
         prompt_continuation=_continuation,
-        lexer=ReplLexer() if color else None,
+        lexer=PygmentsLexer(ReplLexer) if color else None,
         style=STYLE,
         color_depth=None if color else ColorDepth.DEPTH_1_BIT,
         completer=SyllogCompleter(repl),

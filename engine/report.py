@@ -12,7 +12,9 @@ it opens anywhere with no network. It holds:
 - each proof drawn as a picture: SVG from Graphviz (`dot`) when it is
   installed, else drawn by the page's own script from the proof's JSON;
 - the sources with their reliability, and their documents line by line;
-- the expectations (`expect`, `expect not`) and whether each held.
+- the expectations (`expect`, `expect not`) and whether each held, and the
+  constraints (`:- "message": body.`), each violation with its values,
+  grade and the proofs of its premises.
 
 Presentation only: proofs come from `Model.explain`, their JSON and
 Graphviz text from engine.proofs, their HTML (the same as in a notebook)
@@ -31,10 +33,11 @@ from . import __version__
 from . import nodes as n
 from .analysis.walk import body_atoms
 from .expect import Outcome, run_expectations
-from .html import RELIABILITY, esc, grade_badge, proof_html
+from .html import esc, grade_badge, proof_html
 from .model import Answers, Model, ground
 from .proof.tree import ProofNode
 from .proofs import to_dot, to_json
+from .provenance import RELIABILITY_WORDS
 from .render import plural, proof_summary
 from .syntax.pretty import body as body_text
 from .values import Value, show
@@ -73,6 +76,7 @@ def build_report(model: Model, title: str | None = None, graphviz: bool | None =
         f"<p class='meta'>{page.counts(sections, outcomes)} &middot; made by Syllog {esc(__version__)}</p></header>",
         page.conclusions(sections),
         page.expectations(outcomes),
+        page.constraints(),
         page.sources(),
         page.documents(),
     ]
@@ -140,6 +144,9 @@ class Page:
                  plural(answers, "conclusion"), plural(len(self.model.program.sources), "source")]
         if outcomes:
             parts.append(f"{plural(len(outcomes), 'expectation')}, {failed} failed")
+        if self.model.program.constraints:
+            parts.append(f"{plural(len(self.model.program.constraints), 'constraint')}, "
+                         f"{plural(len(self.model.violations()), 'violation')}")
         return " &middot; ".join(parts)
 
     # -- conclusions ------------------------------------------------------------------
@@ -198,6 +205,28 @@ class Page:
                 "<th>result</th><th>where</th><th>what was derived instead</th></tr></thead><tbody>"
                 + "".join(rows) + "</tbody></table></section>")
 
+    def constraints(self) -> str:
+        program = self.model.program
+        if not program.constraints:
+            return ""
+        found = self.model.violations()
+        parts = ["<section id='constraints'><h2>Constraints</h2>"]
+        for k in program.constraints:
+            mine = [v for v in found if v.constraint is k]
+            what = esc(k.message) if k.message else f"<code>:- {esc(body_text(k.body))}.</code>"
+            status = ("<span class='pass'>no violation</span>" if not mine
+                      else f"<span class='fail'>{plural(len(mine), 'violation')}</span>")
+            parts.append(f"<article class='constraint'><h3>{what} {status} "
+                         f"<span class='count'>{esc(k.span.file)}:{k.span.line}</span></h3>")
+            for v in mine[:MAX_ANSWERS]:
+                values = ", ".join(f"{name} = {show(x)}" for name, x in v.binding.items()) or "the body holds"
+                trees = "".join(f"<div class='proof'><ul class='tree'>{proof_html(p)}</ul></div>" for p in v.premises)
+                parts.append(f"<details class='conclusion violation'><summary><span class='answer'>{esc(values)}"
+                             f"</span> {grade_badge(v.grade)}</summary>{trees}</details>")
+            parts.append("</article>")
+        parts.append("</section>")
+        return "".join(parts)
+
     def sources(self) -> str:
         sources = self.model.program.sources
         if not sources:
@@ -210,7 +239,7 @@ class Page:
             rows.append(f"<tr id='source-{esc(sid)}'><td><code>{esc(sid)}</code></td><td>{esc(s.title)}</td>"
                         f"<td>{esc(s.publisher)}</td><td>{esc(s.date)}</td>"
                         f"<td><span class='reliability'>{esc(rel)}</span> "
-                        f"{esc(RELIABILITY.get(s.reliability.lower(), '?'))}</td></tr>")
+                        f"{esc(RELIABILITY_WORDS.get(s.reliability.lower(), '?'))}</td></tr>")
         return ("<section id='sources'><h2>Sources</h2><table><thead><tr><th>id</th><th>title</th>"
                 "<th>publisher</th><th>date</th><th>reliability</th></tr></thead><tbody>"
                 + "".join(rows) + "</tbody></table></section>")

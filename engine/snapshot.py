@@ -14,13 +14,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import files
 from .errors import SyllogError
 from .loader import display_path, unreadable, write_named
-from .model import Model
 from .provenance import show as show_grade
 from .values import show_atom, sort_rows
+
+if TYPE_CHECKING:
+    from .model import Model
 
 HEADER = "# syllog snapshot: derived tuples, one a line, with their grade (- when ungraded)"
 

@@ -24,6 +24,7 @@ from .analysis import Fact, Program
 from .errors import Span, SyllogError, error
 from .evaluation.incremental import update
 from .provenance import RELIABILITY
+from .snapshot import snapshot_grades
 from .values import show
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -188,16 +189,13 @@ def _regraded(c: n.Citation, change: EvidenceChange, program: Program, note: Any
 
 def whatif(model: Any, change: EvidenceChange) -> list[Conclusion]:
     """The conclusions that fall, appear or change grade under the change; the model is left as it was."""
-    from .model import Model
-    from .snapshot import snapshot_grades
-
     program = model.program
     revision = revise(program, change)
     before = snapshot_grades(model)
     ev = model._ev
     update(ev, revision.program, [], revision.removed)
     try:
-        after_model = Model(revision.program, ev, model.provenance)
+        after_model = type(model)(revision.program, ev, model.provenance)
         after = snapshot_grades(after_model)
         appeared = {a: after_model.explain(*_parse_key(after_model, a)) for a in after if a not in before}
     finally:

@@ -188,3 +188,27 @@ def test_why_refuses_no_provenance(tmp_path: Path) -> None:
     code, out = run_cli(["why", "p.dl", "p(1)", "--no-provenance"], tmp_path)
     assert code == 1
     assert "error[E802]" in out and "--no-provenance" in out
+
+
+def test_graded_expectations_and_constraints_golden(update_goldens: bool) -> None:
+    """`expect ... grade >= B3` fails with the grade got and the weakest premise; a violation fails `test`."""
+    from golden_util import compare
+
+    here = ROOT / "tests" / "golden" / "expect"
+    code, out = run_cli(["test", "graded_and_constraints.dl"], here)
+    assert code == 1
+    compare(here / "graded_and_constraints.expected", out, update_goldens)
+    code, out = run_cli(["run", "graded_and_constraints.dl"], here)
+    assert code == 0
+    compare(here / "graded_and_constraints.run.expected", out, update_goldens)
+
+
+def test_violations_as_data() -> None:
+    import engine
+
+    model = engine.load(ROOT / "tests" / "golden" / "expect" / "graded_and_constraints.dl").evaluate()
+    found = {(v.what, tuple(sorted(v.binding.items())), v.grade) for v in model.violations()}
+    assert found == {("the bridge is both closed and open", (("X", "bridge"),), "C3"),
+                     ("two counts of one thing", (("A", 2), ("B", 5), ("X", "bridge")), "C3")}
+    [v] = [v for v in model.violations() if v.what == "two counts of one thing"]
+    assert [p.fact for p in v.premises] == ["count(bridge, 2)", "count(bridge, 5)"]

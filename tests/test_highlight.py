@@ -1,58 +1,112 @@
-"""engine.highlight: the Pygments lexer, registered under `pygments.lexers`, and the REPL's colours from it."""
+"""Highlighting: the lexer agrees with the parser's own lexer, the TextMate grammar is the lexer's, the entry point loads."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import json
+import re
 import tomllib
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
-from pygments.token import Comment, Generic, Keyword, Name, Number, String
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lark import Lark
+from lark.exceptions import UnexpectedInput
 
-from engine.highlight import SyllogLexer
-from engine.repl import tokens
+from engine.syntax import highlight as hl
+from engine.syntax.parser import terminal_patterns
 
 ROOT = Path(__file__).parent.parent
+ALL_DL = sorted(p for p in ROOT.rglob("*.dl") if ".git" not in p.parts)
+
+# the kinds the lexer may give to each terminal of the grammar
+EXPECTED = {
+    "NAME": {hl.PREDICATE, hl.NAME, hl.AGGREGATE}, "VAR": {hl.VARIABLE}, "STRING": {hl.STRING},
+    "INT": {hl.NUMBER}, "DECIMAL": {hl.NUMBER}, "COMMENT": {hl.COMMENT}, "WS": {hl.SPACE},
+    "DECL_KW": {hl.DIRECTIVE}, "INCLUDE_KW": {hl.DIRECTIVE}, "SOURCE_KW": {hl.DIRECTIVE},
+    "INPUT_KW": {hl.DIRECTIVE}, "OUTPUT_KW": {hl.DIRECTIVE}, "CITE": {hl.CITATION},
+    "NOT": {hl.KEYWORD}, "EXPECT": {hl.KEYWORD}, "EXPECT_NOT": {hl.KEYWORD},
+    "GRADE_KW": {hl.KEYWORD}, "VIOLATED_KW": {hl.KEYWORD},
+    "CMP": {hl.OPERATOR}, "PLUS": {hl.OPERATOR}, "MINUS": {hl.OPERATOR}, "MULOP": {hl.OPERATOR},
+}
 
 
-def kinds(text: str) -> dict[str, object]:
-    return {v: t for t, v in SyllogLexer().get_tokens(text) if v.strip()}
+GRAMMAR = Lark((ROOT / "engine" / "syntax" / "syllog.lark").read_text(encoding="utf-8"), parser="lalr")
 
 
-def test_tokens_of_the_language() -> None:
-    got = kinds('.decl p(x: symbol)\n@cite(s, line: 1, credibility: 2) p(a).\n'
-                'q(X, N) :- p(X), not r(X), N = count { Y : s(Y) }, M = X%2. % done\n?- q(a, _N).\n:why q(a, 1)\n')
-    assert got[".decl"] is Keyword.Declaration and got["@cite"] is Keyword.Declaration
-    assert got["not"] is Keyword and got["count"] is Keyword and got[":-"] is Keyword.Pseudo
-    assert got["X"] is Name.Variable and got["_N"] is Name.Variable and got["q"] is Name
-    assert got["% done"] is Comment.Single and got["%"] is not Comment.Single  # `X%2` is the remainder
-    assert got["1"] is Number and got[":why"] is Generic.Prompt
-    assert kinds('e("a \\" b").')['"a \\" b"'] is String.Double
-    assert kinds("min(X).")["min"] is Name  # a predicate named min is not the aggregate
+def _parser_tokens(text: str) -> list[tuple[int, str, str]]:
+    """(offset, terminal, text) as the grammar's lexer cuts the text, up to its first error."""
+    out = []
+    try:
+        for tok in GRAMMAR.lex(text, dont_ignore=True):
+            out.append((tok.start_pos or 0, tok.type, str(tok)))
+    except UnexpectedInput:
+        pass
+    return out
 
 
-def test_pygmentize_finds_the_lexer_through_the_entry_point(tmp_path: Path) -> None:
-    """The entry point pyproject.toml declares, installed as a distribution's metadata, makes `-l syllog` work."""
-    points = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["pygments.lexers"]
-    dist = tmp_path / "syllog_lexer_probe-0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: syllog-lexer-probe\nVersion: 0\n")
-    (dist / "entry_points.txt").write_text("[pygments.lexers]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()))
-    (tmp_path / "p.dl").write_text("path(X, Y) :- edge(X, Y).  % a rule\n")
-    proc = subprocess.run([sys.executable, "-m", "pygments", "-l", "syllog", "-f", "html", "p.dl"], cwd=tmp_path,
-                          env={**os.environ, "PYTHONPATH": f"{tmp_path}:{ROOT}"}, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert '<span class="nv">X</span>' in proc.stdout and '<span class="c1">% a rule</span>' in proc.stdout
-    assert '<span class="kp">:-</span>' in proc.stdout
+def _assert_agrees(text: str) -> None:
+    ours = {offset: (kind, value) for offset, kind, value in hl.lex(text)}
+    assert "".join(v for _, v in ours.values()) == text
+    for offset, terminal, value in _parser_tokens(text):
+        kind, got = ours[offset]  # a token starts where the parser's does ...
+        assert got == value, (text, offset, terminal)  # ... and ends where it does
+        assert kind in EXPECTED.get(terminal, {hl.PUNCTUATION}), (text, offset, terminal, kind.name)
 
 
-def test_the_repl_colours_through_the_lexer() -> None:
-    toks = tokens('p(X, "s") :- not q(X, 2.5), N = count { Y : r(Y) }. % done')
-    assert "".join(t[1] for t in toks) == 'p(X, "s") :- not q(X, 2.5), N = count { Y : r(Y) }. % done'
-    classes = {t[1]: t[0] for t in toks if t[0]}
-    assert classes["X"] == "class:variable" and classes['"s"'] == "class:string" and classes[":-"] == "class:punct"
-    assert classes["not"] == "class:keyword" and classes["count"] == "class:keyword"
-    assert classes["2.5"] == "class:number" and classes["% done"] == "class:comment"
-    assert tokens(":why p(a)")[0] == ("class:command", ":why")
-    assert tokens(":why p(a)", first=False)[0] == ("", ":why ")  # a command only on the first line
+@pytest.mark.parametrize("path", ALL_DL, ids=lambda p: str(p.relative_to(ROOT)))
+def test_lexer_cuts_every_file_as_the_parser_does(path: Path) -> None:
+    _assert_agrees(path.read_text(encoding="utf-8"))
+
+
+SOUP = ["p", "q", "not", "expect", "notice", "expect not", "count", "counter", "sum", "{", "}", "(", ")", "X", "_",
+        "_Y", ",", ".", ":-", "?-", ":", "1", "2.5", "1_000", '"s"', '"a\\"b"', '"open', "=", "!=", "<=", "+", "-",
+        "*", "/", "%", "% note\n", "\n", " ", ".decl", ".declx", ".include", ".source", ".input", ".output",
+        "@cite", "@", "é", "#"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(SOUP), max_size=30), st.sampled_from(["", " "]))
+def test_lexer_cuts_token_soup_as_the_parser_does(tokens: list[str], sep: str) -> None:
+    _assert_agrees(sep.join(tokens))
+
+
+def test_context_decides_predicates_aggregates_and_remainders() -> None:
+    kinds = {value: kind for _, kind, value in hl.lex('min(X) :- N = min { Y : s(Y) }, R = N%2, T = "% no". % yes')}
+    assert [k for _, k, v in hl.lex("min(X) :- N = min { Y : s(Y) }.") if v == "min"] == [hl.PREDICATE, hl.AGGREGATE]
+    assert kinds["%"] is hl.OPERATOR and kinds['"% no"'] is hl.STRING and kinds["% yes"] is hl.COMMENT
+    assert [k for _, k, _ in hl.lex('"not closed')] == [hl.STRING]
+
+
+def test_the_shipped_textmate_grammar_is_the_lexers() -> None:
+    shipped = json.loads((ROOT / "editors" / "vscode" / "syntaxes" / "syllog.tmLanguage.json").read_text("utf-8"))
+    assert shipped == hl.textmate_grammar()
+    assert [p["match"] for p in shipped["patterns"]] == [r for r, _ in hl.SyllogLexer.tokens["root"]]
+
+
+def test_the_pygments_entry_point_loads_the_lexer() -> None:
+    """What `pygmentize -l syllog` does once the package is installed: load the entry point declared here."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (name, target), = project["entry-points"]["pygments.lexers"].items()
+    lexer = EntryPoint(name, target, "pygments.lexers").load()
+    assert lexer is hl.SyllogLexer and "syllog" in lexer.aliases and "*.dl" in lexer.filenames
+    assert "pygments" in " ".join(project["dependencies"])
+
+
+def test_directives_are_the_directive_rules_terminals() -> None:
+    patterns = terminal_patterns()
+    (rule,) = [r for r in hl.RULES if r.kind is hl.DIRECTIVE]
+    matched = {t for d in hl.DIRECTIVES for t in rule.terminals if re.fullmatch(patterns[t], d)}
+    assert len(hl.DIRECTIVES) == len(rule.terminals) and matched == set(rule.terminals)
+
+
+def test_the_vscode_extension_declares_the_grammar_and_the_language() -> None:
+    folder = ROOT / "editors" / "vscode"
+    contributes = json.loads((folder / "package.json").read_text(encoding="utf-8"))["contributes"]
+    (grammar,) = contributes["grammars"]
+    (language,) = contributes["languages"]
+    assert grammar["scopeName"] == hl.textmate_grammar()["scopeName"] and (folder / grammar["path"]).is_file()
+    assert language["id"] == grammar["language"] and language["extensions"] == [".dl"]
+    config = json.loads((folder / language["configuration"]).read_text(encoding="utf-8"))
+    assert config["comments"]["lineComment"] == "%"

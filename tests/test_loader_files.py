@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,8 +47,8 @@ def test_a_file_deleted_after_the_folder_was_listed_is_e104(tmp_path: Path, monk
         (tmp_path / name).write_text("e(1).\n", encoding="utf-8")
     listed = loader.expand
 
-    def list_then_delete(paths: list[str | Path]) -> tuple[list[Path], list[engine.Diagnostic]]:
-        got = listed(paths)
+    def list_then_delete(paths: list[str | Path], *rest: Any) -> tuple[list[Path], list[engine.Diagnostic]]:
+        got = listed(paths, *rest)
         (tmp_path / "b.dl").unlink()
         return got
 

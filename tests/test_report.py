@@ -121,8 +121,18 @@ def test_the_report_of_the_main_job_in_a_browser(tmp_path: Path) -> None:
     sources = dom.texts("tr")
     assert any(s.startswith("nyt_2024_02_06 Russia likely helped North Korea unblock frozen funds") and s.endswith(
         "B usually reliable") for s in sources)
-    assert dom.texts("p", "meta")[0].startswith("14 queries · 24 conclusions · 1 source · 77 expectations, 0 failed")
-    assert len(dom.having("tr", **{"class": "pass"})) == 77
+    model = engine.load([ROOT / "rules", ROOT / "facts"]).evaluate()
+    queries, expects = len(model.program.queries), len(model.program.expects)
+    conclusions = sum(len(model.query(q.body).rows) for q in model.program.queries)
+    constraints, violations = len(model.program.constraints), len(model.violations())
+    assert dom.texts("p", "meta")[0].startswith(
+        f"{queries} queries · {conclusions} conclusions · 1 source · {expects} expectations, 0 failed · "
+        f"{constraints} constraints, {violations} violation{'s' * (violations != 1)}")
+    assert len(dom.having("tr", **{"class": "pass"})) == expects
+    # every constraint is listed, a violated one with each violation's values and proofs
+    shown = dom.texts("article", "constraint")
+    assert len(shown) == constraints and all(k.message and any(k.message in t for t in shown)
+                                             for k in model.program.constraints)
     pictures = dom.having("figure", **{"data-drawn-by": "graphviz"})
     assert pictures and len(dom.having("svg")) >= len(pictures)
     # the document, line by line, with the cited lines marked and an anchor each citation links to

@@ -96,11 +96,8 @@ def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = Non
         use(r.head)
         for a, _neg in body_atoms(r.body):
             use(a)
-    for q in c.queries:
-        for a, _neg in body_atoms(q.body):
-            use(a)
-    for e in c.expects:
-        for a, _neg in body_atoms(e.body):
+    for goal in c.goal_bodies():
+        for a, _neg in body_atoms(goal):
             use(a)
     for io in c.io:
         if io.pred not in c.decls:

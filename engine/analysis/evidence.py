@@ -16,12 +16,12 @@ from .. import files
 from .. import nodes as n
 from ..errors import Diagnostic, Span, error, visible
 from ..loader import display_path
+from ..provenance import RELIABILITY
 from ..values import String
 from .collect import Collected
 from .program import SourceInfo
 
 REQUIRED = ("title", "publisher", "date", "document", "reliability")
-RELIABILITY = "abcdef"
 
 
 def _text(f: n.Field) -> str:
@@ -93,7 +93,7 @@ def _check_cite(cite: n.Citation, c: Collected, infos: dict[str, SourceInfo]) ->
     if cite.source not in c.sources:
         names = ", ".join(sorted(c.sources)) or "none"
         out.append(
-            error("E401", f"unknown source `{cite.source}`", _name_span(cite),
+            error("E401", f"unknown source `{cite.source}`", cite.source_span,
                   help=f"declare it with `.source {cite.source} {{ ... }}` (declared: {names})")
         )
     else:
@@ -109,9 +109,3 @@ def _check_cite(cite: n.Citation, c: Collected, infos: dict[str, SourceInfo]) ->
                   help="1 confirmed, 2 probably true, 3 possibly true, 4 doubtful, 5 improbable, 6 cannot be judged")
         )
     return out
-
-
-def _name_span(cite: n.Citation) -> Span:
-    s = cite.span
-    col = s.col + len("@cite(")
-    return Span(s.file, s.line, col, s.line, col + len(cite.source))

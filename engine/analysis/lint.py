@@ -61,8 +61,7 @@ def lint(c: Collected) -> list[Diagnostic]:
                 )
             )
     warned: set[str] = set()
-    bodies: list[tuple[n.Literal, ...]] = [r.body for r in c.rules] + [q.body for q in c.queries]
-    bodies += [e.body for e in c.expects]
+    bodies: list[tuple[n.Literal, ...]] = [r.body for r in c.rules] + c.goal_bodies()
     for body in bodies:
         for atom, _neg in body_atoms(body):
             if atom.pred not in defined and atom.pred not in warned:

@@ -46,6 +46,7 @@ class Program:
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     queries: list[n.Query] = field(default_factory=list)
     expects: list[n.Expect] = field(default_factory=list)
+    constraints: list[n.Constraint] = field(default_factory=list)
     io: list[n.IODirective] = field(default_factory=list)
     strata: list[list[str]] = field(default_factory=list)
     recursive: list[bool] = field(default_factory=list)

@@ -36,7 +36,24 @@ def _db_error(exc: Exception) -> SyllogError:
 
 
 class Store:
-    """Tables of one evaluation in one database."""
+    """Tables of one evaluation in one database.
+
+    What a backend can do is said by these class flags, which the evaluator
+    reads (a new backend is one class that sets them):
+    """
+
+    # the aggregates it compiles (engine.aggregates names)
+    aggregates: frozenset[str] = frozenset({"count", "sum", "min", "max"})
+    # a round of a one-predicate stratum as one INSERT whose delta is read back (DuckDB)
+    one_statement_rounds = False
+    # references to the recursive CTE its recursive term may hold (0: no recursive CTE)
+    recursive_cte_references = 0
+    # whether a recursive CTE may be read inside a subquery (an existence test) of its recursive term
+    recursive_cte_in_subquery = False
+    # reads a CSV `.input` itself (read_csv), instead of rows sent from Python
+    reads_csv = False
+    # a long statement can be interrupted at a deadline
+    interruptible = False
 
     def __init__(self, dialect: Dialect, schema: str | None) -> None:
         self.d = dialect
@@ -56,6 +73,10 @@ class Store:
 
     def render(self, e: exp.Expr) -> str:
         return self.d.sql(e)
+
+    def interrupt(self) -> None:
+        """Cancel the statement running now (for stores that are `interruptible`)."""
+        raise NotImplementedError
 
     # -- primitives every store implements ------------------------------------------
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
@@ -169,6 +190,12 @@ def _missing(module: str, backend: str, install: str) -> SyllogError:
 class DuckDBStore(Store):
     """DuckDB, embedded: a file or in memory; a memory limit and a spill directory."""
 
+    one_statement_rounds = True
+    recursive_cte_references = 1_000
+    recursive_cte_in_subquery = True
+    reads_csv = True
+    interruptible = True
+
     def __init__(self, database: str | None, memory_limit: str | None, temp_directory: str | None,
                  threads: int | None, schema: str | None) -> None:
         try:
@@ -217,6 +244,9 @@ class DuckDBStore(Store):
 
 class PostgresStore(Store):
     """PostgreSQL through psycopg: unlogged tables, text in the "C" collation (code point order)."""
+
+    recursive_cte_references = 1
+    interruptible = True
 
     def __init__(self, database: str | None, schema: str | None, memory_limit: str | None) -> None:
         try:

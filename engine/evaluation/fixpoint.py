@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import nodes as n
 from .. import plan as P
+from ..aggregates import AGGREGATES
 from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
 from ..values import ArithmeticFault, compare
@@ -376,7 +377,7 @@ class Evaluator:
         if len(steps) != 1:
             return False
         step = steps[0]
-        if step.func in ("min", "max"):
+        if AGGREGATES[step.func].empty is None:  # no value over no match
             return True
         rule = self.program.rules[i]
         lit = rule.body[step.literal]

@@ -107,30 +107,6 @@ class Instance:
         return [p for p in self.parts if isinstance(p, AggregateUse)]
 
 
-def aggregate_value(func: str, terms: list[Value]) -> Value | None:
-    """The value of `func` over the terms of distinct matches (None: min or max of nothing)."""
-    if func == "count":
-        return len(terms)
-    if func == "sum":
-        total: Value = 0
-        for t in terms:
-            total = _plus(total, t)
-        return total
-    if not terms:
-        return None
-    best = terms[0]
-    for t in terms[1:]:
-        if compare("<" if func == "min" else ">", t, best):
-            best = t
-    return best
-
-
-def _plus(a: Value, b: Value) -> Value:
-    from ..values import ARITH
-
-    return ARITH["+"](a, b)
-
-
 def substitute(e: n.Expr, binding: dict[str, Value]) -> n.Expr:
     """`e` with every bound variable replaced by its value."""
     if isinstance(e, n.Var):

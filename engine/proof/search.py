@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .. import nodes as n
+from ..aggregates import AGGREGATES
 from ..analysis import Fact, Program, SourceInfo
 from ..provenance import TOP, cite_grade
-from ..values import ARITH, Value, compare, show, show_atom
+from ..values import Value, show, show_atom
 from .derivations import AggregateUse, Instance, Key, Match, canonical
 from .tree import ProofNode
 
@@ -73,18 +74,12 @@ class Weights:
 
 
 def fold(func: str, acc: Value | None, term: Value | None) -> Value | None:
-    """An aggregate's running value after one more match (None: min or max of nothing yet)."""
-    if func == "count":
-        return (acc or 0) + 1  # type: ignore[operator]
-    if func == "sum":
-        return ARITH["+"](acc if acc is not None else 0, term)  # type: ignore[arg-type]
-    if acc is None:
-        return term
-    return term if compare("<" if func == "min" else ">", term, acc) else acc  # type: ignore[arg-type]
+    """An aggregate's running value after one more match (None: nothing yet)."""
+    return AGGREGATES[func].fold(acc, term)
 
 
 def empty_value(func: str) -> Value | None:
-    return 0 if func in ("count", "sum") else None
+    return AGGREGATES[func].empty
 
 
 class _UseState:
@@ -109,6 +104,122 @@ class _InstanceState:
         self.top = top
         self.uses = uses
         self.open = len(uses)
+
+
+class Knuth:
+    """Least costs over the hypergraph of instances, by Knuth's generalisation of Dijkstra's algorithm.
+
+    A fact costs `base`; an instance costs `step` plus its costliest piece
+    (`floor` when it has none); a tuple costs its cheapest derivation. Tuples
+    outside `keys` have `known` costs (None: not available). Every piece is
+    processed in order of cost, known ones too, so an instance's cost is that
+    of its last piece, and a recursive aggregate is satisfied by the cheapest
+    matches that pass its test.
+    """
+
+    def __init__(self, keys: list[Key], instances: Callable[[Key], list[Instance]],
+                 base: Callable[[Key], Cost | None], known: Callable[[Key], Cost | None], step: int,
+                 floor: Cost) -> None:
+        self.keys = keys
+        self.keyset = set(keys)
+        self.instances = instances
+        self.base = base
+        self.known = known
+        self.step = step
+        self.floor = floor
+        self.heap: list[tuple[Cost, int, Key]] = []
+        self.seq = itertools.count()
+        self.best: dict[Key, Cost] = {}
+        self.final: dict[Key, Cost] = {}
+        self.plain: dict[Key, list[_InstanceState]] = {}  # a tuple -> the instances that need it
+        self.members: dict[Key, list[tuple[_InstanceState, _UseState, int]]] = {}  # ... in an aggregate's match
+        self.queued_known: set[Key] = set()
+
+    def solve(self) -> dict[Key, Cost | None]:
+        for k in self.keys:
+            self.seed(k)
+        self.run()
+        return {k: self.final.get(k) for k in self.keys}
+
+    def relax(self, k: Key, c: Cost) -> None:
+        if k not in self.final and c < self.best.get(k, c + 1):
+            self.best[k] = c
+            heapq.heappush(self.heap, (c, next(self.seq), k))
+
+    def alive(self, k: Key) -> bool:
+        """Can `k` be a piece? Known tuples are queued, once, at their cost."""
+        if k in self.keyset:
+            return True
+        c = self.known(k)
+        if c is None:
+            return False
+        if k not in self.queued_known:
+            self.queued_known.add(k)
+            heapq.heappush(self.heap, (c, next(self.seq), k))
+        return True
+
+    def fire(self, st: _InstanceState) -> None:
+        if st.need == 0 and st.open == 0:
+            self.relax(st.head, self.step + max([st.top] + [u.cost for u in st.uses if u.cost is not None]))
+
+    def seed(self, k: Key) -> None:
+        """Queue a fact at its cost, and watch each instance of `k` for its pieces."""
+        b = self.base(k)
+        if b is not None:
+            self.relax(k, b)
+            if b <= self.step + self.floor:
+                return  # no derivation can do better
+        for inst in self.instances(k):
+            if all(p in self.keyset or self.alive(p) for p in inst.needs):
+                self.watch(k, inst)
+
+    def watch(self, k: Key, inst: Instance) -> None:
+        uses = [_UseState(u) for u in inst.recursive]
+        st = _InstanceState(k, len(inst.needs), self.floor, uses)
+        for p in inst.needs:
+            self.plain.setdefault(p, []).append(st)
+        for us in uses:
+            for m, match in enumerate(us.use.matches):
+                atoms = set(match.atoms)
+                if not all(self.alive(a) for a in atoms):
+                    us.remaining[m] = -1  # never complete
+                    continue
+                for a in atoms:
+                    self.members.setdefault(a, []).append((st, us, m))
+                if not atoms:
+                    us.value = fold(us.use.aggregate.func, us.value, match.term)
+            if us.passes():
+                us.cost = self.floor
+                st.open -= 1
+        self.fire(st)
+
+    def run(self) -> None:
+        processed: set[Key] = set()
+        while self.heap:
+            c, _s, k = heapq.heappop(self.heap)
+            if k in processed:
+                continue
+            if k in self.keyset:
+                if k in self.final or self.best.get(k) != c:
+                    continue  # a stale entry
+                self.final[k] = c
+            processed.add(k)
+            self.settled(k, c)
+
+    def settled(self, k: Key, c: Cost) -> None:
+        """`k` costs `c`, the most any piece settled so far costs: pass it to what needs it."""
+        for st in self.plain.get(k, ()):
+            st.need -= 1
+            st.top = max(st.top, c)
+            self.fire(st)
+        for st, us, m in self.members.get(k, ()):
+            us.remaining[m] -= 1
+            if us.remaining[m] == 0 and us.cost is None:
+                us.value = fold(us.use.aggregate.func, us.value, us.use.matches[m].term)
+                if us.passes():
+                    us.cost = c
+                    st.open -= 1
+                    self.fire(st)
 
 
 class Support:
@@ -216,93 +327,8 @@ class Support:
 
     def _solve(self, keys: list[Key], base: Callable[[Key], Cost | None], known: Callable[[Key], Cost | None],
                step: int, floor: Cost) -> dict[Key, Cost | None]:
-        """Least costs of `keys` (None: no derivation): a fact costs `base`, an instance `step` + its costliest piece.
-
-        Tuples outside `keys` have `known` costs (None: not available). Every
-        piece is processed in order of cost, known ones too, so an instance's
-        cost is that of its last piece, and a recursive aggregate is satisfied
-        by the cheapest matches that pass its test.
-        """
-        keyset = set(keys)
-        heap: list[tuple[Cost, int, Key]] = []
-        seq = itertools.count()
-        best: dict[Key, Cost] = {}
-        final: dict[Key, Cost] = {}
-        plain: dict[Key, list[_InstanceState]] = {}
-        members: dict[Key, list[tuple[_InstanceState, _UseState, int]]] = {}
-        queued_known: set[Key] = set()
-
-        def relax(k: Key, c: Cost) -> None:
-            if k not in final and c < best.get(k, c + 1):
-                best[k] = c
-                heapq.heappush(heap, (c, next(seq), k))
-
-        def alive(k: Key) -> bool:
-            if k in keyset:
-                return True
-            c = known(k)
-            if c is None:
-                return False
-            if k not in queued_known:
-                queued_known.add(k)
-                heapq.heappush(heap, (c, next(seq), k))
-            return True
-
-        def fire(st: _InstanceState) -> None:
-            if st.need == 0 and st.open == 0:
-                relax(st.head, step + max([st.top] + [u.cost for u in st.uses if u.cost is not None]))
-
-        for k in keys:
-            b = base(k)
-            if b is not None:
-                relax(k, b)
-                if b <= step + floor:
-                    continue  # no derivation can do better
-            for inst in self.instances(k):
-                needs = inst.needs
-                if not all(p in keyset or alive(p) for p in needs):
-                    continue
-                uses = [_UseState(u) for u in inst.recursive]
-                st = _InstanceState(k, len(needs), floor, uses)
-                for p in needs:
-                    plain.setdefault(p, []).append(st)
-                for us in uses:
-                    for m, match in enumerate(us.use.matches):
-                        atoms = set(match.atoms)
-                        if not all(alive(a) for a in atoms):
-                            us.remaining[m] = -1  # never complete
-                            continue
-                        for a in atoms:
-                            members.setdefault(a, []).append((st, us, m))
-                        if not atoms:
-                            us.value = fold(us.use.aggregate.func, us.value, match.term)
-                    if us.passes():
-                        us.cost = floor
-                        st.open -= 1
-                fire(st)
-        processed: set[Key] = set()
-        while heap:
-            c, _s, k = heapq.heappop(heap)
-            if k in processed:
-                continue
-            if k in keyset:
-                if k in final or best.get(k) != c:
-                    continue
-                final[k] = c
-            processed.add(k)
-            for st in plain.get(k, ()):
-                st.need -= 1
-                st.top = max(st.top, c)
-                fire(st)
-            for st, us, m in members.get(k, ()):
-                us.remaining[m] -= 1
-                if us.remaining[m] == 0 and us.cost is None:
-                    us.value = fold(us.use.aggregate.func, us.value, us.use.matches[m].term)
-                    if us.passes():
-                        us.cost = c
-                        st.open -= 1
-                        fire(st)
-        return {k: final.get(k) for k in keys}
+        """Least costs of `keys` (None: no derivation): see `Knuth`."""
+        return Knuth(keys, self.instances, base, known, step, floor).solve()
 
     # -- proofs -------------------------------------------------------------------
     def proof(self, key: Key, w: Weights | None = None) -> ProofNode:
@@ -429,10 +455,7 @@ def _neg(v: int | None) -> int | None:
 
 
 def aggregate_of(func: str, matches: list[Match]) -> Value | None:
-    acc = empty_value(func)
-    for m in matches:
-        acc = fold(func, acc, m.term)
-    return acc
+    return AGGREGATES[func].value([m.term for m in matches])
 
 
 def instance_cost(inst: Instance, cost: Callable[[Key], Cost | None], step: int,
