@@ -12,7 +12,7 @@ Two layers, so that the commands are testable without a terminal:
 - `run_loop` reads with a prompt_toolkit `PromptSession`: history in a file,
   Tab completion of commands, predicates and source ids, multi-line input
   (Enter accepts only once the clause ends with its `.`), and highlighting
-  by the Pygments lexer of engine.highlight (the one `pygmentize -l syllog` uses).
+  by the Pygments lexer of engine.syntax.highlight (the one `pygmentize -l syllog` uses).
   Ctrl-C at the prompt clears the line; Ctrl-D on an empty line quits.
 """
 
