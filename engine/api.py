@@ -14,11 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .analysis import Program, check
+from .analysis import Program, check, check_goal
 from .errors import Diagnostic
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
 from .loader import load_paths, load_texts
-from .model import Model
+from .model import Model, parse_goal
 
 
 class Loaded:
@@ -45,6 +45,23 @@ class Loaded:
         ev = Evaluator(self.program, Limits(max_tuples, max_seconds))
         ev.run()
         return Model(self.program, ev, provenance)
+
+
+    def evaluate_for(self, goal: str, demand: str = "auto", provenance: bool = True,
+                     max_tuples: int | None = DEFAULT_MAX_TUPLES, max_seconds: float | None = None) -> tuple[Model, Any]:
+        """A model that answers (and proves) `goal` as the full model would, and the `engine.demand.Choice` made.
+
+        `demand`: `auto` (the documented rule of `engine.demand.choose`), `on` or
+        `off`. On demand, only what the goal depends on is evaluated (magic sets).
+        """
+        from . import demand as D
+
+        body, sources = parse_goal(goal)
+        check_goal(self.program, body, sources)
+        choice = D.choose(self.program, body, demand)
+        if choice.demand is None:
+            return self.evaluate(provenance, max_tuples, max_seconds), choice
+        return D.evaluate(choice.demand, Limits(max_tuples, max_seconds), provenance), choice
 
 
 def load(paths: list[str | Path] | str | Path, as_of: str | None = None) -> Loaded:
