@@ -171,8 +171,18 @@ def sideways_order(head: n.Atom | None, body: tuple[n.Literal, ...], bound: set[
         pending.remove(i)
         bound.update(_binds(body[i], bound))
 
+    def aggregate(i: int) -> bool:
+        lit = body[i]
+        return isinstance(lit, n.Comparison) and _aggregate_of(lit) is not None
+
     while pending:
-        ready = next((i for i in pending if _ready(body[i], bound, groups)), None)
+        # filters and bindings first, then atoms whose arguments are all bound, then aggregates
+        ready = next((i for i in pending if not aggregate(i) and _ready(body[i], bound, groups)), None)
+        if ready is None:
+            ready = next((i for i in pending if isinstance(body[i], n.Atom)
+                          and "f" not in pattern_of(body[i], bound)), None)  # type: ignore[arg-type]
+        if ready is None:
+            ready = next((i for i in pending if _ready(body[i], bound, groups)), None)
         if ready is not None:
             place(ready)
             continue
