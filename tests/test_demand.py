@@ -1,0 +1,145 @@
+"""Demand (engine/demand.py): the rewrite on known programs, the choice, and `--demand` / `--explain`.
+
+The differential tests (tests/differential/test_demand.py) compare answers,
+grades and proofs on generated programs; these pin the rewrite's shape and
+the command line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from golden_util import run_cli
+
+import engine
+from engine import demand as D
+from engine.model import parse_goal
+
+ROOT = Path(__file__).parent.parent
+RIGHT = "e(1, 2). e(2, 3). e(3, 1). e(5, 6).\np(X, Y) :- e(X, Y).\np(X, Z) :- p(X, Y), e(Y, Z).\n"
+LEFT = "e(1, 2). e(2, 3). e(3, 1). e(5, 6).\np(X, Y) :- e(X, Y).\np(X, Z) :- e(X, Y), p(Y, Z).\n"
+
+
+def rules_of(text: str, goal: str, mode: str = "on") -> list[str]:
+    choice = D.choose(engine.load_text(text).program, parse_goal(goal)[0], mode)
+    return D.explain(choice).splitlines()
+
+
+def test_right_linear_closure_asked_from_a_node() -> None:
+    assert rules_of(RIGHT, "p(1, Y)") == [
+        "% on demand (p_bf) (--demand on)",
+        "magic_p_bf(1).",
+        "p_bf(X, Y) :- magic_p_bf(X), e(X, Y).",
+        "p_bf(X, Z) :- magic_p_bf(X), p_bf(X, Y), e(Y, Z).",
+    ]
+
+
+def test_the_second_argument_bound_passes_through_the_edge_first() -> None:
+    assert rules_of(RIGHT, "p(X, 2)")[1:] == [
+        "magic_p_fb(2).",
+        "p_fb(X, Y) :- magic_p_fb(Y), e(X, Y).",
+        "magic_p_fb(Y) :- magic_p_fb(Z), e(Y, Z).",
+        "p_fb(X, Z) :- magic_p_fb(Z), p_fb(X, Y), e(Y, Z).",
+    ]
+
+
+def test_auto_declines_demand_that_its_own_recursion_computes() -> None:
+    loaded = engine.load_text(LEFT)
+    auto = D.choose(loaded.program, parse_goal("p(1, Y)")[0], "auto")
+    assert not auto.used and "its own recursion computes" in auto.reason
+    assert D.choose(loaded.program, parse_goal("p(1, Y)")[0], "on").used
+    assert D.choose(engine.load_text(RIGHT).program, parse_goal("p(1, Y)")[0], "auto").used
+    assert not D.choose(loaded.program, parse_goal("p(1, Y)")[0], "off").used
+
+
+def test_a_goal_with_nothing_bound_evaluates_only_what_it_depends_on() -> None:
+    text = RIGHT + "q(X) :- e(X, _), not p(X, X).\nunrelated(X) :- e(X, X).\n"
+    lines = rules_of(text, "p(X, Y)", "auto")
+    assert lines[0].startswith("% on demand: no argument is bound")
+    assert not any("unrelated" in line or line.startswith("q(") for line in lines)
+    model, choice = engine.load_text(text).evaluate_for("p(X, Y)")
+    assert choice.used and model.size("unrelated") == 0 and model.size("p") == 10
+
+
+def test_demand_passes_into_a_negation_below() -> None:
+    text = "e(1). e(2). f(1, 3).\nq(X) :- f(X, _).\np(X) :- e(X), not q(X).\n"
+    assert rules_of(text, "p(2)")[1:] == [
+        "magic_p_b(2).",
+        "magic_q_b(X) :- magic_p_b(X).",
+        "p_b(X) :- magic_p_b(X), e(X), not q_b(X).",
+        "q_b(X) :- magic_q_b(X), f(X, _).",
+    ]
+
+
+def test_a_negation_its_demand_would_make_recursive_is_evaluated_fully() -> None:
+    text = "h(1, 2). h(2, 3). f(3, 0).\nq(X) :- f(X, _).\n" \
+           "t(X, Y) :- h(X, Y).\nt(X, Z) :- t(X, Y), h(Y, Z), not q(Z).\n"
+    lines = rules_of(text, "t(1, X)")
+    assert "% evaluated fully: q" in lines and "q(X) :- f(X, _)." in lines
+    model, choice = engine.load_text(text).evaluate_for("t(1, X)", "on")
+    assert model.query("t(1, X)").rows == [(2,)]
+
+
+def test_ofac_rule_on_demand_asks_only_the_owners_up_the_chain() -> None:
+    model, choice = engine.load([ROOT / "examples" / "ofac"]).evaluate_for("blocked(ex2_c)")
+    assert choice.used
+    assert model.query("blocked(ex2_c)").rows == [()]
+    asked = {row[0] for row in model.relation("blocked")}
+    assert asked == {"ex2_a", "ex2_b", "ex2_c", "ex2_x"}  # nothing of the other examples
+    lines = D.explain(choice).splitlines()
+    assert "magic_blocked_b(O_4) :- magic_blocked_b(C), company(C), owns(O_4, C, P_3)." in lines
+
+
+def test_why_on_demand_is_the_proof_of_the_full_model() -> None:
+    loaded = engine.load([ROOT / "rules", ROOT / "facts"])
+    goal = "sanctions_bypass_risk(north_korea, turkey)"
+    model, choice = loaded.evaluate_for(goal)
+    assert choice.used
+    full = loaded.evaluate()
+    assert [p.fact for p in model.why(goal)] == [p.fact for p in full.why(goal)]
+    from engine.proofs import to_json
+
+    assert [to_json(p) for p in model.why(goal)] == [to_json(p) for p in full.why(goal)]
+    assert model.query(goal).grades == full.query(goal).grades == ["B3"]
+    assert model.count() < full.count()
+
+
+def write(tmp: Path, text: str) -> None:
+    (tmp / "p.dl").write_text(text, encoding="utf-8")
+
+
+def test_query_explain_prints_the_rewritten_program(tmp_path: Path) -> None:
+    write(tmp_path, RIGHT)
+    code, out = run_cli(["query", "p.dl", "p(1, Y)", "--explain"], tmp_path)
+    assert code == 0
+    assert out.startswith("% on demand (p_bf)\nmagic_p_bf(1).\n")
+    code, out = run_cli(["query", "p.dl", "p(1, Y)", "--explain", "--demand", "off"], tmp_path)
+    assert out.startswith("% full evaluation (--demand off)\n")
+
+
+def test_query_json_stays_json_with_explain(tmp_path: Path) -> None:
+    write(tmp_path, RIGHT)
+    for mode in ("auto", "on", "off"):
+        code, out = run_cli(["query", "p.dl", "p(1, Y)", "--format", "json", "--demand", mode], tmp_path)
+        assert json.loads(out)["answers"] == [{"Y": 1}, {"Y": 2}, {"Y": 3}]
+
+
+def test_why_of_what_does_not_hold_on_demand_names_the_missing_premise(tmp_path: Path) -> None:
+    write(tmp_path, RIGHT)
+    on = run_cli(["why", "p.dl", "p(5, 1)", "--demand", "on"], tmp_path)
+    off = run_cli(["why", "p.dl", "p(5, 1)", "--demand", "off"], tmp_path)
+    assert on == off and on[0] == 1 and "does not hold" in on[1]
+
+
+def test_demand_on_with_a_sql_backend_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, RIGHT)
+    code, out = run_cli(["query", "p.dl", "p(1, Y)", "--demand", "on", "--backend", "duckdb"], tmp_path)
+    assert code == 1 and "error[E960]: --demand on works with the in-memory evaluator only" in out
+    assert "Traceback" not in out
+
+
+def test_a_bad_goal_is_reported_before_any_evaluation(tmp_path: Path) -> None:
+    write(tmp_path, RIGHT)
+    code, out = run_cli(["query", "p.dl", "p(1, Y, Z)"], tmp_path)
+    assert code == 1 and "error[E301]" in out and "Traceback" not in out
