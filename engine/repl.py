@@ -39,6 +39,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .analysis import check_goal
 from .analysis.walk import body_atoms
 from .cli import _answers_table, _print_diags, _tree, proof_summary
 from .errors import SyllogError
@@ -81,6 +82,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(":whatif", "--drop-source ID | --drop-originator NAME | --reliability ID=L | --credibility ID:LINE=D ...",
             "what falls, appears or changes grade if evidence is dropped or regraded (the session stays as it is)"),
     Command(":save", "FILE", "write what was typed here as a .dl file"),
+    Command(":explain", "[GOAL]", "which way the last ?- goal (or GOAL) was answered: on demand, with the rewritten rules, "
+            "or from the whole model"),
     Command(":help", "", "this list"),
     Command(":quit", "", "leave (Ctrl-D does too)"),
 )
@@ -322,7 +325,7 @@ class Repl:
 
     # -- queries and changes -----------------------------------------------------
     def _query(self, goal: str) -> None:
-        answers = self.session.model.query(goal)
+        answers = self.session.answer(goal)
         self.console.print(_answers_table(answers, ""))
         if answers.variables:
             k = len(answers.rows)
@@ -362,6 +365,20 @@ class Repl:
     def _usage(self, name: str) -> None:
         c = next(c for c in COMMANDS if c.name == name)
         self.console.print(f"[red]error[/]: usage: {escape(c.name)} {escape(c.args)}")
+
+    def cmd_explain(self, arg: str) -> None:
+        from .demand import choose, explain
+
+        if arg:
+            body, sources = parse_goal(arg.removeprefix("?-"))
+            check_goal(self.session.program, body, sources)
+            choice = self.session.last_choice if self.session.evaluated else None
+            shown = explain(choose(self.session.program, body)) if choice is None else f"% {choice.reason}\n"
+        elif self.session.last_choice is None:
+            shown = "% no goal asked yet: `?- goal.` answers it, `:explain GOAL` shows how it would be\n"
+        else:
+            shown = explain(self.session.last_choice)
+        self.console.print(escape(shown.rstrip("\n")), soft_wrap=True)
 
     def cmd_why(self, arg: str) -> None:
         atom, _, k = arg.partition(" --alternatives ")
@@ -584,6 +601,7 @@ def open_session(paths: list[str], args: argparse.Namespace, console: Console) -
             max_tuples=getattr(args, "max_tuples", None),
             max_seconds=getattr(args, "timeout", None),
             as_of=getattr(args, "as_of", None),
+            lazy=True,  # `?-` goals are answered on demand until something needs the whole model
         )
 
     try:

@@ -143,3 +143,39 @@ def test_a_bad_goal_is_reported_before_any_evaluation(tmp_path: Path) -> None:
     write(tmp_path, RIGHT)
     code, out = run_cli(["query", "p.dl", "p(1, Y, Z)"], tmp_path)
     assert code == 1 and "error[E301]" in out and "Traceback" not in out
+
+
+def test_a_lazy_session_answers_on_demand_until_the_whole_model_is_needed() -> None:
+    from engine.session import Session
+
+    s = Session([ROOT / "examples" / "ofac"], lazy=True)
+    assert not s.evaluated
+    assert s.answer("blocked(ex2_c)").rows == [()]
+    assert not s.evaluated and s.last_choice is not None and s.last_choice.used
+    assert s.add("company(zz).").lines() == ["+ company(zz)"]  # a change needs the model
+    assert s.evaluated
+    assert s.answer("blocked(ex2_c)").rows == [()]
+    assert s.last_choice is not None and not s.last_choice.used
+    assert s.diff().lines() == []  # `start` is the model as it was first evaluated
+
+
+def test_repl_explain_shows_the_way_a_goal_was_answered() -> None:
+    import argparse
+    from io import StringIO
+
+    from rich.console import Console
+
+    from engine.repl import open_session
+
+    out = StringIO()
+    repl = open_session([str(ROOT / "examples" / "ofac")], argparse.Namespace(), Console(file=out, width=200,
+                                                                                         color_system=None))
+    repl.handle(":explain")
+    repl.handle("?- blocked(ex2_c).")
+    repl.handle(":explain")
+    repl.handle(":explain blocked(X, Y)")
+    text = out.getvalue()
+    assert "% no goal asked yet" in text
+    assert "true" in text
+    assert "% on demand (blocked_b)\nmagic_blocked_b(ex2_c).\n" in text
+    assert "error[E301]" in text  # a goal of the wrong arity, not a traceback
