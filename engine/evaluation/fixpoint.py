@@ -205,8 +205,8 @@ class Evaluator:
         sizes = {p: len(r) for p, r in self.rels.items()}
         rec = comp if recursive else set()
 
-        def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
-            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal)
+        def plan(i: int, delta_literal: int = -1, grow: bool = True) -> P.RulePlan:
+            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal, grow)
 
         states: dict[tuple[int, int], AggregateFn] = {}
         if seed is not None:
@@ -225,7 +225,9 @@ class Evaluator:
             first_delta: dict[str, set[Row]] = {p: set() for p in comp}
             base = []
             for i in indices:
-                bp = plan(i)
+                # run once, on the stratum's relations as they are: ordered by their real sizes (a magic
+                # predicate holding a few seeds comes first, not after a scan of a large relation)
+                bp = plan(i, grow=False)
                 # A group with no inner rows that the rule rejects anyway (no
                 # minimum of nothing, `S >= 50` of a sum of nothing) need not be
                 # visited: the first round starts from the groups there are.
