@@ -59,9 +59,9 @@ class Loaded:
         body, sources = parse_goal(goal)
         check_goal(self.program, body, sources)
         choice = D.choose(self.program, body, demand)
-        if choice.demand is None:
+        if not choice.used:
             return self.evaluate(provenance, max_tuples, max_seconds), choice
-        return D.evaluate(choice.demand, Limits(max_tuples, max_seconds), provenance), choice
+        return D.evaluate(choice, Limits(max_tuples, max_seconds), provenance, guard=demand == "auto")
 
 
 def load(paths: list[str | Path] | str | Path, as_of: str | None = None) -> Loaded:

@@ -40,6 +40,7 @@ from .analysis import Fact, Program, const_eval
 from .analysis.safety import aggregate_outside, group_vars
 from .analysis.strata import stratify
 from .analysis.walk import body_atoms
+from .errors import SyllogError
 from .evaluation import Evaluator, Limits, Relation
 from .evaluation.relation import Row
 from .model import Model
@@ -573,19 +574,44 @@ def explain(choice: Choice) -> str:
 # ---- evaluation --------------------------------------------------------------
 
 
-def evaluate(d: Demand, limits: Limits, provenance: bool = True) -> Model:
-    """Evaluate the rewritten program; the model answers and proves with the ORIGINAL rules.
+# `auto` gives up a demand evaluation past this many derived tuples, or this share of the tuples loaded
+# (whichever is larger): the goal then depends on much of the data, and full evaluation (whose closures
+# and chain strata are faster on large relations) takes over, from the relations already loaded.
+GUARD_TUPLES = 10_000
+GUARD_SHARE = 0.05
 
-    Each original predicate holds the union of its adorned relations (or its
-    relation as evaluated, when it is not adorned); predicates the goal does
-    not depend on are empty. See `demand_relations`.
+
+def evaluate(choice: Choice, limits: Limits, provenance: bool = True, guard: bool = False) -> tuple[Model, Choice]:
+    """The model that answers the choice's goal, and the way taken.
+
+    On demand, the rewritten program is evaluated and the model answers and
+    proves with the ORIGINAL rules: each original predicate holds the union
+    of its adorned relations (or its relation as evaluated, when it is not
+    adorned); predicates the goal does not depend on are empty (see
+    `demand_relations`). With `guard` (`--demand auto`), a demand evaluation
+    that derives more than `GUARD_TUPLES` tuples or `GUARD_SHARE` of the
+    tuples loaded gives way to full evaluation.
     """
-    assert d.program is not None
-    ev = Evaluator(d.program, limits)
-    ev.run()
+    d = choice.demand
+    if d is None or d.program is None:
+        raise ValueError("no demand to evaluate")
+    bounded = Limits(limits.max_tuples, limits.max_seconds, GUARD_TUPLES, GUARD_SHARE) if guard else limits
+    ev = Evaluator(d.program, bounded)
+    try:
+        ev.run()
+    except SyllogError:
+        limit = ev.derived_limit()
+        if limit is None or ev.total - ev.loaded <= limit:
+            raise
+        # the data read for the demand is the data of the full model: read once
+        rules = {r.head.pred for r in d.program.rules}
+        full = Evaluator(d.original, limits, {p: r for p, r in ev.rels.items() if p not in rules})
+        full.run()
+        return Model(d.original, full, provenance), Choice(None, f"full evaluation: on demand, more than {limit:,} "
+                                                                 "tuples were derived, much of the data's size")
     shown = Evaluator(d.original, limits)  # holds the original program's relations, not run
     shown.rels, shown.base = demand_relations(d, ev)
-    return Model(d.original, shown, provenance)
+    return Model(d.original, shown, provenance), choice
 
 
 def demand_relations(d: Demand, ev: Evaluator) -> tuple[dict[str, Relation], dict[str, set[Row]]]:

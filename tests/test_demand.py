@@ -179,3 +179,26 @@ def test_repl_explain_shows_the_way_a_goal_was_answered() -> None:
     assert "true" in text
     assert "% on demand (blocked_b)\nmagic_blocked_b(ex2_c).\n" in text
     assert "error[E301]" in text  # a goal of the wrong arity, not a traceback
+
+
+def test_auto_gives_way_to_full_evaluation_when_the_demand_is_much_of_the_data(tmp_path: Path,
+                                                                              monkeypatch: object) -> None:
+    """Past the guard, the relations read for the demand are those of the full model: read once."""
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    (tmp_path / "edge.csv").write_text("".join(f"{i},{i + 1}\n" for i in range(30)))
+    text = f'.decl edge(a: int, b: int)\n.input edge {{ file: "{tmp_path / "edge.csv"}", format: csv }}\n' + \
+        "path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).\n"
+    loaded = engine.load_text(text)
+    monkeypatch.setattr(D, "GUARD_TUPLES", 5)
+    monkeypatch.setattr(D, "GUARD_SHARE", 0.0)
+    model, choice = loaded.evaluate_for("path(0, X)", "auto")
+    assert not choice.used and "more than 5 tuples were derived" in choice.reason
+    assert model.query("path(0, X)").rows == [(i,) for i in range(1, 31)]
+    assert model.size("path") == 30 * 31 // 2  # the whole model
+    on, choice = loaded.evaluate_for("path(0, X)", "on")  # `on` is never given up
+    assert choice.used and on.query("path(0, X)").rows == model.query("path(0, X)").rows
+    monkeypatch.setattr(D, "GUARD_TUPLES", 100)
+    model, choice = loaded.evaluate_for("path(0, X)", "auto")
+    assert choice.used and model.size("path") == 30
