@@ -280,6 +280,7 @@ class _Rewriter:
         self.component = {p: k for k, comp in enumerate(program.strata) for p in comp}
         self.recursive = {k for k, rec in enumerate(program.recursive) if rec}
         self.fresh = 0
+        self.names: set[str] = set()  # the variables of the rule being rewritten, which fresh names avoid
 
     def unique(self, name: str) -> str:
         while name in self.taken:
@@ -388,11 +389,17 @@ class _Rewriter:
         return n.Comparison(lit.op, left, right, lit.span), plain
 
     def fresh_name(self, name: str) -> str:
-        self.fresh += 1
-        return f"{name}_{self.fresh}"
+        """A variable name no variable of the rule (or of the goal) has."""
+        while True:
+            self.fresh += 1
+            fresh = f"{name}_{self.fresh}"
+            if fresh not in self.names:
+                self.names.add(fresh)
+                return fresh
 
     # -- rules -------------------------------------------------------------------
     def goal(self, goal: tuple[n.Literal, ...]) -> None:
+        self.names = _variables(goal)
         self.body(None, goal, _Scope(None, set()))
 
     def rules_for(self, a: Adorned) -> None:
@@ -409,6 +416,7 @@ class _Rewriter:
             any(io.kind == "input" and io.pred == pred for io in self.program.io)
 
     def rule(self, r: n.Rule, a: Adorned) -> None:
+        self.names = _variables(r.body) | {v.name for v in n.literal_vars(r.head)}
         args: list[n.Expr] = []
         extra: list[n.Literal] = []
         for i in a.bound:
@@ -428,6 +436,14 @@ class _Rewriter:
         self.goal(goal)
         while self.queue:
             self.rules_for(self.queue.pop(0))
+
+
+def _variables(body: tuple[n.Literal, ...]) -> set[str]:
+    """Every variable name of a body, those inside aggregates included."""
+    names = {v.name for lit in body for v in n.literal_vars(lit)}
+    for agg in n.body_aggregates(body):
+        names |= {v.name for v in n.aggregate_vars(agg)}
+    return names
 
 
 def _rename(e: n.Expr, rename: dict[str, str]) -> n.Expr:
@@ -488,9 +504,8 @@ def _checked(program: Program, rw: _Rewriter) -> Program | set[str] | str:
     """The rewritten program, stratified; or the predicates whose demand breaks stratification; or why not."""
     for r in rw.rules:
         rw.used.update(a.pred for a, _neg in body_atoms(r.body))
-    for p in list(rw.used):
-        if p in rw.full:
-            rw.used |= _below({p}, dependencies(program))
+    deps = dependencies(program)
+    rw.used |= _below({p for p in rw.used if p in rw.full}, deps)
     rules = list(rw.rules) + [r for i, r in enumerate(program.rules) if r.head.pred in rw.used and r.head.pred in rw.full]
     arity = {p: k for p, k in program.arity.items() if p in rw.used}
     for a in rw.adorned.values():

@@ -202,3 +202,13 @@ def test_auto_gives_way_to_full_evaluation_when_the_demand_is_much_of_the_data(t
     monkeypatch.setattr(D, "GUARD_TUPLES", 100)
     model, choice = loaded.evaluate_for("path(0, X)", "auto")
     assert choice.used and model.size("path") == 30
+
+
+def test_the_names_a_magic_rule_gives_the_braces_variables_are_new_to_the_rule() -> None:
+    text = "owns(a, c, 60). owns(b, c, 10). company(c). designated(a). o(c, 4).\n" \
+           "blocked(C) :- designated(C).\n" \
+           "blocked(C) :- company(C), o(C, O_4), S = sum { P : owns(O, C, P), blocked(O) }, S >= 50, O_4 > 0.\n"
+    lines = rules_of(text, "blocked(c)")
+    assert "magic_blocked_b(O_5) :- magic_blocked_b(C), company(C), owns(O_5, C, P_3)." in lines
+    model, _choice = engine.load_text(text).evaluate_for("blocked(c)", "on")
+    assert model.query("blocked(c)").rows == [()]
