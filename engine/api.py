@@ -52,7 +52,10 @@ class Loaded:
         """A model that answers (and proves) `goal` as the full model would, and the `engine.demand.Choice` made.
 
         `demand`: `auto` (the documented rule of `engine.demand.choose`), `on` or
-        `off`. On demand, only what the goal depends on is evaluated (magic sets).
+        `off`. On demand, only what the goal depends on is evaluated (magic sets);
+        the model's answers to the goal, their grades and proofs are the full
+        model's; other goals may find it incomplete, and `why` of an atom that
+        does not hold is best asked of the full model (`syllog why` does so).
         """
         from . import demand as D
 

@@ -212,3 +212,12 @@ def test_the_names_a_magic_rule_gives_the_braces_variables_are_new_to_the_rule()
     assert "magic_blocked_b(O_5) :- magic_blocked_b(C), company(C), owns(O_5, C, P_3)." in lines
     model, _choice = engine.load_text(text).evaluate_for("blocked(c)", "on")
     assert model.query("blocked(c)").rows == [()]
+
+
+def test_a_head_computed_by_arithmetic_is_asked_for_by_value() -> None:
+    text = "n(1). n(2). n(5).\nnext(X, X + 1) :- n(X).\ntwo(X, Y) :- next(X, Z), next(Z, Y).\n"
+    assert "next_fb(X, X + 1) :- magic_next_fb(Head_1), n(X), Head_1 = X + 1." in rules_of(text, "two(X, 3)")
+    loaded = engine.load_text(text)
+    for goal in ("next(X, 3)", "two(X, 3)", "next(1 + 1, Y)", "two(1, Y)", "two(X, 7)"):
+        model, choice = loaded.evaluate_for(goal, "on")
+        assert choice.used and model.query(goal).rows == loaded.evaluate().query(goal).rows, goal
