@@ -506,7 +506,7 @@ def _checked(program: Program, rw: _Rewriter) -> Program | set[str] | str:
         rw.used.update(a.pred for a, _neg in body_atoms(r.body))
     deps = dependencies(program)
     rw.used |= _below({p for p in rw.used if p in rw.full}, deps)
-    rules = list(rw.rules) + [r for i, r in enumerate(program.rules) if r.head.pred in rw.used and r.head.pred in rw.full]
+    rules = list(rw.rules) + [r for r in program.rules if r.head.pred in rw.used and r.head.pred in rw.full]
     arity = {p: k for p, k in program.arity.items() if p in rw.used}
     for a in rw.adorned.values():
         arity[a.name] = len(a.pattern)
@@ -557,6 +557,8 @@ def choose(program: Program, goal: tuple[n.Literal, ...], mode: str = "auto") ->
     asked for values its own recursion computes while it has a free argument
     (`path(X, Z) :- edge(X, Y), path(Y, Z)` asked `path(0, X)`): the demand
     then grows with the relation and can cost more than full evaluation.
+    Evaluation then guards the rest (`evaluate` with `guard`): a demand that
+    derives much of the data's size gives way to full evaluation.
     """
     if mode == "off":
         return Choice(None, "full evaluation (--demand off)")
