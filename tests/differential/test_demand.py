@@ -1,7 +1,8 @@
 """Demand (magic sets, engine.demand) against full evaluation and the naive oracle.
 
 On generated programs and goals of every binding pattern (constants, repeated
-variables, `_`, a second atom, a negation): the answers on demand, with
+variables, `_`, a second atom, a negation; and every subset of each derived
+predicate's arguments bound to one of its tuples): the answers on demand, with
 `--demand on` and `auto`, are those of full evaluation and of the oracle;
 with cited facts their grades are the same, and so is the proof of every
 answer. The rewritten program, printed as `--explain` prints it, is a program
@@ -112,6 +113,25 @@ def test_answers_on_demand_are_those_of_full_evaluation(data: st.DataObject) -> 
                 union = set().union(*(again.relation(a.name) for a in ads))
                 assert union <= model.relation(pred) | full.relation(pred), D.explain(choice)
                 assert union == model.relation(pred), D.explain(choice)
+
+
+@diff_settings(100)
+@given(prog=programs(), pick=st.integers(0, 10**6))
+def test_every_binding_pattern_of_every_derived_predicate(prog: Program, pick: int) -> None:
+    """Each predicate asked with every subset of its arguments bound, to the values of one of its tuples."""
+    loaded = engine.load_text(render(prog), path="gen.dl")
+    full = loaded.evaluate(provenance=False)
+    rels = oracle.evaluate(prog)
+    for pred in prog.idb:
+        arity = prog.preds[pred].arity
+        rows = sorted(rels[pred], key=repr)
+        row = rows[pick % len(rows)] if rows else tuple(INTS[0] for _ in range(arity))
+        for mask in range(1 << arity):
+            args = [str(row[i]) if mask >> i & 1 else f"V{i}" for i in range(arity)]
+            goal = f"{pred}({', '.join(args)})" if arity else pred
+            model, choice = loaded.evaluate_for(goal, "on", provenance=False)
+            assert _answers(model, goal) == _answers(full, goal), \
+                f"{choice.reason}\n{render(prog)}?- {goal}.\n{D.explain(choice)}"
 
 
 @diff_settings(150)
