@@ -511,6 +511,8 @@ def _checked(program: Program, rw: _Rewriter) -> Program | set[str] | str:
     for a in rw.adorned.values():
         arity[a.name] = len(a.pattern)
         arity[a.magic] = len(a.bound)
+    for r in rules:  # a predicate of the goal that no fact or rule has: empty
+        arity.update((x.pred, len(x.args)) for x, _neg in body_atoms(r.body) if x.pred not in arity)
     strata, recursive, diags = stratify(rules, sorted(arity))
     comp = {p: k for k, c in enumerate(strata) for p in c}
     original = {a.name: a.pred for a in rw.adorned.values()}

@@ -221,3 +221,11 @@ def test_a_head_computed_by_arithmetic_is_asked_for_by_value() -> None:
     for goal in ("next(X, 3)", "two(X, 3)", "next(1 + 1, Y)", "two(1, Y)", "two(X, 7)"):
         model, choice = loaded.evaluate_for(goal, "on")
         assert choice.used and model.query(goal).rows == loaded.evaluate().query(goal).rows, goal
+
+
+def test_a_goal_over_a_predicate_nothing_defines_is_answered() -> None:
+    """`nothing` holds no tuple (an unknown name is an empty relation); the magic rule after it reads it."""
+    loaded = engine.load_text(RIGHT)
+    for goal in ("nothing, p(1, X)", "nothing(X), p(X, Y)", "p(1, X), not nothing(X)"):
+        model, choice = loaded.evaluate_for(goal, "on")
+        assert model.query(goal).rows == loaded.evaluate().query(goal).rows, goal
