@@ -18,13 +18,14 @@ from pathlib import Path
 from . import files
 from . import nodes as n
 from .analysis import Fact, Program, check
-from .api import dated
+from .api import Loaded, dated
+from .demand import Choice
 from .errors import SourceMap, Span, SyllogError, error
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
 from .evaluation.incremental import update
 from .loader import Loaded as Parsed
 from .loader import load_paths, load_texts
-from .model import Model, parse_goal
+from .model import Answers, Model, parse_goal
 from .syntax import parse
 from .syntax.pretty import statement
 from .values import Value, row_key, show_atom, sort_rows
@@ -59,7 +60,7 @@ class Session:
     def __init__(self, paths: list[str | Path] | None = None, text: str | None = None,
                  provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
                  max_seconds: float | None = None, as_of: str | None = None,
-                 max_memory: int | None = None) -> None:
+                 max_memory: int | None = None, lazy: bool = False) -> None:
         self.paths = [Path(p) for p in (paths or [])]
         self.as_of = as_of
         self.base_text = text
@@ -68,8 +69,44 @@ class Session:
         self.added: list[str] = []  # statements typed in, as canonical text
         self.retracted: set[tuple[str, tuple[Value, ...]]] = set()
         self.counter = 0
-        self._build()
-        self.marks: dict[str, dict[str, set[tuple[Value, ...]]]] = {"start": self.derived_state()}
+        self.marks: dict[str, dict[str, set[tuple[Value, ...]]]] = {}
+        self._model: Model | None = None
+        # `lazy`: the program is checked now and evaluated when something needs the whole model;
+        # until then `answer` answers goals on demand (engine.demand)
+        if lazy:
+            self.program: Program = self._check()
+        else:
+            self._build()
+        self.last_choice: Choice | None = None
+
+    @property
+    def model(self) -> Model:
+        """The whole model (evaluated on first use when the session is lazy)."""
+        if self._model is None:
+            self._build(self.program)
+        assert self._model is not None
+        return self._model
+
+    @model.setter
+    def model(self, model: Model) -> None:
+        self._model = model
+        self.marks.setdefault("start", self.derived_state())
+
+    @property
+    def evaluated(self) -> bool:
+        return self._model is not None
+
+    def answer(self, goal: str) -> Answers:
+        """A goal's answers: on demand while the program is not evaluated yet, else from the model.
+
+        The way taken is kept in `last_choice` (`engine.demand.explain` shows it).
+        """
+        if self._model is not None:
+            self.last_choice = Choice(None, "answered from the model, evaluated in full")
+            return self._model.query(goal)
+        model, self.last_choice = Loaded(self.program).evaluate_for(
+            goal, "auto", self.provenance, self.limits.max_tuples, self.limits.max_seconds)
+        return model.query(goal)
 
     # -- building -----------------------------------------------------------
     def _parse_all(self, reread: bool = False) -> Parsed:
@@ -103,7 +140,7 @@ class Session:
         program = program or self._check()
         ev = Evaluator(program, self.limits)
         ev.run()
-        self.program: Program = program
+        self.program = program
         self.evaluator = ev
         self.model = Model(program, ev, self.provenance)
         self.incremental_updates = 0

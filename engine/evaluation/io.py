@@ -78,14 +78,15 @@ def data_path(program: Program, io: n.IODirective) -> Path:
     return base / file_name(io)
 
 
-def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
-    """Read every `.input` file into its relation; every unreadable file or bad line is a diagnostic."""
+def load_inputs(program: Program, rels: dict[str, Relation], loaded: set[str] | None = None) -> None:
+    """Read every `.input` file into its relation (but those of the `loaded` predicates, read already);
+    every unreadable file or bad line is a diagnostic."""
     diags: list[Diagnostic] = []
     sources = SourceMap()
     sources.update(program.text)
     columnar = _columnar_files(program)
     for io in program.io:
-        if io.kind != "input":
+        if io.kind != "input" or (loaded and io.pred in loaded):
             continue
         path = data_path(program, io)
         fmt = format_of(io)  # one of FORMATS: analysis reported any other (E702)
