@@ -76,31 +76,27 @@ class _Fault(Exception):
         self.diag = diag
 
 
-def _unescape(raw: str, span: Span) -> str:
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPES = {"\\": "\\", '"': '"', "n": "\n", "t": "\t"}
+
+
+def unescape(raw: str, span: Span) -> str:
+    """The text of a string literal `raw` (quotes included) at `span`; E008 for an unknown escape."""
     body = raw[1:-1]
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\":
-            nxt = body[i + 1]
-            mapped = {"\\": "\\", '"': '"', "n": "\n", "t": "\t"}.get(nxt)
-            if mapped is None:
-                col = span.col + 1 + i
-                raise _Fault(
-                    error(
-                        "E008",
-                        f"unknown escape `\\{nxt}` in string",
-                        Span(span.file, span.line, col, span.line, col + 2),
-                        help='the escapes are \\" \\\\ \\n \\t',
-                    )
+    if "\\" not in body:
+        return body
+    for m in _ESCAPE.finditer(body):
+        if m[1] not in _ESCAPES:
+            col = span.col + 1 + m.start()
+            raise _Fault(
+                error(
+                    "E008",
+                    f"unknown escape `\\{m[1]}` in string",
+                    Span(span.file, span.line, col, span.line, col + 2),
+                    help='the escapes are \\" \\\\ \\n \\t',
                 )
-            out.append(mapped)
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+            )
+    return _ESCAPE.sub(lambda m: _ESCAPES[m[1]], body)
 
 
 class _Build(Transformer[Token, Any]):
@@ -146,7 +142,7 @@ class _Build(Transformer[Token, Any]):
 
     def string(self, c: list[Token]) -> n.Const:
         span = self._tspan(c[0])
-        return n.Const(String(_unescape(str(c[0]), span)), span)
+        return n.Const(String(unescape(str(c[0]), span)), span)
 
     def int(self, c: list[Token]) -> n.Const:
         return n.Const(int(str(c[0]).replace("_", "")), self._tspan(c[0]))
@@ -285,11 +281,11 @@ class _Build(Transformer[Token, Any]):
         doc_tok = c[-1]
         doc = None
         if doc_tok is not None:
-            doc = _unescape(str(doc_tok), self._tspan(doc_tok))
+            doc = unescape(str(doc_tok), self._tspan(doc_tok))
         return n.Decl(str(c[1]), params, doc, self._cover(c))
 
     def include(self, c: list[Any]) -> n.Include:
-        return n.Include(_unescape(str(c[1]), self._tspan(c[1])), self._cover(c))
+        return n.Include(unescape(str(c[1]), self._tspan(c[1])), self._cover(c))
 
     def io(self, c: list[Any]) -> n.IODirective:
         kind = "input" if str(c[0]) == ".input" else "output"

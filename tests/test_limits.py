@@ -1,0 +1,29 @@
+"""Inputs at the size limits (issue 23): each is handled, or refused with a positioned error, never a traceback.
+
+The inputs are generated (they are megabytes); what the CLI prints is compared
+with `tests/golden/limits/<case>.expected`. Rewrite with `pytest --update-goldens`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from golden_util import compare, run_cli
+
+HERE = Path(__file__).parent / "golden" / "limits"
+MB = 1 << 20
+
+
+def _golden(tmp_path: Path, name: str, text: str, args: list[str], update: bool) -> str:
+    (tmp_path / f"{name}.dl").write_text(text, encoding="utf-8")
+    code, out = run_cli([args[0], f"{name}.dl", *args[1:]], tmp_path)
+    assert "Traceback" not in out
+    compare(HERE / f"{name}.expected", f"exit {code}\n{out}", update)
+    return out
+
+
+def test_a_10_mb_string_in_a_fact_and_in_a_rule(tmp_path: Path, update_goldens: bool) -> None:
+    big = "x" * (10 * MB)
+    text = f'% a string of 10 MB in a fact and in a rule\ns("{big}").\nr(X) :- s(X), X = "{big}".\n?- r(_).\n'
+    out = _golden(tmp_path, "string_10mb", text, ["run"], update_goldens)
+    assert "true" in out
