@@ -15,6 +15,13 @@ from typing import Any, Union
 
 _CONTEXT = decimal.Context(prec=34)
 
+# Integers have at most this many digits, Python's own limit for converting
+# between an int and its text: a longer literal is an error where it is
+# written (E010), a longer result one where it is computed (E602), so every
+# integer can be shown. Arithmetic never builds one of billions of digits.
+MAX_INT_DIGITS = 4300
+_INT_BOUND = 10**MAX_INT_DIGITS
+
 
 class String:
     """A string literal's value. Distinct from a symbol with the same text."""
@@ -116,6 +123,18 @@ class ArithmeticFault(Exception):
     """Raised inside evaluation; the evaluator turns it into a positioned error."""
 
 
+def int_digits(text: str) -> int:
+    """The number of digits of an integer literal (`_` separators and a sign not counted)."""
+    return len(text) - text.count("_") - text.startswith("-")
+
+
+def bounded(x: int) -> int:
+    """`x`, unless it has more than MAX_INT_DIGITS digits (ArithmeticFault)."""
+    if -_INT_BOUND < x < _INT_BOUND:
+        return x
+    raise ArithmeticFault(f"an integer of more than {MAX_INT_DIGITS:,} digits")
+
+
 def _num(v: Value, op: str) -> int | Decimal:
     if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
         return v
@@ -125,21 +144,21 @@ def _num(v: Value, op: str) -> int | Decimal:
 def add(a: Value, b: Value) -> Value:
     x, y = _num(a, "+"), _num(b, "+")
     if isinstance(x, int) and isinstance(y, int):
-        return x + y
+        return bounded(x + y)
     return _CONTEXT.add(Decimal(x), Decimal(y))
 
 
 def sub(a: Value, b: Value) -> Value:
     x, y = _num(a, "-"), _num(b, "-")
     if isinstance(x, int) and isinstance(y, int):
-        return x - y
+        return bounded(x - y)
     return _CONTEXT.subtract(Decimal(x), Decimal(y))
 
 
 def mul(a: Value, b: Value) -> Value:
     x, y = _num(a, "*"), _num(b, "*")
     if isinstance(x, int) and isinstance(y, int):
-        return x * y
+        return bounded(x * y)
     return _CONTEXT.multiply(Decimal(x), Decimal(y))
 
 

@@ -27,3 +27,8 @@ def test_a_10_mb_string_in_a_fact_and_in_a_rule(tmp_path: Path, update_goldens: 
     text = f'% a string of 10 MB in a fact and in a rule\ns("{big}").\nr(X) :- s(X), X = "{big}".\n?- r(_).\n'
     out = _golden(tmp_path, "string_10mb", text, ["run"], update_goldens)
     assert "true" in out
+
+
+def test_an_integer_of_5000_digits_in_a_query_goal(tmp_path: Path, update_goldens: bool) -> None:
+    out = _golden(tmp_path, "integer_5000_digits_in_goal", "n(1).\n", ["query", f"n({'9' * 5000})"], update_goldens)
+    assert "error[E010]" in out

@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .. import nodes as n
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
-from ..values import String
+from ..values import MAX_INT_DIGITS, String, int_digits
 
 AGGREGATES = ("count", "sum", "min", "max")
 
@@ -99,6 +99,21 @@ def unescape(raw: str, span: Span) -> str:
     return _ESCAPE.sub(lambda m: _ESCAPES[m[1]], body)
 
 
+def int_literal(text: str, span: Span) -> int:
+    """The value of an integer literal's text at `span`; E010 past MAX_INT_DIGITS digits."""
+    digits = int_digits(text)
+    if digits > MAX_INT_DIGITS:
+        raise _Fault(
+            error(
+                "E010",
+                f"this integer has {digits:,} digits; an integer has at most {MAX_INT_DIGITS:,}",
+                Span(span.file, span.line, span.col, span.line, span.col + 1),
+                help="write a number this long as a string",
+            )
+        )
+    return int(text.replace("_", ""))
+
+
 class _Build(Transformer[Token, Any]):
     @property
     def path(self) -> str:
@@ -145,10 +160,11 @@ class _Build(Transformer[Token, Any]):
         return n.Const(String(unescape(str(c[0]), span)), span)
 
     def int(self, c: list[Token]) -> n.Const:
-        return n.Const(int(str(c[0]).replace("_", "")), self._tspan(c[0]))
+        span = self._tspan(c[0])
+        return n.Const(int_literal(str(c[0]), span), span)
 
     def negint(self, c: list[Token]) -> n.Const:
-        return n.Const(-int(str(c[1]).replace("_", "")), self._cover(c))
+        return n.Const(-int_literal(str(c[1]), self._tspan(c[1])), self._cover(c))
 
     def decimal(self, c: list[Token]) -> n.Const:
         return n.Const(Decimal(str(c[0]).replace("_", "")), self._tspan(c[0]))
