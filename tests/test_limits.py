@@ -32,3 +32,17 @@ def test_a_10_mb_string_in_a_fact_and_in_a_rule(tmp_path: Path, update_goldens: 
 def test_an_integer_of_5000_digits_in_a_query_goal(tmp_path: Path, update_goldens: bool) -> None:
     out = _golden(tmp_path, "integer_5000_digits_in_goal", "n(1).\n", ["query", f"n({'9' * 5000})"], update_goldens)
     assert "error[E010]" in out
+
+
+def test_a_rule_body_of_10000_literals_is_refused(tmp_path: Path, update_goldens: bool) -> None:
+    body = ",\n".join(f"    e(X{i}, X{i + 1})" for i in range(10_000))
+    text = f"% a rule whose body has 10,000 literals, one a line\ne(1, 2).\nq(X0) :-\n{body}.\n"
+    out = _golden(tmp_path, "body_10000_literals", text, ["run"], update_goldens)
+    assert "error[E011]" in out
+
+
+def test_a_rule_body_of_1000_literals_is_evaluated(tmp_path: Path, update_goldens: bool) -> None:
+    body = ", ".join(f"e(X{i}, X{i + 1})" for i in range(1000))
+    text = f"% a rule whose body has 1,000 literals, the most a body may have\ne(1, 1).\nq(X0) :- {body}.\n?- q(X).\n"
+    out = _golden(tmp_path, "body_1000_literals", text, ["run"], update_goldens)
+    assert "1 answer" in out

@@ -21,6 +21,9 @@ from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
 from ..values import MAX_INT_DIGITS, String, int_digits
 
 AGGREGATES = ("count", "sum", "min", "max")
+# The planner orders a body's literals greedily, in time quadratic in their
+# number: 1,000 literals take it about a second, 10,000 a few minutes.
+MAX_BODY_LITERALS = 1000
 
 
 # The file name that spans carry while one parse runs (parses may nest or run
@@ -216,6 +219,15 @@ class _Build(Transformer[Token, Any]):
         return n.Comparison(str(c[1]), c[0], c[2], self._cover(c))
 
     def body(self, c: list[Any]) -> tuple[n.Literal, ...]:
+        if len(c) > MAX_BODY_LITERALS:
+            raise _Fault(
+                error(
+                    "E011",
+                    f"this body has {len(c):,} literals; a body has at most {MAX_BODY_LITERALS:,}",
+                    c[MAX_BODY_LITERALS].span,
+                    help=f"literal {MAX_BODY_LITERALS + 1:,} is here: move part of the body into a rule of its own",
+                )
+            )
         return tuple(c)
 
     def fact(self, c: list[Any]) -> n.Rule:
