@@ -1,11 +1,14 @@
 """The AST: frozen, slotted dataclasses built by the parser.
 
 Every node carries a `span`; spans are excluded from equality so that
-`parse(pretty(p)) == p` compares meaning, not layout.
+`parse(pretty(p)) == p` compares meaning, not layout. Runs of ground facts
+that the parser read in bulk are `FactRun`s: their values by predicate, by
+column, and their nodes only when something asks (`Module.statements`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -186,12 +189,78 @@ class IODirective:
 Statement = Union[Rule, CiteBlock, Decl, Include, Query, Expect, Source, IODirective]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class FactTable:
+    """The facts of one predicate and arity in a `FactRun`, by column, in the order written."""
+
+    pred: str
+    columns: tuple[list[Value], ...]  # one list a column, all of `count` values
+    count: int
+
+    @property
+    def arity(self) -> int:
+        return len(self.columns)
+
+    def rows(self) -> list[tuple[Value, ...]]:
+        """The facts' argument tuples, in the order written (duplicates kept)."""
+        if not self.columns:
+            return [()] * self.count
+        return list(zip(*self.columns))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FactRun:
+    """Consecutive ground fact statements read in bulk: plain facts, one cited fact, or one cite block.
+
+    `tables` hold their values by predicate and arity, in order of first
+    appearance; `cites` are the citations they all carry. `statements()`
+    builds the nodes lark builds for the same text (`Rule`s, or one
+    `CiteBlock`), spans included, each time it is called.
+    """
+
+    tables: tuple[FactTable, ...]
+    cites: tuple[Citation, ...]
+    span: Span  # from the statements' first character to their last
+    build: Callable[[], tuple[Statement, ...]] = field(repr=False)
+
+    @property
+    def count(self) -> int:
+        return sum(t.count for t in self.tables)
+
+    def statements(self) -> tuple[Statement, ...]:
+        return self.build()
+
+    def facts(self) -> list[Rule]:
+        """The fact statements as nodes, in the order written (a block's clauses)."""
+        out: list[Rule] = []
+        for s in self.build():
+            if isinstance(s, CiteBlock):
+                out.extend(s.clauses)
+            elif isinstance(s, Rule):
+                out.append(s)
+        return out
+
+
+Part = Union[Statement, FactRun]
+
+
 @dataclass(frozen=True, slots=True)
 class Module:
-    """One parsed file."""
+    """One parsed file: its statements, with runs of facts held in bulk."""
 
     path: str
-    statements: tuple[Statement, ...]
+    parts: tuple[Part, ...]
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        """Every statement as a node, fact runs built out (for tools; analysis reads `parts`)."""
+        out: list[Statement] = []
+        for part in self.parts:
+            if isinstance(part, FactRun):
+                out.extend(part.statements())
+            else:
+                out.append(part)
+        return tuple(out)
 
 
 def expr_vars(e: Expr) -> list[Var]:

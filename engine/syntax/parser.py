@@ -18,7 +18,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .. import nodes as n
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
-from ..values import MAX_INT_DIGITS, String, int_digits
+from ..values import String
+from .build import Fault, citation, decimal_literal, int_literal, negated, unescape
+from .facts import Part, Scanner, blank
 
 AGGREGATES = ("count", "sum", "min", "max")
 # The planner orders a body's literals greedily, in time quadratic in their
@@ -74,49 +76,6 @@ def _share_root_scanner(lark: Lark) -> None:
         return
 
 
-class _Fault(Exception):
-    def __init__(self, diag: Diagnostic) -> None:
-        self.diag = diag
-
-
-_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-_ESCAPES = {"\\": "\\", '"': '"', "n": "\n", "t": "\t"}
-
-
-def unescape(raw: str, span: Span) -> str:
-    """The text of a string literal `raw` (quotes included) at `span`; E008 for an unknown escape."""
-    body = raw[1:-1]
-    if "\\" not in body:
-        return body
-    for m in _ESCAPE.finditer(body):
-        if m[1] not in _ESCAPES:
-            col = span.col + 1 + m.start()
-            raise _Fault(
-                error(
-                    "E008",
-                    f"unknown escape `\\{m[1]}` in string",
-                    Span(span.file, span.line, col, span.line, col + 2),
-                    help='the escapes are \\" \\\\ \\n \\t',
-                )
-            )
-    return _ESCAPE.sub(lambda m: _ESCAPES[m[1]], body)
-
-
-def int_literal(text: str, span: Span) -> int:
-    """The value of an integer literal's text at `span`; E010 past MAX_INT_DIGITS digits."""
-    digits = int_digits(text)
-    if digits > MAX_INT_DIGITS:
-        raise _Fault(
-            error(
-                "E010",
-                f"this integer has {digits:,} digits; an integer has at most {MAX_INT_DIGITS:,}",
-                Span(span.file, span.line, span.col, span.line, span.col + 1),
-                help="write a number this long as a string",
-            )
-        )
-    return int(text.replace("_", ""))
-
-
 class _Build(Transformer[Token, Any]):
     @property
     def path(self) -> str:
@@ -167,10 +126,10 @@ class _Build(Transformer[Token, Any]):
         return n.Const(int_literal(str(c[0]), span), span)
 
     def negint(self, c: list[Token]) -> n.Const:
-        return n.Const(-int_literal(str(c[1]), self._tspan(c[1])), self._cover(c))
+        return n.Const(negated(int_literal(str(c[1]), self._tspan(c[1]))), self._cover(c))
 
     def decimal(self, c: list[Token]) -> n.Const:
-        return n.Const(Decimal(str(c[0]).replace("_", "")), self._tspan(c[0]))
+        return n.Const(decimal_literal(str(c[0])), self._tspan(c[0]))
 
     def paren(self, c: list[Any]) -> n.Expr:
         inner = c[1]
@@ -180,7 +139,7 @@ class _Build(Transformer[Token, Any]):
         operand = c[1]
         span = self._cover(c)
         if isinstance(operand, n.Const) and isinstance(operand.value, (int, Decimal)):
-            return n.Const(-operand.value, span)
+            return n.Const(negated(operand.value), span)
         return n.Neg(operand, span)
 
     def binop(self, c: list[Any]) -> n.BinOp:
@@ -189,7 +148,7 @@ class _Build(Transformer[Token, Any]):
     def aggregate(self, c: list[Any]) -> n.Aggregate:
         name, _lb, term, _colon, body, _rb = c
         if str(name) not in AGGREGATES:
-            raise _Fault(
+            raise Fault(
                 error(
                     "E007",
                     f"unknown aggregate `{name}`",
@@ -198,7 +157,7 @@ class _Build(Transformer[Token, Any]):
                 )
             )
         if str(name) != "count" and term is None:
-            raise _Fault(
+            raise Fault(
                 error("E007", f"`{name}` needs a term before `:`", self._cover(c), help=f"write `{name} {{ X : ... }}`")
             )
         return n.Aggregate(str(name), term, body, self._cover(c))
@@ -220,7 +179,7 @@ class _Build(Transformer[Token, Any]):
 
     def body(self, c: list[Any]) -> tuple[n.Literal, ...]:
         if len(c) > MAX_BODY_LITERALS:
-            raise _Fault(
+            raise Fault(
                 error(
                     "E011",
                     f"this body has {len(c):,} literals; a body has at most {MAX_BODY_LITERALS:,}",
@@ -240,51 +199,11 @@ class _Build(Transformer[Token, Any]):
     def field(self, c: list[Any]) -> n.Field:
         value = c[2]
         if isinstance(value, n.Var):
-            raise _Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span))
+            raise Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span))
         return n.Field(str(c[0]), value.value, self._cover(c))
 
     def citation(self, c: list[Any]) -> n.Citation:
-        span = self._cover(c)
-        source = str(c[2])
-        fields = [f for f in c[3:-1] if isinstance(f, n.Field)]
-        line = cred = None
-        originator = None
-        line_span = cred_span = span
-        seen: set[str] = set()
-        for f in fields:
-            if f.key in seen:
-                raise _Fault(error("E009", f"field `{f.key}` is given twice", f.span))
-            seen.add(f.key)
-            if f.key == "line":
-                if not isinstance(f.value, int):
-                    raise _Fault(error("E009", "`line` must be a whole number", f.span))
-                line, line_span = f.value, f.span
-            elif f.key == "credibility":
-                if not isinstance(f.value, int):
-                    raise _Fault(error("E403", "`credibility` must be a digit from 1 to 6", f.span))
-                cred, cred_span = f.value, f.span
-            elif f.key == "originator":
-                originator = f.value
-            else:
-                raise _Fault(
-                    error(
-                        "E009",
-                        f"unknown citation field `{f.key}`",
-                        f.span,
-                        help="a citation has `line`, `credibility` and optionally `originator`",
-                    )
-                )
-        if line is None or cred is None:
-            missing = "line" if line is None else "credibility"
-            raise _Fault(
-                error(
-                    "E009",
-                    f"citation of `{source}` has no `{missing}`",
-                    span,
-                    help=f"write @cite({source}, line: N, credibility: 1-6)",
-                )
-            )
-        return n.Citation(source, line, cred, originator, span, line_span, cred_span)
+        return citation(str(c[2]), [f for f in c[3:-1] if isinstance(f, n.Field)], self._cover(c))
 
     def cited(self, c: list[Any]) -> n.Rule:
         cites = tuple(x for x in c if isinstance(x, n.Citation))
@@ -547,29 +466,96 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
 def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) -> n.Module:
     """Parse one file's text into a `Module`.
 
+    Runs of facts are read by the fast path (`facts.py`); lark parses the
+    rest, in the text with those runs blanked out, so that its positions and
+    errors are those of the whole file.
+
     >>> parse("edge(a, b).").statements[0].head.pred
     'edge'
     """
     if sources is not None:
         sources.add(path, text)
+    parts = _scanner().scan(text, path)
+    runs = [p for p in parts if p[2] is not None]
+    if len(runs) == len(parts):
+        return n.Module(path, tuple(r for _s, _e, r in runs if r is not None))
+    statements = _lark(_blanked(text, runs) if runs else text, text, path, sources)
+    merged = _merged(statements, [r for _s, _e, r in runs if r is not None])
+    if merged is None:  # the fast path took part of a statement for facts: lark reads everything
+        return n.Module(path, tuple(_lark(text, text, path, sources)))
+    return n.Module(path, tuple(merged))
+
+
+def parse_by_grammar(text: str, path: str = "<input>") -> n.Module:
+    """Parse with lark alone, no fast path: the reference the fast path is tested against."""
+    return n.Module(path, tuple(_lark(text, text, path, None)))
+
+
+@functools.lru_cache(maxsize=1)
+def _scanner() -> Scanner:
+    return Scanner({t.name: t.pattern.to_regexp() for t in _parser().terminals})
+
+
+def _blanked(text: str, runs: list[Part]) -> str:
+    """`text` with the fact runs turned into blank space (lines and offsets kept)."""
+    pieces = []
+    last = 0
+    for start, end, _run in runs:
+        pieces.append(text[last:start])
+        pieces.append(blank(text[start:end]))
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _lark(lark_text: str, text: str, path: str, sources: SourceMap | None) -> list[n.Statement]:
+    """The statements lark parses in `lark_text`, errors reported against the file's `text`."""
     token = _CURRENT_PATH.set(path)
     statements: Any
     try:
-        statements = _parser().parse(text)
+        statements = _parser().parse(lark_text)
     except UnexpectedInput as exc:
         srcmap = sources or SourceMap({path: text})
         raise SyllogError([_syntax_diagnostic(text, path, exc)], srcmap) from None
-    except _Fault as exc:
+    except Fault as exc:
         srcmap = sources or SourceMap({path: text})
         raise SyllogError([exc.diag], srcmap) from None
     except VisitError as exc:
         inner = exc.orig_exc
         srcmap = sources or SourceMap({path: text})
-        if isinstance(inner, _Fault):
+        if isinstance(inner, Fault):
             raise SyllogError([inner.diag], srcmap) from None
         raise
     finally:
         _CURRENT_PATH.reset(token)
     if not isinstance(statements, list):
         statements = [statements] if statements is not None else []
-    return n.Module(path, tuple(statements))
+    out: list[n.Statement] = statements
+    return out
+
+
+def _first(stmt: n.Statement) -> tuple[int, int]:
+    """Where a statement starts (a cited rule at its first citation)."""
+    span = stmt.cites[0].span if isinstance(stmt, n.Rule) and stmt.cites else stmt.span
+    return span.line, span.col
+
+
+def _merged(statements: list[n.Statement], runs: list[n.FactRun]) -> list[n.Part] | None:
+    """Lark's statements and the fact runs in the order of the text; None if one overlaps another."""
+    out: list[n.Part] = []
+    i = 0
+    for run in runs:
+        start = (run.span.line, run.span.col)
+        while i < len(statements) and _first(statements[i]) < start:
+            out.append(statements[i])
+            i += 1
+        before = out[-1] if out else None
+        if isinstance(before, n.FactRun) or before is None:
+            pass
+        elif (before.span.end_line, before.span.end_col) > start:
+            return None
+        if i < len(statements) and _first(statements[i]) < (run.span.end_line, run.span.end_col):
+            return None
+        out.append(run)
+    out.extend(statements[i:])
+    return out
