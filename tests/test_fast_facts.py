@@ -40,9 +40,25 @@ def outcome(read: object, text: str) -> object:
     return deep(module.statements)
 
 
+def tables_hold_the_facts(text: str) -> None:
+    """Each fact run's tables hold exactly the values of its facts' nodes, kinds included."""
+    try:
+        module = parse(text, "f.dl")
+    except SyllogError:
+        return
+    for part in module.parts:
+        if isinstance(part, n.FactRun):
+            facts = part.facts()
+            assert sum(t.count for t in part.tables) == len(facts), text
+            for table in part.tables:
+                written = [tuple(a.value for a in r.head.args) for r in part.facts_of(table)]  # type: ignore[union-attr]
+                assert repr(table.rows()) == repr(written), text
+
+
 def same(text: str) -> None:
     fast, slow = outcome(parse, text), outcome(parse_by_grammar, text)
     assert fast == slow, text
+    tables_hold_the_facts(text)
 
 
 # -- generated fact files ---------------------------------------------------------------

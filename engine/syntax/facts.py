@@ -346,6 +346,7 @@ class Scanner:
         contents = inner.split(")")  # zero-arity facts have no `)`: counted apart below
         contents.pop()
         groups: dict[tuple[str, int], list[str]] = {}
+        counts: dict[tuple[str, int], int] = {}
         k = 0
         for pred, head in zip(preds, heads):
             if head[1]:
@@ -354,12 +355,15 @@ class Scanner:
                 fields = c.split(",") if c else []
             else:
                 fields = []
-            groups.setdefault((pred, len(fields)), []).extend(fields)
-        return self._tables(groups)
+            key = (pred, len(fields))
+            groups.setdefault(key, []).extend(fields)
+            counts[key] = counts.get(key, 0) + 1
+        return self._tables(groups, counts)
 
     def _tables_by_match(self, region: str) -> tuple[n.FactTable, ...]:
         """Facts with strings, decimals or comments between them: one match a fact, one token an argument."""
         groups: dict[tuple[str, int], list[str]] = {}
+        counts: dict[tuple[str, int], int] = {}
         arg = self.arg.findall
         for pred, content in self.fact_parts.findall(region):
             if not content:
@@ -368,16 +372,15 @@ class Scanner:
                 fields = arg(content)
             else:
                 fields = [f.strip() for f in content.split(",")]
-            groups.setdefault((pred, len(fields)), []).extend(fields)
-        return self._tables(groups)
+            key = (pred, len(fields))
+            groups.setdefault(key, []).extend(fields)
+            counts[key] = counts.get(key, 0) + 1
+        return self._tables(groups, counts)
 
     @staticmethod
-    def _tables(groups: dict[tuple[str, int], list[str]]) -> tuple[n.FactTable, ...]:
-        out = []
-        for (pred, arity), fields in groups.items():
-            count = len(fields) // arity if arity else 0
-            out.append(_table(pred, arity, fields, count))
-        return tuple(out)
+    def _tables(groups: dict[tuple[str, int], list[str]], counts: dict[tuple[str, int], int]) -> tuple[n.FactTable, ...]:
+        """Tables from each (predicate, arity)'s argument tokens, fact after fact, and its number of facts."""
+        return tuple(_table(pred, arity, fields, counts[pred, arity]) for (pred, arity), fields in groups.items())
 
     # -- nodes on demand ------------------------------------------------------------
     def nodes(self, text: str, start: int, end: int, path: str, cites: tuple[n.Citation, ...],
