@@ -240,6 +240,10 @@ class FactRun:
                 out.append(s)
         return out
 
+    def facts_of(self, table: FactTable) -> list[Rule]:
+        """The fact statements of one of its tables, as nodes, in the order written."""
+        return [r for r in self.facts() if r.head.pred == table.pred and len(r.head.args) == table.arity]
+
 
 Part = Union[Statement, FactRun]
 

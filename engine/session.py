@@ -92,7 +92,7 @@ class Session:
         program = check(self._parse_all(reread))
         retracted = self.retracted
         if retracted:
-            program.facts = [f for f in program.facts if (f.pred, f.row) not in retracted]
+            program.facts = program.facts.without(retracted)
         return program
 
     def _build(self, program: Program | None = None) -> None:

@@ -155,7 +155,7 @@ def program(draw: st.DrawFn) -> str:
     return "".join(item + draw(st.sampled_from(WS + ["\n", " % note\n"])) for item in items)
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program())
 def test_generated_files_read_alike(text: str) -> None:
     same(text)
@@ -165,7 +165,7 @@ TOKENS = ["p", "a", "(", ")", ",", ".", " ", "\n", "%", '"', "\\", "1", "-", "2.
           "not", "expect", ".decl", "_", "line", "@"]
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program(), st.data())
 def test_mutated_files_read_alike(text: str, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 3))):
@@ -210,3 +210,39 @@ def test_values_keep_their_kinds() -> None:
     values = [c[0] for c in run.tables[0].columns]
     assert [type(v).__name__ for v in values] == ["int", "Decimal", "String", "str", "Decimal"]
     assert values[4] == Decimal("-2.50")
+
+
+# -- the whole front end: parse and check ----------------------------------------------
+
+HEADER = ('.source nyt { title: "T", publisher: "P", date: "d", document: "doc.txt", reliability: b }\n'
+          '.source s1 { title: "T", publisher: "P", date: "d", document: "doc.txt", reliability: f }\n')
+DECLS = [".decl edge(a: symbol, b: int)", ".decl edge(a: any, b: number, c: string)", ".decl p(x: int)",
+         ".decl p(x: symbol)", ".decl owns(a: symbol, b: symbol, pct: number)", ".decl not(x: string)", ""]
+
+
+def checked(text: str, base: Path, slow: bool, monkeypatch: pytest.MonkeyPatch) -> object:
+    """What check says of a program: its diagnostics, or its warnings and facts (with spans)."""
+    import engine.loader
+    from engine.analysis import check
+    from engine.loader import load_texts
+
+    with monkeypatch.context() as m:
+        if slow:
+            m.setattr(engine.loader, "parse", lambda text, name, sources: (
+                sources.add(name, text), parse_by_grammar(text, name))[1])
+        try:
+            program = check(load_texts([("f.dl", text)], base))
+        except SyllogError as exc:
+            return str(exc)
+    facts = sorted(((f.pred, repr(f.row), f.cites, f.span) for f in program.facts), key=lambda f: (f[3].line, f[3].col))
+    return [str(w) for w in program.warnings], facts, len(program.facts), program.has_citations
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(DECLS), max_size=2), program())
+def test_checked_programs_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decls: list[str], body: str) -> None:
+    (tmp_path / "doc.txt").write_text("one\ntwo\nthree\n", encoding="utf-8")
+    text = HEADER + "\n".join(decls) + "\n" + body
+    fast, slow = checked(text, tmp_path, False, monkeypatch), checked(text, tmp_path, True, monkeypatch)
+    assert fast == slow, text

@@ -15,11 +15,11 @@ from .arity import check_arity
 from .collect import collect
 from .evidence import check_sources
 from .lint import lint
-from .program import Fact, Program, SourceInfo
+from .program import Fact, FactGroup, Facts, Program, SourceInfo
 from .safety import check_safety
 from .strata import stratify
 
-__all__ = ["Program", "Fact", "SourceInfo", "check", "const_eval"]
+__all__ = ["Program", "Fact", "FactGroup", "Facts", "SourceInfo", "check", "const_eval"]
 
 
 def const_eval(e: n.Expr) -> Value:
@@ -45,8 +45,11 @@ def check(loaded: Loaded) -> Program:
     rules = [r for r in c.rules if r.body]
     strata, recursive, d = stratify(rules, preds)
     diags += d
-    facts: list[Fact] = []
-    for r in c.rules:
+    facts: list[Fact | FactGroup] = []
+    for r in c.in_order():
+        if isinstance(r, n.FactRun):
+            facts.extend(FactGroup(r, table) for table in r.tables)
+            continue
         if r.body:
             continue
         if any(n.expr_vars(a) for a in r.head.args):
@@ -63,7 +66,7 @@ def check(loaded: Loaded) -> Program:
         raise SyllogError(_ordered(errors), loaded.sources)
     return Program(
         rules=rules,
-        facts=facts,
+        facts=Facts(facts),
         decls=c.decls,
         arity=arity,
         sources=sources,

@@ -30,7 +30,8 @@ def _rule_var_occurrences(rule: n.Rule) -> dict[str, list[n.Var]]:
 
 def lint(c: Collected) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
-    defined = {r.head.pred for r in c.rules} | {io.pred for io in c.io if io.kind == "input"}
+    defined = ({r.head.pred for r in c.rules} | {io.pred for io in c.io if io.kind == "input"}
+               | {t.pred for _at, run in c.runs for t in run.tables})
     for r in c.rules:
         if not r.body:
             continue

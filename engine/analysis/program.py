@@ -1,7 +1,13 @@
-"""The checked program: what analysis hands to planning and evaluation."""
+"""The checked program: what analysis hands to planning and evaluation.
+
+Facts come in two forms (`Facts`): single `Fact`s, and groups of a fact run
+read in bulk by the parser, whose `Fact`s (with spans) are built only when
+something iterates over them. Evaluation reads both in bulk (`Facts.groups`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +36,94 @@ class Fact:
     span: Span
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class FactGroup:
+    """The facts of one table of a fact run: one predicate, by column, all under the run's citations."""
+
+    run: n.FactRun
+    table: n.FactTable
+
+    @property
+    def pred(self) -> str:
+        return self.table.pred
+
+    @property
+    def cites(self) -> tuple[n.Citation, ...]:
+        return self.run.cites
+
+
+class Facts:
+    """The program's facts in program order: single `Fact`s and bulk `FactGroup`s.
+
+    Iterating gives one `Fact` a fact statement, as a list of them would (the
+    bulk ones are built, spans included, on first use and then kept); `len`
+    counts them without building; `groups` gives every fact in bulk.
+
+    >>> Facts([Fact("p", (1,), (), Span("f", 1, 1, 1, 6))]).has_citations
+    False
+    """
+
+    def __init__(self, items: Iterable[Fact | FactGroup] = ()) -> None:
+        self.items: list[Fact | FactGroup] = list(items)
+        self._built: list[Fact] | None = None
+
+    def __iter__(self) -> Iterator[Fact]:
+        return iter(self.built())
+
+    def __len__(self) -> int:
+        return sum(1 if isinstance(x, Fact) else x.table.count for x in self.items)
+
+    def __bool__(self) -> bool:
+        return any(isinstance(x, Fact) or x.table.count for x in self.items)
+
+    @property
+    def has_citations(self) -> bool:
+        return any(x.cites for x in self.items)
+
+    def built(self) -> list[Fact]:
+        """Every fact as a `Fact`, in program order."""
+        if self._built is None:
+            out: list[Fact] = []
+            nodes: dict[int, dict[tuple[str, int], list[n.Rule]]] = {}
+            for x in self.items:
+                if isinstance(x, Fact):
+                    out.append(x)
+                    continue
+                by_table = nodes.get(id(x.run))
+                if by_table is None:
+                    by_table = nodes[id(x.run)] = {}
+                    for rule in x.run.facts():
+                        by_table.setdefault((rule.head.pred, len(rule.head.args)), []).append(rule)
+                rules = by_table[(x.table.pred, x.table.arity)]
+                out.extend(Fact(x.pred, row, x.cites, r.span) for row, r in zip(x.table.rows(), rules))
+            self._built = out
+        return self._built
+
+    def groups(self) -> Iterator[tuple[str, n.FactTable, tuple[n.Citation, ...]]]:
+        """Every fact in bulk: (predicate, its values by column, the citations they all carry);
+        a single fact is a table of one."""
+        for x in self.items:
+            if isinstance(x, Fact):
+                yield x.pred, n.FactTable(x.pred, tuple([v] for v in x.row), 1), x.cites
+            else:
+                yield x.pred, x.table, x.cites
+
+    def without(self, keys: set[tuple[str, tuple[Value, ...]]]) -> Facts:
+        """These facts but those whose (predicate, row) is in `keys` (retracted)."""
+        if not keys:
+            return self
+        preds = {p for p, _row in keys}
+        kept: list[Fact | FactGroup] = []
+        for x in self.items:
+            if isinstance(x, Fact) or x.pred not in preds:
+                kept.append(x)
+            elif any((x.pred, row) in keys for row in x.table.rows()):
+                kept.extend(f for f in Facts([x]) if (f.pred, f.row) not in keys)
+            else:
+                kept.append(x)
+        return Facts(f for f in kept if not isinstance(f, Fact) or (f.pred, f.row) not in keys)
+
+
 @dataclass
 class Program:
     """A program that passed every static check.
@@ -40,7 +134,7 @@ class Program:
     """
 
     rules: list[n.Rule] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
+    facts: Facts = field(default_factory=Facts)
     decls: dict[str, n.Decl] = field(default_factory=dict)
     arity: dict[str, int] = field(default_factory=dict)
     sources: dict[str, SourceInfo] = field(default_factory=dict)
@@ -55,4 +149,4 @@ class Program:
 
     @property
     def has_citations(self) -> bool:
-        return any(f.cites for f in self.facts)
+        return self.facts.has_citations
