@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from .compile import (
     restrict_key,
     run_steps,
 )
+from .facts import load_facts
 from .io import load_inputs
 from .relation import Relation, Row
 
@@ -134,26 +136,14 @@ class Evaluator:
         self.rels: dict[str, Relation] = {p: Relation(p, k, provenance, self.graded) for p, k in program.arity.items()}
         self.plans: list[P.RulePlan] = []
         # each fact's statements: (the fact, its citations), for proofs
-        self.fact_cites: dict[tuple[str, Row], list[tuple[Any, tuple[n.Citation, ...]]]] = {}
+        self.fact_cites: MutableMapping[tuple[str, Row], list[tuple[Any, tuple[n.Citation, ...]]]] = {}
         self.total = 0
         self.round_no = 0  # facts are round 0; every round of every stratum counts up
         self.deadline = time.monotonic() + limits.max_seconds if limits.max_seconds else None
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
-        for fact in self.program.facts:
-            rel = self.rels[fact.pred]
-            rel.tuples.add(fact.row)
-            if self.provenance:
-                key = (fact.pred, fact.row)
-                lst = self.fact_cites.setdefault(key, [])
-                lst.append((fact, fact.cites))
-                grade = TOP
-                cited = [c for _f, cs in lst for c in cs]
-                if cited:
-                    grade = max(self.cite_grade(c) for c in cited)
-                if rel.ann is not None:
-                    rel.ann[fact.row] = (grade, -1, (), 0, 0)
+        self.fact_cites = load_facts(self.program, self.rels, self.cite_grade)
         self.total = sum(len(r) for r in self.rels.values())
 
     def base_of(self, pred: str) -> set[Row]:

@@ -1,0 +1,93 @@
+"""Evaluation stage, first step: the program's facts into its relations, in bulk.
+
+Input: a checked `Program` and its relations, still empty. Facts arrive a
+table at a time (`Facts.groups`): a predicate whose facts are all integers,
+enough of them to pay for numpy, is held as columns, as an `.input` file of
+integers is (`io.int_columns`, `Relation.set_columns`); any other becomes a
+set of tuples. With grades, every tuple gets the best grade among its
+statements' citations, or TOP when none is cited. Output: the index of fact
+statements by tuple that proofs read (`FactStatements`), built on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, MutableMapping
+
+from .. import nodes as n
+from ..analysis import Fact, Facts, Program
+from ..provenance import TOP
+from . import io
+from .relation import Relation, Row
+
+Key = tuple[str, Row]
+Statements = list[tuple[Fact, tuple[n.Citation, ...]]]
+
+
+class FactStatements(MutableMapping[Key, Statements]):
+    """Each fact tuple's statements, (the `Fact`, its citations), in program order.
+
+    Built from the program's facts when first asked: proofs ask for a few
+    tuples, and most runs never do.
+    """
+
+    def __init__(self, facts: Facts) -> None:
+        self._facts = facts
+        self._by_key: dict[Key, Statements] | None = None
+
+    def _data(self) -> dict[Key, Statements]:
+        if self._by_key is None:
+            by_key: dict[Key, Statements] = {}
+            for f in self._facts:
+                by_key.setdefault((f.pred, f.row), []).append((f, f.cites))
+            self._by_key = by_key
+        return self._by_key
+
+    def __getitem__(self, key: Key) -> Statements:
+        return self._data()[key]
+
+    def __setitem__(self, key: Key, value: Statements) -> None:
+        self._data()[key] = value
+
+    def __delitem__(self, key: Key) -> None:
+        del self._data()[key]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+
+def load_facts(program: Program, rels: dict[str, Relation],
+               cite_grade: Callable[[n.Citation], int]) -> FactStatements:
+    """Put every fact of `program` into `rels` (empty so far); grades where the relations keep them."""
+    by_pred: dict[str, list[tuple[n.FactTable, tuple[n.Citation, ...]]]] = {}
+    for pred, table, cites in program.facts.groups():
+        by_pred.setdefault(pred, []).append((table, cites))
+    for pred, tables in by_pred.items():
+        rel = rels[pred]
+        if rel.ann is None and sum(t.count for t, _c in tables) * rel.arity >= io.COLUMNAR_VALUES:
+            cols = io.int_columns([t.columns for t, _c in tables])
+            if cols is not None:
+                rel.set_columns(cols)
+                continue
+        rows: set[Row] = set()
+        for table, _c in tables:
+            rows.update(table.rows())
+        rel.tuples = rows
+        if rel.ann is not None:
+            _grade(rel.ann, tables, cite_grade)
+    return FactStatements(program.facts)
+
+
+def _grade(ann: dict[Row, tuple[int, int, Row, int, int]], tables: list[tuple[n.FactTable, tuple[n.Citation, ...]]],
+           cite_grade: Callable[[n.Citation], int]) -> None:
+    """Each tuple's grade: the best of its statements' citations, TOP when none is cited.
+
+    Tables are applied uncited first, then cited by rising grade, each
+    overwriting: what stays is the best cited grade, or TOP.
+    """
+    graded = [(max(map(cite_grade, cites)) if cites else None, table) for table, cites in tables]
+    graded.sort(key=lambda g: -1 if g[0] is None else g[0])
+    for grade, table in graded:
+        ann.update(dict.fromkeys(table.rows(), (TOP if grade is None else grade, -1, (), 0, 0)))
