@@ -246,3 +246,15 @@ def test_checked_programs_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     text = HEADER + "\n".join(decls) + "\n" + body
     fast, slow = checked(text, tmp_path, False, monkeypatch), checked(text, tmp_path, True, monkeypatch)
     assert fast == slow, text
+
+
+def test_positions_are_counted_either_way() -> None:
+    from engine.syntax.facts import Positions
+
+    rng = random.Random(5)
+    text = "".join(rng.choice(["a", "b", "\n", " "]) for _ in range(3000))
+    at = Positions(text)
+    for offset in [rng.randrange(len(text) + 1) for _ in range(300)]:
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        assert at.at(offset) == (line, col)

@@ -84,7 +84,7 @@ def token_pattern(rx: str) -> str:
 
 
 class Positions:
-    """Line and column (1-based, as lark counts them) of offsets met mostly in increasing order."""
+    """Line and column (1-based, as lark counts them) of offsets in a text, met mostly in order."""
 
     __slots__ = ("text", "offset", "line", "line_start")
 
@@ -95,12 +95,15 @@ class Positions:
         self.line_start = 0
 
     def at(self, offset: int) -> tuple[int, int]:
-        if offset < self.offset:
-            self.offset, self.line, self.line_start = 0, 1, 0
-        newlines = self.text.count("\n", self.offset, offset)
-        if newlines:
-            self.line += newlines
-            self.line_start = self.text.rfind("\n", self.offset, offset) + 1
+        """Counted from the last offset asked, either way: linear in the distance."""
+        if offset >= self.offset:
+            newlines = self.text.count("\n", self.offset, offset)
+            if newlines:
+                self.line += newlines
+                self.line_start = self.text.rfind("\n", self.offset, offset) + 1
+        else:
+            self.line -= self.text.count("\n", offset, self.offset)
+            self.line_start = self.text.rfind("\n", 0, offset) + 1
         self.offset = offset
         return self.line, offset - self.line_start + 1
 
