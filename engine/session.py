@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import nodes as n
-from .analysis import Fact, Program, check
+from .analysis import Program, check
 from .errors import SourceMap, Span, SyllogError, error
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
 from .evaluation.incremental import update
@@ -112,13 +112,7 @@ class Session:
                 or set(program.decls) != set(old.decls) or program.arity != old.arity):
             return False
 
-        def key(f: Fact) -> tuple[object, ...]:
-            return (f.pred, f.row, f.cites, f.span.file, f.span.line, f.span.col)
-
-        old_keys = {key(f) for f in old.facts}
-        new_keys = {key(f) for f in program.facts}
-        added = [f for f in program.facts if key(f) not in old_keys]
-        removed = [f for f in old.facts if key(f) not in new_keys]
+        added, removed = program.facts.changes(old.facts)
         update(self.evaluator, program, added, removed)
         self.program = program
         self.model = Model(program, self.evaluator)

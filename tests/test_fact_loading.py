@@ -99,3 +99,38 @@ def test_retracting_a_fact_of_a_run_keeps_the_others(tmp_path: Path) -> None:
     kept = program.facts.without({("e", (2,))})
     assert [f.row for f in kept] == [(1,), (3,)]
     assert [f.span.col for f in kept] == [1, 13]
+
+
+def test_a_session_parses_its_files_once_and_updates_bulk_facts_incrementally(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.session as session_module
+
+    (tmp_path / "e.dl").write_text("".join(f"e({i}, {i + 1}).\n" for i in range(3000))
+                                   + "path(X, Y) :- e(X, Y).\n", encoding="utf-8")
+    calls: list[object] = []
+    real = session_module.load_paths
+    monkeypatch.setattr(session_module, "load_paths", lambda paths: calls.append(paths) or real(paths))
+    s = session_module.Session([tmp_path / "e.dl"])
+
+    def runs() -> list[object]:
+        return [x.run for x in s.program.facts.items if not isinstance(x, Fact)]
+
+    before = runs()
+    assert s.add("e(5000, 5001).").lines() == ["+ e(5000, 5001)", "+ path(5000, 5001)"]
+    assert len(before) == 1 and runs()[0] is before[0]  # the same run: the file was parsed once
+    assert s.retract("e(7, 8).").lines() == ["- e(7, 8)", "- path(7, 8)"]
+    assert s.incremental_updates == 2 and len(calls) == 1
+    assert len(s.program.facts) == 3000
+    assert ("e", (7, 8)) not in {(f.pred, f.row) for f in s.program.facts}
+
+
+def test_changes_between_programs_skip_the_runs_they_share(tmp_path: Path) -> None:
+    from engine.analysis import Facts
+    from engine.errors import Span
+
+    base = load(tmp_path, "e(1). e(2).\n").program.facts
+    typed = Fact("e", (3,), (), Span("<input 1>", 1, 1, 1, 6))
+    added, removed = Facts([*base.items, typed]).changes(base)
+    assert added == [typed] and removed == []
+    added, removed = Facts([typed]).changes(base)
+    assert added == [typed] and [f.row for f in removed] == [(1,), (2,)]

@@ -108,6 +108,30 @@ class Facts:
             else:
                 yield x.pred, x.table, x.cites
 
+    def changes(self, old: Facts) -> tuple[list[Fact], list[Fact]]:
+        """(added, removed): the facts here and not in `old`, and those in `old` and not here.
+
+        A fact is told apart by its predicate, row, citations and place. A
+        group of the same table of the same fact run (a file parsed once and
+        kept) is the same in both, and is not built out.
+        """
+        def runs(facts: Facts) -> set[tuple[int, int]]:
+            return {(id(x.run), id(x.table)) for x in facts.items if isinstance(x, FactGroup)}
+
+        shared = runs(self) & runs(old)
+
+        def rest(facts: Facts) -> Facts:
+            return Facts(x for x in facts.items
+                         if not (isinstance(x, FactGroup) and (id(x.run), id(x.table)) in shared))
+
+        def key(f: Fact) -> tuple[object, ...]:
+            return (f.pred, f.row, f.cites, f.span.file, f.span.line, f.span.col)
+
+        new, gone = rest(self), rest(old)
+        old_keys = {key(f) for f in gone}
+        new_keys = {key(f) for f in new}
+        return [f for f in new if key(f) not in old_keys], [f for f in gone if key(f) not in new_keys]
+
     def without(self, keys: set[tuple[str, tuple[Value, ...]]]) -> Facts:
         """These facts but those whose (predicate, row) is in `keys` (retracted)."""
         if not keys:
