@@ -20,7 +20,7 @@ from .. import nodes as n
 from ..analysis import Program
 from ..errors import Diagnostic, Span, SyllogError, error
 from ..loader import display_path
-from ..values import String, Value, show, to_json
+from ..values import MAX_INT_DIGITS, String, Value, show, to_json
 from .relation import Columns, Relation, Row
 
 # Integer files are read as numpy columns when together they reach COLUMNAR_BYTES
@@ -156,6 +156,9 @@ def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODir
                     items = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise SyllogError([error("E704", f"bad JSON: {exc.msg}", Span(name, lineno, exc.colno, lineno, exc.colno + 1))]) from None
+                except ValueError:  # Python's int-to-text limit, which is Syllog's too (values.MAX_INT_DIGITS)
+                    raise SyllogError([error("E704", f"a number of more than {MAX_INT_DIGITS:,} digits",
+                                             Span(name, lineno, 1, lineno, 2))]) from None
                 if not isinstance(items, list) or len(items) != arity:
                     raise SyllogError([error("E704", f"expected a JSON array of {arity} values", Span(name, lineno, 1, lineno, 2))])
                 out.add(tuple(_convert(c, str(v) if not isinstance(v, str) else v, name, lineno, k) for k, (c, v) in enumerate(zip(convs, items))))
