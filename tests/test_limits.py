@@ -46,3 +46,22 @@ def test_a_rule_body_of_1000_literals_is_evaluated(tmp_path: Path, update_golden
     text = f"% a rule whose body has 1,000 literals, the most a body may have\ne(1, 1).\nq(X0) :- {body}.\n?- q(X).\n"
     out = _golden(tmp_path, "body_1000_literals", text, ["run"], update_goldens)
     assert "1 answer" in out
+
+
+def _long_line() -> str:
+    """About 10 MB of facts on one line, a rule in their middle."""
+    facts = [f"p({i})." for i in range(1_100_000)]
+    facts.insert(550_000, "r(X) :- p(X), X > 1_099_990.")
+    return " ".join(facts)
+
+
+def test_a_10_mb_line_of_facts_with_a_rule_among_them(tmp_path: Path, update_goldens: bool) -> None:
+    text = f"% a line of 10 MB: 1,100,000 facts and a rule\n{_long_line()}\n?- r(X).\n"
+    out = _golden(tmp_path, "line_10mb", text, ["run"], update_goldens)
+    assert "9 answers" in out
+
+
+def test_an_error_after_a_10_mb_line_is_placed(tmp_path: Path, update_goldens: bool) -> None:
+    text = f"% an error on the line after 10 MB of facts\n{_long_line()}\nq(X).\n"
+    out = _golden(tmp_path, "line_10mb_then_error", text, ["check"], update_goldens)
+    assert "line_10mb_then_error.dl:3:3: error[E206]" in out
