@@ -33,6 +33,7 @@ Part = tuple[int, int, "n.FactRun | None"]  # start and end offsets; None for a 
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _NUMERIC = frozenset("0123456789-")
 _WHITESPACE = (" ", "\n", "\t", "\r", "\f")
+_UNQUOTED = itemgetter(slice(1, -1))
 # every byte but the newline to a space: blanks an ASCII run for lark, keeping offsets and lines
 _BLANK = bytes(10 if b == 10 else 32 for b in range(256))
 
@@ -161,6 +162,8 @@ def _column(fields: list[str]) -> list[Value]:
             return list(map(int, fields))  # validated ASCII digits, `_` and a leading `-`: read as lark reads them
         except ValueError:
             pass  # a decimal among them
+    if firsts == {'"'} and not any(map(methodcaller("count", "\\"), fields)):
+        return list(map(String, map(_UNQUOTED, fields)))  # no escapes: the text between the quotes
     return list(map(_value, fields))
 
 
@@ -192,7 +195,9 @@ class Scanner:
         # one fact a match, for nodes: the predicate, then where its parenthesis closes
         self.fact_node = re.compile(f"({pred})({args})?+{ws}{t['DOT']}")
         self.arg = re.compile(self.arg_rx)
-        self.name = re.compile(t["NAME"])
+        # the tokens of a run of facts, whitespace left out: an argument, a comment or a bracket, `,` or `.`
+        self.fact_tokens = re.compile(
+            f"{t['STRING']}|{number}|{t['NAME']}|{t['COMMENT']}|{t['LPAR']}|{t['RPAR']}|{t['COMMA']}|{t['DOT']}")
         self.cite = re.compile(
             f"{t['CITE']}{ws}{t['LPAR']}{ws}({t['NAME']})"
             f"((?:{ws}{t['COMMA']}{ws}{t['NAME']}{ws}{t['COLON']}{ws}(?:{t['STRING']}|{t['INT']}|{t['NAME']}))*+)"
@@ -207,7 +212,7 @@ class Scanner:
             f"(?P<skip>{t['WS']}|{t['COMMENT']})|(?P<string>{t['STRING']})|(?P<number>{t['DECIMAL']})"
             f"|(?P<directive>{directives})|(?P<cite>{t['CITE']})|(?P<word>[A-Za-z0-9_]+)|(?P<char>.)",
             re.DOTALL)
-        for rx in (self.fact, self.run, self.sep, self.arg, self.token):
+        for rx in (self.fact, self.run, self.sep, self.arg, self.fact_tokens, self.token):
             assert rx.groups == len(rx.groupindex), rx.pattern  # only our own groups
 
     # -- the statement loop -------------------------------------------------------
@@ -296,10 +301,8 @@ class Scanner:
         try:
             if not region:
                 tables: tuple[n.FactTable, ...] = ()  # an empty block
-            elif '"' in region or "%" in region:
-                tables = self._tables_by_match(region)
             else:
-                tables = self._tables_of_one(region) or self._tables_by_split(region)
+                tables = self._tables_of_one(region) or self._tables_by_token(region)
         except _Unusual:
             return None
 
@@ -311,6 +314,8 @@ class Scanner:
     def _tables_of_one(self, region: str) -> tuple[n.FactTable, ...] | None:
         """Facts without strings or comments, all of the first one's predicate and arity (the usual
         generated file), split at each `).`; None when they are not all alike."""
+        if '"' in region or "%" in region:
+            return None
         first = self.fact_parts.match(region)
         assert first is not None, "a run starts with a fact"
         pred, content = first[1], first[2]
@@ -333,48 +338,26 @@ class Scanner:
             return None  # a `p()` among them
         return (_table(pred, commas + 1, fields, len(contents)),)
 
-    def _tables_by_split(self, region: str) -> tuple[n.FactTable, ...]:
-        """Facts without strings or comments: every `.` ends one (unless in a decimal: then by match),
-        every `(` opens its arguments."""
-        pieces = region.split(".")
-        pieces.pop()  # the region ends with a fact's `.`
-        heads = list(map(methodcaller("partition", "("), pieces))
-        preds = list(map(str.strip, map(itemgetter(0), heads)))
-        if not all(map(self.name.fullmatch, set(preds))):
-            return self._tables_by_match(region)  # a decimal's `.` split a fact
-        inner = "".join(map(itemgetter(2), heads))
-        for w in _WHITESPACE:
-            if w in inner:
-                inner = inner.replace(w, "")
-        contents = inner.split(")")  # zero-arity facts have no `)`: counted apart below
-        contents.pop()
+    def _tables_by_token(self, region: str) -> tuple[n.FactTable, ...]:
+        """Any run of facts, from its tokens: a predicate, then `.`, or `(`, arguments between
+        commas up to the `)`, and `.` (the patterns matched the run: no need to check it again)."""
+        toks = self.fact_tokens.findall(region)
+        index = toks.index
         groups: dict[tuple[str, int], list[str]] = {}
         counts: dict[tuple[str, int], int] = {}
-        k = 0
-        for pred, head in zip(preds, heads):
-            if head[1]:
-                c = contents[k]
-                k += 1
-                fields = c.split(",") if c else []
-            else:
-                fields = []
-            key = (pred, len(fields))
-            groups.setdefault(key, []).extend(fields)
-            counts[key] = counts.get(key, 0) + 1
-        return self._tables(groups, counts)
-
-    def _tables_by_match(self, region: str) -> tuple[n.FactTable, ...]:
-        """Facts with strings, decimals or comments between them: one match a fact, one token an argument."""
-        groups: dict[tuple[str, int], list[str]] = {}
-        counts: dict[tuple[str, int], int] = {}
-        arg = self.arg.findall
-        for pred, content in self.fact_parts.findall(region):
-            if not content:
+        i, size = 0, len(toks)
+        while i < size:
+            pred = toks[i]
+            if pred[0] == "%":  # a comment between facts
+                i += 1
+                continue
+            if toks[i + 1] == ".":
                 fields: list[str] = []
-            elif '"' in content:
-                fields = arg(content)
+                i += 2
             else:
-                fields = [f.strip() for f in content.split(",")]
+                close = index(")", i + 2)
+                fields = toks[i + 2 : close : 2]
+                i = close + 2
             key = (pred, len(fields))
             groups.setdefault(key, []).extend(fields)
             counts[key] = counts.get(key, 0) + 1
