@@ -180,21 +180,17 @@ class Scanner:
         ws = f"(?:{t['WS']})?+"
         sep = f"(?:{t['WS']}|{t['COMMENT']})*+"
         number = f"{t['MINUS']}?+(?:{t['DECIMAL']}|{t['INT']})"
-        self.arg_rx = f"(?:{t['NAME']}|{number}|{t['STRING']})"
+        arg = f"(?:{t['NAME']}|{number}|{t['STRING']})"
         # `expect` alone is the keyword where a statement starts: lark decides what follows
         pred = f"(?!{t['EXPECT']}){t['NAME']}"
-        args = f"{ws}{t['LPAR']}{ws}(?:{self.arg_rx}(?:{ws}{t['COMMA']}{ws}{self.arg_rx})*+)?+{ws}{t['RPAR']}"
+        args = f"{ws}{t['LPAR']}{ws}(?:{arg}(?:{ws}{t['COMMA']}{ws}{arg})*+)?+{ws}{t['RPAR']}"
         fact = f"{pred}(?:{args})?+{ws}{t['DOT']}"
         self.sep = re.compile(sep)
         self.fact = re.compile(fact)
         self.run = re.compile(f"{fact}(?:{sep}{fact})*+")
-        # one fact a match: its predicate and the text between its parentheses
-        self.fact_parts = re.compile(
-            f"{sep}({pred})(?:{ws}{t['LPAR']}{ws}((?:{self.arg_rx}(?:{ws}{t['COMMA']}{ws}{self.arg_rx})*+)?+)"
-            f"{ws}{t['RPAR']})?+{ws}{t['DOT']}")
-        # one fact a match, for nodes: the predicate, then where its parenthesis closes
+        # one fact a match: its predicate, then its parenthesised arguments
         self.fact_node = re.compile(f"({pred})({args})?+{ws}{t['DOT']}")
-        self.arg = re.compile(self.arg_rx)
+        self.arg = re.compile(arg)
         # the tokens of a run of facts, whitespace left out: an argument, a comment or a bracket, `,` or `.`
         self.fact_tokens = re.compile(
             f"{t['STRING']}|{number}|{t['NAME']}|{t['COMMENT']}|{t['LPAR']}|{t['RPAR']}|{t['COMMA']}|{t['DOT']}")
@@ -316,11 +312,11 @@ class Scanner:
         generated file), split at each `).`; None when they are not all alike."""
         if '"' in region or "%" in region:
             return None
-        first = self.fact_parts.match(region)
+        first = self.fact_node.match(region)
         assert first is not None, "a run starts with a fact"
-        pred, content = first[1], first[2]
-        if not content:
-            return None
+        pred, args = first[1], first[2]
+        if args is None or self.arg.search(args) is None:
+            return None  # it has no arguments
         for w in _WHITESPACE:
             if w in region:
                 region = region.replace(w, "")
@@ -330,7 +326,7 @@ class Scanner:
         prefix = pred + "("
         if not all(map(methodcaller("startswith", prefix), contents)):
             return None
-        commas = content.count(",")
+        commas = args.count(",")
         if set(map(methodcaller("count", ","), contents)) != {commas}:
             return None
         fields = ",".join(contents).replace(prefix, "").split(",")  # no `(` in arguments: each prefix is a fact's
