@@ -1,7 +1,11 @@
 """Syntax stage: source text to a `Module` of AST nodes.
 
-One cached LALR parser with positions; a Transformer builds our nodes; lark's
-exceptions become `SyllogError` with friendly messages. No lark type escapes.
+Runs of ground facts are read in bulk by the fast path (`facts.py`), which
+hands anything else to lark: one cached LALR parser with positions, whose
+Transformer builds our nodes (with `build.py`, as the fast path does); it
+parses the text with the fact runs blanked out, so positions and errors are
+the whole file's. Lark's exceptions become `SyllogError` with friendly
+messages. No lark type escapes.
 """
 
 from __future__ import annotations
