@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from . import nodes as n
-from .analysis.safety import _agg_outside, group_vars
+from .analysis.safety import group_vars, outside_vars
 from .errors import Span
 from .values import Value
 
@@ -243,7 +243,7 @@ class _Planner:
         steps: list[Step] = []
         pending = list(range(len(body)))
         aggs = n.body_aggregates(body)
-        groups = {id(a): group_vars(a, _agg_outside(head, body, a)) for a in aggs}
+        groups = {id(a): group_vars(a, outside_vars(head, body, a)) for a in aggs}
 
         def bound(e: n.Expr) -> bool:
             return all(v.name in slots for v in n.expr_vars(e))

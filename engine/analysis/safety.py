@@ -37,7 +37,7 @@ def group_vars(agg: n.Aggregate, outside: set[str]) -> list[str]:
     return out
 
 
-def _agg_outside(head: n.Atom | None, body: tuple[n.Literal, ...], agg: n.Aggregate) -> set[str]:
+def outside_vars(head: n.Atom | None, body: tuple[n.Literal, ...], agg: n.Aggregate) -> set[str]:
     """Variables occurring anywhere in the rule except inside `agg`."""
     names: set[str] = set()
     if head is not None:
@@ -91,7 +91,7 @@ class _Safety:
                         self.diags.append(error("E208", "an aggregate cannot be an argument of an atom", a.span))
         aggregates = n.body_aggregates(body)
         # grouping variables of each aggregate
-        groups = {id(a): group_vars(a, _agg_outside(head, body, a)) for a in aggregates}
+        groups = {id(a): group_vars(a, outside_vars(head, body, a)) for a in aggregates}
         changed = True
         while changed:
             changed = False

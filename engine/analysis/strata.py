@@ -12,7 +12,7 @@ from collections import deque
 
 from .. import nodes as n
 from ..errors import Diagnostic, Span, error
-from .safety import _agg_outside, group_vars
+from .safety import group_vars, outside_vars
 
 
 def _edges(rule: n.Rule) -> list[tuple[str, str, n.Literal | n.Aggregate]]:
@@ -187,7 +187,7 @@ def _monotone_problem(rule: n.Rule, agg: n.Aggregate, members: set[str]) -> Diag
         # a direct comparison: agg op bound
         return _check_use(agg, owner.op if owner.left is agg else _flip(owner.op), other, rule, members, bad, owner.span)
     var = other.name
-    outside = _agg_outside(rule.head, rule.body, agg)
+    outside = outside_vars(rule.head, rule.body, agg)
     if var in group_vars(agg, outside):
         return bad(f"`{var}` is also a grouping variable", other.span)
     for a in rule.head.args:
