@@ -8,9 +8,8 @@ column, and their nodes only when something asks (`Module.statements`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Protocol, Union
 
 from .errors import NO_SPAN, Span
 from .values import Value
@@ -196,6 +195,8 @@ class FactTable:
     pred: str
     columns: tuple[list[Value], ...]  # one list a column, all of `count` values
     count: int
+    # where each of its facts stands among the run's (0-based); None when the run is this table alone
+    places: list[int] | None = None
 
     @property
     def arity(self) -> int:
@@ -208,32 +209,44 @@ class FactTable:
         return list(zip(*self.columns))
 
 
+class FactReader(Protocol):
+    """How a `FactRun` gets its nodes (the parser's fast path supplies it)."""
+
+    def statements(self) -> tuple[Statement, ...]:
+        """The run's statements, as lark builds them."""
+        ...
+
+    def fact(self, place: int) -> Rule:
+        """The run's fact statement at `place` (0-based, in the order written; a block's clause)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class FactRun:
     """Consecutive ground fact statements read in bulk: plain facts, one cited fact, or one cite block.
 
     `tables` hold their values by predicate and arity, in order of first
-    appearance; `cites` are the citations they all carry. `statements()`
-    builds the nodes lark builds for the same text (`Rule`s, or one
-    `CiteBlock`), spans included, each time it is called.
+    appearance; `cites` are the citations they all carry. Their nodes, the
+    ones lark builds for the same text (`Rule`s, or one `CiteBlock`), spans
+    included, are built when asked, all of them or one fact at a time.
     """
 
     tables: tuple[FactTable, ...]
     cites: tuple[Citation, ...]
     span: Span  # from the statements' first character to their last
-    build: Callable[[], tuple[Statement, ...]] = field(repr=False)
+    reader: FactReader = field(repr=False)
 
     @property
     def count(self) -> int:
         return sum(t.count for t in self.tables)
 
     def statements(self) -> tuple[Statement, ...]:
-        return self.build()
+        return self.reader.statements()
 
     def facts(self) -> list[Rule]:
         """The fact statements as nodes, in the order written (a block's clauses)."""
         out: list[Rule] = []
-        for s in self.build():
+        for s in self.reader.statements():
             if isinstance(s, CiteBlock):
                 out.extend(s.clauses)
             elif isinstance(s, Rule):
@@ -243,6 +256,10 @@ class FactRun:
     def facts_of(self, table: FactTable) -> list[Rule]:
         """The fact statements of one of its tables, as nodes, in the order written."""
         return [r for r in self.facts() if r.head.pred == table.pred and len(r.head.args) == table.arity]
+
+    def fact_of(self, table: FactTable, k: int) -> Rule:
+        """The `k`-th fact statement of one of its tables, built alone."""
+        return self.reader.fact(k if table.places is None else table.places[k])
 
 
 Part = Union[Statement, FactRun]

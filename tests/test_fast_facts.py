@@ -41,7 +41,8 @@ def outcome(read: object, text: str) -> object:
 
 
 def tables_hold_the_facts(text: str) -> None:
-    """Each fact run's tables hold exactly the values of its facts' nodes, kinds included."""
+    """Each fact run's tables hold exactly the values of its facts' nodes, kinds included, and
+    each of its facts built alone is the node built with all the others."""
     try:
         module = parse(text, "f.dl")
     except SyllogError:
@@ -51,8 +52,10 @@ def tables_hold_the_facts(text: str) -> None:
             facts = part.facts()
             assert sum(t.count for t in part.tables) == len(facts), text
             for table in part.tables:
-                written = [tuple(a.value for a in r.head.args) for r in part.facts_of(table)]  # type: ignore[union-attr]
+                rules = part.facts_of(table)
+                written = [tuple(a.value for a in r.head.args) for r in rules]  # type: ignore[union-attr]
                 assert repr(table.rows()) == repr(written), text
+                assert [deep(part.fact_of(table, k)) for k in range(table.count)] == [deep(r) for r in rules], text
 
 
 def same(text: str) -> None:

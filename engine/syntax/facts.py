@@ -167,9 +167,9 @@ def _column(fields: list[str]) -> list[Value]:
     return list(map(_value, fields))
 
 
-def _table(pred: str, arity: int, fields: list[str], count: int) -> n.FactTable:
+def _table(pred: str, arity: int, fields: list[str], count: int, places: list[int] | None = None) -> n.FactTable:
     """A predicate's facts from their argument tokens, fact after fact."""
-    return n.FactTable(pred, tuple(_column(fields[j::arity]) for j in range(arity)), count)
+    return n.FactTable(pred, tuple(_column(fields[j::arity]) for j in range(arity)), count, places)
 
 
 class Scanner:
@@ -301,11 +301,7 @@ class Scanner:
                 tables = self._tables_of_one(region) or self._tables_by_token(region)
         except _Unusual:
             return None
-
-        def build() -> tuple[n.Statement, ...]:
-            return self.nodes(text, start, end, path, cites, block)
-
-        return n.FactRun(tables, cites, span, build)
+        return n.FactRun(tables, cites, span, _Reader(self, text, start, end, path, cites, block))
 
     def _tables_of_one(self, region: str) -> tuple[n.FactTable, ...] | None:
         """Facts without strings or comments, all of the first one's predicate and arity (the usual
@@ -340,8 +336,8 @@ class Scanner:
         toks = self.fact_tokens.findall(region)
         index = toks.index
         groups: dict[tuple[str, int], list[str]] = {}
-        counts: dict[tuple[str, int], int] = {}
-        i, size = 0, len(toks)
+        places: dict[tuple[str, int], list[int]] = {}
+        i, size, place = 0, len(toks), 0
         while i < size:
             pred = toks[i]
             if pred[0] == "%":  # a comment between facts
@@ -356,42 +352,56 @@ class Scanner:
                 i = close + 2
             key = (pred, len(fields))
             groups.setdefault(key, []).extend(fields)
-            counts[key] = counts.get(key, 0) + 1
-        return self._tables(groups, counts)
-
-    @staticmethod
-    def _tables(groups: dict[tuple[str, int], list[str]], counts: dict[tuple[str, int], int]) -> tuple[n.FactTable, ...]:
-        """Tables from each (predicate, arity)'s argument tokens, fact after fact, and its number of facts."""
-        return tuple(_table(pred, arity, fields, counts[pred, arity]) for (pred, arity), fields in groups.items())
+            places.setdefault(key, []).append(place)
+            place += 1
+        if len(groups) == 1:
+            return tuple(_table(pred, arity, fields, len(places[pred, arity])) for (pred, arity), fields in groups.items())
+        return tuple(_table(pred, arity, fields, len(places[pred, arity]), places[pred, arity])
+                     for (pred, arity), fields in groups.items())
 
     # -- nodes on demand ------------------------------------------------------------
     def nodes(self, text: str, start: int, end: int, path: str, cites: tuple[n.Citation, ...],
               block: Span | None) -> tuple[n.Statement, ...]:
         """The nodes lark builds for the facts of text[start:end]: Rules, or one CiteBlock when `block`."""
         lines = Positions(text)
+        own = () if block is not None else cites  # a block's clauses carry no citations of their own
         rules: list[n.Rule] = []
         pos = start
         while True:
             pos = self.sep.match(text, pos).end()  # type: ignore[union-attr]
             if pos >= end:
                 break
-            m = self.fact_node.match(text, pos)
-            assert m is not None, "a run is made of facts"
-            pred_span = lines.span(path, m.start(1), m.end(1))
-            args: list[n.Expr] = []
-            if m[2] is None:
-                head = n.Atom(m[1], (), pred_span)
-            else:
-                for a in self.arg.finditer(text, m.start(2), m.end(2)):
-                    args.append(n.Const(_value(a[0]), lines.span(path, a.start(), a.end())))
-                close = lines.span(path, m.end(2) - 1, m.end(2))
-                head = n.Atom(m[1], tuple(args), _joined(pred_span, close))
-            fact_span = _joined(pred_span, lines.span(path, m.end() - 1, m.end()))
-            rules.append(n.Rule(head, (), () if block is not None else cites, fact_span))
-            pos = m.end()
+            rule, pos = self.fact_at(text, pos, path, own, lines)
+            rules.append(rule)
         if block is not None:
             return (n.CiteBlock(cites, tuple(rules), block),)
         return tuple(rules)
+
+    def fact_at(self, text: str, pos: int, path: str, cites: tuple[n.Citation, ...],
+                lines: Positions) -> tuple[n.Rule, int]:
+        """The fact statement starting at `pos` as lark's node, and where it ends."""
+        m = self.fact_node.match(text, pos)
+        assert m is not None, "a run is made of facts"
+        pred_span = lines.span(path, m.start(1), m.end(1))
+        if m[2] is None:
+            head = n.Atom(m[1], (), pred_span)
+        else:
+            args = tuple(n.Const(_value(a[0]), lines.span(path, a.start(), a.end()))
+                         for a in self.arg.finditer(text, m.start(2), m.end(2)))
+            head = n.Atom(m[1], args, _joined(pred_span, lines.span(path, m.end(2) - 1, m.end(2))))
+        return n.Rule(head, (), cites, _joined(pred_span, lines.span(path, m.end() - 1, m.end()))), m.end()
+
+    def fact_starts(self, text: str, start: int, end: int) -> list[int]:
+        """Where each fact of the run text[start:end] starts."""
+        out: list[int] = []
+        pos = start
+        while True:
+            pos = self.sep.match(text, pos).end()  # type: ignore[union-attr]
+            if pos >= end:
+                return out
+            out.append(pos)
+            pos = self.fact.match(text, pos).end()  # type: ignore[union-attr]
+
 
     # -- holes -----------------------------------------------------------------------
     def statement_end(self, text: str, pos: int) -> int | None:
@@ -427,6 +437,34 @@ class Scanner:
         if first[0] == ".":
             return first.end()
         return next((m.end() for m in tokens if m[0] == "."), None)
+
+
+class _Reader:
+    """A fact run's nodes, from its text (the `nodes.FactReader` of the runs the scanner reads)."""
+
+    __slots__ = ("scanner", "text", "start", "end", "path", "cites", "block", "starts", "lines")
+
+    def __init__(self, scanner: Scanner, text: str, start: int, end: int, path: str,
+                 cites: tuple[n.Citation, ...], block: Span | None) -> None:
+        self.scanner = scanner
+        self.text = text
+        self.start, self.end = start, end
+        self.path = path
+        self.cites = cites
+        self.block = block
+        self.starts: list[int] | None = None  # each fact's offset, found on the first `fact`
+        self.lines: Positions | None = None
+
+    def statements(self) -> tuple[n.Statement, ...]:
+        return self.scanner.nodes(self.text, self.start, self.end, self.path, self.cites, self.block)
+
+    def fact(self, place: int) -> n.Rule:
+        if self.starts is None:
+            self.starts = self.scanner.fact_starts(self.text, self.start, self.end)
+            self.lines = Positions(self.text)
+        assert self.lines is not None
+        own = () if self.block is not None else self.cites
+        return self.scanner.fact_at(self.text, self.starts[place], self.path, own, self.lines)[0]
 
 
 def _closing(tokens: Iterator[re.Match[str]], closer: str, depth: int = 0) -> int | None:
