@@ -134,3 +134,24 @@ def test_changes_between_programs_skip_the_runs_they_share(tmp_path: Path) -> No
     assert added == [typed] and removed == []
     added, removed = Facts([typed]).changes(base)
     assert added == [typed] and [f.row for f in removed] == [(1,), (2,)]
+
+
+def test_the_statements_of_a_tuple_are_found_alone_as_in_the_whole_index(tmp_path: Path) -> None:
+    from engine.evaluation.facts import FactStatements
+
+    program = load(tmp_path, SOURCES + "e(a, 1). e(b, 2). e(a, 1). n(1 + 2).\n"
+                   "@cite(a, line: 1, credibility: 2) { e(b, 2). e(c, 3.0). z. }\nz. e(c, 3).\n").program
+    lazy, whole = FactStatements(program.facts), FactStatements(program.facts)
+    keys = list(whole)  # builds every statement
+    assert sorted(keys, key=repr) == sorted({(f.pred, f.row) for f in program.facts}, key=repr)
+    for key in keys:
+        assert lazy[key] == whole[key]
+    assert [f.span.line for f, _c in lazy["e", ("c", 3)]] == [4, 5]  # 3.0 and 3 are one value
+    assert lazy.get(("e", ("q", 9))) is None
+
+
+def test_a_proof_does_not_build_every_fact(tmp_path: Path) -> None:
+    program = load(tmp_path, "".join(f"e(n{i}, n{i + 1}).\n" for i in range(500)) + "p(X) :- e(X, _).\n")
+    model = program.evaluate()
+    assert model.why("p(n7)")[0].children[0].span.line == 8  # type: ignore[union-attr]
+    assert program.program.facts._built is None

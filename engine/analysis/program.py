@@ -66,6 +66,7 @@ class Facts:
     def __init__(self, items: Iterable[Fact | FactGroup] = ()) -> None:
         self.items: list[Fact | FactGroup] = list(items)
         self._built: list[Fact] | None = None
+        self._by_pred: dict[str, list[Fact | FactGroup]] | None = None
 
     def __iter__(self) -> Iterator[Fact]:
         return iter(self.built())
@@ -98,6 +99,23 @@ class Facts:
                 out.extend(Fact(x.pred, row, x.cites, r.span) for row, r in zip(x.table.rows(), rules))
             self._built = out
         return self._built
+
+    def statements_of(self, pred: str, row: tuple[Value, ...]) -> list[Fact]:
+        """The fact statements of one tuple, in program order; bulk ones are built alone."""
+        if self._by_pred is None:
+            self._by_pred = {}
+            for x in self.items:
+                self._by_pred.setdefault(x.pred, []).append(x)
+        out: list[Fact] = []
+        for x in self._by_pred.get(pred, ()):
+            if isinstance(x, Fact):
+                if x.row == row:
+                    out.append(x)
+            elif x.table.arity == len(row):
+                for k in _places(x.table, row):
+                    written = tuple(c[k] for c in x.table.columns)
+                    out.append(Fact(pred, written, x.cites, x.run.fact_of(x.table, k).span))
+        return out
 
     def groups(self) -> Iterator[tuple[str, n.FactTable, tuple[n.Citation, ...]]]:
         """Every fact in bulk: (predicate, its values by column, the citations they all carry);
@@ -146,6 +164,22 @@ class Facts:
             else:
                 kept.append(x)
         return Facts(f for f in kept if not isinstance(f, Fact) or (f.pred, f.row) not in keys)
+
+
+def _places(table: n.FactTable, row: tuple[Value, ...]) -> Iterator[int]:
+    """Where `row` is among a table's facts: searched in its first column (in C), checked in the others."""
+    if not table.columns:
+        yield from range(table.count)
+        return
+    first, others = table.columns[0], list(zip(table.columns[1:], row[1:]))
+    k = -1
+    while True:
+        try:
+            k = first.index(row[0], k + 1)
+        except ValueError:
+            return
+        if all(column[k] == v for column, v in others):
+            yield k
 
 
 @dataclass

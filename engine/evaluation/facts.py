@@ -6,7 +6,8 @@ enough of them to pay for numpy, is held as columns, as an `.input` file of
 integers is (`io.int_columns`, `Relation.set_columns`); any other becomes a
 set of tuples. With grades, every tuple gets the best grade among its
 statements' citations, or TOP when none is cited. Output: the index of fact
-statements by tuple that proofs read (`FactStatements`), built on first use.
+statements by tuple that proofs read (`FactStatements`), a tuple's found when
+first asked.
 """
 
 from __future__ import annotations
@@ -26,36 +27,53 @@ Statements = list[tuple[Fact, tuple[n.Citation, ...]]]
 class FactStatements(MutableMapping[Key, Statements]):
     """Each fact tuple's statements, (the `Fact`, its citations), in program order.
 
-    Built from the program's facts when first asked: proofs ask for a few
-    tuples, and most runs never do.
+    A tuple's are found when first asked (`Facts.statements_of`): proofs ask
+    for a few tuples, and most runs for none. Changes (incremental updates)
+    are kept over what the program's facts say; iterating builds them all.
     """
 
     def __init__(self, facts: Facts) -> None:
         self._facts = facts
-        self._by_key: dict[Key, Statements] | None = None
-
-    def _data(self) -> dict[Key, Statements]:
-        if self._by_key is None:
-            by_key: dict[Key, Statements] = {}
-            for f in self._facts:
-                by_key.setdefault((f.pred, f.row), []).append((f, f.cites))
-            self._by_key = by_key
-        return self._by_key
+        self._known: dict[Key, Statements] = {}
+        self._gone: set[Key] = set()
+        self._complete = False
 
     def __getitem__(self, key: Key) -> Statements:
-        return self._data()[key]
+        got = self._known.get(key)
+        if got is None:
+            if self._complete or key in self._gone:
+                raise KeyError(key)
+            got = [(f, f.cites) for f in self._facts.statements_of(*key)]
+            if not got:
+                raise KeyError(key)
+            self._known[key] = got
+        return got
 
     def __setitem__(self, key: Key, value: Statements) -> None:
-        self._data()[key] = value
+        self._gone.discard(key)
+        self._known[key] = value
 
     def __delitem__(self, key: Key) -> None:
-        del self._data()[key]
+        self[key]  # noqa: B018 - KeyError when it has none
+        del self._known[key]
+        self._gone.add(key)
 
     def __iter__(self) -> Iterator[Key]:
-        return iter(self._data())
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._data())
+        return len(self._all())
+
+    def _all(self) -> dict[Key, Statements]:
+        if not self._complete:
+            every: dict[Key, Statements] = {}
+            for f in self._facts:
+                every.setdefault((f.pred, f.row), []).append((f, f.cites))
+            for key, statements in every.items():
+                if key not in self._gone:
+                    self._known.setdefault(key, statements)
+            self._complete = True
+        return self._known
 
 
 def load_facts(program: Program, rels: dict[str, Relation],
