@@ -78,14 +78,15 @@ def prepare(engine: str, syllog_facts: str | None = None, data: Path | None = No
 # --- syllog ---------------------------------------------------------------------
 
 def syllog_program(w: Workload, data: Path, inline: bool) -> str:
+    """Declarations, the data (`.input` of the CSV files, or `.include` of the same facts written
+    as a .dl file, `workloads.write_data`) and the rules."""
     lines = []
     for pred, cols in w.schema.items():
         lines.append(f".decl {pred}({', '.join(f'{c}: int' for c in cols)})")
-        if inline:
-            with open(data / f"{pred}.csv") as fh:
-                lines.extend(f"{pred}({row.strip().replace(',', ', ')})." for row in fh)
-        else:
+        if not inline:
             lines.append(f'.input {pred} {{ file: "{data / (pred + ".csv")}", format: csv }}')
+    if inline:
+        lines.append(f'.include "{data / "inline.dl"}"')
     lines.extend(rule_text(r) for r in w.rules)
     if w.family == "ofac":
         lines.append(OFAC_SYLLOG)

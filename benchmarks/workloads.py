@@ -270,8 +270,8 @@ def pointsto(n: int, seed: int) -> Data:
 # --- files --------------------------------------------------------------------
 
 def write_data(w: Workload, folder: Path) -> None:
-    """Write each relation as a header-less CSV, plus all of them as Prolog facts (and, for the
-    inline families, as a Syllog and a clingo program)."""
+    """Write each relation as a header-less CSV, plus all of them as Prolog facts and as Syllog
+    facts (for the inline families, with a Syllog and a clingo program)."""
     folder.mkdir(parents=True, exist_ok=True)
     data = w.generate()
     for pred, rows in data.items():
@@ -282,6 +282,10 @@ def write_data(w: Workload, folder: Path) -> None:
             fh.writelines(f"{pred}({','.join(map(str, row))}).\n" for row in rows)
     if w.inline:
         write_inline(w, data, folder)
+    else:  # the same facts as a .dl file, for `--syllog-facts inline`
+        with open(folder / "inline.dl", "w") as fh:
+            for pred, rows in data.items():
+                fh.writelines(f"{pred}({', '.join(map(str, row))}).\n" for row in rows)
 
 
 BLOCK = 1000  # facts a cite block holds
