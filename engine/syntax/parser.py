@@ -301,33 +301,38 @@ def _offset_to_pos(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+_SIGNIFICANT = re.compile(r'["%(){}]')
+# a string's text after its quote, to its end or the line's (escapes skip a character); the same within a line
+_IN_STRING = re.compile(r'[^"\\\n]*+(?:\\[\s\S][^"\\\n]*+)*+')
+_IN_LINE_STRING = re.compile(r'[^"\\]*+(?:\\[\s\S][^"\\]*+)*+')
+
+
+def _after_operand(prev: str) -> bool:
+    """Does a `%` after `prev` (the character before it, "" at the start) follow an operand?"""
+    return prev.isalnum() or prev in "_)"
+
+
 def _open_brackets(text: str, upto: int) -> list[tuple[str, int]]:
-    """Brackets left open before `upto`, skipping strings and comments."""
+    """Brackets left open before `upto`, skipping strings and comments (by jumps, not a character a step)."""
     stack: list[tuple[str, int]] = []
     i = 0
-    prev = ""
-    while i < upto:
+    while True:
+        m = _SIGNIFICANT.search(text, i, upto)
+        if m is None:
+            return stack
+        i = m.start()
         ch = text[i]
         if ch == '"':
-            j = i + 1
-            while j < len(text) and text[j] != '"' and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-            prev = '"'
-            continue
-        if ch == "%" and not (prev.isalnum() or prev in "_)"):
+            i = _IN_STRING.match(text, i + 1).end() + 1  # type: ignore[union-attr]  # matches the empty text
+        elif ch == "%" and not _after_operand(text[i - 1] if i else ""):
             nl = text.find("\n", i)
             i = len(text) if nl < 0 else nl
-            continue
-        if ch in "({":
-            stack.append((ch, i))
-        elif ch in ")}" and stack:
-            stack.pop()
-        elif ch == "." and not stack:
-            pass
-        prev = ch
-        i += 1
-    return stack
+        else:
+            if ch in "({":
+                stack.append((ch, i))
+            elif ch in ")}" and stack:
+                stack.pop()
+            i += 1
 
 
 def _end_of_previous_token(text: str, offset: int) -> int:
@@ -360,22 +365,19 @@ def _end_of_previous_token(text: str, offset: int) -> int:
 
 
 def _comment_start(line: str) -> int | None:
-    in_str = False
+    """Where a comment starts in one line, outside strings; None if none does."""
     i = 0
-    while i < len(line):
-        ch = line[i]
-        if in_str:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch == "%" and not (i > 0 and (line[i - 1].isalnum() or line[i - 1] in "_)")):
+    while True:
+        m = _SIGNIFICANT.search(line, i)
+        if m is None:
+            return None
+        i = m.start()
+        if line[i] == '"':
+            i = _IN_LINE_STRING.match(line, i + 1).end() + 1  # type: ignore[union-attr]
+        elif line[i] == "%" and not (i > 0 and _after_operand(line[i - 1])):
             return i
-        i += 1
-    return None
+        else:
+            i += 1
 
 
 _REMAINDER_WITH_SPACE = re.compile(r"[A-Za-z0-9_)]\s+%\s*[A-Za-z0-9_(]")
