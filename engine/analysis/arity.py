@@ -4,8 +4,8 @@ Without a `.decl`, a predicate's arity is fixed by its first use and every
 other use must agree (E301). With one, constants are checked against the
 declared types (E302), and so are variables used at columns of two
 incompatible types within one rule. Fact runs are checked a table at a time
-(one arity, and the set of value types of each column); only a table with a
-mistake is built out to nodes, to report each fact as lark's nodes would.
+(one arity, and the set of value types of each column); only the facts with
+a mistake are built as nodes, to report each as lark's nodes would.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def check_arity(c: Collected) -> tuple[dict[str, int], list[Diagnostic]]:
     def use_table(run: n.FactRun, table: n.FactTable) -> None:
         if table.pred not in arity:
             arity[table.pred] = table.arity
-            first[table.pred] = lambda: run.facts_of(table)[0].head.span
+            first[table.pred] = lambda: run.fact_of(table, 0).head.span
         elif arity[table.pred] != table.arity:
             for rule in run.facts_of(table):
                 use(rule.head)
@@ -162,8 +162,10 @@ def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
     for _at, run in c.runs:
         for table in run.tables:
             decl = c.decls.get(table.pred)
-            if decl is not None and len(decl.params) == table.arity and not all(
-                    column_ok(p.type, column) for p, column in zip(decl.params, table.columns)):
-                for rule in run.facts_of(table):
-                    check_atoms([rule.head])
+            if decl is None or len(decl.params) != table.arity:
+                continue
+            bad = {k for p, column in zip(decl.params, table.columns) if not column_ok(p.type, column)
+                   for k, v in enumerate(column) if not type_ok(p.type, v)}
+            for k in sorted(bad):  # only the facts with a mistake are built
+                check_atoms([run.fact_of(table, k).head])
     return diags
