@@ -34,6 +34,8 @@ _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _NUMERIC = frozenset("0123456789-")
 _WHITESPACE = (" ", "\n", "\t", "\r", "\f")
 _UNQUOTED = itemgetter(slice(1, -1))
+# characters of facts of one predicate that make a run of their own
+ALIKE_RUN = 4096
 # every byte but the newline to a space: blanks an ASCII run for lark, keeping offsets and lines
 _BLANK = bytes(10 if b == 10 else 32 for b in range(256))
 
@@ -188,6 +190,8 @@ class Scanner:
         self.sep = re.compile(sep)
         self.fact = re.compile(fact)
         self.run = re.compile(f"{fact}(?:{sep}{fact})*+")
+        # facts of the first one's predicate (a backreference; what follows a name ends it)
+        self.run_alike = re.compile(f"(?P<p>{pred})(?:{args})?+{ws}{t['DOT']}(?:{sep}(?P=p)(?:{args})?+{ws}{t['DOT']})*+")
         # one fact a match: its predicate, then its parenthesised arguments
         self.fact_node = re.compile(f"({pred})({args})?+{ws}{t['DOT']}")
         self.arg = re.compile(arg)
@@ -208,7 +212,7 @@ class Scanner:
             f"(?P<skip>{t['WS']}|{t['COMMENT']})|(?P<string>{t['STRING']})|(?P<number>{t['DECIMAL']})"
             f"|(?P<directive>{directives})|(?P<cite>{t['CITE']})|(?P<word>[A-Za-z0-9_]+)|(?P<char>.)",
             re.DOTALL)
-        for rx in (self.fact, self.run, self.sep, self.arg, self.fact_tokens, self.token):
+        for rx in (self.fact, self.run, self.run_alike, self.sep, self.arg, self.fact_tokens, self.token):
             assert rx.groups == len(rx.groupindex), rx.pattern  # only our own groups
 
     # -- the statement loop -------------------------------------------------------
@@ -236,10 +240,14 @@ class Scanner:
             pos = end
 
     def facts(self, text: str, pos: int, path: str, lines: Positions) -> Part | None:
-        """Plain facts from `pos` on, as many as follow one another."""
-        m = self.run.match(text, pos)
+        """Plain facts from `pos` on: those of one predicate if they are many (read fastest, split
+        at their `).`), else as many as follow one another."""
+        m = self.run_alike.match(text, pos)
         if m is None:
             return None
+        if m.end() - pos < ALIKE_RUN:
+            m = self.run.match(text, pos)
+            assert m is not None
         run = self.bulk(text, pos, m.end(), path, (), lines.span(path, pos, m.end()), None)
         return None if run is None else (pos, m.end(), run)
 
