@@ -51,10 +51,20 @@ INLINE_RULES = {
 }
 INLINE_FAMILIES = tuple(INLINE_RULES)
 
+GRADED_RULES = """\
+controlled(X, Y) :- controls(X, Y).
+controlled(X, Z) :- controlled(X, Y), controls(Y, Z).
+exposed(X) :- controlled(X, Y), sanctioned(Y).
+?- exposed(X).
+"""
+# the graded workload's sources: reliability a to e, and a ten-line document each cites
+GRADED_SOURCES = ("a", "b", "b", "c", "d", "e")
+
 SCHEMAS: dict[str, dict[str, tuple[str, ...]]] = {
     "tc": {"edge": ("src", "dst")},
     "sg": {"par": ("child", "parent")},
     "ofac": {"company": ("id",), "designated": ("id",), "owns": ("owner", "asset", "pct")},
+    "graded": {"controls": ("owner", "asset"), "sanctioned": ("id",)},
     "article": {},
     "facts": {"owns": ("owner", "asset", "pct")},
     "pointsto": {"alloc": ("var", "heap"), "assign": ("to", "from"), "load": ("to", "base", "field"),
@@ -63,8 +73,8 @@ SCHEMAS: dict[str, dict[str, tuple[str, ...]]] = {
 # the Syllog type of each column of the inline families (the graph ones are all int)
 TYPES = {"owns": ("symbol", "symbol", "int"), "alloc": ("symbol",) * 2, "assign": ("symbol",) * 2,
          "load": ("symbol",) * 3, "store": ("symbol",) * 3}
-OUTPUTS = {"tc": ("path", 2), "sg": ("sg", 2), "ofac": ("blocked", 1), "article": ("", 0), "facts": ("owns", 3),
-           "pointsto": ("pts", 2)}
+OUTPUTS = {"tc": ("path", 2), "sg": ("sg", 2), "ofac": ("blocked", 1), "graded": ("controlled", 2),
+           "article": ("", 0), "facts": ("owns", 3), "pointsto": ("pts", 2)}
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,8 @@ class Workload:
             return f"complete binary tree, depth {p['depth']}"
         if self.family == "ofac":
             return f"{p['n']} companies, seed {p['seed']}"
+        if self.family == "graded":
+            return f"{p['n']} entities, cited facts of varied grades, seed {p['seed']} (Syllog only)"
         if self.family == "facts":
             return f"{p['n']:,} facts owns(symbol, symbol, int), a fifth in cite blocks, counted; seed {p['seed']}"
         if self.family == "pointsto":
@@ -129,6 +141,8 @@ class Workload:
             return {"par": binary_tree(p["depth"])}
         if self.family == "ofac":
             return ownership(p["n"], p["seed"])
+        if self.family == "graded":
+            return control_groups(p["n"], p["seed"])
         if self.family == "facts":
             return {"owns": stakes(p["n"], p["seed"])}
         if self.family == "pointsto":
@@ -138,7 +152,7 @@ class Workload:
 
 FAMILIES = {
     "tc_chain_1000": "tc", "tc_chain_2000": "tc", "tc_random_2000": "tc",
-    "sg_tree_8": "sg", "sg_tree_10": "sg", "ofac_100k": "ofac", "article": "article",
+    "sg_tree_8": "sg", "sg_tree_10": "sg", "ofac_100k": "ofac", "graded_kb": "graded", "article": "article",
     "facts_1m": "facts", "pointsto_24k": "pointsto",
 }
 SIZES: dict[str, dict[str, dict[str, int]]] = {
@@ -149,6 +163,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "sg_tree_8": {"depth": 8},
         "sg_tree_10": {"depth": 10},
         "ofac_100k": {"n": 100_000, "seed": 7},
+        "graded_kb": {"n": 5_000, "seed": 11},
         "article": {},
         "facts_1m": {"n": 1_000_000, "seed": 11},
         "pointsto_24k": {"n": 24_000, "seed": 5},
@@ -160,6 +175,7 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "sg_tree_8": {"depth": 4},
         "sg_tree_10": {"depth": 5},
         "ofac_100k": {"n": 1_000, "seed": 7},
+        "graded_kb": {"n": 250, "seed": 11},
         "article": {},
         "facts_1m": {"n": 10_000, "seed": 11},
         "pointsto_24k": {"n": 2_400, "seed": 5},
@@ -233,6 +249,39 @@ def ownership(n: int, seed: int) -> Data:
     }
 
 
+def control_groups(n: int, seed: int) -> Data:
+    """Who controls whom among n entities: groups of 25, each a random DAG of about two controllers a member.
+
+    A few controls reach across groups; three percent of the entities are
+    sanctioned. Every fact is cited, with a grade drawn per fact
+    (`graded_facts`).
+    """
+    rng = random.Random(seed)
+    edges: set[Row] = set()
+    for start in range(0, n, 25):
+        members = list(range(start, min(start + 25, n)))
+        for k, m in enumerate(members[1:], 1):
+            for _ in range(rng.choice((1, 2, 2, 3))):
+                edges.add((members[rng.randrange(k)], m))
+    for _ in range(n // 50):
+        a, b = rng.randrange(n), rng.randrange(n)
+        if a < b:
+            edges.add((a, b))
+    return {"controls": sorted(edges), "sanctioned": sorted((c,) for c in rng.sample(range(n), n * 3 // 100))}
+
+
+def graded_facts(data: Data, seed: int) -> str:
+    """The graded workload's facts as Syllog text: each cites one of six sources, a line and a credibility."""
+    rng = random.Random(seed)
+    lines = [f'.source s{k} {{ title: "report {k}", publisher: "p{k}", date: "2024-01-0{k + 1}", '
+             f'document: "doc.txt", reliability: {r} }}' for k, r in enumerate(GRADED_SOURCES)]
+    for pred in ("controls", "sanctioned"):
+        for row in data[pred]:
+            cite = f"@cite(s{rng.randrange(len(GRADED_SOURCES))}, line: {rng.randint(1, 10)}, credibility: {rng.randint(1, 6)})"
+            lines.append(f"{cite} {pred}({', '.join(map(str, row))}).")
+    return "\n".join(lines) + "\n"
+
+
 def stakes(n: int, seed: int) -> list[tuple[str, str, int]]:
     """n distinct owns(owner, asset, pct): owner `c<i>`, an asset among the first half, pct 0 to 100."""
     rng = random.Random(seed)
@@ -274,6 +323,9 @@ def write_data(w: Workload, folder: Path) -> None:
     facts (for the inline families, with a Syllog and a clingo program)."""
     folder.mkdir(parents=True, exist_ok=True)
     data = w.generate()
+    if w.family == "graded":
+        (folder / "doc.txt").write_text("".join(f"Line {i} of the report.\n" for i in range(1, 11)))
+        (folder / "kb.dl").write_text(graded_facts(data, w.params["seed"]) + GRADED_RULES)
     for pred, rows in data.items():
         with open(folder / f"{pred}.csv", "w", newline="") as fh:
             csv.writer(fh, lineterminator="\n").writerows(rows)

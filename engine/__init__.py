@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from .api import Loaded, load, load_text
 from .errors import Diagnostic, SyllogError
-from .model import Answers, Model, ProofNode
+from .model import Answers, Model
+from .proof.tree import ProofNode
+from .provenance import Grade
+from .session import Change, Session
 from .values import String
 
-__all__ = ["load", "load_text", "Loaded", "Model", "Answers", "ProofNode", "SyllogError", "Diagnostic", "String"]
+__all__ = ["load", "load_text", "Loaded", "Model", "Answers", "ProofNode", "Grade", "Session", "Change",
+           "SyllogError", "Diagnostic", "String"]
 __version__ = "0.1.0"

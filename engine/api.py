@@ -11,14 +11,19 @@ No global state: every `load` returns an independent program.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .analysis import Program, check
 from .errors import Diagnostic
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
+from .evaluation.memory import default_max_memory
 from .loader import load_paths, load_texts
 from .model import Model
+from .optional import SQL_EXTRA, MissingDependency, as_diagnostic, require
+
+DEFAULT_MAX_MEMORY = default_max_memory()  # half the machine's memory
 
 
 class Loaded:
@@ -32,29 +37,55 @@ class Loaded:
         return self.program.warnings
 
     def evaluate(self, provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
-                 max_seconds: float | None = None, backend: str = "memory", **sql: Any) -> Any:
+                 max_seconds: float | None = None, backend: str = "memory",
+                 max_memory: int | None = DEFAULT_MAX_MEMORY, progress: Callable[[int, int, int], None] | None = None,
+                 **sql: Any) -> Any:
         """Evaluate to a `Model` (or, with `backend="duckdb" | "postgres" | "spark"`, a
         `SqlModel` answering the same calls from the database; `sql` options go to
-        `engine.backends.evaluate_sql`). Raises `SyllogError` (E601) past the limits.
+        `engine.backends.evaluate_sql`). Raises `SyllogError` (E601) past the limits:
+        `max_tuples` derived tuples, `max_seconds`, `max_memory` bytes of resident
+        memory (in memory only). `progress(rule_index, tuples, rounds)` hears how it goes.
         """
         if backend != "memory":
-            from .backends import evaluate_sql
-
+            evaluate_sql = sql_backends(backend).evaluate_sql
             return evaluate_sql(self.program, backend=backend, provenance=provenance, max_tuples=max_tuples,
                                 max_seconds=max_seconds, **sql)
-        ev = Evaluator(self.program, provenance, Limits(max_tuples, max_seconds))
+        ev = Evaluator(self.program, Limits(max_tuples, max_seconds, max_memory, progress))
         ev.run()
-        return Model(self.program, ev)
+        return Model(self.program, ev, provenance)
 
 
-def load(paths: list[str | Path] | str | Path) -> Loaded:
-    """Load and check files and folders (every `.dl` below a folder, sorted)."""
+def sql_backends(backend: str) -> Any:
+    """`engine.backends`, or E903 saying to install the `sql` extra when sqlglot or a driver is missing."""
+    try:
+        require("sqlglot", f"the `{backend}` backend", SQL_EXTRA)
+        from . import backends
+    except MissingDependency as exc:
+        raise as_diagnostic(exc, "E903") from None
+    return backends
+
+
+def load(paths: list[str | Path] | str | Path, as_of: str | None = None) -> Loaded:
+    """Load and check files and folders (every `.dl` below a folder, sorted).
+
+    `as_of="YYYY-MM-DD"` keeps only the sources dated on or before that day
+    (facts that cite no source always count).
+    """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return Loaded(check(load_paths(list(paths))))
+    return Loaded(dated(check(load_paths(list(paths))), as_of))
 
 
-def load_text(text: str, path: str = "<text>", base: str | Path | None = None) -> Loaded:
+def load_text(text: str, path: str = "<text>", base: str | Path | None = None, as_of: str | None = None) -> Loaded:
     """Load and check program text; `.include` and documents resolve against `base`."""
     loaded = load_texts([(path, text)], Path(base) if base is not None else None)
-    return Loaded(check(loaded))
+    return Loaded(dated(check(loaded), as_of))
+
+
+def dated(program: Program, as_of: str | None) -> Program:
+    """The program as of a day: only the sources dated on or before it (see engine.whatif)."""
+    if as_of is None:
+        return program
+    from .whatif import EvidenceChange, revise
+
+    return revise(program, EvidenceChange(as_of=as_of)).program

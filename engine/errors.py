@@ -49,9 +49,14 @@ class Diagnostic:
 
 @dataclass(slots=True)
 class SourceMap:
-    """Source text by file name, so diagnostics can quote the offending line."""
+    """Source text by file name, so diagnostics can quote the offending line.
+
+    Files read streaming (bulk data) are not kept whole: the line a
+    diagnostic points at is kept alone, as an excerpt.
+    """
 
     texts: dict[str, str] = field(default_factory=dict)
+    excerpts: dict[tuple[str, int], str] = field(default_factory=dict)
     # each text with its lines, split when a diagnostic first quotes one (a
     # thousand diagnostics in a large file would split it a thousand times)
     split: dict[str, tuple[str, list[str]]] = field(default_factory=dict, repr=False, compare=False)
@@ -59,9 +64,19 @@ class SourceMap:
     def add(self, name: str, text: str) -> None:
         self.texts[name] = text
 
+    def add_line(self, name: str, line: int, text: str) -> None:
+        """Keep one line of a file that is not kept whole (without its line end)."""
+        self.excerpts[(name, line)] = text
+
+    def update(self, other: SourceMap) -> None:
+        self.texts.update(other.texts)
+        self.excerpts.update(other.excerpts)
+
     def line(self, name: str, line: int) -> str | None:
         text = self.texts.get(name)
-        if text is None or line < 1:
+        if text is None:
+            return self.excerpts.get((name, line))
+        if line < 1:
             return None
         cached = self.split.get(name)
         if cached is None or cached[0] is not text:  # `texts` may have been given another text
@@ -78,7 +93,7 @@ def _snippet(span: Span, sources: SourceMap | None) -> list[str]:
     text = sources.line(span.file, span.line)
     if text is None:
         return []
-    text = text.replace("\t", " ")
+    text = visible(text.replace("\t", " "))
     gutter = str(span.line)
     pad = " " * len(gutter)
     start = max(span.col, 1)
@@ -87,7 +102,33 @@ def _snippet(span: Span, sources: SourceMap | None) -> list[str]:
     else:
         width = 1
     width = max(1, min(width, max(1, len(text) - start + 1)))
+    text, start, width = _window(text, start, width)
     return [f"{gutter} | {text}", f"{pad} | {' ' * (start - 1)}{'^' * width}"]
+
+
+SNIPPET_COLUMNS = 400  # a longer line (minified data, a runaway literal) is shown around its caret
+
+
+def _window(text: str, start: int, width: int) -> tuple[str, int, int]:
+    """At most `SNIPPET_COLUMNS` of a line, from a little before the caret, `…` where it is cut."""
+    if len(text) <= SNIPPET_COLUMNS:
+        return text, start, width
+    left = max(0, start - 1 - 40)
+    shown = text[left : left + SNIPPET_COLUMNS]
+    if left:
+        shown, start = "…" + shown, start - left + 1
+    last = len(shown)  # the last column of the line's own text
+    if left + SNIPPET_COLUMNS < len(text):
+        shown += "…"
+    return shown, start, max(1, min(width, last - start + 1))
+
+
+_PICTURES = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421}
+
+
+def visible(text: str) -> str:
+    """Control characters as their Unicode pictures (NUL as `␀`), one column each, so carets stay aligned."""
+    return text.translate(_PICTURES)
 
 
 def render(diag: Diagnostic, sources: SourceMap | None = None) -> str:

@@ -1,40 +1,68 @@
-"""The evaluated model: relations, queries over them, and proofs.
+"""The evaluated model: relations, queries over them, grades and proofs.
 
 `Model` is what `Program.evaluate` returns. Queries are planned like rule
-bodies and run against the finished relations; proofs are rebuilt from the
-derivation each tuple kept (plan and row), down to cited facts.
+bodies and run against the finished relations (from their indexes: a point
+query on a closure of millions of pairs is one lookup); grades and proofs
+are searched for on demand over those relations (engine.proof).
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import nodes as n
 from . import plan as P
-from .analysis import Program
-from .analysis.arity import check_arity
-from .analysis.collect import Collected
-from .analysis.safety import check_safety
-from .errors import SourceMap, Span, SyllogError, error
+from .analysis import Program, check_goal, const_eval
+from .analysis.walk import body_atoms
+from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from .evaluation.compile import compile_steps, head_fn, run_steps
 from .evaluation.fixpoint import Evaluator
 from .evaluation.relation import Relation, Row
-from .provenance import TOP
+from .proof.derivations import Derivations, Key, answer_matches, body_matches, substitute
+from .proof.missing import explain_missing
+from .proof.search import Support
+from .proof.tree import ProofNode
+from .provenance import TOP, Grade
 from .provenance import show as show_grade
 from .syntax import parse
-from .values import Value, row_key, show_atom
+from .values import ArithmeticFault, Value, sort_rows
+
+if TYPE_CHECKING:
+    from .whatif import Conclusion, EvidenceChange
+
+
+@dataclass
+class Violation:
+    """One match of a constraint's body: the values of its variables, its grade, and the premises' proofs."""
+
+    constraint: n.Constraint
+    binding: dict[str, Value]
+    grade: str | None
+    premises: list[ProofNode]
+
+    @property
+    def what(self) -> str:
+        from .syntax.pretty import body as body_text
+
+        return self.constraint.message or f":- {body_text(self.constraint.body)}."
 
 
 @dataclass
 class Answers:
-    """A query's answers: variable names and sorted, distinct rows (with grades if known)."""
+    """A query's answers: variable names and sorted, distinct rows (with grades if known).
+
+    `warnings` are the goal's own (W102: a predicate nothing defines, most often a
+    typo), to be rendered against `sources`, the goal's text.
+    """
 
     query: str
     variables: list[str]
     rows: list[tuple[Value, ...]]
     grades: list[str | None] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list, repr=False)
+    sources: SourceMap | None = field(default=None, repr=False)
+    types: list[str] = field(default_factory=list, repr=False)  # the declared column types, for `Model.table`
 
     def __bool__(self) -> bool:
         return bool(self.rows)
@@ -42,41 +70,38 @@ class Answers:
     def as_dicts(self) -> list[dict[str, Value]]:
         return [dict(zip(self.variables, r)) for r in self.rows]
 
-
-@dataclass
-class ProofNode:
-    """One node of a proof tree.
-
-    kind: `fact` (a leaf, cited or not), `rule` (derived), `absent` (a negated
-    premise that holds), `aggregate` (the tuples an aggregate ranged over),
-    `missing` (an atom that does not hold, with why).
-    """
-
-    kind: str
-    fact: str
-    grade: int = TOP
-    rule: n.Rule | None = None
-    children: list[ProofNode] = field(default_factory=list)
-    citations: list[tuple[n.Citation, Any]] = field(default_factory=list)
-    span: Span | None = None
-    note: str | None = None
-    pred: str = ""
-    row: tuple[Value, ...] = ()
-
     @property
-    def grade_text(self) -> str | None:
-        return show_grade(self.grade)
+    def columns(self) -> list[str]:
+        """The variables, or `answer` (true/false) for a goal without any."""
+        return self.variables or ["answer"]
 
-    def evidence(self) -> list[tuple[str, int]]:
-        """The cited (source, line) pairs under this node, sorted."""
-        out: set[tuple[str, int]] = set()
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            for c, _info in node.citations:
-                out.add((c.source, c.line))
-            stack.extend(node.children)
-        return sorted(out)
+    def _table_rows(self) -> list[tuple[Value, ...]]:
+        return self.rows if self.variables else [("true" if self.rows else "false",)]
+
+    def to_arrow(self) -> Any:
+        """The answers as a `pyarrow.Table`: a column per variable, then `grade` when graded (needs pyarrow)."""
+        from .frames import to_arrow
+
+        return to_arrow(self.columns, self._table_rows(), self.grades, self.types or None)
+
+    def to_pandas(self) -> Any:
+        """The answers as a pandas DataFrame (needs pandas and pyarrow: `pip install 'syllog[dataframes]'`)."""
+        from .frames import to_pandas
+
+        return to_pandas(self.columns, self._table_rows(), self.grades, self.types or None)
+
+    def to_polars(self) -> Any:
+        """The answers as a polars DataFrame (needs polars and pyarrow: `pip install 'syllog[dataframes]'`)."""
+        from .frames import to_polars
+
+        return to_polars(self.columns, self._table_rows(), self.grades, self.types or None)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: an HTML table with grades."""
+        from .html import table_html
+
+        caption = f"?- {self.query}." if self.query else ""
+        return table_html(self.columns, self._table_rows(), self.grades, caption)
 
 
 def parse_goal(text: str, name: str = "<query>") -> tuple[tuple[n.Literal, ...], SourceMap]:
@@ -108,21 +133,60 @@ def goal_variables(body: tuple[n.Literal, ...]) -> list[str]:
 
 
 class Model:
-    """Relations after evaluation, with queries and proofs over them."""
+    """Relations after evaluation, with queries, grades and proofs over them.
 
-    def __init__(self, program: Program, ev: Evaluator) -> None:
+    Grades and proofs are found on demand (engine.proof.search) and kept:
+    evaluation records nothing for them. With `provenance=False` a model
+    answers queries without grades and refuses proofs (E802).
+    """
+
+    def __init__(self, program: Program, ev: Evaluator, provenance: bool = True) -> None:
         self.program = program
         self._ev = ev
         self.relations: dict[str, Relation] = ev.rels
-        self._witness_plans: dict[int, Any] = {}
+        self.provenance = provenance
+        self.graded = provenance and program.has_citations
+        self._support: Support | None = None
 
     @property
-    def provenance(self) -> bool:
-        return self._ev.provenance
+    def support(self) -> Support:
+        """The grades and proofs of this model (built on first use)."""
+        if self._support is None:
+            derived = {r.head.pred for r in self.program.rules}
+            base = self._ev.base
 
-    @property
-    def graded(self) -> bool:
-        return self._ev.graded
+            def is_base(key: Key) -> bool:
+                return key[0] not in derived or key[1] in base.get(key[0], ())
+
+            self._support = Support(Derivations(self.program, self.relations, is_base), self.program)
+        return self._support
+
+    def invalidate(self) -> None:
+        """Forget solved grades and proofs (after the relations changed under this model)."""
+        self._support = None
+
+    def key_of(self, atom: str) -> Key | None:
+        """(predicate, row) of a ground atom as written; None when it is not one."""
+        try:
+            body, _sources = parse_goal(atom)
+        except SyllogError:
+            return None
+        if len(body) != 1 or not isinstance(body[0], n.Atom) or any(n.expr_vars(a) for a in body[0].args):
+            return None
+        return body[0].pred, tuple(ground(a, {}) for a in body[0].args)
+
+    def whatif(self, change: EvidenceChange | None = None, **fields: Any) -> list[Conclusion]:
+        """What changes if evidence is taken out or regraded (`EvidenceChange` fields as keywords).
+
+        >>> import engine
+        >>> m = engine.load_text("e(1). p(X) :- e(X).").evaluate()
+        >>> m.whatif()
+        []
+        """
+        from .whatif import EvidenceChange as Change
+        from .whatif import whatif
+
+        return whatif(self, change if change is not None else Change(**fields))
 
     def relation(self, name: str) -> set[tuple[Value, ...]]:
         """The tuples of a predicate (empty for an unknown name).
@@ -134,6 +198,26 @@ class Model:
         rel = self.relations.get(name)
         return set(rel.tuples) if rel is not None else set()
 
+    def table(self, name: str) -> Answers:
+        """A relation as a table: its tuples sorted, columns named by its `.decl` (else `arg1`...), with grades.
+
+        The same `Answers` a query gives: `_repr_html_` in a notebook, `to_pandas()`, `to_polars()`, `to_arrow()`.
+
+        >>> import engine
+        >>> engine.load_text(".decl e(src: int, dst: int) e(1, 2).").evaluate().table("e").as_dicts()
+        [{'src': 1, 'dst': 2}]
+        """
+        decl = self.program.decls.get(name)
+        k = self.program.arity.get(name, 0)
+        columns = [p.name for p in decl.params] if decl is not None else [f"arg{i + 1}" for i in range(k)]
+        rows = sort_rows(self.relation(name))
+        grades: list[str | None] = []
+        if self.graded and rows:
+            self.support.solve_grades([(name, r) for r in rows])
+            grades = [show_grade(g) if (g := self.support.grade((name, r))) is not None else None for r in rows]
+        types = [p.type for p in decl.params] if decl is not None else ["any"] * k
+        return Answers(name, columns, rows, grades, types=types)
+
     def size(self, name: str) -> int:
         """Number of tuples of a predicate, without copying them."""
         rel = self.relations.get(name)
@@ -142,12 +226,25 @@ class Model:
     def count(self) -> int:
         return sum(len(r) for r in self.relations.values())
 
-    def grade(self, pred: str, row: Row) -> int | None:
-        rel = self.relations.get(pred)
-        if rel is None or not rel.provenance:
+    def holds(self, pred: str, row: Row) -> bool:
+        """Is the tuple in the model? (An index lookup.)"""
+        return pred in self.relations and self.support.source.holds((pred, tuple(row)))
+
+    def grade(self, pred: str, row: Row) -> Grade | None:
+        """The tuple's grade: a `Grade`, shown `B3`, ordered as its integer (larger is better).
+
+        None when the program cites nothing, without provenance, or when the tuple does not hold.
+
+        >>> import engine
+        >>> m = engine.load_text('.source s { title: "T", publisher: "P", date: "2024-01-01", document: "d.txt", '
+        ...     'reliability: b } @cite(s, line: 1, credibility: 3) e(1).', base="tests/golden/proofs").evaluate()
+        >>> m.grade("e", (1,))
+        Grade('B3')
+        """
+        if not self.graded or pred not in self.relations:
             return None
-        got = rel.derivation(row)
-        return got[0] if got is not None else None
+        got = self.support.grade((pred, tuple(row)))
+        return Grade(got) if got is not None else None
 
     # -- queries ----------------------------------------------------------
     def query(self, goal: str | tuple[n.Literal, ...], text: str | None = None) -> Answers:
@@ -157,302 +254,109 @@ class Model:
         >>> engine.load_text("e(1, 2). e(2, 3).").evaluate().query("e(X, Y), Y > 2").rows
         [(2, 3)]
         """
+        warnings: list[Diagnostic] = []
         if isinstance(goal, str):
             text = goal
             body, sources = parse_goal(goal)
-            self._check_goal(body, sources)
+            warnings = check_goal(self.program, body, sources)
         else:
-            body = goal
-        names = goal_variables(body)
-        steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in self.relations.items()})
-        fns = compile_steps(steps, self._rels_for(body), True)
-        rows = run_steps(fns, {})
-        hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
-        distinct = sorted({hf(r) for r in rows}, key=row_key)
-        answers = Answers(text or "", names, distinct)
-        if self.graded:
-            answers.grades = [self._answer_grade(body, names, r) for r in distinct]
+            body, sources = goal, self.program.text
+        answers = self._answers(body, text or "", sources)
+        answers.warnings, answers.sources = warnings, sources
         return answers
 
-    def _rels_for(self, body: tuple[n.Literal, ...]) -> dict[str, Relation]:
-        from .analysis.walk import body_atoms
+    def _answers(self, body: tuple[n.Literal, ...], text: str, sources: SourceMap) -> Answers:
+        names = goal_variables(body)
+        rels = self._rels_for(body)
+        try:
+            if self.graded:
+                return self._graded_answers(body, names, rels, text)
+            steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
+            rows = run_steps(compile_steps(steps, rels, True), {})
+        except ArithmeticFault as exc:  # E602 at the goal, as evaluation reports it at a rule
+            where = Span(body[0].span.file, body[0].span.line, body[0].span.col, body[-1].span.end_line,
+                         body[-1].span.end_col) if body else NO_SPAN
+            raise SyllogError([error("E602", f"{exc} in this goal", where)], sources) from None
+        hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
+        return Answers(text, names, sort_rows({hf(r) for r in rows}))
 
+    def _graded_answers(self, body: tuple[n.Literal, ...], names: list[str], rels: dict[str, Relation],
+                        text: str) -> Answers:
+        """Answers with their grades: each the best over its matches of the weakest positive atom."""
+        by_answer: dict[Row, list[tuple[Key, ...]]] = {}
+        for answer, atoms in answer_matches(body, names, rels):
+            by_answer.setdefault(answer, []).append(atoms)
+        support = self.support
+        support.solve_grades([k for ms in by_answer.values() for m in ms for k in m])
+        rows = sort_rows(by_answer)
+        grades = []
+        for r in rows:
+            best = max(min((support.grade(k) or TOP for k in m), default=TOP) for m in by_answer[r])
+            grades.append(show_grade(best))
+        return Answers(text, names, rows, grades)
+
+    def _rels_for(self, body: tuple[n.Literal, ...]) -> dict[str, Relation]:
         rels = dict(self.relations)
         for atom, _neg in body_atoms(body):
             if atom.pred not in rels:
-                rels[atom.pred] = Relation(atom.pred, len(atom.args), False)
+                rels[atom.pred] = Relation(atom.pred, len(atom.args))
         return rels
 
-    def _check_goal(self, body: tuple[n.Literal, ...], sources: SourceMap) -> None:
-        c = Collected()
-        c.decls = dict(self.program.decls)
-        q = n.Query(body)
-        c.queries = [q]
-        # seed arities with the program's so that a wrong arity is reported
-        seed = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in self.program.arity.items()]
-        c.rules = seed
-        _arity, diags = check_arity(c)
-        diags += check_safety([], [q], [])
-        errors = [d for d in diags if d.is_error]
-        if errors:
-            raise SyllogError(errors, sources)
+    def matches(self, body: tuple[n.Literal, ...], binding: dict[str, Value]) -> list[tuple[Key, ...]]:
+        """Every match of `body` under `binding`, as the tuples of its positive atoms, in value order."""
+        return body_matches(body, binding, self._rels_for(body))
 
-    def _answer_grade(self, body: tuple[n.Literal, ...], names: list[str], row: tuple[Value, ...]) -> str | None:
-        """Grade of one answer: the best over its matches of the weakest positive atom."""
-        binding = dict(zip(names, row))
-        best: int | None = None
-        for match in self._matches(body, binding):
-            g = TOP
-            for pred, t in match:
-                got = self.grade(pred, t)
-                if got is not None:
-                    g = min(g, got)
-            best = g if best is None else max(best, g)
-        return show_grade(best) if best is not None else None
-
-    def _matches(self, body: tuple[n.Literal, ...], binding: dict[str, Value]) -> list[list[tuple[str, Row]]]:
-        """Every match of `body` under `binding`, as the tuples of its positive atoms."""
-        bound = tuple(n.Comparison("=", n.Var(k), n.Const(v)) for k, v in binding.items())
-        full = bound + body
-        p = P._Planner({}, set(), True, {})
-        fixed = p.name_anon(full)
-        slots: dict[str, int] = {}
-        order: list[str] = []
-        steps = p.body(None, fixed, slots, order, -1, True)
-        rows = run_steps(compile_steps(tuple(steps), self._rels_for(body), True), {})
+    def violations(self, constraints: list[n.Constraint] | None = None) -> list[Violation]:
+        """Every violation of the program's constraints (`:- body.`), in program then value order."""
         out = []
-        for r in set(rows):
-            atoms = []
-            for lit in fixed:
-                if isinstance(lit, n.Atom):
-                    from .evaluation.aggregates import _arg
-
-                    atoms.append((lit.pred, tuple(_arg(a, slots, r) for a in lit.args)))
-            out.append(atoms)
+        for k in self.program.constraints if constraints is None else constraints:
+            answers = self.query(k.body)
+            for i, row in enumerate(answers.rows):
+                binding = dict(zip(answers.variables, row))
+                premises = []
+                if self.provenance:
+                    matches = self.matches(k.body, binding)
+                    best = max(matches, key=lambda m: min((self.support.grade(key) or TOP for key in m), default=TOP))
+                    premises = [self.explain(*key) for key in best]
+                out.append(Violation(k, binding, answers.grades[i] if answers.grades else None, premises))
         return out
 
     # -- proofs -----------------------------------------------------------
-    def why(self, goal: str) -> list[ProofNode]:
-        """Proofs for every match of an atom (ground or not); a `missing` node if none."""
+    def why(self, goal: str, alternatives: int = 1) -> list[ProofNode]:
+        """Proofs for every match of an atom (ground or not); a `missing` node if none.
+
+        With `alternatives=K`, up to K proofs of each match whose cited lines differ pairwise.
+        """
         body, sources = parse_goal(goal)
-        self._check_goal(body, sources)
+        check_goal(self.program, body, sources)
         if len(body) != 1 or not isinstance(body[0], n.Atom):
             raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
+        self._need_provenance()
         atom = body[0]
-        if all(isinstance(a, n.Const) for a in atom.args):
-            row = tuple(a.value for a in atom.args)  # type: ignore[union-attr]
-            rel = self.relations.get(atom.pred)
-            if rel is not None and row in rel.tuples:
-                return [self.explain(atom.pred, row)]
-            return [self.missing(atom)]
         answers = self.query(body, goal)
         if not answers.rows:
-            return [self.missing(atom)]
+            return [explain_missing(self.program, self._rels_for(body), atom)]
         nodes = []
         for r in answers.rows:
             binding = dict(zip(answers.variables, r))
-            row = tuple(_ground(a, binding) for a in atom.args)
-            nodes.append(self.explain(atom.pred, row))
+            row = tuple(ground(a, binding) for a in atom.args)
+            if alternatives > 1:
+                nodes.extend(self.support.alternatives((atom.pred, row), alternatives))
+            else:
+                nodes.append(self.support.proof((atom.pred, row)))
         return nodes
 
     def explain(self, pred: str, row: Row) -> ProofNode:
-        """The proof tree of a tuple that holds, from the derivation it kept."""
+        """The proof tree of a tuple that holds: best grade, then least height, then canonical order."""
+        self._need_provenance()
+        return self.support.proof((pred, tuple(row)))
+
+    def _need_provenance(self) -> None:
         if not self.provenance:
             raise SyllogError([error("E802", "proofs need provenance; evaluate without --no-provenance",
                                      Span("<why>", 1, 1, 1, 1))])
-        memo: dict[tuple[str, Row], ProofNode] = {}
-        # a proof is as deep as the longest chain of rule applications
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), 200_000))
-        return self._explain(pred, row, memo)
-
-    def _explain(self, pred: str, row: Row, memo: dict[tuple[str, Row], ProofNode]) -> ProofNode:
-        key = (pred, row)
-        if key in memo:
-            return memo[key]
-        rel = self.relations[pred]
-        got = rel.derivation(row)
-        assert got is not None
-        grade, plan_id, drow, rnd, _first = got
-        text = show_atom(pred, row)
-        if plan_id < 0:
-            cites = self._ev.fact_cites.get(key, [])
-            citations = []
-            span = None
-            for fact, cs in cites:
-                span = span or fact.span
-                for c in cs:
-                    citations.append((c, self.program.sources.get(c.source)))
-            node = ProofNode("fact", text, grade, citations=citations, span=span, pred=pred, row=row)
-            memo[key] = node
-            return node
-        plan = self._ev.plans[plan_id]
-        rule = self.program.rules[plan.rule_index]
-        node = ProofNode("rule", text, grade, rule=rule, span=rule.span, pred=pred, row=row)
-        memo[key] = node
-        if drow is None:
-            self._witness(node, rule, row, rnd, memo)
-            return node
-        for prem in plan.premises:
-            if prem.kind == "atom":
-                t = head_fn(prem.args, -1)(drow)
-                node.children.append(self._explain(prem.pred, t, memo))
-            elif prem.kind == "not":
-                t = head_fn(prem.args, -1)(drow)
-                shown = show_atom(prem.pred, t).replace("None", "_")
-                node.children.append(ProofNode("absent", f"not {shown}", TOP, note=f"absence of {shown}",
-                                               pred=prem.pred))
-            elif prem.kind == "agg":
-                node.children.append(self._aggregate_node(plan, prem.step, drow, memo, rnd))
-        return node
-
-    def _witness(self, node: ProofNode, rule: n.Rule, row: Row, rnd: int,
-                 memo: dict[tuple[str, Row], ProofNode]) -> None:
-        """Find again a match of `rule`'s body for `row` among tuples of rounds before `rnd`."""
-        from .evaluation.aggregates import _arg
-
-        binding: dict[str, Value] = {}
-        for arg, value in zip(rule.head.args, row):
-            if isinstance(arg, n.Var):
-                if binding.setdefault(arg.name, value) != value:
-                    node.note = "derivation not found"
-                    return
-        key = id(rule)
-        cached = self._witness_plans.get(key)
-        if cached is None:
-            # planned once per rule, with the head's variables bound from the start
-            p = P._Planner({q: len(r) for q, r in self.relations.items()}, set(), True, {})
-            body = p.name_anon(rule.body)
-            names = list(binding)
-            slots = {v: i for i, v in enumerate(names)}
-            order = list(names)
-            steps = p.body(None, body, slots, order, -1, True)
-            cached = (names, body, slots, compile_steps(tuple(steps), self.relations, False))
-            self._witness_plans[key] = cached
-        names, body, slots, fns = cached
-        found: Row | None = None
-        atoms: list[tuple[str, Row]] = []
-        rows: Any = [tuple(binding[v] for v in names)]
-        for fn in fns:
-            rows = fn(rows, {})
-        for r in rows:
-            atoms = [(lit.pred, tuple(_arg(a, slots, r) for a in lit.args)) for lit in body if isinstance(lit, n.Atom)]
-            if all(self._first_round(pr, t) < rnd for pr, t in atoms):
-                found = r
-                break
-        if found is None:  # pragma: no cover - a recorded tuple always has its derivation
-            node.note = "derivation not found"
-            return
-        it = iter(atoms)
-        for lit in body:
-            if isinstance(lit, n.Atom):
-                pr, t = next(it)
-                node.children.append(self._explain(pr, t, memo))
-            elif isinstance(lit, n.Negation):
-                args = tuple(None if isinstance(a, n.Var) and (a.anonymous or a.name not in slots)
-                             else _arg(a, slots, found) for a in lit.atom.args)
-                shown = show_atom(lit.atom.pred, args).replace("None", "_")  # type: ignore[arg-type]
-                node.children.append(ProofNode("absent", f"not {shown}", TOP, note=f"absence of {shown}",
-                                               pred=lit.atom.pred))
-
-    def _aggregate_node(self, plan: P.RulePlan, step_index: int, drow: Row,
-                        memo: dict[tuple[str, Row], ProofNode], rnd: int) -> ProofNode:
-        from .evaluation.aggregates import aggregate_matches
-        from .syntax.pretty import expr
-
-        agg, group, matches = aggregate_matches(self.program.rules, self.relations, plan, step_index, drow)
-        # A recursive aggregate was computed from the tuples that existed when
-        # the rule fired: later ones would make the proof circular.
-        matches = [m for m in matches if all(self._first_round(p, t) < rnd for p, t in m)]
-        step = plan.steps[step_index]
-        value_slot = _value_slot(plan, step_index)
-        value = drow[value_slot] if value_slot is not None else None
-        grp = ", ".join(f"{k} = {v}" for k, v in group.items())
-        label = f"{expr(agg)} = {value}" + (f" for {grp}" if grp else "")
-        node = ProofNode("aggregate", label, TOP, note=f"{len(matches)} distinct match(es)")
-        seen: set[tuple[str, Row]] = set()
-        for atoms in matches:
-            for pred, t in atoms:
-                if (pred, t) in seen:
-                    continue
-                seen.add((pred, t))
-                child = self._explain(pred, t, memo)
-                node.children.append(child)
-                node.grade = min(node.grade, child.grade)
-        del step
-        return node
-
-    def _first_round(self, pred: str, row: Row) -> int:
-        got = self.relations[pred].derivation(row)
-        return got[4] if got is not None else 0
-
-    def missing(self, atom: n.Atom) -> ProofNode:
-        """Explain an atom that does not hold: which premise each candidate rule lacks."""
-        from .syntax.pretty import atom as show
-        from .syntax.pretty import literal
-
-        node = ProofNode("missing", show(atom), TOP, note="does not hold")
-        for rule in self.program.rules:
-            if rule.head.pred != atom.pred or len(rule.head.args) != len(atom.args):
-                continue
-            binding: dict[str, Value] = {}
-            ok = True
-            for h, g in zip(rule.head.args, atom.args):
-                if isinstance(g, n.Const) and isinstance(h, n.Var):
-                    if h.name in binding and binding[h.name] != g.value:
-                        ok = False
-                    binding[h.name] = g.value
-                elif isinstance(g, n.Const) and isinstance(h, n.Const) and h.value != g.value:
-                    ok = False
-            if not ok:
-                continue
-            prefix: list[n.Literal] = [n.Comparison("=", n.Var(k), n.Const(v)) for k, v in binding.items()]
-            for lit in rule.body:
-                prefix.append(lit)
-                try:
-                    holds = bool(self.query(tuple(prefix)).rows)
-                except SyllogError:
-                    holds = True
-                if not holds:
-                    node.children.append(ProofNode(
-                        "missing", literal(_subst(lit, binding)), TOP, rule=rule, span=rule.span,
-                        note=f"the rule at {rule.span} needs this, and it does not hold"))
-                    break
-        if not node.children and not any(r.head.pred == atom.pred for r in self.program.rules):
-            node.note = "does not hold: it is not among the facts, and no rule derives it"
-        return node
 
 
-def _value_slot(plan: P.RulePlan, step_index: int) -> int | None:
-    """Slot where the aggregate's value lands: one past the widest row before it."""
-    width = 0
-    for k, s in enumerate(plan.steps[: step_index + 1]):
-        if isinstance(s, P.Join):
-            width += len(s.out_cols)
-        elif isinstance(s, (P.Bind, P.Aggregate)):
-            width += 1
-        if k == step_index:
-            return width - 1
-    return None
-
-
-def _ground(e: n.Expr, binding: dict[str, Value]) -> Value:
-    if isinstance(e, n.Var):
-        return binding[e.name]
-    if isinstance(e, n.Const):
-        return e.value
-    from .analysis import const_eval
-
-    return const_eval(e)
-
-
-def _subst(lit: n.Literal, binding: dict[str, Value]) -> n.Literal:
-    def s(e: n.Expr) -> n.Expr:
-        if isinstance(e, n.Var) and e.name in binding:
-            return n.Const(binding[e.name])
-        return e
-
-    if isinstance(lit, n.Atom):
-        return n.Atom(lit.pred, tuple(s(a) for a in lit.args))
-    if isinstance(lit, n.Negation):
-        return n.Negation(n.Atom(lit.atom.pred, tuple(s(a) for a in lit.atom.args)))
-    return n.Comparison(lit.op, s(lit.left), s(lit.right))
+def ground(e: n.Expr, binding: dict[str, Value]) -> Value:
+    """The value of a goal's argument under a binding of its variables."""
+    return const_eval(substitute(e, binding))

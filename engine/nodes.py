@@ -94,6 +94,7 @@ class Citation:
     span: Span = _span()
     line_span: Span = _span()
     credibility_span: Span = _span()
+    source_span: Span = _span()  # the source id
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class Decl:
     params: tuple[Param, ...]
     doc: str | None = None
     span: Span = _span()
+    name_span: Span = _span()  # the predicate's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +147,21 @@ class Query:
 
 
 @dataclass(frozen=True, slots=True)
+class GradeTest:
+    """`grade >= B3` after an expectation: `op` compares the conclusion's grade with `grade`."""
+
+    op: str  # >= | <= | =
+    grade: str  # as written: a letter A-F and a digit 1-6
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Expect:
     body: tuple[Literal, ...]
     negated: bool
     span: Span = _span()
+    grade: GradeTest | None = None
+    violated: str | None = None  # `expect violated "message".`: the constraint of that message is (not) violated
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +176,7 @@ class Source:
     id: str
     fields: tuple[Field, ...]
     span: Span = _span()
+    name_span: Span = _span()  # the source id
 
     def get(self, key: str) -> Field | None:
         for f in self.fields:
@@ -177,6 +191,7 @@ class IODirective:
     pred: str
     fields: tuple[Field, ...]
     span: Span = _span()
+    name_span: Span = _span()  # the predicate's name
 
     def get(self, key: str) -> Field | None:
         for f in self.fields:
@@ -185,7 +200,16 @@ class IODirective:
         return None
 
 
-Statement = Union[Rule, CiteBlock, Decl, Include, Query, Expect, Source, IODirective]
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """`:- "message": body.`: a denial. Every match of the body in the model is a violation."""
+
+    body: tuple[Literal, ...]
+    message: str | None = None
+    span: Span = _span()
+
+
+Statement = Union[Rule, CiteBlock, Decl, Include, Query, Expect, Constraint, Source, IODirective]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

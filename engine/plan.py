@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from . import nodes as n
-from .analysis.safety import group_vars, outside_vars
+from .analysis.safety import aggregate_outside, group_vars
 from .errors import Span
 from .values import Value
 
@@ -142,12 +142,16 @@ class RulePlan:
 
 
 class _Planner:
-    def __init__(self, sizes: dict[str, int], recursive: set[str], keep_anon: bool, arity: dict[str, int]) -> None:
+    def __init__(self, sizes: dict[str, int], recursive: set[str], keep_anon: bool, arity: dict[str, int],
+                 const_keys: bool = False) -> None:
         self.sizes = sizes
         self.recursive = recursive
         self.keep_anon = keep_anon
         self.arity = arity
         self.fresh = 0
+        # A query runs once: its constants are looked up as keys (a probe of an
+        # index any other query can share) rather than filtered in a scan.
+        self.const_keys = const_keys
 
     def expr(self, e: n.Expr, slots: dict[str, int]) -> PExpr:
         if isinstance(e, n.Var):
@@ -193,7 +197,10 @@ class _Planner:
         outs: list[int] = []
         first_col: dict[str, int] = {}
         for col, arg in enumerate(atom.args):
-            if isinstance(arg, n.Const):
+            if isinstance(arg, n.Const) and self.const_keys:
+                key_cols.append(col)
+                key.append(Lit(arg.value))
+            elif isinstance(arg, n.Const):
                 consts.append((col, arg.value))
             elif isinstance(arg, n.Var):
                 name = arg.name
@@ -243,7 +250,7 @@ class _Planner:
         steps: list[Step] = []
         pending = list(range(len(body)))
         aggs = n.body_aggregates(body)
-        groups = {id(a): group_vars(a, outside_vars(head, body, a)) for a in aggs}
+        groups = {id(a): group_vars(a, aggregate_outside(head, body, a)) for a in aggs}
 
         def bound(e: n.Expr) -> bool:
             return all(v.name in slots for v in n.expr_vars(e))
@@ -373,9 +380,43 @@ def plan_rule(rule: n.Rule, rule_index: int, sizes: dict[str, int], recursive: s
     return RulePlan(rule_index, rule.head.pred, head_args, tuple(steps), tuple(order), delta_literal, tuple(premises))
 
 
+@dataclass(frozen=True, slots=True)
+class MatchPlan:
+    """A body planned to list its matches: every variable kept in a slot, each `_` named `_#k`.
+
+    The rows it runs on start with the values of `bound`, in that order.
+    """
+
+    body: tuple[n.Literal, ...]
+    steps: tuple[Step, ...]
+    slots: dict[str, int]
+    bound: tuple[str, ...]
+    names: tuple[str, ...]  # slot -> variable (an aggregate's value not bound to one: `_agg<literal>`)
+
+
+def plan_match(body: tuple[n.Literal, ...], bound: tuple[str, ...], sizes: dict[str, int],
+               head: n.Atom | None = None, const_keys: bool = False) -> MatchPlan:
+    """Plan `body` to enumerate its matches from rows that bind `bound` (for witnesses and proofs).
+
+    `head` is the rule's head when the body is a rule's, so that an aggregate's
+    groups are the variables it shares with the head and the rest of the body.
+    """
+    p = _Planner(sizes, set(), True, {})
+    fixed = p.name_anon(body)
+    slots = {v: k for k, v in enumerate(bound)}
+    order = list(bound)
+    steps = p.body(head, fixed, slots, order, -1, True)
+    return MatchPlan(fixed, tuple(steps), slots, tuple(bound), tuple(order))
+
+
+def plan_expr(e: n.Expr, slots: dict[str, int]) -> PExpr:
+    """An expression over named variables as one over the slots of a row."""
+    return _Planner({}, set(), True, {}).expr(e, slots)
+
+
 def plan_body(body: tuple[n.Literal, ...], names: list[str], sizes: dict[str, int]) -> tuple[tuple[Step, ...], tuple[int, ...]]:
     """Plan a query body; returns the steps and the slots of `names`."""
-    p = _Planner(sizes, set(), False, {})
+    p = _Planner(sizes, set(), False, {}, const_keys=True)
     fixed = p.name_anon(body)
     slots: dict[str, int] = {}
     order: list[str] = []

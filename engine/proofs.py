@@ -5,16 +5,29 @@ Pure functions of `ProofNode`; the CLI and REPL draw them with rich.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import ProofNode
+from .provenance import encode
+from .provenance import show as show_grade
 from .syntax.pretty import rule as rule_text
+from .values import show
+
+if TYPE_CHECKING:  # only for annotations: engine.proof.tree draws its HTML through engine.html, which uses this
+    from .proof.tree import ProofNode
 
 
 def quote_of(citation: Any, info: Any) -> str | None:
     if info is None or not (1 <= citation.line <= len(info.lines)):
         return None
     return str(info.lines[citation.line - 1])
+
+
+def citation_text(citation: Any, info: Any) -> tuple[str, str]:
+    """(the quoted sentence, `source line N [B2], originator: x`) of one citation of a leaf."""
+    quote = quote_of(citation, info) or ""
+    grade = show_grade(encode(info.reliability, citation.credibility)) if info is not None else "?"
+    who = f", originator: {show(citation.originator)}" if citation.originator is not None else ""
+    return quote, f"{citation.source} line {citation.line} [{grade}]{who}"
 
 
 def evidence(node: ProofNode) -> list[dict[str, Any]]:

@@ -9,8 +9,33 @@ are encoded as integers where larger is better, so a derivation's grade is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .analysis.program import SourceInfo
+    from .nodes import Citation
+
 RELIABILITY = "abcdef"
 TOP = 1000
+
+# what each grade means, as the Admiralty code says it (for people: the REPL, hovers)
+RELIABILITY_WORDS = {
+    "a": "completely reliable",
+    "b": "usually reliable",
+    "c": "fairly reliable",
+    "d": "not usually reliable",
+    "e": "unreliable",
+    "f": "cannot be judged",
+}
+CREDIBILITY_WORDS = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "cannot be judged",
+}
 
 
 def encode(reliability: str, credibility: int) -> int:
@@ -34,3 +59,30 @@ def show(grade: int) -> str | None:
     if d is None:
         return None
     return f"{d[0].upper()}{d[1]}"
+
+
+class Grade(int):
+    """A grade as the API returns it: ordered as its integer encoding (larger is better), shown `B3`.
+
+    >>> g = Grade(encode("b", 3)); str(g), repr(g), g > Grade(encode("c", 3))
+    ('B3', "Grade('B3')", True)
+    """
+
+    __slots__ = ()
+
+    @property
+    def text(self) -> str | None:
+        """`B3`, or None for the grade of an uncited conclusion."""
+        return show(int(self))
+
+    def __str__(self) -> str:
+        return self.text or "ungraded"
+
+    def __repr__(self) -> str:
+        return f"Grade({str(self)!r})"
+
+
+def cite_grade(cite: Citation, sources: Mapping[str, SourceInfo]) -> int:
+    """The grade of one citation: its source's reliability (`f` if the source is unknown) and its credibility."""
+    info = sources.get(cite.source)
+    return encode(info.reliability if info is not None else "f", cite.credibility)

@@ -5,7 +5,8 @@ paths, is collected; the program it is evaluated in is the file's *suite*:
 the folder named by the `syllog_suite` ini option or `--syllog-suite` that
 contains it, else the file with its includes. One item per expectation; a
 failure shows the same text as `syllog test`. The `syllog` fixture loads and
-evaluates a program for asserting in Python:
+evaluates a program for asserting in Python (relative paths are resolved
+against pytest's rootdir, not the working directory):
 
     def test_risk(syllog):
         model = syllog("rules/", "facts/")
@@ -24,6 +25,7 @@ from . import api
 from . import nodes as n
 from .errors import SyllogError
 from .model import Model
+from .suites import parse_suites, suite_containing
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,12 +38,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _suites(config: pytest.Config) -> list[list[Path]]:
-    out = []
-    for line in list(config.getini("syllog_suites")) + list(config.getoption("--syllog-suite")):
-        parts = [Path(config.rootpath, p).resolve() for p in str(line).split()]
-        if parts:
-            out.append(parts)
-    return out
+    lines = list(config.getini("syllog_suites")) + list(config.getoption("--syllog-suite"))
+    return parse_suites(lines, config.rootpath)
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
@@ -54,7 +52,7 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
         text = file_path.read_text(encoding="utf-8")
     except OSError:
         return None
-    if "expect" not in text:
+    if "expect" not in text and ":-" not in text:
         return None
     return DlFile.from_parent(parent, path=file_path)
 
@@ -77,12 +75,9 @@ def _model_for(paths: list[Path]) -> Model:
 
 
 class DlFile(pytest.File):
-    def _program_paths(self) -> list[Path]:
+    def program_paths(self) -> list[Path]:
         me = self.path.resolve()
-        for suite in _suites(self.config):
-            if any(me == s or s in me.parents for s in suite):
-                return suite
-        return [me]
+        return suite_containing(_suites(self.config), me) or [me]
 
     def collect(self) -> Iterator[pytest.Item]:
         from .syntax import parse
@@ -92,35 +87,41 @@ class DlFile(pytest.File):
         except SyllogError as exc:
             yield DlItem.from_parent(self, name="parse", expect=None, error=exc)
             return
-        for stmt in module.statements:
-            if isinstance(stmt, n.Expect):
-                from .syntax.pretty import body
+        from .syntax.pretty import statement
 
-                name = f"line {stmt.span.line}: expect {'not ' if stmt.negated else ''}{body(stmt.body)}"
+        for stmt in module.statements:
+            if isinstance(stmt, (n.Expect, n.Constraint)):
+                name = f"line {stmt.span.line}: {statement(stmt).rstrip('.')}"
                 yield DlItem.from_parent(self, name=name, expect=stmt, error=None)
 
 
 class DlItem(pytest.Item):
-    def __init__(self, *, expect: n.Expect | None, error: SyllogError | None, **kw: Any) -> None:
+    def __init__(self, *, expect: n.Expect | n.Constraint | None, error: SyllogError | None, **kw: Any) -> None:
         super().__init__(**kw)
         self.expect = expect
         self.error = error
 
     def runtest(self) -> None:
-        from .expect import run_expectations
+        from .expect import check_constraints, run_expectations
 
         if self.error is not None:
             raise DlFailure(str(self.error))
         assert self.expect is not None and isinstance(self.parent, DlFile)
         try:
-            model = _model_for(self.parent._program_paths())
+            model = _model_for(self.parent.program_paths())
         except SyllogError as exc:
             raise DlFailure(str(exc)) from None
-        mine = [e for e in model.program.expects if e.span.line == self.expect.span.line
+        statements = model.program.expects if isinstance(self.expect, n.Expect) else model.program.constraints
+        mine = [e for e in statements if e.span.line == self.expect.span.line
                 and Path(e.span.file).resolve() == self.path.resolve()]
         if not mine:
-            raise DlFailure(f"{self.path}:{self.expect.span.line}: expectation not found in the loaded program")
-        outcome = run_expectations(model, mine[:1])[0]
+            raise DlFailure(f"{self.path}:{self.expect.span.line}: statement not found in the loaded program")
+        if isinstance(self.expect, n.Constraint):
+            found = check_constraints(model, mine[:1])  # type: ignore[arg-type]
+            if found:  # one item per constraint: every violation of it in the failure
+                raise DlFailure("\n\n".join(v.report() for v in found))
+            return
+        outcome = run_expectations(model, mine[:1])[0]  # type: ignore[arg-type]
         if not outcome.passed:
             raise DlFailure(outcome.report())
 
@@ -139,11 +140,21 @@ class DlFailure(Exception):
 
 
 @pytest.fixture
-def syllog() -> Callable[..., Model]:
-    """Load and evaluate files or folders: `syllog("rules/", "facts/")` returns a Model."""
+def syllog(request: pytest.FixtureRequest) -> Callable[..., Model]:
+    """Load and evaluate files or folders: `syllog("rules/", "facts/")` returns a Model.
+
+    A relative path is resolved against pytest's rootdir (the folder of
+    `pyproject.toml` or `pytest.ini`), as `syllog_suites` are, never against
+    the working directory: a test loads the same files from whatever folder
+    pytest is started in. Absolute paths are taken as they are.
+    """
+    root = Path(request.config.rootpath)
 
     def make(*paths: str | Path, text: str | None = None, provenance: bool = True) -> Model:
-        loaded = api.load_text(text) if text is not None else api.load(list(paths))
+        if text is not None:
+            loaded = api.load_text(text, base=root)
+        else:
+            loaded = api.load([root / p for p in paths])
         model: Model = loaded.evaluate(provenance=provenance)
         return model
 

@@ -11,7 +11,8 @@ Two layers, so that the commands are testable without a terminal:
   input works.
 - `run_loop` reads with a prompt_toolkit `PromptSession`: history in a file,
   Tab completion of commands, predicates and source ids, multi-line input
-  (Enter accepts only once the clause ends with its `.`), and highlighting.
+  (Enter accepts only once the clause ends with its `.`), and highlighting
+  by the Pygments lexer of engine.syntax.highlight (the one `pygmentize -l syllog` uses).
   Ctrl-C at the prompt clears the line; Ctrl-D on an empty line quits.
 """
 
@@ -22,7 +23,7 @@ import difflib
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,32 +34,36 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.output import ColorDepth
 from prompt_toolkit.styles import Style
+from pygments.lexer import inherit
+from pygments.token import Keyword
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .analysis.walk import body_atoms
-from .cli import _answers_table, _print_diags, _tree
+from .editor.complete import candidates
 from .errors import SyllogError
-from .model import parse_goal
+from .provenance import RELIABILITY_WORDS
+from .render import (
+    answers_count,
+    answers_table,
+    color_choice,
+    make_console,
+    print_diagnostics,
+    proof_summary,
+    proof_tree,
+)
 from .session import Change, Session
+from .syntax.highlight import DIRECTIVES, SyllogLexer
 from .syntax.pretty import rule as rule_text
 from .syntax.pretty import statement
+from .whatif import change_from, summary
 
 DEFAULT_HISTORY = "~/.syllog_history"
 PROMPT = "syllog> "
 MAX_CHANGE_LINES = 60  # a `:load` can bring thousands of tuples; show the first ones
-
-RELIABILITY = {
-    "a": "completely reliable",
-    "b": "usually reliable",
-    "c": "fairly reliable",
-    "d": "not usually reliable",
-    "e": "unreliable",
-    "f": "cannot be judged",
-}
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command(":why", "ATOM", "show how an atom was derived, down to the quoted sentences"),
+    Command(":why", "ATOM [--alternatives K]", "show how an atom was derived, down to the quoted sentences"),
     Command(":retract", "FACT.", "remove a fact and everything that depended only on it"),
     Command(":load", "PATH...", "add files or folders to the session and reload"),
     Command(":reload", "", "re-read the files from disk, keeping what was typed here"),
@@ -77,14 +82,14 @@ COMMANDS: tuple[Command, ...] = (
     Command(":sources", "", "the declared sources: title, publisher, date, reliability"),
     Command(":mark", "[NAME]", "remember the derived conclusions now, for `:diff NAME`"),
     Command(":diff", "[NAME]", "derived conclusions that appeared or vanished since the start (or a mark)"),
+    Command(":whatif", "--drop-source ID | --drop-originator NAME | --reliability ID=L | --credibility ID:LINE=D ...",
+            "what falls, appears or changes grade if evidence is dropped or regraded (the session stays as it is)"),
     Command(":save", "FILE", "write what was typed here as a .dl file"),
     Command(":help", "", "this list"),
     Command(":quit", "", "leave (Ctrl-D does too)"),
 )
 COMMAND_NAMES = tuple(c.name for c in COMMANDS)
 ALIASES = {":q": ":quit", ":exit": ":quit", ":h": ":help", ":?": ":help"}
-DIRECTIVES = (".decl", ".source", ".include", ".input", ".output")
-KEYWORDS = ("not", "count", "sum", "min", "max")
 
 
 # -- reading: when is an input complete? -----------------------------------
@@ -152,76 +157,31 @@ def is_complete(text: str) -> bool:
 
 
 # -- highlighting ------------------------------------------------------------
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>(?<![A-Za-z0-9_)])%.*)
-  | (?P<string>"(?:\\.|[^"\\])*"?)
-  | (?P<directive>(?:\.(?:decl|source|include|input|output)|@cite)(?![A-Za-z0-9_]))
-  | (?P<keyword>(?:not|expect)(?![A-Za-z0-9_])|(?:count|sum|min|max)(?=\s*\{))
-  | (?P<punct>\?-|:-)
-  | (?P<number>[0-9]+(?:_[0-9]+)*(?:\.[0-9]+(?:_[0-9]+)*)?)
-  | (?P<variable>[A-Z_][A-Za-z0-9_]*)
-  | (?P<name>[a-z][A-Za-z0-9_]*)
-  | (?P<operator>!=|<=|>=|[=<>+\-*/%])
-    """,
-    re.VERBOSE,
-)
-_COMMAND = re.compile(r"\s*:[A-Za-z?]+")
+class ReplLexer(SyllogLexer):
+    """The language's lexer, and a `:command` at the start of the input."""
+
+    name = "Syllog REPL input"
+    aliases = []
+    filenames = []
+    tokens = {"root": [(r"\A\s*:[A-Za-z?]+", Keyword.Pseudo), inherit]}
+
 
 STYLE = Style.from_dict(
     {
-        "comment": "italic ansibrightblack",
-        "string": "ansigreen",
-        "directive": "bold ansimagenta",
-        "keyword": "bold ansiblue",
-        "punct": "bold",
-        "number": "ansicyan",
-        "variable": "ansiyellow",
-        "command": "bold ansimagenta",
-        "operator": "",
-        "name": "",
+        "pygments.comment": "italic ansibrightblack",
+        "pygments.literal.string": "ansigreen",
+        "pygments.keyword.declaration": "bold ansimagenta",
+        "pygments.name.decorator": "bold ansimagenta",
+        "pygments.keyword": "bold ansiblue",
+        "pygments.name.builtin": "bold ansiblue",
+        "pygments.keyword.pseudo": "bold ansimagenta",
+        "pygments.punctuation": "",
+        "pygments.literal.number": "ansicyan",
+        "pygments.name.variable": "ansiyellow",
+        "pygments.error": "ansired",
+        "punct": "bold",  # the continuation prompt
     }
 )
-
-
-def tokens(line: str, first: bool = True) -> StyleAndTextTuples:
-    """Split one line into (style class, text) pairs; the text joins back to `line`.
-
-    >>> [t for t in tokens("p(X) :- not q(X).") if t[0]][:3]
-    [('class:name', 'p'), ('class:variable', 'X'), ('class:punct', ':-')]
-    """
-    out: StyleAndTextTuples = []
-    pos = 0
-    if first and (m := _COMMAND.match(line)):
-        out.append(("class:command", m.group()))
-        pos = m.end()
-    plain = ""
-    while pos < len(line):
-        m = _TOKEN.match(line, pos)
-        if m is None or m.lastgroup is None:
-            plain += line[pos]
-            pos += 1
-            continue
-        if plain:
-            out.append(("", plain))
-            plain = ""
-        out.append((f"class:{m.lastgroup}", m.group()))
-        pos = m.end()
-    if plain:
-        out.append(("", plain))
-    return out
-
-
-class SyllogLexer(Lexer):
-    """Highlighting of the language (and of `:commands`) as it is typed."""
-
-    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
-        lines = document.lines
-
-        def get_line(k: int) -> StyleAndTextTuples:
-            return tokens(lines[k], first=k == 0) if 0 <= k < len(lines) else []
-
-        return get_line
 
 
 # -- completion --------------------------------------------------------------
@@ -251,18 +211,15 @@ class SyllogCompleter(Completer):
         m = _WORD.search(before)
         word = m.group() if m else ""
         if command in (":diff", ":mark"):
-            candidates: Iterable[str] = sorted(self.repl.session.marks)
-        elif word.startswith("."):
-            candidates = DIRECTIVES
-        elif word.startswith("@"):
-            candidates = ("@cite",)
-        elif word[:1].isupper() or word.startswith(("_", ":")):
+            for mark in sorted(self.repl.session.marks):
+                if mark.startswith(word) and mark != word:
+                    yield Completion(mark, -len(word))
             return
-        else:
-            candidates = self.repl.names()
-        for c in candidates:
-            if c.startswith(word) and c != word:
-                yield Completion(c, -len(word))
+        if word.startswith(":"):
+            return
+        p = self.repl.session.program
+        for c in candidates(word, sorted(set(p.arity) | set(p.decls)), sorted(p.sources)):
+            yield Completion(c.text, -len(word))
 
 
 # -- the commands ------------------------------------------------------------
@@ -310,27 +267,16 @@ class Repl:
             )
 
     def show_error(self, exc: SyllogError) -> None:
-        _print_diags(exc.diagnostics, exc.sources, self.console)
-
-    def names(self) -> list[str]:
-        """Everything a bare word can complete to: predicates, source ids, keywords."""
-        p = self.session.program
-        return sorted(set(p.arity) | set(p.decls) | set(p.sources) | set(KEYWORDS))
+        print_diagnostics(exc.diagnostics, exc.sources, self.console)
 
     # -- queries and changes -----------------------------------------------------
     def _query(self, goal: str) -> None:
         answers = self.session.model.query(goal)
-        self.console.print(_answers_table(answers, ""))
+        self.console.print(answers_table(answers))
         if answers.variables:
-            k = len(answers.rows)
-            self.console.print(f"{k} answer{'s' * (k != 1)}")
-        # an unknown name is not an error (it is an empty relation), but it is most often a typo
-        body, _sources = parse_goal(goal)
-        known = self.session.program.arity
-        for pred in sorted({a.pred for a, _neg in body_atoms(body)} - set(known)):
-            close = difflib.get_close_matches(pred, list(known), n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
-            self.console.print(f"[yellow]note[/]: no fact or rule has the predicate `{escape(pred)}`{escape(hint)}")
+            self.console.print(answers_count(answers))
+        # an unknown name is not an error (it is an empty relation), but it is most often a typo: W102
+        print_diagnostics(answers.warnings, answers.sources, self.console)
 
     def _show_change(self, change: Change, verb: str, empty: str | None = None) -> None:
         lines = change.lines()
@@ -361,15 +307,14 @@ class Repl:
         self.console.print(f"[red]error[/]: usage: {escape(c.name)} {escape(c.args)}")
 
     def cmd_why(self, arg: str) -> None:
-        if not arg:
+        atom, _, k = arg.partition(" --alternatives ")
+        if not atom.strip() or (k and not k.strip().isdigit()):
             self._usage(":why")
             return
-        for node in self.session.model.why(arg):
-            self.console.print(_tree(node))
+        for node in self.session.model.why(atom, alternatives=int(k) if k else 1):
+            self.console.print(proof_tree(node))
             if node.kind != "missing":
-                grade = node.grade_text or "ungraded (no cited premise)"
-                cited = ", ".join(f"{s} line {ln}" for s, ln in node.evidence()) or "none"
-                self.console.print(f"grade: {grade}; evidence: {escape(cited)}")
+                self.console.print(escape(proof_summary(node)), soft_wrap=True)
 
     def cmd_retract(self, arg: str) -> None:
         if not arg:
@@ -443,7 +388,7 @@ class Repl:
             table.add_column(col)
         for sid in sorted(sources):
             s = sources[sid]
-            rel = f"{s.reliability.upper()} ({RELIABILITY.get(s.reliability.lower(), '?')})"
+            rel = f"{s.reliability.upper()} ({RELIABILITY_WORDS.get(s.reliability.lower(), '?')})"
             table.add_row(escape(sid), escape(s.title), escape(s.publisher), escape(s.date), rel)
         self.console.print(table)
 
@@ -462,6 +407,31 @@ class Repl:
         self._show_change(
             self.session.diff(since), "diff", empty=f"no derived conclusion appeared or vanished since {escape(where)}"
         )
+
+    def cmd_whatif(self, arg: str) -> None:
+        try:
+            words = shlex.split(arg)
+        except ValueError:
+            words = []
+        options: dict[str, list[str]] = {"drop_source": [], "drop_originator": [], "reliability": [], "credibility": []}
+        flag = None
+        for w in words:
+            if flag is None and w.startswith("--") and w[2:].replace("-", "_") in options:
+                flag = w[2:].replace("-", "_")
+            elif flag is not None:
+                options[flag].append(w)
+                flag = None
+            else:
+                flag = "?"
+                break
+        if not words or flag is not None:
+            self._usage(":whatif")
+            return
+        changes = self.session.model.whatif(change_from(options["drop_source"], options["drop_originator"],
+                                                        options["reliability"], options["credibility"]))
+        for c in changes:
+            self.console.print(escape("\n".join(c.lines())))
+        self.console.print(summary(changes))
 
     def cmd_save(self, arg: str) -> None:
         if not arg:
@@ -515,15 +485,19 @@ def _continuation(width: int, line_number: int, is_soft_wrap: int) -> StyleAndTe
     return [("class:punct", "...".rjust(width - 1) + " ")]
 
 
-def make_prompt_session(repl: Repl, history: History) -> PromptSession[str]:
-    """The line editor; input and output come from the current prompt_toolkit app session."""
+def make_prompt_session(repl: Repl, history: History, color: bool = True) -> PromptSession[str]:
+    """The line editor; input and output come from the current prompt_toolkit app session.
+
+    Without `color` (`--color never`, `NO_COLOR`) the input is not highlighted and no colour is written.
+    """
     return PromptSession(
         history=history,
         multiline=True,
         key_bindings=_key_bindings(),
         prompt_continuation=_continuation,
-        lexer=SyllogLexer(),
+        lexer=PygmentsLexer(ReplLexer) if color else None,
         style=STYLE,
+        color_depth=None if color else ColorDepth.DEPTH_1_BIT,
         completer=SyllogCompleter(repl),
         complete_while_typing=False,
         auto_suggest=AutoSuggestFromHistory(),
@@ -555,7 +529,9 @@ def open_session(paths: list[str], args: argparse.Namespace, console: Console) -
             files,
             provenance=not getattr(args, "no_provenance", False),
             max_tuples=getattr(args, "max_tuples", None),
+            max_memory=getattr(args, "max_memory", None),
             max_seconds=getattr(args, "timeout", None),
+            as_of=getattr(args, "as_of", None),
         )
 
     try:
@@ -568,11 +544,17 @@ def open_session(paths: list[str], args: argparse.Namespace, console: Console) -
         return repl
 
 
+def banner(repl: Repl) -> str:
+    """The line printed when the prompt opens."""
+    p = repl.session.program
+    return f"syllog repl: {len(p.facts)} facts, {len(p.rules)} rules. `:help` lists the commands; Ctrl-D quits."
+
+
 def run_repl(paths: list[str], args: argparse.Namespace) -> int:
     """`syllog repl [PATH...]`: the interactive prompt."""
-    console = Console(highlight=False)
+    console = make_console(color=getattr(args, "color", None))
     repl = open_session(paths, args, console)
-    p = repl.session.program
-    console.print(f"syllog repl: {len(p.facts)} facts, {len(p.rules)} rules. `:help` lists the commands; Ctrl-D quits.")
+    console.print(banner(repl))
     history_path = Path(os.path.expanduser(getattr(args, "history", None) or DEFAULT_HISTORY))
-    return run_loop(repl, make_prompt_session(repl, FileHistory(str(history_path))))
+    color = color_choice(getattr(args, "color", None)) != "never"
+    return run_loop(repl, make_prompt_session(repl, FileHistory(str(history_path)), color))

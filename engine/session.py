@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from . import nodes as n
 from .analysis import Program, check
+from .api import dated
 from .errors import SourceMap, Span, SyllogError, error
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
 from .evaluation.incremental import update
@@ -25,7 +27,7 @@ from .loader import load_paths, load_texts
 from .model import Model, parse_goal
 from .syntax import parse
 from .syntax.pretty import statement
-from .values import Value, row_key, show_atom
+from .values import Value, row_key, show_atom, sort_rows
 
 
 @dataclass
@@ -39,9 +41,9 @@ class Change:
     def lines(self) -> list[str]:
         out = []
         for pred in sorted(set(self.appeared) | set(self.vanished)):
-            for row in sorted(self.appeared.get(pred, ()), key=row_key):
+            for row in sort_rows(self.appeared.get(pred, ())):
                 out.append(f"+ {show_atom(pred, row)}")
-            for row in sorted(self.vanished.get(pred, ()), key=row_key):
+            for row in sort_rows(self.vanished.get(pred, ())):
                 out.append(f"- {show_atom(pred, row)}")
         return out
 
@@ -56,11 +58,13 @@ class Session:
 
     def __init__(self, paths: list[str | Path] | None = None, text: str | None = None,
                  provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
-                 max_seconds: float | None = None) -> None:
+                 max_seconds: float | None = None, as_of: str | None = None,
+                 max_memory: int | None = None) -> None:
         self.paths = [Path(p) for p in (paths or [])]
+        self.as_of = as_of
         self.base_text = text
         self.provenance = provenance
-        self.limits = Limits(max_tuples, max_seconds)
+        self.limits = Limits(max_tuples, max_seconds, max_memory)
         self.added: list[str] = []  # statements typed in, as canonical text
         self.retracted: set[tuple[str, tuple[Value, ...]]] = set()
         self.counter = 0
@@ -89,7 +93,7 @@ class Session:
         return parsed
 
     def _check(self, reread: bool = False) -> Program:
-        program = check(self._parse_all(reread))
+        program = dated(check(self._parse_all(reread)), self.as_of)
         retracted = self.retracted
         if retracted:
             program.facts = program.facts.without(retracted)
@@ -97,11 +101,11 @@ class Session:
 
     def _build(self, program: Program | None = None) -> None:
         program = program or self._check()
-        ev = Evaluator(program, self.provenance, self.limits)
+        ev = Evaluator(program, self.limits)
         ev.run()
         self.program: Program = program
         self.evaluator = ev
-        self.model = Model(program, ev)
+        self.model = Model(program, ev, self.provenance)
         self.incremental_updates = 0
 
     def _apply(self, program: Program) -> bool:
@@ -115,7 +119,7 @@ class Session:
         added, removed = program.facts.changes(old.facts)
         update(self.evaluator, program, added, removed)
         self.program = program
-        self.model = Model(program, self.evaluator)
+        self.model = Model(program, self.evaluator, self.provenance)
         self.incremental_updates += 1
         return True
 
@@ -239,5 +243,5 @@ class Session:
         retracted = sorted(getattr(self, "retracted", set()), key=lambda pr: (pr[0], row_key(pr[1])))
         if retracted:
             text += "".join(f"% retracted: {show_atom(p, r)}\n" for p, r in retracted)
-        Path(path).write_text(text, encoding="utf-8")
+        files.write_text(Path(path), text)  # whole or not at all: a failure leaves the old file
         return len(self.added)

@@ -3,17 +3,27 @@
 The format is meant to be committed: a header line, then `atom<TAB>grade`
 lines (grade `-` when ungraded), sorted by predicate and by value order. The
 same model always writes the same bytes, so a rule edit that changes no
-conclusion leaves the file identical.
+conclusion leaves the file identical. A snapshot is written whole or not at
+all (`files.write_text`): an error, Ctrl-C or kill leaves the old one as it
+was. A snapshot that cannot be read is an E104, one that cannot be written an
+E105, both at the path as given.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import Model
+from . import files
+from .errors import SyllogError
+from .loader import display_path, unreadable, write_named
 from .provenance import show as show_grade
-from .values import row_key, show_atom
+from .values import show_atom, sort_rows
+
+if TYPE_CHECKING:
+    from .model import Model
 
 HEADER = "# syllog snapshot: derived tuples, one a line, with their grade (- when ungraded)"
 
@@ -25,21 +35,44 @@ def snapshot_lines(model: Model, only: list[str] | None = None) -> list[str]:
     lines = []
     for pred in preds:
         rel = model.relations[pred]
-        for row in sorted(rel.tuples, key=row_key):
+        groups = rel.sorted_groups() if not model.graded else None
+        if groups is not None:  # a closure of millions of pairs: a line per pair, no tuple built
+            for x, ys in groups:
+                lead = f"{pred}({x}, "
+                lines.extend([f"{lead}{y})\t-" for y in ys])
+            continue
+        rows = sort_rows(rel.tuples)
+        if not model.graded:
+            lines.extend([f"{show_atom(pred, row)}\t-" for row in rows])
+            continue
+        model.support.solve_grades([(pred, row) for row in rows])
+        for row in rows:
             g = model.grade(pred, row)
             lines.append(f"{show_atom(pred, row)}\t{(show_grade(g) if g is not None else None) or '-'}")
     return lines
 
 
+def snapshot_grades(model: Model, only: list[str] | None = None) -> dict[str, str]:
+    """Every derived tuple, as written, with its grade (`-` when ungraded)."""
+    return dict(line.split("\t", 1) for line in snapshot_lines(model, only))
+
+
 def write_snapshot(model: Model, path: str | Path, only: list[str] | None = None) -> int:
+    """Write the snapshot file whole (or raise E105 and leave the old one); returns the number of tuples."""
     lines = snapshot_lines(model, only)
-    Path(path).write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    write_named(path, "\n".join([HEADER, *lines]) + "\n")
     return len(lines)
 
 
 def read_snapshot(path: str | Path) -> dict[str, str]:
+    """Atom text to grade text, from a snapshot file; E104 when it cannot be read."""
+    p = Path(path)
+    try:
+        text = files.read_text(p)
+    except files.FileTrouble as exc:
+        raise SyllogError([unreadable(exc, display_path(p))]) from None
     out: dict[str, str] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
         atom, _, grade = line.partition("\t")
@@ -63,7 +96,7 @@ def diff_snapshot(old: dict[str, str], new: dict[str, str]) -> list[str]:
 def compare_snapshot(model: Model, path: str | Path, update: bool, only: list[str] | None = None) -> int:
     """Print the diff against a snapshot file; returns 1 on a difference, else 0."""
     p = Path(path)
-    if update or not p.exists():
+    if update or not os.path.lexists(p):  # (never raises: a name too long is told when written)
         n = write_snapshot(model, p, only)
         print(f"snapshot {p} {'updated' if update else 'written'}: {n} tuples", file=sys.stderr)
         return 0

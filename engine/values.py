@@ -9,18 +9,11 @@ from __future__ import annotations
 
 import decimal
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Union
 
 _CONTEXT = decimal.Context(prec=34)
-
-# Integers have at most this many digits, Python's own limit for converting
-# between an int and its text: a longer literal is an error where it is
-# written (E010), a longer result one where it is computed (E602), so every
-# integer can be shown. Arithmetic never builds one of billions of digits.
-MAX_INT_DIGITS = 4300
-_INT_BOUND = 10**MAX_INT_DIGITS
 
 
 class String:
@@ -55,6 +48,10 @@ class String:
     def __repr__(self) -> str:
         return f"String({self.text!r})"
 
+    def __str__(self) -> str:
+        """As written in the language, so that `str` shows every value as `show` does."""
+        return quote(self.text)
+
     def __reduce__(self) -> tuple[type[String], tuple[str]]:
         return (String, (self.text,))
 
@@ -87,6 +84,19 @@ def row_key(row: tuple[Value, ...]) -> tuple[tuple[int, object], ...]:
     return tuple(sort_key(v) for v in row)
 
 
+def sort_rows(rows: Iterable[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
+    """Rows in value order (numbers, then symbols, then strings, column by column).
+
+    Python's own tuple order agrees wherever it compares two values of one
+    kind, and raises where the kinds differ: so it is tried first (in C),
+    and `row_key` sorts only rows that mix kinds in a column.
+    """
+    try:
+        return sorted(rows)
+    except (TypeError, AttributeError):
+        return sorted(rows, key=row_key)
+
+
 def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 
@@ -103,7 +113,7 @@ def show(v: Value) -> str:
 def show_atom(pred: str, row: tuple[Value, ...]) -> str:
     if not row:
         return pred
-    return f"{pred}({', '.join(show(v) for v in row)})"
+    return f"{pred}({', '.join(map(str, row))})"  # str is show (see String.__str__)
 
 
 def to_json(v: Value) -> object:
@@ -123,43 +133,55 @@ class ArithmeticFault(Exception):
     """Raised inside evaluation; the evaluator turns it into a positioned error."""
 
 
-def int_digits(text: str) -> int:
-    """The number of digits of an integer literal (`_` separators and a sign not counted)."""
-    return len(text) - text.count("_") - text.startswith("-")
-
-
-def bounded(x: int) -> int:
-    """`x`, unless it has more than MAX_INT_DIGITS digits (ArithmeticFault)."""
-    if -_INT_BOUND < x < _INT_BOUND:
-        return x
-    raise ArithmeticFault(f"an integer of more than {MAX_INT_DIGITS:,} digits")
-
-
 def _num(v: Value, op: str) -> int | Decimal:
     if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
         return v
     raise ArithmeticFault(f"`{op}` needs numbers, got {kind(v)} `{show(v)}`")
 
 
+MAX_DIGITS = 4300  # the most digits of an integer that arithmetic makes (Python's bound on printing one)
+_INT_LIMIT = 10**MAX_DIGITS
+
+
+def int_digits(text: str) -> int:
+    """The digits of an integer literal's text (`_` separators and a sign not counted), which
+    the parser bounds by MAX_DIGITS (E010), as arithmetic bounds results."""
+    return len(text) - text.count("_") - text.startswith("-")
+
+
+def _bounded(r: int) -> int:
+    """An integer result, refused past `MAX_DIGITS` digits: it could not be printed, and grows without bound."""
+    if r.bit_length() > 14_000 and abs(r) >= _INT_LIMIT:
+        raise ArithmeticFault(f"the result has more than {MAX_DIGITS:,} digits")
+    return r
+
+
+def _decimal(op: Callable[[Decimal, Decimal], Decimal], x: int | Decimal, y: int | Decimal) -> Decimal:
+    try:
+        return op(Decimal(x), Decimal(y))
+    except decimal.DecimalException:  # an exponent past the context's (10 to the 999,999)
+        raise ArithmeticFault("the result is too large for a decimal") from None
+
+
 def add(a: Value, b: Value) -> Value:
     x, y = _num(a, "+"), _num(b, "+")
     if isinstance(x, int) and isinstance(y, int):
-        return bounded(x + y)
-    return _CONTEXT.add(Decimal(x), Decimal(y))
+        return _bounded(x + y)
+    return _decimal(_CONTEXT.add, x, y)
 
 
 def sub(a: Value, b: Value) -> Value:
     x, y = _num(a, "-"), _num(b, "-")
     if isinstance(x, int) and isinstance(y, int):
-        return bounded(x - y)
-    return _CONTEXT.subtract(Decimal(x), Decimal(y))
+        return _bounded(x - y)
+    return _decimal(_CONTEXT.subtract, x, y)
 
 
 def mul(a: Value, b: Value) -> Value:
     x, y = _num(a, "*"), _num(b, "*")
     if isinstance(x, int) and isinstance(y, int):
-        return bounded(x * y)
-    return _CONTEXT.multiply(Decimal(x), Decimal(y))
+        return _bounded(x * y)
+    return _decimal(_CONTEXT.multiply, x, y)
 
 
 def div(a: Value, b: Value) -> Value:
@@ -170,7 +192,7 @@ def div(a: Value, b: Value) -> Value:
         q, r = divmod(x, y)
         if r == 0:
             return q
-    return _CONTEXT.divide(Decimal(x), Decimal(y))
+    return _decimal(_CONTEXT.divide, x, y)
 
 
 def mod(a: Value, b: Value) -> Value:

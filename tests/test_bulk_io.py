@@ -53,7 +53,7 @@ def test_bad_data_is_a_positioned_error(tmp_path: Path) -> None:
     (tmp_path / "p.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "e.csv" }\n')
     with pytest.raises(SyllogError) as exc:
         engine.load(tmp_path / "p.dl").evaluate()
-    assert "e.csv:2:1: error[E704]" in str(exc.value)
+    assert "e.csv:2:3: error[E704]" in str(exc.value)  # the line and the column of the bad field
     (tmp_path / "q.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "missing.csv" }\n')
     with pytest.raises(SyllogError, match="E703"):
         engine.load(tmp_path / "q.dl").evaluate()
@@ -107,3 +107,49 @@ def test_a_bad_line_past_the_first_slice_is_still_found(tmp_path: Path) -> None:
     with pytest.raises(SyllogError) as err:
         engine.load(tmp_path / "p.dl").evaluate()
     assert "e.csv:68002:" in str(err.value)
+
+
+def _read(tmp_path: Path, decl: str, name: str, data: str, fmt: str = "csv") -> set[tuple[object, ...]]:
+    (tmp_path / name).write_bytes(data.encode("utf-8"))
+    (tmp_path / "p.dl").write_text(f'.decl {decl}\n.input e {{ file: "{name}", format: {fmt} }}\n')
+    return engine.load(tmp_path / "p.dl").evaluate().relation("e")
+
+
+def test_quoted_fields_may_hold_line_breaks_and_lines_may_end_in_cr(tmp_path: Path) -> None:
+    got = _read(tmp_path, "e(a: string, b: int)", "q.csv", '"two\nlines",1\r"three\r\nlines",2\rplain,3\r')
+    assert got == {(String("two\nlines"), 1), (String("three\r\nlines"), 2), (String("plain"), 3)}
+
+
+@pytest.mark.parametrize("decl, data, fmt, message", [
+    ("e(a: number)", "1\nNaN\n", "csv", "q.csv:2:1: error[E704]: column 1: `NaN` is not a valid value"),
+    ("e(a: number)", "Infinity\n", "csv", "q.csv:1:1: error[E704]: column 1: `Infinity`"),
+    ("e(a: number)", '["1"]\n[true]\n', "jsonl", "q.csv:2:1: error[E704]: value 1 is `true`: a value is a string or a number"),
+    ("e(a: number)", "[1]\n[NaN]\n", "jsonl", "q.csv:2:1: error[E704]: bad JSON: `NaN` is not a number Syllog holds"),
+    ("e(a: int, b: int)", "1,2\n3,4,5\n", "csv", "q.csv:2:5: error[E704]: expected 2 columns, found 3"),
+    ("e(a: symbol, b: symbol)", 'a,"x"y\n', "csv", "q.csv:1:1: error[E704]: malformed line: ',' expected after '\"'"),
+])
+def test_values_that_are_not_values_of_the_language_are_refused(tmp_path: Path, decl: str, data: str, fmt: str,
+                                                                 message: str) -> None:
+    with pytest.raises(SyllogError) as exc:
+        _read(tmp_path, decl, "q.csv", data, fmt)
+    assert message in str(exc.value)
+
+
+def test_nan_in_a_column_of_any_type_is_a_symbol(tmp_path: Path) -> None:
+    assert _read(tmp_path, "e(a: any)", "q.csv", "NaN\n2.5\n7\n") == {("NaN",), (Decimal("2.5"),), (7,)}
+
+
+def test_output_to_dev_stdout_comes_after_what_was_printed(tmp_path: Path) -> None:
+    """A stream is written in place, through its descriptor: with stdout sent to a file, nothing is overwritten."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "p.dl").write_text('e(1).\nf(X) :- e(X).\n.decl f(a: int)\n.output f { file: "/dev/stdout" }\n?- f(X).\n')
+    root = Path(__file__).parent.parent
+    with (tmp_path / "out.txt").open("w") as out:
+        subprocess.run([sys.executable, "-m", "engine", "run", "p.dl"], cwd=tmp_path, stdout=out,
+                       stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONPATH=str(root)), check=True)
+    lines = (tmp_path / "out.txt").read_text().splitlines()
+    assert lines[0] == "?- f(X)." and "1 answer" in lines
+    assert lines[-2:] == ["1", "wrote /dev/stdout"]

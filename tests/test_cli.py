@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from golden_util import run_cli
 
 ROOT = Path(__file__).parent.parent
@@ -144,3 +146,69 @@ def test_failing_expectations_golden(update_goldens: bool) -> None:
     code, out = run_cli(["test", "failing.dl"], here)
     assert code == 1
     compare(here / "failing.expected", out, update_goldens)
+
+
+@pytest.mark.parametrize("args", [
+    ["why", "tests/golden/proofs/equal_derivations.dl", "reach(hub, port)", "--format", "json"],
+    ["why", "rules/", "facts/", "sanctions_bypass_risk(north_korea, turkey)"],
+    ["why", "examples/mrb_bank", "sanctions_bypass_risk(north_korea, turkey)", "--alternatives", "3"],
+    ["why", "examples/ofac", "blocked(X)", "--format", "json"],
+    ["snapshot", "examples/mrb_bank", "--out", "/dev/stdout"],
+])
+def test_proofs_are_the_same_under_every_hash_seed(args: list[str]) -> None:
+    """Byte-identical output from separate processes with different PYTHONHASHSEED values."""
+    root = Path(__file__).parent.parent
+    outputs = set()
+    for seed in ("0", "1", "2", "3", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(root))
+        proc = subprocess.run([sys.executable, "-m", "engine", *args], cwd=root, capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
+
+
+def test_why_alternatives_differ_in_evidence_best_grade_first() -> None:
+    root = Path(__file__).parent.parent
+    code, out = run_cli(["why", "examples/mrb_bank", "sanctions_bypass_risk(north_korea, turkey)",
+                         "--alternatives", "2", "--format", "json"], root)
+    assert code == 0
+    proofs = json.loads(out)
+    assert [p["grade"] for p in proofs] == ["B2", "B3"]
+    lines = [{(e["source"], e["line"]) for e in p["evidence"]} for p in proofs]
+    assert lines[0] != lines[1]
+    assert ("ofac_2024_09_19", 3) in lines[0] and ("ofac_2024_09_19", 3) not in lines[1]
+    # one proof asked for: still a list with --alternatives
+    code, out = run_cli(["why", "rules/", "facts/", "partner_access(russia, turkey)", "--alternatives", "2",
+                         "--format", "json"], root)
+    assert isinstance(json.loads(out), list)
+
+
+def test_why_refuses_no_provenance(tmp_path: Path) -> None:
+    (tmp_path / "p.dl").write_text("e(1). p(X) :- e(X).\n")
+    code, out = run_cli(["why", "p.dl", "p(1)", "--no-provenance"], tmp_path)
+    assert code == 1
+    assert "error[E802]" in out and "--no-provenance" in out
+
+
+def test_graded_expectations_and_constraints_golden(update_goldens: bool) -> None:
+    """`expect ... grade >= B3` fails with the grade got and the weakest premise; a violation fails `test`."""
+    from golden_util import compare
+
+    here = ROOT / "tests" / "golden" / "expect"
+    code, out = run_cli(["test", "graded_and_constraints.dl"], here)
+    assert code == 1
+    compare(here / "graded_and_constraints.expected", out, update_goldens)
+    code, out = run_cli(["run", "graded_and_constraints.dl"], here)
+    assert code == 0
+    compare(here / "graded_and_constraints.run.expected", out, update_goldens)
+
+
+def test_violations_as_data() -> None:
+    import engine
+
+    model = engine.load(ROOT / "tests" / "golden" / "expect" / "graded_and_constraints.dl").evaluate()
+    found = {(v.what, tuple(sorted(v.binding.items())), v.grade) for v in model.violations()}
+    assert found == {("the bridge is both closed and open", (("X", "bridge"),), "C3"),
+                     ("two counts of one thing", (("A", 2), ("B", 5), ("X", "bridge")), "C3")}
+    [v] = [v for v in model.violations() if v.what == "two counts of one thing"]
+    assert [p.fact for p in v.premises] == ["count(bridge, 2)", "count(bridge, 5)"]

@@ -185,7 +185,7 @@ def test_column_index_answers_as_the_dict_index(sig: object) -> None:
     rows = {(rng.randrange(3000), rng.randrange(50), rng.randrange(9)) for _ in range(9000)}
     expected = Index(sig, 3)  # type: ignore[arg-type]
     expected.add(rows)
-    rel = Relation("r", 3, provenance=False)
+    rel = Relation("r", 3)
     rel.set_columns(io._distinct_sorted(np.array(list(rows), dtype=np.int64)))
     assert len(rel) == len(rows)
     got = rel.index(sig)  # type: ignore[arg-type]
@@ -204,7 +204,7 @@ def test_column_index_answers_as_the_dict_index(sig: object) -> None:
 
 
 def test_column_index_builds_its_dict_after_many_probes() -> None:
-    rel = Relation("r", 2, provenance=False)
+    rel = Relation("r", 2)
     rel.set_columns((np.arange(8000, dtype=np.int64) // 2, np.arange(8000, dtype=np.int64)))
     idx = rel.index(((0,), (), (), (1,)))
     data = idx.data
@@ -216,7 +216,7 @@ def test_column_index_builds_its_dict_after_many_probes() -> None:
 
 
 def test_column_set_answers_membership_then_builds_its_set() -> None:
-    rel = Relation("r", 2, provenance=False)
+    rel = Relation("r", 2)
     keys = np.arange(0, 16000, 2, dtype=np.int64)  # even numbers: dense enough for a table of offsets
     rel.set_columns((keys, keys + 1))
     data = rel.index(((0,), (), (), ())).data

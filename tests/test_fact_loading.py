@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.analysis import Fact
+from engine.analysis import Fact, Facts
 from engine.evaluation import io
 from engine.provenance import show
 from engine.syntax.parser import parse_by_grammar
@@ -47,7 +47,7 @@ def test_integer_facts_held_as_columns_evaluate_as_tuples(tmp_path: Path, monkey
     text = ".decl e(a: int, b: int)\n" + facts + "r(X, Z) :- e(X, Y), e(Y, Z).\nn(X) :- e(X, _), not e(_, X).\n"
     monkeypatch.setattr(io, "COLUMNAR_VALUES", 1)
     program = load(tmp_path, text)
-    ev_columns = engine.evaluation.Evaluator(program.program, False, engine.evaluation.Limits())
+    ev_columns = engine.evaluation.Evaluator(program.program, engine.evaluation.Limits())
     ev_columns.load_facts()
     assert ev_columns.rels["e"]._cols is not None  # held as columns
     columns = program.evaluate(provenance=False)
@@ -61,7 +61,7 @@ def test_integer_facts_held_as_columns_evaluate_as_tuples(tmp_path: Path, monkey
 def test_a_column_of_mixed_values_stays_tuples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(io, "COLUMNAR_VALUES", 1)
     program = load(tmp_path, "e(1, 2). e(2, a). e(3, 9223372036854775808).\n")
-    ev = engine.evaluation.Evaluator(program.program, False, engine.evaluation.Limits())
+    ev = engine.evaluation.Evaluator(program.program, engine.evaluation.Limits())
     ev.load_facts()
     assert ev.rels["e"]._cols is None
     assert ev.rels["e"].tuples == {(1, 2), (2, "a"), (3, 9223372036854775808)}
@@ -136,22 +136,15 @@ def test_changes_between_programs_skip_the_runs_they_share(tmp_path: Path) -> No
     assert added == [typed] and [f.row for f in removed] == [(1,), (2,)]
 
 
-def test_the_statements_of_a_tuple_are_found_alone_as_in_the_whole_index(tmp_path: Path) -> None:
-    from engine.evaluation.facts import FactStatements
-
+def test_the_statements_of_a_tuple_are_found_alone_as_among_all_facts(tmp_path: Path) -> None:
     program = load(tmp_path, SOURCES + "e(a, 1). e(b, 2). e(a, 1). n(1 + 2).\n"
                    "@cite(a, line: 1, credibility: 2) { e(b, 2). e(c, 3.0). z. }\nz. e(c, 3).\n").program
-    lazy, whole = FactStatements(program.facts), FactStatements(program.facts)
-    keys = list(whole)  # builds every statement
-    assert sorted(keys, key=repr) == sorted({(f.pred, f.row) for f in program.facts}, key=repr)
-    for key in keys:
-        assert lazy[key] == whole[key]
-    assert [f.span.line for f, _c in lazy["e", ("c", 3)]] == [4, 5]  # 3.0 and 3 are one value
-    assert lazy.get(("e", ("q", 9))) is None
-
-
-def test_a_proof_does_not_build_every_fact(tmp_path: Path) -> None:
-    program = load(tmp_path, "".join(f"e(n{i}, n{i + 1}).\n" for i in range(500)) + "p(X) :- e(X, _).\n")
-    model = program.evaluate()
-    assert model.why("p(n7)")[0].children[0].span.line == 8  # type: ignore[union-attr]
-    assert program.program.facts._built is None
+    every: dict[tuple[str, tuple[object, ...]], list[Fact]] = {}
+    for f in program.facts:
+        every.setdefault((f.pred, f.row), []).append(f)
+    alone = Facts(program.facts.items)  # nothing built yet
+    for (pred, row), facts in every.items():
+        assert alone.statements_of(pred, row) == facts  # type: ignore[arg-type]
+    assert alone._built is None
+    assert [f.span.line for f in alone.statements_of("e", ("c", 3))] == [4, 5]  # 3.0 and 3 are one value
+    assert alone.statements_of("e", ("q", 9)) == []

@@ -14,10 +14,20 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.lexers import PygmentsLexer
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from engine.repl import Repl, SyllogCompleter, is_complete, make_prompt_session, open_session, run_loop, tokens
+from engine.repl import (
+    STYLE,
+    Repl,
+    ReplLexer,
+    SyllogCompleter,
+    is_complete,
+    make_prompt_session,
+    open_session,
+    run_loop,
+)
 from engine.session import Session
 
 PROGRAM = """\
@@ -164,9 +174,11 @@ def test_error_shows_the_caret_and_the_session_goes_on(repl: Driver) -> None:
 def test_query_errors_and_unknown_names(repl: Driver) -> None:
     out = repl.run("?- path(X).")
     assert "error[E301]" in out and "^^^^^^^" in out
+    assert "declared with 2 at " in out and "<unknown>" not in out
     out = repl.run("?- pth(a, X).")
     assert "0 answers" in out
-    assert "note: no fact or rule has the predicate `pth`; did you mean `path`?" in out
+    assert "<query>:1:4: warning[W102]: `pth` is used but never defined" in out
+    assert "= help: did you mean `path`?" in out
     assert "unknown command `:wyh`; did you mean `:why`?" in repl.run(":wyh path(a, b)")
 
 
@@ -289,17 +301,34 @@ def test_is_complete(text: str, complete: bool) -> None:
     assert is_complete(text) is complete
 
 
-def test_lexer_classes() -> None:
-    toks = tokens('p(X, "s") :- not q(X, 2.5), N = count { Y : r(Y) }. % done')
-    assert "".join(t[1] for t in toks) == 'p(X, "s") :- not q(X, 2.5), N = count { Y : r(Y) }. % done'
-    classes = {t[1]: t[0] for t in toks if t[0]}
-    assert classes["X"] == "class:variable"
-    assert classes['"s"'] == "class:string"
-    assert classes["not"] == "class:keyword" and classes["count"] == "class:keyword"
-    assert classes["2.5"] == "class:number"
-    assert classes["% done"] == "class:comment"
-    assert tokens(":why p(a)")[0] == ("class:command", ":why")
-    assert ("class:name", "min") in tokens("min(X).")  # a predicate named min is not the aggregate
+def _styled(text: str) -> list[tuple[str, str]]:
+    """(style, text) pairs of the first line as the prompt colours it."""
+    line = PygmentsLexer(ReplLexer).lex_document(Document(text))(0)
+    return [(style, part) for style, part, *_ in line]
+
+
+def test_highlighting_colours_each_kind_of_token() -> None:
+    text = 'p(X, "s") :- not q(X, 2.5), N = count { Y : r(Y) }. % done'
+    toks = _styled(text)
+    assert "".join(t for _, t in toks) == text
+    classes = {t: c for c, t in toks if t.strip()}
+    assert classes["X"] == "class:pygments.name.variable"
+    assert classes['"s"'] == "class:pygments.literal.string.double"
+    assert classes["not"] == "class:pygments.keyword" and classes["count"] == "class:pygments.name.builtin"
+    assert classes["2.5"] == "class:pygments.literal.number"
+    assert classes["% done"] == "class:pygments.comment.single"
+    assert _styled(":why p(a)")[0] == ("class:pygments.keyword.pseudo", ":why")
+    assert ("class:pygments.name.function", "min") in _styled("min(X).")  # a predicate named min, not the aggregate
+    assert ("class:pygments.punctuation", ":-") in _styled("p(X) :- q(X)")  # `:` starts a command only first
+    # every kind the prompt colours has a style of its own (the colours of the REPL before the lexer)
+    attrs = {c: STYLE.get_attrs_for_style_str(c) for c in ("class:pygments.name.variable",
+             "class:pygments.literal.string.double", "class:pygments.keyword", "class:pygments.name.builtin",
+             "class:pygments.literal.number", "class:pygments.comment.single", "class:pygments.keyword.pseudo",
+             "class:pygments.keyword.declaration", "class:pygments.name.decorator")}
+    assert attrs["class:pygments.name.variable"].color == "ansiyellow"
+    assert attrs["class:pygments.literal.string.double"].color == "ansigreen"
+    assert attrs["class:pygments.comment.single"].italic
+    assert all(a.bold for c, a in attrs.items() if "keyword" in c or "builtin" in c or "decorator" in c)
 
 
 def test_completion_of_commands_predicates_and_sources(repl: Driver) -> None:

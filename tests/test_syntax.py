@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import SyllogError
+from engine import nodes as n
 from engine.syntax import parse, pretty
 
 ROOT = Path(__file__).parent.parent
@@ -135,3 +136,22 @@ def test_shared_scanner_lexes_as_the_contextual_lexer(tokens: list[str], sep: st
     finally:
         P._parser = shared
     assert ours == theirs, text
+
+
+def test_names_of_directives_and_citations_have_their_own_spans() -> None:
+    """The name of a `.decl`, `.source`, `.input` and the source of a `@cite` point at the name itself."""
+    text = ('.decl  owns(o: symbol)\n.source\n  wire { title: "t" }\n.input owns { file: "o.csv", format: csv }\n'
+            '@cite(  wire, line: 1, credibility: 2) owns(a).\n')
+    decl, source, io, fact = parse(text, "n.dl").statements
+    lines = text.splitlines()
+
+    def at(span: object) -> str:
+        from engine.errors import Span
+
+        assert isinstance(span, Span) and span.line == span.end_line
+        return lines[span.line - 1][span.col - 1 : span.end_col - 1]
+
+    assert isinstance(decl, n.Decl) and at(decl.name_span) == "owns"
+    assert isinstance(source, n.Source) and at(source.name_span) == "wire" and source.name_span.line == 3
+    assert isinstance(io, n.IODirective) and at(io.name_span) == "owns"
+    assert isinstance(fact, n.Rule) and at(fact.cites[0].source_span) == "wire"

@@ -8,18 +8,20 @@ an error, so a user sees every mistake in one run.
 from __future__ import annotations
 
 from .. import nodes as n
-from ..errors import Diagnostic, SyllogError, error
+from ..errors import NO_SPAN, Diagnostic, SourceMap, SyllogError, error
+from ..formats import check_formats
 from ..loader import Loaded
 from ..values import ARITH, ArithmeticFault, Value, neg
 from .arity import check_arity
-from .collect import collect
+from .collect import Collected, collect
 from .evidence import check_sources
-from .lint import lint
+from .lint import lint, undefined
 from .program import Fact, FactGroup, Facts, Program, SourceInfo
 from .safety import check_safety
 from .strata import stratify
+from .walk import body_atoms
 
-__all__ = ["Program", "Fact", "FactGroup", "Facts", "SourceInfo", "check", "const_eval"]
+__all__ = ["Program", "Fact", "FactGroup", "Facts", "SourceInfo", "check", "check_goal", "const_eval"]
 
 
 def const_eval(e: n.Expr) -> Value:
@@ -33,14 +35,47 @@ def const_eval(e: n.Expr) -> Value:
     raise ArithmeticFault("not a constant")
 
 
+def defined_predicates(program: Program) -> set[str]:
+    """The predicates a fact, a rule or an `.input` gives tuples to."""
+    return ({r.head.pred for r in program.rules} | program.facts.predicates()
+            | {io.pred for io in program.io if io.kind == "input"})
+
+
+def check_goal(program: Program, body: tuple[n.Literal, ...], sources: SourceMap) -> list[Diagnostic]:
+    """Check a goal typed against a checked program (`syllog query`, `why`, the REPL's `?-`).
+
+    Raises `SyllogError` for what the body would be refused for in a file:
+    arity against the program's predicates (the help names where each is
+    declared or first used), types, safety. Returns the warnings a file would
+    get: W102 for a predicate no fact, rule or `.input` defines, naming the
+    closest defined one, since in a typed goal that is most often a typo.
+    """
+    c = Collected()
+    c.decls = dict(program.decls)
+    c.queries = [n.Query(body)]
+    known = {p: (k, program.first_use.get(p, NO_SPAN)) for p, k in program.arity.items()}
+    _arity, _first, diags = check_arity(c, known)
+    diags += check_safety([], [body])
+    errors = [d for d in diags if d.is_error]
+    if errors:
+        raise SyllogError(errors, sources)
+    defined = defined_predicates(program)
+    warnings: dict[str, Diagnostic] = {}
+    for atom, _neg in body_atoms(body):
+        if atom.pred not in defined and atom.pred not in warnings:
+            warnings[atom.pred] = undefined(atom, defined, atom.pred in program.decls)
+    return list(warnings.values())
+
+
 def check(loaded: Loaded) -> Program:
     """Check parsed modules; return the program or raise `SyllogError`."""
     c, diags = collect(loaded.modules)
-    arity, d = check_arity(c)
+    arity, first_use, d = check_arity(c)
     diags += d
-    diags += check_safety(c.rules, c.queries, c.expects)
+    diags += check_safety(c.rules, c.goal_bodies())
     sources, d = check_sources(c, loaded.base_dirs)
     diags += d
+    diags += check_formats(c.io)
     preds = sorted(arity)
     rules = [r for r in c.rules if r.body]
     strata, recursive, d = stratify(rules, preds)
@@ -72,12 +107,14 @@ def check(loaded: Loaded) -> Program:
         sources=sources,
         queries=c.queries,
         expects=c.expects,
+        constraints=c.constraints,
         io=c.io,
         strata=strata,
         recursive=recursive,
         warnings=_ordered(warnings),
         text=loaded.sources,
         base_dirs=loaded.base_dirs,
+        first_use=first_use,
     )
 
 

@@ -10,7 +10,7 @@ a mistake are built as nodes, to report each as lark's nodes would.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from .. import nodes as n
@@ -52,11 +52,21 @@ def _kind_name(value: object) -> str:
     return {"symbol": "a symbol", "string": "a string"}.get(k, k)
 
 
-def check_arity(c: Collected) -> tuple[dict[str, int], list[Diagnostic]]:
+def _at(span: Span) -> str:
+    """` at file:line:col`, or nothing for a place that is not known."""
+    return f" at {span}" if span.line > 0 else ""
+
+
+def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = None
+                ) -> tuple[dict[str, int], dict[str, Span], list[Diagnostic]]:
+    """Arities, the place each predicate is declared or first used, and E301/E302/E304/E701.
+
+    `known` seeds arities and places from a checked program (for a goal typed later).
+    """
     diags: list[Diagnostic] = []
-    arity: dict[str, int] = {}
+    arity: dict[str, int] = {p: k for p, (k, _span) in (known or {}).items()}
     # where each predicate's arity was fixed: a span, or how to find it in a fact run
-    first: dict[str, Span | Callable[[], Span]] = {}
+    first: dict[str, Span | Callable[[], Span]] = {p: span for p, (_k, span) in (known or {}).items()}
     for d in c.decls.values():
         arity[d.pred] = len(d.params)
         first[d.pred] = d.span
@@ -65,6 +75,12 @@ def check_arity(c: Collected) -> tuple[dict[str, int], list[Diagnostic]]:
                 diags.append(
                     error("E304", f"unknown type `{p.type}`", p.span, help="the types are " + ", ".join(TYPES))
                 )
+
+    def place(pred: str) -> Span:
+        at = first[pred]
+        if not isinstance(at, Span):
+            at = first[pred] = at()
+        return at
 
     def use(atom: n.Atom) -> None:
         k = len(atom.args)
@@ -75,14 +91,13 @@ def check_arity(c: Collected) -> tuple[dict[str, int], list[Diagnostic]]:
         if arity[atom.pred] != k:
             declared = atom.pred in c.decls
             where = "declared" if declared else "first used"
-            at = first[atom.pred]
             diags.append(
                 error(
                     "E301",
                     f"`{atom.pred}` takes {arity[atom.pred]} argument{'s' * (arity[atom.pred] != 1)}, "
                     f"here it has {k}",
                     atom.span,
-                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]} at {at if isinstance(at, Span) else at()}",
+                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]}{_at(place(atom.pred))}",
                 )
             )
 
@@ -102,11 +117,8 @@ def check_arity(c: Collected) -> tuple[dict[str, int], list[Diagnostic]]:
         use(r.head)
         for a, _neg in body_atoms(r.body):
             use(a)
-    for q in c.queries:
-        for a, _neg in body_atoms(q.body):
-            use(a)
-    for e in c.expects:
-        for a, _neg in body_atoms(e.body):
+    for goal in c.goal_bodies():
+        for a, _neg in body_atoms(goal):
             use(a)
     for io in c.io:
         if io.pred not in c.decls:
@@ -119,7 +131,7 @@ def check_arity(c: Collected) -> tuple[dict[str, int], list[Diagnostic]]:
                 )
             )
     diags.extend(_check_types(c, arity))
-    return arity, diags
+    return arity, {p: place(p) for p in first}, diags
 
 
 def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:

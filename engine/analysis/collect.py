@@ -22,6 +22,7 @@ class Collected:
     sources: dict[str, n.Source] = field(default_factory=dict)
     queries: list[n.Query] = field(default_factory=list)
     expects: list[n.Expect] = field(default_factory=list)
+    constraints: list[n.Constraint] = field(default_factory=list)
     io: list[n.IODirective] = field(default_factory=list)
     runs: list[tuple[int, n.FactRun]] = field(default_factory=list)  # (rules written before it, the run)
     # each citation once (a block's once, not once per fact), but those only rules stand under (E410)
@@ -35,6 +36,10 @@ class Collected:
             k = at
             yield run
         yield from self.rules[k:]
+
+    def goal_bodies(self) -> list[tuple[n.Literal, ...]]:
+        """The bodies with no head: queries, expectations and constraints, checked as rule bodies are."""
+        return [q.body for q in self.queries] + [e.body for e in self.expects] + [k.body for k in self.constraints]
 
 
 def collect(modules: list[n.Module]) -> tuple[Collected, list[Diagnostic]]:
@@ -97,6 +102,28 @@ def collect(modules: list[n.Module]) -> tuple[Collected, list[Diagnostic]]:
                 out.queries.append(stmt)
             elif isinstance(stmt, n.Expect):
                 out.expects.append(stmt)
+            elif isinstance(stmt, n.Constraint):
+                out.constraints.append(stmt)
             elif isinstance(stmt, n.IODirective):
                 out.io.append(stmt)
+    diags += _check_constraint_names(out)
     return out, diags
+
+
+def _check_constraint_names(c: Collected) -> list[Diagnostic]:
+    """`expect violated "m".` names the one constraint whose message is m."""
+    diags: list[Diagnostic] = []
+    by_message: dict[str, n.Constraint] = {}
+    for k in c.constraints:
+        if k.message is None:
+            continue
+        prev = by_message.setdefault(k.message, k)
+        if prev is not k:
+            diags.append(error("E306", "two constraints have this message", k.span,
+                               help=f"the first is at {prev.span}; `expect violated` names a constraint by it"))
+    for e in c.expects:
+        if e.violated is not None and e.violated not in by_message:
+            known = ", ".join(f'"{m}"' for m in sorted(by_message)) or "none"
+            diags.append(error("E305", f'no constraint has the message "{e.violated}"', e.span,
+                               help=f"constraints with a message: {known}"))
+    return diags

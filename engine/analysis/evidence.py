@@ -3,22 +3,26 @@
 A source names a document (relative to the declaring file) whose lines are
 read here, so that a citation of a line the document does not have, of an
 unknown source, or with a grade out of range is a positioned error, once per
-citation (not once per fact of a cited block).
+citation (not once per fact of a cited block). A document that cannot be
+read (missing, a folder, a device or FIFO, a symlink loop, a NUL in its
+name, larger than `files.MAX_TEXT_BYTES`, not UTF-8) is an E404 at the
+`document:` field that names it, with the reason.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from .. import files
 from .. import nodes as n
-from ..errors import Diagnostic, Span, error
+from ..errors import Diagnostic, Span, error, visible
 from ..loader import display_path
+from ..provenance import RELIABILITY
 from ..values import String
 from .collect import Collected
 from .program import SourceInfo
 
 REQUIRED = ("title", "publisher", "date", "document", "reliability")
-RELIABILITY = "abcdef"
 
 
 def _text(f: n.Field) -> str:
@@ -61,12 +65,9 @@ def check_sources(c: Collected, base_dirs: dict[str, Path]) -> tuple[dict[str, S
                 base = base_dirs.get(src.span.file, Path.cwd())
                 path = base / doc.value.text
                 try:
-                    lines = tuple(path.read_text(encoding="utf-8").splitlines())
-                except (OSError, UnicodeDecodeError):
-                    diags.append(
-                        error("E404", f"document `{doc.value.text}` of source `{src.id}` cannot be read", doc.span,
-                              help=f"looked for {display_path(path)}")
-                    )
+                    lines = tuple(files.read_text(path).splitlines())
+                except files.FileTrouble as exc:
+                    diags.append(_unreadable(doc.value.text, src.id, path, exc, doc.span))
                     ok = False
         if ok and rel is not None and doc is not None:
             infos[src.id] = SourceInfo(
@@ -78,12 +79,21 @@ def check_sources(c: Collected, base_dirs: dict[str, Path]) -> tuple[dict[str, S
     return infos, diags
 
 
+def _unreadable(name: str, source: str, path: Path, exc: files.FileTrouble, span: Span) -> Diagnostic:
+    """E404 at the `document:` field: the reason, and where the document was looked for (or its bad byte)."""
+    where = f"looked for {display_path(path)}"
+    if isinstance(exc, files.NotUtf8):
+        where = f"line {exc.line}, column {exc.col} of {display_path(path)}; save it as UTF-8"
+    return error("E404", f"document `{visible(name)}` of source `{source}` cannot be read: {exc.reason}", span,
+                 help=where)
+
+
 def _check_cite(cite: n.Citation, c: Collected, infos: dict[str, SourceInfo]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     if cite.source not in c.sources:
         names = ", ".join(sorted(c.sources)) or "none"
         out.append(
-            error("E401", f"unknown source `{cite.source}`", _name_span(cite),
+            error("E401", f"unknown source `{cite.source}`", cite.source_span,
                   help=f"declare it with `.source {cite.source} {{ ... }}` (declared: {names})")
         )
     else:
@@ -99,9 +109,3 @@ def _check_cite(cite: n.Citation, c: Collected, infos: dict[str, SourceInfo]) ->
                   help="1 confirmed, 2 probably true, 3 possibly true, 4 doubtful, 5 improbable, 6 cannot be judged")
         )
     return out
-
-
-def _name_span(cite: n.Citation) -> Span:
-    s = cite.span
-    col = s.col + len("@cite(")
-    return Span(s.file, s.line, col, s.line, col + len(cite.source))

@@ -28,6 +28,18 @@ def _rule_var_occurrences(rule: n.Rule) -> dict[str, list[n.Var]]:
     return occ
 
 
+def undefined(atom: n.Atom, defined: set[str], declared: bool) -> Diagnostic:
+    """W102 at an atom whose predicate nothing defines, naming the closest defined one (a likely typo)."""
+    near = difflib.get_close_matches(atom.pred, sorted(defined), n=1, cutoff=0.75)
+    always = " (it is declared, so it is always empty)" if declared else ""
+    return warning(
+        "W102",
+        f"`{atom.pred}` is used but never defined by a fact, a rule or `.input`{always}",
+        atom.span,
+        help=f"did you mean `{near[0]}`?" if near else "check the spelling, or add its facts",
+    )
+
+
 def lint(c: Collected) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     defined = ({r.head.pred for r in c.rules} | {io.pred for io in c.io if io.kind == "input"}
@@ -50,22 +62,12 @@ def lint(c: Collected) -> list[Diagnostic]:
                 )
             )
     warned: set[str] = set()
-    bodies: list[tuple[n.Literal, ...]] = [r.body for r in c.rules] + [q.body for q in c.queries]
-    bodies += [e.body for e in c.expects]
+    bodies: list[tuple[n.Literal, ...]] = [r.body for r in c.rules] + c.goal_bodies()
     for body in bodies:
         for atom, _neg in body_atoms(body):
             if atom.pred not in defined and atom.pred not in warned:
                 warned.add(atom.pred)
-                declared = " (it is declared, so it is always empty)" if atom.pred in c.decls else ""
-                near = difflib.get_close_matches(atom.pred, sorted(defined), n=1, cutoff=0.75)
-                diags.append(
-                    warning(
-                        "W102",
-                        f"`{atom.pred}` is used but never defined by a fact, a rule or `.input`{declared}",
-                        atom.span,
-                        help=f"did you mean `{near[0]}`?" if near else "check the spelling, or add its facts",
-                    )
-                )
+                diags.append(undefined(atom, defined, atom.pred in c.decls))
     for r in c.rules:
         for lit in r.body:
             if isinstance(lit, n.Atom) and lit.pred not in defined:

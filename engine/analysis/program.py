@@ -66,7 +66,8 @@ class Facts:
     def __init__(self, items: Iterable[Fact | FactGroup] = ()) -> None:
         self.items: list[Fact | FactGroup] = list(items)
         self._built: list[Fact] | None = None
-        self._by_pred: dict[str, list[Fact | FactGroup]] | None = None
+        # by predicate, each row's statements: a Fact, or a group and the row's place in it
+        self._where: dict[str, dict[tuple[Value, ...], list[tuple[Fact | FactGroup, int]]]] = {}
 
     def __iter__(self) -> Iterator[Fact]:
         return iter(self.built())
@@ -80,6 +81,10 @@ class Facts:
     @property
     def has_citations(self) -> bool:
         return any(x.cites for x in self.items)
+
+    def predicates(self) -> set[str]:
+        """The predicates that have facts."""
+        return {x.pred for x in self.items if isinstance(x, Fact) or x.table.count}
 
     def built(self) -> list[Fact]:
         """Every fact as a `Fact`, in program order."""
@@ -101,20 +106,29 @@ class Facts:
         return self._built
 
     def statements_of(self, pred: str, row: tuple[Value, ...]) -> list[Fact]:
-        """The fact statements of one tuple, in program order; bulk ones are built alone."""
-        if self._by_pred is None:
-            self._by_pred = {}
+        """The fact statements of one tuple, in program order; bulk ones are built alone.
+
+        The first call for a predicate indexes its facts by row (no fact is
+        built); proofs then find each tuple's statements in one lookup.
+        """
+        where = self._where.get(pred)
+        if where is None:
+            where = self._where[pred] = {}
             for x in self.items:
-                self._by_pred.setdefault(x.pred, []).append(x)
+                if x.pred != pred:
+                    continue
+                if isinstance(x, Fact):
+                    where.setdefault(x.row, []).append((x, -1))
+                else:
+                    for k, r in enumerate(x.table.rows()):
+                        where.setdefault(r, []).append((x, k))
         out: list[Fact] = []
-        for x in self._by_pred.get(pred, ()):
+        for x, k in where.get(row, ()):
             if isinstance(x, Fact):
-                if x.row == row:
-                    out.append(x)
-            elif x.table.arity == len(row):
-                for k in _places(x.table, row):
-                    written = tuple(c[k] for c in x.table.columns)
-                    out.append(Fact(pred, written, x.cites, x.run.fact_of(x.table, k).span))
+                out.append(x)
+            else:
+                written = tuple(c[k] for c in x.table.columns)
+                out.append(Fact(pred, written, x.cites, x.run.fact_of(x.table, k).span))
         return out
 
     def groups(self) -> Iterator[tuple[str, n.FactTable, tuple[n.Citation, ...]]]:
@@ -166,22 +180,6 @@ class Facts:
         return Facts(f for f in kept if not isinstance(f, Fact) or (f.pred, f.row) not in keys)
 
 
-def _places(table: n.FactTable, row: tuple[Value, ...]) -> Iterator[int]:
-    """Where `row` is among a table's facts: searched in its first column (in C), checked in the others."""
-    if not table.columns:
-        yield from range(table.count)
-        return
-    first, others = table.columns[0], list(zip(table.columns[1:], row[1:]))
-    k = -1
-    while True:
-        try:
-            k = first.index(row[0], k + 1)
-        except ValueError:
-            return
-        if all(column[k] == v for column, v in others):
-            yield k
-
-
 @dataclass
 class Program:
     """A program that passed every static check.
@@ -198,12 +196,14 @@ class Program:
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     queries: list[n.Query] = field(default_factory=list)
     expects: list[n.Expect] = field(default_factory=list)
+    constraints: list[n.Constraint] = field(default_factory=list)
     io: list[n.IODirective] = field(default_factory=list)
     strata: list[list[str]] = field(default_factory=list)
     recursive: list[bool] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     text: SourceMap = field(default_factory=SourceMap)
     base_dirs: dict[str, Path] = field(default_factory=dict)
+    first_use: dict[str, Span] = field(default_factory=dict)  # where each predicate is declared or first used
 
     @property
     def has_citations(self) -> bool:

@@ -37,7 +37,7 @@ def group_vars(agg: n.Aggregate, outside: set[str]) -> list[str]:
     return out
 
 
-def outside_vars(head: n.Atom | None, body: tuple[n.Literal, ...], agg: n.Aggregate) -> set[str]:
+def aggregate_outside(head: n.Atom | None, body: tuple[n.Literal, ...], agg: n.Aggregate) -> set[str]:
     """Variables occurring anywhere in the rule except inside `agg`."""
     names: set[str] = set()
     if head is not None:
@@ -91,7 +91,7 @@ class _Safety:
                         self.diags.append(error("E208", "an aggregate cannot be an argument of an atom", a.span))
         aggregates = n.body_aggregates(body)
         # grouping variables of each aggregate
-        groups = {id(a): group_vars(a, outside_vars(head, body, a)) for a in aggregates}
+        groups = {id(a): group_vars(a, aggregate_outside(head, body, a)) for a in aggregates}
         changed = True
         while changed:
             changed = False
@@ -241,12 +241,11 @@ class _Safety:
                     )
 
 
-def check_safety(rules: list[n.Rule], queries: list[n.Query], expects: list[n.Expect]) -> list[Diagnostic]:
+def check_safety(rules: list[n.Rule], goals: list[tuple[n.Literal, ...]]) -> list[Diagnostic]:
+    """Every rule, and every body with no head (queries, expectations, constraints)."""
     s = _Safety()
     for r in rules:
         s.body(r.head, r.body, set(), is_fact=not r.body)
-    for q in queries:
-        s.body(None, q.body, set())
-    for e in expects:
-        s.body(None, e.body, set())
+    for goal in goals:
+        s.body(None, goal, set())
     return s.diags

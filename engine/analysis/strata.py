@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections import deque
 
 from .. import nodes as n
+from ..aggregates import AGGREGATES
 from ..errors import Diagnostic, Span, error
-from .safety import group_vars, outside_vars
+from ..graph import strongly_connected
+from .safety import aggregate_outside, group_vars
 
 
 def _edges(rule: n.Rule) -> list[tuple[str, str, n.Literal | n.Aggregate]]:
@@ -33,53 +35,6 @@ def _edges(rule: n.Rule) -> list[tuple[str, str, n.Literal | n.Aggregate]]:
     return out
 
 
-def sccs(nodes: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
-    """Tarjan's algorithm, iterative; components come out dependencies first."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        work = [(root, iter(succ.get(root, ())))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on.add(root)
-        while work:
-            v, it = work[-1]
-            advanced = False
-            for w in it:
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on.add(w)
-                    work.append((w, iter(succ.get(w, ()))))
-                    advanced = True
-                    break
-                if w in on:
-                    low[v] = min(low[v], index[w])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[v])
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                out.append(sorted(comp))
-    return out
-
-
 def stratify(rules: list[n.Rule], preds: list[str]) -> tuple[list[list[str]], list[bool], list[Diagnostic]]:
     diags: list[Diagnostic] = []
     succ: dict[str, list[str]] = {p: [] for p in preds}
@@ -89,7 +44,7 @@ def stratify(rules: list[n.Rule], preds: list[str]) -> tuple[list[list[str]], li
         for pred, _kind, _lit in _edges(r):
             succ.setdefault(r.head.pred, []).append(pred)
             succ.setdefault(pred, [])
-    comps = sccs(sorted(succ), succ)
+    comps = [sorted(c) for c in strongly_connected(succ, sorted(succ))[1]]
     recursive: list[bool] = []
     for comp in comps:
         members = set(comp)
@@ -187,7 +142,7 @@ def _monotone_problem(rule: n.Rule, agg: n.Aggregate, members: set[str]) -> Diag
         # a direct comparison: agg op bound
         return _check_use(agg, owner.op if owner.left is agg else _flip(owner.op), other, rule, members, bad, owner.span)
     var = other.name
-    outside = outside_vars(rule.head, rule.body, agg)
+    outside = aggregate_outside(rule.head, rule.body, agg)
     if var in group_vars(agg, outside):
         return bad(f"`{var}` is also a grouping variable", other.span)
     for a in rule.head.args:
@@ -227,8 +182,10 @@ def _flip(op: str) -> str:
 
 def _check_use(agg: n.Aggregate, op: str, bound: n.Expr, rule: n.Rule, members: set[str], bad: object,
                span: Span) -> Diagnostic | None:
-    ok_ops = (">=", ">") if agg.func in ("count", "sum", "max") else ("<=", "<")
+    ok_ops = AGGREGATES[agg.func].recursive_tests
     assert callable(bad)
+    if not ok_ops:
+        return bad("its value may go down as well as up as matches are added", span)  # type: ignore[no-any-return]
     if op not in ok_ops:
         return bad(f"`{agg.func}` compared with `{op}` can turn false as the recursion grows", span)  # type: ignore[no-any-return]
     recursive_vars: set[str] = set()

@@ -17,12 +17,3 @@ def body_atoms(body: tuple[n.Literal, ...]) -> Iterator[tuple[n.Atom, bool]]:
         else:
             for agg in n.body_aggregates((lit,)):
                 yield from body_atoms(agg.body)
-
-
-def statement_bodies(rules: list[n.Rule], queries: list[n.Query], expects: list[n.Expect]) -> Iterator[tuple[n.Literal, ...]]:
-    for r in rules:
-        yield r.body
-    for q in queries:
-        yield q.body
-    for e in expects:
-        yield e.body

@@ -18,7 +18,7 @@ from sqlglot import exp
 from .. import nodes as n
 from .. import plan as P
 from ..evaluation.compile import head_fn
-from ..model import ProofNode
+from ..proof.tree import ProofNode
 from ..provenance import TOP
 from ..values import Value, show_atom
 from .compile import Builder, to_rep

@@ -31,17 +31,16 @@ import dataclasses
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
 from .. import nodes as n
 from .. import plan as P
-from ..analysis import Program
+from ..analysis import Program, check_goal
 from ..errors import NO_SPAN, Diagnostic, Span, SyllogError, error
 from ..evaluation.fixpoint import strata_of
-from ..provenance import TOP
+from ..provenance import TOP, Grade
 from ..provenance import encode as encode_grade
 from ..values import Value, row_key
 from .compile import Builder, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
@@ -79,6 +78,14 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
     (dropped and recreated, one per predicate, named as the predicate).
     """
     store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark)
+    unsupported = [agg for r in program.rules for agg in n.body_aggregates(r.body) if agg.func not in store.aggregates]
+    unsupported += [agg for r in program.rules for lit in r.body for agg in _inner_aggregates(lit)
+                    if agg.func not in store.aggregates]
+    if unsupported:
+        store.close()
+        raise SyllogError([error("E905", f"the {backend} backend does not compute `{agg.func}`", agg.span,
+                                 help="evaluate this program in memory (without --backend)") for agg in unsupported],
+                          program.text)
     if log:
         store.log = []
     ev = _SqlEvaluator(program, store, provenance, max_tuples, max_seconds)
@@ -88,6 +95,15 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
         store.close()
         raise
     return SqlModel(ev)
+
+
+def _inner_aggregates(lit: n.Literal) -> list[n.Aggregate]:
+    """Aggregates nested in the braces of a literal's aggregates."""
+    out: list[n.Aggregate] = []
+    for agg in n.body_aggregates((lit,)):
+        for inner in agg.body:
+            out += n.body_aggregates((inner,)) + _inner_aggregates(inner)
+    return out
 
 
 class _SqlEvaluator:
@@ -119,13 +135,13 @@ class _SqlEvaluator:
         self.part_rows = _part_rows(store)
         # DuckDB without a memory limit, ungraded: a round of a one-predicate stratum is one statement
         # (see `_one_statement`); the stratum being compiled or run in that way, if any
-        self.one_statement_ok = isinstance(store, DuckDBStore) and not self.graded and self.part_rows is None
+        self.one_statement_ok = store.one_statement_rounds and not self.graded and self.part_rows is None
         self.one_statement: str | None = None
         # DuckDB without proofs and without a memory limit: an eligible recursive stratum runs as one
         # recursive CTE (see `_native`); the predicate whose delta atoms read the CTE while compiling
         # (PostgreSQL too, with one recursive rule: it allows one reference to the CTE in its recursive term)
-        self.native_ok = not provenance and self.part_rows is None and (
-            self.one_statement_ok or (isinstance(store, PostgresStore) and store.work_mem is None))
+        self.native_ok = not provenance and self.part_rows is None and store.recursive_cte_references > 0 and (
+            self.one_statement_ok or getattr(store, "work_mem", None) is None)
         self.native: str | None = None
         # the predicates evaluated by a recursive CTE: their tuples' `_r` is NULL (the round is not known)
         self.native_preds: list[str] = []
@@ -215,14 +231,14 @@ class _SqlEvaluator:
         for io in self.program.io:
             if io.kind != "input":
                 continue
-            if not (isinstance(self.store, DuckDBStore) and self._duckdb_csv(io)):
+            if not (self.store.reads_csv and self._duckdb_csv(io)):
                 python_io.append(io)
         if not python_io:
             return
         from ..evaluation.io import load_inputs
         from ..evaluation.relation import Relation
 
-        rels = {p: Relation(p, k, False) for p, k in self.program.arity.items()}
+        rels = {p: Relation(p, k) for p, k in self.program.arity.items()}
         load_inputs(dataclasses.replace(self.program, io=python_io), rels)
         for pred, rel in sorted(rels.items()):
             rows = [t for t in rel.tuples if (pred, t) not in self.fact_keys]
@@ -243,15 +259,16 @@ class _SqlEvaluator:
 
     def _duckdb_csv(self, io: n.IODirective) -> bool:
         """Load a csv/tsv `.input` with DuckDB's read_csv; False to leave it to the Python reader."""
-        from ..evaluation.io import _field_text, _format, _path
+        from ..evaluation.io import data_path
+        from ..formats import field_text, format_of
 
-        path = _path(self.program, io)
-        fmt = _format(io, path)
+        path = data_path(self.program, io)
+        fmt = format_of(io)
         if fmt not in ("csv", "tsv") or not path.is_file():
             return False
         params = self.program.decls[io.pred].params
-        delim = _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
-        header = _field_text(io, "header", "false") == "true"
+        delim = field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
+        header = field_text(io, "header", "false") == "true"
         raw = [f"v{i}" for i in range(len(params))]
         if not raw:
             return False
@@ -468,7 +485,7 @@ class _SqlEvaluator:
             if len(at) > 1:
                 return False
             chosen.extend((i, j) for j in at)
-        if not chosen or (len(chosen) > 1 and not isinstance(self.store, DuckDBStore)):
+        if not chosen or len(chosen) > self.store.recursive_cte_references:
             return False
         self.native = pred
         try:
@@ -477,6 +494,9 @@ class _SqlEvaluator:
             self.native = None
         if any(c.checks for c in plans):
             return False
+        if not self.store.recursive_cte_in_subquery and any(
+                isinstance(c.plan.steps[0], P.Join) and not c.plan.steps[0].out_cols for c in plans):
+            return False  # an existence test of the CTE is a subquery, which PostgreSQL refuses in a recursive term
         if any(isinstance(s, P.Bind) for c in plans for s in c.plan.steps) or \
                 not all(isinstance(a, (P.Slot, P.Lit)) for c in plans for a in c.plan.head_args):
             return False  # arithmetic may make new values without end: rounds check the tuple limit
@@ -486,7 +506,7 @@ class _SqlEvaluator:
         if key not in self.rendered:
             self.rendered[key] = self.store.render(self._native_insert(pred, plans))
         timer = None
-        if self.deadline is not None and isinstance(self.store, (DuckDBStore, PostgresStore)):
+        if self.deadline is not None and self.store.interruptible:
             # one statement runs to the fixpoint: interrupt it at the deadline
             timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self.store.interrupt)
             timer.start()
@@ -789,12 +809,12 @@ class SqlModel:
             return int(meta[0]), int(meta[1]) if self.graded else TOP
         return None
 
-    def grade(self, pred: str, row: Row) -> int | None:
-        """The tuple's best grade (None when the program is ungraded or the tuple does not hold)."""
+    def grade(self, pred: str, row: Row) -> Grade | None:
+        """The tuple's best grade, as `Model.grade` (None when the program is ungraded or the tuple does not hold)."""
         if not self.graded:
             return None
         got = self._meta(pred, row)
-        return got[1] if got is not None else None
+        return Grade(got[1]) if got is not None else None
 
     def first_round(self, pred: str, row: Row) -> int | None:
         """The round in which the tuple was first derived (0 for facts and inputs).
@@ -813,17 +833,14 @@ class SqlModel:
         if isinstance(goal, str):
             text = goal
             body, sources = parse_goal(goal)
-            _check_goal(self.program, body, sources)
+            check_goal(self.program, body, sources)
         else:
             body = goal
         names = goal_variables(body)
-        p = P._Planner(dict(self._ev.sizes), set(), self.graded, {})
-        fixed = p.name_anon(body)
-        slots: dict[str, int] = {}
-        order: list[str] = []
-        steps = p.body(None, fixed, slots, order, -1, self.graded)
+        plan = P.plan_match(body, (), dict(self._ev.sizes))
+        slots = plan.slots
         b = Builder(self._ev.d, self._ev.schema, lambda _lit: NO_SPAN)
-        b.run(tuple(steps))
+        b.run(plan.steps)
         for chk in b.checks:
             if self.store.fetch(chk.query):
                 raise SyllogError([error(chk.code, f"{chk.message} in this query", NO_SPAN)])
@@ -851,11 +868,12 @@ class SqlModel:
     # -- proofs -------------------------------------------------------------------
     def why(self, goal: str) -> list[Any]:
         """Proofs (`ProofNode`s) for every match of an atom, as `Model.why`; a `missing` node if none."""
-        from ..model import ProofNode, _ground, parse_goal
+        from ..model import ground, parse_goal
+        from ..proof.tree import ProofNode
         from ..syntax.pretty import atom as show
 
         body, sources = parse_goal(goal)
-        _check_goal(self.program, body, sources)
+        check_goal(self.program, body, sources)
         if len(body) != 1 or not isinstance(body[0], n.Atom):
             raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
         atom = body[0]
@@ -865,7 +883,7 @@ class SqlModel:
         out = []
         for r in answers.rows:
             binding = dict(zip(answers.variables, r))
-            out.append(self.explain(atom.pred, tuple(_ground(a, binding) for a in atom.args)))
+            out.append(self.explain(atom.pred, tuple(ground(a, binding) for a in atom.args)))
         return out
 
     def explain(self, pred: str, row: Row) -> Any:
@@ -888,35 +906,4 @@ def _no_provenance(what: str) -> SyllogError:
                               Span("<why>", 1, 1, 1, 1))])
 
 
-def write_outputs(program: Program, model: SqlModel) -> list[Path]:
-    """Write every `.output` relation of `program` from the database, as `engine.evaluation.io` does."""
-    from ..evaluation.io import _format, _path, write_relation
-
-    written = []
-    for io in program.io:
-        if io.kind != "output":
-            continue
-        path = _path(program, io)
-        write_relation(model.relation(io.pred), path, _format(io, path))
-        written.append(path)
-    return written
-
-
-def _check_goal(program: Program, body: tuple[n.Literal, ...], sources: Any) -> None:
-    from ..analysis.arity import check_arity
-    from ..analysis.collect import Collected
-    from ..analysis.safety import check_safety
-
-    c = Collected()
-    c.decls = dict(program.decls)
-    q = n.Query(body)
-    c.queries = [q]
-    c.rules = [n.Rule(n.Atom(p, tuple(n.Var(f"V{i}") for i in range(k))), ()) for p, k in program.arity.items()]
-    _arity, diags = check_arity(c)
-    diags += check_safety([], [q], [])
-    errors = [d for d in diags if d.is_error]
-    if errors:
-        raise SyllogError(errors, sources)
-
-
-__all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store", "write_outputs"]
+__all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store"]

@@ -18,6 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..errors import NO_SPAN, SyllogError, error
+from ..optional import SQL_EXTRA, MissingDependency, as_diagnostic
 from .compile import Dialect
 
 Column = tuple[str, exp.DataType]
@@ -35,7 +36,24 @@ def _db_error(exc: Exception) -> SyllogError:
 
 
 class Store:
-    """Tables of one evaluation in one database."""
+    """Tables of one evaluation in one database.
+
+    What a backend can do is said by these class flags, which the evaluator
+    reads (a new backend is one class that sets them):
+    """
+
+    # the aggregates it compiles (engine.aggregates names)
+    aggregates: frozenset[str] = frozenset({"count", "sum", "min", "max"})
+    # a round of a one-predicate stratum as one INSERT whose delta is read back (DuckDB)
+    one_statement_rounds = False
+    # references to the recursive CTE its recursive term may hold (0: no recursive CTE)
+    recursive_cte_references = 0
+    # whether a recursive CTE may be read inside a subquery (an existence test) of its recursive term
+    recursive_cte_in_subquery = False
+    # reads a CSV `.input` itself (read_csv), instead of rows sent from Python
+    reads_csv = False
+    # a long statement can be interrupted at a deadline
+    interruptible = False
 
     def __init__(self, dialect: Dialect, schema: str | None) -> None:
         self.d = dialect
@@ -55,6 +73,10 @@ class Store:
 
     def render(self, e: exp.Expr) -> str:
         return self.d.sql(e)
+
+    def interrupt(self) -> None:
+        """Cancel the statement running now (for stores that are `interruptible`)."""
+        raise NotImplementedError
 
     # -- primitives every store implements ------------------------------------------
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
@@ -160,13 +182,26 @@ class Store:
         self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
 
 
+def _missing(module: str, backend: str, install: str) -> SyllogError:
+    """E903 for a database driver that is not installed, saying how to install it."""
+    return as_diagnostic(MissingDependency(module, backend, install), "E903")
+
+
 class DuckDBStore(Store):
     """DuckDB, embedded: a file or in memory; a memory limit and a spill directory."""
 
+    one_statement_rounds = True
+    recursive_cte_references = 1_000
+    recursive_cte_in_subquery = True
+    reads_csv = True
+    interruptible = True
+
     def __init__(self, database: str | None, memory_limit: str | None, temp_directory: str | None,
                  threads: int | None, schema: str | None) -> None:
-        import duckdb
-
+        try:
+            import duckdb
+        except ImportError:
+            raise _missing("duckdb", "the `duckdb` backend", SQL_EXTRA) from None
         super().__init__(Dialect("duckdb"), schema)
         self.memory_limit = memory_limit
         try:
@@ -210,12 +245,14 @@ class DuckDBStore(Store):
 class PostgresStore(Store):
     """PostgreSQL through psycopg: unlogged tables, text in the "C" collation (code point order)."""
 
+    recursive_cte_references = 1
+    interruptible = True
+
     def __init__(self, database: str | None, schema: str | None, memory_limit: str | None) -> None:
         try:
             import psycopg
         except ImportError:
-            raise SyllogError([error("E903", "the PostgreSQL backend needs psycopg: pip install 'psycopg[binary]'",
-                                     NO_SPAN)]) from None
+            raise _missing("psycopg", "the `postgres` backend", SQL_EXTRA) from None
         super().__init__(Dialect("postgres"), schema)
         self.work_mem = memory_limit  # not `memory_limit`: the rounds' partitioned deduplication is DuckDB's
         try:
@@ -267,7 +304,7 @@ class SparkStore(Store):
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise SyllogError([error("E903", "the Spark backend needs pyspark: pip install pyspark", NO_SPAN)]) from None
+            raise _missing("pyspark", "the `spark` backend", "pyspark") from None
         super().__init__(Dialect("spark"), None)
         if session is None:
             session = (SparkSession.builder.master("local[2]").appName("syllog")

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ..graph import strongly_connected
 from ..values import Value
 from .binary import NONE, Chain, Grouped
 
@@ -56,56 +57,6 @@ def closure_of(comp: set[str], chains: list[Chain]) -> Closure | None:
     return None
 
 
-def components(succ: Grouped) -> tuple[dict[Value, int], list[list[Value]]]:
-    """Strongly connected components of the graph `succ`: each node's component and the members of each.
-
-    Components are numbered successors first (reverse topological order), so
-    that a component's successors are complete before it.
-    """
-    index: dict[Value, int] = {}
-    low: dict[Value, int] = {}
-    comp: dict[Value, int] = {}
-    comps: list[list[Value]] = []
-    stack: list[Value] = []
-    on_stack: set[Value] = set()
-    get = succ.get
-    for root in succ:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(get(root, NONE)))]
-        while work:
-            v, it = work[-1]
-            for w in it:
-                if w not in index:
-                    index[w] = low[w] = len(index)
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(get(w, NONE))))
-                    break
-                if w in on_stack and index[w] < low[v]:
-                    low[v] = index[w]
-            else:
-                work.pop()
-                if work:
-                    u = work[-1][0]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-                if low[v] == index[v]:
-                    members = []
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        comp[w] = len(comps)
-                        members.append(w)
-                        if w == v:
-                            break
-                    comps.append(members)
-    return comp, comps
-
-
 def reached(succ: Grouped, value: Callable[[set[Value]], set[Value]] | None = None,
             ) -> tuple[dict[Value, int], list[set[Value]]]:
     """Per component, the union of `value(w)` over the nodes w reachable from it by one edge or more.
@@ -113,7 +64,7 @@ def reached(succ: Grouped, value: Callable[[set[Value]], set[Value]] | None = No
     Without `value`, the reachable nodes themselves. Returns each node's
     component and the sets, shared by a component's nodes (never to be changed).
     """
-    comp, comps = components(succ)
+    comp, comps = strongly_connected(succ)
     out: list[set[Value]] = []
     get = succ.get
     for ci, members in enumerate(comps):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
 
 from .. import plan as P
-from ..values import ARITH, ArithmeticFault, Value, compare, neg
+from ..aggregates import AGGREGATES
+from ..values import ARITH, Value, compare, neg
 from .relation import Relation, Row, getter, group_into
 
 RowFn = Callable[[Row], Any]
@@ -53,10 +53,10 @@ def head_fn(args: tuple[P.PExpr, ...], width: int) -> RowFn:
     """A row to the head tuple."""
     if all(isinstance(a, P.Slot) for a in args):
         cols = tuple(a.index for a in args)  # type: ignore[union-attr]
-        if cols == tuple(range(width)):
-            return lambda r: r
         if len(cols) == 0:
             return lambda r: ()
+        if cols == tuple(range(width)):
+            return lambda r: r
         if len(cols) == 1:
             c = cols[0]
             return lambda r: (r[c],)
@@ -190,7 +190,8 @@ class AggregateFn:
         # complete: every group with a match is in `state` (a group absent has none)
         self.complete = False
         self.state: dict[Any, tuple[bool, Value]] = {}
-        self.empty: tuple[bool, Value] = (False, 0) if step.func in ("min", "max") else (True, 0)
+        self.kind = AGGREGATES[step.func]
+        self.empty: tuple[bool, Value] = (False, 0) if self.kind.empty is None else (True, self.kind.empty)
 
     @property
     def inner(self) -> list[StepFn]:
@@ -201,25 +202,13 @@ class AggregateFn:
     def value(self, group_row: Row, d: dict[str, set[Row]]) -> tuple[bool, Value]:
         step = self.step
         matches = aggregate_rows(step, self.inner, group_row, d)
-        if step.func == "count":
-            return True, len(matches)
         tf = self.tf
-        assert tf is not None
-        vals = [tf(m) for m in matches]
-        if step.func == "sum":
-            total: Value = 0
-            for v in vals:
-                if step.recursive:
-                    _check_monotone(v)
-                total = ARITH["+"](total, v)
-            return True, total
-        if not vals:
-            return False, 0
-        best = vals[0]
-        for v in vals[1:]:
-            if compare("<" if step.func == "min" else ">", v, best):
-                best = v
-        return True, best
+        terms: list[Value | None] = [tf(m) for m in matches] if tf is not None else [None] * len(matches)
+        if step.recursive and self.kind.check is not None:
+            for t in terms:
+                self.kind.check(t)  # type: ignore[arg-type]
+        got = self.kind.value(terms)
+        return (False, 0) if got is None else (True, got)
 
     def start(self, rows: set[Row]) -> None:
         """Values from every inner row there is: (group values..., other variables..., term)."""
@@ -236,18 +225,12 @@ class AggregateFn:
             if not self.complete:
                 return
             old = self.empty
-        func = self.step.func
-        if func == "count":
-            self.state[group] = (True, old[1] + 1)  # type: ignore[operator]
-        elif func == "sum":
-            total = old[1]
-            if type(term) is int and type(total) is int and term >= 0:  # the usual case, without the checks
-                self.state[group] = (True, total + term)
-                return
-            _check_monotone(term)
-            self.state[group] = (True, ARITH["+"](total, term))
-        elif not old[0] or compare("<" if func == "min" else ">", term, old[1]):
-            self.state[group] = (True, term)
+        kind = self.kind
+        if kind.check is not None and not (type(term) is int and term >= 0):  # the usual case, without the check
+            kind.check(term)
+        got = kind.fold(old[1] if old[0] else None, term)
+        assert got is not None
+        self.state[group] = (True, got)
 
     def __call__(self, rows: Rows, d: dict[str, set[Row]]) -> Rows:
         cache = self.state if self.incremental else {}
@@ -268,11 +251,6 @@ class AggregateFn:
             if hit[0]:
                 out.append(r + (hit[1],))
         return out
-
-
-def _check_monotone(v: Value) -> None:
-    if isinstance(v, (int, Decimal)) and v < 0:
-        raise ArithmeticFault(f"recursive `sum` met a negative number ({v}); it would not be monotone")
 
 
 def _aggregate(step: P.Aggregate, rels: dict[str, Relation]) -> StepFn:

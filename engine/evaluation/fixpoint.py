@@ -5,23 +5,23 @@ order can use their real sizes). A non-recursive stratum is one pass; a
 recursive one runs semi-naive rounds: every rule version with its delta atom
 reads only the tuples new in the last round. Rules that recurse through a
 monotone aggregate are re-evaluated in full each round and reach the least
-fixpoint from below. With provenance on, every tuple keeps its best grade and
-the plan and row of the derivation that gave it.
+fixpoint from below. Evaluation records nothing for proofs: grades and
+proofs are found on demand over the finished relations (engine.support).
 """
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .. import nodes as n
 from .. import plan as P
+from ..aggregates import AGGREGATES
 from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
-from ..provenance import TOP, encode
 from ..values import ArithmeticFault, compare
 from .binary import BinaryStratum, Chain, chain_of
 from .closure import Closure, closure_of
@@ -31,7 +31,6 @@ from .compile import (
     StepFn,
     compile_steps,
     fused_head_join,
-    fused_head_join_rows,
     grouped_head_join,
     head_fn,
     restrict_key,
@@ -39,21 +38,35 @@ from .compile import (
 )
 from .facts import load_facts
 from .io import load_inputs
+from .memory import resident_bytes, show_size
 from .relation import Relation, Row
 
 DEFAULT_MAX_TUPLES = 20_000_000
 # Strata of chain rules set-at-a-time (engine.evaluation.binary); tests turn it
 # off to compare with the general path.
 CHAIN_STRATA = True
-# A linear stratum of one binary predicate in closed form, without provenance
+# A linear stratum of one binary predicate in closed form
 # (engine.evaluation.closure); tests turn it off to compare with the rounds.
 CLOSURES = True
 
 
+WATCH_SECONDS = 0.1  # how often check_limits measures memory and reports progress
+
+
 @dataclass
 class Limits:
+    """What stops an evaluation (E601), and who hears how it goes.
+
+    `max_memory` is in bytes of resident memory (engine.evaluation.memory);
+    `progress(rule_index, tuples, rounds)` is called at most every WATCH_SECONDS
+    from where the limits are checked (each round; `rounds` counts the checks
+    so far), for a live display.
+    """
+
     max_tuples: int | None = DEFAULT_MAX_TUPLES
     max_seconds: float | None = None
+    max_memory: int | None = None
+    progress: Callable[[int, int, int], None] | None = None
 
 
 @dataclass
@@ -66,6 +79,7 @@ class _Finder:
     agg: AggregateFn
     term: bool  # the row ends with the term's value
     seed: str | None  # the extra atom of a seeded plan (Evaluator.seeded_plan), given the groups as tuples
+    rule_index: int  # the rule of the aggregate, where an arithmetic fault is reported
 
 
 def seed_name(literal: int) -> str:
@@ -102,16 +116,13 @@ def _named_inner(body: tuple[n.Literal, ...]) -> tuple[tuple[n.Literal, ...], li
 
 
 class _Compiled:
-    __slots__ = ("plan", "fns", "head", "plan_id", "premise_fns", "fused", "fused_rows")
+    __slots__ = ("plan", "fns", "head", "fused")
 
-    def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any, plan_id: int) -> None:
+    def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any) -> None:
         self.plan = plan
         self.fns = fns
         self.head = head
-        self.plan_id = plan_id
-        self.premise_fns: list[tuple[str, Any]] = []
         self.fused: Any = None
-        self.fused_rows: Any = None
 
 
 def strata_of(program: Program) -> list[tuple[set[str], list[int], bool]]:
@@ -128,22 +139,22 @@ def strata_of(program: Program) -> list[tuple[set[str], list[int], bool]]:
 
 
 class Evaluator:
-    def __init__(self, program: Program, provenance: bool, limits: Limits) -> None:
+    def __init__(self, program: Program, limits: Limits) -> None:
         self.program = program
-        self.provenance = provenance
-        self.graded = provenance and program.has_citations
         self.limits = limits
-        self.rels: dict[str, Relation] = {p: Relation(p, k, provenance, self.graded) for p, k in program.arity.items()}
-        self.plans: list[P.RulePlan] = []
-        # each fact's statements: (the fact, its citations), for proofs
-        self.fact_cites: MutableMapping[tuple[str, Row], list[tuple[Any, tuple[n.Citation, ...]]]] = {}
+        self.rels: dict[str, Relation] = {p: Relation(p, k) for p, k in program.arity.items()}
         self.total = 0
-        self.round_no = 0  # facts are round 0; every round of every stratum counts up
         self.deadline = time.monotonic() + limits.max_seconds if limits.max_seconds else None
+        self.next_watch = time.monotonic() + WATCH_SECONDS
+        self.checks = 0  # calls of check_limits: a round each, for the progress display
+        # what each predicate holds before any rule runs (see base_of); set by run()
+        self.base: dict[str, set[Row]] = {}
+        self.base_lazy: set[str] = set()
+        self.strata_info: list[tuple[set[str], list[int], bool]] = strata_of(program)
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
-        self.fact_cites = load_facts(self.program, self.rels, self.cite_grade)
+        load_facts(self.program, self.rels)
         self.total = sum(len(r) for r in self.rels.values())
 
     def base_of(self, pred: str) -> set[Row]:
@@ -152,11 +163,6 @@ class Evaluator:
             self.base_lazy.discard(pred)
             self.base[pred] = set(self.rels[pred].tuples)  # no rule derives it: its tuples are its base
         return self.base.setdefault(pred, set())
-
-    def cite_grade(self, cite: n.Citation) -> int:
-        info = self.program.sources.get(cite.source)
-        reliability = info.reliability if info is not None else "f"
-        return encode(reliability, cite.credibility)
 
     # -- strata -----------------------------------------------------------
     def run(self) -> None:
@@ -183,40 +189,18 @@ class Evaluator:
         # (copied now for derived predicates only: the others keep these tuples
         # until an incremental update copies them, see base_of)
         derived = {r.head.pred for r in self.program.rules}
-        self.base: dict[str, set[Row]] = {p: set(r.tuples) for p, r in self.rels.items() if len(r) and p in derived}
+        self.base = {p: set(r.tuples) for p, r in self.rels.items() if len(r) and p in derived}
         self.base_lazy = {p for p, r in self.rels.items() if len(r) and p not in derived}
-        self.strata_info = strata_of(self.program)
         for comp, indices, rec in self.strata_info:
             self.stratum(comp, indices, rec)
 
     def compile(self, plan: P.RulePlan) -> _Compiled:
-        plan_id = len(self.plans)
-        self.plans.append(plan)
         width = len(plan.slots)
-        c = _Compiled(plan, compile_steps(plan.steps, self.rels, True), head_fn(plan.head_args, width), plan_id)
+        c = _Compiled(plan, compile_steps(plan.steps, self.rels, True), head_fn(plan.head_args, width))
         if len(plan.steps) > 1:
-            if not self.provenance or (not self.graded and self.lazy_eligible(plan)):
-                c.fused = grouped_head_join(plan.steps[-1], self.rels, plan.head_args, width, plan.head) or \
-                    fused_head_join(plan.steps[-1], self.rels, c.head, False, plan.head_args, width, plan.head)
-            elif not self.graded:
-                c.fused_rows = fused_head_join_rows(plan.steps[-1], self.rels, c.head)
-        if self.graded:
-            for prem in plan.premises:
-                if prem.kind == "atom":
-                    c.premise_fns.append((prem.pred, head_fn(prem.args, -1)))
+            c.fused = grouped_head_join(plan.steps[-1], self.rels, plan.head_args, width, plan.head) or \
+                fused_head_join(plan.steps[-1], self.rels, c.head, False, plan.head_args, width, plan.head)
         return c
-
-    def lazy_eligible(self, plan: P.RulePlan) -> bool:
-        """Can this plan's derivations be found again on demand instead of kept?
-
-        Ungraded provenance of a rule whose head is plain variables and
-        constants, with no aggregate: `why` finds a match of the body among
-        tuples of earlier rounds, so evaluation keeps only each new tuple's
-        round and rule, at the cost of plain evaluation.
-        """
-        rule = self.program.rules[plan.rule_index]
-        return (not any(isinstance(s, P.Aggregate) for s in plan.steps)
-                and all(isinstance(a, (n.Var, n.Const)) for a in rule.head.args))
 
     def stratum(self, comp: set[str], indices: list[int], recursive: bool,
                 seed: dict[str, set[Row]] | None = None) -> dict[str, set[Row]]:
@@ -225,7 +209,7 @@ class Evaluator:
         With `seed` (new tuples of predicates this stratum reads), only what
         follows from them is derived: the stratum is already at its fixpoint
         for everything else (an incremental update). Returns the tuples that
-        were new (or regraded) in this stratum's predicates.
+        were new in this stratum's predicates.
         """
         made: dict[str, set[Row]] = {p: set() for p in comp}
 
@@ -240,7 +224,7 @@ class Evaluator:
         rec = comp if recursive else set()
 
         def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
-            return P.plan_rule(rules[i], i, sizes, rec, self.provenance, self.program.arity, delta_literal)
+            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal)
 
         states: dict[tuple[int, int], AggregateFn] = {}
         if seed is not None:
@@ -269,17 +253,20 @@ class Evaluator:
             for c in base:
                 for fn in c.fns:
                     if isinstance(fn, AggregateFn) and (c.plan.rule_index, fn.step.literal) in init:
-                        fn.start(init[(c.plan.rule_index, fn.step.literal)])
+                        try:
+                            fn.start(init[(c.plan.rule_index, fn.step.literal)])
+                        except ArithmeticFault as exc:  # a negative number in a recursive sum
+                            raise self.fault(c.plan.rule_index, exc) from None
                         states[(c.plan.rule_index, fn.step.literal)] = fn
                         if c.plan.delta_literal >= 0:  # seeded
                             first_delta[seed_name(fn.step.literal)] = seed_rows(fn.state.keys(), len(fn.step.group))
             delta = note(self.round(base, first_delta, comp))
         if not recursive:
             return made
-        if seed is None and not self.graded and CHAIN_STRATA:
+        if seed is None and CHAIN_STRATA:
             chains = self.chains(comp, indices)
             if chains is not None:
-                form = closure_of(comp, chains) if CLOSURES and not self.provenance else None
+                form = closure_of(comp, chains) if CLOSURES else None
                 if form is not None:
                     self.closure(form)
                 else:
@@ -343,44 +330,14 @@ class Evaluator:
         rel.set_grouped(g, size)
 
     def binary_rounds(self, comp: set[str], chains: list[Chain], first: dict[str, set[Row]]) -> None:
-        """The rounds after the first of a stratum of chain rules, set-at-a-time on grouped relations.
-
-        With (ungraded) provenance, each round records per rule the tuples it
-        derived first; `why` finds their derivations again on demand, as for
-        other rules (see lazy_eligible).
-        """
+        """The rounds after the first of a stratum of chain rules, set-at-a-time on grouped relations."""
         bs = BinaryStratum(self.rels, comp, chains)
         # the first round's tuples are the delta; the stratum's facts go in as well (harmless)
         delta = bs.start({p: self.rels[p].tuples for p in comp})
-        plan_ids: dict[int, int] = {}
-        if self.provenance:
-            rules = self.program.rules
-            sizes = {p: len(r) for p, r in self.rels.items()}
-            for c in chains:
-                if c.rule_index not in plan_ids:
-                    plan_ids[c.rule_index] = len(self.plans)
-                    self.plans.append(P.plan_rule(rules[c.rule_index], c.rule_index, sizes, comp, True,
-                                                  self.program.arity))
         while any(delta.values()):
-            self.round_no += 1
-            by_rule: dict[int, dict[Any, set[Any]]] | None = {} if self.provenance else None
-            delta, made, rule_index = bs.round(delta, by_rule)
-            for ri, got in (by_rule or {}).items():
-                if got:
-                    head = self.program.rules[ri].head.pred
-                    derivs = self.rels[head].derivs
-                    assert derivs is not None
-                    derivs.append((plan_ids[ri], self.round_no, {(x, y) for x, ys in got.items() for y in ys}))
+            delta, made, rule_index = bs.round(delta)
             self.total += made
             self.check_limits(rule_index)
-        if self.provenance:
-            # the relation's tuples: those it had plus each round's (the same tuple objects)
-            for p in comp:
-                rel = self.rels[p]
-                rel.tuples = rel.tuples.union(*[ch for _pid, _r, ch in rel.derivs or [] if isinstance(ch, set)])
-                rel.groups = {(0, 1): bs.fwd[p]}
-                rel.indexes.clear()
-            return
         bs.finish()
 
     def finder_rules(self, rule: n.Rule, bp: P.RulePlan) -> list[tuple[int, P.Aggregate, n.Rule]] | None:
@@ -420,7 +377,7 @@ class Evaluator:
         if len(steps) != 1:
             return False
         step = steps[0]
-        if step.func in ("min", "max"):
+        if AGGREGATES[step.func].empty is None:  # no value over no match
             return True
         rule = self.program.rules[i]
         lit = rule.body[step.literal]
@@ -450,17 +407,18 @@ class Evaluator:
         now = {p: len(r) for p, r in self.rels.items()}
         fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1)
         hf = head_fn(fp.head_args, len(fp.slots))
-        return {hf(r) for r in run_steps(compile_steps(fp.steps, self.rels, True), {})}
+        try:
+            return {hf(r) for r in run_steps(compile_steps(fp.steps, self.rels, True), {})}
+        except ArithmeticFault as exc:  # in the aggregated term
+            raise self.fault(rule_index, exc) from None
 
     def seeded_plan(self, i: int, bp: P.RulePlan, sizes: dict[str, int], rec: set[str]) -> P.RulePlan | None:
-        """Without provenance, a rule with one recursive aggregate re-runs from the groups to redo.
+        """A rule with one recursive aggregate re-runs from the groups to redo.
 
         The rule gets an extra atom over those groups (`seed_name`), read as the
         delta: a round then touches only the affected groups' rows instead of
         scanning the whole body for them.
         """
-        if self.provenance:
-            return None
         rule = self.program.rules[i]
         finders = self.finder_rules(rule, bp)
         if not finders or len(finders) != 1:
@@ -472,7 +430,7 @@ class Evaluator:
         name = seed_name(step.literal)
         seeded = n.Rule(rule.head, rule.body + (n.Atom(name, group),), rule.cites, rule.span)
         arity = self.program.arity | {name: len(group)}
-        return P.plan_rule(seeded, i, sizes, rec, self.provenance, arity, len(rule.body))
+        return P.plan_rule(seeded, i, sizes, rec, False, arity, len(rule.body))
 
     def group_finders(self, rule: n.Rule, c: _Compiled, comp: set[str], sizes: dict[str, int],
                       states: dict[tuple[int, int], AggregateFn], seeded: bool) -> list[tuple[list[StepFn], _Finder]] | None:
@@ -508,7 +466,7 @@ class Evaluator:
                     fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j)
                     fns = compile_steps(fp.steps, self.rels, True)
                     hf = head_fn(fp.head_args, len(fp.slots))
-                    out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed)))
+                    out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed, bp.rule_index)))
         return out
 
     def find_groups(self, finders: list[tuple[list[StepFn], _Finder]], delta: dict[str, Any]) -> None:
@@ -516,7 +474,10 @@ class Evaluator:
         news: dict[int, tuple[_Finder, set[Row]]] = {}
         for fns, f in finders:
             hf = f.head
-            news.setdefault(id(f.agg), (f, set()))[1].update({hf(r) for r in run_steps(fns, delta)})
+            try:
+                news.setdefault(id(f.agg), (f, set()))[1].update({hf(r) for r in run_steps(fns, delta)})
+            except ArithmeticFault as exc:  # in the aggregated term
+                raise self.fault(f.rule_index, exc) from None
         for f, rows in news.values():
             g = f.group
             groups = {r[0] for r in rows} if g == 1 else {r[:g] for r in rows}
@@ -524,11 +485,13 @@ class Evaluator:
             if f.seed is not None:
                 delta[f.seed] = seed_rows(groups, g)
             add = f.agg.add
-            for r in rows:  # distinct new matches: each holds a tuple of the last round
-                add(r[0] if g == 1 else r[:g], r[-1] if f.term else None)  # type: ignore[arg-type]
+            try:
+                for r in rows:  # distinct new matches: each holds a tuple of the last round
+                    add(r[0] if g == 1 else r[:g], r[-1] if f.term else None)  # type: ignore[arg-type]
+            except ArithmeticFault as exc:  # a negative number in a recursive sum, a sum of non-numbers
+                raise self.fault(f.rule_index, exc) from None
 
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
-        self.round_no += 1
         new: dict[str, set[Row]] = {p: set() for p in comp}
         best_rule: tuple[int, int] = (0, -1)
         for c in plans:
@@ -536,109 +499,57 @@ class Evaluator:
                 if c.fused is not None:
                     rows = run_steps(c.fns[:-1], delta)
                     derived = c.fused(rows, delta) if rows else set()
-                    derived -= self.rels[c.plan.head].tuples
-                    if self.provenance and derived:
-                        derived -= new[c.plan.head]
-                        derivs = self.rels[c.plan.head].derivs
-                        assert derivs is not None
-                        derivs.append((c.plan_id, self.round_no, derived))  # witnesses found on demand
-                    made = len(derived)
-                    new[c.plan.head] |= derived
-                    if made > best_rule[0]:
-                        best_rule = (made, c.plan.rule_index)
-                    continue
-                if c.fused_rows is not None:
-                    rows = run_steps(c.fns[:-1], delta)
-                    cand = c.fused_rows(rows, delta) if rows else {}
-                    before = len(new[c.plan.head])
-                    self.insert_candidates(c, cand, new[c.plan.head])
-                    made = len(new[c.plan.head]) - before
-                    if made > best_rule[0]:
-                        best_rule = (made, c.plan.rule_index)
-                    continue
-                rows = run_steps(c.fns, delta)
-                if self.provenance:
-                    before = len(new[c.plan.head])
-                    self.insert_prov(c, rows, new[c.plan.head], delta)
-                    made = len(new[c.plan.head]) - before
                 else:
                     hf = c.head
-                    derived = {hf(r) for r in rows}
-                    derived -= self.rels[c.plan.head].tuples
-                    made = len(derived)
-                    new[c.plan.head] |= derived
+                    derived = {hf(r) for r in run_steps(c.fns, delta)}
             except ArithmeticFault as exc:
-                rule = self.program.rules[c.plan.rule_index]
-                code = "E602"
-                raise SyllogError([error(code, f"{exc} in this rule", rule.span)], self.program.text) from None
+                raise self.fault(c.plan.rule_index, exc) from None
+            derived -= self.rels[c.plan.head].tuples
+            made = len(derived)
+            new[c.plan.head] |= derived
             if made > best_rule[0]:
                 best_rule = (made, c.plan.rule_index)
         for p, ts in new.items():
-            rel = self.rels[p]
-            fresh = ts - rel.tuples if self.provenance else ts
-            rel.add_new(fresh)
-            self.total += len(fresh)
+            self.rels[p].add_new(ts)
+            self.total += len(ts)
         self.check_limits(best_rule[1])
         return new
 
-    def insert_prov(self, c: _Compiled, rows: Any, new: set[Row], delta: dict[str, set[Row]]) -> None:
-        rel = self.rels[c.plan.head]
-        hf = c.head
-        pid = c.plan_id
-        if not self.graded:
-            self.insert_candidates(c, {hf(r): r for r in rows}, new)
-            return
-        ann = rel.ann
-        assert ann is not None
-        for r in rows:
-            t = hf(r)
-            g = self.derivation_grade(c, r)
-            old = ann.get(t)
-            if old is None:
-                ann[t] = (g, pid, r, self.round_no, self.round_no)
-                new.add(t)
-            elif g > old[0]:
-                ann[t] = (g, pid, r, self.round_no, old[4])
-                new.add(t)
-
-    def insert_candidates(self, c: _Compiled, cand: dict[Row, Row], new: set[Row]) -> None:
-        """Ungraded provenance: keep the first derivation of each new tuple, in bulk."""
-        rel = self.rels[c.plan.head]
-        fresh = cand.keys() - rel.tuples - new
-        if not fresh:
-            return
-        assert rel.derivs is not None
-        chunk = cand if len(fresh) == len(cand) else {t: cand[t] for t in fresh}
-        rel.derivs.append((c.plan_id, self.round_no, chunk))
-        new |= fresh
-
-    def derivation_grade(self, c: _Compiled, row: Row) -> int:
-        g = TOP
-        for pred, fn in c.premise_fns:
-            a = self.rels[pred].ann
-            assert a is not None
-            got = a.get(fn(row))
-            if got is not None and got[0] < g:
-                g = got[0]
-        for k, step in enumerate(c.plan.steps):
-            if isinstance(step, P.Aggregate):
-                from .aggregates import aggregate_grade
-
-                g = min(g, aggregate_grade(self, c.plan, k, row))
-        return g
+    def fault(self, rule_index: int, exc: ArithmeticFault) -> SyllogError:
+        """E602 at the rule whose evaluation met an arithmetic fault."""
+        rule = self.program.rules[rule_index]
+        return SyllogError([error("E602", f"{exc} in this rule", rule.span)], self.program.text)
 
     def check_limits(self, rule_index: int, pending: int = 0) -> None:
-        """E601 past the tuple limit (counting `pending` tuples not yet in `total`) or the deadline."""
+        """E601 past the tuple limit (counting `pending` tuples not yet in `total`), the deadline or the memory limit."""
         limit = self.limits.max_tuples
-        over_time = self.deadline is not None and time.monotonic() > self.deadline
-        if (limit is not None and self.total + pending > limit) or over_time:
-            what = (f"more than {limit:,} tuples were derived" if not over_time
+        self.checks += 1
+        now = time.monotonic()
+        over_time = self.deadline is not None and now > self.deadline
+        over_memory = None
+        if now >= self.next_watch:
+            self.next_watch = now + WATCH_SECONDS
+            over_memory = self.watch(rule_index, pending)
+        if (limit is not None and self.total + pending > limit) or over_time or over_memory:
+            what = (over_memory or f"more than {limit:,} tuples were derived" if not over_time
                     else f"evaluation ran past {self.limits.max_seconds} seconds")
             rule = self.program.rules[rule_index] if rule_index >= 0 else None
             span = rule.span if rule is not None else self.program.rules[0].span
             raise SyllogError(
                 [Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
                             "a rule that computes new values from its own results (such as `Y = X + 1`) never "
-                            "stops; add a bound, or raise the limit with --max-tuples / --timeout")],
+                            "stops; add a bound, or raise the limit with --max-tuples / --max-memory / --timeout")],
                 self.program.text,
             )
+
+    def watch(self, rule_index: int, pending: int) -> str | None:
+        """Report progress; the reason to stop when resident memory is past `max_memory`."""
+        if self.limits.progress is not None:
+            self.limits.progress(rule_index, self.total + pending, self.checks)
+        cap = self.limits.max_memory
+        if cap is None:
+            return None
+        used = resident_bytes()
+        if used is None or used <= cap:
+            return None
+        return f"the evaluation used {show_size(used)} of memory, past the limit of {show_size(cap)}"

@@ -6,15 +6,14 @@ tuples, seeded with them as its first delta; strata that read nothing that
 changed are not touched. A stratum that reads a changed predicate through
 negation or an aggregate, or any predicate that lost tuples, is recomputed
 from its inputs, and what it gains or loses flows on to the strata above.
-In graded programs a recomputed stratum counts as changed, since grades may
-move without the tuples changing.
+Grades and proofs are found on demand over the relations, so nothing about
+them needs updating here.
 """
 
 from __future__ import annotations
 
 from .. import nodes as n
 from ..analysis import Fact, Program
-from ..provenance import TOP
 from .fixpoint import Evaluator
 from .relation import Row
 
@@ -39,37 +38,19 @@ def _reads(program: Program, indices: list[int]) -> tuple[set[str], set[str]]:
     return pos, nonmono
 
 
-def _fact_grade(ev: Evaluator, pred: str, row: Row) -> int:
-    cites = [c for _f, cs in ev.fact_cites.get((pred, row), []) for c in cs]
-    return max((ev.cite_grade(c) for c in cites), default=TOP)
-
-
 def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fact]) -> None:
     """Bring `ev` up to date with `program`, which differs from its own by these facts only."""
     ev.program = program
     grew: dict[str, set[Row]] = {}
     shrank: set[str] = set()
+    remaining = {(f.pred, f.row) for f in program.facts} if removed else set()
     for f in removed:
-        key = (f.pred, f.row)
-        lst = [x for x in ev.fact_cites.get(key, []) if x[0] != f]
-        if lst:
-            ev.fact_cites[key] = lst
-        else:
-            ev.fact_cites.pop(key, None)
-        still = any(g.pred == f.pred and g.row == f.row for g in program.facts)
-        if not still:
+        if (f.pred, f.row) not in remaining:
             ev.base_of(f.pred).discard(f.row)
             shrank.add(f.pred)
     for f in added:
         rel = ev.rels[f.pred]
-        ev.fact_cites.setdefault((f.pred, f.row), []).append((f, f.cites))
         ev.base_of(f.pred).add(f.row)
-        if rel.ann is not None:
-            g = _fact_grade(ev, f.pred, f.row)
-            old = rel.ann.get(f.row)
-            if old is None or g > old[0]:
-                rel.ann[f.row] = (g, -1, (), 0, 0)
-                grew.setdefault(f.pred, set()).add(f.row)
         if f.row not in rel.tuples:
             rel.add_new({f.row})
             grew.setdefault(f.pred, set()).add(f.row)
@@ -85,7 +66,7 @@ def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fac
             ev.stratum(comp, indices, rec)
             for p in comp:
                 now = ev.rels[p].tuples
-                if before[p] - now or ev.graded:
+                if before[p] - now:
                     shrank.add(p)
                 if now - before[p]:
                     grew.setdefault(p, set()).update(now - before[p])
@@ -102,12 +83,6 @@ def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fac
 def _reset(ev: Evaluator, pred: str) -> None:
     """Put a relation back to its base tuples (facts and inputs)."""
     rel = ev.rels[pred]
-    base = ev.base_of(pred)
-    rel.tuples = set(base)
+    rel.tuples = set(ev.base_of(pred))
     rel.indexes.clear()
     rel.groups.clear()
-    if rel.ann is not None:
-        rel.ann = {t: (_fact_grade(ev, pred, t), -1, (), 0, 0) for t in base}
-    if rel.derivs is not None:
-        rel.derivs = []
-        rel._where = None

@@ -2,25 +2,32 @@
 
 Formats: csv, tsv (no quoting beyond the csv module's), and jsonl (one JSON
 array per line). Columns are converted by the predicate's declared types; a
-value that does not convert is a positioned error in the data file.
+value that does not convert is a positioned error in the data file (E704, at
+the line a record starts on and the column of its bad field, quoting the
+line). Files go through `engine.files`: only regular files are read, in
+blocks of lines (E703 for anything else, at the `.input`), and each output is
+replaced whole (E705 at the `.output` when it cannot be).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from operator import methodcaller
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from .. import files
 from .. import nodes as n
 from ..analysis import Program
-from ..errors import Diagnostic, Span, SyllogError, error
+from ..errors import Diagnostic, SourceMap, Span, SyllogError, error, visible
+from ..formats import field_text, file_name, format_of
 from ..loader import display_path
-from ..values import MAX_INT_DIGITS, String, Value, show, to_json
+from ..values import String, Value, show, to_json
 from .relation import Columns, Relation, Row
 
 # Integer files are read as numpy columns when together they reach COLUMNAR_BYTES
@@ -28,21 +35,11 @@ from .relation import Columns, Relation, Row
 # of them from COLUMNAR_FILE_BYTES up.
 COLUMNAR_BYTES = 1 << 20
 COLUMNAR_FILE_BYTES = 1 << 16
+COLUMNAR_MAX_BYTES = 1 << 30  # larger files are read streaming
 COLUMNAR = True
 # A predicate's facts written in the program, when all integers, are held as
 # columns from this many values on (engine.evaluation.facts).
 COLUMNAR_VALUES = 1 << 16
-
-FORMATS = ("csv", "tsv", "jsonl")
-
-
-def _field_text(io: n.IODirective, key: str, default: str | None = None) -> str | None:
-    f = io.get(key)
-    if f is None:
-        return default
-    v = f.value
-    return v.text if isinstance(v, String) else str(v)
-
 
 def _converter(t: str) -> Callable[[str], Value]:
     if t == "int":
@@ -52,7 +49,7 @@ def _converter(t: str) -> Callable[[str], Value]:
             try:
                 return int(s)
             except ValueError:
-                return Decimal(s)
+                return _finite(Decimal(s))
         return num
     if t == "string":
         return String
@@ -65,141 +62,278 @@ def _converter(t: str) -> Callable[[str], Value]:
         except ValueError:
             pass
         try:
-            return Decimal(s)
+            return _finite(Decimal(s))
         except InvalidOperation:
             return s
     return anything
 
 
-def _path(program: Program, io: n.IODirective) -> Path:
-    name = _field_text(io, "file", f"{io.pred}.{_field_text(io, 'format', 'csv')}")
-    assert name is not None
+def _finite(d: Decimal) -> Decimal:
+    """A decimal that is a number: `NaN` and `Infinity` are not values of the language."""
+    if not d.is_finite():
+        raise InvalidOperation(f"`{d}` is not a number Syllog holds")
+    return d
+
+
+def data_path(program: Program, io: n.IODirective) -> Path:
+    """The file of an `.input` or `.output`, relative to the folder of the `.dl` file that names it."""
     base = program.base_dirs.get(io.span.file, Path.cwd())
-    return base / name
-
-
-def _format(io: n.IODirective, path: Path) -> str:
-    fmt = _field_text(io, "format")
-    if fmt is None:
-        fmt = {".tsv": "tsv", ".jsonl": "jsonl"}.get(path.suffix, "csv")
-    return fmt
+    return base / file_name(io)
 
 
 def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
+    """Read every `.input` file into its relation; every unreadable file or bad line is a diagnostic."""
     diags: list[Diagnostic] = []
+    sources = SourceMap()
+    sources.update(program.text)
     columnar = _columnar_files(program)
     for io in program.io:
         if io.kind != "input":
             continue
-        path = _path(program, io)
-        fmt = _format(io, path)
-        if fmt not in FORMATS:
-            diags.append(error("E702", f"unknown format `{fmt}`", io.span, help="formats: csv, tsv, jsonl"))
-            continue
+        path = data_path(program, io)
+        fmt = format_of(io)  # one of FORMATS: analysis reported any other (E702)
         decl = program.decls[io.pred]
-        convs = [_converter(p.type) for p in decl.params]
+        types = [p.type for p in decl.params]
         rel = rels[io.pred]
         try:
-            if not len(rel) and not rel.indexes and not rel.groups and rel.ann is None:
-                cols = _columns(path, io, len(convs)) if columnar[io] else None
+            if not len(rel) and not rel.indexes and not rel.groups:
+                cols = _columns(path, io, len(types)) if columnar[io] else None
                 if cols is not None:
                     rel.set_columns(cols)  # the usual case: the file is all there is
                     continue
-            rows = _read(path, fmt, convs, io)
+            if fmt == "parquet":
+                from .parquet import read_parquet
+
+                rows = read_parquet(path, io, decl.params, [_converter(t) for t in types])
+            else:
+                rows = _read(path, fmt, types, io)
         except SyllogError as exc:
             diags.extend(exc.diagnostics)
+            if exc.sources is not None:
+                sources.update(exc.sources)
             continue
-        except OSError as exc:
-            diags.append(error("E703", f"cannot read `{path}`: {exc.strerror}", io.span))
-            continue
-        except UnicodeDecodeError:
-            diags.append(_not_utf8(path))
+        except files.FileTrouble as exc:
+            diags.append(_unreadable(exc, path, io))
             continue
         if not len(rel) and not rel.indexes and not rel.groups:
             rel.tuples = rows
         else:
             rel.add_new(rows - rel.tuples)
-        if rel.ann is not None:
-            from ..provenance import TOP
-
-            for t in rows:
-                rel.ann.setdefault(t, (TOP, -1, (), 0, 0))
     if diags:
-        raise SyllogError(diags, program.text)
+        raise SyllogError(diags, sources)
 
 
-def _not_utf8(path: Path) -> Diagnostic:
-    """E704 at the first byte of `path` that is not UTF-8."""
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-        at = 0
-    except UnicodeDecodeError as exc:
-        at = exc.start
-    line = data.count(b"\n", 0, at) + 1
-    col = at - (data.rfind(b"\n", 0, at) + 1) + 1
-    return error("E704", f"this file is not UTF-8 text (byte 0x{data[at]:02x})" if at < len(data)
-                 else "this file is not UTF-8 text", Span(display_path(path), line, col, line, col + 1))
-
-
-def _read(path: Path, fmt: str, convs: list[Callable[[str], Value]], io: n.IODirective) -> set[Row]:
-    arity = len(convs)
-    out: set[Row] = set()
+def _unreadable(exc: files.FileTrouble, path: Path, io: n.IODirective) -> Diagnostic:
+    """E703 at the `.input` for a file that cannot be read; E704 in the file for a byte or line that is wrong."""
     name = display_path(path)
-    header = _field_text(io, "header", "false") == "true"
-    with path.open(encoding="utf-8", newline="") as fh:
-        if fmt == "jsonl":
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    items = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise SyllogError([error("E704", f"bad JSON: {exc.msg}", Span(name, lineno, exc.colno, lineno, exc.colno + 1))]) from None
-                except ValueError:  # Python's int-to-text limit, which is Syllog's too (values.MAX_INT_DIGITS)
-                    raise SyllogError([error("E704", f"a number of more than {MAX_INT_DIGITS:,} digits",
-                                             Span(name, lineno, 1, lineno, 2))]) from None
-                if not isinstance(items, list) or len(items) != arity:
-                    raise SyllogError([error("E704", f"expected a JSON array of {arity} values", Span(name, lineno, 1, lineno, 2))])
-                out.add(tuple(_convert(c, str(v) if not isinstance(v, str) else v, name, lineno, k) for k, (c, v) in enumerate(zip(convs, items))))
-            return out
-        delim = _delimiter(io, fmt)
-        if all(c is int for c in convs) and len(delim) == 1 and arity > 0:
-            # in slices of lines, so that the strings in between stay small
-            fast: set[Row] = set()
-            first = True
-            while True:
-                text = "".join(islice(fh, 1 << 16))
-                if not text:
+    if isinstance(exc, files.NotUtf8):
+        return error("E704", exc.reason, Span(name, exc.line, exc.col, exc.line, exc.col + 1))
+    if isinstance(exc, files.LineTooLong):
+        return error("E704", exc.reason, Span(name, exc.line, 1, exc.line, 2),
+                     help="a line break is missing, or this is not a data file")
+    return error("E703", f"cannot read `{name}`: {exc.reason}", io.span)
+
+
+def _read(path: Path, fmt: str, types: list[str], io: n.IODirective) -> set[Row]:
+    """The rows of a data file, streamed; a bad line raises E704 at its place."""
+    convs = [_converter(t) for t in types]
+    header = field_text(io, "header", "false") == "true"
+    try:
+        with files.open_text(path) as fh:
+            if fmt == "jsonl":
+                return _read_jsonl(fh, path, convs, types)
+            delim = _delimiter(io, fmt)
+            if all(c is int for c in convs) and len(delim) == 1 and convs:
+                fast = _read_int_blocks(fh, path, delim, len(convs), header)
+                if fast is not None:
                     return fast
-                got = _int_rows(text, delim, arity, header and first)
-                first = False
-                if got is None:
-                    break
-                if fast:
-                    fast |= got
-                else:
-                    fast = got
-            fh.seek(0)
-        reader = csv.reader(fh, delimiter=delim)
-        if header:
-            next(reader, None)
-        same = convs[0] if all(c is convs[0] for c in convs) else None
-        for lineno, rec in enumerate(reader, 1 + header):
-            if len(rec) != arity:
-                if not rec:
-                    continue
-                raise SyllogError([error("E704", f"expected {arity} columns, found {len(rec)}", Span(name, lineno, 1, lineno, 2))])
-            try:
-                out.add(tuple(map(same, rec)) if same is not None else tuple(c(v) for c, v in zip(convs, rec)))
-            except (ValueError, InvalidOperation):
-                for k, (c, v) in enumerate(zip(convs, rec)):
-                    _convert(c, v, name, lineno, k)
+                fh.seek(0)
+            return _read_csv(fh, path, convs, types, delim, header)
+    except UnicodeDecodeError:
+        raise files.first_bad_utf8(path) or files.FileTrouble(path, "this file is not UTF-8 text") from None
+    except OSError as exc:  # a read that fails half-way (a file on a disk that went away)
+        raise files.trouble(path, exc) from None
+
+
+def _read_int_blocks(fh: TextIO, path: Path, delim: str, arity: int, header: bool) -> set[Row] | None:
+    """A file of integers only, in blocks of lines, each split and converted flat; None at anything else."""
+    out: set[Row] = set()
+    first = True
+    try:
+        for text in files.line_blocks(fh, path):
+            got = _int_rows(text, delim, arity, header and first)
+            first = False
+            if got is None:
+                return None
+            if out:
+                out |= got
+            else:
+                out = got
+    except files.LineTooLong:
+        return None  # the careful way reports it, with its line
     return out
 
 
+def _read_csv(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], types: list[str], delim: str,
+              header: bool) -> set[Row]:
+    """Rows of a csv/tsv file through the csv module; a bad record is E704 at its line and field."""
+    arity = len(convs)
+    out: set[Row] = set()
+    same = convs[0] if all(c is convs[0] for c in convs) else None
+    # strict: a quote left open at the end, or text after a closing quote, is an error, not a guess
+    reader = csv.reader(files.bounded_lines(fh, path), delimiter=delim, strict=True)
+    end = 0  # the last line of the record before (a quoted field may hold line breaks)
+    try:
+        if header:
+            next(reader, None)
+            end = reader.line_num
+        for rec in reader:
+            if len(rec) == arity:
+                try:
+                    out.add(tuple(map(same, rec)) if same is not None else tuple(c(v) for c, v in zip(convs, rec)))
+                except (ValueError, InvalidOperation):
+                    k = next(k for k, (c, v) in enumerate(zip(convs, rec)) if not _converts(c, v))
+                    raise _bad_record(path, end + 1, reader.line_num, delim, k,
+                                      _bad_value_message(k, rec[k], types[k])) from None
+            elif rec:
+                raise _bad_record(path, end + 1, reader.line_num, delim, min(arity, len(rec) - 1),
+                                  f"expected {arity} columns, found {len(rec)}")
+            end = reader.line_num
+    except files.LineTooLong:
+        raise files.LineTooLong(path, reader.line_num + 1) from None
+    except csv.Error as exc:
+        raise _bad_record(path, end + 1, end + 1, delim, -1, _csv_message(exc)) from None
+    return out
+
+
+def _csv_message(exc: csv.Error) -> str:
+    """The csv module's complaint about the record that starts on a line, as a diagnostic says it."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"a field longer than {csv.field_size_limit():,} characters starts on this line: is a quote left open?"
+    if text == "unexpected end of data":
+        return "a quote opened on this line is never closed"
+    return f"malformed line: {text}"
+
+
+def _bad_record(path: Path, first: int, last: int, delim: str, field: int, message: str) -> SyllogError:
+    """E704 at a field of the record on lines `first`..`last` of a data file (-1: the record as a whole)."""
+    name = display_path(path)
+    lines = _lines_of(path, first, last)
+    line, col, width = _field_place("".join(lines), delim, field)
+    text = lines[line].rstrip("\r\n") if line < len(lines) else ""
+    sources = SourceMap()
+    sources.add_line(name, first + line, text)
+    return SyllogError([error("E704", message, Span(name, first + line, col, first + line, col + width))], sources)
+
+
+def _lines_of(path: Path, first: int, last: int) -> list[str]:
+    """Lines `first` to `last` (1-based) of a data file, read again for a diagnostic."""
+    try:
+        with files.open_text(path) as fh:
+            return list(islice(files.bounded_lines(fh, path), first - 1, last))
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _field_place(record: str, delim: str, field: int) -> tuple[int, int, int]:
+    """Where field `field` of a csv record starts: (line within the record, 1-based column, width on that line).
+
+    The csv module's reading: a quote opens a quoted field only first in a
+    field, `""` inside one is a quote, a delimiter or line break outside
+    quotes ends a field.
+    """
+    bounds: list[tuple[int, int]] = []
+    start = i = 0
+    quoted = False
+    while i < len(record):
+        c = record[i]
+        if quoted:
+            if c == '"':
+                if record.startswith('"', i + 1):
+                    i += 1
+                else:
+                    quoted = False
+        elif c == '"' and i == start:
+            quoted = True
+        elif c == delim:
+            bounds.append((start, i))
+            start = i + 1
+        elif c in "\r\n":
+            break
+        i += 1
+    bounds.append((start, i))
+    if field < 0 or field >= len(bounds):
+        begin, end = 0, len(record.partition("\n")[0].rstrip("\r"))
+    else:
+        begin, end = bounds[field]
+    line = record.count("\n", 0, begin)
+    col = begin - (record.rfind("\n", 0, begin) + 1) + 1
+    stop = record.find("\n", begin, end)
+    width = (end if stop < 0 else stop) - begin
+    return line, col, max(width, 1)
+
+
+def _read_jsonl(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], types: list[str]) -> set[Row]:
+    """Rows of a file of JSON arrays, one a line, of strings and numbers."""
+    out: set[Row] = set()
+    name = display_path(path)
+    lineno = 0
+    try:
+        for lineno, line in enumerate(files.bounded_lines(fh, path), 1):
+            _json_row(name, lineno, line, convs, types, out)
+    except files.LineTooLong:
+        raise files.LineTooLong(path, lineno + 1) from None
+    return out
+
+
+def _json_row(name: str, lineno: int, line: str, convs: list[Callable[[str], Value]], types: list[str],
+              out: set[Row]) -> None:
+    """Add the row of one line of a JSON lines file to `out` (nothing for a blank line)."""
+    arity = len(convs)
+    if not line.strip():
+        return
+    if _nested(line):
+        raise _json_error(name, lineno, line, f"expected a JSON array of {arity} strings or numbers, "
+                                              "found nested arrays or objects")
+    try:
+        items = json.loads(line, parse_float=str, parse_int=str, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise _json_error(name, lineno, line, f"bad JSON: {exc.msg}", exc.colno) from None
+    except ValueError as exc:
+        raise _json_error(name, lineno, line, f"bad JSON: {exc}") from None
+    if not isinstance(items, list) or len(items) != arity:
+        raise _json_error(name, lineno, line, f"expected a JSON array of {arity} values")
+    for k, (c, v) in enumerate(zip(convs, items)):
+        if not isinstance(v, str):
+            raise _json_error(name, lineno, line, f"value {k + 1} is `{json.dumps(v)}`: "
+                                                  "a value is a string or a number")
+        if not _converts(c, v):
+            raise _json_error(name, lineno, line, _bad_value_message(k, v, types[k]))
+    out.add(tuple(c(v) for c, v in zip(convs, items)))
+
+
+def _json_error(name: str, lineno: int, line: str, message: str, col: int = 1) -> SyllogError:
+    """E704 at a line of a JSON lines file, which the diagnostic quotes."""
+    sources = SourceMap()
+    sources.add_line(name, lineno, line.rstrip("\r\n"))
+    return SyllogError([error("E704", message, Span(name, lineno, col, lineno, col + 1))], sources)
+
+
+def _nested(line: str) -> bool:
+    """Does a JSON line hold more than one array, or an object? (Tested before parsing: deep nesting exhausts the stack.)"""
+    if line.count("[") + line.count("{") <= 1:
+        return False
+    bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', line)
+    return bare.count("[") + bare.count("{") > 1
+
+
+def _no_constant(name: str) -> Value:
+    raise ValueError(f"`{name}` is not a number Syllog holds")
+
+
 def _delimiter(io: n.IODirective, fmt: str) -> str:
-    return _field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
+    return field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
 
 
 def _columnar_files(program: Program) -> dict[n.IODirective, bool]:
@@ -208,8 +342,8 @@ def _columnar_files(program: Program) -> dict[n.IODirective, bool]:
     for io in program.io:
         if io.kind != "input" or not COLUMNAR:
             continue
-        path = _path(program, io)
-        fmt = _format(io, path)
+        path = data_path(program, io)
+        fmt = format_of(io)
         delim = _delimiter(io, fmt)
         params = program.decls[io.pred].params
         if (fmt == "jsonl" or not params or any(p.type != "int" for p in params)
@@ -217,9 +351,9 @@ def _columnar_files(program: Program) -> dict[n.IODirective, bool]:
             continue
         try:
             size = path.stat().st_size
-        except OSError:
+        except (OSError, ValueError):
             continue  # reported when read
-        if COLUMNAR_FILE_BYTES <= size <= 1 << 30:
+        if COLUMNAR_FILE_BYTES <= size <= COLUMNAR_MAX_BYTES:
             sizes[io] = size
     if sum(sizes.values()) < COLUMNAR_BYTES:
         return dict.fromkeys(program.io, False)
@@ -236,12 +370,12 @@ def _columns(path: Path, io: n.IODirective, arity: int) -> Columns | None:
     None when the file is not plainly integers (see `_int_columns`): the tuple way reads it then,
     and reports any bad line.
     """
-    data = path.read_bytes()
-    if _field_text(io, "header", "false") == "true":
+    data = files.read_bytes(path, COLUMNAR_MAX_BYTES)
+    if field_text(io, "header", "false") == "true":
         head, _, data = data.partition(b"\n")
         if head.translate(None, bytes(range(32, 127)) + b"\t"):
             return None  # another line break (CR, form feed...) or non-ASCII: the careful way decides
-    return _int_columns(data, _delimiter(io, _format(io, path)).encode(), arity)
+    return _int_columns(data, _delimiter(io, format_of(io)).encode(), arity)
 
 
 def _int_columns(data: bytes, delim: bytes, arity: int) -> Columns | None:
@@ -383,31 +517,62 @@ def _int_rows(text: str, delim: str, arity: int, header: bool) -> set[Row] | Non
     return set(zip(*([values] * arity)))
 
 
-def _convert(c: Callable[[str], Value], v: str, name: str, lineno: int, col: int) -> Value:
+def _converts(c: Callable[[str], Value], v: str) -> bool:
     try:
-        return c(v)
+        c(v)
     except (ValueError, InvalidOperation):
-        raise SyllogError([error("E704", f"column {col + 1}: `{v}` is not a valid value for its declared type",
-                                 Span(name, lineno, 1, lineno, 2))]) from None
+        return False
+    return True
+
+
+def _bad_value_message(k: int, v: str, t: str) -> str:
+    return f"column {k + 1}: `{visible(v)}` is not a valid value for its declared type `{t}`"
 
 
 def write_outputs(program: Program, relation: Callable[[str], Any]) -> list[Path]:
-    """Write every `.output` relation; `relation(name)` gives its tuples."""
+    """Write every `.output` relation, each file whole or not at all; `relation(name)` gives its tuples.
+
+    Raises `SyllogError` with an E705 for every file that cannot be written
+    (after writing the others); the old content of such a file is left as it was.
+    """
     written = []
+    diags: list[Diagnostic] = []
     for io in program.io:
         if io.kind != "output":
             continue
-        path = _path(program, io)
-        write_relation(relation(io.pred), path, _format(io, path))
+        path = data_path(program, io)
+        try:
+            if format_of(io) == "parquet":
+                from .parquet import write_parquet
+
+                write_parquet(relation(io.pred), path, io, program.decls[io.pred].params)
+            else:
+                write_relation(relation(io.pred), path, format_of(io))
+        except SyllogError as exc:  # pyarrow is not installed: E706
+            diags.extend(exc.diagnostics)
+            continue
+        except files.FileTrouble as exc:
+            diags.append(error("E705", f"cannot write `{display_path(path)}`: {exc.reason}", io.span,
+                               help=_write_help(exc)))
+            continue
         written.append(path)
+    if diags:
+        raise SyllogError(diags, program.text)
     return written
 
 
+def _write_help(exc: files.FileTrouble) -> str | None:
+    if exc.missing:
+        return "create the folder first, or name another file with `file:`"
+    return None
+
+
 def write_relation(rows: Any, path: Path, fmt: str) -> None:
+    """Write tuples sorted to a csv, tsv or jsonl file, replacing it whole (`files.replacing`)."""
     from ..values import row_key
 
     ordered = sorted(rows, key=row_key)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with files.replacing(path) as fh:
         if fmt == "jsonl":
             for r in ordered:
                 fh.write(json.dumps([to_json(v) for v in r]) + "\n")

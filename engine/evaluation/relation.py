@@ -112,6 +112,11 @@ class Index:
                             s.add(of(t))
         self._add = add
 
+    def view(self, data: GroupedView) -> None:
+        """Answer from `data`, which its owner keeps up to date: adding tuples here does nothing."""
+        self.data = data
+        self._add = lambda ts: None
+
     def add(self, ts: Iterable[Row]) -> None:
         if type(self.data) is ColumnIndex:
             self.data.thaw()  # its dict or set is the one `_add` fills
@@ -281,12 +286,47 @@ def group_into(g: dict[Value, set[Value]], ts: Iterable[Row], key: int, val: int
             s.add(t[val])
 
 
+class GroupedView:
+    """An index of a binary relation answered from its grouping {first value: set of second values}.
+
+    `pairs`: an existence test on both columns; else the first column is the
+    key and a probe lists the matching second values as 1-tuples. Nothing is
+    built: a point query on a closure of millions of pairs costs one lookup.
+    """
+
+    __slots__ = ("g", "pairs")
+
+    def __init__(self, g: dict[Value, set[Value]], pairs: bool) -> None:
+        self.g = g
+        self.pairs = pairs
+
+    def get(self, k: Any, default: Any = None) -> Any:
+        ys = self.g.get(k)
+        return [(y,) for y in ys] if ys else default
+
+    def __contains__(self, k: Any) -> bool:
+        if self.pairs:
+            ys = self.g.get(k[0])
+            return ys is not None and k[1] in ys
+        return bool(self.g.get(k))
+
+
+# index signatures a GroupedView answers: the grouping it reads, and whether it tests pairs
+_GROUPED_SIGS: dict[Sig, tuple[tuple[int, int], bool]] = {
+    ((0, 1), (), (), ()): ((0, 1), True),
+    ((0,), (), (), (1,)): ((0, 1), False),
+    ((0,), (), (), ()): ((0, 1), False),
+    ((1,), (), (), (0,)): ((1, 0), False),
+    ((1,), (), (), ()): ((1, 0), False),
+}
+
+
 class Relation:
-    """The tuples of one predicate, with their indexes and (optionally) annotations."""
+    """The tuples of one predicate, with their indexes."""
 
-    __slots__ = ("name", "arity", "_tuples", "_pending", "_cols", "indexes", "ann", "derivs", "groups", "_where", "_where_n")
+    __slots__ = ("name", "arity", "_tuples", "_pending", "_cols", "indexes", "groups")
 
-    def __init__(self, name: str, arity: int, provenance: bool, graded: bool = True) -> None:
+    def __init__(self, name: str, arity: int) -> None:
         self.name = name
         self.arity = arity
         self._tuples: set[Row] = set()
@@ -302,18 +342,6 @@ class Relation:
         self.indexes: dict[Sig, Index] = {}
         # binary relations grouped by one column: (key col, value col) -> {key: set of values}
         self.groups: dict[tuple[int, int], dict[Value, set[Value]]] = {}
-        # Provenance, two layouts. Graded programs: tuple -> (grade, plan id or
-        # -1 for a fact, row of its best derivation), updated when a better
-        # derivation appears. Ungraded programs keep only the first (shortest)
-        # derivation, so it is stored in bulk: one dict tuple -> row per plan
-        # and round, built by a C-level comprehension; facts are absent.
-        self.ann: dict[Row, tuple[int, int, Row, int, int]] | None = {} if provenance and graded else None
-        # A chunk is {tuple: row} (rows kept) or a set of tuples whose rows are
-        # found again on demand (see Evaluator.lazy_eligible).
-        self.derivs: list[tuple[int, int, dict[Row, Row] | set[Row]]] | None = (
-            [] if provenance and not graded else None)
-        self._where: dict[Row, tuple[int, int, Row | None]] | None = None
-        self._where_n = 0
 
     @property
     def tuples(self) -> set[Row]:
@@ -351,43 +379,15 @@ class Relation:
         self.indexes.clear()
         self.groups = {(0, 1): g}
 
-    def derivation(self, t: Row) -> tuple[int, int, Row | None, int, int] | None:
-        """(grade, plan id, row, round of that derivation, round first derived); plan id -1 for a fact.
-
-        The row is None where it is to be found again on demand.
-        """
-        from ..provenance import TOP
-
-        if self.ann is not None:
-            return self.ann.get(t)
-        if t not in self.tuples:
-            return None
-        if self.derivs is not None:
-            if self._where is None or self._where_n != len(self.derivs):
-                where: dict[Row, tuple[int, int, Row | None]] = {}
-                for pid, rnd, chunk in self.derivs:
-                    if isinstance(chunk, dict):
-                        for k, row in chunk.items():
-                            where.setdefault(k, (pid, rnd, row))
-                    else:
-                        for k in chunk:
-                            where.setdefault(k, (pid, rnd, None))
-                self._where = where
-                self._where_n = len(self.derivs)
-            got = self._where.get(t)
-            if got is not None:
-                return (TOP, got[0], got[2], got[1], got[1])
-        return (TOP, -1, (), 0, 0)
-
-    @property
-    def provenance(self) -> bool:
-        return self.ann is not None or self.derivs is not None
-
     def index(self, sig: Sig) -> Index:
         idx = self.indexes.get(sig)
         if idx is None:
             idx = Index(sig, self.arity)
-            if self._cols is None or not idx.fill(self._cols):
+            view = _GROUPED_SIGS.get(sig) if (0, 1) in self.groups else None
+            if view is not None:
+                # kept up to date with the grouping, which add_new updates
+                idx.view(GroupedView(self.grouped(*view[0]), view[1]))
+            elif self._cols is None or not idx.fill(self._cols):
                 idx.add(self.tuples)
             self.indexes[sig] = idx
         return idx
@@ -397,7 +397,18 @@ class Relation:
         g = self.groups.get((key, val))
         if g is None:
             g = {}
-            if self._cols is not None and len(self._cols[0]):
+            forward = self.groups.get((val, key))
+            if forward is not None:
+                # the other way round, without building the tuples
+                get = g.get
+                for x, ys in forward.items():
+                    for y in ys:
+                        s = get(y)
+                        if s is None:
+                            g[y] = {x}
+                        else:
+                            s.add(x)
+            elif self._cols is not None and len(self._cols[0]):
                 keys, starts, order = _sorted_groups([self._cols[key]], key == 0)
                 col = self._cols[val] if order is None else self._cols[val][order]
                 vals = col.tolist()
@@ -407,11 +418,26 @@ class Relation:
             self.groups[(key, val)] = g
         return g
 
+    def sorted_groups(self) -> list[tuple[Value, list[Value]]] | None:
+        """A binary relation held grouped, in value order: (first value, its second values sorted).
+
+        None when it is not held grouped, or mixes kinds of values in a
+        column (`engine.values.sort_rows` then sorts its tuples).
+        """
+        g = self.groups.get((0, 1))
+        if g is None:
+            return None
+        try:
+            return [(x, sorted(g[x])) for x in sorted(g) if g[x]]
+        except (TypeError, AttributeError):
+            return None
+
     def add_new(self, new: set[Row]) -> None:
         """Add tuples known not to be present yet."""
         if not new:
             return
-        self.tuples |= new
+        self.tuples.update(new)
+        self._cols = None  # (the getter has built the tuples from them)
         for idx in self.indexes.values():
             idx.add(new)
         for (key, val), g in self.groups.items():

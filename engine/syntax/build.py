@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from .. import nodes as n
 from ..errors import Diagnostic, Span, error
-from ..values import MAX_INT_DIGITS, Value, int_digits
+from ..values import MAX_DIGITS, Value, int_digits
 
 
 class Fault(Exception):
@@ -52,17 +52,17 @@ def unescape(raw: str, span: Span) -> str:
 
 
 def int_literal(text: str, span: Span) -> int:
-    """The value of an integer literal's text at `span`; E010 past MAX_INT_DIGITS digits.
+    """The value of an integer literal's text at `span`; E010 past MAX_DIGITS digits.
 
     >>> int_literal("9_000", Span("f", 1, 1, 1, 6))
     9000
     """
     digits = int_digits(text)
-    if digits > MAX_INT_DIGITS:
+    if digits > MAX_DIGITS:
         raise Fault(
             error(
                 "E010",
-                f"this integer has {digits:,} digits; an integer has at most {MAX_INT_DIGITS:,}",
+                f"this integer has {digits:,} digits; an integer has at most {MAX_DIGITS:,}",
                 Span(span.file, span.line, span.col, span.line, span.col + 1),
                 help="write a number this long as a string",
             )
@@ -80,8 +80,9 @@ def negated(value: int | Decimal) -> int | Decimal:
     return -value
 
 
-def citation(source: str, fields: list[n.Field], span: Span) -> n.Citation:
-    """`@cite(source, fields...)` at `span` as a node; E009 / E403 for a malformed field."""
+def citation(source: str, fields: list[n.Field], span: Span, source_span: Span) -> n.Citation:
+    """`@cite(source, fields...)` at `span` (the source id at `source_span`) as a node; E009 / E403
+    for a malformed field."""
     line = cred = None
     originator: Value | None = None
     line_span = cred_span = span
@@ -119,4 +120,4 @@ def citation(source: str, fields: list[n.Field], span: Span) -> n.Citation:
                 help=f"write @cite({source}, line: N, credibility: 1-6)",
             )
         )
-    return n.Citation(source, line, cred, originator, span, line_span, cred_span)
+    return n.Citation(source, line, cred, originator, span, line_span, cred_span, source_span)

@@ -25,7 +25,7 @@ from operator import itemgetter, methodcaller
 
 from .. import nodes as n
 from ..errors import NO_SPAN, Span
-from ..values import MAX_INT_DIGITS, String, Value
+from ..values import MAX_DIGITS, String, Value
 from .build import Fault, citation, decimal_literal, int_literal, negated, unescape
 
 Part = tuple[int, int, "n.FactRun | None"]  # start and end offsets; None for a hole
@@ -159,7 +159,7 @@ def _column(fields: list[str]) -> list[Value]:
     firsts = set(map(itemgetter(0), fields))
     if firsts <= _LOWER:
         return fields  # type: ignore[return-value]  # symbols are their text
-    if firsts <= _NUMERIC and max(map(len, fields)) <= MAX_INT_DIGITS:
+    if firsts <= _NUMERIC and max(map(len, fields)) <= MAX_DIGITS:
         try:
             return list(map(int, fields))  # validated ASCII digits, `_` and a leading `-`: read as lark reads them
         except ValueError:
@@ -293,7 +293,7 @@ class Scanner:
                 return None  # lark reports it
             fields.append(n.Field(f[1], value, lines.span(path, f.start(1), f.end(2))))
         try:
-            return citation(m[1], fields, lines.span(path, pos, m.end())), m.end()
+            return citation(m[1], fields, lines.span(path, pos, m.end()), lines.span(path, m.start(1), m.end(1))), m.end()
         except Fault:
             return None
 
@@ -467,12 +467,16 @@ class _Reader:
         return self.scanner.nodes(self.text, self.start, self.end, self.path, self.cites, self.block)
 
     def fact(self, place: int) -> n.Rule:
-        if self.starts is None:
-            self.starts = self.scanner.fact_starts(self.text, self.start, self.end)
+        if self.lines is None:
             self.lines = Positions(self.text)
-        assert self.lines is not None
+        if place == 0:  # where an arity was fixed: no need to find the others
+            at = self.scanner.sep.match(self.text, self.start).end()  # type: ignore[union-attr]
+        else:
+            if self.starts is None:
+                self.starts = self.scanner.fact_starts(self.text, self.start, self.end)
+            at = self.starts[place]
         own = () if self.block is not None else self.cites
-        return self.scanner.fact_at(self.text, self.starts[place], self.path, own, self.lines)[0]
+        return self.scanner.fact_at(self.text, at, self.path, own, self.lines)[0]
 
 
 def _closing(tokens: Iterator[re.Match[str]], closer: str, depth: int = 0) -> int | None:

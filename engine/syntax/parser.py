@@ -21,12 +21,12 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from .. import nodes as n
+from ..aggregates import AGGREGATES, NAMES
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
 from ..values import String
 from .build import Fault, citation, decimal_literal, int_literal, negated, unescape
 from .facts import Part, Scanner, blank
 
-AGGREGATES = ("count", "sum", "min", "max")
 # The planner orders a body's literals greedily, in time quadratic in their
 # number: 1,000 literals take it about a second, 10,000 a few minutes.
 MAX_BODY_LITERALS = 1000
@@ -45,6 +45,15 @@ def _parser() -> Lark:
                 transformer=_Build())
     _share_root_scanner(lark)
     return lark
+
+
+def terminal_patterns() -> dict[str, str]:
+    """The regular expression of every terminal of the grammar, by name (highlighters use them).
+
+    >>> terminal_patterns()["VAR"]
+    '[A-Z_][A-Za-z0-9_]*'
+    """
+    return {t.name: t.pattern.to_regexp() for t in _parser().terminals}
 
 
 def _share_root_scanner(lark: Lark) -> None:
@@ -157,10 +166,10 @@ class _Build(Transformer[Token, Any]):
                     "E007",
                     f"unknown aggregate `{name}`",
                     self._tspan(name),
-                    help="the aggregates are count, sum, min and max",
+                    help=f"the aggregates are {', '.join(NAMES[:-1])} and {NAMES[-1]}",
                 )
             )
-        if str(name) != "count" and term is None:
+        if AGGREGATES[str(name)].has_term and term is None:
             raise Fault(
                 error("E007", f"`{name}` needs a term before `:`", self._cover(c), help=f"write `{name} {{ X : ... }}`")
             )
@@ -207,7 +216,8 @@ class _Build(Transformer[Token, Any]):
         return n.Field(str(c[0]), value.value, self._cover(c))
 
     def citation(self, c: list[Any]) -> n.Citation:
-        return citation(str(c[2]), [f for f in c[3:-1] if isinstance(f, n.Field)], self._cover(c))
+        return citation(str(c[2]), [f for f in c[3:-1] if isinstance(f, n.Field)], self._cover(c),
+                        self._tspan(c[2]))
 
     def cited(self, c: list[Any]) -> n.Rule:
         cites = tuple(x for x in c if isinstance(x, n.Citation))
@@ -221,7 +231,7 @@ class _Build(Transformer[Token, Any]):
 
     def source(self, c: list[Any]) -> n.Source:
         fields = tuple(f for f in c[3:] if isinstance(f, n.Field))
-        return n.Source(str(c[1]), fields, self._cover(c))
+        return n.Source(str(c[1]), fields, self._cover(c), self._tspan(c[1]))
 
     # -- directives -----------------------------------------------------
     def param(self, c: list[Any]) -> n.Param:
@@ -233,7 +243,7 @@ class _Build(Transformer[Token, Any]):
         doc = None
         if doc_tok is not None:
             doc = unescape(str(doc_tok), self._tspan(doc_tok))
-        return n.Decl(str(c[1]), params, doc, self._cover(c))
+        return n.Decl(str(c[1]), params, doc, self._cover(c), self._tspan(c[1]))
 
     def include(self, c: list[Any]) -> n.Include:
         return n.Include(unescape(str(c[1]), self._tspan(c[1])), self._cover(c))
@@ -241,7 +251,7 @@ class _Build(Transformer[Token, Any]):
     def io(self, c: list[Any]) -> n.IODirective:
         kind = "input" if str(c[0]) == ".input" else "output"
         fields = tuple(f for f in c[3:] if isinstance(f, n.Field))
-        return n.IODirective(kind, str(c[1]), fields, self._cover(c))
+        return n.IODirective(kind, str(c[1]), fields, self._cover(c), self._tspan(c[1]))
 
     def query(self, c: list[Any]) -> n.Query:
         return n.Query(c[1], self._cover(c))
@@ -251,6 +261,30 @@ class _Build(Transformer[Token, Any]):
 
     def expect_not(self, c: list[Any]) -> n.Expect:
         return n.Expect(c[1], True, self._cover(c))
+
+    def expect_grade(self, c: list[Any]) -> n.Expect:
+        op, grade = c[3], c[4]
+        if str(op) not in (">=", "<=", "="):
+            raise Fault(error("E012", f"a grade is compared with `>=`, `<=` or `=`, not `{op}`", self._tspan(op),
+                               help="`grade >= B3`: at least as good as B3"))
+        text = str(grade)
+        if not (len(text) == 2 and text[0] in "ABCDEF" and text[1] in "123456"):
+            raise Fault(error("E012", f"`{text}` is not a grade: a letter A-F and a digit 1-6", self._tspan(grade),
+                               help="for example B3: usually reliable, possibly true"))
+        return n.Expect(c[1], False, self._cover(c), n.GradeTest(str(op), text, self._tspan(grade)))
+
+    def expect_violated(self, c: list[Any]) -> n.Expect:
+        return self._violated(c, False)
+
+    def expect_not_violated(self, c: list[Any]) -> n.Expect:
+        return self._violated(c, True)
+
+    def _violated(self, c: list[Any], negated: bool) -> n.Expect:
+        return n.Expect((), negated, self._cover(c), violated=unescape(str(c[2]), self._tspan(c[2])))
+
+    def constraint(self, c: list[Any]) -> n.Constraint:
+        message = unescape(str(c[1]), self._tspan(c[1])) if c[1] is not None else None
+        return n.Constraint(c[3], message, self._cover(c))
 
     def start(self, c: list[Any]) -> list[Any]:
         return c

@@ -86,8 +86,14 @@ def statement(s: n.Statement) -> str:
         return f".include {quote(s.path)}"
     if isinstance(s, n.Query):
         return f"?- {body(s.body)}."
+    if isinstance(s, n.Expect) and s.violated is not None:
+        return f"expect {'not ' if s.negated else ''}violated {quote(s.violated)}."
     if isinstance(s, n.Expect):
-        return f"expect {'not ' if s.negated else ''}{body(s.body)}."
+        graded = f" grade {s.grade.op} {s.grade.grade}" if s.grade is not None else ""
+        return f"expect {'not ' if s.negated else ''}{body(s.body)}{graded}."
+    if isinstance(s, n.Constraint):
+        message = f"{quote(s.message)}: " if s.message is not None else ""
+        return f":- {message}{body(s.body)}."
     if isinstance(s, n.Source):
         return f".source {s.id} {{ {fields(s.fields)} }}"
     return f".{s.kind} {s.pred} {{ {fields(s.fields)} }}"

@@ -158,6 +158,7 @@ class GenConfig:
     max_aggregates: int = 2
     max_facts_per_pred: int = 10
     cross_kind_order: bool = True  # `<` and min/max between an integer and a symbol
+    aggregate_funcs: tuple[str, ...] = ("count", "sum", "min", "max", "avg")
 
 
 # ---------------------------------------------------------------- rendering
@@ -358,14 +359,15 @@ def _aggregate(
             args.append(_const(draw, kind, ctx))
         else:
             args.append(ctx.anon())
-    func = draw(st.sampled_from(("count", "sum", "min", "max")))
+    func = draw(st.sampled_from(cfg.aggregate_funcs))
     kinds = {v: _kind_of(k) for v, k in local.items()}
     ints = [v for v, k in kinds.items() if k == "int"]
     ordered = list(kinds) if cfg.cross_kind_order else [v for v, k in kinds.items() if k in ("int", "sym")]
     term: Var | None = None
     result_kind = "int"
-    if func == "sum" and ints:
+    if func in ("sum", "avg") and ints:
         term = draw(st.sampled_from(ints))
+        result_kind = "any" if func == "avg" else "int"  # a mean may be a decimal
     elif func in ("min", "max") and ordered:
         term = draw(st.sampled_from(ordered))
         result_kind = kinds[term] if kinds[term] != "none" else "any"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
+from decimal import Decimal
 
 from hypothesis import HealthCheck, settings
 
@@ -27,7 +28,7 @@ def diff_settings(default: int) -> settings:
 
 def norm(v: object) -> object:
     """Exact Python values: a value of any other type stays distinguishable."""
-    if type(v) is int or type(v) is str:
+    if type(v) is int or type(v) is str or type(v) is Decimal:
         return v
     return ("unexpected", type(v).__name__, repr(v))
 

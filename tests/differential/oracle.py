@@ -11,13 +11,16 @@ nothing changes.
 Aggregate semantics (docs/language.md, "Aggregates"): the aggregate ranges
 over the distinct bindings of the variables local to the braces, anonymous
 ones included; the variables it shares with the rest of the rule group it;
-`count` and `sum` of no matches are 0 and the rule still fires; `min` and
-`max` of no matches have no value and the rule does not fire.
+`count` and `sum` of no matches are 0 and the rule still fires; `min`,
+`max` and `avg` of no matches have no value and the rule does not fire;
+`avg` is the mean as Syllog's `/` gives it (an integer when the sum divides
+evenly, else a decimal of 34 significant digits).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Context, Decimal
 
 from .generator import (
     Agg,
@@ -67,7 +70,7 @@ def value(t: Term, env: Env) -> Value:
 
 def order(v: Value) -> tuple[int, int, str]:
     """The total order of values: numbers (by value) before symbols (by code point)."""
-    return (0, v, "") if isinstance(v, int) else (1, 0, v)
+    return (0, v, "") if isinstance(v, (int, Decimal)) else (1, 0, v)
 
 
 def compare(op: str, a: Value, b: Value) -> bool:
@@ -101,10 +104,16 @@ def aggregate(agg: Agg, rule: Rule, rels: Relations, env: Env) -> Value | None:
         return len(bindings)
     assert agg.term is not None
     vals = [b[local.index(agg.term)] for b in bindings]
-    if agg.func == "sum":
+    if agg.func in ("sum", "avg"):
         ints = [v for v in vals if isinstance(v, int)]
         assert len(ints) == len(vals), "sum over a symbol"
-        return sum(ints)
+        if agg.func == "sum":
+            return sum(ints)
+        if not ints:
+            return None  # the mean of nothing has no value
+        total, k = sum(ints), len(ints)
+        # as Syllog's `/`: an integer when the sum divides evenly, else a decimal of 34 digits
+        return total // k if total % k == 0 else Context(prec=34).divide(Decimal(total), Decimal(k))
     if not vals:
         return None
     return min(vals, key=order) if agg.func == "min" else max(vals, key=order)
