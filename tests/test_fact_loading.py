@@ -148,3 +148,10 @@ def test_the_statements_of_a_tuple_are_found_alone_as_among_all_facts(tmp_path: 
     assert alone._built is None
     assert [f.span.line for f in alone.statements_of("e", ("c", 3))] == [4, 5]  # 3.0 and 3 are one value
     assert alone.statements_of("e", ("q", 9)) == []
+
+
+def test_a_proof_does_not_build_every_fact(tmp_path: Path) -> None:
+    program = load(tmp_path, "".join(f"e(n{i}, n{i + 1}).\n" for i in range(500)) + "p(X) :- e(X, _).\n")
+    model = program.evaluate()
+    assert model.why("p(n7)")[0].children[0].span.line == 8  # type: ignore[union-attr]
+    assert program.program.facts._built is None
