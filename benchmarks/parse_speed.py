@@ -3,7 +3,8 @@
     python benchmarks/parse_speed.py [N] [--lark] [--cited]
 
 Prints the time to parse, to parse and check (`engine.load`), and to load
-them into relations (`evaluate`, no rules); with `--lark`, lark alone (the
+them into relations (`evaluate`, without and with provenance; there are no
+rules); with `--lark`, lark alone (the
 reader before the fast path); with clingo installed, clingo reading the same
 facts (`Control.add`, then grounding). `--cited` puts every fifth thousand
 facts in a cite block, as the facts_1m benchmark does.
@@ -53,7 +54,7 @@ def main() -> None:
     parse("warm(up).", "warm.dl")  # build (or load) the parser tables once
 
     def line(what: str, seconds: float) -> None:
-        print(f"{what:<34} {seconds:7.3f} s  {n / seconds:>12,.0f} facts/s")
+        print(f"{what:<42} {seconds:7.3f} s  {n / seconds:>12,.0f} facts/s")
 
     print(f"{n:,} facts, {len(text) / 1e6:.1f} MB{', a fifth cited' if args.cited else ''}; best of 3")
     line("syllog: parse", best(lambda: parse(text, "facts.dl")))
@@ -62,8 +63,8 @@ def main() -> None:
         path.write_text(text)
         (Path(d) / "r.txt").write_text("A sentence.\n")
         line("syllog: parse + check", best(lambda: engine.load(path)))
-        line("syllog: + into relations", best(lambda: engine.load(path).evaluate(provenance=False)))
-        line("syllog: + into relations, graded", best(lambda: engine.load(path).evaluate()))
+        line("syllog: + into relations, --no-provenance", best(lambda: engine.load(path).evaluate(provenance=False)))
+        line("syllog: + into relations, as syllog run", best(lambda: engine.load(path).evaluate()))
     if args.lark:
         line("lark alone: parse", best(lambda: parse_by_grammar(text, "facts.dl"), 1))
     try:
