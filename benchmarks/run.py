@@ -232,8 +232,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=3, help="runs per cell; the median is reported")
     p.add_argument("--timeout", type=float, default=150, help="seconds per run")
     p.add_argument("--json", type=Path, help="also write the results here")
-    p.add_argument("--syllog-facts", choices=("input", "inline"), default="input",
-                   help="give Syllog its data by .input of CSV files, or as facts in the program text")
+    p.add_argument("--syllog-facts", choices=("input", "inline"),
+                   help="give Syllog its data by .input of CSV files, or as facts in the program text "
+                        "(default: .input for the graph workloads, facts.dl for the inline ones)")
     p.add_argument("--keep-data", action="store_true", help="keep the generated data folder")
     p.add_argument("-v", "--verbose", action="store_true", help="print the tracebacks of errors")
     args = p.parse_args(argv)

@@ -37,7 +37,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from . import nodes as n
-from .analysis import Fact, Program, const_eval
+from .analysis import Fact, FactGroup, Facts, Program, const_eval
 from .analysis.safety import aggregate_outside, group_vars
 from .analysis.strata import stratify
 from .analysis.walk import body_atoms
@@ -413,7 +413,7 @@ class _Rewriter:
             self.emit(n.Rule(n.Atom(a.name, vs), (n.Atom(a.magic, tuple(vs[i] for i in a.bound)), n.Atom(a.pred, vs))))
 
     def has_base(self, pred: str) -> bool:
-        return any(f.pred == pred for f in self.program.facts) or \
+        return pred in self.program.facts.predicates() or \
             any(io.kind == "input" and io.pred == pred for io in self.program.io)
 
     def rule(self, r: n.Rule, a: Adorned) -> None:
@@ -533,7 +533,8 @@ def _checked(program: Program, rw: _Rewriter) -> Program | set[str] | str:
         return broken
     if diags:
         return f"the rewritten program is not stratified ({diags[0].message})"
-    facts = [f for f in program.facts if f.pred in rw.used] + rw.seeds
+    kept: list[Fact | FactGroup] = [x for x in program.facts.items if x.pred in rw.used]
+    facts = Facts(kept + list(rw.seeds))
     return Program(
         rules=rules, facts=facts, decls={p: d for p, d in program.decls.items() if p in rw.used}, arity=arity,
         sources=program.sources, io=[io for io in program.io if io.kind == "input" and io.pred in rw.used],

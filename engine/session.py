@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import files
 from . import nodes as n
-from .analysis import Fact, Program, check
+from .analysis import Program, check
 from .api import Loaded, dated
 from .demand import Choice
 from .errors import SourceMap, Span, SyllogError, error
@@ -133,7 +133,7 @@ class Session:
         program = dated(check(self._parse_all(reread)), self.as_of)
         retracted = self.retracted
         if retracted:
-            program.facts = [f for f in program.facts if (f.pred, f.row) not in retracted]
+            program.facts = program.facts.without(retracted)
         return program
 
     def _build(self, program: Program | None = None) -> None:
@@ -153,13 +153,7 @@ class Session:
                 or set(program.decls) != set(old.decls) or program.arity != old.arity):
             return False
 
-        def key(f: Fact) -> tuple[object, ...]:
-            return (f.pred, f.row, f.cites, f.span.file, f.span.line, f.span.col)
-
-        old_keys = {key(f) for f in old.facts}
-        new_keys = {key(f) for f in program.facts}
-        added = [f for f in program.facts if key(f) not in old_keys]
-        removed = [f for f in old.facts if key(f) not in new_keys]
+        added, removed = program.facts.changes(old.facts)
         update(self.evaluator, program, added, removed)
         self.program = program
         self.model = Model(program, self.evaluator, self.provenance)

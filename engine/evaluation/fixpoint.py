@@ -36,6 +36,7 @@ from .compile import (
     restrict_key,
     run_steps,
 )
+from .facts import load_facts
 from .io import load_inputs
 from .memory import resident_bytes, show_size
 from .relation import Relation, Row
@@ -165,9 +166,7 @@ class Evaluator:
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
-        for fact in self.program.facts:
-            if fact.pred not in self.preloaded:
-                self.rels[fact.pred].tuples.add(fact.row)
+        load_facts(self.program, self.rels, skip=self.preloaded)
         self.total = sum(len(r) for r in self.rels.values())
 
     def base_of(self, pred: str) -> set[Row]:
