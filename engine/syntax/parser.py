@@ -290,27 +290,48 @@ class _Build(Transformer[Token, Any]):
         return c
 
 
-_NAMES = {
-    "DOT": "`.`",
-    "IMPLIES": "`:-`",
-    "LPAR": "`(`",
-    "RPAR": "`)`",
-    "LBRACE": "`{`",
-    "RBRACE": "`}`",
-    "COLON": "`:`",
-    "COMMA": "`,`",
-    "CMP": "a comparison",
+# Every terminal of the grammar (and lark's end of input) as a user reads it, in the order
+# an "expected ..." list shows them: what can stand in a term first, then punctuation, then
+# the words that start a statement. `tests/test_syntax.py` checks that every terminal is here.
+TERMINAL_NAMES = {
     "NAME": "a name",
     "VAR": "a variable",
     "STRING": "a string",
     "INT": "a number",
     "DECIMAL": "a number",
     "NOT": "`not`",
-    "MINUS": "`-`",
+    "DOT": "`.`",
+    "COMMA": "`,`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "COLON": "`:`",
+    "CMP": "a comparison",
+    "MULOP": "`*`, `/`, `%`",
     "PLUS": "`+`",
-    "MULOP": "an operator",
+    "MINUS": "`-`",
+    "IMPLIES": "`:-`",
+    "QUERY": "`?-`",
+    "CITE": "`@cite`",
+    "DECL_KW": "`.decl`",
+    "INCLUDE_KW": "`.include`",
+    "SOURCE_KW": "`.source`",
+    "INPUT_KW": "`.input`",
+    "OUTPUT_KW": "`.output`",
+    "EXPECT": "`expect`",
+    "EXPECT_NOT": "`expect not`",
+    "GRADE_KW": "`grade`",
+    "VIOLATED_KW": "`violated`",
+    "WS": "a space",
+    "COMMENT": "a comment",
     "$END": "the end of the file",
 }
+_SHOWN_EXPECTED = 8
+# what can start a statement: named as one, not as eleven tokens
+_STATEMENT_STARTS = frozenset({"NAME", "IMPLIES", "QUERY", "CITE", "DECL_KW", "INCLUDE_KW", "SOURCE_KW", "INPUT_KW",
+                               "OUTPUT_KW", "EXPECT", "EXPECT_NOT"})
+_A_STATEMENT = "a statement (a fact, a rule, `?-`, `.decl`, `@cite`, `expect`, ...)"
 
 
 def _describe(tok: Token | None) -> str:
@@ -321,12 +342,29 @@ def _describe(tok: Token | None) -> str:
 
 
 def _expected_text(expected: set[str]) -> str:
-    names = sorted({_NAMES.get(e, f"`{e.lower()}`") for e in expected if not e.startswith("__")})
+    """The help "expected a name, `(`, ...", in words a user knows and `TERMINAL_NAMES` order."""
+    order = list(TERMINAL_NAMES)
+    known = sorted((e for e in expected if e in TERMINAL_NAMES), key=order.index)
+    names = list(dict.fromkeys(TERMINAL_NAMES[e] for e in known))
+    if _STATEMENT_STARTS <= expected:
+        names = [_A_STATEMENT] + [TERMINAL_NAMES[e] for e in known if e not in _STATEMENT_STARTS]
     if not names:
         return ""
-    if len(names) > 6:
-        names = names[:6] + ["..."]
-    return "expected " + ", ".join(names)
+    if len(names) > _SHOWN_EXPECTED:
+        return "expected " + ", ".join(names[:_SHOWN_EXPECTED]) + ", ..."
+    if len(names) > 1:
+        return "expected " + ", ".join(names[:-1]) + " or " + names[-1]
+    return "expected " + names[0]
+
+
+def _acceptable(exc: UnexpectedInput, expected: set[str]) -> set[str]:
+    """The terminals that would let the parse go on: lark's `expected` holds every lookahead of
+    the state's reductions (LALR), its interactive parser's `accepts` only those that shift."""
+    interactive = getattr(exc, "interactive_parser", None)
+    if interactive is None:
+        return expected
+    accepted: set[str] = interactive.accepts()
+    return accepted or expected
 
 
 def _offset_to_pos(text: str, offset: int) -> tuple[int, int]:
@@ -464,7 +502,7 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
                 span_at(max(end - 1, 0)),
                 help="end every fact, rule and query with `.`",
             )
-        return error("E004", "unexpected end of file", span_at(max(end - 1, 0)), help=_expected_text(expected) or None)
+        return error("E004", "unexpected end of file", span_at(max(end - 1, 0)), help=_expected_text(_acceptable(exc, expected)) or None)
 
     offset = tok.start_pos or 0
     width = max(1, len(str(tok)))
@@ -500,7 +538,7 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
     if tok.type == "IMPLIES" and "DOT" in expected:
         pass
     message = f"unexpected {_describe(tok)}"
-    return error("E001", message, span_at(offset, width), help=_expected_text(expected) or None)
+    return error("E001", message, span_at(offset, width), help=_expected_text(_acceptable(exc, expected)) or None)
 
 
 def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) -> n.Module:
