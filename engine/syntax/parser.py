@@ -26,6 +26,7 @@ from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
 from ..values import String
 from .build import Fault, citation, decimal_literal, int_literal, negated, unescape
 from .facts import Part, Scanner, blank
+from .habits import capitalised_predicate, habit, position, span_at, variable_field_help
 
 # The planner orders a body's literals greedily, in time quadratic in their
 # number: 1,000 literals take it about a second, 10,000 a few minutes.
@@ -212,7 +213,8 @@ class _Build(Transformer[Token, Any]):
     def field(self, c: list[Any]) -> n.Field:
         value = c[2]
         if isinstance(value, n.Var):
-            raise Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span))
+            raise Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span,
+                              help=variable_field_help(str(c[0]), value.name)))
         return n.Field(str(c[0]), value.value, self._cover(c))
 
     def citation(self, c: list[Any]) -> n.Citation:
@@ -367,12 +369,6 @@ def _acceptable(exc: UnexpectedInput, expected: set[str]) -> set[str]:
     return accepted or expected
 
 
-def _offset_to_pos(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
-
-
 _SIGNIFICANT = re.compile(r'["%(){}]')
 # a string's text after its quote, to its end or the line's (escapes skip a character); the same within a line
 _IN_STRING = re.compile(r'[^"\\\n]*+(?:\\[\s\S][^"\\\n]*+)*+')
@@ -456,6 +452,16 @@ _REMAINDER_WITH_SPACE = re.compile(r"[A-Za-z0-9_)]\s+%\s*[A-Za-z0-9_(]")
 
 
 def _syntax_diagnostic(text: str, path: str, exc: UnexpectedInput) -> Diagnostic:
+    tok: Token | None = getattr(exc, "token", None)
+    if isinstance(exc, UnexpectedCharacters):
+        offset, kind = exc.pos_in_stream or 0, None
+    elif tok is None or tok.type == "$END":
+        offset, kind = len(text), "$END"
+    else:
+        offset, kind = tok.start_pos or 0, tok.type
+    hinted = habit(text, path, offset, kind)
+    if hinted is not None:
+        return hinted
     diag = _syntax_diagnostic_inner(text, path, exc)
     lines = text.splitlines()
     if 1 <= diag.span.line <= len(lines) and _REMAINDER_WITH_SPACE.search(lines[diag.span.line - 1]):
@@ -465,24 +471,23 @@ def _syntax_diagnostic(text: str, path: str, exc: UnexpectedInput) -> Diagnostic
 
 
 def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diagnostic:
-    def span_at(offset: int, width: int = 1) -> Span:
-        line, col = _offset_to_pos(text, offset)
-        return Span(path, line, col, line, col + width)
+    def here(offset: int, width: int = 1) -> Span:
+        return span_at(text, path, offset, width)
 
     if isinstance(exc, UnexpectedCharacters):
         offset = exc.pos_in_stream or 0
         ch = text[offset] if offset < len(text) else ""
         if ch == '"':
-            return error("E006", "unterminated string", span_at(offset), help='close the string with `"` on the same line')
+            return error("E006", "unterminated string", here(offset), help='close the string with `"` on the same line')
         if ch == "%":
             return error(
                 "E005",
                 "unexpected `%`",
-                span_at(offset),
+                here(offset),
                 help="`%` after a space starts a comment; write the remainder as `X%2`, without spaces",
             )
         shown = ch if ch.isprintable() else repr(ch)
-        return error("E005", f"unexpected character `{shown}`", span_at(offset))
+        return error("E005", f"unexpected character `{shown}`", here(offset))
 
     tok: Token | None = getattr(exc, "token", None)
     expected: set[str] = set(getattr(exc, "expected", set()) or set())
@@ -493,16 +498,16 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
             ch, at = opened[-1]
             kind = "parenthesis" if ch == "(" else "brace"
             closer = ")" if ch == "(" else "}"
-            return error("E003", f"unclosed {kind}", span_at(at), help=f"add `{closer}` to close it")
+            return error("E003", f"unclosed {kind}", here(at), help=f"add `{closer}` to close it")
         end = _end_of_previous_token(text, offset)
         if "DOT" in expected:
             return error(
                 "E002",
                 "missing `.` after this clause",
-                span_at(max(end - 1, 0)),
+                here(max(end - 1, 0)),
                 help="end every fact, rule and query with `.`",
             )
-        return error("E004", "unexpected end of file", span_at(max(end - 1, 0)), help=_expected_text(_acceptable(exc, expected)) or None)
+        return error("E004", "unexpected end of file", here(max(end - 1, 0)), help=_expected_text(_acceptable(exc, expected)) or None)
 
     offset = tok.start_pos or 0
     width = max(1, len(str(tok)))
@@ -510,13 +515,13 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
     if "DOT" in expected and tok.type in ("NAME", "VAR", "QUERY", "DECL_KW", "INCLUDE_KW", "SOURCE_KW", "CITE",
                                             "EXPECT", "EXPECT_NOT", "INPUT_KW", "OUTPUT_KW") and not opened:
         end = _end_of_previous_token(text, offset)
-        prev_line, _ = _offset_to_pos(text, max(end - 1, 0))
+        prev_line, _ = position(text, max(end - 1, 0))
         tok_line = tok.line or 0
         if prev_line < tok_line:
             return error(
                 "E002",
                 "missing `.` after this clause",
-                span_at(max(end - 1, 0)),
+                here(max(end - 1, 0)),
                 help="end every fact, rule and query with `.`",
             )
     if opened and tok.type in ("DOT", "IMPLIES", "QUERY", "DECL_KW", "INCLUDE_KW", "SOURCE_KW", "CITE") and (
@@ -525,20 +530,13 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
         ch, at = opened[-1]
         kind = "parenthesis" if ch == "(" else "brace"
         closer = ")" if ch == "(" else "}"
-        return error("E003", f"unclosed {kind}", span_at(at), help=f"add `{closer}` to close it")
+        return error("E003", f"unclosed {kind}", here(at), help=f"add `{closer}` to close it")
     if tok.type == "RPAR" and not any(c == "(" for c, _ in opened):
-        return error("E003", "unmatched `)`", span_at(offset), help="remove it, or open it with `(`")
+        return error("E003", "unmatched `)`", here(offset), help="remove it, or open it with `(`")
     if tok.type == "VAR" and "NAME" in expected and "VAR" not in expected:
-        return error(
-            "E001",
-            f"unexpected variable {_describe(tok)}: predicate names start with a lowercase letter",
-            span_at(offset, width),
-            help=f"write `{str(tok)[0].lower()}{str(tok)[1:]}`" if str(tok)[0].isalpha() else None,
-        )
-    if tok.type == "IMPLIES" and "DOT" in expected:
-        pass
+        return capitalised_predicate(str(tok), here(offset, width))
     message = f"unexpected {_describe(tok)}"
-    return error("E001", message, span_at(offset, width), help=_expected_text(_acceptable(exc, expected)) or None)
+    return error("E001", message, here(offset, width), help=_expected_text(_acceptable(exc, expected)) or None)
 
 
 def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) -> n.Module:
