@@ -27,7 +27,7 @@ from . import __version__, api
 from .errors import Span, SyllogError, error
 from .evaluation.memory import parse_size, show_size
 from .loader import write_named
-from .model import Answers
+from .model import Answers, goal_text
 from .proofs import to_dot, to_json
 from .render import (
     COLOR_CHOICES,
@@ -192,7 +192,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(answers_csv(answers))
     else:
-        _show_answers(_out(args), args.goal.strip().rstrip("."), answers)
+        _show_answers(_out(args), goal_text(args.goal), answers)
     return 0
 
 

@@ -56,6 +56,27 @@ def test_query_csv(tmp_path: Path) -> None:
     assert (code, out) == (0, "X\nc\nd\n")
 
 
+def test_query_accepts_the_goal_as_written_in_a_file(tmp_path: Path) -> None:
+    write(tmp_path, PROGRAM)
+    plain = run_cli(["query", "p.dl", "path(b, X)", "--format", "csv"], tmp_path)
+    for goal in ("?- path(b, X).", "  ?-path(b, X) .  ", "path(b, X)."):
+        assert run_cli(["query", "p.dl", goal, "--format", "csv"], tmp_path) == plain
+    code, out = run_cli(["query", "p.dl", "?- path(b, X)."], tmp_path)
+    assert code == 0 and out.startswith("?- path(b, X).\n"), out
+
+
+def test_a_capitalised_predicate_in_a_goal_is_named_as_in_a_file(tmp_path: Path) -> None:
+    write(tmp_path, PROGRAM)
+    code, out = run_cli(["query", "p.dl", "edge(X, Y), Path(Y, Z)"], tmp_path)
+    assert code == 1
+    assert out == (
+        "<query>:1:16: error[E001]: unexpected variable `Path`: predicate names start with a lowercase letter\n"
+        "1 | ?- edge(X, Y), Path(Y, Z).\n"
+        "  |                ^^^^\n"
+        "  = help: write `path`\n"
+    )
+
+
 def test_run_prints_queries(tmp_path: Path) -> None:
     write(tmp_path, PROGRAM)
     code, out = run_cli(["run", "p.dl"], tmp_path)
