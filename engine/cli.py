@@ -193,7 +193,9 @@ def cmd_query(args: argparse.Namespace) -> int:
         sys.stdout.write(answers_csv(answers))
     else:
         _show_answers(_out(args), goal_text(args.goal), answers)
-    return 0
+    # a goal warning is W102, a predicate nothing defines: most often a typo, so a script must not take
+    # the empty answer for a true one
+    return 1 if answers.warnings else 0
 
 
 # -- why -----------------------------------------------------------------

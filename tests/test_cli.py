@@ -233,3 +233,14 @@ def test_violations_as_data() -> None:
                      ("two counts of one thing", (("A", 2), ("B", 5), ("X", "bridge")), "C3")}
     [v] = [v for v in model.violations() if v.what == "two counts of one thing"]
     assert [p.fact for p in v.premises] == ["count(bridge, 2)", "count(bridge, 5)"]
+
+
+@pytest.mark.parametrize("backend", ["memory", "duckdb"])
+def test_a_misspelt_predicate_in_a_goal_exits_1_with_did_you_mean(tmp_path: Path, backend: str) -> None:
+    if backend == "duckdb":
+        pytest.importorskip("duckdb")
+    write(tmp_path, PROGRAM)
+    code, out = run_cli(["query", "p.dl", "pth(a, X)", "--format", "csv", "--backend", backend], tmp_path)
+    assert code == 1
+    assert out.startswith("X\n") and "warning[W102]: `pth` is used but never defined" in out
+    assert "did you mean `path`?" in out

@@ -38,7 +38,7 @@ from sqlglot import exp
 from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program, check_goal
-from ..errors import NO_SPAN, Diagnostic, Span, SyllogError, error
+from ..errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from ..evaluation.fixpoint import strata_of
 from ..provenance import TOP, Grade
 from ..provenance import encode as encode_grade
@@ -830,10 +830,12 @@ class SqlModel:
         from ..model import Answers, goal_variables, parse_goal
         from ..provenance import show as show_grade
 
+        warnings: list[Diagnostic] = []
+        sources: SourceMap | None = None
         if isinstance(goal, str):
             text = goal
             body, sources = parse_goal(goal)
-            check_goal(self.program, body, sources)
+            warnings = check_goal(self.program, body, sources)
         else:
             body = goal
         names = goal_variables(body)
@@ -863,6 +865,7 @@ class SqlModel:
         answers = Answers(text or "", names, rows)
         if self.graded:
             answers.grades = [show_grade(best[r]) for r in rows]
+        answers.warnings, answers.sources = warnings, sources
         return answers
 
     # -- proofs -------------------------------------------------------------------
