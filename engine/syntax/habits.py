@@ -125,6 +125,18 @@ def habit(text: str, path: str, offset: int, token: str | None) -> Diagnostic | 
     return None
 
 
+def lowercase_variables_help(symbols: list[str]) -> str:
+    """The help for symbols that stand where variables are meant (Soufflé writes variables lowercase).
+
+    >>> lowercase_variables_help(["x", "y"])
+    'variables start with an uppercase letter or `_`: if `x`, `y` are meant as variables, write `X`, `Y`'
+    """
+    shown = ", ".join(f"`{x}`" for x in symbols)
+    upper = ", ".join(f"`{x[0].upper()}{x[1:]}`" for x in symbols)
+    meant = "is meant as a variable" if len(symbols) == 1 else "are meant as variables"
+    return f"variables start with an uppercase letter or `_`: if {shown} {meant}, write {upper}"
+
+
 def variable_field_help(field: str, value: str) -> str | None:
     """The help for a field whose value is written as a variable (`reliability: B`)."""
     if field == "reliability" and len(value) == 1 and value in "ABCDEF":
