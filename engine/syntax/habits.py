@@ -88,9 +88,11 @@ def _bare_io(text: str, path: str, offset: int, token: str | None) -> Diagnostic
         return None
     kind, name = m[1], m[2]
     at = m.start()
+    # Soufflé reads `edge.facts` and writes `path.csv`, both tab-separated
+    file = f'file: "{name}.facts", format: tsv' if kind == "input" else f'file: "{name}.csv", format: tsv'
     return error("E001", f"`.{kind} {name}` names its file in braces", span_at(text, path, at, m.end(2) - at),
-                 help=f'write `.{kind} {name} {{ file: "{name}.csv" }}`; the format is taken from the suffix '
-                      "(csv, tsv, jsonl, parquet) or given as `format: tsv`")
+                 help=f"write `.{kind} {name} {{ {file} }}`; without `format:` the format is taken from "
+                      "the file's suffix (csv, tsv, jsonl, parquet)")
 
 
 def _capitalised_call(text: str, path: str, offset: int, token: str | None) -> Diagnostic | None:
