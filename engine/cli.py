@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from . import __version__, api
-from .errors import Span, SyllogError, error
+from .errors import Diagnostic, Span, SyllogError, error
 from .evaluation.memory import parse_size, show_size
 from .loader import write_named
 from .model import Answers
@@ -64,6 +64,9 @@ class _Working:
         err = _err(args)
         shown = err.is_terminal and not getattr(args, "quiet", False) and getattr(args, "backend", "memory") == "memory"
         self.progress = EvaluationProgress(err, loaded.program) if shown else None
+        self.err = err
+        self.program = loaded.program
+        self.warnings: list[Diagnostic] = []  # the evaluation's (W104), printed when the work is done
 
     def __enter__(self) -> _Working:
         if self.progress is not None:
@@ -73,6 +76,8 @@ class _Working:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.__exit__()
+        if exc[0] is None:
+            print_diagnostics(self.warnings, self.program.text, self.err)
 
     def phase(self, text: str) -> None:
         if self.progress is not None:
@@ -85,14 +90,17 @@ class _Working:
         limits: dict[str, Any] = {"provenance": prov, "max_tuples": args.max_tuples, "max_seconds": args.timeout}
         self.phase("evaluating")
         if backend == "memory":
-            return loaded.evaluate(max_memory=args.max_memory, progress=self.progress.update if self.progress else None,
-                                   **limits)
-        sql: dict[str, Any] = {}
-        if args.database:
-            sql["database"] = args.database
-        if args.memory_limit:
-            sql["memory_limit"] = args.memory_limit
-        return loaded.evaluate(backend=backend, **limits, **sql)
+            model = loaded.evaluate(max_memory=args.max_memory, progress=self.progress.update if self.progress else None,
+                                    **limits)
+        else:
+            sql: dict[str, Any] = {}
+            if args.database:
+                sql["database"] = args.database
+            if args.memory_limit:
+                sql["memory_limit"] = args.memory_limit
+            model = loaded.evaluate(backend=backend, **limits, **sql)
+        self.warnings = list(model.warnings)
+        return model
 
 
 # -- check ---------------------------------------------------------------
@@ -123,6 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         model = work.evaluate(args, loaded)
         work.phase("answering the queries")
         answered = [(body(q.body), model.query(q.body, body(q.body))) for q in p.queries]
+        # the evaluation's warnings (W104) and the queries', after the answers
+        warned, work.warnings = work.warnings + [w for _text, answers in answered for w in answers.warnings], []
     con = _out(args)
     if p.warnings:
         print(f"{plural(len(p.warnings), 'warning')}; `syllog check` shows them", file=sys.stderr)
@@ -140,6 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print_violations(model, con)
     for path in write_outputs(p, model.relation):
         print(f"wrote {path}", file=sys.stderr)
+    print_diagnostics(warned, p.text, _err(args))
     return 0
 
 

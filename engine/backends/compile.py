@@ -24,9 +24,10 @@ from sqlglot import exp
 
 from .. import plan as P
 from ..errors import NO_SPAN, Span
+from ..kinds import NUMBERS, Kinds, arith_kinds, kind_of
 from ..provenance import TOP
 from ..values import Value
-from .encoding import NUMBERS, SCALE, Kinds, arith_kinds, column_names, encode, kind_of, rep_of
+from .encoding import SCALE, column_names, encode, rep_of
 
 TRUE = exp.true()
 FALSE = exp.false()

@@ -40,11 +40,12 @@ from .. import plan as P
 from ..analysis import Program, check_goal
 from ..errors import NO_SPAN, Diagnostic, Span, SyllogError, error
 from ..evaluation.fixpoint import strata_of
+from ..kinds import Kinds
 from ..provenance import TOP, Grade
 from ..provenance import encode as encode_grade
 from ..values import Value, row_key
 from .compile import Builder, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
-from .encoding import Kinds, column_names, decode, encode, infer_kinds, rep_of
+from .encoding import column_names, decode, encode, infer_kinds, rep_of
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 
 BACKENDS = ("duckdb", "postgres", "spark")

@@ -7,6 +7,9 @@ reads only the tuples new in the last round. Rules that recurse through a
 monotone aggregate are re-evaluated in full each round and reach the least
 fixpoint from below. Evaluation records nothing for proofs: grades and
 proofs are found on demand over the finished relations (engine.support).
+A rule instance whose arithmetic is undefined fails and is counted in
+`Evaluator.dropped` (the W104 warnings); what is not an instance failure
+(a number too large, a negative one in a recursive sum) is E602.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
-from ..values import ArithmeticFault, compare
+from ..values import ArithmeticFault, UndefinedArithmetic, compare
 from .binary import BinaryStratum, Chain, chain_of
 from .closure import Closure, closure_of
 from .closure import evaluate as evaluate_closure
@@ -33,9 +36,12 @@ from .compile import (
     fused_head_join,
     grouped_head_join,
     head_fn,
+    map_defined,
+    one_at_a_time,
     restrict_key,
     run_steps,
 )
+from .dropped import Dropped
 from .io import load_inputs
 from .memory import resident_bytes, show_size
 from .relation import Relation, Row
@@ -150,6 +156,7 @@ class Evaluator:
         self.base: dict[str, set[Row]] = {}
         self.base_lazy: set[str] = set()
         self.strata_info: list[tuple[set[str], list[int], bool]] = strata_of(program)
+        self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104)
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
@@ -196,7 +203,8 @@ class Evaluator:
 
     def compile(self, plan: P.RulePlan) -> _Compiled:
         width = len(plan.slots)
-        c = _Compiled(plan, compile_steps(plan.steps, self.rels, True), head_fn(plan.head_args, width))
+        note = self.dropped.noter(plan.rule_index)
+        c = _Compiled(plan, compile_steps(plan.steps, self.rels, True, note), head_fn(plan.head_args, width))
         if len(plan.steps) > 1:
             c.fused = grouped_head_join(plan.steps[-1], self.rels, plan.head_args, width, plan.head) or \
                 fused_head_join(plan.steps[-1], self.rels, c.head, False, plan.head_args, width, plan.head)
@@ -407,9 +415,10 @@ class Evaluator:
         now = {p: len(r) for p, r in self.rels.items()}
         fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1)
         hf = head_fn(fp.head_args, len(fp.slots))
+        note = self.dropped.noter(rule_index)
         try:
-            return {hf(r) for r in run_steps(compile_steps(fp.steps, self.rels, True), {})}
-        except ArithmeticFault as exc:  # in the aggregated term
+            return set(map_defined(hf, run_steps(compile_steps(fp.steps, self.rels, True, note), {}, note), note))
+        except ArithmeticFault as exc:  # in the aggregated term: too large a number
             raise self.fault(rule_index, exc) from None
 
     def seeded_plan(self, i: int, bp: P.RulePlan, sizes: dict[str, int], rec: set[str]) -> P.RulePlan | None:
@@ -464,7 +473,7 @@ class Evaluator:
             for j, x in enumerate(finder.body):
                 if isinstance(x, n.Atom) and x.pred in comp:
                     fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j)
-                    fns = compile_steps(fp.steps, self.rels, True)
+                    fns = compile_steps(fp.steps, self.rels, True, self.dropped.noter(bp.rule_index))
                     hf = head_fn(fp.head_args, len(fp.slots))
                     out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed, bp.rule_index)))
         return out
@@ -474,9 +483,10 @@ class Evaluator:
         news: dict[int, tuple[_Finder, set[Row]]] = {}
         for fns, f in finders:
             hf = f.head
+            note = self.dropped.noter(f.rule_index)
             try:
-                news.setdefault(id(f.agg), (f, set()))[1].update({hf(r) for r in run_steps(fns, delta)})
-            except ArithmeticFault as exc:  # in the aggregated term
+                news.setdefault(id(f.agg), (f, set()))[1].update(map_defined(hf, run_steps(fns, delta, note), note))
+            except ArithmeticFault as exc:  # in the aggregated term: too large a number
                 raise self.fault(f.rule_index, exc) from None
         for f, rows in news.values():
             g = f.group
@@ -488,7 +498,7 @@ class Evaluator:
             try:
                 for r in rows:  # distinct new matches: each holds a tuple of the last round
                     add(r[0] if g == 1 else r[:g], r[-1] if f.term else None)  # type: ignore[arg-type]
-            except ArithmeticFault as exc:  # a negative number in a recursive sum, a sum of non-numbers
+            except ArithmeticFault as exc:  # a negative number in a recursive sum
                 raise self.fault(f.rule_index, exc) from None
 
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
@@ -496,12 +506,7 @@ class Evaluator:
         best_rule: tuple[int, int] = (0, -1)
         for c in plans:
             try:
-                if c.fused is not None:
-                    rows = run_steps(c.fns[:-1], delta)
-                    derived = c.fused(rows, delta) if rows else set()
-                else:
-                    hf = c.head
-                    derived = {hf(r) for r in run_steps(c.fns, delta)}
+                derived = self.derive(c, delta)
             except ArithmeticFault as exc:
                 raise self.fault(c.plan.rule_index, exc) from None
             derived -= self.rels[c.plan.head].tuples
@@ -514,6 +519,22 @@ class Evaluator:
             self.total += len(ts)
         self.check_limits(best_rule[1])
         return new
+
+    def derive(self, c: _Compiled, delta: dict[str, set[Row]]) -> set[Row]:
+        """The head tuples of one compiled plan; instances whose arithmetic is undefined are dropped."""
+        note = self.dropped.noter(c.plan.rule_index)
+        hf = c.head
+        if c.fused is None:
+            rows = run_steps(c.fns, delta, note)
+            try:
+                return {hf(r) for r in rows}
+            except UndefinedArithmetic:  # in the head
+                return set(map_defined(hf, rows, note))
+        rows = run_steps(c.fns[:-1], delta, note)
+        try:
+            return c.fused(rows, delta) if rows else set()
+        except UndefinedArithmetic:  # in the last join's key or the head: the same, unfused
+            return set(map_defined(hf, one_at_a_time(c.fns[-1], rows, delta, note), note))
 
     def fault(self, rule_index: int, exc: ArithmeticFault) -> SyllogError:
         """E602 at the rule whose evaluation met an arithmetic fault."""
