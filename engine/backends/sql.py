@@ -39,12 +39,13 @@ from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program, check_goal
 from ..errors import NO_SPAN, Diagnostic, Span, SyllogError, error
+from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
 from ..kinds import Kinds
 from ..provenance import TOP, Grade
 from ..provenance import encode as encode_grade
 from ..values import Value, row_key
-from .compile import Builder, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
+from .compile import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
 from .encoding import column_names, decode, encode, infer_kinds, rep_of
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 
@@ -147,6 +148,7 @@ class _SqlEvaluator:
         # the predicates evaluated by a recursive CTE: their tuples' `_r` is NULL (the round is not known)
         self.native_preds: list[str] = []
         self.schema = Schema(self.kinds, self.graded, lambda p: store.table(p), self._delta_table)
+        self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104), as in memory
 
     # -- tables -----------------------------------------------------------------
     def value_columns(self, pred: str) -> list[Column]:
@@ -558,11 +560,16 @@ class _SqlEvaluator:
                 ckey: tuple[Any, ...] = ("check", id(c), k)
                 if ckey not in self.rendered:
                     self.rendered[ckey] = self.store.render(chk.query)
-                if self.store.fetch(self.rendered[ckey]):
-                    rule = self.program.rules[c.plan.rule_index]
-                    help = None if chk.code == "E602" else "evaluate this program in memory (without --backend)"
-                    raise SyllogError([Diagnostic(chk.code, f"{chk.message} in this rule", rule.span, "error", help)],
-                                      self.program.text)
+                hits = self.store.fetch(self.rendered[ckey])
+                if not hits:
+                    continue
+                if chk.reason is not None:  # the rows were dropped: count them for W104
+                    note_operands(self.dropped, c.plan.rule_index, chk, hits)
+                    continue
+                rule = self.program.rules[c.plan.rule_index]
+                help = None if chk.code == "E602" else "evaluate this program in memory (without --backend)"
+                raise SyllogError([Diagnostic(chk.code, f"{chk.message} in this rule", rule.span, "error", help)],
+                                  self.program.text)
         by_head: dict[str, list[CompiledPlan]] = {}
         for c in plans:
             by_head.setdefault(c.plan.head, []).append(c)
@@ -685,6 +692,18 @@ class _SqlEvaluator:
                               self.program.text)
 
 
+def note_operands(dropped: Dropped, where: int, chk: Check, found: list[tuple[Any, ...]]) -> None:
+    """Tell `dropped` of the operands a check found an undefined operation on (their parts, decoded)."""
+    for rec in found:
+        operands: list[Value] = []
+        k = 0
+        for rep in chk.reps:
+            width = 3 if rep == "any" else 1
+            operands.append(decode(tuple(rec[k:k + width]), rep))
+            k += width
+        dropped.add(where, chk.op, chk.reason or "", tuple(operands))
+
+
 def _part_rows(store: Store) -> int | None:
     """Rows per part of a round's deduplication under DuckDB's memory limit (None: no limit set)."""
     limit = getattr(store, "memory_limit", None)
@@ -738,6 +757,11 @@ class SqlModel:
         self.backend = ev.d.name
         self.graded = ev.graded
         self.provenance = ev.provenance
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """What evaluation warns of, as `Model.warnings`: W104 for rule instances whose arithmetic is undefined."""
+        return self._ev.dropped.rule_warnings(self.program.rules)
 
     @property
     def rounds(self) -> list[tuple[int, float]]:
@@ -842,8 +866,12 @@ class SqlModel:
         slots = plan.slots
         b = Builder(self._ev.d, self._ev.schema, lambda _lit: NO_SPAN)
         b.run(plan.steps)
+        dropped = Dropped()  # the goal's matches whose arithmetic is undefined fail, as in memory
         for chk in b.checks:
-            if self.store.fetch(chk.query):
+            found = self.store.fetch(chk.query)
+            if found and chk.reason is not None:
+                note_operands(dropped, -1, chk, found)
+            elif found:
                 raise SyllogError([error(chk.code, f"{chk.message} in this query", NO_SPAN)])
         outs = [b.slots[slots[x]] for x in names]
         anys = [to_rep(v, "any", self._ev.d) for v in outs]
@@ -862,6 +890,10 @@ class SqlModel:
                 best[row] = g
         rows = sorted(best, key=row_key)
         answers = Answers(text or "", names, rows)
+        if body:
+            answers.warnings = dropped.goal_warnings(body, Span(body[0].span.file, body[0].span.line,
+                                                                body[0].span.col, body[-1].span.end_line,
+                                                                body[-1].span.end_col))
         if self.graded:
             answers.grades = [show_grade(best[r]) for r in rows]
         return answers
