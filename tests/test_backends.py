@@ -534,6 +534,20 @@ def test_undefined_arithmetic_fails_the_instance_as_in_memory(text: str, backend
         assert [(w.span, w.message) for w in goal.warnings] == [(w.span, w.message) for w in mem.warnings]
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_a_database_error_carries_the_rule_s_position(backend: str, request: pytest.FixtureRequest) -> None:
+    """An overflow the database reports is E901 at the rule that computes it, among the rules of its predicate."""
+    database = request.getfixturevalue("postgres") if backend == "postgres" else None
+    loaded = engine.load_text("v(9223372036854775807). v(3).\nw(Y) :- v(Y).\nw(Y) :- v(X), Y = X * X.\n", "p.dl")
+    with pytest.raises(SyllogError) as exc:
+        evaluate_sql(loaded.program, backend=backend, database=database)
+    (d,) = exc.value.diagnostics
+    assert (d.code, d.span.file, d.span.line, d.span.col) == ("E901", "p.dl", 3, 1)
+    assert "out of the SQL backend's range" in d.message
+    text = str(exc.value)
+    assert text.startswith("p.dl:3:1: error[E901]") and "3 | w(Y) :- v(X), Y = X * X." in text
+
+
 def test_no_error_for_rows_an_earlier_literal_removes() -> None:
     loaded = engine.load_text("v(0). v(2). w(Y) :- v(X), X != 0, Y = 10 / X.")
     with evaluate_sql(loaded.program) as model:

@@ -31,6 +31,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlglot import exp
@@ -514,7 +515,8 @@ class _SqlEvaluator:
             timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self.store.interrupt)
             timer.start()
         try:
-            got = self.store.run(self.rendered[key])
+            with self.at_rules(plans):
+                got = self.store.run(self.rendered[key])
         except SyllogError:
             if self.deadline is not None and time.monotonic() > self.deadline:
                 self.check_limits(plans)
@@ -555,53 +557,14 @@ class _SqlEvaluator:
         self.round_no += 1
         if self.one_statement is not None:
             self.store.run(f"SET VARIABLE {_ROUND_VARIABLE} = {int(self.round_no)}")
-        for c in plans:
-            for k, chk in enumerate(c.checks):
-                ckey: tuple[Any, ...] = ("check", id(c), k)
-                if ckey not in self.rendered:
-                    self.rendered[ckey] = self.store.render(chk.query)
-                hits = self.store.fetch(self.rendered[ckey])
-                if not hits:
-                    continue
-                if chk.reason is not None:  # the rows were dropped: count them for W104
-                    note_operands(self.dropped, c.plan.rule_index, chk, hits)
-                    continue
-                rule = self.program.rules[c.plan.rule_index]
-                help = None if chk.code == "E602" else "evaluate this program in memory (without --backend)"
-                raise SyllogError([Diagnostic(chk.code, f"{chk.message} in this rule", rule.span, "error", help)],
-                                  self.program.text)
+        self.run_checks(plans)
         by_head: dict[str, list[CompiledPlan]] = {}
         for c in plans:
             by_head.setdefault(c.plan.head, []).append(c)
         new: dict[str, int] = {p: 0 for p in comp}
         for pred in sorted(by_head):
-            key = ("delta", pred, self.phase, tuple(id(c) for c in by_head[pred]))
-            selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(by_head[pred])] \
-                if key not in self.rendered else []
-            union: exp.Query | None = selects[0] if selects else None
-            for s in selects[1:]:
-                union = exp.union(union, s, distinct=False)  # type: ignore[arg-type]
-            target = self.delta_names[pred][1 - self.phase]
-            if pred == self.one_statement:
-                if union is not None:
-                    self.rendered[key] = self.store.render(self._one_statement(pred, union))
-                new[pred] = got = self.store.run(self.rendered[key])
-                self.sizes[pred] += got
-                continue
-            if self.part_rows is None:
-                if union is not None:
-                    self.rendered[key] = self.store.render(self._new_delta(pred, union))
-                new[pred] = self.store.replace(target, self.rendered[key])
-                continue
-            if union is not None:
-                self.rendered[key] = self.store.render(union)
-            cand = f"_c_{pred}"
-            found = self.store.replace(cand, self.rendered[key])
-            parts = max(1, -(-found // self.part_rows)) if self.key_columns(pred) else 1
-            self.store.run(exp.delete(self.store.table(target)))
-            source = exp.select("*").from_(self.store.table(cand))
-            new[pred] = sum(self.store.append(target, self._new_delta(pred, source, (k, parts) if parts > 1 else None))
-                            for k in range(parts))
+            with self.at_rules(by_head[pred]):
+                new[pred] = self._derive(pred, by_head[pred])
         added = sum(new[p] for p in by_head if p == self.one_statement)
         for pred in sorted(by_head):
             if not new[pred] or pred == self.one_statement:
@@ -620,6 +583,81 @@ class _SqlEvaluator:
         self.rounds.append((added, time.perf_counter() - start))
         self.check_limits(plans)
         return new
+
+    def run_checks(self, plans: list[CompiledPlan]) -> None:
+        """Run each plan's checks: count the rows dropped for undefined arithmetic; refuse what stops evaluation."""
+        for c in plans:
+            for k, chk in enumerate(c.checks):
+                ckey: tuple[Any, ...] = ("check", id(c), k)
+                if ckey not in self.rendered:
+                    self.rendered[ckey] = self.store.render(chk.query)
+                with self.at_rules([c]):
+                    hits = self.store.fetch(self.rendered[ckey])
+                if not hits:
+                    continue
+                if chk.reason is not None:  # the rows were dropped: count them for W104
+                    note_operands(self.dropped, c.plan.rule_index, chk, hits)
+                    continue
+                rule = self.program.rules[c.plan.rule_index]
+                help = None if chk.code == "E602" else "evaluate this program in memory (without --backend)"
+                raise SyllogError([Diagnostic(chk.code, f"{chk.message} in this rule", rule.span, "error", help)],
+                                  self.program.text)
+
+    @contextmanager
+    def at_rules(self, plans: list[CompiledPlan]) -> Iterator[None]:
+        """A database error in what runs inside is given the place of the rule it comes from.
+
+        With several rules in one statement, each one's SELECT is run alone (only on the error path) to
+        find the one that fails.
+        """
+        try:
+            yield
+        except SyllogError as exc:
+            if not plans or any(d.span != NO_SPAN for d in exc.diagnostics):
+                raise
+            rule = self.program.rules[self._failing(plans)]
+            raise SyllogError([dataclasses.replace(d, span=rule.span) for d in exc.diagnostics],
+                              self.program.text) from None
+
+    def _failing(self, plans: list[CompiledPlan]) -> int:
+        """The index of the first rule whose SELECT alone raises a database error (the first rule if none does)."""
+        for c in plans if len(plans) > 1 else []:
+            every = exp.select(exp.Count(this=exp.Star())).from_(
+                exp.select("*").from_(c.select.subquery("u")).distinct().subquery("v"))
+            try:
+                self.store.fetch(every)
+            except SyllogError:
+                return c.plan.rule_index
+        return plans[0].plan.rule_index
+
+    def _derive(self, pred: str, plans: list[CompiledPlan]) -> int:
+        """One round's new tuples of `pred` from its rules' plans, into its next delta (or the relation)."""
+        key = ("delta", pred, self.phase, tuple(id(c) for c in plans))
+        selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(plans)] \
+            if key not in self.rendered else []
+        union: exp.Query | None = selects[0] if selects else None
+        for sel in selects[1:]:
+            union = exp.union(union, sel, distinct=False)  # type: ignore[arg-type]
+        target = self.delta_names[pred][1 - self.phase]
+        if pred == self.one_statement:
+            if union is not None:
+                self.rendered[key] = self.store.render(self._one_statement(pred, union))
+            got: int = self.store.run(self.rendered[key])
+            self.sizes[pred] += got
+            return got
+        if self.part_rows is None:
+            if union is not None:
+                self.rendered[key] = self.store.render(self._new_delta(pred, union))
+            return self.store.replace(target, self.rendered[key])
+        if union is not None:
+            self.rendered[key] = self.store.render(union)
+        cand = f"_c_{pred}"
+        found = self.store.replace(cand, self.rendered[key])
+        parts = max(1, -(-found // self.part_rows)) if self.key_columns(pred) else 1
+        self.store.run(exp.delete(self.store.table(target)))
+        source = exp.select("*").from_(self.store.table(cand))
+        return sum(self.store.append(target, self._new_delta(pred, source, (k, parts) if parts > 1 else None))
+                   for k in range(parts))
 
     def _stamp(self, pred: str, table: str) -> str:
         """SELECT the delta's tuples with the round (a parameter) as `_r`; rendered once."""
