@@ -25,6 +25,7 @@ from rich.tree import Tree
 
 from . import __version__, api
 from .errors import Diagnostic, Span, SyllogError, error
+from .evaluation.limits import BY_BACKEND
 from .evaluation.memory import parse_size, show_size
 from .loader import write_named
 from .model import Answers
@@ -87,7 +88,8 @@ class _Working:
         """Evaluate with the command's options: limits, backend, provenance."""
         prov = (not getattr(args, "no_provenance", False)) if provenance is None else provenance
         backend = getattr(args, "backend", "memory")
-        limits: dict[str, Any] = {"provenance": prov, "max_tuples": args.max_tuples, "max_seconds": args.timeout}
+        limits: dict[str, Any] = {"provenance": prov, "max_tuples": args.max_tuples, "max_seconds": args.timeout,
+                                  "max_growing_rounds": getattr(args, "max_growing_rounds", BY_BACKEND)}
         self.phase("evaluating")
         if backend == "memory":
             model = loaded.evaluate(max_memory=args.max_memory, progress=self.progress.update if self.progress else None,
@@ -296,6 +298,19 @@ def cmd_completion(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(text: str) -> int | None:
+    """`--max-tuples`, `--max-growing-rounds`: a whole number, or `none` for no limit."""
+    if text.lower() in ("none", "off"):
+        return None
+    try:
+        got = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        got = -1
+    if got < 0:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a count (write 1000000 or none)")
+    return got
+
+
 def _size(text: str) -> int | None:
     """`--max-memory`: a size such as 2GB, or `none` for no limit."""
     if text.lower() in ("none", "off", "0"):
@@ -324,8 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser, paths: str = "+") -> None:
         sp.add_argument("paths", nargs=paths, metavar="PATH", help="files or folders of .dl files")
-        sp.add_argument("--max-tuples", type=int, default=20_000_000, metavar="N",
-                        help="stop with an error past N derived tuples (default 20,000,000)")
+        sp.add_argument("--max-tuples", type=_count, default=BY_BACKEND, metavar="N",
+                        help="stop with an error past N derived tuples, or none (default 20,000,000 in memory, "
+                             "1,000,000,000 rows on a SQL backend)")
+        sp.add_argument("--max-growing-rounds", type=_count, default=BY_BACKEND, metavar="N",
+                        help="stop a rule that makes nothing but new numbers for N rounds in a row, or none "
+                             "(default 100,000 in memory, 1,000 on a SQL backend; see docs/evaluation.md)")
         default_memory = api.DEFAULT_MAX_MEMORY
         sp.add_argument("--max-memory", type=_size, default=default_memory, metavar="SIZE",
                         help="stop with an error past this much memory, e.g. 2GB or none (default half the "

@@ -1,7 +1,7 @@
 """SQL backends (engine.backends): the same relations as the in-memory engine, or a refusal.
 
-DuckDB runs always. PostgreSQL runs against a throwaway cluster started by a
-session fixture (skipped, with the reason, only when the server binaries are
+DuckDB runs always. PostgreSQL runs against a throwaway cluster started by the
+session fixture `postgres` of tests/conftest.py (skipped, with the reason, only when the server binaries are
 missing; psycopg is a test dependency). Spark SQL runs when SYLLOG_TEST_SPARK=1 and pyspark is
 installed (slow: a local Spark session takes about half a minute to start);
 its SQL text is checked always.
@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,41 +56,6 @@ def same_as_memory(loaded: engine.Loaded, model: SqlModel, grades: bool = True) 
                 assert model.grade(pred, t) == mem.grade(pred, t), (pred, t)
     # the same rule instances dropped for undefined arithmetic (W104): same places, counts and examples
     assert [(w.span, w.message) for w in model.warnings] == [(w.span, w.message) for w in mem.warnings]
-
-
-# ---- PostgreSQL: a throwaway cluster -------------------------------------------
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[str]:
-    """A connection string to a fresh PostgreSQL cluster on a local socket."""
-    bindir = _pg_bin()
-    if bindir is None:
-        message = "PostgreSQL server binaries not found (apt-get install -y postgresql; .ci/run installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # in CI a real component must run, not skip
-        pytest.skip(message)
-    root = tempfile.mkdtemp(prefix="syllog-pg-")
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # the server refuses to run as root
-        shutil.chown(root, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = os.path.join(root, "data")
-    subprocess.run(as_user + [str(bindir / "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                              "--no-sync"], check=True, capture_output=True)
-    opts = f"-k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-    subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", data, "-o", opts, "-l", os.path.join(root, "log"), "-w",
-                              "start"], check=True, capture_output=True)
-    try:
-        yield f"host={root} dbname=postgres user=postgres"
-    finally:
-        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", data, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 # ---- the same relations as in memory ---------------------------------------------

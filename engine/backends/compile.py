@@ -32,6 +32,7 @@ from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..errors import NO_SPAN, Span
 from ..evaluation.dropped import CAP
+from ..evaluation.growth import computed_columns
 from ..kinds import NUMBERS, Kinds, arith_kinds, kind_of
 from ..provenance import TOP
 from ..values import DIVISION_BY_ZERO, NOT_A_NUMBER, REMAINDER_OF_DECIMAL, Value
@@ -697,6 +698,7 @@ class CompiledPlan:
     plan: P.RulePlan
     select: exp.Select
     checks: list[Check]
+    grows: tuple[int, ...] = ()  # the head columns arithmetic computes (engine.evaluation.growth)
 
 
 def compile_plan(plan: P.RulePlan, d: Dialect, schema: Schema, literal_span: Callable[[int], Span]) -> CompiledPlan:
@@ -704,5 +706,5 @@ def compile_plan(plan: P.RulePlan, d: Dialect, schema: Schema, literal_span: Cal
     b = Builder(d, schema, literal_span)
     b.run(plan.steps)
     cols = head_columns(b, plan.head_args, schema.reps(plan.head), -1)
-    return CompiledPlan(plan, b.select(cols), b.checks)
+    return CompiledPlan(plan, b.select(cols), b.checks, computed_columns(plan))
 

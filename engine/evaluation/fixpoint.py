@@ -42,11 +42,12 @@ from .compile import (
     run_steps,
 )
 from .dropped import Dropped
+from .growth import Growth, Range, computed_columns, growth_message, limit_help, range_of
 from .io import load_inputs
+from .limits import DEFAULT_GROWING_ROUNDS, DEFAULT_MAX_TUPLES
 from .memory import resident_bytes, show_size
 from .relation import Relation, Row
 
-DEFAULT_MAX_TUPLES = 20_000_000
 # Strata of chain rules set-at-a-time (engine.evaluation.binary); tests turn it
 # off to compare with the general path.
 CHAIN_STRATA = True
@@ -63,15 +64,17 @@ class Limits:
     """What stops an evaluation (E601), and who hears how it goes.
 
     `max_memory` is in bytes of resident memory (engine.evaluation.memory);
-    `progress(rule_index, tuples, rounds)` is called at most every WATCH_SECONDS
-    from where the limits are checked (each round; `rounds` counts the checks
-    so far), for a live display.
+    `max_growing_rounds` the rounds in a row a rule may only make new numbers
+    (engine.evaluation.growth); `progress(rule_index, tuples, rounds)` is
+    called at most every WATCH_SECONDS from where the limits are checked (each
+    round; `rounds` counts the checks so far), for a live display.
     """
 
     max_tuples: int | None = DEFAULT_MAX_TUPLES
     max_seconds: float | None = None
     max_memory: int | None = None
     progress: Callable[[int, int, int], None] | None = None
+    max_growing_rounds: int | None = DEFAULT_GROWING_ROUNDS
 
 
 @dataclass
@@ -121,13 +124,14 @@ def _named_inner(body: tuple[n.Literal, ...]) -> tuple[tuple[n.Literal, ...], li
 
 
 class _Compiled:
-    __slots__ = ("plan", "fns", "head", "fused")
+    __slots__ = ("plan", "fns", "head", "fused", "grows")
 
     def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any) -> None:
         self.plan = plan
         self.fns = fns
         self.head = head
         self.fused: Any = None
+        self.grows = computed_columns(plan)  # the head columns arithmetic computes (engine.evaluation.growth)
 
 
 def strata_of(program: Program) -> list[tuple[set[str], list[int], bool]]:
@@ -157,6 +161,7 @@ class Evaluator:
         self.base_lazy: set[str] = set()
         self.strata_info: list[tuple[set[str], list[int], bool]] = strata_of(program)
         self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104)
+        self.growth = Growth(limits.max_growing_rounds)  # rules that make new values without end (E601)
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
@@ -230,6 +235,7 @@ class Evaluator:
         rules = self.program.rules
         sizes = {p: len(r) for p, r in self.rels.items()}
         rec = comp if recursive else set()
+        self.growth.start(lambda: self.data_range(comp))
 
         def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
             return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal)
@@ -504,6 +510,7 @@ class Evaluator:
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
         new: dict[str, set[Row]] = {p: set() for p in comp}
         best_rule: tuple[int, int] = (0, -1)
+        grew: dict[int, int] = {}  # rules that make values: the tuples they made if they only grew, else 0
         for c in plans:
             try:
                 derived = self.derive(c, delta)
@@ -514,11 +521,31 @@ class Evaluator:
             new[c.plan.head] |= derived
             if made > best_rule[0]:
                 best_rule = (made, c.plan.rule_index)
+            if c.grows:
+                r = c.plan.rule_index
+                only = bool(derived) and self.growth.only_grows(r, derived, c.grows) and grew.get(r, 1) > 0
+                grew[r] = grew.get(r, 0) + made if only else 0
         for p, ts in new.items():
             self.rels[p].add_new(ts)
             self.total += len(ts)
+        runaway = self.growth.after_round(grew)
+        if runaway is not None:
+            raise self.runaway(runaway)
         self.check_limits(best_rule[1])
         return new
+
+    def data_range(self, comp: set[str]) -> Range:
+        """The numbers of the program and of the data a stratum starts from: lower strata, its facts and inputs."""
+        data = [r.extreme_values() for p, r in self.rels.items() if p not in comp]
+        data += [(v for t in self.base_of(p) for v in t) for p in comp]
+        return range_of(self.program.rules, data)
+
+    def runaway(self, rule_index: int) -> SyllogError:
+        """E601 at a rule that has made nothing but new numbers for too many rounds in a row."""
+        g = self.growth
+        rule = self.program.rules[rule_index]
+        return SyllogError([Diagnostic("E601", growth_message(g, rule_index, rule.head.pred), rule.span, "error",
+                                       limit_help("--max-growing-rounds", True))], self.program.text)
 
     def derive(self, c: _Compiled, delta: dict[str, set[Row]]) -> set[Row]:
         """The head tuples of one compiled plan; instances whose arithmetic is undefined are dropped."""
@@ -556,12 +583,10 @@ class Evaluator:
                     else f"evaluation ran past {self.limits.max_seconds} seconds")
             rule = self.program.rules[rule_index] if rule_index >= 0 else None
             span = rule.span if rule is not None else self.program.rules[0].span
-            raise SyllogError(
-                [Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
-                            "a rule that computes new values from its own results (such as `Y = X + 1`) never "
-                            "stops; add a bound, or raise the limit with --max-tuples / --max-memory / --timeout")],
-                self.program.text,
-            )
+            cause = "--timeout" if over_time else "--max-memory" if over_memory else "--max-tuples"
+            help = limit_help(cause, self.growth.growing(rule_index) > 0, in_memory=True)
+            raise SyllogError([Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
+                                          help)], self.program.text)
 
     def watch(self, rule_index: int, pending: int) -> str | None:
         """Report progress; the reason to stop when resident memory is past `max_memory`."""
