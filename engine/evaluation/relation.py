@@ -432,6 +432,18 @@ class Relation:
         except (TypeError, AttributeError):
             return None
 
+    def extreme_values(self) -> Iterable[Value]:
+        """Values whose largest magnitude and finest decimal place are those of the relation's numbers.
+
+        Every value, or of a relation held as integer columns, each column's least and greatest.
+        """
+        if self._cols is not None:
+            return [int(v) for c in self._cols if len(c) for v in (c.min(), c.max())]
+        if self._pending is not None:
+            g = self._pending[0]
+            return [*g, *(y for ys in g.values() for y in ys)]
+        return (v for t in self._tuples for v in t)
+
     def add_new(self, new: set[Row]) -> None:
         """Add tuples known not to be present yet."""
         if not new:
