@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
-from .values import ARITH, ArithmeticFault, Value, compare
+from .values import ARITH, NOT_A_NUMBER, ArithmeticFault, UndefinedArithmetic, Value, compare, is_number
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,9 @@ class AggregateFunction:
     value may feed a recursion through it (the value only grows, or only
     shrinks, as the recursion adds matches); none for an aggregate that is not
     monotone. `fold` adds one match's term to a running value (None: nothing
-    yet); `check` refuses a term a recursive use cannot take.
+    yet); `check` refuses a term a recursive use cannot take. With `numeric`,
+    the terms must be numbers: a match whose term is not one is left out, as
+    an instance whose arithmetic is undefined (engine.evaluation.dropped).
     """
 
     name: str
@@ -36,10 +37,17 @@ class AggregateFunction:
     fold: Callable[[Value | None, Value | None], Value | None]
     finish: Callable[[Value | None, int], Value | None] = lambda acc, n: acc
     check: Callable[[Value], None] | None = None
+    numeric: bool = False
 
     @property
     def monotone(self) -> bool:
         return bool(self.recursive_tests)
+
+    def left_out(self, term: Value | None) -> UndefinedArithmetic | None:
+        """Why a match with this term is left out (a `sum` of a symbol), or None when it counts."""
+        if self.numeric and not is_number(term):
+            return UndefinedArithmetic(self.name, (term,), NOT_A_NUMBER)  # type: ignore[arg-type]
+        return None
 
     def value(self, terms: Iterable[Value | None]) -> Value | None:
         """The value over the terms of the distinct matches (a term is None for `count`)."""
@@ -76,18 +84,18 @@ def _mean(total: Value | None, k: int) -> Value | None:
 
 
 def _non_negative(v: Value) -> None:
-    if isinstance(v, (int, Decimal)) and v < 0:
+    if is_number(v) and v < 0:  # type: ignore[operator]
         raise ArithmeticFault(f"recursive `sum` met a negative number ({v}); it would not be monotone")
 
 
 AGGREGATES: dict[str, AggregateFunction] = {
     "count": AggregateFunction("count", False, 0, (">=", ">"), _count),
-    "sum": AggregateFunction("sum", True, 0, (">=", ">"), _sum, check=_non_negative),
+    "sum": AggregateFunction("sum", True, 0, (">=", ">"), _sum, check=_non_negative, numeric=True),
     "min": AggregateFunction("min", True, None, ("<=", "<"), _extreme("<")),
     "max": AggregateFunction("max", True, None, (">=", ">"), _extreme(">")),
     # not monotone (a mean may go either way as matches are added): never through recursion;
     # over no match it has no value, as min and max
-    "avg": AggregateFunction("avg", True, None, (), _sum, finish=_mean),
+    "avg": AggregateFunction("avg", True, None, (), _sum, finish=_mean, numeric=True),
 }
 NAMES: tuple[str, ...] = tuple(AGGREGATES)
 

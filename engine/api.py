@@ -17,7 +17,8 @@ from typing import Any
 
 from .analysis import Program, check, check_goal
 from .errors import Diagnostic
-from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
+from .evaluation import BY_BACKEND, Evaluator, Limits
+from .evaluation.limits import for_backend
 from .evaluation.memory import default_max_memory
 from .loader import load_paths, load_texts
 from .model import Model, parse_goal
@@ -36,26 +37,31 @@ class Loaded:
     def warnings(self) -> list[Diagnostic]:
         return self.program.warnings
 
-    def evaluate(self, provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
+    def evaluate(self, provenance: bool = True, max_tuples: int | None = BY_BACKEND,
                  max_seconds: float | None = None, backend: str = "memory",
                  max_memory: int | None = DEFAULT_MAX_MEMORY, progress: Callable[[int, int, int], None] | None = None,
-                 **sql: Any) -> Any:
+                 max_growing_rounds: int | None = BY_BACKEND, **sql: Any) -> Any:
         """Evaluate to a `Model` (or, with `backend="duckdb" | "postgres" | "spark"`, a
         `SqlModel` answering the same calls from the database; `sql` options go to
         `engine.backends.evaluate_sql`). Raises `SyllogError` (E601) past the limits:
         `max_tuples` derived tuples, `max_seconds`, `max_memory` bytes of resident
-        memory (in memory only). `progress(rule_index, tuples, rounds)` hears how it goes.
+        memory (in memory only), `max_growing_rounds` rounds in a row in which a rule
+        makes nothing but new numbers (engine.evaluation.growth). `BY_BACKEND` is the
+        backend's default (engine.evaluation.limits), None no limit.
+        `progress(rule_index, tuples, rounds)` hears how it goes.
         """
+        max_tuples, max_growing_rounds = for_backend(backend, max_tuples, max_growing_rounds)
         if backend != "memory":
             evaluate_sql = sql_backends(backend).evaluate_sql
             return evaluate_sql(self.program, backend=backend, provenance=provenance, max_tuples=max_tuples,
-                                max_seconds=max_seconds, **sql)
-        ev = Evaluator(self.program, Limits(max_tuples, max_seconds, max_memory, progress))
+                                max_seconds=max_seconds, max_growing_rounds=max_growing_rounds, **sql)
+        limits = Limits(max_tuples, max_seconds, max_memory, progress, max_growing_rounds)
+        ev = Evaluator(self.program, limits)
         ev.run()
         return Model(self.program, ev, provenance)
 
     def evaluate_for(self, goal: str, demand: str = "auto", provenance: bool = True,
-                     max_tuples: int | None = DEFAULT_MAX_TUPLES, max_seconds: float | None = None,
+                     max_tuples: int | None = BY_BACKEND, max_seconds: float | None = None,
                      max_memory: int | None = DEFAULT_MAX_MEMORY,
                      progress: Callable[[int, int, int], None] | None = None) -> tuple[Model, Any]:
         """A model that answers (and proves) `goal` as the full model would, and the `engine.demand.Choice` made.
@@ -73,7 +79,8 @@ class Loaded:
         choice = D.choose(self.program, body, demand)
         if not choice.used:
             return self.evaluate(provenance, max_tuples, max_seconds, max_memory=max_memory, progress=progress), choice
-        limits = Limits(max_tuples, max_seconds, max_memory, progress)
+        max_tuples, growing = for_backend("memory", max_tuples, BY_BACKEND)
+        limits = Limits(max_tuples, max_seconds, max_memory, progress, growing)
         return D.evaluate(choice, limits, provenance, guard=demand == "auto")
 
 

@@ -24,7 +24,8 @@ from rich.table import Table
 from rich.tree import Tree
 
 from . import __version__, api
-from .errors import Span, SyllogError, error
+from .errors import Diagnostic, Span, SyllogError, error
+from .evaluation.limits import BY_BACKEND
 from .evaluation.memory import parse_size, show_size
 from .loader import write_named
 from .model import Answers, goal_text
@@ -64,6 +65,9 @@ class _Working:
         err = _err(args)
         shown = err.is_terminal and not getattr(args, "quiet", False) and getattr(args, "backend", "memory") == "memory"
         self.progress = EvaluationProgress(err, loaded.program) if shown else None
+        self.err = err
+        self.program = loaded.program
+        self.warnings: list[Diagnostic] = []  # the evaluation's (W104), printed when the work is done
 
     def __enter__(self) -> _Working:
         if self.progress is not None:
@@ -73,6 +77,8 @@ class _Working:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.__exit__()
+        if exc[0] is None:
+            print_diagnostics(self.warnings, self.program.text, self.err)
 
     def phase(self, text: str) -> None:
         if self.progress is not None:
@@ -102,17 +108,21 @@ class _Working:
         """Evaluate with the command's options: limits, backend, provenance."""
         prov = (not getattr(args, "no_provenance", False)) if provenance is None else provenance
         backend = getattr(args, "backend", "memory")
-        limits: dict[str, Any] = {"provenance": prov, "max_tuples": args.max_tuples, "max_seconds": args.timeout}
+        limits: dict[str, Any] = {"provenance": prov, "max_tuples": args.max_tuples, "max_seconds": args.timeout,
+                                  "max_growing_rounds": getattr(args, "max_growing_rounds", BY_BACKEND)}
         self.phase("evaluating")
         if backend == "memory":
-            return loaded.evaluate(max_memory=args.max_memory, progress=self.progress.update if self.progress else None,
-                                   **limits)
-        sql: dict[str, Any] = {}
-        if args.database:
-            sql["database"] = args.database
-        if args.memory_limit:
-            sql["memory_limit"] = args.memory_limit
-        return loaded.evaluate(backend=backend, **limits, **sql)
+            model = loaded.evaluate(max_memory=args.max_memory, progress=self.progress.update if self.progress else None,
+                                    **limits)
+        else:
+            sql: dict[str, Any] = {}
+            if args.database:
+                sql["database"] = args.database
+            if args.memory_limit:
+                sql["memory_limit"] = args.memory_limit
+            model = loaded.evaluate(backend=backend, **limits, **sql)
+        self.warnings = list(model.warnings)
+        return model
 
 
 # -- check ---------------------------------------------------------------
@@ -143,6 +153,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         model = work.evaluate(args, loaded)
         work.phase("answering the queries")
         answered = [(body(q.body), model.query(q.body, body(q.body))) for q in p.queries]
+        # the evaluation's warnings (W104) and the queries', after the answers
+        warned, work.warnings = work.warnings + [w for _text, answers in answered for w in answers.warnings], []
     con = _out(args)
     if p.warnings:
         print(f"{plural(len(p.warnings), 'warning')}; `syllog check` shows them", file=sys.stderr)
@@ -160,6 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print_violations(model, con)
     for path in write_outputs(p, model.relation):
         print(f"wrote {path}", file=sys.stderr)
+    print_diagnostics(warned, p.text, _err(args))
     return 0
 
 
@@ -193,9 +206,9 @@ def cmd_query(args: argparse.Namespace) -> int:
         sys.stdout.write(answers_csv(answers))
     else:
         _show_answers(_out(args), goal_text(args.goal), answers)
-    # a goal warning is W102, a predicate nothing defines: most often a typo, so a script must not take
-    # the empty answer for a true one
-    return 1 if answers.warnings else 0
+    # W102, a goal's predicate that nothing defines, is most often a typo: a script must not take the
+    # empty answer for a true one (W104, matches dropped for undefined arithmetic, is a warning only)
+    return 1 if any(w.code == "W102" for w in answers.warnings) else 0
 
 
 # -- why -----------------------------------------------------------------
@@ -310,6 +323,19 @@ def cmd_completion(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(text: str) -> int | None:
+    """`--max-tuples`, `--max-growing-rounds`: a whole number, or `none` for no limit."""
+    if text.lower() in ("none", "off"):
+        return None
+    try:
+        got = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        got = -1
+    if got < 0:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a count (write 1000000 or none)")
+    return got
+
+
 def _size(text: str) -> int | None:
     """`--max-memory`: a size such as 2GB, or `none` for no limit."""
     if text.lower() in ("none", "off", "0"):
@@ -338,8 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser, paths: str = "+") -> None:
         sp.add_argument("paths", nargs=paths, metavar="PATH", help="files or folders of .dl files")
-        sp.add_argument("--max-tuples", type=int, default=20_000_000, metavar="N",
-                        help="stop with an error past N derived tuples (default 20,000,000)")
+        sp.add_argument("--max-tuples", type=_count, default=BY_BACKEND, metavar="N",
+                        help="stop with an error past N derived tuples, or none (default 20,000,000 in memory, "
+                             "1,000,000,000 rows on a SQL backend)")
+        sp.add_argument("--max-growing-rounds", type=_count, default=BY_BACKEND, metavar="N",
+                        help="stop a rule that makes nothing but new numbers for N rounds in a row, or none "
+                             "(default 100,000 in memory, 1,000 on a SQL backend; see docs/evaluation.md)")
         default_memory = api.DEFAULT_MAX_MEMORY
         sp.add_argument("--max-memory", type=_size, default=default_memory, metavar="SIZE",
                         help="stop with an error past this much memory, e.g. 2GB or none (default half the "

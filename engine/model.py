@@ -17,6 +17,7 @@ from .analysis import Program, check_goal, const_eval
 from .analysis.walk import body_atoms
 from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from .evaluation.compile import compile_steps, head_fn, run_steps
+from .evaluation.dropped import Dropped, Note
 from .evaluation.fixpoint import Evaluator
 from .evaluation.relation import Relation, Row
 from .proof.derivations import Derivations, Key, answer_matches, body_matches, substitute
@@ -270,29 +271,39 @@ class Model:
         else:
             body, sources = goal, self.program.text
         answers = self._answers(body, text or "", sources)
-        answers.warnings, answers.sources = warnings, sources
+        answers.warnings, answers.sources = warnings + answers.warnings, sources
         return answers
 
     def _answers(self, body: tuple[n.Literal, ...], text: str, sources: SourceMap) -> Answers:
         names = goal_variables(body)
         rels = self._rels_for(body)
+        where = Span(body[0].span.file, body[0].span.line, body[0].span.col, body[-1].span.end_line,
+                     body[-1].span.end_col) if body else NO_SPAN
+        dropped = Dropped()  # the goal's instances whose arithmetic is undefined fail, as a rule's do
+        note = dropped.noter(-1)
         try:
             if self.graded:
-                return self._graded_answers(body, names, rels, text)
-            steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
-            rows = run_steps(compile_steps(steps, rels, True), {})
+                answers = self._graded_answers(body, names, rels, text, note)
+            else:
+                steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
+                rows = run_steps(compile_steps(steps, rels, True, note), {}, note)
+                hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
+                answers = Answers(text, names, sort_rows({hf(r) for r in rows}))
         except ArithmeticFault as exc:  # E602 at the goal, as evaluation reports it at a rule
-            where = Span(body[0].span.file, body[0].span.line, body[0].span.col, body[-1].span.end_line,
-                         body[-1].span.end_col) if body else NO_SPAN
             raise SyllogError([error("E602", f"{exc} in this goal", where)], sources) from None
-        hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
-        return Answers(text, names, sort_rows({hf(r) for r in rows}))
+        answers.warnings = dropped.goal_warnings(body, where)
+        return answers
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """What evaluation warns of: W104 for the rule instances whose arithmetic is undefined."""
+        return self._ev.dropped.rule_warnings(self.program.rules)
 
     def _graded_answers(self, body: tuple[n.Literal, ...], names: list[str], rels: dict[str, Relation],
-                        text: str) -> Answers:
+                        text: str, note: Note) -> Answers:
         """Answers with their grades: each the best over its matches of the weakest positive atom."""
         by_answer: dict[Row, list[tuple[Key, ...]]] = {}
-        for answer, atoms in answer_matches(body, names, rels):
+        for answer, atoms in answer_matches(body, names, rels, note):
             by_answer.setdefault(answer, []).append(atoms)
         support = self.support
         support.solve_grades([k for ms in by_answer.values() for m in ms for k in m])

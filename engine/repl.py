@@ -46,6 +46,7 @@ from rich.table import Table
 from .analysis import check_goal
 from .editor.complete import candidates
 from .errors import SyllogError
+from .evaluation.limits import BY_BACKEND, for_backend
 from .model import parse_goal
 from .provenance import RELIABILITY_WORDS
 from .render import (
@@ -542,11 +543,15 @@ def run_loop(repl: Repl, prompt: PromptSession[str]) -> int:
 def open_session(paths: list[str], args: argparse.Namespace, console: Console) -> Repl:
     """A `Repl` over the files; if they do not load, their errors are shown and the session starts empty."""
 
+    max_tuples, growing = for_backend("memory", getattr(args, "max_tuples", BY_BACKEND),
+                                      getattr(args, "max_growing_rounds", BY_BACKEND))
+
     def new(files: list[str | Path]) -> Session:
         return Session(
             files,
             provenance=not getattr(args, "no_provenance", False),
-            max_tuples=getattr(args, "max_tuples", None),
+            max_tuples=max_tuples,
+            max_growing_rounds=growing,
             max_memory=getattr(args, "max_memory", None),
             max_seconds=getattr(args, "timeout", None),
             as_of=getattr(args, "as_of", None),

@@ -23,6 +23,7 @@ from .demand import Choice
 from .errors import SourceMap, Span, SyllogError, error
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
 from .evaluation.incremental import update
+from .evaluation.limits import DEFAULT_GROWING_ROUNDS
 from .loader import Loaded as Parsed
 from .loader import load_paths, load_texts
 from .model import Answers, Model, parse_goal
@@ -60,12 +61,13 @@ class Session:
     def __init__(self, paths: list[str | Path] | None = None, text: str | None = None,
                  provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
                  max_seconds: float | None = None, as_of: str | None = None,
-                 max_memory: int | None = None, lazy: bool = False) -> None:
+                 max_memory: int | None = None, max_growing_rounds: int | None = DEFAULT_GROWING_ROUNDS,
+                 lazy: bool = False) -> None:
         self.paths = [Path(p) for p in (paths or [])]
         self.as_of = as_of
         self.base_text = text
         self.provenance = provenance
-        self.limits = Limits(max_tuples, max_seconds, max_memory)
+        self.limits = Limits(max_tuples, max_seconds, max_memory, max_growing_rounds=max_growing_rounds)
         self.added: list[str] = []  # statements typed in, as canonical text
         self.retracted: set[tuple[str, tuple[Value, ...]]] = set()
         self.counter = 0

@@ -130,13 +130,69 @@ def to_json(v: Value) -> object:
 
 
 class ArithmeticFault(Exception):
-    """Raised inside evaluation; the evaluator turns it into a positioned error."""
+    """Arithmetic that stops the evaluation: the evaluator turns it into a positioned error (E602).
+
+    A result too large to hold, a negative number reaching a recursive `sum`.
+    """
 
 
-def _num(v: Value, op: str) -> int | Decimal:
-    if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
-        return v
-    raise ArithmeticFault(f"`{op}` needs numbers, got {kind(v)} `{show(v)}`")
+# why an operation is undefined (UndefinedArithmetic.reason)
+NOT_A_NUMBER = "not a number"
+DIVISION_BY_ZERO = "division by zero"
+REMAINDER_OF_DECIMAL = "remainder of a decimal"
+
+
+class UndefinedArithmetic(ArithmeticFault):
+    """Arithmetic with no value for these operands: the rule instance computing it fails, as in clingo.
+
+    `op` is the operator (`-` alone for a negation), `operands` its values,
+    `reason` one of NOT_A_NUMBER, DIVISION_BY_ZERO, REMAINDER_OF_DECIMAL.
+    The evaluators drop the instance and count it (engine.evaluation.dropped).
+
+    >>> try:
+    ...     div(10, 0)
+    ... except UndefinedArithmetic as exc:
+    ...     print(exc.example(), "-", exc)
+    10 / 0 - division by zero
+    """
+
+    def __init__(self, op: str, operands: tuple[Value, ...], reason: str) -> None:
+        super().__init__(_REASONS[reason].format(op=op, got=_first_non_number(operands)))
+        self.op = op
+        self.operands = operands
+        self.reason = reason
+
+    def example(self) -> str:
+        """The operation as written: `10 / 0`, `a + 1`, `-a`."""
+        return operation(self.op, self.operands)
+
+
+_REASONS = {NOT_A_NUMBER: "`{op}` needs numbers, got {got}", DIVISION_BY_ZERO: "division by zero",
+            REMAINDER_OF_DECIMAL: "`%` is defined on integers only"}
+
+
+def operation(op: str, operands: tuple[Value, ...]) -> str:
+    """An operation on values as written in the language."""
+    if len(operands) == 1:
+        return f"-{show(operands[0])}"
+    return f"{show(operands[0])} {op} {show(operands[1])}"
+
+
+def is_number(v: object) -> bool:
+    return isinstance(v, (int, Decimal)) and not isinstance(v, bool)
+
+
+def _first_non_number(operands: tuple[Value, ...]) -> str:
+    for v in operands:
+        if not is_number(v):
+            return f"{kind(v)} `{show(v)}`"
+    return ""
+
+
+def _nums(op: str, a: Value, b: Value) -> tuple[int | Decimal, int | Decimal]:
+    if is_number(a) and is_number(b):
+        return a, b  # type: ignore[return-value]
+    raise UndefinedArithmetic(op, (a, b), NOT_A_NUMBER)
 
 
 MAX_DIGITS = 4300  # the most digits of an integer that arithmetic makes (Python's bound on printing one)
@@ -164,30 +220,30 @@ def _decimal(op: Callable[[Decimal, Decimal], Decimal], x: int | Decimal, y: int
 
 
 def add(a: Value, b: Value) -> Value:
-    x, y = _num(a, "+"), _num(b, "+")
+    x, y = _nums("+", a, b)
     if isinstance(x, int) and isinstance(y, int):
         return _bounded(x + y)
     return _decimal(_CONTEXT.add, x, y)
 
 
 def sub(a: Value, b: Value) -> Value:
-    x, y = _num(a, "-"), _num(b, "-")
+    x, y = _nums("-", a, b)
     if isinstance(x, int) and isinstance(y, int):
         return _bounded(x - y)
     return _decimal(_CONTEXT.subtract, x, y)
 
 
 def mul(a: Value, b: Value) -> Value:
-    x, y = _num(a, "*"), _num(b, "*")
+    x, y = _nums("*", a, b)
     if isinstance(x, int) and isinstance(y, int):
         return _bounded(x * y)
     return _decimal(_CONTEXT.multiply, x, y)
 
 
 def div(a: Value, b: Value) -> Value:
-    x, y = _num(a, "/"), _num(b, "/")
+    x, y = _nums("/", a, b)
     if y == 0:
-        raise ArithmeticFault("division by zero")
+        raise UndefinedArithmetic("/", (a, b), DIVISION_BY_ZERO)
     if isinstance(x, int) and isinstance(y, int):
         q, r = divmod(x, y)
         if r == 0:
@@ -196,17 +252,18 @@ def div(a: Value, b: Value) -> Value:
 
 
 def mod(a: Value, b: Value) -> Value:
-    x, y = _num(a, "%"), _num(b, "%")
+    x, y = _nums("%", a, b)
     if not (isinstance(x, int) and isinstance(y, int)):
-        raise ArithmeticFault("`%` is defined on integers only")
+        raise UndefinedArithmetic("%", (a, b), REMAINDER_OF_DECIMAL)
     if y == 0:
-        raise ArithmeticFault("division by zero")
+        raise UndefinedArithmetic("%", (a, b), DIVISION_BY_ZERO)
     return x % y
 
 
 def neg(a: Value) -> Value:
-    x = _num(a, "-")
-    return -x
+    if not is_number(a):
+        raise UndefinedArithmetic("-", (a,), NOT_A_NUMBER)
+    return -a  # type: ignore[operator]
 
 
 ARITH = {"+": add, "-": sub, "*": mul, "/": div, "%": mod}

@@ -1,7 +1,7 @@
 """SQL backends (engine.backends): the same relations as the in-memory engine, or a refusal.
 
-DuckDB runs always. PostgreSQL runs against a throwaway cluster started by a
-session fixture (skipped, with the reason, only when the server binaries are
+DuckDB runs always. PostgreSQL runs against a throwaway cluster started by the
+session fixture `postgres` of tests/conftest.py (skipped, with the reason, only when the server binaries are
 missing; psycopg is a test dependency). Spark SQL runs when SYLLOG_TEST_SPARK=1 and pyspark is
 installed (slow: a local Spark session takes about half a minute to start);
 its SQL text is checked always.
@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,41 +54,8 @@ def same_as_memory(loaded: engine.Loaded, model: SqlModel, grades: bool = True) 
         if grades and mem.graded:
             for t in want:
                 assert model.grade(pred, t) == mem.grade(pred, t), (pred, t)
-
-
-# ---- PostgreSQL: a throwaway cluster -------------------------------------------
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[str]:
-    """A connection string to a fresh PostgreSQL cluster on a local socket."""
-    bindir = _pg_bin()
-    if bindir is None:
-        message = "PostgreSQL server binaries not found (apt-get install -y postgresql; .ci/run installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # in CI a real component must run, not skip
-        pytest.skip(message)
-    root = tempfile.mkdtemp(prefix="syllog-pg-")
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # the server refuses to run as root
-        shutil.chown(root, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = os.path.join(root, "data")
-    subprocess.run(as_user + [str(bindir / "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                              "--no-sync"], check=True, capture_output=True)
-    opts = f"-k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-    subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", data, "-o", opts, "-l", os.path.join(root, "log"), "-w",
-                              "start"], check=True, capture_output=True)
-    try:
-        yield f"host={root} dbname=postgres user=postgres"
-    finally:
-        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", data, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+    # the same rule instances dropped for undefined arithmetic (W104): same places, counts and examples
+    assert [(w.span, w.message) for w in model.warnings] == [(w.span, w.message) for w in mem.warnings]
 
 
 # ---- the same relations as in memory ---------------------------------------------
@@ -196,6 +159,23 @@ SMALL = {
         odd(Y) :- even(X), e(X, Y).
         even(Y) :- odd(X), e(X, Y).
         both(X) :- even(X), X = 2 * (X / 2).""",
+    "undefined arithmetic fails the instance": """
+        n(0). n(2). n(a). n(2.5). n("s").
+        quot(X, Y) :- n(X), Y = 10 / X.
+        head(X, 10 / X) :- n(X).
+        test(X) :- n(X), 10 / X > 4.
+        key(X) :- n(X), n(10 / X - 3).
+        neg(X) :- n(X), not n(10 / X).
+        rem(X, Y) :- n(X), Y = X%2.
+        minus(Y) :- n(X), Y = -X.
+        total(S) :- S = sum { X : n(X) }.
+        terms(S) :- S = sum { 10 / X : n(X) }.
+        low(M) :- M = min { 10 / X : n(X) }.
+        nested(X, Y) :- n(X), Y = (X + 1) / (X - 2).
+        c(0). c(Y) :- c(X), X < 6, Y = X + 1.
+        q(X, Y) :- c(X), Y = 12 / (X - 2) - 3 / (X - 4).
+        r(0). r(Y) :- r(X), X < 6, Y = X + 1 + 0 / (X - 3).
+        both(X, Y) :- n(X), n(Y), Z = X - Y, Z > 0.""",
     "recursion that computes values": """
         n(0).
         n(Y) :- n(X), X < 30, Y = X + 3.
@@ -494,20 +474,39 @@ def test_refused_not_answered_wrongly(text: str, code: str) -> None:
     assert exc.value.diagnostics[0].code == code
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
 @pytest.mark.parametrize("text", [
     "v(0). v(2). w(Y) :- v(X), Y = 10 / X.",
     "v(a). v(2). w(Y) :- v(X), Y = X + 1.",
-    "v(2.5). w(Y) :- v(X), Y = X%2.",
+    "v(2.5). v(3). w(Y) :- v(X), Y = X%2.",
     "o(a, 5). o(a, b). t(S) :- S = sum { P : o(a, P) }.",
 ])
-def test_run_time_errors_as_in_memory(text: str) -> None:
+def test_undefined_arithmetic_fails_the_instance_as_in_memory(text: str, backend: str,
+                                                              request: pytest.FixtureRequest) -> None:
+    database = request.getfixturevalue("postgres") if backend == "postgres" else None
     loaded = engine.load_text(text)
-    with pytest.raises(SyllogError) as mem:
-        loaded.evaluate()
-    with pytest.raises(SyllogError) as sql:
-        evaluate_sql(loaded.program)
-    assert sql.value.diagnostics[0].code == mem.value.diagnostics[0].code == "E602"
-    assert sql.value.diagnostics[0].span == mem.value.diagnostics[0].span
+    with evaluate_sql(loaded.program, backend=backend, database=database) as model:
+        same_as_memory(loaded, model)
+        assert [w.code for w in model.warnings] == ["W104"]
+        assert model.relation(loaded.program.rules[0].head.pred)  # the other instances derived
+        goal = model.query("v(X), Y = 10 / (X - 2)") if "v(" in text else model.query("o(a, P), Y = P * 2")
+        mem = loaded.evaluate().query(goal.query)
+        assert goal.rows == mem.rows
+        assert [(w.span, w.message) for w in goal.warnings] == [(w.span, w.message) for w in mem.warnings]
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_a_database_error_carries_the_rule_s_position(backend: str, request: pytest.FixtureRequest) -> None:
+    """An overflow the database reports is E901 at the rule that computes it, among the rules of its predicate."""
+    database = request.getfixturevalue("postgres") if backend == "postgres" else None
+    loaded = engine.load_text("v(9223372036854775807). v(3).\nw(Y) :- v(Y).\nw(Y) :- v(X), Y = X * X.\n", "p.dl")
+    with pytest.raises(SyllogError) as exc:
+        evaluate_sql(loaded.program, backend=backend, database=database)
+    (d,) = exc.value.diagnostics
+    assert (d.code, d.span.file, d.span.line, d.span.col) == ("E901", "p.dl", 3, 1)
+    assert "out of the SQL backend's range" in d.message
+    text = str(exc.value)
+    assert text.startswith("p.dl:3:1: error[E901]") and "3 | w(Y) :- v(X), Y = X * X." in text
 
 
 def test_no_error_for_rows_an_earlier_literal_removes() -> None:

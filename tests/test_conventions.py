@@ -127,11 +127,13 @@ def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str] | None = Non
 
 def test_progress_on_a_terminal_names_stratum_round_tuples_and_rule(tmp_path: Path) -> None:
     (tmp_path / "runaway.dl").write_text(RUNAWAY)
-    shown = run_in_terminal(["run", "runaway.dl", "--max-tuples", "400000"], tmp_path)
+    # the tuple limit, not the growth one (engine.evaluation.growth), stops it here
+    shown = run_in_terminal(["run", "runaway.dl", "--max-tuples", "400000", "--max-growing-rounds", "none"], tmp_path)
     assert "stratum 1 of 1, round " in shown and " tuples so far, " in shown
     assert "deriving: n(X + 1) :- n(X).  (runaway.dl:2); Ctrl-C stops" in shown
     assert "error[E601]: more than 400,000 tuples were derived" in shown
-    quiet = run_in_terminal(["run", "runaway.dl", "--max-tuples", "400000", "--quiet"], tmp_path)
+    quiet = run_in_terminal(["run", "runaway.dl", "--max-tuples", "400000", "--max-growing-rounds", "none", "--quiet"],
+                            tmp_path)
     assert "error[E601]" in quiet and "so far" not in quiet
 
 
@@ -151,7 +153,7 @@ def test_the_memory_limit_stops_a_runaway_with_the_rule_named() -> None:
     used = resident_bytes()
     assert used is not None
     try:
-        loaded.evaluate(max_tuples=None, max_memory=used + 40_000_000)
+        loaded.evaluate(max_tuples=None, max_memory=used + 40_000_000, max_growing_rounds=None)
     except SyllogError as exc:
         text = str(exc)
     else:

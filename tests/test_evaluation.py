@@ -186,6 +186,106 @@ def test_values_of_different_kinds_are_totally_ordered() -> None:
     assert rel(text, "hi") == {(String("s"),)}
 
 
-def test_arithmetic_on_a_symbol_is_an_error() -> None:
+def warned(model: engine.Model) -> list[tuple[str, str, int]]:
+    """(code, message, line) of each evaluation warning."""
+    return [(w.code, w.message, w.span.line) for w in model.warnings]
+
+
+def test_arithmetic_on_a_symbol_fails_that_instance_only() -> None:
+    m = engine.load_text("v(a). v(1). v(b).\nw(Y) :- v(X), Y = X + 1.").evaluate()
+    assert m.relation("w") == {(2,)}
+    assert warned(m) == [("W104", "`+` is undefined on 2 inputs in this rule, such as `a + 1` "
+                                  "(`+` needs numbers, got symbol `a`)", 2)]
+
+
+def test_undefined_arithmetic_everywhere_an_expression_stands() -> None:
+    text = """n(0). n(2). n(a). n(2.5).
+        quot(X, Y) :- n(X), Y = 10 / X.
+        head(X, 10 / X) :- n(X).
+        test(X) :- n(X), 10 / X > 4.
+        key(X) :- n(X), n(10 / X - 3).
+        neg(X) :- n(X), not n(10 / X).
+        rem(X, Y) :- n(X), Y = X%2.
+        minus(Y) :- n(X), Y = -X.
+        total(S) :- S = sum { X : n(X) }.
+        terms(S) :- S = sum { 10 / X : n(X) }.
+        low(M) :- M = min { 10 / X : n(X) }."""
+    for prov in (True, False):
+        m = engine.load_text(text).evaluate(provenance=prov)
+        assert m.relation("quot") == {(2, 5), (Decimal("2.5"), 4)}
+        assert m.relation("head") == m.relation("quot")
+        assert m.relation("test") == {(2,)}
+        assert m.relation("key") == {(2,)}  # 10 / 2 - 3 = 2 holds, 10 / 2.5 - 3 = 1 does not
+        assert m.relation("neg") == {(2,), (Decimal("2.5"),)}  # a failed instance is not kept by `not`
+        assert m.relation("rem") == {(0, 0), (2, 0)}
+        assert m.relation("minus") == {(0,), (-2,), (Decimal("-2.5"),)}
+        assert m.relation("total") == {(Decimal("4.5"),)}  # the symbol left out of the sum
+        assert m.relation("terms") == {(9,)}
+        assert m.relation("low") == {(4,)}
+        got = warned(m)
+        # one warning per rule, operator and reason, each with its line
+        assert ("W104", "`/` is undefined on 1 input in this rule: `10 / 0` (division by zero)", 2) in got
+        assert ("W104", "`/` is undefined on 1 input in this rule: `10 / a` (`/` needs numbers, got symbol `a`)",
+                11) in got
+        assert ("W104", "`%` is undefined on 1 input in this rule: `2.5 % 2` (`%` is defined on integers only)",
+                7) in got
+        assert ("W104", "`-` is undefined on 1 input in this rule: `-a` (`-` needs numbers, got symbol `a`)", 8) in got
+        assert ("W104", "`sum` is undefined on 1 input in this rule: the term `a` (`sum` needs numbers, got symbol "
+                        "`a`)", 9) in got
+        assert len(got) == 18 and sorted(got, key=lambda w: w[2]) == got
+
+
+def test_undefined_arithmetic_in_a_recursive_rule_and_a_goal() -> None:
+    m = engine.load_text("c(0). c(Y) :- c(X), X < 6, Y = X + 1. q(X, Y) :- c(X), Y = 12 / (X - 2) - 3 / (X - 4).\n"
+                         "r(Y) :- r(X), X < 6, Y = X + 1 + 0 / (X - 3). r(0).").evaluate()
+    assert {x for x, _y in m.relation("q")} == {0, 1, 3, 5, 6}
+    assert m.relation("r") == {(0,), (1,), (2,), (3,)}  # in round 3, 0 / (3 - 3) fails: nothing more follows
+    answers = m.query("c(X), Y = 6 / (X - 1)")
+    assert [x for x, _y in answers.rows] == [0, 2, 3, 4, 5, 6]
+    assert [w.message for w in answers.warnings] == [
+        "`/` is undefined on 1 input in this goal: `6 / 0` (division by zero)"]
+    assert [w.message for w in m.warnings] == [
+        "`/` is undefined on 2 inputs in this rule, such as `3 / 0` (division by zero)",  # and `12 / 0`
+        "`/` is undefined on 1 input in this rule: `0 / 0` (division by zero)"]
+
+
+def test_what_stops_evaluation_is_still_e602() -> None:
     with pytest.raises(SyllogError, match="E602"):
-        engine.load_text("v(a). w(Y) :- v(X), Y = X + 1.").evaluate()
+        engine.load_text("q(2). q(Y) :- q(X), Y = X * X.").evaluate()
+    with pytest.raises(SyllogError, match="E602"):
+        engine.load_text("b(x). c(a). o(x, a, -10). b(C) :- c(C), S = sum { P : o(O, C, P), b(O) }, S >= 50.").evaluate()
+
+
+@pytest.mark.parametrize("text, operand", [
+    (".decl o(x: symbol) w(Y) :- o(X), Y = X + 1.", "X"),
+    (".decl o(x: string) w(Y) :- o(X), Y = 2 * -X.", "X"),
+    (".decl o(x: symbol, y: int) w(S) :- o(_, Y), S = sum { X : o(X, Y) }.", "X"),
+    (".decl o(x: symbol) w(M) :- M = max { X : o(X) }, N = M - 1, w(N).", "M"),
+    (".decl o(x: number) w(Y) :- o(X), Y = X%2.5.", "2.5"),
+    ("w(Y) :- o(X), Y = X + \"a\". o(1).", '"a"'),
+    (".decl o(x: symbol) ?- o(X), X * 2 > 3.", "X"),
+])
+def test_arithmetic_the_declarations_make_fail_is_refused_before_evaluation(text: str, operand: str) -> None:
+    with pytest.raises(SyllogError) as exc:
+        engine.load_text(text)
+    (d,) = exc.value.diagnostics
+    assert d.code == "E307"
+    assert d.span.line == 1 and text[d.span.col - 1:d.span.end_col - 1] == operand  # the caret is under it
+
+
+@pytest.mark.parametrize("text", [
+    ".decl o(x: number) w(Y) :- o(X), Y = X%2.",  # a number may be an integer
+    ".decl o(x: any) w(Y) :- o(X), Y = X + 1.",  # anything: left to run time (W104)
+    ".decl o(x: symbol, y: int) w(Y) :- o(_, X), Y = X + 1.",
+    ".decl o(x: symbol) w(M) :- M = min { X : o(X) }.",  # min and max take any value
+    "o(a). w(Y) :- o(X), Y = X + 1.",  # undeclared: left to run time (W104)
+])
+def test_arithmetic_that_may_succeed_is_not_refused(text: str) -> None:
+    engine.load_text(text).evaluate()
+
+
+def test_a_number_computed_into_a_declared_symbol_column_is_e302() -> None:
+    with pytest.raises(SyllogError) as exc:
+        engine.load_text(".decl c(x: symbol) .decl o(x: int) c(X * 2) :- o(X).")
+    assert [(d.code, d.message) for d in exc.value.diagnostics] == [
+        ("E302", "`c` expects symbol for `x`, got an integer")]

@@ -1,7 +1,7 @@
 """Analysis stage: parsed modules to a checked `Program`.
 
-Runs every pass (collect, arity and types, safety, evidence, stratification,
-lint), gathers all their diagnostics, and raises one `SyllogError` when any is
+Runs every pass (collect, arity and types, arithmetic on declared types,
+safety, evidence, stratification, lint), gathers all their diagnostics, and raises one `SyllogError` when any is
 an error, so a user sees every mistake in one run.
 """
 
@@ -12,6 +12,7 @@ from ..errors import NO_SPAN, Diagnostic, SourceMap, SyllogError, error
 from ..formats import check_formats
 from ..loader import Loaded
 from ..values import ARITH, ArithmeticFault, Value, neg
+from .arithmetic import check_arithmetic
 from .arity import check_arity
 from .collect import Collected, collect
 from .evidence import check_sources
@@ -55,6 +56,7 @@ def check_goal(program: Program, body: tuple[n.Literal, ...], sources: SourceMap
     c.queries = [n.Query(body)]
     known = {p: (k, program.first_use.get(p, NO_SPAN)) for p, k in program.arity.items()}
     _arity, _first, diags = check_arity(c, known)
+    diags += check_arithmetic(c)
     diags += check_safety([], [body])
     errors = [d for d in diags if d.is_error]
     if errors:
@@ -72,6 +74,7 @@ def check(loaded: Loaded) -> Program:
     c, diags = collect(loaded.modules)
     arity, first_use, d = check_arity(c)
     diags += d
+    diags += check_arithmetic(c)
     diags += check_safety(c.rules, c.goal_bodies())
     sources, d = check_sources(c, loaded.base_dirs)
     diags += d

@@ -3,8 +3,14 @@
 Input: a `RulePlan` (or a query's steps) and the column kinds of every
 predicate. Output: a SELECT that yields the head tuples of every row of the
 plan (with the derivation's grade when the program is graded), and *checks*:
-queries that find a row on which a step would fail at run time (E602, or an
-E902 refusal), in the same prefix of the plan as the in-memory evaluator sees.
+queries over the same prefix of the plan as the in-memory evaluator sees.
+A row whose arithmetic is undefined (a symbol operand, division by zero, `%`
+of a decimal) fails, as in memory: the step's condition drops it, and a
+check finds the operands it failed on, for the W104 warning
+(engine.evaluation.dropped). A check of a fault that stops the evaluation
+(a negative number in a recursive `sum`: E602; an E901/E902 refusal) finds
+whether any row meets it. Faults are taken in the order the in-memory
+evaluator would meet them: a row counts for the first only.
 
 Steps map to SQL as follows: a `Join` is a join (an EXISTS when it only tests
 existence), an `AntiJoin` a NOT EXISTS, a `Filter` a WHERE condition, a `Bind`
@@ -23,10 +29,14 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from .. import plan as P
+from ..aggregates import AGGREGATES
 from ..errors import NO_SPAN, Span
+from ..evaluation.dropped import CAP
+from ..evaluation.growth import computed_columns
+from ..kinds import NUMBERS, Kinds, arith_kinds, kind_of
 from ..provenance import TOP
-from ..values import Value
-from .encoding import NUMBERS, SCALE, Kinds, arith_kinds, column_names, encode, kind_of, rep_of
+from ..values import DIVISION_BY_ZERO, NOT_A_NUMBER, REMAINDER_OF_DECIMAL, Value
+from .encoding import SCALE, column_names, encode, rep_of
 
 TRUE = exp.true()
 FALSE = exp.false()
@@ -105,19 +115,41 @@ class Val:
 
 @dataclass
 class Fault:
+    """A condition under which a row's arithmetic fails.
+
+    With `reason` (engine.values: NOT_A_NUMBER...), the operation `op` on
+    `operands` is undefined and the row is dropped; without, the evaluation
+    stops with `code` and `message`.
+    """
+
     cond: exp.Expr
     code: str
     message: str
+    reason: str | None = None
+    op: str = ""
+    operands: tuple[Val, ...] = ()
+
+
+def undefined(cond: exp.Expr, op: str, reason: str, operands: tuple[Val, ...]) -> Fault:
+    return Fault(cond, "W104", "", reason, op, operands)
 
 
 @dataclass
 class Check:
-    """A query that returns a row when some row of the plan meets a run-time fault."""
+    """A query over the rows of the plan that meet a run-time fault.
+
+    For an undefined operation (`reason` set), it returns the distinct
+    operands (their parts, in the representations `reps`; at most CAP + 1
+    rows); for a fault that stops the evaluation, a row if there is one.
+    """
 
     query: exp.Select
     code: str
     message: str
     literal: int
+    reason: str | None = None
+    op: str = ""
+    reps: tuple[str, ...] = ()
 
 
 # ---- the value algebra -----------------------------------------------------
@@ -236,13 +268,12 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
     for v in (a, b):
         bad = _not_number(v)
         if bad is not None:
-            faults.append(Fault(bad, "E602", f"`{op}` needs numbers"))
+            faults.append(undefined(bad, op, NOT_A_NUMBER, (a, b)))
     kinds = arith_kinds(op, a.kinds, b.kinds)
     if not kinds:
-        # no row can compute this: whichever reaches it is an error
+        # no row can compute this: whichever reaches it fails
         numbers = (a.kinds & NUMBERS) and (b.kinds & NUMBERS)
-        message = "`%` is defined on integers only" if op == "%" and numbers else f"`{op}` needs numbers"
-        faults.append(Fault(TRUE, "E602", message))
+        faults.append(undefined(TRUE, op, REMAINDER_OF_DECIMAL if op == "%" and numbers else NOT_A_NUMBER, (a, b)))
         return Val("int", (exp.Null(),), frozenset())
     if a.rep == "int" and b.rep == "int" and op in "+-*":
         cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[op]
@@ -253,11 +284,11 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
         else:
             for v in (a, b):
                 if "dec" in v.kinds:
-                    faults.append(Fault(to_any(v, d).parts[2].copy(), "E602", "`%` is defined on integers only"))
+                    faults.append(undefined(to_any(v, d).parts[2].copy(), op, REMAINDER_OF_DECIMAL, (a, b)))
             x = to_rep(a, "int", d).parts[0]
             y = to_rep(b, "int", d).parts[0]
         zero = exp.EQ(this=y.copy(), expression=exp.Literal.number(0))
-        faults.append(Fault(zero, "E602", "division by zero"))
+        faults.append(undefined(zero, op, DIVISION_BY_ZERO, (a, b)))
         # Python's % takes the sign of the divisor; SQL's that of the dividend
         m = mod(exp.Add(this=mod(x, y), expression=exp.paren(y.copy())), y)
         return Val("int", (case(zero.copy(), exp.Null(), m),), kinds)
@@ -285,7 +316,7 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
         return Val("any", (n, exp.Literal.string(""), dec), kinds)
     # division, long hand on the scaled integers: exact or refused
     zero = exp.EQ(this=bn.copy(), expression=exp.Literal.number(0))
-    faults.append(Fault(zero, "E602", "division by zero"))
+    faults.append(undefined(zero, op, DIVISION_BY_ZERO, (a, b)))
     rem = mod(an, bn)
     frac = mul(rem.copy(), scale.copy())
     inexact = exp.and_(exp.Not(this=zero.copy()),
@@ -307,7 +338,7 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
 def negate(a: Val, d: Dialect, faults: list[Fault]) -> Val:
     bad = _not_number(a)
     if bad is not None:
-        faults.append(Fault(bad, "E602", "`-` needs numbers"))
+        faults.append(undefined(bad, "-", NOT_A_NUMBER, (a,)))
     kinds = a.kinds & NUMBERS
     if a.rep == "int":
         return Val("int", (exp.Neg(this=exp.paren(a.parts[0].copy())),), kinds)
@@ -385,12 +416,27 @@ class Builder:
         return exp.Least(this=self.grades[0].copy(), expressions=[g.copy() for g in self.grades[1:]])
 
     def fault(self, faults: list[Fault], literal: int) -> None:
+        """A check for each fault over the rows so far; then the rows whose arithmetic is undefined are dropped.
+
+        A row meets the first fault whose condition it satisfies, in order, as
+        the in-memory evaluator raises at the first: later ones are not checked on it.
+        """
+        failed: list[exp.Expr] = []  # the undefined operations so far: a row that meets one goes no further
         for f in faults:
             if f.cond is FALSE:
                 continue
-            snap = self.select([exp.Literal.number(1).as_("_f")])
-            snap = snap.where(f.cond.copy()).limit(1)
-            self.checks.append(Check(snap, f.code, f.message, literal))
+            cond = and_([f.cond.copy()] + [exp.Not(this=exp.paren(c.copy())) for c in failed])
+            if f.reason is None:
+                snap = self.select([exp.Literal.number(1).as_("_f")])
+                self.checks.append(Check(snap.where(cond).limit(1), f.code, f.message, literal))
+                continue
+            parts = [p.copy().as_(f"_o{k}") for k, p in enumerate(x for v in f.operands for x in v.parts)]
+            snap = self.select(parts, distinct=True).where(cond).limit(CAP + 1)
+            self.checks.append(Check(snap, f.code, f.message, literal, f.reason, f.op,
+                                     tuple(v.rep for v in f.operands)))
+            failed.append(f.cond)
+        if failed:
+            self.wheres.append(exp.Not(this=exp.paren(or_([c.copy() for c in failed]))))
 
     def expr(self, e: P.PExpr, literal: int) -> Val:
         faults: list[Fault] = []
@@ -531,15 +577,22 @@ class Builder:
         self.ctes = inner.ctes
         term = inner.expr(step.term, step.literal) if step.term is not None else None
         faults: list[Fault] = []
-        if term is not None and step.func == "sum":
+        if term is not None and AGGREGATES[step.func].numeric:
             bad = _not_number(term)
-            if bad is not None:
-                faults.append(Fault(bad, "E602", "`+` needs numbers"))
+            if bad is not None:  # left out of the sum, as in memory (AggregateFunction.left_out)
+                faults.append(undefined(bad, step.func, NOT_A_NUMBER, (term,)))
             if step.recursive:
                 neg = compare("<", term, const_val(0), d)
                 faults.append(Fault(neg, "E602", "recursive `sum` met a negative number; it would not be monotone"))
         inner.fault(faults, step.literal)
         self.checks.extend(inner.checks)
+        # the matches that count: those whose term is defined (and a number, for `sum`)
+        keep = and_(inner.wheres)
+
+        def matches() -> exp.Select:
+            q = exp.select().from_(iname)
+            return q if keep is TRUE else q.where(keep.copy())
+
         group_keys = [islots[k] for k in range(len(step.group))]
         key_cols = [p.copy() for v in group_keys for p in v.parts]
         key_names = [nm for names in gnames for nm in names]
@@ -550,7 +603,7 @@ class Builder:
             agg_cols.append(exp.Count(this=exp.Star()).as_("v"))
             value = Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
                         frozenset({"int"}))
-            base = exp.select(*agg_cols).from_(iname)
+            base = matches().select(*agg_cols)
         elif step.func == "sum":
             assert term is not None
             if term.rep == "int":
@@ -567,10 +620,10 @@ class Builder:
                     exp.EQ(this=exp.Coalesce(this=exp.column("vd", aname), expressions=[exp.Literal.number(0)]),
                            expression=exp.Literal.number(1))),
                     frozenset({"int"} | ({"dec"} if "dec" in term.kinds else set())))
-            base = exp.select(*agg_cols).from_(iname)
+            base = matches().select(*agg_cols)
         else:
             assert term is not None
-            base, value = self._min_max(step.func, term, iname, aname, key_cols, key_names, agg_cols)
+            base, value = self._min_max(step.func, term, matches, aname, key_cols, key_names, agg_cols)
         if self.schema.graded:
             g = igrade if igrade is not None else exp.Literal.number(TOP)
             base = base.select(exp.Min(this=g.copy()).as_("_g"))
@@ -590,26 +643,26 @@ class Builder:
         if self.schema.graded:
             self.grades.append(exp.Coalesce(this=exp.column("_g", aname), expressions=[exp.Literal.number(TOP)]))
 
-    def _min_max(self, func: str, term: Val, iname: str, aname: str, key_cols: list[exp.Expr],
-                 key_names: list[str], agg_cols: list[exp.Expr]) -> tuple[exp.Select, Val]:
+    def _min_max(self, func: str, term: Val, matches: Callable[[], exp.Select], aname: str,
+                 key_cols: list[exp.Expr], key_names: list[str], agg_cols: list[exp.Expr]) -> tuple[exp.Select, Val]:
         cls = exp.Min if func == "min" else exp.Max
         if term.rep != "any":
             agg_cols.append(cls(this=term.parts[0].copy()).as_("v"))
-            return exp.select(*agg_cols).from_(iname), Val(term.rep, (exp.column("v", aname),), term.kinds)
+            return matches().select(*agg_cols), Val(term.rep, (exp.column("v", aname),), term.kinds)
         # (t, n) order: the extreme tag first, then the extreme number among that tag,
         # then whether that number was written as a decimal
         n, t, dec = to_any(term, self.d).parts
         tname = self.fresh("m")
         keys_t = [c.copy().as_(nm) for c, nm in zip(key_cols, key_names)]
-        tq = exp.select(*keys_t, cls(this=t.copy()).as_("mt")).from_(iname)
+        tq = matches().select(*keys_t, cls(this=t.copy()).as_("mt"))
         if key_cols:
             tq = tq.group_by(*[c.copy() for c in key_cols])
         self.ctes.append((tname, tq))
         on_t = and_([exp.EQ(this=c.copy(), expression=exp.column(nm, tname)) for c, nm in zip(key_cols, key_names)]
                     + [exp.EQ(this=t.copy(), expression=exp.column("mt", tname))])
         nname = self.fresh("m")
-        nq = exp.select(*[c.copy().as_(nm) for c, nm in zip(key_cols, key_names)],
-                        exp.column("mt", tname).as_("mt"), cls(this=n.copy()).as_("mn")).from_(iname)
+        nq = matches().select(*[c.copy().as_(nm) for c, nm in zip(key_cols, key_names)],
+                              exp.column("mt", tname).as_("mt"), cls(this=n.copy()).as_("mn"))
         nq = nq.join(exp.to_table(tname), on=on_t, join_type="inner")
         nq = nq.group_by(*[c.copy() for c in key_cols], exp.column("mt", tname))
         self.ctes.append((nname, nq))
@@ -619,7 +672,7 @@ class Builder:
         agg_cols.append(exp.Max(this=exp.column("mt", nname)).as_("vt"))
         agg_cols.append(exp.Max(this=exp.column("mn", nname)).as_("vn"))
         agg_cols.append(exp.Min(this=case(dec.copy(), exp.Literal.number(1), exp.Literal.number(0))).as_("vd"))
-        base = exp.select(*agg_cols).from_(iname).join(exp.to_table(nname), on=on_n, join_type="inner")
+        base = matches().select(*agg_cols).join(exp.to_table(nname), on=on_n, join_type="inner")
         value = Val("any", (exp.column("vn", aname), exp.column("vt", aname),
                             exp.EQ(this=exp.column("vd", aname), expression=exp.Literal.number(1))), term.kinds)
         return base, value
@@ -645,6 +698,7 @@ class CompiledPlan:
     plan: P.RulePlan
     select: exp.Select
     checks: list[Check]
+    grows: tuple[int, ...] = ()  # the head columns arithmetic computes (engine.evaluation.growth)
 
 
 def compile_plan(plan: P.RulePlan, d: Dialect, schema: Schema, literal_span: Callable[[int], Span]) -> CompiledPlan:
@@ -652,5 +706,5 @@ def compile_plan(plan: P.RulePlan, d: Dialect, schema: Schema, literal_span: Cal
     b = Builder(d, schema, literal_span)
     b.run(plan.steps)
     cols = head_columns(b, plan.head_args, schema.reps(plan.head), -1)
-    return CompiledPlan(plan, b.select(cols), b.checks)
+    return CompiledPlan(plan, b.select(cols), b.checks, computed_columns(plan))
 

@@ -30,26 +30,13 @@ from decimal import Decimal
 from .. import nodes as n
 from ..analysis import Program
 from ..errors import NO_SPAN, Span, SyllogError, error
+from ..kinds import Kinds, agg_kinds, declared_kinds, expr_kinds, kind_of
 from ..values import String, Value
 
-Kinds = frozenset[str]  # subsets of {"int", "dec", "sym", "str"}
-NUMBERS: Kinds = frozenset({"int", "dec"})
 SCALE = 10**10
 DIGITS = 10
 MAX_ABS = 10**24
 INT64 = 2**63
-
-
-def kind_of(v: Value) -> str:
-    if isinstance(v, bool):
-        raise TypeError("booleans are not values")
-    if isinstance(v, int):
-        return "int"
-    if isinstance(v, Decimal):
-        return "dec"
-    if isinstance(v, str):
-        return "sym"
-    return "str"
 
 
 def rep_of(kinds: Kinds) -> str:
@@ -139,53 +126,6 @@ def decode(parts: tuple[object, ...], rep: str) -> Value:
 
 
 # ---- kinds ----------------------------------------------------------------
-
-
-def arith_kinds(op: str, a: Kinds, b: Kinds) -> Kinds:
-    na, nb = a & NUMBERS, b & NUMBERS
-    if not na or not nb:
-        return frozenset()
-    both_int = "int" in na and "int" in nb
-    any_dec = "dec" in na or "dec" in nb
-    if op == "%":
-        return frozenset({"int"}) if both_int else frozenset()
-    out: set[str] = set()
-    if both_int:
-        out.add("int")
-        if op == "/":
-            out.add("dec")
-    if any_dec:
-        out.add("dec")
-    return frozenset(out)
-
-
-def agg_kinds(func: str, term: Kinds) -> Kinds:
-    if func == "count":
-        return frozenset({"int"})
-    if func == "sum":
-        return frozenset({"int"} | ({"dec"} if "dec" in term else set()))
-    return term
-
-
-def declared_kinds(t: str) -> Kinds:
-    return {
-        "int": frozenset({"int"}),
-        "number": NUMBERS,
-        "symbol": frozenset({"sym"}),
-        "string": frozenset({"str"}),
-    }.get(t, frozenset({"int", "dec", "sym"}))
-
-
-def expr_kinds(e: n.Expr, var: dict[str, Kinds]) -> Kinds:
-    if isinstance(e, n.Var):
-        return var.get(e.name, frozenset())
-    if isinstance(e, n.Const):
-        return frozenset({kind_of(e.value)})
-    if isinstance(e, n.Neg):
-        return expr_kinds(e.operand, var) & NUMBERS
-    if isinstance(e, n.BinOp):
-        return arith_kinds(e.op, expr_kinds(e.left, var), expr_kinds(e.right, var))
-    return frozenset()
 
 
 def _body_kinds(body: tuple[n.Literal, ...], cols: dict[str, list[Kinds]], var: dict[str, Kinds]) -> None:

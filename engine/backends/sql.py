@@ -31,6 +31,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlglot import exp
@@ -39,15 +40,20 @@ from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program, check_goal
 from ..errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
+from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
+from ..evaluation.growth import SAMPLE, Growth, Range, growth_message, limit_help, range_of
+from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
+from ..kinds import Kinds
 from ..provenance import TOP, Grade
 from ..provenance import encode as encode_grade
 from ..values import Value, row_key
-from .compile import Builder, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
-from .encoding import Kinds, column_names, decode, encode, infer_kinds, rep_of
+from .compile import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
+from .encoding import column_names, decode, encode, infer_kinds, rep_of
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 
 BACKENDS = ("duckdb", "postgres", "spark")
+GROWTH_ROWS = 10_000  # a round's new tuples read back whole to judge growth; past it, a sample
 
 Row = tuple[Value, ...]
 
@@ -68,14 +74,18 @@ def open_store(backend: str, database: str | None = None, memory_limit: str | No
 
 def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None = None,
                  memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None,
-                 provenance: bool = True, max_tuples: int | None = None, max_seconds: float | None = None,
-                 schema: str | None = "syllog", spark: Any | None = None, log: bool = False) -> SqlModel:
+                 provenance: bool = True, max_tuples: int | None = SQL_MAX_ROWS, max_seconds: float | None = None,
+                 schema: str | None = "syllog", spark: Any | None = None, log: bool = False,
+                 max_growing_rounds: int | None = SQL_GROWING_ROUNDS) -> SqlModel:
     """Evaluate `program` in a SQL database; the relations stay there, behind a `SqlModel`.
 
     `database`: a DuckDB file (default: in memory) or a PostgreSQL connection
     string. `memory_limit` is DuckDB's `memory_limit` (for PostgreSQL, `work_mem`);
     DuckDB spills to `temp_directory` past it. Tables go to the schema `schema`
     (dropped and recreated, one per predicate, named as the predicate).
+    The limits (E601, engine.evaluation.limits): `max_tuples` rows in all,
+    `max_seconds`, and `max_growing_rounds` rounds in a row in which a rule
+    makes nothing but new numbers (engine.evaluation.growth); None lifts one.
     """
     store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark)
     unsupported = [agg for r in program.rules for agg in n.body_aggregates(r.body) if agg.func not in store.aggregates]
@@ -88,7 +98,7 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
                           program.text)
     if log:
         store.log = []
-    ev = _SqlEvaluator(program, store, provenance, max_tuples, max_seconds)
+    ev = _SqlEvaluator(program, store, provenance, max_tuples, max_seconds, max_growing_rounds)
     try:
         ev.run()
     except BaseException:
@@ -108,7 +118,7 @@ def _inner_aggregates(lit: n.Literal) -> list[n.Aggregate]:
 
 class _SqlEvaluator:
     def __init__(self, program: Program, store: Store, provenance: bool, max_tuples: int | None,
-                 max_seconds: float | None) -> None:
+                 max_seconds: float | None, max_growing_rounds: int | None = SQL_GROWING_ROUNDS) -> None:
         self.program = program
         self.store = store
         self.d: Dialect = store.d
@@ -146,6 +156,9 @@ class _SqlEvaluator:
         # the predicates evaluated by a recursive CTE: their tuples' `_r` is NULL (the round is not known)
         self.native_preds: list[str] = []
         self.schema = Schema(self.kinds, self.graded, lambda p: store.table(p), self._delta_table)
+        self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104), as in memory
+        self.growth = Growth(max_growing_rounds)  # rules that make new values without end (E601), as in memory
+        self.growth_due: dict[str, tuple[int, int]] = {}  # per predicate: the round it is next looked at, and how often
 
     # -- tables -----------------------------------------------------------------
     def value_columns(self, pred: str) -> list[Column]:
@@ -422,6 +435,8 @@ class _SqlEvaluator:
 
         only = next(iter(comp)) if len(comp) == 1 else None
         self.one_statement = only if self.one_statement_ok and only and self.key_columns(only) else None
+        self.growth.start(lambda: self.data_range(comp))
+        self.growth_due.clear()
         try:
             self._stratum(comp, indices, recursive, plan)
         finally:
@@ -511,7 +526,8 @@ class _SqlEvaluator:
             timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self.store.interrupt)
             timer.start()
         try:
-            got = self.store.run(self.rendered[key])
+            with self.at_rules(plans):
+                got = self.store.run(self.rendered[key])
         except SyllogError:
             if self.deadline is not None and time.monotonic() > self.deadline:
                 self.check_limits(plans)
@@ -552,48 +568,14 @@ class _SqlEvaluator:
         self.round_no += 1
         if self.one_statement is not None:
             self.store.run(f"SET VARIABLE {_ROUND_VARIABLE} = {int(self.round_no)}")
-        for c in plans:
-            for k, chk in enumerate(c.checks):
-                ckey: tuple[Any, ...] = ("check", id(c), k)
-                if ckey not in self.rendered:
-                    self.rendered[ckey] = self.store.render(chk.query)
-                if self.store.fetch(self.rendered[ckey]):
-                    rule = self.program.rules[c.plan.rule_index]
-                    help = None if chk.code == "E602" else "evaluate this program in memory (without --backend)"
-                    raise SyllogError([Diagnostic(chk.code, f"{chk.message} in this rule", rule.span, "error", help)],
-                                      self.program.text)
+        self.run_checks(plans)
         by_head: dict[str, list[CompiledPlan]] = {}
         for c in plans:
             by_head.setdefault(c.plan.head, []).append(c)
         new: dict[str, int] = {p: 0 for p in comp}
         for pred in sorted(by_head):
-            key = ("delta", pred, self.phase, tuple(id(c) for c in by_head[pred]))
-            selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(by_head[pred])] \
-                if key not in self.rendered else []
-            union: exp.Query | None = selects[0] if selects else None
-            for s in selects[1:]:
-                union = exp.union(union, s, distinct=False)  # type: ignore[arg-type]
-            target = self.delta_names[pred][1 - self.phase]
-            if pred == self.one_statement:
-                if union is not None:
-                    self.rendered[key] = self.store.render(self._one_statement(pred, union))
-                new[pred] = got = self.store.run(self.rendered[key])
-                self.sizes[pred] += got
-                continue
-            if self.part_rows is None:
-                if union is not None:
-                    self.rendered[key] = self.store.render(self._new_delta(pred, union))
-                new[pred] = self.store.replace(target, self.rendered[key])
-                continue
-            if union is not None:
-                self.rendered[key] = self.store.render(union)
-            cand = f"_c_{pred}"
-            found = self.store.replace(cand, self.rendered[key])
-            parts = max(1, -(-found // self.part_rows)) if self.key_columns(pred) else 1
-            self.store.run(exp.delete(self.store.table(target)))
-            source = exp.select("*").from_(self.store.table(cand))
-            new[pred] = sum(self.store.append(target, self._new_delta(pred, source, (k, parts) if parts > 1 else None))
-                            for k in range(parts))
+            with self.at_rules(by_head[pred]):
+                new[pred] = self._derive(pred, by_head[pred])
         added = sum(new[p] for p in by_head if p == self.one_statement)
         for pred in sorted(by_head):
             if not new[pred] or pred == self.one_statement:
@@ -610,8 +592,155 @@ class _SqlEvaluator:
             added += got
         self.phase = 1 - self.phase
         self.rounds.append((added, time.perf_counter() - start))
+        self.watch_growth(by_head, new)
         self.check_limits(plans)
         return new
+
+    def watch_growth(self, by_head: dict[str, list[CompiledPlan]], new: dict[str, int]) -> None:
+        """E601 for a rule that has made nothing but new numbers for too many rounds (engine.evaluation.growth).
+
+        A predicate's new tuples are those of its first rule that computes a head value; a round of more
+        than GROWTH_ROWS new tuples is judged on a sample of them. Reading them back costs a statement: a
+        predicate that did not only grow is looked at again after twice as many rounds as the last time
+        (up to 64), one that did every round.
+        """
+        grew: dict[int, int] = {}
+        for pred, plans in by_head.items():
+            makers = [c for c in plans if c.grows]
+            if not makers:
+                continue
+            due, every = self.growth_due.get(pred, (0, 1))
+            if self.round_no < due:
+                continue
+            if not new[pred]:
+                grew[makers[0].plan.rule_index] = 0
+                self.growth_due[pred] = (self.round_no + 1, 1)
+                continue
+            where = exp.EQ(this=exp.column("_r"), expression=exp.Literal.number(self.round_no))
+            limit = GROWTH_ROWS if new[pred] <= GROWTH_ROWS else SAMPLE
+            rows = {row for row, _meta in self.rows(pred, [], where, limit)}
+            r = makers[0].plan.rule_index
+            grew[r] = new[pred] if self.growth.only_grows(r, rows, makers[0].grows) else 0
+            every = 1 if grew[r] else min(64, 2 * every)
+            self.growth_due[pred] = (self.round_no + every, every)
+        runaway = self.growth.after_round(grew)
+        if runaway is not None:
+            rule = self.program.rules[runaway]
+            raise SyllogError([Diagnostic("E601", growth_message(self.growth, runaway, rule.head.pred), rule.span,
+                                          "error", limit_help("--max-growing-rounds", True))], self.program.text)
+
+    def data_range(self, comp: set[str]) -> Range:
+        """The numbers of the program and of the data a stratum starts from (lower strata, its facts and inputs):
+        the facts' and rules' numbers, and each table's largest magnitude, from the database."""
+        found: list[Value] = []
+        for pred in sorted(self.program.arity):
+            cols = [(i, rep) for i, rep in enumerate(self.reps[pred]) if rep in ("int", "any")]
+            if not cols or not self.sizes[pred]:
+                continue
+            biggest = [exp.Max(this=exp.Abs(this=self.d.num(exp.column(column_names(i, rep)[0])))) for i, rep in cols]
+            q = exp.select(*biggest).from_(self.store.table(pred))
+            if pred in comp:  # its base: facts and input rows
+                q = q.where(exp.EQ(this=exp.column("_r"), expression=exp.Literal.number(0)))
+            for (_i, rep), m in zip(cols, self.store.fetch(q)[0]):
+                if m is not None:
+                    found.append(decode((m, "", True), "any") if rep == "any" else int(str(m)))
+        return range_of(self.program.rules, [[v for f in self.program.facts for v in f.row], found])
+
+    def rows(self, pred: str, extra: list[str], where: exp.Expr | None = None,
+             limit: int | None = None) -> Iterator[tuple[Row, tuple[Any, ...]]]:
+        """The tuples of a predicate's table (those `where` selects, at most `limit`), decoded, with the columns
+        `extra` as they are."""
+        reps = self.reps[pred]
+        names = [c for c, _t in self.value_columns(pred)]
+        sel: list[exp.Expr] = [exp.column(c) for c in names + extra] or [exp.Literal.number(1)]
+        q = exp.select(*sel).from_(self.store.table(pred))
+        if where is not None:
+            q = q.where(where)
+        if limit is not None:
+            q = q.limit(limit)
+        for rec in self.store.fetch(q):
+            row: list[Value] = []
+            k = 0
+            for rep in reps:
+                width = 3 if rep == "any" else 1
+                row.append(decode(tuple(rec[k:k + width]), rep))
+                k += width
+            yield tuple(row), tuple(rec[len(names):])
+
+    def run_checks(self, plans: list[CompiledPlan]) -> None:
+        """Run each plan's checks: count the rows dropped for undefined arithmetic; refuse what stops evaluation."""
+        for c in plans:
+            for k, chk in enumerate(c.checks):
+                ckey: tuple[Any, ...] = ("check", id(c), k)
+                if ckey not in self.rendered:
+                    self.rendered[ckey] = self.store.render(chk.query)
+                with self.at_rules([c]):
+                    hits = self.store.fetch(self.rendered[ckey])
+                if not hits:
+                    continue
+                if chk.reason is not None:  # the rows were dropped: count them for W104
+                    note_operands(self.dropped, c.plan.rule_index, chk, hits)
+                    continue
+                rule = self.program.rules[c.plan.rule_index]
+                help = None if chk.code == "E602" else "evaluate this program in memory (without --backend)"
+                raise SyllogError([Diagnostic(chk.code, f"{chk.message} in this rule", rule.span, "error", help)],
+                                  self.program.text)
+
+    @contextmanager
+    def at_rules(self, plans: list[CompiledPlan]) -> Iterator[None]:
+        """A database error in what runs inside is given the place of the rule it comes from.
+
+        With several rules in one statement, each one's SELECT is run alone (only on the error path) to
+        find the one that fails.
+        """
+        try:
+            yield
+        except SyllogError as exc:
+            if not plans or any(d.span != NO_SPAN for d in exc.diagnostics):
+                raise
+            rule = self.program.rules[self._failing(plans)]
+            raise SyllogError([dataclasses.replace(d, span=rule.span) for d in exc.diagnostics],
+                              self.program.text) from None
+
+    def _failing(self, plans: list[CompiledPlan]) -> int:
+        """The index of the first rule whose SELECT alone raises a database error (the first rule if none does)."""
+        for c in plans if len(plans) > 1 else []:
+            every = exp.select(exp.Count(this=exp.Star())).from_(
+                exp.select("*").from_(c.select.subquery("u")).distinct().subquery("v"))
+            try:
+                self.store.fetch(every)
+            except SyllogError:
+                return c.plan.rule_index
+        return plans[0].plan.rule_index
+
+    def _derive(self, pred: str, plans: list[CompiledPlan]) -> int:
+        """One round's new tuples of `pred` from its rules' plans, into its next delta (or the relation)."""
+        key = ("delta", pred, self.phase, tuple(id(c) for c in plans))
+        selects = [exp.select("*").from_(c.select.subquery(f"u{k}")) for k, c in enumerate(plans)] \
+            if key not in self.rendered else []
+        union: exp.Query | None = selects[0] if selects else None
+        for sel in selects[1:]:
+            union = exp.union(union, sel, distinct=False)  # type: ignore[arg-type]
+        target = self.delta_names[pred][1 - self.phase]
+        if pred == self.one_statement:
+            if union is not None:
+                self.rendered[key] = self.store.render(self._one_statement(pred, union))
+            got: int = self.store.run(self.rendered[key])
+            self.sizes[pred] += got
+            return got
+        if self.part_rows is None:
+            if union is not None:
+                self.rendered[key] = self.store.render(self._new_delta(pred, union))
+            return self.store.replace(target, self.rendered[key])
+        if union is not None:
+            self.rendered[key] = self.store.render(union)
+        cand = f"_c_{pred}"
+        found = self.store.replace(cand, self.rendered[key])
+        parts = max(1, -(-found // self.part_rows)) if self.key_columns(pred) else 1
+        self.store.run(exp.delete(self.store.table(target)))
+        source = exp.select("*").from_(self.store.table(cand))
+        return sum(self.store.append(target, self._new_delta(pred, source, (k, parts) if parts > 1 else None))
+                   for k in range(parts))
 
     def _stamp(self, pred: str, table: str) -> str:
         """SELECT the delta's tuples with the round (a parameter) as `_r`; rendered once."""
@@ -678,10 +807,25 @@ class _SqlEvaluator:
         if (self.max_tuples is not None and total > self.max_tuples) or over_time:
             what = (f"more than {self.max_tuples:,} tuples were derived" if not over_time
                     else f"evaluation ran past {self.max_seconds} seconds")
-            span = self.program.rules[plans[0].plan.rule_index].span if plans else NO_SPAN
+            # the rule at work: one that is making new values, if one is, else the first
+            at = max(plans, key=lambda c: self.growth.growing(c.plan.rule_index)) if plans else None
+            span = self.program.rules[at.plan.rule_index].span if at is not None else NO_SPAN
+            growing = at is not None and self.growth.growing(at.plan.rule_index) > 0
+            help = limit_help("--timeout" if over_time else "--max-tuples", growing)
             raise SyllogError([Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
-                                          "add a bound, or raise the limit with --max-tuples / --timeout")],
-                              self.program.text)
+                                          help)], self.program.text)
+
+
+def note_operands(dropped: Dropped, where: int, chk: Check, found: list[tuple[Any, ...]]) -> None:
+    """Tell `dropped` of the operands a check found an undefined operation on (their parts, decoded)."""
+    for rec in found:
+        operands: list[Value] = []
+        k = 0
+        for rep in chk.reps:
+            width = 3 if rep == "any" else 1
+            operands.append(decode(tuple(rec[k:k + width]), rep))
+            k += width
+        dropped.add(where, chk.op, chk.reason or "", tuple(operands))
 
 
 def _part_rows(store: Store) -> int | None:
@@ -739,6 +883,11 @@ class SqlModel:
         self.provenance = ev.provenance
 
     @property
+    def warnings(self) -> list[Diagnostic]:
+        """What evaluation warns of, as `Model.warnings`: W104 for rule instances whose arithmetic is undefined."""
+        return self._ev.dropped.rule_warnings(self.program.rules)
+
+    @property
     def rounds(self) -> list[tuple[int, float]]:
         """(tuples added, seconds) for every round, in order."""
         return list(self._ev.rounds)
@@ -759,21 +908,7 @@ class SqlModel:
 
     # -- relations ----------------------------------------------------------------
     def _rows(self, pred: str, extra: list[str], where: exp.Expr | None = None) -> Iterator[tuple[Row, tuple[Any, ...]]]:
-        reps = self._ev.reps[pred]
-        names = [c for c, _t in self._ev.value_columns(pred)]
-        sel: list[exp.Expr] = [exp.column(c) for c in names + extra] or [exp.Literal.number(1)]
-        q = exp.select(*sel).from_(
-            self.store.table(pred))
-        if where is not None:
-            q = q.where(where)
-        for rec in self.store.fetch(q):
-            row: list[Value] = []
-            k = 0
-            for rep in reps:
-                width = 3 if rep == "any" else 1
-                row.append(decode(tuple(rec[k:k + width]), rep))
-                k += width
-            yield tuple(row), tuple(rec[len(names):])
+        return self._ev.rows(pred, extra, where)
 
     def relation(self, name: str) -> set[Row]:
         """The tuples of a predicate (empty for an unknown name)."""
@@ -843,8 +978,12 @@ class SqlModel:
         slots = plan.slots
         b = Builder(self._ev.d, self._ev.schema, lambda _lit: NO_SPAN)
         b.run(plan.steps)
+        dropped = Dropped()  # the goal's matches whose arithmetic is undefined fail, as in memory
         for chk in b.checks:
-            if self.store.fetch(chk.query):
+            found = self.store.fetch(chk.query)
+            if found and chk.reason is not None:
+                note_operands(dropped, -1, chk, found)
+            elif found:
                 raise SyllogError([error(chk.code, f"{chk.message} in this query", NO_SPAN)])
         outs = [b.slots[slots[x]] for x in names]
         anys = [to_rep(v, "any", self._ev.d) for v in outs]
@@ -863,9 +1002,13 @@ class SqlModel:
                 best[row] = g
         rows = sorted(best, key=row_key)
         answers = Answers(text or "", names, rows)
+        if body:
+            answers.warnings = dropped.goal_warnings(body, Span(body[0].span.file, body[0].span.line,
+                                                                body[0].span.col, body[-1].span.end_line,
+                                                                body[-1].span.end_col))
         if self.graded:
             answers.grades = [show_grade(best[r]) for r in rows]
-        answers.warnings, answers.sources = warnings, sources
+        answers.warnings, answers.sources = warnings + answers.warnings, sources  # the goal's, as Model.query
         return answers
 
     # -- proofs -------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .fixpoint import DEFAULT_MAX_TUPLES, Evaluator, Limits
+from .fixpoint import Evaluator, Limits
+from .limits import BY_BACKEND, DEFAULT_MAX_TUPLES
 from .relation import Relation
 
-__all__ = ["Evaluator", "Limits", "Relation", "DEFAULT_MAX_TUPLES"]
+__all__ = ["BY_BACKEND", "Evaluator", "Limits", "Relation", "DEFAULT_MAX_TUPLES"]

@@ -4,19 +4,27 @@ Steps work a set at a time with comprehensions over hash indexes, so the
 per-tuple work stays inside CPython's fast paths. Delta relations are passed
 in at call time; indexes of full relations are captured once and grow in
 place as the fixpoint adds tuples.
+
+Arithmetic that is undefined for a row (`10 / 0`, `a + 1`) makes that rule
+instance fail: a step that meets an `UndefinedArithmetic` is run again on
+its rows one at a time (`run_steps`, `map_defined`), the rows whose
+arithmetic fails are dropped and told to a `Note` (engine.evaluation.dropped),
+and the others go on; so the usual case pays nothing for it.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
 
 from .. import plan as P
 from ..aggregates import AGGREGATES
-from ..values import ARITH, Value, compare, neg
+from ..values import ARITH, UndefinedArithmetic, Value, compare, neg
+from .dropped import Note
 from .relation import Relation, Row, getter, group_into
 
 RowFn = Callable[[Row], Any]
@@ -78,16 +86,20 @@ def _scan_filter(step: P.Join) -> Callable[[Rows], Rows]:
     return lambda ts: [proj(t) for t in ts if ok(t)]
 
 
-def compile_steps(steps: tuple[P.Step, ...], rels: dict[str, Relation], first_is_seed: bool) -> list[StepFn]:
-    """One function per step. With `first_is_seed`, the first step starts from a single empty row."""
+def compile_steps(steps: tuple[P.Step, ...], rels: dict[str, Relation], first_is_seed: bool,
+                  note: Note | None = None) -> list[StepFn]:
+    """One function per step. With `first_is_seed`, the first step starts from a single empty row.
+
+    `note` hears of every match of an aggregate's braces left out for its arithmetic.
+    """
     fns: list[StepFn] = []
     for pos, step in enumerate(steps):
         first = first_is_seed and pos == 0
-        fns.append(_compile(step, rels, first))
+        fns.append(_compile(step, rels, first, note))
     return fns
 
 
-def _compile(step: P.Step, rels: dict[str, Relation], first: bool) -> StepFn:
+def _compile(step: P.Step, rels: dict[str, Relation], first: bool, note: Note | None = None) -> StepFn:
     if isinstance(step, P.Join):
         return _join(step, rels, first)
     if isinstance(step, P.AntiJoin):
@@ -99,7 +111,7 @@ def _compile(step: P.Step, rels: dict[str, Relation], first: bool) -> StepFn:
     if isinstance(step, P.Bind):
         f = expr_fn(step.expr)
         return lambda rows, d: [r + (f(r),) for r in rows]
-    return _aggregate(step, rels)
+    return AggregateFn(step, rels, note)
 
 
 def _join(step: P.Join, rels: dict[str, Relation], first: bool) -> StepFn:
@@ -158,14 +170,10 @@ def _filter(step: P.Filter) -> StepFn:
     return run
 
 
-def aggregate_rows(step: P.Aggregate, inner: list[StepFn], group_row: Row, d: dict[str, set[Row]]) -> set[Row]:
+def aggregate_rows(step: P.Aggregate, inner: list[StepFn], group_row: Row, d: dict[str, set[Row]],
+                   note: Note | None = None) -> set[Row]:
     """The distinct inner rows (bindings of the braces' variables) of one group."""
-    rows: Rows = [group_row]
-    for fn in inner:
-        rows = fn(rows, d)
-        if not rows:
-            return set()
-    return set(rows)
+    return set(run_steps(inner, d, note, [group_row]))
 
 
 class AggregateFn:
@@ -178,9 +186,10 @@ class AggregateFn:
     computed from scratch once.
     """
 
-    def __init__(self, step: P.Aggregate, rels: dict[str, Relation]) -> None:
+    def __init__(self, step: P.Aggregate, rels: dict[str, Relation], note: Note | None = None) -> None:
         self.step = step
         self.rels = rels
+        self.note = note
         self._inner: list[StepFn] | None = None  # compiled on first use: complete values never need it
         self.gf = getter(step.group)
         self.tf = expr_fn(step.term) if step.term is not None else None
@@ -196,19 +205,37 @@ class AggregateFn:
     @property
     def inner(self) -> list[StepFn]:
         if self._inner is None:
-            self._inner = compile_steps(self.step.body, self.rels, first_is_seed=False)
+            self._inner = compile_steps(self.step.body, self.rels, first_is_seed=False, note=self.note)
         return self._inner
 
     def value(self, group_row: Row, d: dict[str, set[Row]]) -> tuple[bool, Value]:
         step = self.step
-        matches = aggregate_rows(step, self.inner, group_row, d)
+        matches = aggregate_rows(step, self.inner, group_row, d, self.note)
         tf = self.tf
-        terms: list[Value | None] = [tf(m) for m in matches] if tf is not None else [None] * len(matches)
+        terms: list[Value | None] = map_defined(tf, matches, self.note) if tf is not None else [None] * len(matches)
+        if self.kind.numeric:
+            terms = self.counted(terms)
         if step.recursive and self.kind.check is not None:
             for t in terms:
                 self.kind.check(t)  # type: ignore[arg-type]
         got = self.kind.value(terms)
         return (False, 0) if got is None else (True, got)
+
+    def counted(self, terms: list[Value | None]) -> list[Value | None]:
+        """The terms that count (numbers, for `sum`); the others are told to `note` and left out."""
+        if all(type(t) is int or type(t) is Decimal for t in terms):  # the usual case, without a call a term
+            return terms
+        left_out = self.kind.left_out
+        kept = []
+        for t in terms:
+            why = left_out(t)
+            if why is None:
+                kept.append(t)
+            elif self.note is None:
+                raise why
+            else:
+                self.note(why)
+        return kept
 
     def start(self, rows: set[Row]) -> None:
         """Values from every inner row there is: (group values..., other variables..., term)."""
@@ -227,6 +254,8 @@ class AggregateFn:
             old = self.empty
         kind = self.kind
         if kind.check is not None and not (type(term) is int and term >= 0):  # the usual case, without the check
+            if self.counted([term]) == []:
+                return
             kind.check(term)
         got = kind.fold(old[1] if old[0] else None, term)
         assert got is not None
@@ -253,22 +282,56 @@ class AggregateFn:
         return out
 
 
-def _aggregate(step: P.Aggregate, rels: dict[str, Relation]) -> StepFn:
-    return AggregateFn(step, rels)
-
-
 def restrict_key(step: P.Aggregate) -> str:
     """The key, in a round's delta dict, of the groups an aggregate step is restricted to."""
     return f"\x00groups:{id(step)}"
 
 
-def run_steps(fns: list[StepFn], d: dict[str, set[Row]]) -> Rows:
-    rows: Rows = [()]
+def run_steps(fns: list[StepFn], d: dict[str, set[Row]], note: Note | None = None,
+              rows: Rows = ((),)) -> Rows:
+    """The rows of compiled steps, from one empty row (or `rows`).
+
+    With `note`, a row whose arithmetic is undefined is dropped and told to
+    it: a step that meets one is run again on its rows one at a time.
+    Without, the `UndefinedArithmetic` is raised.
+    """
     for fn in fns:
-        rows = fn(rows, d)
+        try:
+            rows = fn(rows, d)
+        except UndefinedArithmetic:
+            if note is None:
+                raise
+            rows = one_at_a_time(fn, rows, d, note)
         if not rows:
             return []
     return rows
+
+
+def one_at_a_time(fn: StepFn, rows: Rows, d: dict[str, set[Row]], note: Note) -> list[Row]:
+    """A step on each row alone: the rows whose arithmetic is undefined are told to `note` and dropped."""
+    kept: list[Row] = []
+    for r in rows:
+        try:
+            kept.extend(fn([r], d))
+        except UndefinedArithmetic as exc:
+            note(exc)
+    return kept
+
+
+def map_defined(f: RowFn, rows: Rows, note: Note | None) -> list[Any]:
+    """`[f(r) for r in rows]`, leaving out (and telling `note` of) the rows whose arithmetic is undefined."""
+    try:
+        return [f(r) for r in rows]
+    except UndefinedArithmetic:
+        if note is None:
+            raise
+    out = []
+    for r in rows:
+        try:
+            out.append(f(r))
+        except UndefinedArithmetic as exc:
+            note(exc)
+    return out
 
 
 def fused_head_join(step: P.Step, rels: dict[str, Relation], head: RowFn, first: bool,

@@ -7,6 +7,9 @@ reads only the tuples new in the last round. Rules that recurse through a
 monotone aggregate are re-evaluated in full each round and reach the least
 fixpoint from below. Evaluation records nothing for proofs: grades and
 proofs are found on demand over the finished relations (engine.support).
+A rule instance whose arithmetic is undefined fails and is counted in
+`Evaluator.dropped` (the W104 warnings); what is not an instance failure
+(a number too large, a negative one in a recursive sum) is E602.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
-from ..values import ArithmeticFault, compare
+from ..values import ArithmeticFault, UndefinedArithmetic, compare
 from .binary import BinaryStratum, Chain, chain_of
 from .closure import Closure, closure_of
 from .closure import evaluate as evaluate_closure
@@ -33,15 +36,19 @@ from .compile import (
     fused_head_join,
     grouped_head_join,
     head_fn,
+    map_defined,
+    one_at_a_time,
     restrict_key,
     run_steps,
 )
+from .dropped import Dropped
 from .facts import load_facts
+from .growth import Growth, Range, computed_columns, growth_message, limit_help, range_of
 from .io import load_inputs
+from .limits import DEFAULT_GROWING_ROUNDS, DEFAULT_MAX_TUPLES
 from .memory import resident_bytes, show_size
 from .relation import Relation, Row
 
-DEFAULT_MAX_TUPLES = 20_000_000
 # Strata of chain rules set-at-a-time (engine.evaluation.binary); tests turn it
 # off to compare with the general path.
 CHAIN_STRATA = True
@@ -58,19 +65,21 @@ class Limits:
     """What stops an evaluation (E601), and who hears how it goes.
 
     `max_memory` is in bytes of resident memory (engine.evaluation.memory);
-    `progress(rule_index, tuples, rounds)` is called at most every WATCH_SECONDS
-    from where the limits are checked (each round; `rounds` counts the checks
-    so far), for a live display. `max_derived` and `max_derived_share` bound
-    the tuples derived by rules (facts and input rows not counted) to the
-    larger of the two: a number, and a share of the tuples loaded
-    (engine.demand gives up a demand evaluation that derives much of the
-    data's size).
+    `max_growing_rounds` the rounds in a row a rule may only make new numbers
+    (engine.evaluation.growth); `progress(rule_index, tuples, rounds)` is
+    called at most every WATCH_SECONDS from where the limits are checked (each
+    round; `rounds` counts the checks so far), for a live display. `max_derived`
+    and `max_derived_share` bound the tuples derived by rules (facts and input
+    rows not counted) to the larger of the two: a number, and a share of the
+    tuples loaded (engine.demand gives up a demand evaluation that derives much
+    of the data's size).
     """
 
     max_tuples: int | None = DEFAULT_MAX_TUPLES
     max_seconds: float | None = None
     max_memory: int | None = None
     progress: Callable[[int, int, int], None] | None = None
+    max_growing_rounds: int | None = DEFAULT_GROWING_ROUNDS
     max_derived: int | None = None
     max_derived_share: float = 0.0
 
@@ -122,13 +131,14 @@ def _named_inner(body: tuple[n.Literal, ...]) -> tuple[tuple[n.Literal, ...], li
 
 
 class _Compiled:
-    __slots__ = ("plan", "fns", "head", "fused")
+    __slots__ = ("plan", "fns", "head", "fused", "grows")
 
     def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any) -> None:
         self.plan = plan
         self.fns = fns
         self.head = head
         self.fused: Any = None
+        self.grows = computed_columns(plan)  # the head columns arithmetic computes (engine.evaluation.growth)
 
 
 def strata_of(program: Program) -> list[tuple[set[str], list[int], bool]]:
@@ -163,6 +173,8 @@ class Evaluator:
         self.base: dict[str, set[Row]] = {}
         self.base_lazy: set[str] = set()
         self.strata_info: list[tuple[set[str], list[int], bool]] = strata_of(program)
+        self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104)
+        self.growth = Growth(limits.max_growing_rounds)  # rules that make new values without end (E601)
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
@@ -208,7 +220,8 @@ class Evaluator:
 
     def compile(self, plan: P.RulePlan) -> _Compiled:
         width = len(plan.slots)
-        c = _Compiled(plan, compile_steps(plan.steps, self.rels, True), head_fn(plan.head_args, width))
+        note = self.dropped.noter(plan.rule_index)
+        c = _Compiled(plan, compile_steps(plan.steps, self.rels, True, note), head_fn(plan.head_args, width))
         if len(plan.steps) > 1:
             c.fused = grouped_head_join(plan.steps[-1], self.rels, plan.head_args, width, plan.head) or \
                 fused_head_join(plan.steps[-1], self.rels, c.head, False, plan.head_args, width, plan.head)
@@ -234,6 +247,7 @@ class Evaluator:
         rules = self.program.rules
         sizes = {p: len(r) for p, r in self.rels.items()}
         rec = comp if recursive else set()
+        self.growth.start(lambda: self.data_range(comp))
 
         def plan(i: int, delta_literal: int = -1, grow: bool = True) -> P.RulePlan:
             return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal, grow)
@@ -421,9 +435,10 @@ class Evaluator:
         now = {p: len(r) for p, r in self.rels.items()}
         fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1)
         hf = head_fn(fp.head_args, len(fp.slots))
+        note = self.dropped.noter(rule_index)
         try:
-            return {hf(r) for r in run_steps(compile_steps(fp.steps, self.rels, True), {})}
-        except ArithmeticFault as exc:  # in the aggregated term
+            return set(map_defined(hf, run_steps(compile_steps(fp.steps, self.rels, True, note), {}, note), note))
+        except ArithmeticFault as exc:  # in the aggregated term: too large a number
             raise self.fault(rule_index, exc) from None
 
     def seeded_plan(self, i: int, bp: P.RulePlan, sizes: dict[str, int], rec: set[str]) -> P.RulePlan | None:
@@ -478,7 +493,7 @@ class Evaluator:
             for j, x in enumerate(finder.body):
                 if isinstance(x, n.Atom) and x.pred in comp:
                     fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j)
-                    fns = compile_steps(fp.steps, self.rels, True)
+                    fns = compile_steps(fp.steps, self.rels, True, self.dropped.noter(bp.rule_index))
                     hf = head_fn(fp.head_args, len(fp.slots))
                     out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed, bp.rule_index)))
         return out
@@ -488,9 +503,10 @@ class Evaluator:
         news: dict[int, tuple[_Finder, set[Row]]] = {}
         for fns, f in finders:
             hf = f.head
+            note = self.dropped.noter(f.rule_index)
             try:
-                news.setdefault(id(f.agg), (f, set()))[1].update({hf(r) for r in run_steps(fns, delta)})
-            except ArithmeticFault as exc:  # in the aggregated term
+                news.setdefault(id(f.agg), (f, set()))[1].update(map_defined(hf, run_steps(fns, delta, note), note))
+            except ArithmeticFault as exc:  # in the aggregated term: too large a number
                 raise self.fault(f.rule_index, exc) from None
         for f, rows in news.values():
             g = f.group
@@ -502,20 +518,16 @@ class Evaluator:
             try:
                 for r in rows:  # distinct new matches: each holds a tuple of the last round
                     add(r[0] if g == 1 else r[:g], r[-1] if f.term else None)  # type: ignore[arg-type]
-            except ArithmeticFault as exc:  # a negative number in a recursive sum, a sum of non-numbers
+            except ArithmeticFault as exc:  # a negative number in a recursive sum
                 raise self.fault(f.rule_index, exc) from None
 
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
         new: dict[str, set[Row]] = {p: set() for p in comp}
         best_rule: tuple[int, int] = (0, -1)
+        grew: dict[int, int] = {}  # rules that make values: the tuples they made if they only grew, else 0
         for c in plans:
             try:
-                if c.fused is not None:
-                    rows = run_steps(c.fns[:-1], delta)
-                    derived = c.fused(rows, delta) if rows else set()
-                else:
-                    hf = c.head
-                    derived = {hf(r) for r in run_steps(c.fns, delta)}
+                derived = self.derive(c, delta)
             except ArithmeticFault as exc:
                 raise self.fault(c.plan.rule_index, exc) from None
             derived -= self.rels[c.plan.head].tuples
@@ -523,12 +535,47 @@ class Evaluator:
             new[c.plan.head] |= derived
             if made > best_rule[0]:
                 best_rule = (made, c.plan.rule_index)
+            if c.grows:
+                r = c.plan.rule_index
+                only = bool(derived) and self.growth.only_grows(r, derived, c.grows) and grew.get(r, 1) > 0
+                grew[r] = grew.get(r, 0) + made if only else 0
         for p, ts in new.items():
             self.rels[p].add_new(ts)
             self.total += len(ts)
+        runaway = self.growth.after_round(grew)
+        if runaway is not None:
+            raise self.runaway(runaway)
         self.check_limits(best_rule[1])
         return new
 
+    def data_range(self, comp: set[str]) -> Range:
+        """The numbers of the program and of the data a stratum starts from: lower strata, its facts and inputs."""
+        data = [r.extreme_values() for p, r in self.rels.items() if p not in comp]
+        data += [(v for t in self.base_of(p) for v in t) for p in comp]
+        return range_of(self.program.rules, data)
+
+    def runaway(self, rule_index: int) -> SyllogError:
+        """E601 at a rule that has made nothing but new numbers for too many rounds in a row."""
+        g = self.growth
+        rule = self.program.rules[rule_index]
+        return SyllogError([Diagnostic("E601", growth_message(g, rule_index, rule.head.pred), rule.span, "error",
+                                       limit_help("--max-growing-rounds", True))], self.program.text)
+
+    def derive(self, c: _Compiled, delta: dict[str, set[Row]]) -> set[Row]:
+        """The head tuples of one compiled plan; instances whose arithmetic is undefined are dropped."""
+        note = self.dropped.noter(c.plan.rule_index)
+        hf = c.head
+        if c.fused is None:
+            rows = run_steps(c.fns, delta, note)
+            try:
+                return {hf(r) for r in rows}
+            except UndefinedArithmetic:  # in the head
+                return set(map_defined(hf, rows, note))
+        rows = run_steps(c.fns[:-1], delta, note)
+        try:
+            return c.fused(rows, delta) if rows else set()
+        except UndefinedArithmetic:  # in the last join's key or the head: the same, unfused
+            return set(map_defined(hf, one_at_a_time(c.fns[-1], rows, delta, note), note))
     def derived_limit(self) -> int | None:
         """How many tuples rules may derive (`Limits.max_derived`), None for no such bound."""
         lim = self.limits
@@ -560,12 +607,10 @@ class Evaluator:
                     else f"more than {limit:,} tuples were derived")
             rule = self.program.rules[rule_index] if rule_index >= 0 else None
             span = rule.span if rule is not None else self.program.rules[0].span
-            raise SyllogError(
-                [Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
-                            "a rule that computes new values from its own results (such as `Y = X + 1`) never "
-                            "stops; add a bound, or raise the limit with --max-tuples / --max-memory / --timeout")],
-                self.program.text,
-            )
+            cause = "--timeout" if over_time else "--max-memory" if over_memory else "--max-tuples"
+            help = limit_help(cause, self.growth.growing(rule_index) > 0, in_memory=True)
+            raise SyllogError([Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
+                                          help)], self.program.text)
 
     def watch(self, rule_index: int, pending: int) -> str | None:
         """Report progress; the reason to stop when resident memory is past `max_memory`."""

@@ -19,10 +19,12 @@ from typing import Any, Union
 
 from .. import nodes as n
 from .. import plan as P
+from ..aggregates import AGGREGATES
 from ..analysis import Fact, Program, const_eval
-from ..evaluation.compile import StepFn, compile_steps, expr_fn, head_fn
+from ..evaluation.compile import StepFn, compile_steps, expr_fn, head_fn, map_defined, run_steps
+from ..evaluation.dropped import Note, ignore
 from ..evaluation.relation import Relation, Row
-from ..values import ArithmeticFault, Value, compare, row_key, show
+from ..values import ArithmeticFault, UndefinedArithmetic, Value, compare, row_key, show
 
 Key = tuple[str, Row]
 
@@ -197,7 +199,10 @@ class Derivations:
                 seeds = list({tuple(row[c] for c in w.bind) for row in wanted
                               if all(row[c] == v for c, v in w.consts) and all(row[a] == row[b] for a, b in w.checks)})
                 for r in _run(w.fns, seeds):
-                    head = w.head(r)
+                    try:
+                        head = w.head(r)
+                    except UndefinedArithmetic:  # the instance fails, as in evaluation
+                        continue
                     if head in wanted:
                         parts = tuple(p for p in (make(r) for make in w.parts) if p is not None)
                         found[(pred, head)].setdefault(Instance(i, parts), None)
@@ -226,7 +231,7 @@ class Derivations:
         names = plan.names
         head = head_fn(tuple(P.plan_expr(a, plan.slots) for a in rule.head.args), -1)
         parts = [self._part(i, rule, plan, names, j) for j in range(len(plan.body))]
-        w = _Witness(rule, plan, names, compile_steps(plan.steps, self.rels, False), tuple(bind), tuple(checks),
+        w = _Witness(rule, plan, names, compile_steps(plan.steps, self.rels, False, ignore), tuple(bind), tuple(checks),
                      tuple(consts), head, [p for p in parts if p is not None])
         self._witnesses[i] = w
         return w
@@ -286,7 +291,7 @@ class Derivations:
             sizes = {p: len(r) for p, r in self.rels.items()}
             inner = P.plan_match(agg.body, group_names, sizes)
             term = expr_fn(P.plan_expr(agg.term, inner.slots)) if agg.term is not None else None
-            got = (inner, compile_steps(inner.steps, self.rels, False), term)
+            got = (inner, compile_steps(inner.steps, self.rels, False, ignore), term)
             self._inner[key] = got
         inner, fns, term = got
         rows = _run(fns, [group])
@@ -294,37 +299,23 @@ class Derivations:
             return ()
         atoms = [lit for lit in inner.body if isinstance(lit, n.Atom)]
         getters = [(a.pred, [expr_fn(P.plan_expr(x, inner.slots)) for x in a.args]) for a in atoms]
-        out = {Match(tuple((p, tuple(f(r) for f in fs)) for p, fs in getters), term(r) if term else None): None
-               for r in set(rows)}
+        # the matches that count, as in evaluation: a term that is undefined, or not a number for `sum`, does not
+        kept = map_defined(lambda r: (r, term(r) if term else None), set(rows), ignore)
+        numeric = AGGREGATES[agg.func].numeric
+        out = {Match(tuple((p, tuple(f(r) for f in fs)) for p, fs in getters), t): None
+               for r, t in kept if not (numeric and AGGREGATES[agg.func].left_out(t))}
         return tuple(sorted(out, key=lambda m: (tuple((p, row_key(t)) for p, t in m.atoms), row_key(
             (m.term,) if m.term is not None else ()))))
 
 
 def _run(fns: list[StepFn], seeds: list[Row]) -> list[Row]:
-    """The rows of compiled steps from `seeds`; a row whose arithmetic fails is dropped, not the rest.
+    """The rows of compiled steps from `seeds`; a row whose arithmetic is undefined is dropped, not the rest.
 
-    (A match plan binds variables in another order than evaluation did, so it
-    may compute on a partial row that evaluation's order filtered out first.)
+    (As in evaluation; and a match plan binds variables in another order than
+    evaluation did, so it may compute on a partial row that evaluation's
+    order filtered out first.)
     """
-    rows: Any = seeds
-    try:
-        for fn in fns:
-            if not rows:
-                return []
-            rows = fn(rows, {})
-        return list(rows)
-    except ArithmeticFault:
-        pass
-    rows = seeds
-    for fn in fns:
-        kept: list[Row] = []
-        for r in rows:
-            try:
-                kept.extend(fn([r], {}))
-            except ArithmeticFault:
-                continue
-        rows = kept
-    return list(rows)
+    return list(run_steps(fns, {}, ignore, seeds))
 
 
 def value_slot(plan: P.MatchPlan, j: int) -> int:
@@ -387,25 +378,24 @@ def body_matches(body: tuple[n.Literal, ...], binding: dict[str, Value],
     """
     names = tuple(binding)
     plan = P.plan_match(body, names, {p: len(r) for p, r in rels.items()})
-    rows = _run(compile_steps(plan.steps, rels, False), [tuple(binding[v] for v in names)])
+    rows = _run(compile_steps(plan.steps, rels, False, ignore), [tuple(binding[v] for v in names)])
     getters = [(lit.pred, [expr_fn(P.plan_expr(a, plan.slots)) for a in lit.args])
                for lit in plan.body if isinstance(lit, n.Atom)]
     found = {tuple((p, tuple(f(r) for f in fs)) for p, fs in getters) for r in rows}
     return sorted(found, key=lambda m: tuple((p, row_key(t)) for p, t in m))
 
 
-def answer_matches(body: tuple[n.Literal, ...], names: list[str],
-                   rels: dict[str, Relation]) -> list[tuple[Row, tuple[Key, ...]]]:
+def answer_matches(body: tuple[n.Literal, ...], names: list[str], rels: dict[str, Relation],
+                   note: Note = ignore) -> list[tuple[Row, tuple[Key, ...]]]:
     """Every distinct match of a goal: the values of `names` and the positive atoms' tuples.
 
-    Constants are looked up as index keys, as in a query.
+    Constants are looked up as index keys, as in a query. A match whose
+    arithmetic is undefined fails and is told to `note`.
     """
     plan = P.plan_match(body, (), {p: len(r) for p, r in rels.items()}, const_keys=True)
-    rows: Any = [()]
-    for fn in compile_steps(plan.steps, rels, False):  # a fault here is the goal's own (E602 at it)
-        rows = fn(rows, {})
-        if not rows:
-            return []
+    rows = run_steps(compile_steps(plan.steps, rels, False, note), {}, note)  # E602 here is the goal's own
+    if not rows:
+        return []
     answer = head_fn(tuple(P.Slot(plan.slots[v]) for v in names), -1)
     getters = [(lit.pred, [expr_fn(P.plan_expr(a, plan.slots)) for a in lit.args])
                for lit in plan.body if isinstance(lit, n.Atom)]

@@ -17,7 +17,8 @@ from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program
 from ..errors import SyllogError
-from ..evaluation.compile import compile_steps
+from ..evaluation.compile import compile_steps, run_steps
+from ..evaluation.dropped import ignore
 from ..evaluation.relation import Relation, Row
 from ..provenance import TOP
 from ..syntax.pretty import atom as show_atom_node
@@ -70,9 +71,9 @@ def _rule_gap(rule: n.Rule, rels: dict[str, Relation], atom: n.Atom) -> ProofNod
     except AssertionError:  # pragma: no cover - every checked rule can be planned
         return None
     rows: Any = [tuple(binding[v] for v in names)]
-    for step, fn in zip(plan.steps, compile_steps(plan.steps, rels, False)):
+    for step, fn in zip(plan.steps, compile_steps(plan.steps, rels, False, ignore)):
         try:
-            after = fn(rows, {})
+            after = run_steps([fn], {}, ignore, rows)  # a row whose arithmetic is undefined fails, as in evaluation
         except (ArithmeticFault, SyllogError):
             after = []
         if not after:

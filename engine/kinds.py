@@ -1,0 +1,83 @@
+"""The kinds of value an expression can take: integers, decimals, symbols, strings.
+
+One algebra for every stage that reasons about kinds without evaluating:
+the analysis pass that refuses arithmetic on what the declarations make a
+symbol or a string (engine.analysis.arithmetic), and the SQL backends,
+which choose each column's representation from the kinds it can hold
+(engine.backends.encoding). A set of kinds over-approximates: the value is
+of one of them.
+
+    >>> sorted(arith_kinds("/", frozenset({"int"}), frozenset({"int"})))
+    ['dec', 'int']
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import nodes as n
+from .values import Value
+
+Kinds = frozenset[str]  # subsets of {"int", "dec", "sym", "str"}
+NUMBERS: Kinds = frozenset({"int", "dec"})
+ALL: Kinds = frozenset({"int", "dec", "sym", "str"})
+
+
+def kind_of(v: Value) -> str:
+    if isinstance(v, bool):
+        raise TypeError("booleans are not values")
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, Decimal):
+        return "dec"
+    if isinstance(v, str):
+        return "sym"
+    return "str"
+
+
+def arith_kinds(op: str, a: Kinds, b: Kinds) -> Kinds:
+    na, nb = a & NUMBERS, b & NUMBERS
+    if not na or not nb:
+        return frozenset()
+    both_int = "int" in na and "int" in nb
+    any_dec = "dec" in na or "dec" in nb
+    if op == "%":
+        return frozenset({"int"}) if both_int else frozenset()
+    out: set[str] = set()
+    if both_int:
+        out.add("int")
+        if op == "/":
+            out.add("dec")
+    if any_dec:
+        out.add("dec")
+    return frozenset(out)
+
+
+def agg_kinds(func: str, term: Kinds) -> Kinds:
+    if func == "count":
+        return frozenset({"int"})
+    if func == "sum":
+        return frozenset({"int"} | ({"dec"} if "dec" in term else set()))
+    return term
+
+
+def declared_kinds(t: str) -> Kinds:
+    """The kinds a column of a declared type holds (`any`: numbers and symbols, as `.input` reads it)."""
+    return {
+        "int": frozenset({"int"}),
+        "number": NUMBERS,
+        "symbol": frozenset({"sym"}),
+        "string": frozenset({"str"}),
+    }.get(t, frozenset({"int", "dec", "sym"}))
+
+
+def expr_kinds(e: n.Expr, var: dict[str, Kinds]) -> Kinds:
+    if isinstance(e, n.Var):
+        return var.get(e.name, frozenset())
+    if isinstance(e, n.Const):
+        return frozenset({kind_of(e.value)})
+    if isinstance(e, n.Neg):
+        return expr_kinds(e.operand, var) & NUMBERS
+    if isinstance(e, n.BinOp):
+        return arith_kinds(e.op, expr_kinds(e.left, var), expr_kinds(e.right, var))
+    return frozenset()
