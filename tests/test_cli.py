@@ -244,3 +244,9 @@ def test_a_misspelt_predicate_in_a_goal_exits_1_with_did_you_mean(tmp_path: Path
     assert code == 1
     assert out.startswith("X\n") and "warning[W102]: `pth` is used but never defined" in out
     assert "did you mean `path`?" in out
+
+
+def test_a_goal_warning_other_than_w102_keeps_exit_0(tmp_path: Path) -> None:
+    write(tmp_path, "e(0). e(2).\n")
+    code, out = run_cli(["query", "p.dl", "e(X), Y = 4 / X", "--format", "csv"], tmp_path)
+    assert code == 0 and "warning[W104]" in out and out.startswith("X,Y\n2,2\n")
