@@ -13,18 +13,22 @@ import importlib.util
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import translate
 from plain_seminaive import blocked_fixpoint, evaluate, is_var
-from workloads import INLINE_RULES, OFAC_SYLLOG, Workload, read_data, rule_text, variables
+from workloads import INLINE_RULES, OFAC_SYLLOG, PROGRAMS, Workload, read_data, rule_text, variables
 
 ROOT = Path(__file__).resolve().parent.parent
-# `syllog` is the default path (proofs and grades on); `syllog-noprov` is `--no-provenance`
-ENGINES = ("syllog", "syllog-noprov", "plain", "pydatalog", "clingo", "swipl", "duckdb")
+# `syllog` is the default path (proofs and grades on); `syllog-noprov` is `--no-provenance`;
+# `duckdb1` is DuckDB on one thread (`SET threads = 1`), `sqlite` Python's sqlite3
+ENGINES = ("syllog", "syllog-noprov", "plain", "pydatalog", "clingo", "swipl", "duckdb", "duckdb1", "sqlite")
+SQL_ENGINES = ("duckdb", "duckdb1", "sqlite")
 Result = tuple[int, float | None]
 Runner = Callable[[Workload, Path], Result]
 
@@ -32,7 +36,7 @@ Runner = Callable[[Workload, Path], Result]
 def installed(engine: str) -> bool:
     if engine == "swipl":
         return shutil.which("swipl") is not None
-    module = {"pydatalog": "pyDatalog", "clingo": "clingo", "duckdb": "duckdb"}.get(engine)
+    module = {"pydatalog": "pyDatalog", "clingo": "clingo", "duckdb": "duckdb", "duckdb1": "duckdb"}.get(engine)
     return module is None or importlib.util.find_spec(module) is not None
 
 
@@ -44,8 +48,12 @@ def not_applicable(engine: str, w: Workload) -> str | None:
         return "grades are Syllog's own"
     if w.family == "ofac" and engine == "pydatalog":
         return "pyDatalog has no recursion through aggregates"
-    if w.inline and engine in ("plain", "pydatalog", "duckdb"):
+    if w.inline and engine in ("plain", "pydatalog", *SQL_ENGINES):
         return "the inline workloads read facts written in a program: Syllog, clingo and SWI-Prolog"
+    if w.shape and engine == "pydatalog":
+        return "pyDatalog runs the closures (tc, sg) only"
+    if w.shape and engine == "plain" and not w.rules:
+        return "the plain evaluator has positive rules only (no comparison, negation or aggregate)"
     return None
 
 
@@ -70,9 +78,12 @@ def prepare(engine: str, syllog_facts: str | None = None, data: Path | None = No
     if engine == "clingo":
         clingo = importlib.import_module("clingo")
         return lambda w, data: (run_clingo(clingo, w, data), None)
-    if engine == "duckdb":
+    if engine in ("duckdb", "duckdb1"):
         duckdb = importlib.import_module("duckdb")
-        return lambda w, data: (run_duckdb(duckdb, w, data), None)
+        threads = 1 if engine == "duckdb1" else None
+        return lambda w, data: (run_duckdb(duckdb, w, data, threads), None)
+    if engine == "sqlite":
+        return lambda w, data: (run_sqlite(w, data), None)
     if engine == "swipl":
         return run_swipl
     raise ValueError(f"unknown engine {engine!r}")
@@ -85,12 +96,15 @@ def syllog_program(w: Workload, data: Path, inline: bool) -> str:
     as a .dl file, `workloads.write_data`) and the rules."""
     lines = []
     for pred, cols in w.schema.items():
-        lines.append(f".decl {pred}({', '.join(f'{c}: int' for c in cols)})")
+        lines.append(f".decl {pred}({', '.join(f'{c}: {t}' for c, t in zip(cols, w.types[pred]))})")
         if not inline:
             lines.append(f'.input {pred} {{ file: "{data / (pred + ".csv")}", format: csv }}')
     if inline:
         lines.append(f'.include "{data / "inline.dl"}"')
-    lines.extend(rule_text(r) for r in w.rules)
+    if w.shape:
+        lines.append(PROGRAMS[w.family])
+    else:
+        lines.extend(rule_text(r) for r in w.rules)
     if w.family == "ofac":
         lines.append(OFAC_SYLLOG)
     return "\n".join(lines) + "\n"
@@ -180,7 +194,10 @@ def run_clingo(clingo: Any, w: Workload, data: Path) -> int:
         return totals[0]
     facts = read_data(w, data)
     parts = [f"{p}({','.join(map(str, row))}).\n" for p, rows in facts.items() for row in rows]
-    parts.extend(rule_text(r) + "\n" for r in w.rules)
+    if w.shape:
+        parts.extend(translate.clingo_rule(r) + "\n" for r in translate.parse(PROGRAMS[w.family]))
+    else:
+        parts.extend(rule_text(r) + "\n" for r in w.rules)
     if w.family == "ofac":
         parts.append("blocked(C) :- designated(C).\n"
                      "blocked(C) :- company(C), #sum { P,O : owns(O,C,P), blocked(O) } >= 50.\n")
@@ -221,13 +238,40 @@ GROUP BY o.asset HAVING sum(o.pct) >= 50
 EXCEPT SELECT id FROM blocked"""
 
 
-def run_duckdb(duckdb: Any, w: Workload, data: Path) -> int:
+def run_duckdb(duckdb: Any, w: Workload, data: Path, threads: int | None = None) -> int:
     con = duckdb.connect()
+    if threads is not None:
+        con.execute(f"SET threads = {threads}")
+    sql_types = translate.SQL_TYPES["duckdb"]
     for pred, cols in w.schema.items():
         path = str(data / f"{pred}.csv").replace("'", "''")
-        types = ", ".join(f"'{c}': 'BIGINT'" for c in cols)
+        # the shape programs' SQL names the columns c0, c1, ... (translate.rule_sql)
+        names = [f"c{i}" for i in range(len(cols))] if w.shape else cols
+        types = ", ".join(f"'{c}': '{sql_types[t]}'" for c, t in zip(names, w.types[pred]))
         con.execute(f"CREATE TABLE {pred} AS SELECT * FROM read_csv('{path}', header = false, "
                     f"columns = {{{types}}})")
+    return run_sql(con, w, "duckdb")
+
+
+def run_sqlite(w: Workload, data: Path) -> int:
+    """Python's sqlite3, in memory: the CSV files read by `read_data` and inserted (the shape
+    workloads' tables indexed, `translate.sqlite_indexes`)."""
+    con = sqlite3.connect(":memory:")
+    sql_types = translate.SQL_TYPES["sqlite"]
+    for pred, rows in read_data(w, data).items():
+        cols = [f"c{i}" for i in range(len(w.schema[pred]))] if w.shape else w.schema[pred]
+        con.execute(f"CREATE TABLE {pred} ({', '.join(f'{c} {sql_types[t]}' for c, t in zip(cols, w.types[pred]))})")
+        con.executemany(f"INSERT INTO {pred} VALUES ({', '.join('?' * len(cols))})", rows)
+        for sql in translate.sqlite_indexes(pred, len(cols)) if w.shape else ():
+            con.execute(sql)
+    return run_sql(con, w, "sqlite")
+
+
+def run_sql(con: Any, w: Workload, dialect: str) -> int:
+    """The workload's program on a connection whose input tables are loaded (DuckDB or SQLite)."""
+    if w.shape:
+        translate.SqlProgram(con, translate.parse(PROGRAMS[w.family]), w.types, dialect).run()
+        return _scalar(con, f"SELECT count(*) FROM {w.output[0]}")
     if w.family == "ofac":
         # No aggregates in a recursive CTE: iterate to the fixpoint from Python.
         con.execute("CREATE TABLE blocked AS SELECT DISTINCT id FROM designated")
@@ -285,6 +329,11 @@ def swipl_program(w: Workload, data: Path) -> str:
     if w.family == "ofac":
         lines.append(PROLOG_OFAC)
         goal = "ofac(N)"
+    elif w.shape:
+        rules = translate.parse(PROGRAMS[w.family])
+        lines.extend(translate.prolog_tables(rules))
+        lines.extend(translate.prolog_rule(r) for r in rules)
+        goal = translate.prolog_goal(rules, w.output)
     elif w.inline:
         pred, arity = w.output
         heads = sorted({r.split("(")[0] + "/" + str(r.split(":-")[0].count(",") + 1) for r in INLINE_RULES[w.family]})

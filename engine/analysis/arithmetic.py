@@ -60,7 +60,7 @@ def body_typing(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], outer: Ty
     """The kinds each variable of `body` can take: the intersection over the declared columns of the positive
     atoms it stands in; then what `X = expr` and `X = agg {...}` give a variable no atom binds (the
     intersection over all of them, whatever their order: `B = a, 0 = B` leaves `B` nothing, a rule that never
-    fires rather than one of the wrong type)."""
+    fires rather than one of the wrong type; `B = V` gives `B` what `V` can hold)."""
     typing = dict(outer)
     origins = dict(outer_origins)
     for lit in body:
@@ -85,9 +85,11 @@ def body_typing(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], outer: Ty
             if not (isinstance(lit, n.Comparison) and lit.op == "="):
                 continue
             for side, other in ((lit.left, lit.right), (lit.right, lit.left)):
-                if not isinstance(side, n.Var) or side.name in bound or isinstance(other, n.Var):
+                if not isinstance(side, n.Var) or side.name in bound:
                     continue
-                if isinstance(other, n.Aggregate):
+                if isinstance(other, n.Var):
+                    got = typing.get(other.name, ALL) if not other.anonymous else ALL
+                elif isinstance(other, n.Aggregate):
                     inner, _ = body_typing(decls, other.body, typing, origins)
                     term = expr_kinds(other.term, inner) if other.term is not None else frozenset()
                     got = agg_kinds(other.func, term)
