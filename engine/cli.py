@@ -28,7 +28,7 @@ from .errors import Diagnostic, Span, SyllogError, error
 from .evaluation.limits import BY_BACKEND
 from .evaluation.memory import parse_size, show_size
 from .loader import write_named
-from .model import Answers
+from .model import Answers, goal_text
 from .proofs import to_dot, to_json
 from .render import (
     COLOR_CHOICES,
@@ -205,8 +205,10 @@ def cmd_query(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(answers_csv(answers))
     else:
-        _show_answers(_out(args), args.goal.strip().rstrip("."), answers)
-    return 0
+        _show_answers(_out(args), goal_text(args.goal), answers)
+    # W102, a goal's predicate that nothing defines, is most often a typo: a script must not take the
+    # empty answer for a true one (W104, matches dropped for undefined arithmetic, is a warning only)
+    return 1 if any(w.code == "W102" for w in answers.warnings) else 0
 
 
 # -- why -----------------------------------------------------------------

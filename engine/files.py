@@ -152,17 +152,22 @@ def read_bytes(path: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
 
 
 def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
-    """The UTF-8 text of a regular file of at most `limit` bytes; `NotUtf8` names the first bad byte."""
+    """The UTF-8 text of a regular file of at most `limit` bytes; `NotUtf8` names the first bad byte.
+
+    A byte order mark at the start (some Windows editors write one) is dropped, as most tools do:
+    the text and its positions are those of the file without it.
+    """
     data = read_bytes(path, limit)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise _not_utf8(path, data, exc.start) from None
 
 
 def open_text(path: Path) -> TextIO:
-    """A regular file as UTF-8 text for streaming, with line ends as written (`newline=""`)."""
-    return io.TextIOWrapper(open_regular(path), encoding="utf-8", newline="")
+    """A regular file as UTF-8 text for streaming, with line ends as written (`newline=""`); a byte
+    order mark at its start is dropped (`utf-8-sig`: a spreadsheet's CSV export often has one)."""
+    return io.TextIOWrapper(open_regular(path), encoding="utf-8-sig", newline="")
 
 
 def bounded_lines(fh: TextIO, path: Path, limit: int = MAX_LINE_CHARS) -> Iterator[str]:

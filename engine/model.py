@@ -105,11 +105,19 @@ class Answers:
         return table_html(self.columns, self._table_rows(), self.grades, caption)
 
 
+def goal_text(text: str) -> str:
+    """A goal as typed, without what may stand around it: spaces, a leading `?-`, the final `.`.
+
+    >>> goal_text(" ?- path(a, X). ")
+    'path(a, X)'
+    """
+    goal = text.strip().removeprefix("?-").strip()
+    return goal[:-1].rstrip() if goal.endswith(".") else goal
+
+
 def parse_goal(text: str, name: str = "<query>") -> tuple[tuple[n.Literal, ...], SourceMap]:
-    """Parse a goal as written after `?-`, without the final `.`."""
-    goal = text.strip()
-    if goal.endswith("."):
-        goal = goal[:-1]
+    """Parse a goal as written after `?-` (the `?-` and the final `.` may be typed too)."""
+    goal = goal_text(text)
     src = f"?- {goal}."
     sources = SourceMap()
     try:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from . import api
+from . import api, files
 from . import nodes as n
 from .errors import SyllogError
 from .model import Model
@@ -83,7 +83,7 @@ class DlFile(pytest.File):
         from .syntax import parse
 
         try:
-            module = parse(self.path.read_text(encoding="utf-8"), str(self.path))
+            module = parse(files.read_text(self.path), str(self.path))  # as the loader reads it (a BOM dropped)
         except SyllogError as exc:
             yield DlItem.from_parent(self, name="parse", expect=None, error=exc)
             return

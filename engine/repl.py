@@ -315,7 +315,7 @@ class Repl:
         from .demand import choose, explain
 
         if arg:
-            body, sources = parse_goal(arg.removeprefix("?-"))
+            body, sources = parse_goal(arg)
             check_goal(self.session.program, body, sources)
             choice = self.session.last_choice if self.session.evaluated else None
             shown = explain(choose(self.session.program, body)) if choice is None else f"% {choice.reason}\n"

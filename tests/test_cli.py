@@ -56,6 +56,27 @@ def test_query_csv(tmp_path: Path) -> None:
     assert (code, out) == (0, "X\nc\nd\n")
 
 
+def test_query_accepts_the_goal_as_written_in_a_file(tmp_path: Path) -> None:
+    write(tmp_path, PROGRAM)
+    plain = run_cli(["query", "p.dl", "path(b, X)", "--format", "csv"], tmp_path)
+    for goal in ("?- path(b, X).", "  ?-path(b, X) .  ", "path(b, X)."):
+        assert run_cli(["query", "p.dl", goal, "--format", "csv"], tmp_path) == plain
+    code, out = run_cli(["query", "p.dl", "?- path(b, X)."], tmp_path)
+    assert code == 0 and out.startswith("?- path(b, X).\n"), out
+
+
+def test_a_capitalised_predicate_in_a_goal_is_named_as_in_a_file(tmp_path: Path) -> None:
+    write(tmp_path, PROGRAM)
+    code, out = run_cli(["query", "p.dl", "edge(X, Y), Path(Y, Z)"], tmp_path)
+    assert code == 1
+    assert out == (
+        "<query>:1:16: error[E001]: unexpected variable `Path`: predicate names start with a lowercase letter\n"
+        "1 | ?- edge(X, Y), Path(Y, Z).\n"
+        "  |                ^^^^\n"
+        "  = help: write `path`\n"
+    )
+
+
 def test_run_prints_queries(tmp_path: Path) -> None:
     write(tmp_path, PROGRAM)
     code, out = run_cli(["run", "p.dl"], tmp_path)
@@ -212,3 +233,20 @@ def test_violations_as_data() -> None:
                      ("two counts of one thing", (("A", 2), ("B", 5), ("X", "bridge")), "C3")}
     [v] = [v for v in model.violations() if v.what == "two counts of one thing"]
     assert [p.fact for p in v.premises] == ["count(bridge, 2)", "count(bridge, 5)"]
+
+
+@pytest.mark.parametrize("backend", ["memory", "duckdb"])
+def test_a_misspelt_predicate_in_a_goal_exits_1_with_did_you_mean(tmp_path: Path, backend: str) -> None:
+    if backend == "duckdb":
+        pytest.importorskip("duckdb")
+    write(tmp_path, PROGRAM)
+    code, out = run_cli(["query", "p.dl", "pth(a, X)", "--format", "csv", "--backend", backend], tmp_path)
+    assert code == 1
+    assert out.startswith("X\n") and "warning[W102]: `pth` is used but never defined" in out
+    assert "did you mean `path`?" in out
+
+
+def test_a_goal_warning_other_than_w102_keeps_exit_0(tmp_path: Path) -> None:
+    write(tmp_path, "e(0). e(2).\n")
+    code, out = run_cli(["query", "p.dl", "e(X), Y = 4 / X", "--format", "csv"], tmp_path)
+    assert code == 0 and "warning[W104]" in out and out.startswith("X,Y\n2,2\n")

@@ -183,3 +183,20 @@ def test_file_trouble_is_an_os_error_with_the_reason_as_strerror(tmp_path: Path)
     with pytest.raises(OSError) as exc:
         files.write_text(tmp_path / "no" / "x.dl", "")
     assert exc.value.strerror == "its folder does not exist"
+
+
+def test_a_byte_order_mark_is_dropped_and_positions_are_the_texts(tmp_path: Path) -> None:
+    import engine
+    from engine import SyllogError
+
+    bom = tmp_path / "bom.dl"
+    bom.write_bytes(b"\xef\xbb\xbfEdge(a, b).\n")
+    assert files.read_text(bom) == "Edge(a, b).\n"
+    with pytest.raises(SyllogError) as exc:
+        engine.load([bom])
+    assert exc.value.diagnostics[0].code == "E001"
+    assert (exc.value.diagnostics[0].span.line, exc.value.diagnostics[0].span.col) == (1, 1)
+    data = tmp_path / "e.csv"
+    data.write_bytes(b"\xef\xbb\xbfa,b\n")
+    with files.open_text(data) as fh:
+        assert fh.read() == "a,b\n"

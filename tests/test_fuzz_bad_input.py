@@ -40,8 +40,8 @@ def run(args: list[str], cwd: Path) -> tuple[int, str]:
         pytest.fail(f"syllog {' '.join(args)} raised {type(exc).__name__}: {exc}\n" + "".join(programs))
     assert "Traceback" not in text, text
     assert code in (0, 1), (code, text)
-    if code == 1 and args[0] != "test":
-        assert re.search(r"error\[E\d{3}\]", text), (args, text)
+    if code == 1 and args[0] != "test":  # `query` exits 1 on W102 too: a goal's predicate nothing defines
+        assert re.search(r"error\[E\d{3}\]", text) or (args[0] == "query" and "warning[W102]" in text), (args, text)
     return code, text
 
 

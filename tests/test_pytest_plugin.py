@@ -30,3 +30,12 @@ def test_the_fixture_loads_the_projects_files_from_any_working_directory(tmp_pat
                                target], cwd=cwd, env=env, capture_output=True, text=True)
         assert proc.returncode == 0, (cwd, proc.stdout, proc.stderr)
         assert "1 passed" in proc.stdout
+
+
+def test_a_dl_file_with_a_byte_order_mark_runs_its_expectations(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-q'\n")
+    (tmp_path / "kb.dl").write_bytes(b"\xef\xbb\xbfedge(a, b).\nexpect edge(a, b).\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "kb.dl"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "1 passed" in proc.stdout, (proc.stdout, proc.stderr)

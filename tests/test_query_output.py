@@ -2,7 +2,7 @@
 
 A goal without variables answers `true` or `false` in an `answer` column, its
 grade beside it when graded; a predicate nothing defines gets W102 with the
-closest name on stderr (the answers stay on stdout); an arity error names
+closest name on stderr (the answers stay on stdout) and exit 1; an arity error names
 where the predicate is first used. Rewrite with `pytest --update-goldens`.
 """
 
@@ -49,7 +49,7 @@ def test_a_misspelt_predicate_is_named_with_its_closest_match_and_json_stays_cle
     old = os.getcwd()
     os.chdir(HERE)
     try:
-        assert main(["query", "plain.dl", "pth(a, X)", "--format", "json"]) == 0
+        assert main(["query", "plain.dl", "pth(a, X)", "--format", "json"]) == 1  # not a true empty answer
     finally:
         os.chdir(old)
     out, err = capsys.readouterr()

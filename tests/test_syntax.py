@@ -155,3 +155,22 @@ def test_names_of_directives_and_citations_have_their_own_spans() -> None:
     assert isinstance(source, n.Source) and at(source.name_span) == "wire" and source.name_span.line == 3
     assert isinstance(io, n.IODirective) and at(io.name_span) == "owns"
     assert isinstance(fact, n.Rule) and at(fact.cites[0].source_span) == "wire"
+
+
+def test_every_terminal_of_the_grammar_has_a_name_a_user_knows() -> None:
+    # a new terminal must be named in TERMINAL_NAMES, or its grammar name would leak into "expected ..."
+    from engine.syntax.parser import TERMINAL_NAMES, terminal_patterns
+
+    missing = sorted(set(terminal_patterns()) - set(TERMINAL_NAMES))
+    assert not missing, f"terminals without a user-facing name: {missing}"
+    for name, shown in TERMINAL_NAMES.items():
+        assert "_" not in shown and name not in shown, (name, shown)  # no grammar name (`DECL_KW`, `decl_kw`)
+
+
+def test_expected_lists_name_tokens_as_written() -> None:
+    with pytest.raises(SyllogError) as exc:
+        parse("p(a).\n(\n", "t.dl")
+    text = str(exc.value)
+    assert "`.decl`" in text and "`@cite`" in text and "`?-`" in text, text
+    for leak in ("decl_kw", "`cite`", "expect_not", "include_kw", "input_kw", "lpar"):
+        assert leak not in text.lower(), text

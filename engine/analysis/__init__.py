@@ -99,12 +99,13 @@ def check(loaded: Loaded) -> Program:
             continue
         facts.append(Fact(r.head.pred, row, r.cites, r.span))
     errors = [x for x in diags if x.is_error]
-    warnings = lint(c) if not errors else []
     if errors:
         raise SyllogError(_ordered(errors), loaded.sources)
+    all_facts = Facts(facts)
+    warnings = lint(c, all_facts)
     return Program(
         rules=rules,
-        facts=Facts(facts),
+        facts=all_facts,
         decls=c.decls,
         arity=arity,
         sources=sources,

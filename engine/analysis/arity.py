@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from .. import nodes as n
 from ..errors import Diagnostic, Span, error
+from ..syntax.habits import lowercase_variables_help
 from ..values import String, Value
 from .collect import Collected
 from .walk import body_atoms
@@ -137,23 +138,21 @@ def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = Non
 def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
 
-    def check_atoms(atoms: list[n.Atom]) -> None:
+    def check_atoms(atoms: list[n.Atom], in_rule: bool) -> None:
         seen: dict[str, tuple[str, Span, str]] = {}
+        symbols: list[tuple[n.Atom, n.Param, n.Const, n.Decl]] = []  # symbols at columns that take none
         for atom in atoms:
             decl = c.decls.get(atom.pred)
             if decl is None or len(decl.params) != len(atom.args):
                 continue
             for param, arg in zip(decl.params, atom.args):
                 if isinstance(arg, n.Const):
-                    if not type_ok(param.type, arg.value):
-                        diags.append(
-                            error(
-                                "E302",
-                                f"`{atom.pred}` expects {param.type} for `{param.name}`, got {_kind_name(arg.value)}",
-                                arg.span,
-                                help=f"declared at {decl.span}",
-                            )
-                        )
+                    if type_ok(param.type, arg.value):
+                        continue
+                    if in_rule and isinstance(arg.value, str):
+                        symbols.append((atom, param, arg, decl))
+                    else:
+                        diags.append(_wrong_constant(atom, param, arg, decl))
                 elif isinstance(arg, n.Var) and not arg.anonymous:
                     prev = seen.get(arg.name)
                     if prev is None:
@@ -168,9 +167,11 @@ def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
                                 help="a variable holds one kind of value",
                             )
                         )
+        if symbols:
+            diags.append(_lowercase_variables(symbols))
 
     for r in c.rules:
-        check_atoms([r.head] + [a for a, neg in body_atoms(r.body) if not neg])
+        check_atoms([r.head] + [a for a, neg in body_atoms(r.body) if not neg], bool(r.body))
     for _at, run in c.runs:
         for table in run.tables:
             decl = c.decls.get(table.pred)
@@ -179,5 +180,25 @@ def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
             bad = {k for p, column in zip(decl.params, table.columns) if not column_ok(p.type, column)
                    for k, v in enumerate(column) if not type_ok(p.type, v)}
             for k in sorted(bad):  # only the facts with a mistake are built
-                check_atoms([run.fact_of(table, k).head])
+                check_atoms([run.fact_of(table, k).head], False)
     return diags
+
+
+def _wrong_constant(atom: n.Atom, param: n.Param, arg: n.Const, decl: n.Decl) -> Diagnostic:
+    return error("E302", f"`{atom.pred}` expects {param.type} for `{param.name}`, got {_kind_name(arg.value)}",
+                 arg.span, help=f"declared at {decl.span}")
+
+
+def _lowercase_variables(symbols: list[tuple[n.Atom, n.Param, n.Const, n.Decl]]) -> Diagnostic:
+    """One E302 for the symbols of a rule where its declarations take none: most often variables
+    written in lowercase, as Soufflé writes them, so one error with that hint, not one a symbol."""
+    atom, param, arg, decl = symbols[0]
+    names = list(dict.fromkeys(str(s[2].value) for s in symbols))
+    more = len(symbols) - 1
+    also = f", as at {more} more place{'s' * (more != 1)} in this rule" if more else ""
+    return error(
+        "E302",
+        f"`{atom.pred}` expects {param.type} for `{param.name}`, got the symbol `{arg.value}`{also}",
+        arg.span,
+        help=f"{lowercase_variables_help(names)} (`{atom.pred}` is declared at {decl.span})",
+    )

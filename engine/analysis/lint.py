@@ -2,8 +2,10 @@
 
 W101 a named variable that occurs once in a rule; W102 a predicate used but
 never defined (no fact, rule or `.input`); W103 a rule that can never fire,
-because a positive premise is never defined or a comparison of constants is
-false.
+because a positive premise is never defined, a comparison of constants is
+false, or, in a rule without variables, a ground premise given by facts alone
+is no fact (Soufflé's lowercase variables, `path(x, y) :- edge(x, y).`, read
+as symbols: the help says so).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import difflib
 
 from .. import nodes as n
 from ..errors import Diagnostic, warning
+from ..syntax.habits import lowercase_variables_help
+from ..syntax.pretty import atom as atom_text
 from ..values import ArithmeticFault, compare
 from .collect import Collected
+from .program import Facts
 from .walk import body_atoms
 
 
@@ -40,10 +45,29 @@ def undefined(atom: n.Atom, defined: set[str], declared: bool) -> Diagnostic:
     )
 
 
-def lint(c: Collected) -> list[Diagnostic]:
+def _no_such_fact(rule: n.Rule, facts: Facts, derived: set[str]) -> Diagnostic | None:
+    """W103 for a rule without variables whose ground premise, of a predicate only facts give, is no fact."""
+    if any(n.literal_vars(lit) for lit in rule.body) or any(n.expr_vars(a) for a in rule.head.args):
+        return None
+    for lit in rule.body:
+        if not isinstance(lit, n.Atom) or lit.pred in derived:
+            continue
+        if not all(isinstance(a, n.Const) for a in lit.args):
+            continue
+        row = tuple(a.value for a in lit.args if isinstance(a, n.Const))
+        if facts.statements_of(lit.pred, row):
+            continue
+        symbols = [str(a.value) for a in lit.args if isinstance(a, n.Const) and isinstance(a.value, str)]
+        hint = lowercase_variables_help(list(dict.fromkeys(symbols))) if symbols else None
+        return warning("W103", f"this rule can never fire: there is no fact `{atom_text(lit)}`", lit.span, help=hint)
+    return None
+
+
+def lint(c: Collected, facts: Facts) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
-    defined = ({r.head.pred for r in c.rules} | {io.pred for io in c.io if io.kind == "input"}
-               | {t.pred for _at, run in c.runs for t in run.tables})
+    # what rules or `.input` give tuples to, and what anything (facts too) does
+    derived = {r.head.pred for r in c.rules if r.body} | {io.pred for io in c.io if io.kind == "input"}
+    defined = derived | {r.head.pred for r in c.rules} | {t.pred for _at, run in c.runs for t in run.tables}
     for r in c.rules:
         if not r.body:
             continue
@@ -83,4 +107,8 @@ def lint(c: Collected) -> list[Diagnostic]:
                 if not holds:
                     diags.append(warning("W103", "this rule can never fire: the comparison is always false", lit.span))
                     break
+        else:
+            unmatched = _no_such_fact(r, facts, derived) if r.body else None
+            if unmatched is not None:
+                diags.append(unmatched)
     return diags

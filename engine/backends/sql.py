@@ -39,7 +39,7 @@ from sqlglot import exp
 from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program, check_goal
-from ..errors import NO_SPAN, Diagnostic, Span, SyllogError, error
+from ..errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_message, limit_help, range_of
@@ -965,10 +965,12 @@ class SqlModel:
         from ..model import Answers, goal_variables, parse_goal
         from ..provenance import show as show_grade
 
+        warnings: list[Diagnostic] = []
+        sources: SourceMap | None = None
         if isinstance(goal, str):
             text = goal
             body, sources = parse_goal(goal)
-            check_goal(self.program, body, sources)
+            warnings = check_goal(self.program, body, sources)
         else:
             body = goal
         names = goal_variables(body)
@@ -1006,6 +1008,7 @@ class SqlModel:
                                                                 body[-1].span.end_col))
         if self.graded:
             answers.grades = [show_grade(best[r]) for r in rows]
+        answers.warnings, answers.sources = warnings + answers.warnings, sources  # the goal's, as Model.query
         return answers
 
     # -- proofs -------------------------------------------------------------------

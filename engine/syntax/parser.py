@@ -26,6 +26,7 @@ from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
 from ..values import String
 from .build import Fault, citation, decimal_literal, int_literal, negated, unescape
 from .facts import Part, Scanner, blank
+from .habits import capitalised_predicate, habit, position, span_at, variable_field_help
 
 # The planner orders a body's literals greedily, in time quadratic in their
 # number: 1,000 literals take it about a second, 10,000 a few minutes.
@@ -212,7 +213,8 @@ class _Build(Transformer[Token, Any]):
     def field(self, c: list[Any]) -> n.Field:
         value = c[2]
         if isinstance(value, n.Var):
-            raise Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span))
+            raise Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span,
+                              help=variable_field_help(str(c[0]), value.name)))
         return n.Field(str(c[0]), value.value, self._cover(c))
 
     def citation(self, c: list[Any]) -> n.Citation:
@@ -290,27 +292,48 @@ class _Build(Transformer[Token, Any]):
         return c
 
 
-_NAMES = {
-    "DOT": "`.`",
-    "IMPLIES": "`:-`",
-    "LPAR": "`(`",
-    "RPAR": "`)`",
-    "LBRACE": "`{`",
-    "RBRACE": "`}`",
-    "COLON": "`:`",
-    "COMMA": "`,`",
-    "CMP": "a comparison",
+# Every terminal of the grammar (and lark's end of input) as a user reads it, in the order
+# an "expected ..." list shows them: what can stand in a term first, then punctuation, then
+# the words that start a statement. `tests/test_syntax.py` checks that every terminal is here.
+TERMINAL_NAMES = {
     "NAME": "a name",
     "VAR": "a variable",
     "STRING": "a string",
     "INT": "a number",
     "DECIMAL": "a number",
     "NOT": "`not`",
-    "MINUS": "`-`",
+    "DOT": "`.`",
+    "COMMA": "`,`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "COLON": "`:`",
+    "CMP": "a comparison",
+    "MULOP": "`*`, `/`, `%`",
     "PLUS": "`+`",
-    "MULOP": "an operator",
+    "MINUS": "`-`",
+    "IMPLIES": "`:-`",
+    "QUERY": "`?-`",
+    "CITE": "`@cite`",
+    "DECL_KW": "`.decl`",
+    "INCLUDE_KW": "`.include`",
+    "SOURCE_KW": "`.source`",
+    "INPUT_KW": "`.input`",
+    "OUTPUT_KW": "`.output`",
+    "EXPECT": "`expect`",
+    "EXPECT_NOT": "`expect not`",
+    "GRADE_KW": "`grade`",
+    "VIOLATED_KW": "`violated`",
+    "WS": "a space",
+    "COMMENT": "a comment",
     "$END": "the end of the file",
 }
+_SHOWN_EXPECTED = 8
+# what can start a statement: named as one, not as eleven tokens
+_STATEMENT_STARTS = frozenset({"NAME", "IMPLIES", "QUERY", "CITE", "DECL_KW", "INCLUDE_KW", "SOURCE_KW", "INPUT_KW",
+                               "OUTPUT_KW", "EXPECT", "EXPECT_NOT"})
+_A_STATEMENT = "a statement (a fact, a rule, `?-`, `.decl`, `@cite`, `expect`, ...)"
 
 
 def _describe(tok: Token | None) -> str:
@@ -321,18 +344,29 @@ def _describe(tok: Token | None) -> str:
 
 
 def _expected_text(expected: set[str]) -> str:
-    names = sorted({_NAMES.get(e, f"`{e.lower()}`") for e in expected if not e.startswith("__")})
+    """The help "expected a name, `(`, ...", in words a user knows and `TERMINAL_NAMES` order."""
+    order = list(TERMINAL_NAMES)
+    known = sorted((e for e in expected if e in TERMINAL_NAMES), key=order.index)
+    names = list(dict.fromkeys(TERMINAL_NAMES[e] for e in known))
+    if _STATEMENT_STARTS <= expected:
+        names = [_A_STATEMENT] + [TERMINAL_NAMES[e] for e in known if e not in _STATEMENT_STARTS]
     if not names:
         return ""
-    if len(names) > 6:
-        names = names[:6] + ["..."]
-    return "expected " + ", ".join(names)
+    if len(names) > _SHOWN_EXPECTED:
+        return "expected " + ", ".join(names[:_SHOWN_EXPECTED]) + ", ..."
+    if len(names) > 1:
+        return "expected " + ", ".join(names[:-1]) + " or " + names[-1]
+    return "expected " + names[0]
 
 
-def _offset_to_pos(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
+def _acceptable(exc: UnexpectedInput, expected: set[str]) -> set[str]:
+    """The terminals that would let the parse go on: lark's `expected` holds every lookahead of
+    the state's reductions (LALR), its interactive parser's `accepts` only those that shift."""
+    interactive = getattr(exc, "interactive_parser", None)
+    if interactive is None:
+        return expected
+    accepted: set[str] = interactive.accepts()
+    return accepted or expected
 
 
 _SIGNIFICANT = re.compile(r'["%(){}]')
@@ -418,6 +452,16 @@ _REMAINDER_WITH_SPACE = re.compile(r"[A-Za-z0-9_)]\s+%\s*[A-Za-z0-9_(]")
 
 
 def _syntax_diagnostic(text: str, path: str, exc: UnexpectedInput) -> Diagnostic:
+    tok: Token | None = getattr(exc, "token", None)
+    if isinstance(exc, UnexpectedCharacters):
+        offset, kind = exc.pos_in_stream or 0, None
+    elif tok is None or tok.type == "$END":
+        offset, kind = len(text), "$END"
+    else:
+        offset, kind = tok.start_pos or 0, tok.type
+    hinted = habit(text, path, offset, kind)
+    if hinted is not None:
+        return hinted
     diag = _syntax_diagnostic_inner(text, path, exc)
     lines = text.splitlines()
     if 1 <= diag.span.line <= len(lines) and _REMAINDER_WITH_SPACE.search(lines[diag.span.line - 1]):
@@ -427,24 +471,23 @@ def _syntax_diagnostic(text: str, path: str, exc: UnexpectedInput) -> Diagnostic
 
 
 def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diagnostic:
-    def span_at(offset: int, width: int = 1) -> Span:
-        line, col = _offset_to_pos(text, offset)
-        return Span(path, line, col, line, col + width)
+    def here(offset: int, width: int = 1) -> Span:
+        return span_at(text, path, offset, width)
 
     if isinstance(exc, UnexpectedCharacters):
         offset = exc.pos_in_stream or 0
         ch = text[offset] if offset < len(text) else ""
         if ch == '"':
-            return error("E006", "unterminated string", span_at(offset), help='close the string with `"` on the same line')
+            return error("E006", "unterminated string", here(offset), help='close the string with `"` on the same line')
         if ch == "%":
             return error(
                 "E005",
                 "unexpected `%`",
-                span_at(offset),
+                here(offset),
                 help="`%` after a space starts a comment; write the remainder as `X%2`, without spaces",
             )
         shown = ch if ch.isprintable() else repr(ch)
-        return error("E005", f"unexpected character `{shown}`", span_at(offset))
+        return error("E005", f"unexpected character `{shown}`", here(offset))
 
     tok: Token | None = getattr(exc, "token", None)
     expected: set[str] = set(getattr(exc, "expected", set()) or set())
@@ -455,16 +498,16 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
             ch, at = opened[-1]
             kind = "parenthesis" if ch == "(" else "brace"
             closer = ")" if ch == "(" else "}"
-            return error("E003", f"unclosed {kind}", span_at(at), help=f"add `{closer}` to close it")
+            return error("E003", f"unclosed {kind}", here(at), help=f"add `{closer}` to close it")
         end = _end_of_previous_token(text, offset)
         if "DOT" in expected:
             return error(
                 "E002",
                 "missing `.` after this clause",
-                span_at(max(end - 1, 0)),
+                here(max(end - 1, 0)),
                 help="end every fact, rule and query with `.`",
             )
-        return error("E004", "unexpected end of file", span_at(max(end - 1, 0)), help=_expected_text(expected) or None)
+        return error("E004", "unexpected end of file", here(max(end - 1, 0)), help=_expected_text(_acceptable(exc, expected)) or None)
 
     offset = tok.start_pos or 0
     width = max(1, len(str(tok)))
@@ -472,13 +515,13 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
     if "DOT" in expected and tok.type in ("NAME", "VAR", "QUERY", "DECL_KW", "INCLUDE_KW", "SOURCE_KW", "CITE",
                                             "EXPECT", "EXPECT_NOT", "INPUT_KW", "OUTPUT_KW") and not opened:
         end = _end_of_previous_token(text, offset)
-        prev_line, _ = _offset_to_pos(text, max(end - 1, 0))
+        prev_line, _ = position(text, max(end - 1, 0))
         tok_line = tok.line or 0
         if prev_line < tok_line:
             return error(
                 "E002",
                 "missing `.` after this clause",
-                span_at(max(end - 1, 0)),
+                here(max(end - 1, 0)),
                 help="end every fact, rule and query with `.`",
             )
     if opened and tok.type in ("DOT", "IMPLIES", "QUERY", "DECL_KW", "INCLUDE_KW", "SOURCE_KW", "CITE") and (
@@ -487,20 +530,13 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
         ch, at = opened[-1]
         kind = "parenthesis" if ch == "(" else "brace"
         closer = ")" if ch == "(" else "}"
-        return error("E003", f"unclosed {kind}", span_at(at), help=f"add `{closer}` to close it")
+        return error("E003", f"unclosed {kind}", here(at), help=f"add `{closer}` to close it")
     if tok.type == "RPAR" and not any(c == "(" for c, _ in opened):
-        return error("E003", "unmatched `)`", span_at(offset), help="remove it, or open it with `(`")
+        return error("E003", "unmatched `)`", here(offset), help="remove it, or open it with `(`")
     if tok.type == "VAR" and "NAME" in expected and "VAR" not in expected:
-        return error(
-            "E001",
-            f"unexpected variable {_describe(tok)}: predicate names start with a lowercase letter",
-            span_at(offset, width),
-            help=f"write `{str(tok)[0].lower()}{str(tok)[1:]}`" if str(tok)[0].isalpha() else None,
-        )
-    if tok.type == "IMPLIES" and "DOT" in expected:
-        pass
+        return capitalised_predicate(str(tok), here(offset, width))
     message = f"unexpected {_describe(tok)}"
-    return error("E001", message, span_at(offset, width), help=_expected_text(expected) or None)
+    return error("E001", message, here(offset, width), help=_expected_text(_acceptable(exc, expected)) or None)
 
 
 def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) -> n.Module:
