@@ -268,3 +268,10 @@ def test_positions_are_counted_either_way() -> None:
         line = text.count("\n", 0, offset) + 1
         col = offset - (text.rfind("\n", 0, offset) + 1) + 1
         assert at.at(offset) == (line, col)
+
+
+def test_an_error_after_a_declaration_and_bulk_facts_reads_alike() -> None:
+    """Found by test_generated_files_read_alike: with the facts blanked, lark saw the `.decl` just before
+    the error and offered its doc string; between statements only what any statement allows is offered."""
+    same('edge . .decl p(x: any) @cite(nyt, line: 1, credibility: 2, originator: w) {  } { p(a). } ')
+    same(".decl p(x: any)\np(a). p(b).\n{")

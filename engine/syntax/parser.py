@@ -349,7 +349,10 @@ def _expected_text(expected: set[str]) -> str:
     known = sorted((e for e in expected if e in TERMINAL_NAMES), key=order.index)
     names = list(dict.fromkeys(TERMINAL_NAMES[e] for e in known))
     if _STATEMENT_STARTS <= expected:
-        names = [_A_STATEMENT] + [TERMINAL_NAMES[e] for e in known if e not in _STATEMENT_STARTS]
+        # between statements: only what any statement may be followed by. What the one before may also take
+        # (a `.decl`'s doc string) is left out, since facts read in bulk are blank to lark: the statement
+        # before may not be the one it saw (engine.syntax.facts)
+        names = [_A_STATEMENT] + ([TERMINAL_NAMES["$END"]] if "$END" in expected else [])
     if not names:
         return ""
     if len(names) > _SHOWN_EXPECTED:
