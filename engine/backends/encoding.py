@@ -9,34 +9,44 @@ and rules (`infer_kinds`):
 | integers only (or nothing) | `int` | `cK BIGINT` |
 | symbols only | `sym` | `cK TEXT` (binary collation) |
 | strings only | `str` | `cK TEXT` (binary collation) |
-| anything else | `any` | `cKn` scaled number, `cKt TEXT` tag, `cKd BOOLEAN` |
+| anything else | `any` | `cKn` scaled number, `cKt TEXT` tag, `cKd BOOLEAN`, `cKx` more digits |
 
-The `any` encoding: `cKn` holds a number times 10^10 as an integer (HUGEINT,
-NUMERIC or DECIMAL(38, 0)), 0 for a non-number; `cKt` is `''` for a number,
-`S` + text for a symbol and `T` + text for a string; `cKd` says that the
-number is a decimal (not an integer). Equality compares `(n, t)` (so `50` and
-`50.0` are one value); the order compares `(t, n)`, which is the language's
-numbers < symbols < strings, each by value or code point.
+The `any` encoding: `cKn` holds a number times 10^10, truncated to an integer
+(HUGEINT, NUMERIC or DECIMAL(38, 0)), 0 for a non-number; `cKx` the digits
+11 to 38 after the point, as an integer below 10^28 of the number's sign (0
+for all but the quotients and products that have them); `cKt` is `''` for a
+number, `S` + text for a symbol and `T` + text for a string; `cKd` says that
+the number is a decimal (not an integer). Equality compares `(n, t, x)` (so
+`50` and `50.0` are one value); the order compares `(t, n, x)`, which is the
+language's numbers < symbols < strings, each by value or code point. The
+kind `quo` marks what may have digits in `x` (engine.kinds); elsewhere `x` is
+0 and left out of comparisons.
 
 Values the encoding cannot hold exactly are refused with E901: integers beyond
 64 bits in an `int` column, numbers of 10^24 or more, decimals with more than
-10 digits after the point.
+38 digits after the point.
 """
 
 from __future__ import annotations
 
+import decimal
+import functools
 from decimal import Decimal
 
 from .. import nodes as n
 from ..analysis import Program
 from ..errors import NO_SPAN, Span, SyllogError, error
 from ..kinds import Kinds, agg_kinds, declared_kinds, expr_kinds, kind_of
-from ..values import String, Value
+from ..values import ARITH, ArithmeticFault, String, Value
 
 SCALE = 10**10
 DIGITS = 10
+FINE = 38  # digits after the point an `any` column holds: 10 in n, 28 more in x
+XSCALE = 10 ** (FINE - DIGITS)
 MAX_ABS = 10**24
 INT64 = 2**63
+PARTS = ("n", "t", "d", "x")  # the physical columns of an `any` column, by suffix
+_EXACT = decimal.Context(prec=100)  # decoding: no rounding (what a column holds has at most 62 digits)
 
 
 def rep_of(kinds: Kinds) -> str:
@@ -52,27 +62,39 @@ def rep_of(kinds: Kinds) -> str:
 
 def column_names(i: int, rep: str) -> list[str]:
     if rep == "any":
-        return [f"c{i}n", f"c{i}t", f"c{i}d"]
+        return [f"c{i}{s}" for s in PARTS]
     return [f"c{i}"]
+
+
+def key_names(i: int, rep: str) -> list[str]:
+    """The physical columns that decide equality (all but the decimal flag)."""
+    return [c for c in column_names(i, rep) if not c.endswith("d") or rep != "any"]
+
+
+def width(rep: str) -> int:
+    return len(PARTS) if rep == "any" else 1
 
 
 def refuse(message: str, span: Span = NO_SPAN, code: str = "E901", help: str | None = None) -> SyllogError:
     return SyllogError([error(code, message, span, help or "evaluate this program in memory (without --backend)")])
 
 
-def scaled(v: int | Decimal, span: Span = NO_SPAN) -> int:
-    """A number times 10^10 as an exact integer; E901 when it does not fit."""
+def scaled(v: int | Decimal, span: Span = NO_SPAN) -> tuple[int, int]:
+    """A number as `(n, x)`: times 10^10 truncated, and its digits 11 to 38 after the point; E901 when it
+    does not fit."""
     if abs(v) >= MAX_ABS:  # type: ignore[operator]
         raise refuse(f"the number {v} is too large for the SQL backends (limit: below 10^24)", span)
     if isinstance(v, int):
-        return v * SCALE
+        return v * SCALE, 0
     if not v.is_finite():
         raise refuse(f"the number {v} is not finite", span)
-    s = v.scaleb(DIGITS)
-    if s != s.to_integral_value():
-        raise refuse(f"the decimal {v} has more than {DIGITS} digits after the point, which the SQL backends "
+    s = v.scaleb(FINE, _EXACT)
+    if s != s.to_integral_value(context=_EXACT):
+        raise refuse(f"the decimal {v} has more than {FINE} digits after the point, which the SQL backends "
                      "cannot hold exactly", span)
-    return int(s)
+    whole = int(s)
+    n = abs(whole) // XSCALE * (1 if whole >= 0 else -1)
+    return n, whole - n * XSCALE
 
 
 def encode(v: Value, rep: str, span: Span = NO_SPAN) -> tuple[object, ...]:
@@ -90,22 +112,23 @@ def encode(v: Value, rep: str, span: Span = NO_SPAN) -> tuple[object, ...]:
         assert isinstance(v, String)
         return (v.text,)
     if isinstance(v, str):
-        return (0, "S" + v, False)
+        return (0, "S" + v, False, 0)
     if isinstance(v, String):
-        return (0, "T" + v.text, False)
-    return (scaled(v, span), "", k == "dec")
+        return (0, "T" + v.text, False, 0)
+    n, x = scaled(v, span)
+    return (n, "", k == "dec", x)
 
 
-def decode_number(n: object, d: bool) -> int | Decimal:
+def decode_number(n: object, d: bool, x: object = 0) -> int | Decimal:
     whole = int(str(n))
     if not d:
         return whole // SCALE
-    value = Decimal(whole).scaleb(-DIGITS)
-    norm = value.normalize()
+    value = Decimal(f"{whole * XSCALE + int(str(x))}E-{FINE}")  # exact: the string is read as it is
+    norm = value.normalize(_EXACT)
     exp = norm.as_tuple().exponent
     assert isinstance(exp, int)
     # trailing zeros are dropped, but a decimal keeps one digit after the point
-    return norm.quantize(Decimal(1).scaleb(min(exp, -1)))
+    return norm.quantize(Decimal(1).scaleb(min(exp, -1)), context=_EXACT)
 
 
 def decode(parts: tuple[object, ...], rep: str) -> Value:
@@ -116,13 +139,35 @@ def decode(parts: tuple[object, ...], rep: str) -> Value:
         return str(parts[0])
     if rep == "str":
         return String(str(parts[0]))
-    num, tag, dec = parts
+    num, tag, dec, more = parts
     text = str(tag)
     if text == "":
-        return decode_number(num, bool(dec))
+        return decode_number(num, bool(dec), more if more is not None else 0)
     if text[0] == "S":
         return text[1:]
     return String(text[1:])
+
+
+@functools.lru_cache(maxsize=4096)  # the three SQL functions of one row ask with the same arguments
+def exact_parts(op: str, an: int | None, ax: int | None, ad: bool | None, bn: int | None, bx: int | None,
+                bd: bool | None) -> tuple[int, int, str]:
+    """`a op b` exactly as the in-memory engine computes it (engine.values), on and to the parts of `any`
+    columns: the result's n and x, and "" or the code refusing it (E901 too large, E902 more than 38 digits
+    after the point). DuckDB's syllog_exact_n/x/e (engine.backends.store) call it; `b` is never 0 there."""
+    if None in (an, ax, ad, bn, bx, bd):
+        return 0, 0, ""
+    try:
+        got = ARITH[op](decode_number(an, bool(ad), ax), decode_number(bn, bool(bd), bx))
+    except ArithmeticFault:
+        return 0, 0, "E901"
+    assert isinstance(got, (int, Decimal))
+    if (-got if got < 0 else got) >= MAX_ABS:
+        return 0, 0, "E901"
+    if isinstance(got, Decimal) and got.scaleb(FINE, _EXACT) != got.scaleb(FINE, _EXACT).to_integral_value(
+            context=_EXACT):
+        return 0, 0, "E902"
+    n, x = scaled(got)
+    return n, x, ""
 
 
 # ---- kinds ----------------------------------------------------------------

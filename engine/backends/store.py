@@ -20,6 +20,7 @@ from sqlglot import exp
 from ..errors import NO_SPAN, SyllogError, error
 from ..optional import SQL_EXTRA, MissingDependency, as_diagnostic
 from .compile import Dialect
+from .encoding import exact_parts
 
 Column = tuple[str, exp.DataType]
 
@@ -187,6 +188,15 @@ def _missing(module: str, backend: str, install: str) -> SyllogError:
     return as_diagnostic(MissingDependency(module, backend, install), "E903")
 
 
+def _exact_part(k: int) -> Any:
+    """One part of `exact_parts`, as a function of its seven arguments (DuckDB counts them)."""
+
+    def part(op: str, an: int, ax: int, ad: bool, bn: int, bx: int, bd: bool) -> Any:
+        return exact_parts(op, an, ax, ad, bn, bx, bd)[k]
+
+    return part
+
+
 class DuckDBStore(Store):
     """DuckDB, embedded: a file or in memory; a memory limit and a spill directory."""
 
@@ -222,6 +232,18 @@ class DuckDBStore(Store):
         settings.append(("preserve_insertion_order", exp.false()))
         for key, value in settings:
             self.run(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column(key), expression=value))]))
+        self._exact_functions(duckdb)
+
+    def _exact_functions(self, duckdb: Any) -> None:
+        """syllog_exact_n, _x and _e: arithmetic with more than 10 digits after the point, as in memory
+        (engine.backends.encoding.exact_parts; Dialect.exact_arith writes the calls)."""
+        from duckdb.func import SPECIAL
+        from duckdb.sqltypes import BOOLEAN, HUGEINT, VARCHAR
+
+        args: list[Any] = [VARCHAR, HUGEINT, HUGEINT, BOOLEAN, HUGEINT, HUGEINT, BOOLEAN]
+        for k, (part, typ) in enumerate((("n", HUGEINT), ("x", HUGEINT), ("e", VARCHAR))):
+            self.con.create_function(f"syllog_exact_{part}", _exact_part(k), args, typ, null_handling=SPECIAL,
+                                     side_effects=False)
 
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
         res = self.con.execute(sql, params) if params is not None else self.con.execute(sql)
@@ -240,6 +262,63 @@ class DuckDBStore(Store):
 
     def close(self) -> None:
         self.con.close()
+
+
+# Arithmetic with more than 10 digits after the point, as the in-memory engine computes it (engine.values:
+# Python's decimal with 34 significant digits, rounding half to even), in PL/pgSQL on exact NUMERICs:
+# PostgreSQL cannot call Python. tests/test_backends.py compares them on random operands.
+_EXACT_SQL = [
+    """CREATE OR REPLACE FUNCTION {schema}syllog_round34(v numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
+DECLARE s integer; m numeric; k integer; p numeric; q numeric; r numeric;
+BEGIN
+  IF v = 0 THEN RETURN 0; END IF;
+  s := min_scale(v);
+  m := trunc(abs(v) * ('1e' || s)::numeric);
+  k := length(m::text) - 34;
+  IF k <= 0 THEN RETURN v; END IF;
+  p := ('1e' || k)::numeric;
+  q := div(m, p);
+  r := m - q * p;
+  IF r > p / 2 OR (r = p / 2 AND mod(q, 2) = 1) THEN q := q + 1; END IF;
+  RETURN sign(v) * q * ('1e' || (k - s))::numeric;
+END $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_quotient(a numeric, b numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
+DECLARE sa integer; sb integer; ai numeric; bi numeric; m integer; n numeric; q numeric; rest numeric;
+        k integer; p numeric; qq numeric; r numeric;
+BEGIN
+  IF a = 0 OR b = 0 THEN RETURN 0; END IF;
+  sa := min_scale(a);
+  sb := min_scale(b);
+  ai := trunc(abs(a) * ('1e' || sa)::numeric);
+  bi := trunc(abs(b) * ('1e' || sb)::numeric);
+  -- at least 36 digits of the quotient, and what is left (to round a tie the right way)
+  m := greatest(0, 36 + length(bi::text) - length(ai::text));
+  n := ai * ('1e' || m)::numeric;
+  q := div(n, bi);
+  rest := n - q * bi;
+  k := length(q::text) - 34;
+  p := ('1e' || k)::numeric;
+  qq := div(q, p);
+  r := q - qq * p;
+  IF r > p / 2 OR (r = p / 2 AND (rest <> 0 OR mod(qq, 2) = 1)) THEN qq := qq + 1; END IF;
+  RETURN sign(a) * sign(b) * qq * ('1e' || (k - m + sb - sa))::numeric;
+END $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_exact(op text, a numeric, ad boolean, b numeric, bd boolean)
+RETURNS numeric LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN
+  IF op = '/' THEN
+    IF b = 0 THEN RETURN 0; END IF;
+    IF NOT ad AND NOT bd AND mod(a, b) = 0 THEN RETURN div(a, b); END IF;
+    RETURN {schema}syllog_quotient(a, b);
+  END IF;
+  IF NOT ad AND NOT bd THEN
+    RETURN CASE op WHEN '+' THEN a + b WHEN '-' THEN a - b ELSE a * b END;
+  END IF;
+  RETURN {schema}syllog_round34(CASE op WHEN '+' THEN a + b WHEN '-' THEN a - b ELSE a * b END);
+END $f$""",
+]
 
 
 class PostgresStore(Store):
@@ -262,6 +341,13 @@ class PostgresStore(Store):
         if memory_limit is not None:
             self.run(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column("work_mem"),
                                                                   expression=exp.Literal.string(memory_limit)))]))
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.d.functions = self.schema
+        schema = f'"{self.schema}".' if self.schema else ""
+        for text in _EXACT_SQL:
+            self.run(text.replace("{schema}", schema))
 
     def column_def(self, name: str, t: exp.DataType) -> exp.ColumnDef:
         if t.is_type("text"):
