@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from plain_seminaive import blocked_fixpoint, evaluate, is_var
-from workloads import OFAC_SYLLOG, Workload, read_data, rule_text, variables
+from workloads import INLINE_RULES, OFAC_SYLLOG, Workload, read_data, rule_text, variables
 
 ROOT = Path(__file__).resolve().parent.parent
 # `syllog` is the default path (proofs and grades on); `syllog-noprov` is `--no-provenance`
@@ -44,10 +44,12 @@ def not_applicable(engine: str, w: Workload) -> str | None:
         return "grades are Syllog's own"
     if w.family == "ofac" and engine == "pydatalog":
         return "pyDatalog has no recursion through aggregates"
+    if w.inline and engine in ("plain", "pydatalog", "duckdb"):
+        return "the inline workloads read facts written in a program: Syllog, clingo and SWI-Prolog"
     return None
 
 
-def prepare(engine: str, syllog_facts: str = "input", data: Path | None = None) -> Runner:
+def prepare(engine: str, syllog_facts: str | None = None, data: Path | None = None) -> Runner:
     if engine in ("syllog", "syllog-noprov"):
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
@@ -79,26 +81,35 @@ def prepare(engine: str, syllog_facts: str = "input", data: Path | None = None) 
 # --- syllog ---------------------------------------------------------------------
 
 def syllog_program(w: Workload, data: Path, inline: bool) -> str:
+    """Declarations, the data (`.input` of the CSV files, or `.include` of the same facts written
+    as a .dl file, `workloads.write_data`) and the rules."""
     lines = []
     for pred, cols in w.schema.items():
         lines.append(f".decl {pred}({', '.join(f'{c}: int' for c in cols)})")
-        if inline:
-            with open(data / f"{pred}.csv") as fh:
-                lines.extend(f"{pred}({row.strip().replace(',', ', ')})." for row in fh)
-        else:
+        if not inline:
             lines.append(f'.input {pred} {{ file: "{data / (pred + ".csv")}", format: csv }}')
+    if inline:
+        lines.append(f'.include "{data / "inline.dl"}"')
     lines.extend(rule_text(r) for r in w.rules)
     if w.family == "ofac":
         lines.append(OFAC_SYLLOG)
     return "\n".join(lines) + "\n"
 
 
-def run_syllog(syllog: Any, w: Workload, data: Path, provenance: bool, facts: str) -> int:
-    """Load, evaluate, and answer the program's `?-` queries (graded by default), as `syllog run` does."""
+def run_syllog(syllog: Any, w: Workload, data: Path, provenance: bool, facts: str | None) -> int:
+    """Load, evaluate, and answer the program's `?-` queries (graded by default), as `syllog run` does.
+
+    `facts`: "input" (.input of the CSV files) or "inline" (facts in a .dl file); by default each
+    workload's own way: .input for the graph ones, facts.dl for the inline ones."""
     if w.family == "article":
         prog = syllog.load([ROOT / "rules", ROOT / "facts"])
     elif w.family == "graded":
         prog = syllog.load(data / "kb.dl")
+    elif w.inline and facts != "input":
+        prog = syllog.load([data / "rules.dl", data / "facts.dl"])
+    elif w.inline:
+        inputs = [f'.input {pred} {{ file: "{data / (pred + ".csv")}", format: csv }}' for pred in w.schema]
+        prog = syllog.load_text((data / "rules.dl").read_text() + "\n".join(inputs) + "\n", path=str(data / "bench.dl"))
     else:
         prog = syllog.load_text(syllog_program(w, data, inline=facts == "inline"), path=str(data / "bench.dl"))
     model = prog.evaluate(provenance=provenance)
@@ -157,16 +168,30 @@ def run_pydatalog(pyd: Any, w: Workload, data: Path) -> int:
 # --- clingo ---------------------------------------------------------------------
 
 def run_clingo(clingo: Any, w: Workload, data: Path) -> int:
+    pred, arity = w.output
+    if w.inline:  # clingo reads the facts, the rules and a count of the output from facts.lp itself
+        ctl = clingo.Control(["--warn=none"])
+        ctl.load(str(data / "facts.lp"))
+        ctl.ground([("base", [])])
+        totals: list[int] = []
+        ctl.solve(on_model=lambda m: totals.extend(s.arguments[0].number for s in m.symbols(shown=True)))
+        if len(totals) != 1:
+            raise RuntimeError(f"expected one count, got {totals}")
+        return totals[0]
     facts = read_data(w, data)
     parts = [f"{p}({','.join(map(str, row))}).\n" for p, rows in facts.items() for row in rows]
     parts.extend(rule_text(r) + "\n" for r in w.rules)
     if w.family == "ofac":
         parts.append("blocked(C) :- designated(C).\n"
                      "blocked(C) :- company(C), #sum { P,O : owns(O,C,P), blocked(O) } >= 50.\n")
-    pred, arity = w.output
     parts.append(f"#show {pred}/{arity}.\n")
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], "".join(parts))
+    return clingo_count(ctl, pred)
+
+
+def clingo_count(ctl: Any, pred: str) -> int:
+    """Ground and solve; the number of shown atoms of `pred` in the one model."""
     ctl.ground([("base", [])])
     counts: list[int] = []
     ctl.solve(on_model=lambda m: counts.append(sum(1 for s in m.symbols(shown=True) if s.name == pred)))
@@ -260,6 +285,13 @@ def swipl_program(w: Workload, data: Path) -> str:
     if w.family == "ofac":
         lines.append(PROLOG_OFAC)
         goal = "ofac(N)"
+    elif w.inline:
+        pred, arity = w.output
+        heads = sorted({r.split("(")[0] + "/" + str(r.split(":-")[0].count(",") + 1) for r in INLINE_RULES[w.family]})
+        if heads:
+            lines.append(f":- table {', '.join(heads)}.")
+        lines.extend(INLINE_RULES[w.family])
+        goal = f"aggregate_all(count, {pred}({', '.join(['_'] * arity)}), N)"
     else:
         pred, arity = w.output
         lines.append(f":- table {pred}/{arity}.")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from engines import ENGINES, ROOT, installed, not_applicable
-from workloads import WORKLOADS, Workload, workload, write_data
+from workloads import SUITE, WORKLOADS, Workload, workload, write_data
 
 BENCH = Path(__file__).resolve().parent
 WORKER = BENCH / "worker.py"
@@ -227,17 +227,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--size", choices=("smoke", "full"), default="full")
     p.add_argument("--engines", help=f"comma-separated, of {','.join(ENGINES)} (default: all installed)")
-    p.add_argument("--workloads", help=f"comma-separated, of {','.join(WORKLOADS)} (default: all)")
+    p.add_argument("--workloads", help=f"comma-separated, of {','.join(WORKLOADS)} "
+                                       f"(default: all but {', '.join(w for w in WORKLOADS if w not in SUITE)})")
     p.add_argument("--repeat", type=int, default=3, help="runs per cell; the median is reported")
     p.add_argument("--timeout", type=float, default=150, help="seconds per run")
     p.add_argument("--json", type=Path, help="also write the results here")
-    p.add_argument("--syllog-facts", choices=("input", "inline"), default="input",
-                   help="give Syllog its data by .input of CSV files, or as facts in the program text")
+    p.add_argument("--syllog-facts", choices=("input", "inline"),
+                   help="give Syllog its data by .input of CSV files, or as facts in the program text "
+                        "(default: .input for the graph workloads, facts.dl for the inline ones)")
     p.add_argument("--keep-data", action="store_true", help="keep the generated data folder")
     p.add_argument("-v", "--verbose", action="store_true", help="print the tracebacks of errors")
     args = p.parse_args(argv)
     args.engine_list = pick(p, args.engines, ENGINES) if args.engines else [e for e in ENGINES if installed(e)]
-    args.workload_list = pick(p, args.workloads, WORKLOADS) if args.workloads else list(WORKLOADS)
+    args.workload_list = pick(p, args.workloads, WORKLOADS) if args.workloads else list(SUITE)
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
     return args

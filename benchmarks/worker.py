@@ -42,7 +42,7 @@ def measure(request: dict[str, Any]) -> dict[str, Any]:
     from workloads import workload
 
     w = workload(request["workload"], request["size"])
-    runner = engines.prepare(request["engine"], request.get("syllog_facts", "input"), Path(request["data"]))
+    runner = engines.prepare(request["engine"], request.get("syllog_facts"), Path(request["data"]))
     start = time.perf_counter()
     count, inner = runner(w, Path(request["data"]))
     elapsed = time.perf_counter() - start

@@ -1,10 +1,14 @@
 """Benchmark workloads: deterministic data generators and the rules, as data.
 
-Every workload is a set of input relations (integers only) plus a program. The
-positive ones (transitive closure, same generation) are given as rules that the
-generic engines (syllog, plain, pydatalog, clingo, swipl) translate directly;
-duckdb gets a hand-written recursive CTE per family. OFAC (recursion through a
-monotone sum) is written per engine in `engines.py`.
+Every workload is a set of input relations plus a program. The graph ones
+(integers only; transitive closure, same generation) are given as rules that
+the generic engines (syllog, plain, pydatalog, clingo, swipl) translate
+directly; duckdb gets a hand-written recursive CTE per family. OFAC (recursion
+through a monotone sum) is written per engine in `engines.py`. The inline
+ones (`facts_1m`, `pointsto_24k`) measure reading facts written in a program
+file: their data is also written as `facts.dl` (Syllog, a fifth of it in cite
+blocks), `facts.lp` (clingo) and `facts.pl` (SWI-Prolog), and their rules
+(`INLINE_RULES`) read the same in all three languages.
 """
 
 from __future__ import annotations
@@ -34,6 +38,19 @@ blocked(C) :- designated(C).
 blocked(C) :- company(C), S = sum { P : owns(O, C, P), blocked(O) }, S >= 50.
 """
 
+# the inline families' rules, in the syntax Syllog, clingo and Prolog share (`facts`
+# has none: it measures loading, and counts the facts)
+INLINE_RULES = {
+    "facts": [],
+    "pointsto": [
+        "pts(V, H) :- alloc(V, H).",
+        "pts(V, H) :- assign(V, W), pts(W, H).",
+        "hpts(H, F, G) :- store(V, F, W), pts(V, H), pts(W, G).",
+        "pts(V, G) :- load(V, W, F), pts(W, H), hpts(H, F, G).",
+    ],
+}
+INLINE_FAMILIES = tuple(INLINE_RULES)
+
 GRADED_RULES = """\
 controlled(X, Y) :- controls(X, Y).
 controlled(X, Z) :- controlled(X, Y), controls(Y, Z).
@@ -49,9 +66,15 @@ SCHEMAS: dict[str, dict[str, tuple[str, ...]]] = {
     "ofac": {"company": ("id",), "designated": ("id",), "owns": ("owner", "asset", "pct")},
     "graded": {"controls": ("owner", "asset"), "sanctioned": ("id",)},
     "article": {},
+    "facts": {"owns": ("owner", "asset", "pct")},
+    "pointsto": {"alloc": ("var", "heap"), "assign": ("to", "from"), "load": ("to", "base", "field"),
+                 "store": ("base", "field", "from")},
 }
+# the Syllog type of each column of the inline families (the graph ones are all int)
+TYPES = {"owns": ("symbol", "symbol", "int"), "alloc": ("symbol",) * 2, "assign": ("symbol",) * 2,
+         "load": ("symbol",) * 3, "store": ("symbol",) * 3}
 OUTPUTS = {"tc": ("path", 2), "sg": ("sg", 2), "ofac": ("blocked", 1), "graded": ("controlled", 2),
-           "article": ("", 0)}
+           "article": ("", 0), "facts": ("owns", 3), "pointsto": ("pts", 2)}
 
 
 @dataclass(frozen=True)
@@ -71,8 +94,13 @@ class Workload:
         return OUTPUTS[self.family]
 
     @property
+    def inline(self) -> bool:
+        """Does the workload measure reading facts written in the program (facts.dl)?"""
+        return self.family in INLINE_FAMILIES
+
+    @property
     def rules(self) -> tuple[Rule, ...]:
-        """The program as rule data (empty for OFAC and the article)."""
+        """The program as rule data (empty for OFAC, the article and the inline families)."""
         return {"tc": TC_RULES, "sg": SG_RULES}.get(self.family, ())
 
     @property
@@ -97,6 +125,10 @@ class Workload:
             return f"{p['n']} companies, seed {p['seed']}"
         if self.family == "graded":
             return f"{p['n']} entities, cited facts of varied grades, seed {p['seed']} (Syllog only)"
+        if self.family == "facts":
+            return f"{p['n']:,} facts owns(symbol, symbol, int), a fifth in cite blocks, counted; seed {p['seed']}"
+        if self.family == "pointsto":
+            return f"points-to analysis of {p['n']:,} cited facts, seed {p['seed']}"
         return "rules/ + facts/ (Syllog only)"
 
     def generate(self) -> Data:
@@ -111,13 +143,22 @@ class Workload:
             return ownership(p["n"], p["seed"])
         if self.family == "graded":
             return control_groups(p["n"], p["seed"])
+        if self.family == "facts":
+            return {"owns": stakes(p["n"], p["seed"])}
+        if self.family == "pointsto":
+            return pointsto(p["n"], p["seed"])
         return {}
 
 
 FAMILIES = {
     "tc_chain_1000": "tc", "tc_chain_2000": "tc", "tc_random_2000": "tc",
     "sg_tree_8": "sg", "sg_tree_10": "sg", "ofac_100k": "ofac", "graded_kb": "graded", "article": "article",
+    "ofac_1m": "ofac", "tc_random_100k": "tc",
+    "facts_1m": "facts", "pointsto_24k": "pointsto",
 }
+# Workloads for questions (benchmarks/demand.py): their whole models are too large for every engine of
+# run.py (the closure of tc_random_100k is 21 million pairs), so run.py leaves them out unless named.
+QUESTION_ONLY = ("ofac_1m", "tc_random_100k")
 SIZES: dict[str, dict[str, dict[str, int]]] = {
     "full": {
         "tc_chain_1000": {"n": 1000},
@@ -128,6 +169,12 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "ofac_100k": {"n": 100_000, "seed": 7},
         "graded_kb": {"n": 5_000, "seed": 11},
         "article": {},
+        "ofac_1m": {"n": 1_000_000, "seed": 7},
+        # just past the critical density (m/n = 1.04): a giant component forms, the closure has millions
+        # of pairs, and node 0 reaches 20 nodes
+        "tc_random_100k": {"n": 100_000, "m": 104_000, "seed": 6},
+        "facts_1m": {"n": 1_000_000, "seed": 11},
+        "pointsto_24k": {"n": 24_000, "seed": 5},
     },
     "smoke": {
         "tc_chain_1000": {"n": 50},
@@ -138,9 +185,14 @@ SIZES: dict[str, dict[str, dict[str, int]]] = {
         "ofac_100k": {"n": 1_000, "seed": 7},
         "graded_kb": {"n": 250, "seed": 11},
         "article": {},
+        "ofac_1m": {"n": 2_000, "seed": 7},
+        "tc_random_100k": {"n": 1_000, "m": 1_040, "seed": 6},
+        "facts_1m": {"n": 10_000, "seed": 11},
+        "pointsto_24k": {"n": 2_400, "seed": 5},
     },
 }
 WORKLOADS = tuple(FAMILIES)
+SUITE = tuple(w for w in WORKLOADS if w not in QUESTION_ONLY)
 
 
 def workload(name: str, size: str) -> Workload:
@@ -241,10 +293,45 @@ def graded_facts(data: Data, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def stakes(n: int, seed: int) -> list[tuple[str, str, int]]:
+    """n distinct owns(owner, asset, pct): owner `c<i>`, an asset among the first half, pct 0 to 100."""
+    rng = random.Random(seed)
+    return [(f"c{i}", f"c{rng.randrange(max(1, n // 2))}", rng.randrange(101)) for i in range(n)]
+
+
+def pointsto(n: int, seed: int) -> Data:
+    """n facts of a program's pointer statements for Andersen's analysis.
+
+    Variables `v<i>` in functions of 12, each allocating heap objects
+    (`h<i>`), copying pointers within the function, and loading and storing
+    through four fields: the points-to sets stay small, as a real program's do.
+    """
+    rng = random.Random(seed)
+    size = max(24, n // 2)
+    out: dict[str, set[tuple[str, ...]]] = {"alloc": set(), "assign": set(), "load": set(), "store": set()}
+    quota = {"alloc": n // 4, "assign": n // 2, "load": n // 8, "store": n - n // 4 - n // 2 - n // 8}
+
+    def var(near: int) -> str:
+        return f"v{min(size - 1, near - near % 12 + rng.randrange(12))}"
+
+    for pred, k in quota.items():
+        while len(out[pred]) < k:
+            i = rng.randrange(size)
+            if pred == "alloc":
+                out[pred].add((f"v{i}", f"h{i // 2}"))
+            elif pred == "assign":
+                out[pred].add((f"v{i}", var(i)))
+            else:
+                field = f"f{rng.randrange(4)}"
+                out[pred].add((f"v{i}", var(i), field) if pred == "load" else (f"v{i}", field, var(i)))
+    return {pred: sorted(rows) for pred, rows in out.items()}
+
+
 # --- files --------------------------------------------------------------------
 
 def write_data(w: Workload, folder: Path) -> None:
-    """Write each relation as a header-less CSV, plus all of them as Prolog facts."""
+    """Write each relation as a header-less CSV, plus all of them as Prolog facts and as Syllog
+    facts (for the inline families, with a Syllog and a clingo program)."""
     folder.mkdir(parents=True, exist_ok=True)
     data = w.generate()
     if w.family == "graded":
@@ -256,6 +343,48 @@ def write_data(w: Workload, folder: Path) -> None:
     with open(folder / "facts.pl", "w") as fh:
         for pred, rows in data.items():
             fh.writelines(f"{pred}({','.join(map(str, row))}).\n" for row in rows)
+    if w.inline:
+        write_inline(w, data, folder)
+    else:  # the same facts as a .dl file, for `--syllog-facts inline`
+        with open(folder / "inline.dl", "w") as fh:
+            for pred, rows in data.items():
+                fh.writelines(f"{pred}({', '.join(map(str, row))}).\n" for row in rows)
+
+
+BLOCK = 1000  # facts a cite block holds
+DOCUMENT_LINES = 100
+
+
+def write_inline(w: Workload, data: Data, folder: Path) -> None:
+    """facts.dl (a source, the facts: every fifth thousand in a cite block) and rules.dl (the
+    declarations and rules) for Syllog; facts.lp (the same facts, the rules, a count of the
+    output relation) for clingo."""
+    (folder / "report.txt").write_text("".join(f"Sentence {i}.\n" for i in range(1, DOCUMENT_LINES + 1)))
+    with open(folder / "facts.dl", "w") as fh:
+        fh.write('.source report { title: "Benchmark report", publisher: "Syllog", date: "2026-12-01", '
+                 'document: "report.txt", reliability: b }\n')
+        k = 0
+        for pred, rows in data.items():
+            for start in range(0, len(rows), BLOCK):
+                lines = [f"{pred}({', '.join(map(str, row))}).\n" for row in rows[start : start + BLOCK]]
+                k += 1
+                if k % 5 == 0:
+                    fh.write(f"@cite(report, line: {k % DOCUMENT_LINES + 1}, credibility: 2) {{\n")
+                    fh.writelines("    " + line for line in lines)
+                    fh.write("}\n")
+                else:
+                    fh.writelines(lines)
+    decls = [f".decl {pred}({', '.join(f'{c}: {t}' for c, t in zip(cols, TYPES[pred]))})"
+             for pred, cols in w.schema.items()]
+    (folder / "rules.dl").write_text("\n".join(decls + INLINE_RULES[w.family]) + "\n")
+    with open(folder / "facts.lp", "w") as fh:
+        for pred, rows in data.items():
+            fh.writelines(f"{pred}({','.join(map(str, row))}).\n" for row in rows)
+        pred, arity = w.output
+        variables = ", ".join(f"X{i}" for i in range(arity))
+        # clingo counts the output relation itself (showing a million atoms would time Python)
+        fh.write("\n".join(INLINE_RULES[w.family])
+                 + f"\ntotal(N) :- N = #count {{ {variables} : {pred}({variables}) }}.\n#show total/1.\n")
 
 
 def read_data(w: Workload, folder: Path) -> Data:

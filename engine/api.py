@@ -15,13 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .analysis import Program, check
+from .analysis import Program, check, check_goal
 from .errors import Diagnostic
 from .evaluation import BY_BACKEND, Evaluator, Limits
 from .evaluation.limits import for_backend
 from .evaluation.memory import default_max_memory
 from .loader import load_paths, load_texts
-from .model import Model
+from .model import Model, parse_goal
 from .optional import SQL_EXTRA, MissingDependency, as_diagnostic, require
 
 DEFAULT_MAX_MEMORY = default_max_memory()  # half the machine's memory
@@ -59,6 +59,29 @@ class Loaded:
         ev = Evaluator(self.program, limits)
         ev.run()
         return Model(self.program, ev, provenance)
+
+    def evaluate_for(self, goal: str, demand: str = "auto", provenance: bool = True,
+                     max_tuples: int | None = BY_BACKEND, max_seconds: float | None = None,
+                     max_memory: int | None = DEFAULT_MAX_MEMORY,
+                     progress: Callable[[int, int, int], None] | None = None) -> tuple[Model, Any]:
+        """A model that answers (and proves) `goal` as the full model would, and the `engine.demand.Choice` made.
+
+        `demand`: `auto` (the documented rule of `engine.demand.choose`), `on` or
+        `off`. On demand, only what the goal depends on is evaluated (magic sets);
+        the model's answers to the goal, their grades and proofs are the full
+        model's; other goals may find it incomplete, and `why` of an atom that
+        does not hold is best asked of the full model (`syllog why` does so).
+        """
+        from . import demand as D
+
+        body, sources = parse_goal(goal)
+        check_goal(self.program, body, sources)
+        choice = D.choose(self.program, body, demand)
+        if not choice.used:
+            return self.evaluate(provenance, max_tuples, max_seconds, max_memory=max_memory, progress=progress), choice
+        max_tuples, growing = for_backend("memory", max_tuples, BY_BACKEND)
+        limits = Limits(max_tuples, max_seconds, max_memory, progress, growing)
+        return D.evaluate(choice, limits, provenance, guard=demand == "auto")
 
 
 def sql_backends(backend: str) -> Any:

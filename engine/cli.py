@@ -84,6 +84,26 @@ class _Working:
         if self.progress is not None:
             self.progress.begin(text)
 
+    def evaluate_for(self, args: argparse.Namespace, loaded: api.Loaded, goal: str,
+                     provenance: bool | None = None) -> Any:
+        """The model that answers one goal: on demand or fully (`--demand`), the choice shown with `--explain`."""
+        if getattr(args, "backend", "memory") != "memory":
+            if args.demand == "on":
+                raise SyllogError([error("E960", "--demand on works with the in-memory evaluator only",
+                                         Span("<query>", 1, 1, 1, 1), help="drop --backend, or --demand")])
+            return self.evaluate(args, loaded, provenance)
+        prov = (not getattr(args, "no_provenance", False)) if provenance is None else provenance
+        self.phase("evaluating")
+        model, choice = loaded.evaluate_for(goal, args.demand, prov, args.max_tuples, args.timeout,
+                                            max_memory=args.max_memory,
+                                            progress=self.progress.update if self.progress else None)
+        if args.explain:
+            from .demand import explain
+
+            print(explain(choice), file=sys.stderr if args.format in ("json", "csv", "dot") else sys.stdout)
+        args.demand_used = choice.used
+        return model
+
     def evaluate(self, args: argparse.Namespace, loaded: api.Loaded, provenance: bool | None = None) -> Any:
         """Evaluate with the command's options: limits, backend, provenance."""
         prov = (not getattr(args, "no_provenance", False)) if provenance is None else provenance
@@ -176,7 +196,7 @@ def print_violations(model: Any, con: Console) -> None:
 def cmd_query(args: argparse.Namespace) -> int:
     loaded = _load(args)
     with _Working(args, loaded) as work:
-        model = work.evaluate(args, loaded)
+        model = work.evaluate_for(args, loaded, args.goal)
         work.phase("answering")
         answers = model.query(args.goal)
     print_diagnostics(answers.warnings, answers.sources, _err(args))
@@ -197,9 +217,12 @@ def cmd_why(args: argparse.Namespace) -> int:
     loaded = _load(args)
     k = args.alternatives
     with _Working(args, loaded) as work:
-        model = work.evaluate(args, loaded, provenance=True)
+        model = work.evaluate_for(args, loaded, args.atom, provenance=True)
         work.phase("finding the proof")
         nodes = model.why(args.atom, alternatives=k) if k > 1 else model.why(args.atom)
+        if getattr(args, "demand_used", False) and nodes and nodes[0].kind == "missing":
+            # which premise is missing is told from the full model (its relations are complete)
+            nodes = work.evaluate(args, loaded, provenance=True).why(args.atom)
     if args.format == "json":
         data = [to_json(nd) for nd in nodes]
         shown: Any = data[0] if len(data) == 1 and k == 1 else data
@@ -356,6 +379,13 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
                         help="only the sources dated on or before this day (facts citing none always count)")
 
+    def demand(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--demand", choices=["auto", "on", "off"], default="auto",
+                        help="evaluate only what the goal needs (magic sets): auto (default) decides by a "
+                             "documented rule, on and off force it (see docs/evaluation.md)")
+        sp.add_argument("--explain", action="store_true",
+                        help="print which way the goal is answered, and the rewritten program")
+
     def backend(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--backend", choices=["memory", "duckdb", "postgres", "spark"], default="memory",
                         help="evaluate in memory (default) or inside a SQL engine (needs the `sql` extra: "
@@ -378,12 +408,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = command("query", "answer one goal")
     common(sp)
     backend(sp)
+    demand(sp)
     sp.add_argument("goal", metavar="GOAL")
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
     sp.set_defaults(func=cmd_query)
     sp = command("why", "show how an atom was derived, down to the quoted sentences")
     common(sp)
     backend(sp)
+    demand(sp)
     sp.add_argument("atom", metavar="ATOM")
     sp.add_argument("--format", choices=["tree", "json", "dot"], default="tree")
     sp.add_argument("--alternatives", type=int, default=1, metavar="K",

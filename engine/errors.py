@@ -57,6 +57,9 @@ class SourceMap:
 
     texts: dict[str, str] = field(default_factory=dict)
     excerpts: dict[tuple[str, int], str] = field(default_factory=dict)
+    # each text with its lines, split when a diagnostic first quotes one (a
+    # thousand diagnostics in a large file would split it a thousand times)
+    split: dict[str, tuple[str, list[str]]] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, name: str, text: str) -> None:
         self.texts[name] = text
@@ -75,7 +78,10 @@ class SourceMap:
             return self.excerpts.get((name, line))
         if line < 1:
             return None
-        lines = text.splitlines()
+        cached = self.split.get(name)
+        if cached is None or cached[0] is not text:  # `texts` may have been given another text
+            cached = self.split[name] = (text, text.splitlines())
+        lines = cached[1]
         if line > len(lines):
             return "" if line == len(lines) + 1 else None
         return lines[line - 1]

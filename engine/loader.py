@@ -149,7 +149,7 @@ class _Loader:
                 return
         self.loaded.base_dirs[name] = base
         self.stack.append(real if real is not None else Path(name))
-        for stmt in module.statements:
+        for stmt in module.parts:
             if isinstance(stmt, n.Include):
                 target = base / stmt.path
                 self.load_file(target, stmt)

@@ -344,9 +344,10 @@ class Model:
             raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
         self._need_provenance()
         atom = body[0]
-        answers = self.query(body, goal)
+        answers = self.query((_named_hidden(atom),), goal)
         if not answers.rows:
             return [explain_missing(self.program, self._rels_for(body), atom)]
+        atom = _named_hidden(atom)
         nodes = []
         for r in answers.rows:
             binding = dict(zip(answers.variables, r))
@@ -366,6 +367,31 @@ class Model:
         if not self.provenance:
             raise SyllogError([error("E802", "proofs need provenance; evaluate without --no-provenance",
                                      Span("<why>", 1, 1, 1, 1))])
+
+
+def _named_hidden(atom: n.Atom) -> n.Atom:
+    """The atom with each `_` and `_X` named as an answer variable, so that every match grounds it
+    (`_X` twice keeps one name; each `_` gets its own)."""
+    taken = {v.name for v in n.literal_vars(atom)}
+    names: dict[str, str] = {}
+
+    def fresh() -> str:
+        k = len(names) + 1
+        while f"Hidden{k}" in taken:
+            k += 1
+        taken.add(f"Hidden{k}")
+        return f"Hidden{k}"
+
+    def name(a: n.Expr) -> n.Expr:
+        if not (isinstance(a, n.Var) and a.name.startswith("_")):
+            return a
+        if a.anonymous:
+            return n.Var(fresh(), a.span)
+        if a.name not in names:
+            names[a.name] = fresh()
+        return n.Var(names[a.name], a.span)
+
+    return n.Atom(atom.pred, tuple(name(a) for a in atom.args), atom.span)
 
 
 def ground(e: n.Expr, binding: dict[str, Value]) -> Value:

@@ -1,13 +1,15 @@
 """The AST: frozen, slotted dataclasses built by the parser.
 
 Every node carries a `span`; spans are excluded from equality so that
-`parse(pretty(p)) == p` compares meaning, not layout.
+`parse(pretty(p)) == p` compares meaning, not layout. Runs of ground facts
+that the parser read in bulk are `FactRun`s: their values by predicate, by
+column, and their nodes only when something asks (`Module.statements`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Protocol, Union
 
 from .errors import NO_SPAN, Span
 from .values import Value
@@ -210,12 +212,100 @@ class Constraint:
 Statement = Union[Rule, CiteBlock, Decl, Include, Query, Expect, Constraint, Source, IODirective]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class FactTable:
+    """The facts of one predicate and arity in a `FactRun`, by column, in the order written."""
+
+    pred: str
+    columns: tuple[list[Value], ...]  # one list a column, all of `count` values
+    count: int
+    # where each of its facts stands among the run's (0-based); None when the run is this table alone
+    places: list[int] | None = None
+
+    @property
+    def arity(self) -> int:
+        return len(self.columns)
+
+    def rows(self) -> list[tuple[Value, ...]]:
+        """The facts' argument tuples, in the order written (duplicates kept)."""
+        if not self.columns:
+            return [()] * self.count
+        return list(zip(*self.columns))
+
+
+class FactReader(Protocol):
+    """How a `FactRun` gets its nodes (the parser's fast path supplies it)."""
+
+    def statements(self) -> tuple[Statement, ...]:
+        """The run's statements, as lark builds them."""
+        ...
+
+    def fact(self, place: int) -> Rule:
+        """The run's fact statement at `place` (0-based, in the order written; a block's clause)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FactRun:
+    """Consecutive ground fact statements read in bulk: plain facts, one cited fact, or one cite block.
+
+    `tables` hold their values by predicate and arity, in order of first
+    appearance; `cites` are the citations they all carry. Their nodes, the
+    ones lark builds for the same text (`Rule`s, or one `CiteBlock`), spans
+    included, are built when asked, all of them or one fact at a time.
+    """
+
+    tables: tuple[FactTable, ...]
+    cites: tuple[Citation, ...]
+    span: Span  # from the statements' first character to their last
+    reader: FactReader = field(repr=False)
+
+    @property
+    def count(self) -> int:
+        return sum(t.count for t in self.tables)
+
+    def statements(self) -> tuple[Statement, ...]:
+        return self.reader.statements()
+
+    def facts(self) -> list[Rule]:
+        """The fact statements as nodes, in the order written (a block's clauses)."""
+        out: list[Rule] = []
+        for s in self.reader.statements():
+            if isinstance(s, CiteBlock):
+                out.extend(s.clauses)
+            elif isinstance(s, Rule):
+                out.append(s)
+        return out
+
+    def facts_of(self, table: FactTable) -> list[Rule]:
+        """The fact statements of one of its tables, as nodes, in the order written."""
+        return [r for r in self.facts() if r.head.pred == table.pred and len(r.head.args) == table.arity]
+
+    def fact_of(self, table: FactTable, k: int) -> Rule:
+        """The `k`-th fact statement of one of its tables, built alone."""
+        return self.reader.fact(k if table.places is None else table.places[k])
+
+
+Part = Union[Statement, FactRun]
+
+
 @dataclass(frozen=True, slots=True)
 class Module:
-    """One parsed file."""
+    """One parsed file: its statements, with runs of facts held in bulk."""
 
     path: str
-    statements: tuple[Statement, ...]
+    parts: tuple[Part, ...]
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        """Every statement as a node, fact runs built out (for tools; analysis reads `parts`)."""
+        out: list[Statement] = []
+        for part in self.parts:
+            if isinstance(part, FactRun):
+                out.extend(part.statements())
+            else:
+                out.append(part)
+        return tuple(out)
 
 
 def expr_vars(e: Expr) -> list[Var]:

@@ -143,9 +143,11 @@ class RulePlan:
 
 class _Planner:
     def __init__(self, sizes: dict[str, int], recursive: set[str], keep_anon: bool, arity: dict[str, int],
-                 const_keys: bool = False) -> None:
+                 const_keys: bool = False, grow: bool = True) -> None:
         self.sizes = sizes
         self.recursive = recursive
+        # the plan is used while the recursive relations grow: size them as huge (else by `sizes`)
+        self.grow = grow
         self.keep_anon = keep_anon
         self.arity = arity
         self.fresh = 0
@@ -336,7 +338,7 @@ class _Planner:
                 bound_cols += 1
         connected = 0 if bound_cols or not slots else 1
         size = self.sizes.get(atom.pred, 0)
-        if atom.pred in self.recursive:
+        if atom.pred in self.recursive and self.grow:
             size = max(size, 1 << 40)
         return (connected, -bound_cols, size)
 
@@ -354,9 +356,13 @@ class _Planner:
 
 
 def plan_rule(rule: n.Rule, rule_index: int, sizes: dict[str, int], recursive: set[str], keep_anon: bool,
-              arity: dict[str, int], delta_literal: int = -1) -> RulePlan:
-    """Plan one rule; `delta_literal` names the body atom that reads the delta."""
-    p = _Planner(sizes, recursive, keep_anon, arity)
+              arity: dict[str, int], delta_literal: int = -1, grow: bool = True) -> RulePlan:
+    """Plan one rule; `delta_literal` names the body atom that reads the delta.
+
+    `grow=False` for a plan run once, before the recursive relations grow: they are then
+    ordered by their real sizes like the others.
+    """
+    p = _Planner(sizes, recursive, keep_anon, arity, grow=grow)
     body = p.name_anon(rule.body)
     slots: dict[str, int] = {}
     order: list[str] = []

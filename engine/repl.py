@@ -43,9 +43,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .analysis import check_goal
 from .editor.complete import candidates
 from .errors import SyllogError
 from .evaluation.limits import BY_BACKEND, for_backend
+from .model import parse_goal
 from .provenance import RELIABILITY_WORDS
 from .render import (
     answers_count,
@@ -86,6 +88,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(":whatif", "--drop-source ID | --drop-originator NAME | --reliability ID=L | --credibility ID:LINE=D ...",
             "what falls, appears or changes grade if evidence is dropped or regraded (the session stays as it is)"),
     Command(":save", "FILE", "write what was typed here as a .dl file"),
+    Command(":explain", "[GOAL]", "which way the last ?- goal (or GOAL) was answered: on demand, with the rewritten rules, "
+            "or from the whole model"),
     Command(":help", "", "this list"),
     Command(":quit", "", "leave (Ctrl-D does too)"),
 )
@@ -272,7 +276,7 @@ class Repl:
 
     # -- queries and changes -----------------------------------------------------
     def _query(self, goal: str) -> None:
-        answers = self.session.model.query(goal)
+        answers = self.session.answer(goal)
         self.console.print(answers_table(answers))
         if answers.variables:
             self.console.print(answers_count(answers))
@@ -306,6 +310,20 @@ class Repl:
     def _usage(self, name: str) -> None:
         c = next(c for c in COMMANDS if c.name == name)
         self.console.print(f"[red]error[/]: usage: {escape(c.name)} {escape(c.args)}")
+
+    def cmd_explain(self, arg: str) -> None:
+        from .demand import choose, explain
+
+        if arg:
+            body, sources = parse_goal(arg.removeprefix("?-"))
+            check_goal(self.session.program, body, sources)
+            choice = self.session.last_choice if self.session.evaluated else None
+            shown = explain(choose(self.session.program, body)) if choice is None else f"% {choice.reason}\n"
+        elif self.session.last_choice is None:
+            shown = "% no goal asked yet: `?- goal.` answers it, `:explain GOAL` shows how it would be\n"
+        else:
+            shown = explain(self.session.last_choice)
+        self.console.print(escape(shown.rstrip("\n")), soft_wrap=True)
 
     def cmd_why(self, arg: str) -> None:
         atom, _, k = arg.partition(" --alternatives ")
@@ -537,6 +555,7 @@ def open_session(paths: list[str], args: argparse.Namespace, console: Console) -
             max_memory=getattr(args, "max_memory", None),
             max_seconds=getattr(args, "timeout", None),
             as_of=getattr(args, "as_of", None),
+            lazy=True,  # `?-` goals are answered on demand until something needs the whole model
         )
 
     try:

@@ -17,15 +17,16 @@ from pathlib import Path
 
 from . import files
 from . import nodes as n
-from .analysis import Fact, Program, check
-from .api import dated
+from .analysis import Program, check
+from .api import Loaded, dated
+from .demand import Choice
 from .errors import SourceMap, Span, SyllogError, error
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
 from .evaluation.incremental import update
 from .evaluation.limits import DEFAULT_GROWING_ROUNDS
 from .loader import Loaded as Parsed
 from .loader import load_paths, load_texts
-from .model import Model, parse_goal
+from .model import Answers, Model, parse_goal
 from .syntax import parse
 from .syntax.pretty import statement
 from .values import Value, row_key, show_atom, sort_rows
@@ -60,7 +61,8 @@ class Session:
     def __init__(self, paths: list[str | Path] | None = None, text: str | None = None,
                  provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
                  max_seconds: float | None = None, as_of: str | None = None,
-                 max_memory: int | None = None, max_growing_rounds: int | None = DEFAULT_GROWING_ROUNDS) -> None:
+                 max_memory: int | None = None, max_growing_rounds: int | None = DEFAULT_GROWING_ROUNDS,
+                 lazy: bool = False) -> None:
         self.paths = [Path(p) for p in (paths or [])]
         self.as_of = as_of
         self.base_text = text
@@ -69,8 +71,44 @@ class Session:
         self.added: list[str] = []  # statements typed in, as canonical text
         self.retracted: set[tuple[str, tuple[Value, ...]]] = set()
         self.counter = 0
-        self._build()
-        self.marks: dict[str, dict[str, set[tuple[Value, ...]]]] = {"start": self.derived_state()}
+        self.marks: dict[str, dict[str, set[tuple[Value, ...]]]] = {}
+        self._model: Model | None = None
+        # `lazy`: the program is checked now and evaluated when something needs the whole model;
+        # until then `answer` answers goals on demand (engine.demand)
+        if lazy:
+            self.program: Program = self._check()
+        else:
+            self._build()
+        self.last_choice: Choice | None = None
+
+    @property
+    def model(self) -> Model:
+        """The whole model (evaluated on first use when the session is lazy)."""
+        if self._model is None:
+            self._build(self.program)
+        assert self._model is not None
+        return self._model
+
+    @model.setter
+    def model(self, model: Model) -> None:
+        self._model = model
+        self.marks.setdefault("start", self.derived_state())
+
+    @property
+    def evaluated(self) -> bool:
+        return self._model is not None
+
+    def answer(self, goal: str) -> Answers:
+        """A goal's answers: on demand while the program is not evaluated yet, else from the model.
+
+        The way taken is kept in `last_choice` (`engine.demand.explain` shows it).
+        """
+        if self._model is not None:
+            self.last_choice = Choice(None, "answered from the model, evaluated in full")
+            return self._model.query(goal)
+        model, self.last_choice = Loaded(self.program).evaluate_for(
+            goal, "auto", self.provenance, self.limits.max_tuples, self.limits.max_seconds)
+        return model.query(goal)
 
     # -- building -----------------------------------------------------------
     def _parse_all(self, reread: bool = False) -> Parsed:
@@ -97,14 +135,14 @@ class Session:
         program = dated(check(self._parse_all(reread)), self.as_of)
         retracted = self.retracted
         if retracted:
-            program.facts = [f for f in program.facts if (f.pred, f.row) not in retracted]
+            program.facts = program.facts.without(retracted)
         return program
 
     def _build(self, program: Program | None = None) -> None:
         program = program or self._check()
         ev = Evaluator(program, self.limits)
         ev.run()
-        self.program: Program = program
+        self.program = program
         self.evaluator = ev
         self.model = Model(program, ev, self.provenance)
         self.incremental_updates = 0
@@ -117,13 +155,7 @@ class Session:
                 or set(program.decls) != set(old.decls) or program.arity != old.arity):
             return False
 
-        def key(f: Fact) -> tuple[object, ...]:
-            return (f.pred, f.row, f.cites, f.span.file, f.span.line, f.span.col)
-
-        old_keys = {key(f) for f in old.facts}
-        new_keys = {key(f) for f in program.facts}
-        added = [f for f in program.facts if key(f) not in old_keys]
-        removed = [f for f in old.facts if key(f) not in new_keys]
+        added, removed = program.facts.changes(old.facts)
         update(self.evaluator, program, added, removed)
         self.program = program
         self.model = Model(program, self.evaluator, self.provenance)

@@ -199,6 +199,12 @@ MAX_DIGITS = 4300  # the most digits of an integer that arithmetic makes (Python
 _INT_LIMIT = 10**MAX_DIGITS
 
 
+def int_digits(text: str) -> int:
+    """The digits of an integer literal's text (`_` separators and a sign not counted), which
+    the parser bounds by MAX_DIGITS (E010), as arithmetic bounds results."""
+    return len(text) - text.count("_") - text.startswith("-")
+
+
 def _bounded(r: int) -> int:
     """An integer result, refused past `MAX_DIGITS` digits: it could not be printed, and grows without bound."""
     if r.bit_length() > 14_000 and abs(r) >= _INT_LIMIT:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import nodes as n
-from .analysis import Fact, Program
+from .analysis import Fact, Facts, Program
 from .errors import Span, SyllogError, error
 from .evaluation.incremental import update
 from .provenance import RELIABILITY
@@ -172,7 +172,7 @@ def revise(program: Program, change: EvidenceChange) -> Revision:
             facts.append(dataclasses.replace(f, cites=tuple(kept)))
         else:
             facts.append(f)
-    return Revision(dataclasses.replace(program, facts=facts, sources=sources), removed, touched)
+    return Revision(dataclasses.replace(program, facts=Facts(facts), sources=sources), removed, touched)
 
 
 def _regraded(c: n.Citation, change: EvidenceChange, program: Program, note: Any) -> n.Citation:

@@ -173,8 +173,7 @@ def test_mutated_ofac_programs_give_diagnostics(tmp_path: Path) -> None:
     assert e602, "some mutants must reach the run-time arithmetic checks"
 
 
-@pytest.mark.xfail(strict=True, reason="engine/syntax converts an integer literal with int(), which refuses more "
-                                        "than 4,300 digits: a ValueError (the parser's owner is told)")
 def test_an_integer_literal_past_4300_digits_gives_a_diagnostic(tmp_path: Path) -> None:
     (tmp_path / "p.dl").write_text("e(" + "9" * 4301 + ").\n", encoding="utf-8")
-    run(["check", "p.dl"], tmp_path)
+    code, out = run(["check", "p.dl"], tmp_path)
+    assert code == 1 and "p.dl:1:3: error[E010]" in out

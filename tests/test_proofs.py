@@ -143,3 +143,11 @@ def test_every_proof_is_well_founded_and_matches(paths: list[str]) -> None:
             _check_node(model, model.explain(pred, row), facts)
             checked += 1
     assert checked > 0
+
+
+def test_why_of_an_atom_with_underscores_proves_every_match() -> None:
+    """`_` is any value and `_A` twice one value: each match gets its proof (it once raised a KeyError)."""
+    model = engine.load_text("e(0, 0, 0). e(1, 0, 2). e(3, 1, 3).").evaluate()
+    assert [p.fact for p in model.why("e(X, 0, _)")] == ["e(0, 0, 0)", "e(1, 0, 2)"]
+    assert [p.fact for p in model.why("e(_A, _, _A)")] == ["e(0, 0, 0)", "e(3, 1, 3)"]
+    assert [p.kind for p in model.why("e(_A, 2, _A)")] == ["missing"]

@@ -28,17 +28,24 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNAWAY = "n(0).\nn(X + 1) :- n(X).\n"
 
 
+# A small Python between the test and the child: a child forked from the test process would count
+# the test process's own pages (the whole suite's, shared until exec) in its peak resident memory.
+MEASURE = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(child.pid, 0)
+print(usage.ru_maxrss * 1024)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_child(args: list[str], cwd: Path) -> tuple[int, str, float, int]:
     """`syllog ARGS` in a child process: exit code, stderr, seconds, peak resident memory in bytes."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
     start = time.monotonic()
-    child = subprocess.Popen([sys.executable, "-m", "engine", *args], cwd=cwd, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    assert child.stderr is not None
-    err = child.stderr.read()
-    _pid, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, err, time.monotonic() - start, usage.ru_maxrss * 1024
+    proc = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "engine", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+    return proc.returncode, proc.stderr, time.monotonic() - start, int(proc.stdout.strip())
 
 
 @pytest.mark.parametrize("backend", ["memory", "duckdb"])

@@ -17,12 +17,12 @@ from .arity import check_arity
 from .collect import Collected, collect
 from .evidence import check_sources
 from .lint import lint, undefined
-from .program import Fact, Program, SourceInfo
+from .program import Fact, FactGroup, Facts, Program, SourceInfo
 from .safety import check_safety
 from .strata import stratify
 from .walk import body_atoms
 
-__all__ = ["Program", "Fact", "SourceInfo", "check", "check_goal", "const_eval"]
+__all__ = ["Program", "Fact", "FactGroup", "Facts", "SourceInfo", "check", "check_goal", "const_eval"]
 
 
 def const_eval(e: n.Expr) -> Value:
@@ -38,7 +38,7 @@ def const_eval(e: n.Expr) -> Value:
 
 def defined_predicates(program: Program) -> set[str]:
     """The predicates a fact, a rule or an `.input` gives tuples to."""
-    return ({r.head.pred for r in program.rules} | {f.pred for f in program.facts}
+    return ({r.head.pred for r in program.rules} | program.facts.predicates()
             | {io.pred for io in program.io if io.kind == "input"})
 
 
@@ -83,8 +83,11 @@ def check(loaded: Loaded) -> Program:
     rules = [r for r in c.rules if r.body]
     strata, recursive, d = stratify(rules, preds)
     diags += d
-    facts: list[Fact] = []
-    for r in c.rules:
+    facts: list[Fact | FactGroup] = []
+    for r in c.in_order():
+        if isinstance(r, n.FactRun):
+            facts.extend(FactGroup(r, table) for table in r.tables)
+            continue
         if r.body:
             continue
         if any(n.expr_vars(a) for a in r.head.args):
@@ -101,7 +104,7 @@ def check(loaded: Loaded) -> Program:
         raise SyllogError(_ordered(errors), loaded.sources)
     return Program(
         rules=rules,
-        facts=facts,
+        facts=Facts(facts),
         decls=c.decls,
         arity=arity,
         sources=sources,

@@ -3,36 +3,38 @@
 Without a `.decl`, a predicate's arity is fixed by its first use and every
 other use must agree (E301). With one, constants are checked against the
 declared types (E302), and so are variables used at columns of two
-incompatible types within one rule.
+incompatible types within one rule. Fact runs are checked a table at a time
+(one arity, and the set of value types of each column); only the facts with
+a mistake are built as nodes, to report each as lark's nodes would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 
 from .. import nodes as n
 from ..errors import Diagnostic, Span, error
-from ..values import String
+from ..values import String, Value
 from .collect import Collected
 from .walk import body_atoms
 
 TYPES = ("symbol", "string", "int", "number", "any")
 
 
-def type_ok(t: str, value: object) -> bool:
-    if t == "any":
-        return True
-    if t == "symbol":
-        return isinstance(value, str)
-    if t == "string":
-        return isinstance(value, String)
-    if t == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if t == "number":
-        from decimal import Decimal
+# the Python types of the values each declared type accepts ("any": all)
+_ACCEPTS: dict[str, tuple[type, ...]] = {"symbol": (str,), "string": (String,), "int": (int,), "number": (int, Decimal)}
 
-        return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
-    return True
+
+def type_ok(t: str, value: object) -> bool:
+    accepted = _ACCEPTS.get(t)
+    return accepted is None or (isinstance(value, accepted) and not isinstance(value, bool))
+
+
+def column_ok(t: str, values: list[Value]) -> bool:
+    """Does the declared type `t` accept every value of a column (a fact table's)?"""
+    accepted = _ACCEPTS.get(t)
+    return accepted is None or set(map(type, values)) <= set(accepted)
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -63,7 +65,8 @@ def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = Non
     """
     diags: list[Diagnostic] = []
     arity: dict[str, int] = {p: k for p, (k, _span) in (known or {}).items()}
-    first: dict[str, Span] = {p: span for p, (_k, span) in (known or {}).items()}
+    # where each predicate's arity was fixed: a span, or how to find it in a fact run
+    first: dict[str, Span | Callable[[], Span]] = {p: span for p, (_k, span) in (known or {}).items()}
     for d in c.decls.values():
         arity[d.pred] = len(d.params)
         first[d.pred] = d.span
@@ -72,6 +75,12 @@ def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = Non
                 diags.append(
                     error("E304", f"unknown type `{p.type}`", p.span, help="the types are " + ", ".join(TYPES))
                 )
+
+    def place(pred: str) -> Span:
+        at = first[pred]
+        if not isinstance(at, Span):
+            at = first[pred] = at()
+        return at
 
     def use(atom: n.Atom) -> None:
         k = len(atom.args)
@@ -88,11 +97,23 @@ def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = Non
                     f"`{atom.pred}` takes {arity[atom.pred]} argument{'s' * (arity[atom.pred] != 1)}, "
                     f"here it has {k}",
                     atom.span,
-                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]}{_at(first[atom.pred])}",
+                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]}{_at(place(atom.pred))}",
                 )
             )
 
-    for r in c.rules:
+    def use_table(run: n.FactRun, table: n.FactTable) -> None:
+        if table.pred not in arity:
+            arity[table.pred] = table.arity
+            first[table.pred] = lambda: run.fact_of(table, 0).head.span
+        elif arity[table.pred] != table.arity:
+            for rule in run.facts_of(table):
+                use(rule.head)
+
+    for r in c.in_order():
+        if isinstance(r, n.FactRun):
+            for table in r.tables:
+                use_table(r, table)
+            continue
         use(r.head)
         for a, _neg in body_atoms(r.body):
             use(a)
@@ -110,7 +131,7 @@ def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = Non
                 )
             )
     diags.extend(_check_types(c, arity))
-    return arity, first, diags
+    return arity, {p: place(p) for p in first}, diags
 
 
 def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
@@ -150,4 +171,13 @@ def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
 
     for r in c.rules:
         check_atoms([r.head] + [a for a, neg in body_atoms(r.body) if not neg])
+    for _at, run in c.runs:
+        for table in run.tables:
+            decl = c.decls.get(table.pred)
+            if decl is None or len(decl.params) != table.arity:
+                continue
+            bad = {k for p, column in zip(decl.params, table.columns) if not column_ok(p.type, column)
+                   for k, v in enumerate(column) if not type_ok(p.type, v)}
+            for k in sorted(bad):  # only the facts with a mistake are built
+                check_atoms([run.fact_of(table, k).head])
     return diags

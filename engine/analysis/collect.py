@@ -1,11 +1,14 @@
 """Analysis pass: flatten modules into one statement list per kind.
 
 Cite blocks become facts that carry their citations; duplicate declarations,
-duplicate sources, and cited rules are reported.
+duplicate sources, and cited rules are reported. Fact runs read in bulk stay
+runs (`runs`), each with its place among the rules, so that passes that care
+about program order (`in_order`) see them where they were written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .. import nodes as n
@@ -21,6 +24,18 @@ class Collected:
     expects: list[n.Expect] = field(default_factory=list)
     constraints: list[n.Constraint] = field(default_factory=list)
     io: list[n.IODirective] = field(default_factory=list)
+    runs: list[tuple[int, n.FactRun]] = field(default_factory=list)  # (rules written before it, the run)
+    # each citation once (a block's once, not once per fact), but those only rules stand under (E410)
+    citations: list[n.Citation] = field(default_factory=list)
+
+    def in_order(self) -> Iterator[n.Rule | n.FactRun]:
+        """Rules (facts included) and fact runs in program order."""
+        k = 0
+        for at, run in self.runs:
+            yield from self.rules[k:at]
+            k = at
+            yield run
+        yield from self.rules[k:]
 
     def goal_bodies(self) -> list[tuple[n.Literal, ...]]:
         """The bodies with no head: queries, expectations and constraints, checked as rule bodies are."""
@@ -31,7 +46,7 @@ def collect(modules: list[n.Module]) -> tuple[Collected, list[Diagnostic]]:
     out = Collected()
     diags: list[Diagnostic] = []
 
-    def add_rule(rule: n.Rule) -> None:
+    def add_rule(rule: n.Rule) -> bool:
         if rule.cites and rule.body:
             diags.append(
                 error(
@@ -41,16 +56,22 @@ def collect(modules: list[n.Module]) -> tuple[Collected, list[Diagnostic]]:
                     help="rules take their evidence from the facts they use",
                 )
             )
-            return
+            return False
         out.rules.append(rule)
+        return True
 
     for module in modules:
-        for stmt in module.statements:
-            if isinstance(stmt, n.Rule):
-                add_rule(stmt)
+        for stmt in module.parts:
+            if isinstance(stmt, n.FactRun):
+                out.runs.append((len(out.rules), stmt))
+                out.citations.extend(stmt.cites)
+            elif isinstance(stmt, n.Rule):
+                if add_rule(stmt):
+                    out.citations.extend(stmt.cites)
             elif isinstance(stmt, n.CiteBlock):
-                for clause in stmt.clauses:
-                    add_rule(n.Rule(clause.head, clause.body, stmt.cites + clause.cites, clause.span))
+                added = [add_rule(n.Rule(c.head, c.body, stmt.cites + c.cites, c.span)) for c in stmt.clauses]
+                if any(added) or not stmt.clauses:
+                    out.citations.extend(stmt.cites)
             elif isinstance(stmt, n.Decl):
                 prev = out.decls.get(stmt.pred)
                 if prev is not None:

@@ -2,10 +2,11 @@
 
 A source names a document (relative to the declaring file) whose lines are
 read here, so that a citation of a line the document does not have, of an
-unknown source, or with a grade out of range is a positioned error. A
-document that cannot be read (missing, a folder, a device or FIFO, a symlink
-loop, a NUL in its name, larger than `files.MAX_TEXT_BYTES`, not UTF-8) is an
-E404 at the `document:` field that names it, with the reason.
+unknown source, or with a grade out of range is a positioned error, once per
+citation (not once per fact of a cited block). A document that cannot be
+read (missing, a folder, a device or FIFO, a symlink loop, a NUL in its
+name, larger than `files.MAX_TEXT_BYTES`, not UTF-8) is an E404 at the
+`document:` field that names it, with the reason.
 """
 
 from __future__ import annotations
@@ -73,9 +74,8 @@ def check_sources(c: Collected, base_dirs: dict[str, Path]) -> tuple[dict[str, S
                 src.id, _text(src.get("title") or doc), _text(src.get("publisher") or doc), _text(src.get("date") or doc),
                 path, str(rel.value), lines, src.span,
             )
-    for rule in c.rules:
-        for cite in rule.cites:
-            diags.extend(_check_cite(cite, c, infos))
+    for cite in c.citations:
+        diags.extend(_check_cite(cite, c, infos))
     return infos, diags
 
 

@@ -42,7 +42,8 @@ def undefined(atom: n.Atom, defined: set[str], declared: bool) -> Diagnostic:
 
 def lint(c: Collected) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
-    defined = {r.head.pred for r in c.rules} | {io.pred for io in c.io if io.kind == "input"}
+    defined = ({r.head.pred for r in c.rules} | {io.pred for io in c.io if io.kind == "input"}
+               | {t.pred for _at, run in c.runs for t in run.tables})
     for r in c.rules:
         if not r.body:
             continue

@@ -7,7 +7,13 @@ nothing, and evaluation goes on. Every evaluator (the in-memory one and the
 SQL backends) tells a `Dropped` of each such operation, by the rule's index
 and the operator, the reason and the operands; after the run, `warnings`
 gives one W104 per rule and operator that names one offending operation and
-how many distinct inputs failed:
+how many distinct inputs failed. The inputs counted are those the evaluator
+met in the join order its plan chose: arithmetic placed before a join of the
+body may meet operands of partial matches that no full instance has, so the
+in-memory engine and a SQL backend (whose first round of a recursive
+stratum joins the stratum's own relations last) may count differently
+(tests/differential/test_undefined_arithmetic.py checks that they warn at
+the same rules, of the same operators, for the same reasons):
 
     >>> from engine.values import UndefinedArithmetic, DIVISION_BY_ZERO
     >>> d = Dropped()

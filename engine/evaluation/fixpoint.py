@@ -42,6 +42,7 @@ from .compile import (
     run_steps,
 )
 from .dropped import Dropped
+from .facts import load_facts
 from .growth import Growth, Range, computed_columns, growth_message, limit_help, range_of
 from .io import load_inputs
 from .limits import DEFAULT_GROWING_ROUNDS, DEFAULT_MAX_TUPLES
@@ -67,7 +68,11 @@ class Limits:
     `max_growing_rounds` the rounds in a row a rule may only make new numbers
     (engine.evaluation.growth); `progress(rule_index, tuples, rounds)` is
     called at most every WATCH_SECONDS from where the limits are checked (each
-    round; `rounds` counts the checks so far), for a live display.
+    round; `rounds` counts the checks so far), for a live display. `max_derived`
+    and `max_derived_share` bound the tuples derived by rules (facts and input
+    rows not counted) to the larger of the two: a number, and a share of the
+    tuples loaded (engine.demand gives up a demand evaluation that derives much
+    of the data's size).
     """
 
     max_tuples: int | None = DEFAULT_MAX_TUPLES
@@ -75,6 +80,8 @@ class Limits:
     max_memory: int | None = None
     progress: Callable[[int, int, int], None] | None = None
     max_growing_rounds: int | None = DEFAULT_GROWING_ROUNDS
+    max_derived: int | None = None
+    max_derived_share: float = 0.0
 
 
 @dataclass
@@ -148,11 +155,17 @@ def strata_of(program: Program) -> list[tuple[set[str], list[int], bool]]:
 
 
 class Evaluator:
-    def __init__(self, program: Program, limits: Limits) -> None:
+    def __init__(self, program: Program, limits: Limits, loaded: dict[str, Relation] | None = None) -> None:
+        """`loaded`: relations that already hold their facts and input rows (of predicates no rule of
+        `program` derives), taken as they are instead of read again."""
         self.program = program
         self.limits = limits
         self.rels: dict[str, Relation] = {p: Relation(p, k) for p, k in program.arity.items()}
+        derived = {r.head.pred for r in program.rules}
+        self.preloaded = {p for p, r in (loaded or {}).items() if p in self.rels and p not in derived}
+        self.rels.update({p: loaded[p] for p in self.preloaded} if loaded else {})
         self.total = 0
+        self.loaded = 0  # facts and input rows, once loaded
         self.deadline = time.monotonic() + limits.max_seconds if limits.max_seconds else None
         self.next_watch = time.monotonic() + WATCH_SECONDS
         self.checks = 0  # calls of check_limits: a round each, for the progress display
@@ -165,8 +178,7 @@ class Evaluator:
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
-        for fact in self.program.facts:
-            self.rels[fact.pred].tuples.add(fact.row)
+        load_facts(self.program, self.rels, skip=self.preloaded)
         self.total = sum(len(r) for r in self.rels.values())
 
     def base_of(self, pred: str) -> set[Row]:
@@ -195,8 +207,8 @@ class Evaluator:
 
     def _run(self) -> None:
         self.load_facts()
-        load_inputs(self.program, self.rels)
-        self.total = sum(len(r) for r in self.rels.values())
+        load_inputs(self.program, self.rels, self.preloaded)
+        self.total = self.loaded = sum(len(r) for r in self.rels.values())
         # what each predicate holds before any rule runs: facts and `.input` rows
         # (copied now for derived predicates only: the others keep these tuples
         # until an incremental update copies them, see base_of)
@@ -237,8 +249,8 @@ class Evaluator:
         rec = comp if recursive else set()
         self.growth.start(lambda: self.data_range(comp))
 
-        def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
-            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal)
+        def plan(i: int, delta_literal: int = -1, grow: bool = True) -> P.RulePlan:
+            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal, grow)
 
         states: dict[tuple[int, int], AggregateFn] = {}
         if seed is not None:
@@ -257,7 +269,9 @@ class Evaluator:
             first_delta: dict[str, set[Row]] = {p: set() for p in comp}
             base = []
             for i in indices:
-                bp = plan(i)
+                # run once, on the stratum's relations as they are: ordered by their real sizes (a magic
+                # predicate holding a few seeds comes first, not after a scan of a large relation)
+                bp = plan(i, grow=False)
                 # A group with no inner rows that the rule rejects anyway (no
                 # minimum of nothing, `S >= 50` of a sum of nothing) need not be
                 # visited: the first round starts from the groups there are.
@@ -562,6 +576,12 @@ class Evaluator:
             return c.fused(rows, delta) if rows else set()
         except UndefinedArithmetic:  # in the last join's key or the head: the same, unfused
             return set(map_defined(hf, one_at_a_time(c.fns[-1], rows, delta, note), note))
+    def derived_limit(self) -> int | None:
+        """How many tuples rules may derive (`Limits.max_derived`), None for no such bound."""
+        lim = self.limits
+        if lim.max_derived is None:
+            return None
+        return max(lim.max_derived, int(lim.max_derived_share * self.loaded))
 
     def fault(self, rule_index: int, exc: ArithmeticFault) -> SyllogError:
         """E602 at the rule whose evaluation met an arithmetic fault."""
@@ -578,9 +598,13 @@ class Evaluator:
         if now >= self.next_watch:
             self.next_watch = now + WATCH_SECONDS
             over_memory = self.watch(rule_index, pending)
-        if (limit is not None and self.total + pending > limit) or over_time or over_memory:
-            what = (over_memory or f"more than {limit:,} tuples were derived" if not over_time
-                    else f"evaluation ran past {self.limits.max_seconds} seconds")
+        derived = self.derived_limit()
+        over_derived = derived is not None and self.total + pending - self.loaded > derived
+        if (limit is not None and self.total + pending > limit) or over_time or over_memory or over_derived:
+            what = (f"evaluation ran past {self.limits.max_seconds} seconds" if over_time
+                    else over_memory if over_memory
+                    else f"more than {derived:,} tuples were derived by rules" if over_derived
+                    else f"more than {limit:,} tuples were derived")
             rule = self.program.rules[rule_index] if rule_index >= 0 else None
             span = rule.span if rule is not None else self.program.rules[0].span
             cause = "--timeout" if over_time else "--max-memory" if over_memory else "--max-tuples"

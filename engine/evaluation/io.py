@@ -37,6 +37,9 @@ COLUMNAR_BYTES = 1 << 20
 COLUMNAR_FILE_BYTES = 1 << 16
 COLUMNAR_MAX_BYTES = 1 << 30  # larger files are read streaming
 COLUMNAR = True
+# A predicate's facts written in the program, when all integers, are held as
+# columns from this many values on (engine.evaluation.facts).
+COLUMNAR_VALUES = 1 << 16
 
 def _converter(t: str) -> Callable[[str], Value]:
     if t == "int":
@@ -78,14 +81,15 @@ def data_path(program: Program, io: n.IODirective) -> Path:
     return base / file_name(io)
 
 
-def load_inputs(program: Program, rels: dict[str, Relation]) -> None:
-    """Read every `.input` file into its relation; every unreadable file or bad line is a diagnostic."""
+def load_inputs(program: Program, rels: dict[str, Relation], loaded: set[str] | None = None) -> None:
+    """Read every `.input` file into its relation (but those of the `loaded` predicates, read already);
+    every unreadable file or bad line is a diagnostic."""
     diags: list[Diagnostic] = []
     sources = SourceMap()
     sources.update(program.text)
     columnar = _columnar_files(program)
     for io in program.io:
-        if io.kind != "input":
+        if io.kind != "input" or (loaded and io.pred in loaded):
             continue
         path = data_path(program, io)
         fmt = format_of(io)  # one of FORMATS: analysis reported any other (E702)
@@ -427,6 +431,26 @@ def _int_columns(data: bytes, delim: bytes, arity: int) -> Columns | None:
     if (values == np.iinfo(np.int64).max).any():
         return None  # numpy gives the largest int64 for a number past it (or that number itself)
     return _distinct_sorted(values.reshape(-1, arity))
+
+
+def int_columns(tables: list[tuple[list[Value], ...]]) -> Columns | None:
+    """Tables of one predicate's values by column as numpy columns of distinct rows, sorted.
+
+    None (the tuple way then) when a value is not an int or does not fit an
+    int64, or without numpy.
+    """
+    arity = len(tables[0])
+    if not COLUMNAR or not arity or any(set(map(type, col)) != {int} for cols in tables for col in cols):
+        return None
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - a dependency; without it facts are held as tuples
+        return None
+    try:
+        columns = [np.concatenate([np.array(cols[j], dtype=np.int64) for cols in tables]) for j in range(arity)]
+    except OverflowError:
+        return None
+    return _distinct_sorted(np.stack(columns, axis=1))
 
 
 def _distinct_sorted(rows: Any) -> Columns:

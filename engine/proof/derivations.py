@@ -165,13 +165,14 @@ class Derivations:
 
     # -- facts --------------------------------------------------------------
     def facts(self, key: Key) -> list[Fact]:
-        """The fact statements of a tuple (none for a row of an `.input` file)."""
+        """The fact statements of a tuple (none for a row of an `.input` file): those facts alone are
+        built (`Facts.statements_of`), not every fact read in bulk."""
         if self._facts is None:
-            index: dict[Key, list[Fact]] = {}
-            for f in self.program.facts:
-                index.setdefault((f.pred, f.row), []).append(f)
-            self._facts = index
-        return self._facts.get(key, [])
+            self._facts = {}
+        got = self._facts.get(key)
+        if got is None:
+            got = self._facts[key] = self.program.facts.statements_of(*key)
+        return got
 
     def holds(self, key: Key) -> bool:
         """Is the tuple in the model? (An index lookup: no relation is copied.)"""

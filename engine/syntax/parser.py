@@ -1,7 +1,11 @@
 """Syntax stage: source text to a `Module` of AST nodes.
 
-One cached LALR parser with positions; a Transformer builds our nodes; lark's
-exceptions become `SyllogError` with friendly messages. No lark type escapes.
+Runs of ground facts are read in bulk by the fast path (`facts.py`), which
+hands anything else to lark: one cached LALR parser with positions, whose
+Transformer builds our nodes (with `build.py`, as the fast path does); it
+parses the text with the fact runs blanked out, so positions and errors are
+the whole file's. Lark's exceptions become `SyllogError` with friendly
+messages. No lark type escapes.
 """
 
 from __future__ import annotations
@@ -20,6 +24,13 @@ from .. import nodes as n
 from ..aggregates import AGGREGATES, NAMES
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
 from ..values import String
+from .build import Fault, citation, decimal_literal, int_literal, negated, unescape
+from .facts import Part, Scanner, blank
+
+# The planner orders a body's literals greedily, in time quadratic in their
+# number: 1,000 literals take it about a second, 10,000 a few minutes.
+MAX_BODY_LITERALS = 1000
+
 
 # The file name that spans carry while one parse runs (parses may nest or run
 # in threads, so it is a context variable, not a module attribute).
@@ -78,38 +89,6 @@ def _share_root_scanner(lark: Lark) -> None:
         return
 
 
-class _Fault(Exception):
-    def __init__(self, diag: Diagnostic) -> None:
-        self.diag = diag
-
-
-def _unescape(raw: str, span: Span) -> str:
-    body = raw[1:-1]
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\":
-            nxt = body[i + 1]
-            mapped = {"\\": "\\", '"': '"', "n": "\n", "t": "\t"}.get(nxt)
-            if mapped is None:
-                col = span.col + 1 + i
-                raise _Fault(
-                    error(
-                        "E008",
-                        f"unknown escape `\\{nxt}` in string",
-                        Span(span.file, span.line, col, span.line, col + 2),
-                        help='the escapes are \\" \\\\ \\n \\t',
-                    )
-                )
-            out.append(mapped)
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
 class _Build(Transformer[Token, Any]):
     @property
     def path(self) -> str:
@@ -153,16 +132,17 @@ class _Build(Transformer[Token, Any]):
 
     def string(self, c: list[Token]) -> n.Const:
         span = self._tspan(c[0])
-        return n.Const(String(_unescape(str(c[0]), span)), span)
+        return n.Const(String(unescape(str(c[0]), span)), span)
 
     def int(self, c: list[Token]) -> n.Const:
-        return n.Const(int(str(c[0]).replace("_", "")), self._tspan(c[0]))
+        span = self._tspan(c[0])
+        return n.Const(int_literal(str(c[0]), span), span)
 
     def negint(self, c: list[Token]) -> n.Const:
-        return n.Const(-int(str(c[1]).replace("_", "")), self._cover(c))
+        return n.Const(negated(int_literal(str(c[1]), self._tspan(c[1]))), self._cover(c))
 
     def decimal(self, c: list[Token]) -> n.Const:
-        return n.Const(Decimal(str(c[0]).replace("_", "")), self._tspan(c[0]))
+        return n.Const(decimal_literal(str(c[0])), self._tspan(c[0]))
 
     def paren(self, c: list[Any]) -> n.Expr:
         inner = c[1]
@@ -172,7 +152,7 @@ class _Build(Transformer[Token, Any]):
         operand = c[1]
         span = self._cover(c)
         if isinstance(operand, n.Const) and isinstance(operand.value, (int, Decimal)):
-            return n.Const(-operand.value, span)
+            return n.Const(negated(operand.value), span)
         return n.Neg(operand, span)
 
     def binop(self, c: list[Any]) -> n.BinOp:
@@ -181,7 +161,7 @@ class _Build(Transformer[Token, Any]):
     def aggregate(self, c: list[Any]) -> n.Aggregate:
         name, _lb, term, _colon, body, _rb = c
         if str(name) not in AGGREGATES:
-            raise _Fault(
+            raise Fault(
                 error(
                     "E007",
                     f"unknown aggregate `{name}`",
@@ -190,7 +170,7 @@ class _Build(Transformer[Token, Any]):
                 )
             )
         if AGGREGATES[str(name)].has_term and term is None:
-            raise _Fault(
+            raise Fault(
                 error("E007", f"`{name}` needs a term before `:`", self._cover(c), help=f"write `{name} {{ X : ... }}`")
             )
         return n.Aggregate(str(name), term, body, self._cover(c))
@@ -211,6 +191,15 @@ class _Build(Transformer[Token, Any]):
         return n.Comparison(str(c[1]), c[0], c[2], self._cover(c))
 
     def body(self, c: list[Any]) -> tuple[n.Literal, ...]:
+        if len(c) > MAX_BODY_LITERALS:
+            raise Fault(
+                error(
+                    "E011",
+                    f"this body has {len(c):,} literals; a body has at most {MAX_BODY_LITERALS:,}",
+                    c[MAX_BODY_LITERALS].span,
+                    help=f"literal {MAX_BODY_LITERALS + 1:,} is here: move part of the body into a rule of its own",
+                )
+            )
         return tuple(c)
 
     def fact(self, c: list[Any]) -> n.Rule:
@@ -223,51 +212,12 @@ class _Build(Transformer[Token, Any]):
     def field(self, c: list[Any]) -> n.Field:
         value = c[2]
         if isinstance(value, n.Var):
-            raise _Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span))
+            raise Fault(error("E009", f"a field value cannot be a variable (`{value.name}`)", value.span))
         return n.Field(str(c[0]), value.value, self._cover(c))
 
     def citation(self, c: list[Any]) -> n.Citation:
-        span = self._cover(c)
-        source = str(c[2])
-        fields = [f for f in c[3:-1] if isinstance(f, n.Field)]
-        line = cred = None
-        originator = None
-        line_span = cred_span = span
-        seen: set[str] = set()
-        for f in fields:
-            if f.key in seen:
-                raise _Fault(error("E009", f"field `{f.key}` is given twice", f.span))
-            seen.add(f.key)
-            if f.key == "line":
-                if not isinstance(f.value, int):
-                    raise _Fault(error("E009", "`line` must be a whole number", f.span))
-                line, line_span = f.value, f.span
-            elif f.key == "credibility":
-                if not isinstance(f.value, int):
-                    raise _Fault(error("E403", "`credibility` must be a digit from 1 to 6", f.span))
-                cred, cred_span = f.value, f.span
-            elif f.key == "originator":
-                originator = f.value
-            else:
-                raise _Fault(
-                    error(
-                        "E009",
-                        f"unknown citation field `{f.key}`",
-                        f.span,
-                        help="a citation has `line`, `credibility` and optionally `originator`",
-                    )
-                )
-        if line is None or cred is None:
-            missing = "line" if line is None else "credibility"
-            raise _Fault(
-                error(
-                    "E009",
-                    f"citation of `{source}` has no `{missing}`",
-                    span,
-                    help=f"write @cite({source}, line: N, credibility: 1-6)",
-                )
-            )
-        return n.Citation(source, line, cred, originator, span, line_span, cred_span, self._tspan(c[2]))
+        return citation(str(c[2]), [f for f in c[3:-1] if isinstance(f, n.Field)], self._cover(c),
+                        self._tspan(c[2]))
 
     def cited(self, c: list[Any]) -> n.Rule:
         cites = tuple(x for x in c if isinstance(x, n.Citation))
@@ -292,11 +242,11 @@ class _Build(Transformer[Token, Any]):
         doc_tok = c[-1]
         doc = None
         if doc_tok is not None:
-            doc = _unescape(str(doc_tok), self._tspan(doc_tok))
+            doc = unescape(str(doc_tok), self._tspan(doc_tok))
         return n.Decl(str(c[1]), params, doc, self._cover(c), self._tspan(c[1]))
 
     def include(self, c: list[Any]) -> n.Include:
-        return n.Include(_unescape(str(c[1]), self._tspan(c[1])), self._cover(c))
+        return n.Include(unescape(str(c[1]), self._tspan(c[1])), self._cover(c))
 
     def io(self, c: list[Any]) -> n.IODirective:
         kind = "input" if str(c[0]) == ".input" else "output"
@@ -315,11 +265,11 @@ class _Build(Transformer[Token, Any]):
     def expect_grade(self, c: list[Any]) -> n.Expect:
         op, grade = c[3], c[4]
         if str(op) not in (">=", "<=", "="):
-            raise _Fault(error("E012", f"a grade is compared with `>=`, `<=` or `=`, not `{op}`", self._tspan(op),
+            raise Fault(error("E012", f"a grade is compared with `>=`, `<=` or `=`, not `{op}`", self._tspan(op),
                                help="`grade >= B3`: at least as good as B3"))
         text = str(grade)
         if not (len(text) == 2 and text[0] in "ABCDEF" and text[1] in "123456"):
-            raise _Fault(error("E012", f"`{text}` is not a grade: a letter A-F and a digit 1-6", self._tspan(grade),
+            raise Fault(error("E012", f"`{text}` is not a grade: a letter A-F and a digit 1-6", self._tspan(grade),
                                help="for example B3: usually reliable, possibly true"))
         return n.Expect(c[1], False, self._cover(c), n.GradeTest(str(op), text, self._tspan(grade)))
 
@@ -330,10 +280,10 @@ class _Build(Transformer[Token, Any]):
         return self._violated(c, True)
 
     def _violated(self, c: list[Any], negated: bool) -> n.Expect:
-        return n.Expect((), negated, self._cover(c), violated=_unescape(str(c[2]), self._tspan(c[2])))
+        return n.Expect((), negated, self._cover(c), violated=unescape(str(c[2]), self._tspan(c[2])))
 
     def constraint(self, c: list[Any]) -> n.Constraint:
-        message = _unescape(str(c[1]), self._tspan(c[1])) if c[1] is not None else None
+        message = unescape(str(c[1]), self._tspan(c[1])) if c[1] is not None else None
         return n.Constraint(c[3], message, self._cover(c))
 
     def start(self, c: list[Any]) -> list[Any]:
@@ -385,33 +335,38 @@ def _offset_to_pos(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+_SIGNIFICANT = re.compile(r'["%(){}]')
+# a string's text after its quote, to its end or the line's (escapes skip a character); the same within a line
+_IN_STRING = re.compile(r'[^"\\\n]*+(?:\\[\s\S][^"\\\n]*+)*+')
+_IN_LINE_STRING = re.compile(r'[^"\\]*+(?:\\[\s\S][^"\\]*+)*+')
+
+
+def _after_operand(prev: str) -> bool:
+    """Does a `%` after `prev` (the character before it, "" at the start) follow an operand?"""
+    return prev.isalnum() or prev in "_)"
+
+
 def _open_brackets(text: str, upto: int) -> list[tuple[str, int]]:
-    """Brackets left open before `upto`, skipping strings and comments."""
+    """Brackets left open before `upto`, skipping strings and comments (by jumps, not a character a step)."""
     stack: list[tuple[str, int]] = []
     i = 0
-    prev = ""
-    while i < upto:
+    while True:
+        m = _SIGNIFICANT.search(text, i, upto)
+        if m is None:
+            return stack
+        i = m.start()
         ch = text[i]
         if ch == '"':
-            j = i + 1
-            while j < len(text) and text[j] != '"' and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-            prev = '"'
-            continue
-        if ch == "%" and not (prev.isalnum() or prev in "_)"):
+            i = _IN_STRING.match(text, i + 1).end() + 1  # type: ignore[union-attr]  # matches the empty text
+        elif ch == "%" and not _after_operand(text[i - 1] if i else ""):
             nl = text.find("\n", i)
             i = len(text) if nl < 0 else nl
-            continue
-        if ch in "({":
-            stack.append((ch, i))
-        elif ch in ")}" and stack:
-            stack.pop()
-        elif ch == "." and not stack:
-            pass
-        prev = ch
-        i += 1
-    return stack
+        else:
+            if ch in "({":
+                stack.append((ch, i))
+            elif ch in ")}" and stack:
+                stack.pop()
+            i += 1
 
 
 def _end_of_previous_token(text: str, offset: int) -> int:
@@ -444,22 +399,19 @@ def _end_of_previous_token(text: str, offset: int) -> int:
 
 
 def _comment_start(line: str) -> int | None:
-    in_str = False
+    """Where a comment starts in one line, outside strings; None if none does."""
     i = 0
-    while i < len(line):
-        ch = line[i]
-        if in_str:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch == "%" and not (i > 0 and (line[i - 1].isalnum() or line[i - 1] in "_)")):
+    while True:
+        m = _SIGNIFICANT.search(line, i)
+        if m is None:
+            return None
+        i = m.start()
+        if line[i] == '"':
+            i = _IN_LINE_STRING.match(line, i + 1).end() + 1  # type: ignore[union-attr]
+        elif line[i] == "%" and not (i > 0 and _after_operand(line[i - 1])):
             return i
-        i += 1
-    return None
+        else:
+            i += 1
 
 
 _REMAINDER_WITH_SPACE = re.compile(r"[A-Za-z0-9_)]\s+%\s*[A-Za-z0-9_(]")
@@ -554,29 +506,96 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
 def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) -> n.Module:
     """Parse one file's text into a `Module`.
 
+    Runs of facts are read by the fast path (`facts.py`); lark parses the
+    rest, in the text with those runs blanked out, so that its positions and
+    errors are those of the whole file.
+
     >>> parse("edge(a, b).").statements[0].head.pred
     'edge'
     """
     if sources is not None:
         sources.add(path, text)
+    parts = _scanner().scan(text, path)
+    runs = [p for p in parts if p[2] is not None]
+    if len(runs) == len(parts):
+        return n.Module(path, tuple(r for _s, _e, r in runs if r is not None))
+    statements = _lark(_blanked(text, runs) if runs else text, text, path, sources)
+    merged = _merged(statements, [r for _s, _e, r in runs if r is not None])
+    if merged is None:  # the fast path took part of a statement for facts: lark reads everything
+        return n.Module(path, tuple(_lark(text, text, path, sources)))
+    return n.Module(path, tuple(merged))
+
+
+def parse_by_grammar(text: str, path: str = "<input>") -> n.Module:
+    """Parse with lark alone, no fast path: the reference the fast path is tested against."""
+    return n.Module(path, tuple(_lark(text, text, path, None)))
+
+
+@functools.lru_cache(maxsize=1)
+def _scanner() -> Scanner:
+    return Scanner({t.name: t.pattern.to_regexp() for t in _parser().terminals})
+
+
+def _blanked(text: str, runs: list[Part]) -> str:
+    """`text` with the fact runs turned into blank space (lines and offsets kept)."""
+    pieces = []
+    last = 0
+    for start, end, _run in runs:
+        pieces.append(text[last:start])
+        pieces.append(blank(text[start:end]))
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _lark(lark_text: str, text: str, path: str, sources: SourceMap | None) -> list[n.Statement]:
+    """The statements lark parses in `lark_text`, errors reported against the file's `text`."""
     token = _CURRENT_PATH.set(path)
     statements: Any
     try:
-        statements = _parser().parse(text)
+        statements = _parser().parse(lark_text)
     except UnexpectedInput as exc:
         srcmap = sources or SourceMap({path: text})
         raise SyllogError([_syntax_diagnostic(text, path, exc)], srcmap) from None
-    except _Fault as exc:
+    except Fault as exc:
         srcmap = sources or SourceMap({path: text})
         raise SyllogError([exc.diag], srcmap) from None
     except VisitError as exc:
         inner = exc.orig_exc
         srcmap = sources or SourceMap({path: text})
-        if isinstance(inner, _Fault):
+        if isinstance(inner, Fault):
             raise SyllogError([inner.diag], srcmap) from None
         raise
     finally:
         _CURRENT_PATH.reset(token)
     if not isinstance(statements, list):
         statements = [statements] if statements is not None else []
-    return n.Module(path, tuple(statements))
+    out: list[n.Statement] = statements
+    return out
+
+
+def _first(stmt: n.Statement) -> tuple[int, int]:
+    """Where a statement starts (a cited rule at its first citation)."""
+    span = stmt.cites[0].span if isinstance(stmt, n.Rule) and stmt.cites else stmt.span
+    return span.line, span.col
+
+
+def _merged(statements: list[n.Statement], runs: list[n.FactRun]) -> list[n.Part] | None:
+    """Lark's statements and the fact runs in the order of the text; None if one overlaps another."""
+    out: list[n.Part] = []
+    i = 0
+    for run in runs:
+        start = (run.span.line, run.span.col)
+        while i < len(statements) and _first(statements[i]) < start:
+            out.append(statements[i])
+            i += 1
+        before = out[-1] if out else None
+        if isinstance(before, n.FactRun) or before is None:
+            pass
+        elif (before.span.end_line, before.span.end_col) > start:
+            return None
+        if i < len(statements) and _first(statements[i]) < (run.span.end_line, run.span.end_col):
+            return None
+        out.append(run)
+    out.extend(statements[i:])
+    return out

@@ -6,8 +6,12 @@ comparison, a negated atom, a sum's or a min's term, a recursive rule):
 `a + 1`, `X % 0`, `(X * Y) / Y` with Y = 0 have no value. In clingo an
 undefined operation makes the rule instance (or the aggregate's element)
 disappear; Syllog must derive exactly clingo's model, in memory and on
-DuckDB, and both Syllog evaluators must count the same dropped inputs
-(W104).
+DuckDB, and both Syllog evaluators must warn (W104) at the same rules of
+the same operators for the same reasons. How many inputs each counts may
+differ: an evaluator counts the inputs it met in the join order it chose,
+and the SQL backends' first round joins a recursive rule's own relation
+last, so they may meet operands of partial matches that the in-memory
+order never reaches (engine.evaluation.dropped).
 
 Where the languages differ, the programs avoid it: `%` is clingo's `\\`
 and is only applied to variables and constants (never negative, so that
@@ -116,7 +120,12 @@ def test_memory_agrees_with_clingo(chunk: int) -> None:
         assert got == want, _report(pair, want, got)
 
 
-def test_duckdb_agrees_with_clingo_and_counts_the_same() -> None:
+def warned_at(warnings: list[engine.Diagnostic]) -> list[tuple[object, str, str]]:
+    """Each W104's place, operator and reason, without the count and example (which depend on join order)."""
+    return [(w.span, w.message.split(" is undefined")[0], w.message.rsplit(" (", 1)[-1]) for w in warnings]
+
+
+def test_duckdb_agrees_with_clingo_and_warns_the_same() -> None:
     for seed in range(0, RUNS, 4):
         pair = program(seed)
         want = clingo_model(pair)
@@ -125,8 +134,7 @@ def test_duckdb_agrees_with_clingo_and_counts_the_same() -> None:
             got = {p: model.relation(p) for p in pair.preds}
             assert got == want, _report(pair, want, got)
             mem = loaded.evaluate()
-            assert [(w.span, w.message) for w in model.warnings] == [(w.span, w.message) for w in mem.warnings], \
-                pair.syllog
+            assert warned_at(model.warnings) == warned_at(mem.warnings), pair.syllog
 
 
 def test_the_programs_meet_undefined_arithmetic() -> None:
