@@ -20,10 +20,10 @@ from .values import Value
 
 Kinds = frozenset[str]  # subsets of {"int", "dec", "quo", "sym", "str"}
 NUMBERS: Kinds = frozenset({"int", "dec"})
-ALL: Kinds = frozenset({"int", "dec", "sym", "str"})
 # with "dec": a decimal that may have more digits after the point than its operands (a quotient, a product
 # of decimals): the SQL backends keep those digits apart (engine.backends.encoding)
 QUO = "quo"
+ALL: Kinds = frozenset({"int", "dec", QUO, "sym", "str"})  # anything (so that a computed kind narrows it)
 
 
 def kind_of(v: Value) -> str:

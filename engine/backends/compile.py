@@ -45,10 +45,12 @@ FALSE = exp.false()
 class Dialect:
     """What differs between the SQL engines: types, integer division, and exact arithmetic.
 
-    `exact`: the engine computes a result with more than 10 digits after the point exactly as in
-    memory (`exact_arith`): DuckDB through a Python function (engine.backends.store registers
-    `encoding.exact_parts` as syllog_exact_n/x/e), PostgreSQL through a PL/pgSQL function of the
-    store's schema (`functions`); Spark refuses it (E902).
+    `exact`: the engine computes arithmetic that may make more than 10 digits after the point (kind
+    `quo`) exactly as in memory, on one value per number (`exact_of`, `exact_op`), split into the
+    parts of an `any` column only at the outermost operation (`exact_split`): on DuckDB a text and
+    Python functions (engine.backends.encoding's exact_*, registered by engine.backends.store), on
+    PostgreSQL an exact NUMERIC (a decimal has a scale of 1 or more, an integer 0) and PL/pgSQL
+    functions of the store's schema (`functions`). Spark refuses such a result (E902).
     """
 
     def __init__(self, name: str) -> None:
@@ -62,38 +64,38 @@ class Dialect:
         self.exact = name in ("duckdb", "postgres")
         self.functions: str | None = None  # the schema of PostgreSQL's functions (set by the store)
 
-    def exact_arith(self, op: str, x: Val, y: Val) -> tuple[exp.Expr, exp.Expr, exp.Expr, exp.Expr]:
-        """`x op y` exactly as in memory: its n and x parts, and the conditions that it is too large (E901)
-        or has more than 38 digits after the point (E902)."""
-        (an, _at, ad, ax), (bn, _bt, bd, bx) = x.parts, y.parts
-        if self.name == "duckdb":
-            args = [exp.Literal.string(op), an, ax, ad, bn, bx, bd]
-
-            def call(part: str) -> exp.Expr:
-                return exp.Anonymous(this=f"syllog_exact_{part}", expressions=[a.copy() for a in args])
-
-            code = call("e")
-            return (call("n"), call("x"), exp.EQ(this=code, expression=exp.Literal.string("E901")),
-                    exp.EQ(this=code.copy(), expression=exp.Literal.string("E902")))
-        fn: exp.Expr = exp.Anonymous(this="syllog_exact", expressions=[
-            exp.Literal.string(op), self.value(an, ax), ad.copy(), self.value(bn, bx), bd.copy()])
-        if self.functions:
+    def call(self, name: str, *args: exp.Expr) -> exp.Expr:
+        """One of the exact domain's functions (engine.backends.store defines them)."""
+        fn: exp.Expr = exp.Anonymous(this=name, expressions=[a.copy() for a in args])
+        if self.name == "postgres" and self.functions:
             fn = exp.Dot(this=exp.to_identifier(self.functions, quoted=True), expression=fn)
-        scaled = exp.Mul(this=exp.paren(fn), expression=exp.Literal.number(SCALE))
-        whole = exp.Anonymous(this="TRUNC", expressions=[scaled])
-        more = exp.Mul(this=exp.paren(exp.Sub(this=scaled.copy(), expression=whole.copy())),
-                       expression=exp.Literal.number(10**28))
-        finest = exp.Mul(this=exp.paren(fn.copy()), expression=exp.Literal.number(10**38))
-        return (whole, exp.Anonymous(this="TRUNC", expressions=[more]),
-                exp.GTE(this=exp.Abs(this=fn.copy()), expression=exp.Literal.number(10**24)),
-                exp.NEQ(this=finest, expression=exp.Anonymous(this="TRUNC", expressions=[finest.copy()])))
+        return fn
 
-    def value(self, n: exp.Expr, x: exp.Expr) -> exp.Expr:
-        """A number's value from its n and x parts, as an exact NUMERIC (PostgreSQL)."""
-        tenth = exp.Cast(this=exp.Literal.string("0." + "0" * 9 + "1"), to=self.num_type.copy())
-        finest = exp.Cast(this=exp.Literal.string("0." + "0" * 37 + "1"), to=self.num_type.copy())
-        return exp.paren(exp.Add(this=exp.Mul(this=exp.paren(n.copy()), expression=tenth),
-                                 expression=exp.Mul(this=exp.paren(x.copy()), expression=finest)))
+    def exact_of(self, v: Val) -> exp.Expr:
+        """The number `v` in the exact domain (a non-number gives some number: its row is dropped)."""
+        if v.exact is not None:
+            return v.exact
+        if v.rep == "int":
+            t = self.text_type if self.name == "duckdb" else self.num_type
+            return exp.Cast(this=exp.paren(v.parts[0].copy()), to=t.copy())
+        n, _t, dec, x = to_any(v, self).parts
+        return self.call("syllog_text" if self.name == "duckdb" else "syllog_num", n, dec, x)
+
+    def exact_op(self, op: str, a: exp.Expr, b: exp.Expr) -> exp.Expr:
+        """`a op b` in the exact domain, as engine.values computes it (NULL for a division by zero)."""
+        return self.call("syllog_arith", exp.Literal.string(op), a, b)
+
+    def exact_zero(self, b: exp.Expr) -> exp.Expr:
+        """The exact value `b` is 0."""
+        if self.name == "duckdb":  # a number of at most 62 digits is 0 exactly when its double is
+            return exp.EQ(this=exp.Cast(this=b.copy(), to=exp.DataType.build("DOUBLE")),
+                          expression=exp.Literal.number(0))
+        return exp.EQ(this=b.copy(), expression=exp.Literal.number(0))
+
+    def exact_split(self, t: exp.Expr) -> tuple[exp.Expr, exp.Expr, exp.Expr, exp.Expr]:
+        """The parts n, d, x of the exact value `t`, and "" or the code refusing it (E901, E902)."""
+        return (self.call("syllog_n", t), self.call("syllog_d", t), self.call("syllog_x", t),
+                self.call("syllog_fit", t))
 
     def sql(self, e: exp.Expr) -> str:
         return e.sql(dialect=self.sqlglot, identify=True)
@@ -147,11 +149,15 @@ def case(cond: exp.Expr, then: exp.Expr, other: exp.Expr) -> exp.Expr:
 
 @dataclass
 class Val:
-    """A value in SQL: one expression (rep int, sym, str) or three (n, t, d)."""
+    """A value in SQL: one expression (rep int, sym, str) or four (n, t, d, x: engine.backends.encoding).
+
+    `exact`: the same number in the dialect's exact domain, where arithmetic computed it (Dialect.exact_of).
+    """
 
     rep: str
     parts: tuple[exp.Expr, ...]
     kinds: Kinds
+    exact: exp.Expr | None = None
 
 
 @dataclass
@@ -319,9 +325,9 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
     """`a op b` with the language's semantics; run-time faults go to `faults`.
 
     Integers and decimals of at most 10 digits after the point are computed in SQL on the scaled
-    integers; a result that would need more digits (a quotient such as `1 / 3`, a product of
-    decimals) or an operand that has them is computed exactly as in memory by the dialect's
-    `exact` function (a Python function on DuckDB, PL/pgSQL on PostgreSQL; E902 on Spark).
+    integers. An operation that may make more digits (kind `quo`: a quotient such as `1 / 3`, a
+    product of decimals, anything computed from them) is computed in the dialect's exact domain
+    (Dialect.exact_of), exactly as in memory; Spark refuses it where it makes more than 10 (E902).
     """
     for v in (a, b):
         bad = _not_number(v)
@@ -338,30 +344,37 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
         return Val("int", (exp.paren(cls(this=exp.paren(a.parts[0].copy()), expression=exp.paren(b.parts[0].copy()))),), kinds)
     if op == "%":
         return _remainder(a, b, d, faults, kinds)
+    if QUO in kinds and d.exact:
+        return _exact_arith(op, a, b, d, faults, kinds)
     x, y = to_any(a, d), to_any(b, d)
     n, dec, exact, zero = _scaled_arith(op, x, y, d)
     if zero is not None:
         faults.append(undefined(zero, op, DIVISION_BY_ZERO, (a, b)))
     plain = and_([exact, _no_more_digits(a), _no_more_digits(b)])
-    if QUO not in kinds or plain is TRUE:  # the scaled integers always suffice
-        _range_fault(n, dec, faults)
-        return Val("any", (n, exp.Literal.string(""), dec, d.num(exp.Literal.number(0))), kinds)
-    if not d.exact:
+    if QUO in kinds:  # Spark
         faults.append(Fault(exp.Not(this=exp.paren(plain)), "E902", f"a result of `{op}` with more than 10 digits "
                             "after the point, which this SQL backend cannot compute exactly"))
-        _range_fault(n, dec, faults)
-        return Val("any", (n, exp.Literal.string(""), dec, d.num(exp.Literal.number(0))), kinds)
-    fn, fx, too_large, too_fine = d.exact_arith(op, x, y)
-    slow = exp.Not(this=exp.paren(plain)) if zero is None else and_([exp.Not(this=zero.copy()),
-                                                                    exp.Not(this=exp.paren(plain))])
-    faults.append(Fault(and_([slow.copy(), too_large]), "E901",
+    _range_fault(n, dec, faults)
+    return Val("any", (n, exp.Literal.string(""), dec, d.num(exp.Literal.number(0))), kinds)
+
+
+def _exact_arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
+    """`a op b` in the dialect's exact domain: one call whatever the depth of the expression; the parts
+    are computed from it (and the result refused where the columns cannot hold it) where they are used."""
+    ta, tb = d.exact_of(a), d.exact_of(b)
+    if op == "/":
+        faults.append(undefined(d.exact_zero(tb), op, DIVISION_BY_ZERO, (a, b)))
+    t = d.exact_op(op, ta, tb)
+    return _split(t, d, faults, kinds)
+
+
+def _split(t: exp.Expr, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
+    n, dec, x, fit = d.exact_split(t)
+    faults.append(Fault(exp.EQ(this=fit, expression=exp.Literal.string("E901")), "E901",
                         "a result of 10^24 or more, which the SQL backends cannot hold exactly"))
-    faults.append(Fault(and_([slow.copy(), too_fine]), "E902",
+    faults.append(Fault(exp.EQ(this=fit.copy(), expression=exp.Literal.string("E902")), "E902",
                         "a result with more than 38 digits after the point, which the SQL backends cannot hold"))
-    _range_fault(n, and_([plain.copy(), dec.copy()]), faults)
-    zero_n = d.num(exp.Literal.number(0))
-    return Val("any", (case(slow.copy(), fn, n), exp.Literal.string(""), exp.paren(exp.or_(slow.copy(), dec)),
-                       case(slow.copy(), fx, zero_n)), kinds)
+    return Val("any", (n, exp.Literal.string(""), dec, x), kinds, t)
 
 
 def _remainder(a: Val, b: Val, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
@@ -402,10 +415,13 @@ def _scaled_arith(op: str, x: Val, y: Val, d: Dialect) -> tuple[exp.Expr, exp.Ex
         return n, dec, exp.Not(this=exp.paren(inexact)), None
     # division, long hand on the scaled integers
     zero = exp.EQ(this=bn.copy(), expression=exp.Literal.number(0))
-    rem = mod(an, bn)
+    # NULL rather than 0 as the divisor: a check may compute this on the rows that divide by zero (the
+    # database need not evaluate `b = 0 OR ...` left to right), and a NULL result is never used
+    by = exp.Nullif(this=bn.copy(), expression=exp.Literal.number(0))
+    rem = mod(an, by)
     frac = mul(rem.copy(), scale.copy())
-    exact = exp.Or(this=zero.copy(), expression=exp.EQ(this=mod(frac, bn), expression=exp.Literal.number(0)))
-    q = exp.Add(this=mul(d.intdiv(an.copy(), bn.copy()), scale.copy()), expression=d.intdiv(frac.copy(), bn.copy()))
+    exact = exp.Or(this=zero.copy(), expression=exp.EQ(this=mod(frac, by), expression=exp.Literal.number(0)))
+    q = exp.Add(this=mul(d.intdiv(an.copy(), by.copy()), scale.copy()), expression=d.intdiv(frac.copy(), by.copy()))
     n = case(zero.copy(), d.num(exp.Literal.number(0)), q)
     if "int" in x.kinds and "int" in y.kinds:
         # two integers give an integer when the division is exact
@@ -421,8 +437,10 @@ def negate(a: Val, d: Dialect, faults: list[Fault]) -> Val:
     if a.rep == "int":
         return Val("int", (exp.Neg(this=exp.paren(a.parts[0].copy())),), kinds)
     n, _t, dec, x = to_any(a, d).parts
-    return Val("any", (exp.Neg(this=exp.paren(n.copy())), exp.Literal.string(""), dec, exp.Neg(this=exp.paren(x.copy()))),
-               kinds)
+    # the exact value, for an operation on this one (0 - a: the same number, and an integer stays one)
+    exact = d.exact_op("-", d.exact_of(const_val(0)), d.exact_of(a)) if QUO in kinds and d.exact else None
+    return Val("any", (exp.Neg(this=exp.paren(n.copy())), exp.Literal.string(""), dec,
+                       exp.Neg(this=exp.paren(x.copy()))), kinds, exact)
 
 
 # ---- plans to SELECTs --------------------------------------------------------

@@ -24,7 +24,7 @@ kind `quo` marks what may have digits in `x` (engine.kinds); elsewhere `x` is
 
 Values the encoding cannot hold exactly are refused with E901: integers beyond
 64 bits in an `int` column, numbers of 10^24 or more, decimals with more than
-38 digits after the point.
+38 digits after the point (E902 when arithmetic makes them).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from .. import nodes as n
 from ..analysis import Program
 from ..errors import NO_SPAN, Span, SyllogError, error
 from ..kinds import Kinds, agg_kinds, declared_kinds, expr_kinds, kind_of
-from ..values import ARITH, ArithmeticFault, String, Value
+from ..values import ARITH, ArithmeticFault, String, UndefinedArithmetic, Value
 
 SCALE = 10**10
 DIGITS = 10
@@ -148,26 +148,54 @@ def decode(parts: tuple[object, ...], rep: str) -> Value:
     return String(text[1:])
 
 
-@functools.lru_cache(maxsize=4096)  # the three SQL functions of one row ask with the same arguments
-def exact_parts(op: str, an: int | None, ax: int | None, ad: bool | None, bn: int | None, bx: int | None,
-                bd: bool | None) -> tuple[int, int, str]:
-    """`a op b` exactly as the in-memory engine computes it (engine.values), on and to the parts of `any`
-    columns: the result's n and x, and "" or the code refusing it (E901 too large, E902 more than 38 digits
-    after the point). DuckDB's syllog_exact_n/x/e (engine.backends.store) call it; `b` is never 0 there."""
-    if None in (an, ax, ad, bn, bx, bd):
-        return 0, 0, ""
+# ---- the exact domain (DuckDB) ------------------------------------------------------
+#
+# Arithmetic that may make more than 10 digits after the point (kind `quo`) is computed on DuckDB by
+# Python functions over one text per value, the value as engine.values shows it, so that each
+# operation is one call whatever the depth of the expression; only the outermost result is split into
+# the parts of an `any` column (engine.backends.compile.arith; engine.backends.store registers them).
+# On PostgreSQL the same is done in PL/pgSQL on NUMERICs.
+
+
+def exact_text(n: object, d: object, x: object) -> str:
+    """The text of the number held in the parts `n`, `d`, `x` of an `any` column (syllog_text)."""
+    return str(decode_number(n, bool(d), x if x is not None else 0))
+
+
+def _number(text: str) -> int | Decimal:
+    return Decimal(text) if any(c in text for c in ".E") else int(text)
+
+
+def exact_arith(op: str, a: str, b: str) -> str | None:
+    """`a op b` on the texts of two numbers, as engine.values computes it (syllog_arith): None where it is
+    undefined (a division by zero, whose rows are dropped before the result is used), "!" where the
+    in-memory engine stops (a result too large for a decimal)."""
     try:
-        got = ARITH[op](decode_number(an, bool(ad), ax), decode_number(bn, bool(bd), bx))
+        got = ARITH[op](_number(a), _number(b))
+    except UndefinedArithmetic:
+        return None
     except ArithmeticFault:
-        return 0, 0, "E901"
-    assert isinstance(got, (int, Decimal))
-    if (-got if got < 0 else got) >= MAX_ABS:
-        return 0, 0, "E901"
-    if isinstance(got, Decimal) and got.scaleb(FINE, _EXACT) != got.scaleb(FINE, _EXACT).to_integral_value(
-            context=_EXACT):
-        return 0, 0, "E902"
-    n, x = scaled(got)
-    return n, x, ""
+        return "!"
+    text = str(got)
+    # a decimal stays one (`2 / 0.5` is the decimal 4): its text has a point or an exponent
+    return text + ".0" if isinstance(got, Decimal) and "." not in text and "E" not in text else text
+
+
+@functools.lru_cache(maxsize=4096)  # the parts of one result are asked for one after the other
+def exact_split(text: str) -> tuple[int, int, bool, str]:
+    """A number's text as the parts `n`, `x` and `d` of an `any` column, and "" or the code that refuses
+    it (E901: 10^24 or more, E902: more than 38 digits after the point); the parts are 0 when refused."""
+    if text == "!":
+        return 0, 0, False, "E901"
+    v = _number(text)
+    if (v.copy_abs() if isinstance(v, Decimal) else abs(v)) >= MAX_ABS:
+        return 0, 0, False, "E901"
+    if isinstance(v, Decimal):
+        s = v.scaleb(FINE, _EXACT)
+        if s != s.to_integral_value(context=_EXACT):
+            return 0, 0, False, "E902"
+    n, x = scaled(v)
+    return n, x, isinstance(v, Decimal), ""
 
 
 # ---- kinds ----------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlglot import exp
 from ..errors import NO_SPAN, SyllogError, error
 from ..optional import SQL_EXTRA, MissingDependency, as_diagnostic
 from .compile import Dialect
-from .encoding import exact_parts
+from .encoding import exact_arith, exact_split, exact_text
 
 Column = tuple[str, exp.DataType]
 
@@ -188,15 +188,6 @@ def _missing(module: str, backend: str, install: str) -> SyllogError:
     return as_diagnostic(MissingDependency(module, backend, install), "E903")
 
 
-def _exact_part(k: int) -> Any:
-    """One part of `exact_parts`, as a function of its seven arguments (DuckDB counts them)."""
-
-    def part(op: str, an: int, ax: int, ad: bool, bn: int, bx: int, bd: bool) -> Any:
-        return exact_parts(op, an, ax, ad, bn, bx, bd)[k]
-
-    return part
-
-
 class DuckDBStore(Store):
     """DuckDB, embedded: a file or in memory; a memory limit and a spill directory."""
 
@@ -235,15 +226,21 @@ class DuckDBStore(Store):
         self._exact_functions(duckdb)
 
     def _exact_functions(self, duckdb: Any) -> None:
-        """syllog_exact_n, _x and _e: arithmetic with more than 10 digits after the point, as in memory
-        (engine.backends.encoding.exact_parts; Dialect.exact_arith writes the calls)."""
-        from duckdb.func import SPECIAL
+        """The exact domain of Dialect.exact_of: Python functions over the text of a number
+        (engine.backends.encoding's exact_text, exact_arith and exact_split)."""
         from duckdb.sqltypes import BOOLEAN, HUGEINT, VARCHAR
 
-        args: list[Any] = [VARCHAR, HUGEINT, HUGEINT, BOOLEAN, HUGEINT, HUGEINT, BOOLEAN]
-        for k, (part, typ) in enumerate((("n", HUGEINT), ("x", HUGEINT), ("e", VARCHAR))):
-            self.con.create_function(f"syllog_exact_{part}", _exact_part(k), args, typ, null_handling=SPECIAL,
-                                     side_effects=False)
+        def part(k: int) -> Any:
+            return lambda text: exact_split(text)[k]
+
+        functions: list[tuple[str, Any, list[Any], Any]] = [
+            ("syllog_text", exact_text, [HUGEINT, BOOLEAN, HUGEINT], VARCHAR),
+            ("syllog_arith", exact_arith, [VARCHAR, VARCHAR, VARCHAR], VARCHAR),
+            ("syllog_n", part(0), [VARCHAR], HUGEINT), ("syllog_x", part(1), [VARCHAR], HUGEINT),
+            ("syllog_d", part(2), [VARCHAR], BOOLEAN), ("syllog_fit", part(3), [VARCHAR], VARCHAR)]
+        for name, fn, args, ret in functions:
+            # NULL in, NULL out (a division by zero), without calling Python
+            self.con.create_function(name, fn, args, ret, side_effects=False)
 
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
         res = self.con.execute(sql, params) if params is not None else self.con.execute(sql)
@@ -264,9 +261,10 @@ class DuckDBStore(Store):
         self.con.close()
 
 
-# Arithmetic with more than 10 digits after the point, as the in-memory engine computes it (engine.values:
-# Python's decimal with 34 significant digits, rounding half to even), in PL/pgSQL on exact NUMERICs:
-# PostgreSQL cannot call Python. tests/test_backends.py compares them on random operands.
+# The exact domain of Dialect.exact_of on PostgreSQL: a NUMERIC holding the number exactly, its scale 0 for
+# an integer and at least 1 for a decimal; arithmetic as the in-memory engine computes it (engine.values:
+# Python's decimal with 34 significant digits, rounding half to even), in PL/pgSQL: PostgreSQL cannot call
+# Python. tests/test_backends.py compares them with engine.values on random operands.
 _EXACT_SQL = [
     """CREATE OR REPLACE FUNCTION {schema}syllog_round34(v numeric) RETURNS numeric
 LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
@@ -288,7 +286,7 @@ LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
 DECLARE sa integer; sb integer; ai numeric; bi numeric; m integer; n numeric; q numeric; rest numeric;
         k integer; p numeric; qq numeric; r numeric;
 BEGIN
-  IF a = 0 OR b = 0 THEN RETURN 0; END IF;
+  IF a = 0 THEN RETURN 0; END IF;
   sa := min_scale(a);
   sb := min_scale(b);
   ai := trunc(abs(a) * ('1e' || sa)::numeric);
@@ -305,19 +303,33 @@ BEGIN
   IF r > p / 2 OR (r = p / 2 AND (rest <> 0 OR mod(qq, 2) = 1)) THEN qq := qq + 1; END IF;
   RETURN sign(a) * sign(b) * qq * ('1e' || (k - m + sb - sa))::numeric;
 END $f$""",
-    """CREATE OR REPLACE FUNCTION {schema}syllog_exact(op text, a numeric, ad boolean, b numeric, bd boolean)
-RETURNS numeric LANGUAGE plpgsql IMMUTABLE AS $f$
+    """CREATE OR REPLACE FUNCTION {schema}syllog_arith(op text, a numeric, b numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
+DECLARE r numeric;
 BEGIN
   IF op = '/' THEN
-    IF b = 0 THEN RETURN 0; END IF;
-    IF NOT ad AND NOT bd AND mod(a, b) = 0 THEN RETURN div(a, b); END IF;
-    RETURN {schema}syllog_quotient(a, b);
+    IF b = 0 THEN RETURN NULL; END IF;  -- undefined: its rows are dropped
+    IF scale(a) = 0 AND scale(b) = 0 AND mod(a, b) = 0 THEN RETURN div(a, b); END IF;
+    r := {schema}syllog_quotient(a, b);
+  ELSE
+    r := CASE op WHEN '+' THEN a + b WHEN '-' THEN a - b ELSE a * b END;
+    IF scale(a) = 0 AND scale(b) = 0 THEN RETURN r; END IF;
+    r := {schema}syllog_round34(r);
   END IF;
-  IF NOT ad AND NOT bd THEN
-    RETURN CASE op WHEN '+' THEN a + b WHEN '-' THEN a - b ELSE a * b END;
-  END IF;
-  RETURN {schema}syllog_round34(CASE op WHEN '+' THEN a + b WHEN '-' THEN a - b ELSE a * b END);
+  IF scale(r) = 0 THEN r := round(r, 1); END IF;  -- a decimal, not an integer
+  RETURN r;
 END $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_num(n numeric, d boolean, x numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE AS $f$
+SELECT CASE WHEN d THEN (n * 1e28 + x) * 1e-38 ELSE div(n, 10000000000) END $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_n(v numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $f$
+SELECT trunc(v * 10000000000) $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_x(v numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $f$
+SELECT trunc((v * 10000000000 - trunc(v * 10000000000)) * 1e28) $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_d(v numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS $f$
+SELECT scale(v) > 0 $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_fit(v numeric) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
+SELECT CASE WHEN abs(v) >= 1e24 THEN 'E901' WHEN v * 1e38 <> trunc(v * 1e38) THEN 'E902' ELSE '' END $f$""",
 ]
 
 

@@ -36,9 +36,9 @@ limit.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-import decimal
 from decimal import Decimal
 from itertools import islice
 
