@@ -745,7 +745,7 @@ def _by_value(message: str) -> str:
 
 
 @pytest.mark.skipif(exact_programs is None, reason="tests/differential is not importable")
-@diff_settings(60)
+@diff_settings(25)
 @given(exact_programs())
 def test_duckdb_quotients_and_products_as_in_memory(text: str) -> None:
     loaded = engine.load_text(text, path="gen.dl")
@@ -755,7 +755,7 @@ def test_duckdb_quotients_and_products_as_in_memory(text: str) -> None:
 
 @pytest.mark.skipif(exact_programs is None, reason="tests/differential is not importable")
 def test_postgres_quotients_and_products_as_in_memory(postgres: str) -> None:
-    @diff_settings(30)
+    @diff_settings(15)
     @given(exact_programs())
     def check(text: str) -> None:
         loaded = engine.load_text(text, path="gen.dl")

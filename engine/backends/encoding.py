@@ -166,10 +166,12 @@ def _number(text: str) -> int | Decimal:
     return Decimal(text) if any(c in text for c in ".E") else int(text)
 
 
-def exact_arith(op: str, a: str, b: str) -> str | None:
+def exact_arith(op: str, a: str | None, b: str | None) -> str | None:
     """`a op b` on the texts of two numbers, as engine.values computes it (syllog_arith): None where it is
-    undefined (a division by zero, whose rows are dropped before the result is used), "!" where the
-    in-memory engine stops (a result too large for a decimal)."""
+    undefined (a division by zero, whose rows are dropped before the result is used) or an operand is
+    None, "!" where the in-memory engine stops (a result too large for a decimal)."""
+    if a is None or b is None:
+        return None
     try:
         got = ARITH[op](_number(a), _number(b))
     except UndefinedArithmetic:

@@ -228,6 +228,7 @@ class DuckDBStore(Store):
     def _exact_functions(self, duckdb: Any) -> None:
         """The exact domain of Dialect.exact_of: Python functions over the text of a number
         (engine.backends.encoding's exact_text, exact_arith and exact_split)."""
+        from duckdb.func import DEFAULT, SPECIAL
         from duckdb.sqltypes import BOOLEAN, HUGEINT, VARCHAR
 
         def part(k: int) -> Any:
@@ -239,8 +240,10 @@ class DuckDBStore(Store):
             ("syllog_n", part(0), [VARCHAR], HUGEINT), ("syllog_x", part(1), [VARCHAR], HUGEINT),
             ("syllog_d", part(2), [VARCHAR], BOOLEAN), ("syllog_fit", part(3), [VARCHAR], VARCHAR)]
         for name, fn, args, ret in functions:
-            # NULL in, NULL out (a division by zero), without calling Python
-            self.con.create_function(name, fn, args, ret, side_effects=False)
+            # syllog_arith may give NULL (a division by zero), so it is called on NULLs too; the others
+            # give NULL for NULL without calling Python
+            null = SPECIAL if name == "syllog_arith" else DEFAULT
+            self.con.create_function(name, fn, args, ret, null_handling=null, side_effects=False)
 
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
         res = self.con.execute(sql, params) if params is not None else self.con.execute(sql)
