@@ -205,7 +205,7 @@ class Check:
 def const_val(v: Value, span: Span = NO_SPAN) -> Val:
     k = kind_of(v)
     rep = rep_of(frozenset({k}))
-    parts = encode(v, rep, span)
+    parts = encode(v, rep, span, fine=True)  # kind `quo` where it has digits past the 10th
     out: list[exp.Expr] = []
     for p in parts:
         if isinstance(p, bool):

@@ -79,26 +79,32 @@ def refuse(message: str, span: Span = NO_SPAN, code: str = "E901", help: str | N
     return SyllogError([error(code, message, span, help or "evaluate this program in memory (without --backend)")])
 
 
-def scaled(v: int | Decimal, span: Span = NO_SPAN) -> tuple[int, int]:
+def scaled(v: int | Decimal, span: Span = NO_SPAN, fine: bool = False) -> tuple[int, int]:
     """A number as `(n, x)`: times 10^10 truncated, and its digits 11 to 38 after the point; E901 when it
-    does not fit."""
+    does not fit.
+
+    Only a constant of a rule and a result of arithmetic (`fine`) may have digits in `x`: those are
+    the values of kind `quo` (engine.kinds), whose comparisons and arithmetic take `x` into account;
+    a fact or an input is held to 10 digits after the point."""
     if abs(v) >= MAX_ABS:  # type: ignore[operator]
         raise refuse(f"the number {v} is too large for the SQL backends (limit: below 10^24)", span)
     if isinstance(v, int):
         return v * SCALE, 0
     if not v.is_finite():
         raise refuse(f"the number {v} is not finite", span)
-    s = v.scaleb(FINE, _EXACT)
+    places = FINE if fine else DIGITS
+    s = v.scaleb(places, _EXACT)
     if s != s.to_integral_value(context=_EXACT):
-        raise refuse(f"the decimal {v} has more than {FINE} digits after the point, which the SQL backends "
+        raise refuse(f"the decimal {v} has more than {places} digits after the point, which the SQL backends "
                      "cannot hold exactly", span)
+    s = v.scaleb(FINE, _EXACT)
     whole = int(s)
     n = abs(whole) // XSCALE * (1 if whole >= 0 else -1)
     return n, whole - n * XSCALE
 
 
-def encode(v: Value, rep: str, span: Span = NO_SPAN) -> tuple[object, ...]:
-    """The physical column values of `v` in a column of `rep` (parameters for the driver)."""
+def encode(v: Value, rep: str, span: Span = NO_SPAN, fine: bool = False) -> tuple[object, ...]:
+    """The physical column values of `v` in a column of `rep` (parameters for the driver; `fine`: see `scaled`)."""
     k = kind_of(v)
     if rep == "int":
         assert isinstance(v, int) and k == "int"
@@ -115,7 +121,7 @@ def encode(v: Value, rep: str, span: Span = NO_SPAN) -> tuple[object, ...]:
         return (0, "S" + v, False, 0)
     if isinstance(v, String):
         return (0, "T" + v.text, False, 0)
-    n, x = scaled(v, span)
+    n, x = scaled(v, span, fine)
     return (n, "", k == "dec", x)
 
 
@@ -196,7 +202,7 @@ def exact_split(text: str) -> tuple[int, int, bool, str]:
         s = v.scaleb(FINE, _EXACT)
         if s != s.to_integral_value(context=_EXACT):
             return 0, 0, False, "E902"
-    n, x = scaled(v)
+    n, x = scaled(v, fine=True)
     return n, x, isinstance(v, Decimal), ""
 
 
