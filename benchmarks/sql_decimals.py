@@ -65,11 +65,11 @@ def main() -> None:
     for name, rule in RULES.items():
         loaded = engine.load_text(data + "\n" + rule)
         cells = []
-        mem, _ = timed(lambda: loaded.evaluate(provenance=False), args.repeat)
+        mem, _ = timed(lambda loaded=loaded: loaded.evaluate(provenance=False), args.repeat)
         cells.append(f"{mem:8.2f}s")
         for b in backends:
 
-            def run(b: str = b) -> None:
+            def run(b: str = b, loaded: engine.Loaded = loaded) -> None:
                 with evaluate_sql(loaded.program, backend=b, database=args.postgres if b == "postgres" else None,
                                   provenance=False):
                     pass
