@@ -151,13 +151,15 @@ def case(cond: exp.Expr, then: exp.Expr, other: exp.Expr) -> exp.Expr:
 class Val:
     """A value in SQL: one expression (rep int, sym, str) or four (n, t, d, x: engine.backends.encoding).
 
-    `exact`: the same number in the dialect's exact domain, where arithmetic computed it (Dialect.exact_of).
+    `exact`: the same number in the dialect's exact domain, where arithmetic computed it (Dialect.exact_of);
+    `fits`: the faults refusing it where the parts cannot hold it, dropped when only `exact` is used.
     """
 
     rep: str
     parts: tuple[exp.Expr, ...]
     kinds: Kinds
     exact: exp.Expr | None = None
+    fits: tuple[Fault, ...] = ()
 
 
 @dataclass
@@ -362,19 +364,31 @@ def _exact_arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault], kinds
     """`a op b` in the dialect's exact domain: one call whatever the depth of the expression; the parts
     are computed from it (and the result refused where the columns cannot hold it) where they are used."""
     ta, tb = d.exact_of(a), d.exact_of(b)
+    # an operand used only in the exact domain need not fit the columns (as in memory, where an
+    # intermediate result has no bound): `(1 / 3000000) * 3000000` is 1
+    for v in (a, b):
+        if v.exact is not None and v.fits:
+            faults[:] = [f for f in faults if all(f is not g for g in v.fits)]
     if op == "/":
         faults.append(undefined(d.exact_zero(tb), op, DIVISION_BY_ZERO, (a, b)))
     t = d.exact_op(op, ta, tb)
-    return _split(t, d, faults, kinds)
-
-
-def _split(t: exp.Expr, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
     n, dec, x, fit = d.exact_split(t)
-    faults.append(Fault(exp.EQ(this=fit, expression=exp.Literal.string("E901")), "E901",
-                        "a result of 10^24 or more, which the SQL backends cannot hold exactly"))
-    faults.append(Fault(exp.EQ(this=fit.copy(), expression=exp.Literal.string("E902")), "E902",
-                        "a result with more than 38 digits after the point, which the SQL backends cannot hold"))
-    return Val("any", (n, exp.Literal.string(""), dec, x), kinds, t)
+    too_large: exp.Expr = exp.EQ(this=fit, expression=exp.Literal.string("E901"))
+    too_fine: exp.Expr = exp.EQ(this=fit.copy(), expression=exp.Literal.string("E902"))
+    if a.exact is None and b.exact is None:
+        # operands read from columns: where the scaled integers give the result exactly (`2.5 * 1.5`,
+        # `10 / 4`), SQL computes it without the exact domain, which is slower (CASE evaluates a branch
+        # only for the rows that take it)
+        n0, dec0, exact0, _zero = _scaled_arith(op, to_any(a, d), to_any(b, d), d)
+        plain = exp.paren(and_([exact0, _no_more_digits(a), _no_more_digits(b)]))
+        big = exp.and_(dec0.copy(), exp.GTE(this=exp.Abs(this=n0.copy()), expression=exp.Literal.number(10**34)))
+        n, dec, x = case(plain, n0, n), case(plain.copy(), dec0, dec), case(plain.copy(), d.num(exp.Literal.number(0)), x)
+        too_large, too_fine = case(plain.copy(), big, too_large), case(plain.copy(), FALSE, too_fine)
+    fits = (Fault(too_large, "E901", "a result of 10^24 or more, which the SQL backends cannot hold exactly"),
+            Fault(too_fine, "E902", "a result with more than 38 digits after the point, which the SQL backends "
+                                    "cannot hold"))
+    faults.extend(fits)
+    return Val("any", (n, exp.Literal.string(""), dec, x), kinds, t, fits)
 
 
 def _remainder(a: Val, b: Val, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
@@ -440,7 +454,7 @@ def negate(a: Val, d: Dialect, faults: list[Fault]) -> Val:
     # the exact value, for an operation on this one (0 - a: the same number, and an integer stays one)
     exact = d.exact_op("-", d.exact_of(const_val(0)), d.exact_of(a)) if QUO in kinds and d.exact else None
     return Val("any", (exp.Neg(this=exp.paren(n.copy())), exp.Literal.string(""), dec,
-                       exp.Neg(this=exp.paren(x.copy()))), kinds, exact)
+                       exp.Neg(this=exp.paren(x.copy()))), kinds, exact, a.fits if exact is not None else ())
 
 
 # ---- plans to SELECTs --------------------------------------------------------
