@@ -141,6 +141,23 @@ class RulePlan:
     premises: tuple[Premise, ...] = field(default=())
 
 
+@dataclass
+class Placement:
+    """A body being planned: its literals, the slots and steps so far, the literals not yet placed, and
+    each aggregate's grouping variables."""
+
+    head: n.Atom | None
+    body: tuple[n.Literal, ...]
+    slots: dict[str, int]
+    order: list[str]
+    steps: list[Step]
+    pending: list[int]
+    groups: dict[int, list[str]]
+
+    def bound(self, e: n.Expr) -> bool:
+        return all(v.name in self.slots for v in n.expr_vars(e))
+
+
 class _Planner:
     def __init__(self, sizes: dict[str, int], recursive: set[str], keep_anon: bool, arity: dict[str, int],
                  const_keys: bool = False, grow: bool = True) -> None:
@@ -249,82 +266,93 @@ class _Planner:
 
     def body(self, head: n.Atom | None, body: tuple[n.Literal, ...], slots: dict[str, int], order: list[str],
              delta_literal: int, keep_anon: bool, in_aggregate: bool = False) -> list[Step]:
-        steps: list[Step] = []
-        pending = list(range(len(body)))
-        aggs = n.body_aggregates(body)
-        groups = {id(a): group_vars(a, aggregate_outside(head, body, a)) for a in aggs}
-
-        def bound(e: n.Expr) -> bool:
-            return all(v.name in slots for v in n.expr_vars(e))
-
-        def place_ready() -> bool:
-            progress = False
-            for i in list(pending):
-                lit = body[i]
-                if isinstance(lit, n.Negation):
-                    if all(v.name in slots or v.anonymous or v.name.startswith("_#") for v in n.literal_vars(lit)):
-                        steps.append(self.anti_step(lit.atom, i, slots))
-                        pending.remove(i)
-                        progress = True
-                elif isinstance(lit, n.Comparison):
-                    agg = lit.left if isinstance(lit.left, n.Aggregate) else (
-                        lit.right if isinstance(lit.right, n.Aggregate) else None)
-                    if agg is not None:
-                        other = lit.right if agg is lit.left else lit.left
-                        if not all(g in slots for g in groups[id(agg)]):
-                            continue
-                        if not (bound(other) or (lit.op == "=" and isinstance(other, n.Var))):
-                            continue
-                        steps.append(self.aggregate(agg, groups[id(agg)], slots, i, head, body))
-                        tmp = len(order)
-                        order.append(f"_agg{i}")
-                        if lit.op == "=" and isinstance(other, n.Var) and other.name not in slots:
-                            slots[other.name] = tmp
-                            order[tmp] = other.name
-                        else:
-                            left: PExpr = Slot(tmp)
-                            right: PExpr = self.expr(other, slots)
-                            if agg is not lit.left:
-                                left, right = right, left
-                            steps.append(Filter(lit.op, left, right, i))
-                        pending.remove(i)
-                        progress = True
-                        continue
-                    if bound(lit.left) and bound(lit.right):
-                        steps.append(Filter(lit.op, self.expr(lit.left, slots), self.expr(lit.right, slots), i))
-                    elif lit.op == "=" and isinstance(lit.left, n.Var) and lit.left.name not in slots and bound(lit.right):
-                        steps.append(Bind(self.expr(lit.right, slots), i))
-                        slots[lit.left.name] = len(order)
-                        order.append(lit.left.name)
-                    elif lit.op == "=" and isinstance(lit.right, n.Var) and lit.right.name not in slots and bound(lit.left):
-                        steps.append(Bind(self.expr(lit.left, slots), i))
-                        slots[lit.right.name] = len(order)
-                        order.append(lit.right.name)
-                    else:
-                        continue
-                    pending.remove(i)
-                    progress = True
-            return progress
-
+        """The steps of a body: the delta atom first (if any), then, repeatedly, every literal whose
+        variables are bound, and the best-scored atom of those left."""
+        place = Placement(head, body, slots, order, [], list(range(len(body))),
+                          {id(a): group_vars(a, aggregate_outside(head, body, a)) for a in n.body_aggregates(body)})
         if delta_literal >= 0:
             atom = body[delta_literal]
             assert isinstance(atom, n.Atom)
-            steps.append(self.atom_step(atom, delta_literal, slots, order, True, keep_anon))
-            pending.remove(delta_literal)
-        while pending:
-            while place_ready():
+            place.steps.append(self.atom_step(atom, delta_literal, slots, order, True, keep_anon))
+            place.pending.remove(delta_literal)
+        while place.pending:
+            while self.place_ready(place):
                 pass
-            atoms = [i for i in pending if isinstance(body[i], n.Atom)]
+            atoms = [i for i in place.pending if isinstance(body[i], n.Atom)]
             if not atoms:
                 break
             best = min(atoms, key=lambda i: self.score(body[i], slots))  # type: ignore[arg-type]
             atom = body[best]
             assert isinstance(atom, n.Atom)
-            steps.append(self.atom_step(atom, best, slots, order, False, keep_anon))
-            pending.remove(best)
-        if pending:
-            raise AssertionError(f"unplaceable literals {pending}")
-        return steps
+            place.steps.append(self.atom_step(atom, best, slots, order, False, keep_anon))
+            place.pending.remove(best)
+        if place.pending:
+            raise AssertionError(f"unplaceable literals {place.pending}")
+        return place.steps
+
+    def place_ready(self, place: Placement) -> bool:
+        """Place every pending literal other than an atom whose inputs are bound; whether any was."""
+        progress = False
+        for i in list(place.pending):
+            lit = place.body[i]
+            if isinstance(lit, n.Negation):
+                placed = self.place_negation(place, lit, i)
+            elif isinstance(lit, n.Comparison):
+                agg = lit.left if isinstance(lit.left, n.Aggregate) else (
+                    lit.right if isinstance(lit.right, n.Aggregate) else None)
+                placed = self.place_aggregate(place, lit, agg, i) if agg is not None else \
+                    self.place_comparison(place, lit, i)
+            else:
+                placed = False
+            if placed:
+                place.pending.remove(i)
+                progress = True
+        return progress
+
+    def place_negation(self, place: Placement, lit: n.Negation, i: int) -> bool:
+        slots = place.slots
+        if not all(v.name in slots or v.anonymous or v.name.startswith("_#") for v in n.literal_vars(lit)):
+            return False
+        place.steps.append(self.anti_step(lit.atom, i, slots))
+        return True
+
+    def place_aggregate(self, place: Placement, lit: n.Comparison, agg: n.Aggregate, i: int) -> bool:
+        """`V = agg {...}` (or a comparison with one) once its group is bound: the aggregate's step, then its
+        value bound to V or compared."""
+        slots, order = place.slots, place.order
+        other = lit.right if agg is lit.left else lit.left
+        group = place.groups[id(agg)]
+        if not all(g in slots for g in group):
+            return False
+        if not (place.bound(other) or (lit.op == "=" and isinstance(other, n.Var))):
+            return False
+        place.steps.append(self.aggregate(agg, group, slots, i, place.head, place.body))
+        tmp = len(order)
+        order.append(f"_agg{i}")
+        if lit.op == "=" and isinstance(other, n.Var) and other.name not in slots:
+            slots[other.name] = tmp
+            order[tmp] = other.name
+        else:
+            left: PExpr = Slot(tmp)
+            right: PExpr = self.expr(other, slots)
+            if agg is not lit.left:
+                left, right = right, left
+            place.steps.append(Filter(lit.op, left, right, i))
+        return True
+
+    def place_comparison(self, place: Placement, lit: n.Comparison, i: int) -> bool:
+        """A comparison of bound sides as a filter, or `V = expr` binding a new V."""
+        slots, order, bound = place.slots, place.order, place.bound
+        if bound(lit.left) and bound(lit.right):
+            place.steps.append(Filter(lit.op, self.expr(lit.left, slots), self.expr(lit.right, slots), i))
+            return True
+        for var, e in ((lit.left, lit.right), (lit.right, lit.left)):
+            if lit.op == "=" and isinstance(var, n.Var) and var.name not in slots and bound(e):
+                place.steps.append(Bind(self.expr(e, slots), i))
+                slots[var.name] = len(order)
+                order.append(var.name)
+                return True
+        return False
 
     def score(self, atom: n.Atom, slots: dict[str, int]) -> tuple[int, int, int]:
         bound_cols = 0

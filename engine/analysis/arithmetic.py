@@ -58,7 +58,9 @@ def column_kinds(decls: dict[str, n.Decl], pred: str, col: int) -> tuple[Kinds, 
 def body_typing(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], outer: Typing,
                 outer_origins: Origins) -> tuple[Typing, Origins]:
     """The kinds each variable of `body` can take: the intersection over the declared columns of the positive
-    atoms it stands in; then what `X = expr` and `X = agg {...}` give a variable no atom binds."""
+    atoms it stands in; then what `X = expr` and `X = agg {...}` give a variable no atom binds (the
+    intersection over all of them, whatever their order: `B = a, 0 = B` leaves `B` nothing, a rule that never
+    fires rather than one of the wrong type)."""
     typing = dict(outer)
     origins = dict(outer_origins)
     for lit in body:
@@ -91,8 +93,9 @@ def body_typing(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], outer: Ty
                     got = agg_kinds(other.func, term)
                 else:
                     got = expr_kinds(other, typing)
-                if got and got != typing[side.name] and got <= typing[side.name]:
-                    typing[side.name] = got
+                narrowed = typing[side.name] & got if got else typing[side.name]
+                if narrowed != typing[side.name]:  # every `=` on it holds: the kinds they allow in common
+                    typing[side.name] = narrowed
                     changed = True
     return typing, origins
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import nodes as n
 from ..errors import Diagnostic, error
@@ -43,71 +44,63 @@ class Collected:
 
 
 def collect(modules: list[n.Module]) -> tuple[Collected, list[Diagnostic]]:
-    out = Collected()
-    diags: list[Diagnostic] = []
-
-    def add_rule(rule: n.Rule) -> bool:
-        if rule.cites and rule.body:
-            diags.append(
-                error(
-                    "E410",
-                    "only facts can be cited; this is a rule",
-                    rule.span,
-                    help="rules take their evidence from the facts they use",
-                )
-            )
-            return False
-        out.rules.append(rule)
-        return True
-
+    """Every statement of the modules sorted by kind, in program order; E410, E303, E405 and E306."""
+    c = Collector()
     for module in modules:
         for stmt in module.parts:
-            if isinstance(stmt, n.FactRun):
-                out.runs.append((len(out.rules), stmt))
+            c.add(stmt)
+    c.diags += _check_constraint_names(c.out)
+    return c.out, c.diags
+
+
+class Collector:
+    """Statements into a `Collected`, one at a time, with what is wrong with them."""
+
+    def __init__(self) -> None:
+        self.out = Collected()
+        self.diags: list[Diagnostic] = []
+
+    def add(self, stmt: object) -> None:
+        out = self.out
+        if isinstance(stmt, n.FactRun):
+            out.runs.append((len(out.rules), stmt))
+            out.citations.extend(stmt.cites)
+        elif isinstance(stmt, n.Rule):
+            if self.rule(stmt):
                 out.citations.extend(stmt.cites)
-            elif isinstance(stmt, n.Rule):
-                if add_rule(stmt):
-                    out.citations.extend(stmt.cites)
-            elif isinstance(stmt, n.CiteBlock):
-                added = [add_rule(n.Rule(c.head, c.body, stmt.cites + c.cites, c.span)) for c in stmt.clauses]
-                if any(added) or not stmt.clauses:
-                    out.citations.extend(stmt.cites)
-            elif isinstance(stmt, n.Decl):
-                prev = out.decls.get(stmt.pred)
-                if prev is not None:
-                    diags.append(
-                        error(
-                            "E303",
-                            f"`{stmt.pred}` is declared twice",
-                            stmt.span,
-                            help=f"the first declaration is at {prev.span}",
-                        )
-                    )
-                else:
-                    out.decls[stmt.pred] = stmt
-            elif isinstance(stmt, n.Source):
-                prev_src = out.sources.get(stmt.id)
-                if prev_src is not None:
-                    diags.append(
-                        error(
-                            "E405",
-                            f"source `{stmt.id}` is declared twice",
-                            stmt.span,
-                            help=f"the first declaration is at {prev_src.span}",
-                        )
-                    )
-                else:
-                    out.sources[stmt.id] = stmt
-            elif isinstance(stmt, n.Query):
-                out.queries.append(stmt)
-            elif isinstance(stmt, n.Expect):
-                out.expects.append(stmt)
-            elif isinstance(stmt, n.Constraint):
-                out.constraints.append(stmt)
-            elif isinstance(stmt, n.IODirective):
-                out.io.append(stmt)
-    diags += _check_constraint_names(out)
-    return out, diags
+        elif isinstance(stmt, n.CiteBlock):
+            added = [self.rule(n.Rule(c.head, c.body, stmt.cites + c.cites, c.span)) for c in stmt.clauses]
+            if any(added) or not stmt.clauses:
+                out.citations.extend(stmt.cites)
+        elif isinstance(stmt, n.Decl):
+            self.once(out.decls, stmt.pred, stmt, "E303", f"`{stmt.pred}` is declared twice")
+        elif isinstance(stmt, n.Source):
+            self.once(out.sources, stmt.id, stmt, "E405", f"source `{stmt.id}` is declared twice")
+        elif isinstance(stmt, n.Query):
+            out.queries.append(stmt)
+        elif isinstance(stmt, n.Expect):
+            out.expects.append(stmt)
+        elif isinstance(stmt, n.Constraint):
+            out.constraints.append(stmt)
+        elif isinstance(stmt, n.IODirective):
+            out.io.append(stmt)
+
+    def rule(self, rule: n.Rule) -> bool:
+        """Keep a rule or fact; E410 (and False) for a cited rule."""
+        if rule.cites and rule.body:
+            self.diags.append(error("E410", "only facts can be cited; this is a rule", rule.span,
+                                    help="rules take their evidence from the facts they use"))
+            return False
+        self.out.rules.append(rule)
+        return True
+
+    def once(self, table: dict[str, Any], key: str, stmt: Any, code: str, message: str) -> None:
+        """Keep the first declaration of `key`; `code` at any later one."""
+        prev = table.get(key)
+        if prev is not None:
+            self.diags.append(error(code, message, stmt.span, help=f"the first declaration is at {prev.span}"))
+        else:
+            table[key] = stmt
 
 
 def _check_constraint_names(c: Collected) -> list[Diagnostic]:

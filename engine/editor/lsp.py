@@ -281,6 +281,14 @@ def _path(uri: str) -> Path | None:
 def make_server(delay: float = DELAY) -> SyllogServer:
     """The server with every feature registered."""
     server = SyllogServer(delay)
+    register_document_sync(server)
+    register_navigation(server)
+    register_editing(server)
+    return server
+
+
+def register_document_sync(server: SyllogServer) -> None:
+    """Opening, changing, saving and closing a buffer: each re-analyses (after `delay` for a keystroke)."""
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: SyllogServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -297,6 +305,10 @@ def make_server(delay: float = DELAY) -> SyllogServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SyllogServer, params: lsp.DidCloseTextDocumentParams) -> None:
         ls.closed(params.text_document.uri)
+
+
+def register_navigation(server: SyllogServer) -> None:
+    """Hover, go to definition, find references and the outline."""
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def on_hover(ls: SyllogServer, params: lsp.HoverParams) -> lsp.Hover | None:
@@ -327,6 +339,17 @@ def make_server(delay: float = DELAY) -> SyllogServer:
         found = state.index.references(occ, params.context.include_declaration)
         return [loc for o in found if (loc := ls.location(state.analysis, o.span))]
 
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def on_symbols(ls: SyllogServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+        state, name, _line, _col = ls.at(params.text_document.uri, lsp.Position(0, 0))
+        if state.analysis is None:
+            return []
+        return [ls.symbol(state.analysis, s) for s in state.index.outline(name)]
+
+
+def register_editing(server: SyllogServer) -> None:
+    """Completion and semantic tokens (highlighting)."""
+
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", "@"]))
     def on_completion(ls: SyllogServer, params: lsp.CompletionParams) -> lsp.CompletionList:
         state, _name, line, col = ls.at(params.text_document.uri, params.position)
@@ -338,20 +361,11 @@ def make_server(delay: float = DELAY) -> SyllogServer:
         items = [ls.completion(c, replace) for c in complete(state.index, text, line, col)]
         return lsp.CompletionList(is_incomplete=False, items=items)
 
-    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def on_symbols(ls: SyllogServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
-        state, name, _line, _col = ls.at(params.text_document.uri, lsp.Position(0, 0))
-        if state.analysis is None:
-            return []
-        return [ls.symbol(state.analysis, s) for s in state.index.outline(name)]
-
     @server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
                     lsp.SemanticTokensLegend(token_types=SEMANTIC_TYPES, token_modifiers=[]))
     def on_semantic_tokens(ls: SyllogServer, params: lsp.SemanticTokensParams) -> lsp.SemanticTokens:
         text = ls.workspace.get_text_document(params.text_document.uri).source
         return lsp.SemanticTokens(data=semantic_tokens(text, ls.workspace.position_codec.client_num_units))
-
-    return server
 
 
 class _OneLine(logging.Formatter):

@@ -48,69 +48,8 @@ class Index:
         covered = set(key_cols) | set(outs) | {c for c, _ in consts} | {b for _, b in eqs}
         self.unique = covered == set(range(arity))
         self.data: Any = set() if self.exists else {}
-        data: Any = self.data
-        kf = getter(key_cols)
-        of = tuple_getter(outs)
+        self._add = index_adder(self.data, sig, arity, self.exists, self.unique)
 
-        def matches(t: Row) -> bool:
-            for c, v in consts:
-                if t[c] != v:
-                    return False
-            for a, b in eqs:
-                if t[a] != t[b]:
-                    return False
-            return True
-
-        plain = not consts and not eqs
-        if self.exists:
-            def add(ts: Iterable[Row]) -> None:
-                if plain:
-                    data.update(map(kf, ts))
-                else:
-                    data.update(kf(t) for t in ts if matches(t))
-        elif self.unique and plain and arity == 2 and len(key_cols) == 1 and len(outs) == 1:
-            # binary relations keyed on one column: the most common index, unrolled
-            if key_cols[0] == 0:
-                def add(ts: Iterable[Row]) -> None:
-                    get = data.get
-                    for a, b in ts:
-                        lst = get(a)
-                        if lst is None:
-                            data[a] = [(b,)]
-                        else:
-                            lst.append((b,))
-            else:
-                def add(ts: Iterable[Row]) -> None:
-                    get = data.get
-                    for a, b in ts:
-                        lst = get(b)
-                        if lst is None:
-                            data[b] = [(a,)]
-                        else:
-                            lst.append((a,))
-        elif self.unique:
-            def add(ts: Iterable[Row]) -> None:
-                get = data.get
-                for t in ts:
-                    if plain or matches(t):
-                        k = kf(t)
-                        lst = get(k)
-                        if lst is None:
-                            data[k] = [of(t)]
-                        else:
-                            lst.append(of(t))
-        else:
-            def add(ts: Iterable[Row]) -> None:
-                get = data.get
-                for t in ts:
-                    if plain or matches(t):
-                        k = kf(t)
-                        s = get(k)
-                        if s is None:
-                            data[k] = {of(t)}
-                        else:
-                            s.add(of(t))
-        self._add = add
 
     def view(self, data: GroupedView) -> None:
         """Answer from `data`, which its owner keeps up to date: adding tuples here does nothing."""
@@ -174,6 +113,103 @@ class Index:
         else:
             self.data.update({k: set(vals[s:e]) for k, s, e in zip(keys, starts, ends)})
         return True
+
+
+
+def row_filter(sig: Sig) -> Callable[[Row], bool] | None:
+    """The test a row must pass to enter an index of `sig` (its constants and repeated columns); None: all pass."""
+    _key_cols, consts, eqs, _outs = sig
+    if not consts and not eqs:
+        return None
+
+    def matches(t: Row) -> bool:
+        for c, v in consts:
+            if t[c] != v:
+                return False
+        for a, b in eqs:
+            if t[a] != t[b]:
+                return False
+        return True
+
+    return matches
+
+
+def index_adder(data: Any, sig: Sig, arity: int, exists: bool, unique: bool) -> Callable[[Iterable[Row]], None]:
+    """The function that adds rows to an index's `data`, specialised to its shape (a hot loop: the
+    common shapes are unrolled, with no test per row that the shape makes needless)."""
+    key_cols, _consts, _eqs, outs = sig
+    kf = getter(key_cols)
+    matches = row_filter(sig)
+    if exists:
+        return key_set_adder(data, kf, matches)
+    if unique and matches is None and arity == 2 and len(key_cols) == 1 and len(outs) == 1:
+        return binary_adder(data, key_cols[0])
+    return grouped_adder(data, kf, tuple_getter(outs), matches, list if unique else set)
+
+
+def key_set_adder(data: set[Any], kf: Callable[[Row], Any],
+                  matches: Callable[[Row], bool] | None) -> Callable[[Iterable[Row]], None]:
+    """Existence indexes: the set of keys of the rows that pass."""
+    if matches is None:
+        def add(ts: Iterable[Row]) -> None:
+            data.update(map(kf, ts))
+    else:
+        def add(ts: Iterable[Row]) -> None:
+            data.update(kf(t) for t in ts if matches(t))
+    return add
+
+
+def binary_adder(data: dict[Any, list[Row]], key_col: int) -> Callable[[Iterable[Row]], None]:
+    """Binary relations keyed on one column, the most common index: each key's list of the other column."""
+    if key_col == 0:
+        def add(ts: Iterable[Row]) -> None:
+            get = data.get
+            for a, b in ts:
+                lst = get(a)
+                if lst is None:
+                    data[a] = [(b,)]
+                else:
+                    lst.append((b,))
+    else:
+        def add(ts: Iterable[Row]) -> None:
+            get = data.get
+            for a, b in ts:
+                lst = get(b)
+                if lst is None:
+                    data[b] = [(a,)]
+                else:
+                    lst.append((a,))
+    return add
+
+
+def grouped_adder(data: dict[Any, Any], kf: Callable[[Row], Any], of: Callable[[Row], Row],
+                  matches: Callable[[Row], bool] | None, group: type[list[Any]] | type[set[Any]]
+                  ) -> Callable[[Iterable[Row]], None]:
+    """Each key's group of output columns: a list when the key and outputs cover the row (no two
+    rows give the same entry), else a set."""
+    if group is list:
+        def add(ts: Iterable[Row]) -> None:
+            get = data.get
+            for t in ts:
+                if matches is None or matches(t):
+                    k = kf(t)
+                    lst = get(k)
+                    if lst is None:
+                        data[k] = [of(t)]
+                    else:
+                        lst.append(of(t))
+    else:
+        def add(ts: Iterable[Row]) -> None:
+            get = data.get
+            for t in ts:
+                if matches is None or matches(t):
+                    k = kf(t)
+                    s = get(k)
+                    if s is None:
+                        data[k] = {of(t)}
+                    else:
+                        s.add(of(t))
+    return add
 
 
 class ColumnIndex:
