@@ -8,7 +8,7 @@ which choose each column's representation from the kinds it can hold
 of one of them.
 
     >>> sorted(arith_kinds("/", frozenset({"int"}), frozenset({"int"})))
-    ['dec', 'int']
+    ['dec', 'int', 'quo']
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ from decimal import Decimal
 from . import nodes as n
 from .values import Value
 
-Kinds = frozenset[str]  # subsets of {"int", "dec", "sym", "str"}
+Kinds = frozenset[str]  # subsets of {"int", "dec", "quo", "sym", "str"}
 NUMBERS: Kinds = frozenset({"int", "dec"})
-ALL: Kinds = frozenset({"int", "dec", "sym", "str"})
+# with "dec": a decimal that may have more digits after the point than its operands (a quotient, a product
+# of decimals): the SQL backends keep those digits apart (engine.backends.encoding)
+QUO = "quo"
+ALL: Kinds = frozenset({"int", "dec", QUO, "sym", "str"})  # anything (so that a computed kind narrows it)
 
 
 def kind_of(v: Value) -> str:
@@ -50,6 +53,8 @@ def arith_kinds(op: str, a: Kinds, b: Kinds) -> Kinds:
             out.add("dec")
     if any_dec:
         out.add("dec")
+    if "dec" in out and (op == "/" or QUO in a | b or (op == "*" and "dec" in na and "dec" in nb)):
+        out.add(QUO)
     return frozenset(out)
 
 
@@ -57,7 +62,7 @@ def agg_kinds(func: str, term: Kinds) -> Kinds:
     if func == "count":
         return frozenset({"int"})
     if func == "sum":
-        return frozenset({"int"} | ({"dec"} if "dec" in term else set()))
+        return frozenset({"int"} | ({"dec"} if "dec" in term else set()) | ({QUO} if QUO in term else set()))
     return term
 
 
@@ -77,7 +82,7 @@ def expr_kinds(e: n.Expr, var: dict[str, Kinds]) -> Kinds:
     if isinstance(e, n.Const):
         return frozenset({kind_of(e.value)})
     if isinstance(e, n.Neg):
-        return expr_kinds(e.operand, var) & NUMBERS
+        return expr_kinds(e.operand, var) & (NUMBERS | {QUO})
     if isinstance(e, n.BinOp):
         return arith_kinds(e.op, expr_kinds(e.left, var), expr_kinds(e.right, var))
     return frozenset()

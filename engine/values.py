@@ -261,6 +261,8 @@ def mod(a: Value, b: Value) -> Value:
 
 
 def neg(a: Value) -> Value:
+    if isinstance(a, Decimal):
+        return _decimal(lambda x, _y: _CONTEXT.minus(x), a, 0)  # 34 digits, as every operation (not `-a`: 28)
     if not is_number(a):
         raise UndefinedArithmetic("-", (a,), NOT_A_NUMBER)
     return -a  # type: ignore[operator]

@@ -1,7 +1,8 @@
 """Golden diagnostics: each `tests/golden/errors/*.dl` beside its exact rendered output.
 
 Static cases run `syllog check`; `runtime_*` cases run `syllog run` (with a
-small tuple limit). `warnings_*` and `runtime_warns_*` cases succeed (exit 0)
+small tuple limit); `sql_*` cases run `syllog run --backend duckdb` (what the SQL
+backends refuse). `warnings_*` and `runtime_warns_*` cases succeed (exit 0)
 with warnings; the others fail. Rewrite with `pytest --update-goldens` and
 review the diff.
 """
@@ -21,6 +22,8 @@ CASES = sorted(HERE.glob("*.dl"))
 def test_error_golden(case: Path, update_goldens: bool) -> None:
     if case.stem.startswith("runtime_"):
         code, text = run_cli(["run", case.name, "--max-tuples", "1000"], HERE)
+    elif case.stem.startswith("sql_"):
+        code, text = run_cli(["run", case.name, "--backend", "duckdb"], HERE)
     else:
         code, text = run_cli(["check", case.name], HERE)
     assert "Traceback" not in text

@@ -33,17 +33,25 @@ from ..aggregates import AGGREGATES
 from ..errors import NO_SPAN, Span
 from ..evaluation.dropped import CAP
 from ..evaluation.growth import computed_columns
-from ..kinds import NUMBERS, Kinds, arith_kinds, kind_of
+from ..kinds import NUMBERS, QUO, Kinds, arith_kinds, kind_of
 from ..provenance import TOP
 from ..values import DIVISION_BY_ZERO, NOT_A_NUMBER, REMAINDER_OF_DECIMAL, Value
-from .encoding import SCALE, column_names, encode, rep_of
+from .encoding import PARTS, SCALE, column_names, encode, rep_of
 
 TRUE = exp.true()
 FALSE = exp.false()
 
 
 class Dialect:
-    """What differs between the SQL engines: types and integer division."""
+    """What differs between the SQL engines: types, integer division, and exact arithmetic.
+
+    `exact`: the engine computes arithmetic that may make more than 10 digits after the point (kind
+    `quo`) exactly as in memory, on one value per number (`exact_of`, `exact_op`), split into the
+    parts of an `any` column only at the outermost operation (`exact_split`): on DuckDB a text and
+    Python functions (engine.backends.encoding's exact_*, registered by engine.backends.store), on
+    PostgreSQL an exact NUMERIC (a decimal has a scale of 1 or more, an integer 0) and PL/pgSQL
+    functions of the store's schema (`functions`). Spark refuses such a result (E902).
+    """
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -53,6 +61,41 @@ class Dialect:
         self.text_type = exp.DataType.build("TEXT", dialect=self.sqlglot)
         self.int_type = exp.DataType.build("BIGINT")
         self.bool_type = exp.DataType.build("BOOLEAN")
+        self.exact = name in ("duckdb", "postgres")
+        self.functions: str | None = None  # the schema of PostgreSQL's functions (set by the store)
+
+    def call(self, name: str, *args: exp.Expr) -> exp.Expr:
+        """One of the exact domain's functions (engine.backends.store defines them)."""
+        fn: exp.Expr = exp.Anonymous(this=name, expressions=[a.copy() for a in args])
+        if self.name == "postgres" and self.functions:
+            fn = exp.Dot(this=exp.to_identifier(self.functions, quoted=True), expression=fn)
+        return fn
+
+    def exact_of(self, v: Val) -> exp.Expr:
+        """The number `v` in the exact domain (a non-number gives some number: its row is dropped)."""
+        if v.exact is not None:
+            return v.exact
+        if v.rep == "int":
+            t = self.text_type if self.name == "duckdb" else self.num_type
+            return exp.Cast(this=exp.paren(v.parts[0].copy()), to=t.copy())
+        n, _t, dec, x = to_any(v, self).parts
+        return self.call("syllog_text" if self.name == "duckdb" else "syllog_num", n, dec, x)
+
+    def exact_op(self, op: str, a: exp.Expr, b: exp.Expr) -> exp.Expr:
+        """`a op b` in the exact domain, as engine.values computes it (NULL for a division by zero)."""
+        return self.call("syllog_arith", exp.Literal.string(op), a, b)
+
+    def exact_zero(self, b: exp.Expr) -> exp.Expr:
+        """The exact value `b` is 0."""
+        if self.name == "duckdb":  # a number of at most 62 digits is 0 exactly when its double is
+            return exp.EQ(this=exp.Cast(this=b.copy(), to=exp.DataType.build("DOUBLE")),
+                          expression=exp.Literal.number(0))
+        return exp.EQ(this=b.copy(), expression=exp.Literal.number(0))
+
+    def exact_split(self, t: exp.Expr) -> tuple[exp.Expr, exp.Expr, exp.Expr, exp.Expr]:
+        """The parts n, d, x of the exact value `t`, and "" or the code refusing it (E901, E902)."""
+        return (self.call("syllog_n", t), self.call("syllog_d", t), self.call("syllog_x", t),
+                self.call("syllog_fit", t))
 
     def sql(self, e: exp.Expr) -> str:
         return e.sql(dialect=self.sqlglot, identify=True)
@@ -74,7 +117,7 @@ class Dialect:
             return [self.int_type.copy()]
         if rep in ("sym", "str"):
             return [self.text_type.copy()]
-        return [self.num_type.copy(), self.text_type.copy(), self.bool_type.copy()]
+        return [self.num_type.copy(), self.text_type.copy(), self.bool_type.copy(), self.num_type.copy()]
 
 
 def mod(a: exp.Expr, b: exp.Expr) -> exp.Expr:
@@ -106,11 +149,17 @@ def case(cond: exp.Expr, then: exp.Expr, other: exp.Expr) -> exp.Expr:
 
 @dataclass
 class Val:
-    """A value in SQL: one expression (rep int, sym, str) or three (n, t, d)."""
+    """A value in SQL: one expression (rep int, sym, str) or four (n, t, d, x: engine.backends.encoding).
+
+    `exact`: the same number in the dialect's exact domain, where arithmetic computed it (Dialect.exact_of);
+    `fits`: the faults refusing it where the parts cannot hold it, dropped when only `exact` is used.
+    """
 
     rep: str
     parts: tuple[exp.Expr, ...]
     kinds: Kinds
+    exact: exp.Expr | None = None
+    fits: tuple[Fault, ...] = ()
 
 
 @dataclass
@@ -158,7 +207,7 @@ class Check:
 def const_val(v: Value, span: Span = NO_SPAN) -> Val:
     k = kind_of(v)
     rep = rep_of(frozenset({k}))
-    parts = encode(v, rep, span)
+    parts = encode(v, rep, span, fine=True)  # kind `quo` where it has digits past the 10th
     out: list[exp.Expr] = []
     for p in parts:
         if isinstance(p, bool):
@@ -167,19 +216,21 @@ def const_val(v: Value, span: Span = NO_SPAN) -> Val:
             out.append(lit_int(p))
         else:
             out.append(exp.Literal.string(str(p)))
-    return Val(rep, tuple(out), frozenset({k}))
+    kinds = {k} | ({QUO} if rep == "any" and parts[3] != 0 else set())
+    return Val(rep, tuple(out), frozenset(kinds))
 
 
 def to_any(v: Val, d: Dialect) -> Val:
     if v.rep == "any":
         return v
     (x,) = v.parts
+    zero = d.num(exp.Literal.number(0))
     if v.rep == "int":
         n = mul(d.num(x.copy()), exp.Literal.number(SCALE))
-        return Val("any", (n, exp.Literal.string(""), FALSE), v.kinds)
+        return Val("any", (n, exp.Literal.string(""), FALSE, zero), v.kinds)
     tag = "S" if v.rep == "sym" else "T"
-    return Val("any", (d.num(exp.Literal.number(0)), exp.DPipe(this=exp.Literal.string(tag), expression=x.copy()),
-                       FALSE), v.kinds)
+    return Val("any", (zero.copy(), exp.DPipe(this=exp.Literal.string(tag), expression=x.copy()), FALSE, zero),
+               v.kinds)
 
 
 def to_rep(v: Val, rep: str, d: Dialect) -> Val:
@@ -189,7 +240,7 @@ def to_rep(v: Val, rep: str, d: Dialect) -> Val:
     if rep == "any":
         return to_any(v, d)
     if v.rep == "any":
-        n, t, _ = v.parts
+        n, t = v.parts[0], v.parts[1]
         if rep == "int":
             return Val("int", (exp.Cast(this=d.intdiv(n.copy(), exp.Literal.number(SCALE)), to=d.int_type.copy()),),
                        v.kinds)
@@ -199,7 +250,7 @@ def to_rep(v: Val, rep: str, d: Dialect) -> Val:
 
 
 def _classes(ks: Kinds) -> set[str]:
-    return {"num" if k in NUMBERS else k for k in ks}
+    return {"num" if k in NUMBERS else k for k in ks if k != QUO}
 
 
 def eq(a: Val, b: Val, d: Dialect) -> exp.Expr:
@@ -208,8 +259,11 @@ def eq(a: Val, b: Val, d: Dialect) -> exp.Expr:
     if a.rep == b.rep and a.rep != "any":
         return exp.EQ(this=a.parts[0].copy(), expression=b.parts[0].copy())
     x, y = to_any(a, d), to_any(b, d)
-    return and_([exp.EQ(this=x.parts[0].copy(), expression=y.parts[0].copy()),
-                 exp.EQ(this=x.parts[1].copy(), expression=y.parts[1].copy())])
+    same = [exp.EQ(this=x.parts[0].copy(), expression=y.parts[0].copy()),
+            exp.EQ(this=x.parts[1].copy(), expression=y.parts[1].copy())]
+    if QUO in a.kinds | b.kinds:  # else both x are 0
+        same.append(exp.EQ(this=x.parts[3].copy(), expression=y.parts[3].copy()))
+    return and_(same)
 
 
 _RANK = {"num": 0, "sym": 1, "str": 2}
@@ -236,25 +290,24 @@ def compare(op: str, a: Val, b: Val, d: Dialect) -> exp.Expr:
     if a.rep == b.rep and a.rep != "any":
         return _OPS[op](this=a.parts[0].copy(), expression=b.parts[0].copy())
     x, y = to_any(a, d), to_any(b, d)
-    (xn, xt, _), (yn, yt, _) = x.parts, y.parts
+    (xn, xt, _, xx), (yn, yt, _, yx) = x.parts, y.parts
+    # (t, n) in order; then x, only where one of them may hold more digits
+    last = _OPS[op](this=xn.copy(), expression=yn.copy())
+    if QUO in a.kinds | b.kinds:
+        last = or_([exp.LT(this=xn.copy(), expression=yn.copy()),
+                    exp.paren(and_([exp.EQ(this=xn.copy(), expression=yn.copy()),
+                                    _OPS[op](this=xx.copy(), expression=yx.copy())]))])
     return or_([exp.LT(this=xt.copy(), expression=yt.copy()),
-                exp.paren(and_([exp.EQ(this=xt.copy(), expression=yt.copy()),
-                                _OPS[op](this=xn.copy(), expression=yn.copy())]))])
+                exp.paren(and_([exp.EQ(this=xt.copy(), expression=yt.copy()), exp.paren(last)]))])
 
 
 def _not_number(v: Val) -> exp.Expr | None:
     """Condition under which `v` is not a number (None: it always is)."""
-    if v.kinds <= NUMBERS:
+    if v.kinds <= NUMBERS | {QUO}:
         return None
     if v.rep == "any":
         return exp.NEQ(this=v.parts[1].copy(), expression=exp.Literal.string(""))
     return TRUE
-
-
-def _scaled(v: Val, d: Dialect) -> tuple[exp.Expr, exp.Expr]:
-    """The number as an integer times 10^10, and whether it is a decimal."""
-    x = to_any(v, d)
-    return x.parts[0], x.parts[2]
 
 
 def _range_fault(n: exp.Expr, dec: exp.Expr, faults: list[Fault]) -> None:
@@ -263,8 +316,21 @@ def _range_fault(n: exp.Expr, dec: exp.Expr, faults: list[Fault]) -> None:
                         "a decimal result of 10^24 or more, which the SQL backends cannot hold exactly"))
 
 
+def _no_more_digits(v: Val) -> exp.Expr:
+    """`v` holds no digits past the 10th after the point (TRUE when its kinds say so)."""
+    if QUO not in v.kinds:
+        return TRUE
+    return exp.EQ(this=v.parts[3].copy(), expression=exp.Literal.number(0))
+
+
 def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
-    """`a op b` with the language's semantics; run-time faults go to `faults`."""
+    """`a op b` with the language's semantics; run-time faults go to `faults`.
+
+    Integers and decimals of at most 10 digits after the point are computed in SQL on the scaled
+    integers. An operation that may make more digits (kind `quo`: a quotient such as `1 / 3`, a
+    product of decimals, anything computed from them) is computed in the dialect's exact domain
+    (Dialect.exact_of), exactly as in memory; Spark refuses it where it makes more than 10 (E902).
+    """
     for v in (a, b):
         bad = _not_number(v)
         if bad is not None:
@@ -279,71 +345,116 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
         cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[op]
         return Val("int", (exp.paren(cls(this=exp.paren(a.parts[0].copy()), expression=exp.paren(b.parts[0].copy()))),), kinds)
     if op == "%":
-        if a.rep == "int" and b.rep == "int":
-            x, y = a.parts[0], b.parts[0]
-        else:
-            for v in (a, b):
-                if "dec" in v.kinds:
-                    faults.append(undefined(to_any(v, d).parts[2].copy(), op, REMAINDER_OF_DECIMAL, (a, b)))
-            x = to_rep(a, "int", d).parts[0]
-            y = to_rep(b, "int", d).parts[0]
-        zero = exp.EQ(this=y.copy(), expression=exp.Literal.number(0))
+        return _remainder(a, b, d, faults, kinds)
+    if QUO in kinds and d.exact:
+        return _exact_arith(op, a, b, d, faults, kinds)
+    x, y = to_any(a, d), to_any(b, d)
+    n, dec, exact, zero = _scaled_arith(op, x, y, d)
+    if zero is not None:
         faults.append(undefined(zero, op, DIVISION_BY_ZERO, (a, b)))
-        # Python's % takes the sign of the divisor; SQL's that of the dividend
-        m = mod(exp.Add(this=mod(x, y), expression=exp.paren(y.copy())), y)
-        return Val("int", (case(zero.copy(), exp.Null(), m),), kinds)
-    an, ad = _scaled(a, d)
-    bn, bd = _scaled(b, d)
+    plain = and_([exact, _no_more_digits(a), _no_more_digits(b)])
+    if QUO in kinds:  # Spark
+        faults.append(Fault(exp.Not(this=exp.paren(plain)), "E902", f"a result of `{op}` with more than 10 digits "
+                            "after the point, which this SQL backend cannot compute exactly"))
+    _range_fault(n, dec, faults)
+    return Val("any", (n, exp.Literal.string(""), dec, d.num(exp.Literal.number(0))), kinds)
+
+
+def _exact_arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
+    """`a op b` in the dialect's exact domain: one call whatever the depth of the expression; the parts
+    are computed from it (and the result refused where the columns cannot hold it) where they are used."""
+    ta, tb = d.exact_of(a), d.exact_of(b)
+    # an operand used only in the exact domain need not fit the columns (as in memory, where an
+    # intermediate result has no bound): `(1 / 3000000) * 3000000` is 1
+    for v in (a, b):
+        if v.exact is not None and v.fits:
+            faults[:] = [f for f in faults if all(f is not g for g in v.fits)]
+    if op == "/":
+        faults.append(undefined(d.exact_zero(tb), op, DIVISION_BY_ZERO, (a, b)))
+    t = d.exact_op(op, ta, tb)
+    n, dec, x, fit = d.exact_split(t)
+    too_large: exp.Expr = exp.EQ(this=fit, expression=exp.Literal.string("E901"))
+    too_fine: exp.Expr = exp.EQ(this=fit.copy(), expression=exp.Literal.string("E902"))
+    if a.exact is None and b.exact is None:
+        # operands read from columns: where the scaled integers give the result exactly (`2.5 * 1.5`,
+        # `10 / 4`), SQL computes it without the exact domain, which is slower (CASE evaluates a branch
+        # only for the rows that take it)
+        n0, dec0, exact0, _zero = _scaled_arith(op, to_any(a, d), to_any(b, d), d)
+        plain = exp.paren(and_([exact0, _no_more_digits(a), _no_more_digits(b)]))
+        big = exp.and_(dec0.copy(), exp.GTE(this=exp.Abs(this=n0.copy()), expression=exp.Literal.number(10**34)))
+        n, dec, x = case(plain, n0, n), case(plain.copy(), dec0, dec), case(plain.copy(), d.num(exp.Literal.number(0)), x)
+        too_large, too_fine = case(plain.copy(), big, too_large), case(plain.copy(), FALSE, too_fine)
+    fits = (Fault(too_large, "E901", "a result of 10^24 or more, which the SQL backends cannot hold exactly"),
+            Fault(too_fine, "E902", "a result with more than 38 digits after the point, which the SQL backends "
+                                    "cannot hold"))
+    faults.extend(fits)
+    return Val("any", (n, exp.Literal.string(""), dec, x), kinds, t, fits)
+
+
+def _remainder(a: Val, b: Val, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
+    """`a % b`: integers only (a decimal operand fails the instance), with the sign of the divisor."""
+    if a.rep == "int" and b.rep == "int":
+        x, y = a.parts[0], b.parts[0]
+    else:
+        for v in (a, b):
+            if "dec" in v.kinds:
+                faults.append(undefined(to_any(v, d).parts[2].copy(), "%", REMAINDER_OF_DECIMAL, (a, b)))
+        x = to_rep(a, "int", d).parts[0]
+        y = to_rep(b, "int", d).parts[0]
+    zero = exp.EQ(this=y.copy(), expression=exp.Literal.number(0))
+    faults.append(undefined(zero, "%", DIVISION_BY_ZERO, (a, b)))
+    # Python's % takes the sign of the divisor; SQL's that of the dividend
+    m = mod(exp.Add(this=mod(x, y), expression=exp.paren(y.copy())), y)
+    return Val("int", (case(zero.copy(), exp.Null(), m),), kinds)
+
+
+def _scaled_arith(op: str, x: Val, y: Val, d: Dialect) -> tuple[exp.Expr, exp.Expr, exp.Expr, exp.Expr | None]:
+    """`x op y` on the scaled integers (10 digits after the point): the result, whether it is a decimal,
+    the condition under which it is exact, and (for `/`) the condition of division by zero."""
+    (an, _at, ad, _ax), (bn, _bt, bd, _bx) = x.parts, y.parts
     scale = exp.Literal.number(SCALE)
     dec = exp.paren(exp.or_(ad.copy(), bd.copy()))
     if op in "+-":
         cls = exp.Add if op == "+" else exp.Sub
-        n: exp.Expr = exp.paren(cls(this=exp.paren(an.copy()), expression=exp.paren(bn.copy())))
-        _range_fault(n, dec, faults)
-        return Val("any", (n, exp.Literal.string(""), dec), kinds)
+        return exp.paren(cls(this=exp.paren(an.copy()), expression=exp.paren(bn.copy()))), dec, TRUE, None
     if op == "*":
         prod = mul(an.copy(), bn.copy())
-        n = exp.Case(ifs=[exp.If(this=exp.Not(this=bd.copy()),
+        n: exp.Expr = exp.Case(ifs=[exp.If(this=exp.Not(this=bd.copy()),
                                  true=mul(an.copy(), d.intdiv(bn.copy(), scale.copy()))),
                           exp.If(this=exp.Not(this=ad.copy()),
                                  true=mul(d.intdiv(an.copy(), scale.copy()), bn.copy()))],
                      default=d.intdiv(prod, scale.copy()))
         inexact = exp.and_(ad.copy(), bd.copy(),
                            exp.NEQ(this=mod(mul(an.copy(), bn.copy()), scale), expression=exp.Literal.number(0)))
-        faults.append(Fault(inexact, "E902", "a product with more than 10 digits after the point, which the SQL "
-                                              "backends cannot compute exactly"))
-        _range_fault(n, dec, faults)
-        return Val("any", (n, exp.Literal.string(""), dec), kinds)
-    # division, long hand on the scaled integers: exact or refused
+        return n, dec, exp.Not(this=exp.paren(inexact)), None
+    # division, long hand on the scaled integers
     zero = exp.EQ(this=bn.copy(), expression=exp.Literal.number(0))
-    faults.append(undefined(zero, op, DIVISION_BY_ZERO, (a, b)))
-    rem = mod(an, bn)
+    # NULL rather than 0 as the divisor: a check may compute this on the rows that divide by zero (the
+    # database need not evaluate `b = 0 OR ...` left to right), and a NULL result is never used
+    by = exp.Nullif(this=bn.copy(), expression=exp.Literal.number(0))
+    rem = mod(an, by)
     frac = mul(rem.copy(), scale.copy())
-    inexact = exp.and_(exp.Not(this=zero.copy()),
-                       exp.NEQ(this=mod(frac, bn), expression=exp.Literal.number(0)))
-    faults.append(Fault(inexact, "E902", "a quotient with more than 10 digits after the point, which the SQL "
-                                          "backends cannot compute exactly"))
-    q = exp.Add(this=mul(d.intdiv(an.copy(), bn.copy()), scale.copy()),
-                expression=d.intdiv(frac.copy(), bn.copy()))
+    exact = exp.Or(this=zero.copy(), expression=exp.EQ(this=mod(frac, by), expression=exp.Literal.number(0)))
+    q = exp.Add(this=mul(d.intdiv(an.copy(), by.copy()), scale.copy()), expression=d.intdiv(frac.copy(), by.copy()))
     n = case(zero.copy(), d.num(exp.Literal.number(0)), q)
-    if "int" in a.kinds and "int" in b.kinds:
+    if "int" in x.kinds and "int" in y.kinds:
         # two integers give an integer when the division is exact
-        isdec = exp.paren(exp.or_(dec, exp.NEQ(this=rem.copy(), expression=exp.Literal.number(0))))
-    else:
-        isdec = dec
-    _range_fault(n, isdec, faults)
-    return Val("any", (n, exp.Literal.string(""), isdec), kinds)
+        dec = exp.paren(exp.or_(dec, exp.NEQ(this=rem.copy(), expression=exp.Literal.number(0))))
+    return n, dec, exp.paren(exact), zero
 
 
 def negate(a: Val, d: Dialect, faults: list[Fault]) -> Val:
     bad = _not_number(a)
     if bad is not None:
         faults.append(undefined(bad, "-", NOT_A_NUMBER, (a,)))
-    kinds = a.kinds & NUMBERS
+    kinds = a.kinds & (NUMBERS | {QUO})
     if a.rep == "int":
         return Val("int", (exp.Neg(this=exp.paren(a.parts[0].copy())),), kinds)
-    x = to_any(a, d)
-    return Val("any", (exp.Neg(this=exp.paren(x.parts[0].copy())), exp.Literal.string(""), x.parts[2]), kinds)
+    n, _t, dec, x = to_any(a, d).parts
+    # the exact value, for an operation on this one (0 - a: the same number, and an integer stays one)
+    exact = d.exact_op("-", d.exact_of(const_val(0)), d.exact_of(a)) if QUO in kinds and d.exact else None
+    return Val("any", (exp.Neg(this=exp.paren(n.copy())), exp.Literal.string(""), dec,
+                       exp.Neg(this=exp.paren(x.copy()))), kinds, exact, a.fits if exact is not None else ())
 
 
 # ---- plans to SELECTs --------------------------------------------------------
@@ -535,7 +646,7 @@ class Builder:
         cols: list[exp.Expr] = []
         new_slots: list[Val] = []
         for i, v in enumerate(self.slots):
-            names = [f"s{i}"] if v.rep != "any" else [f"s{i}n", f"s{i}t", f"s{i}d"]
+            names = [f"s{i}"] if v.rep != "any" else [f"s{i}{c}" for c in PARTS]
             cols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, names))
             new_slots.append(Val(v.rep, tuple(exp.column(nm, name) for nm in names), v.kinds))
         grade = None
@@ -561,7 +672,7 @@ class Builder:
         gnames: list[list[str]] = []
         for k, s in enumerate(step.group):
             v = outer_slots[s]
-            names = [f"g{k}"] if v.rep != "any" else [f"g{k}n", f"g{k}t", f"g{k}d"]
+            names = [f"g{k}"] if v.rep != "any" else [f"g{k}{c}" for c in PARTS]
             gnames.append(names)
             gcols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, names))
         if not gcols:
@@ -584,6 +695,9 @@ class Builder:
             if step.recursive:
                 neg = compare("<", term, const_val(0), d)
                 faults.append(Fault(neg, "E602", "recursive `sum` met a negative number; it would not be monotone"))
+            if QUO in term.kinds:
+                faults.append(Fault(exp.Not(this=_no_more_digits(term)), "E902", "a sum of numbers with more than 10 "
+                                    "digits after the point, which the SQL backends cannot compute as in memory"))
         inner.fault(faults, step.literal)
         self.checks.extend(inner.checks)
         # the matches that count: those whose term is defined (and a number, for `sum`)
@@ -611,14 +725,14 @@ class Builder:
                 value = Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
                             frozenset({"int"}))
             else:
-                n, _t, dec = to_any(term, d).parts
+                n, _t, dec, _x = to_any(term, d).parts  # x is 0: a sum of more digits is refused (E902)
                 agg_cols.append(d.num(exp.Sum(this=n.copy())).as_("vn"))
                 agg_cols.append(exp.Max(this=case(dec.copy(), exp.Literal.number(1), exp.Literal.number(0))).as_("vd"))
                 value = Val("any", (
                     exp.Coalesce(this=exp.column("vn", aname), expressions=[d.num(exp.Literal.number(0))]),
                     exp.Literal.string(""),
                     exp.EQ(this=exp.Coalesce(this=exp.column("vd", aname), expressions=[exp.Literal.number(0)]),
-                           expression=exp.Literal.number(1))),
+                           expression=exp.Literal.number(1)), d.num(exp.Literal.number(0))),
                     frozenset({"int"} | ({"dec"} if "dec" in term.kinds else set())))
             base = matches().select(*agg_cols)
         else:
@@ -649,33 +763,51 @@ class Builder:
         if term.rep != "any":
             agg_cols.append(cls(this=term.parts[0].copy()).as_("v"))
             return matches().select(*agg_cols), Val(term.rep, (exp.column("v", aname),), term.kinds)
-        # (t, n) order: the extreme tag first, then the extreme number among that tag,
-        # then whether that number was written as a decimal
-        n, t, dec = to_any(term, self.d).parts
-        tname = self.fresh("m")
-        keys_t = [c.copy().as_(nm) for c, nm in zip(key_cols, key_names)]
-        tq = matches().select(*keys_t, cls(this=t.copy()).as_("mt"))
-        if key_cols:
-            tq = tq.group_by(*[c.copy() for c in key_cols])
-        self.ctes.append((tname, tq))
-        on_t = and_([exp.EQ(this=c.copy(), expression=exp.column(nm, tname)) for c, nm in zip(key_cols, key_names)]
-                    + [exp.EQ(this=t.copy(), expression=exp.column("mt", tname))])
-        nname = self.fresh("m")
-        nq = matches().select(*[c.copy().as_(nm) for c, nm in zip(key_cols, key_names)],
-                              exp.column("mt", tname).as_("mt"), cls(this=n.copy()).as_("mn"))
-        nq = nq.join(exp.to_table(tname), on=on_t, join_type="inner")
-        nq = nq.group_by(*[c.copy() for c in key_cols], exp.column("mt", tname))
-        self.ctes.append((nname, nq))
-        on_n = and_([exp.EQ(this=c.copy(), expression=exp.column(nm, nname)) for c, nm in zip(key_cols, key_names)]
-                    + [exp.EQ(this=t.copy(), expression=exp.column("mt", nname)),
-                       exp.EQ(this=n.copy(), expression=exp.column("mn", nname))])
-        agg_cols.append(exp.Max(this=exp.column("mt", nname)).as_("vt"))
-        agg_cols.append(exp.Max(this=exp.column("mn", nname)).as_("vn"))
+        # (t, n, x) order: the extreme tag first, then the extreme number among that tag (and the extreme
+        # more digits among those), then whether that number was written as a decimal
+        n, t, dec, x = to_any(term, self.d).parts
+        tiers = [(t, "mt"), (n, "mn")] + ([(x, "mx")] if QUO in term.kinds else [])
+        name, on = self._extremes(cls, tiers, matches, key_cols, key_names)
+        agg_cols.append(exp.Max(this=exp.column("mt", name)).as_("vt"))
+        agg_cols.append(exp.Max(this=exp.column("mn", name)).as_("vn"))
         agg_cols.append(exp.Min(this=case(dec.copy(), exp.Literal.number(1), exp.Literal.number(0))).as_("vd"))
-        base = matches().select(*agg_cols).join(exp.to_table(nname), on=on_n, join_type="inner")
+        more = exp.column("mx", name) if QUO in term.kinds else self.d.num(exp.Literal.number(0))
+        agg_cols.append(exp.Max(this=more).as_("vx"))
+        base = matches().select(*agg_cols).join(exp.to_table(name), on=on, join_type="inner")
         value = Val("any", (exp.column("vn", aname), exp.column("vt", aname),
-                            exp.EQ(this=exp.column("vd", aname), expression=exp.Literal.number(1))), term.kinds)
+                            exp.EQ(this=exp.column("vd", aname), expression=exp.Literal.number(1)),
+                            exp.column("vx", aname)), term.kinds)
         return base, value
+
+    def _extremes(self, cls: Callable[..., exp.Expr], tiers: list[tuple[exp.Expr, str]],
+                  matches: Callable[[], exp.Select], key_cols: list[exp.Expr],
+                  key_names: list[str]) -> tuple[str, exp.Expr]:
+        """CTEs of the extreme of each tier among the matches that reach the extremes of the tiers before
+        it, per group; the last CTE's name and the condition that a match reaches them all."""
+        prev: str | None = None
+        names: list[str] = []
+        for part, col in tiers:
+            name = self.fresh("m")
+            keys = [c.copy().as_(nm) for c, nm in zip(key_cols, key_names)]
+            kept = [exp.column(c, prev).as_(c) for c in names] if prev is not None else []
+            q = matches().select(*keys, *kept, cls(this=part.copy()).as_(col))
+            if prev is not None:
+                q = q.join(exp.to_table(prev), on=self._reach(prev, tiers[:len(names)], key_cols, key_names),
+                           join_type="inner")
+            group = [c.copy() for c in key_cols] + [exp.column(c, prev) for c in names if prev is not None]
+            if group:
+                q = q.group_by(*group)
+            self.ctes.append((name, q))
+            prev = name
+            names.append(col)
+        assert prev is not None
+        return prev, self._reach(prev, tiers, key_cols, key_names)
+
+    @staticmethod
+    def _reach(name: str, tiers: list[tuple[exp.Expr, str]], key_cols: list[exp.Expr],
+               key_names: list[str]) -> exp.Expr:
+        return and_([exp.EQ(this=c.copy(), expression=exp.column(nm, name)) for c, nm in zip(key_cols, key_names)]
+                    + [exp.EQ(this=part.copy(), expression=exp.column(col, name)) for part, col in tiers])
 
 
 def _seed() -> exp.Expr:

@@ -22,7 +22,7 @@ from ..proof.tree import ProofNode
 from ..provenance import TOP
 from ..values import Value, show_atom
 from .compile import Builder, to_rep
-from .encoding import decode
+from .encoding import PARTS, decode, width
 
 if TYPE_CHECKING:
     from .sql import SqlModel
@@ -91,7 +91,7 @@ def _derivation(model: SqlModel, pred: str, row: Row, before: int) -> tuple[int,
         b.run(plan.steps)
         cols: list[exp.Expr] = []
         for k, v in enumerate(b.slots):
-            cols.extend(p.copy().as_(f"s{k}{c}") for p, c in zip(to_rep(v, "any", ev.d).parts, "ntd"))
+            cols.extend(p.copy().as_(f"s{k}{c}") for p, c in zip(to_rep(v, "any", ev.d).parts, PARTS))
         if ev.graded:
             cols.append(b.grade().as_("_g"))
         q = b.select(cols)
@@ -100,6 +100,7 @@ def _derivation(model: SqlModel, pred: str, row: Row, before: int) -> tuple[int,
         recs = model.store.fetch(q.limit(1))
         if recs:
             rec = recs[0]
-            slots = tuple(decode(tuple(rec[3 * k:3 * k + 3]), "any") for k in range(len(b.slots)))
+            w = width("any")
+            slots = tuple(decode(tuple(rec[w * k:w * k + w]), "any") for k in range(len(b.slots)))
             return i, plan, slots
     return None

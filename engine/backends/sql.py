@@ -49,7 +49,7 @@ from ..provenance import TOP, Grade
 from ..provenance import encode as encode_grade
 from ..values import Value, row_key
 from .compile import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
-from .encoding import column_names, decode, encode, infer_kinds, rep_of
+from .encoding import PARTS, column_names, decode, encode, infer_kinds, key_names, rep_of, width
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 
 BACKENDS = ("duckdb", "postgres", "spark")
@@ -169,7 +169,7 @@ class _SqlEvaluator:
 
     def key_columns(self, pred: str) -> list[str]:
         """The columns that decide equality (not the decimal flags)."""
-        return [c for i, rep in enumerate(self.reps[pred]) for c in column_names(i, rep)[:2]]
+        return [c for i, rep in enumerate(self.reps[pred]) for c in key_names(i, rep)]
 
     def meta_columns(self, full: bool) -> list[Column]:
         cols: list[Column] = [("_r", self.d.int_type.copy())] if full else []
@@ -355,7 +355,7 @@ class _SqlEvaluator:
         tag = exp.Case(ifs=[exp.If(this=exp.or_(is_int.copy(), is_dec.copy()), true=exp.Literal.string(""))],
                        default=exp.DPipe(this=exp.Literal.string("S"), expression=col.copy()))
         kinds: Kinds = frozenset({"int", "dec"}) if typ == "number" else frozenset({"int", "dec", "sym"})
-        return Val("any", (num, tag, is_dec), kinds)
+        return Val("any", (num, tag, is_dec, d.num(exp.Literal.number(0))), kinds)
 
     def _fresh_rows(self, pred: str, select: exp.Select, round_no: int, has_g: bool = False) -> exp.Select:
         """Rows of `select` (value columns [, _g]) deduplicated, minus what `pred` holds, with `_r`."""
@@ -373,18 +373,18 @@ class _SqlEvaluator:
         return exp.select(*cols).from_(dedup.subquery("c")).where(exp.Not(this=exp.Exists(this=sub)))
 
     def _dedup(self, pred: str, src: exp.Expr, with_grade: bool) -> exp.Select:
-        """One row per tuple: (n, t) decide equality; a decimal flag prefers the integer; the best grade."""
+        """One row per tuple: (n, t, x) decide equality; a decimal flag prefers the integer; the best grade."""
         reps = self.reps[pred]
         names = [c for c, _t in self.value_columns(pred)]
         keys = self.key_columns(pred)
         cols: list[exp.Expr] = []
         for i, rep in enumerate(reps):
-            cs = column_names(i, rep)
-            cols.extend(exp.column(c, "c") for c in cs[:2])
+            cols.extend(exp.column(c, "c") for c in key_names(i, rep))
             if rep == "any":
-                flag = exp.Min(this=exp.Case(ifs=[exp.If(this=exp.column(cs[2], "c"), true=exp.Literal.number(1))],
+                d = column_names(i, rep)[PARTS.index("d")]
+                flag = exp.Min(this=exp.Case(ifs=[exp.If(this=exp.column(d, "c"), true=exp.Literal.number(1))],
                                              default=exp.Literal.number(0)))
-                cols.append(exp.EQ(this=flag, expression=exp.Literal.number(1)).as_(cs[2]))
+                cols.append(exp.EQ(this=flag, expression=exp.Literal.number(1)).as_(d))
         if with_grade:
             cols.append(exp.Max(this=exp.column("_g", "c")).as_("_g"))
         if not names and not with_grade:
@@ -643,7 +643,7 @@ class _SqlEvaluator:
                 q = q.where(exp.EQ(this=exp.column("_r"), expression=exp.Literal.number(0)))
             for (_i, rep), m in zip(cols, self.store.fetch(q)[0]):
                 if m is not None:
-                    found.append(decode((m, "", True), "any") if rep == "any" else int(str(m)))
+                    found.append(decode((m, "", True, 0), "any") if rep == "any" else int(str(m)))
         return range_of(self.program.rules, [[v for f in self.program.facts for v in f.row], found])
 
     def rows(self, pred: str, extra: list[str], where: exp.Expr | None = None,
@@ -662,9 +662,8 @@ class _SqlEvaluator:
             row: list[Value] = []
             k = 0
             for rep in reps:
-                width = 3 if rep == "any" else 1
-                row.append(decode(tuple(rec[k:k + width]), rep))
-                k += width
+                row.append(decode(tuple(rec[k:k + width(rep)]), rep))
+                k += width(rep)
             yield tuple(row), tuple(rec[len(names):])
 
     def run_checks(self, plans: list[CompiledPlan]) -> None:
@@ -822,9 +821,8 @@ def note_operands(dropped: Dropped, where: int, chk: Check, found: list[tuple[An
         operands: list[Value] = []
         k = 0
         for rep in chk.reps:
-            width = 3 if rep == "any" else 1
-            operands.append(decode(tuple(rec[k:k + width]), rep))
-            k += width
+            operands.append(decode(tuple(rec[k:k + width(rep)]), rep))
+            k += width(rep)
         dropped.add(where, chk.op, chk.reason or "", tuple(operands))
 
 
@@ -989,14 +987,15 @@ class SqlModel:
         anys = [to_rep(v, "any", self._ev.d) for v in outs]
         cols: list[exp.Expr] = []
         for k, v in enumerate(anys):
-            cols.extend(part.copy().as_(f"o{k}{s}") for part, s in zip(v.parts, "ntd"))
+            cols.extend(part.copy().as_(f"o{k}{s}") for part, s in zip(v.parts, PARTS))
         if self.graded:
             cols.append(b.grade().as_("_g"))
         q = b.select(cols)
         recs = self.store.fetch(q)
         best: dict[Row, int] = {}
         for rec in recs:
-            row = tuple(decode(tuple(rec[3 * k:3 * k + 3]), "any") for k in range(len(names)))
+            w = width("any")
+            row = tuple(decode(tuple(rec[w * k:w * k + w]), "any") for k in range(len(names)))
             g = int(rec[-1]) if self.graded else TOP
             if row not in best or g > best[row]:
                 best[row] = g

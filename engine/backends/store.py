@@ -20,6 +20,7 @@ from sqlglot import exp
 from ..errors import NO_SPAN, SyllogError, error
 from ..optional import SQL_EXTRA, MissingDependency, as_diagnostic
 from .compile import Dialect
+from .encoding import exact_arith, exact_split, exact_text
 
 Column = tuple[str, exp.DataType]
 
@@ -222,6 +223,27 @@ class DuckDBStore(Store):
         settings.append(("preserve_insertion_order", exp.false()))
         for key, value in settings:
             self.run(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column(key), expression=value))]))
+        self._exact_functions(duckdb)
+
+    def _exact_functions(self, duckdb: Any) -> None:
+        """The exact domain of Dialect.exact_of: Python functions over the text of a number
+        (engine.backends.encoding's exact_text, exact_arith and exact_split)."""
+        from duckdb.func import DEFAULT, SPECIAL
+        from duckdb.sqltypes import BOOLEAN, HUGEINT, VARCHAR
+
+        def part(k: int) -> Any:
+            return lambda text: exact_split(text)[k]
+
+        functions: list[tuple[str, Any, list[Any], Any]] = [
+            ("syllog_text", exact_text, [HUGEINT, BOOLEAN, HUGEINT], VARCHAR),
+            ("syllog_arith", exact_arith, [VARCHAR, VARCHAR, VARCHAR], VARCHAR),
+            ("syllog_n", part(0), [VARCHAR], HUGEINT), ("syllog_x", part(1), [VARCHAR], HUGEINT),
+            ("syllog_d", part(2), [VARCHAR], BOOLEAN), ("syllog_fit", part(3), [VARCHAR], VARCHAR)]
+        for name, fn, args, ret in functions:
+            # syllog_arith may give NULL (a division by zero), so it is called on NULLs too; the others
+            # give NULL for NULL without calling Python
+            null = SPECIAL if name == "syllog_arith" else DEFAULT
+            self.con.create_function(name, fn, args, ret, null_handling=null, side_effects=False)
 
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
         res = self.con.execute(sql, params) if params is not None else self.con.execute(sql)
@@ -240,6 +262,78 @@ class DuckDBStore(Store):
 
     def close(self) -> None:
         self.con.close()
+
+
+# The exact domain of Dialect.exact_of on PostgreSQL: a NUMERIC holding the number exactly, its scale 0 for
+# an integer and at least 1 for a decimal; arithmetic as the in-memory engine computes it (engine.values:
+# Python's decimal with 34 significant digits, rounding half to even), in PL/pgSQL: PostgreSQL cannot call
+# Python. tests/test_backends.py compares them with engine.values on random operands.
+_EXACT_SQL = [
+    """CREATE OR REPLACE FUNCTION {schema}syllog_round34(v numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
+DECLARE s integer; m numeric; k integer; p numeric; q numeric; r numeric;
+BEGIN
+  IF v = 0 THEN RETURN 0; END IF;
+  s := min_scale(v);
+  m := trunc(abs(v) * ('1e' || s)::numeric);
+  k := length(m::text) - 34;
+  IF k <= 0 THEN RETURN v; END IF;
+  p := ('1e' || k)::numeric;
+  q := div(m, p);
+  r := m - q * p;
+  IF r > p / 2 OR (r = p / 2 AND mod(q, 2) = 1) THEN q := q + 1; END IF;
+  RETURN sign(v) * q * ('1e' || (k - s))::numeric;
+END $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_quotient(a numeric, b numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
+DECLARE sa integer; sb integer; ai numeric; bi numeric; m integer; n numeric; q numeric; rest numeric;
+        k integer; p numeric; qq numeric; r numeric;
+BEGIN
+  IF a = 0 THEN RETURN 0; END IF;
+  sa := min_scale(a);
+  sb := min_scale(b);
+  ai := trunc(abs(a) * ('1e' || sa)::numeric);
+  bi := trunc(abs(b) * ('1e' || sb)::numeric);
+  -- at least 36 digits of the quotient, and what is left (to round a tie the right way)
+  m := greatest(0, 36 + length(bi::text) - length(ai::text));
+  n := ai * ('1e' || m)::numeric;
+  q := div(n, bi);
+  rest := n - q * bi;
+  k := length(q::text) - 34;
+  p := ('1e' || k)::numeric;
+  qq := div(q, p);
+  r := q - qq * p;
+  IF r > p / 2 OR (r = p / 2 AND (rest <> 0 OR mod(qq, 2) = 1)) THEN qq := qq + 1; END IF;
+  RETURN sign(a) * sign(b) * qq * ('1e' || (k - m + sb - sa))::numeric;
+END $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_arith(op text, a numeric, b numeric) RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
+DECLARE r numeric;
+BEGIN
+  IF op = '/' THEN
+    IF b = 0 THEN RETURN NULL; END IF;  -- undefined: its rows are dropped
+    IF scale(a) = 0 AND scale(b) = 0 AND mod(a, b) = 0 THEN RETURN div(a, b); END IF;
+    r := {schema}syllog_quotient(a, b);
+  ELSE
+    r := CASE op WHEN '+' THEN a + b WHEN '-' THEN a - b ELSE a * b END;
+    IF scale(a) = 0 AND scale(b) = 0 THEN RETURN r; END IF;
+    r := {schema}syllog_round34(r);
+  END IF;
+  IF scale(r) = 0 THEN r := round(r, 1); END IF;  -- a decimal, not an integer
+  RETURN r;
+END $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_num(n numeric, d boolean, x numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE AS $f$
+SELECT CASE WHEN d THEN (n * 1e28 + x) * 1e-38 ELSE div(n, 10000000000) END $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_n(v numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $f$
+SELECT trunc(v * 10000000000) $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_x(v numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $f$
+SELECT trunc((v * 10000000000 - trunc(v * 10000000000)) * 1e28) $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_d(v numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS $f$
+SELECT scale(v) > 0 $f$""",
+    """CREATE OR REPLACE FUNCTION {schema}syllog_fit(v numeric) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
+SELECT CASE WHEN abs(v) >= 1e24 THEN 'E901' WHEN v * 1e38 <> trunc(v * 1e38) THEN 'E902' ELSE '' END $f$""",
+]
 
 
 class PostgresStore(Store):
@@ -262,6 +356,13 @@ class PostgresStore(Store):
         if memory_limit is not None:
             self.run(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column("work_mem"),
                                                                   expression=exp.Literal.string(memory_limit)))]))
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.d.functions = self.schema
+        schema = f'"{self.schema}".' if self.schema else ""
+        for text in _EXACT_SQL:
+            self.run(text.replace("{schema}", schema))
 
     def column_def(self, name: str, t: exp.DataType) -> exp.ColumnDef:
         if t.is_type("text"):

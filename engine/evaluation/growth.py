@@ -36,6 +36,7 @@ limit.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -46,6 +47,7 @@ from .. import plan as P
 from ..values import Value, show_atom
 
 SAMPLE = 64  # new tuples looked at per rule and round
+_EXACT = decimal.Context(prec=100)
 GROWING_TUPLES = 1_000_000  # the tuples a streak of only growing may make (with a limit on its rounds)
 
 
@@ -59,7 +61,7 @@ class Range:
     def add(self, v: Value) -> None:
         if not isinstance(v, (int, Decimal)) or isinstance(v, bool):
             return
-        m: int | Decimal = -v if v < 0 else v
+        m: int | Decimal = v.copy_abs() if isinstance(v, Decimal) else abs(v)  # (exact: no context)
         if m > self.magnitude:
             self.magnitude = m
         if isinstance(v, Decimal) and v.is_finite():
@@ -73,8 +75,8 @@ class Range:
             return v > self.magnitude or -v > self.magnitude
         if not isinstance(v, Decimal) or not v.is_finite():
             return False
-        e = v.normalize().as_tuple().exponent
-        return abs(v) > self.magnitude or (isinstance(e, int) and e < self.exponent)
+        e = v.normalize(_EXACT).as_tuple().exponent
+        return v.copy_abs() > self.magnitude or (isinstance(e, int) and e < self.exponent)
 
 
 def range_of(rules: Iterable[n.Rule], values: Iterable[Iterable[Value]]) -> Range:
