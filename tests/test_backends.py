@@ -661,3 +661,28 @@ def test_spark_same_relations() -> None:
         loaded = engine.load_text(SMALL[name])
         with evaluate_sql(loaded.program, backend="spark") as model:
             same_as_memory(loaded, model)
+
+
+def test_violations_as_in_memory(tmp_path: Path) -> None:
+    """Constraints on a SQL model: the same violations, grades and premises' proofs as in memory."""
+    (tmp_path / "doc.txt").write_text("one\ntwo\n")
+    (tmp_path / "p.dl").write_text("""
+.source s { title: "t", publisher: "p", date: "d", document: "doc.txt", reliability: b }
+@cite(s, line: 1, credibility: 2) e(1, 2).
+@cite(s, line: 2, credibility: 4) e(2, 3).
+path(X, Y) :- e(X, Y).
+path(X, Z) :- path(X, Y), e(Y, Z).
+:- "a path back to 1": path(1, X), X > 2.
+:- "never": path(X, X).
+""")
+    loaded = engine.load(tmp_path / "p.dl")
+    mem = loaded.evaluate()
+
+    def shown(vs: list[Any]) -> list[Any]:
+        return [(v.what, v.binding, v.grade, [to_json(p) for p in v.premises]) for v in vs]
+
+    with evaluate_sql(loaded.program) as model:
+        assert shown(model.violations()) == shown(mem.violations())
+        assert len(model.violations()) == 1
+    with evaluate_sql(loaded.program, provenance=False) as model:
+        assert shown(model.violations()) == shown(loaded.evaluate(provenance=False).violations())

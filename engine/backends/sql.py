@@ -45,7 +45,7 @@ from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
 from ..kinds import Kinds
-from ..model import Model
+from ..model import Model, Violation
 from ..provenance import TOP, Grade
 from ..values import Value, row_key
 from .compile import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
@@ -986,6 +986,19 @@ class SqlModel:
             q = q.limit(1)
         return {tuple(decode(tuple(rec[3 * k:3 * k + 3]), "any") for k in range(len(names)))
                 for rec in self.store.fetch(q)}
+
+    def violations(self, constraints: list[n.Constraint] | None = None) -> list[Violation]:
+        """Every violation of the program's constraints, as `Model.violations` (the premises' proofs on demand)."""
+        out: list[Violation] = []
+        for k in self.program.constraints if constraints is None else constraints:
+            if not self._matches(k.body):
+                continue
+            if self.provenance:
+                out.extend(self._goal_model(k.body).violations([k]))
+                continue
+            answers = self.query(k.body)
+            out.extend(Violation(k, dict(zip(answers.variables, row)), None, []) for row in answers.rows)
+        return out
 
     # -- proofs -------------------------------------------------------------------
     def why(self, goal: str, alternatives: int = 1) -> list[Any]:
