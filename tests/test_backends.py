@@ -686,3 +686,13 @@ path(X, Z) :- path(X, Y), e(Y, Z).
         assert len(model.violations()) == 1
     with evaluate_sql(loaded.program, provenance=False) as model:
         assert shown(model.violations()) == shown(loaded.evaluate(provenance=False).violations())
+
+
+def test_a_derived_predicates_facts_are_its_base() -> None:
+    """A tuple both stated and derived is proved by its fact (height 0), as in memory; on demand and read whole."""
+    loaded = engine.load_text("e(1, 2). e(2, 3). path(1, 3). path(X, Y) :- e(X, Y). path(X, Z) :- path(X, Y), e(Y, Z).")
+    mem = loaded.evaluate()
+    with evaluate_sql(loaded.program) as model:
+        for goal in ("path(1, 3)", "path(X, 3)", "path(1, X)", "path(X, Y)"):
+            assert [to_json(p) for p in model.why(goal)] == [to_json(p) for p in mem.why(goal)], goal
+        assert model.explain("path", (1, 3)).kind == "fact"

@@ -135,9 +135,11 @@ class _SqlEvaluator:
         # program has with the same facts, inputs and rules are read from its tables, not loaded or derived again
         self.stored: dict[str, exp.Table] = {}
         if beside is not None:
-            for p in _same_predicates(program, beside.program):
-                if beside.reps.get(p) == self.reps[p]:
-                    self.stored[p] = beside.store.table(p)
+            same = {p for p in _same_predicates(program, beside.program) if beside.kinds.get(p) == self.kinds[p]}
+            for comp, _indices, _rec in strata_of(program):
+                if not comp <= same:  # a stratum is derived here whole, or read whole
+                    same -= comp
+            self.stored = {p: beside.store.table(p) for p in sorted(same)}
         self.sizes: dict[str, int] = {p: beside.sizes[p] if p in self.stored and beside else 0 for p in program.arity}
         self.round_no = 0
         self.rounds: list[tuple[int, float]] = []  # (tuples added, seconds) per round
