@@ -91,7 +91,8 @@ class _Working:
             if args.demand == "on":
                 raise SyllogError([error("E960", "--demand on works with the in-memory evaluator only",
                                          Span("<query>", 1, 1, 1, 1), help="drop --backend, or --demand")])
-            return self.evaluate(args, loaded, provenance)
+            # evaluated when first needed: `why` then evaluates what its goal needs (engine.backends.proof)
+            return self.evaluate(args, loaded, provenance, defer=args.demand == "auto")
         prov = (not getattr(args, "no_provenance", False)) if provenance is None else provenance
         self.phase("evaluating")
         model, choice = loaded.evaluate_for(goal, args.demand, prov, args.max_tuples, args.timeout,
@@ -104,8 +105,9 @@ class _Working:
         args.demand_used = choice.used
         return model
 
-    def evaluate(self, args: argparse.Namespace, loaded: api.Loaded, provenance: bool | None = None) -> Any:
-        """Evaluate with the command's options: limits, backend, provenance."""
+    def evaluate(self, args: argparse.Namespace, loaded: api.Loaded, provenance: bool | None = None,
+                 defer: bool = False) -> Any:
+        """Evaluate with the command's options: limits, backend, provenance (on a SQL backend, maybe `defer`red)."""
         prov = (not getattr(args, "no_provenance", False)) if provenance is None else provenance
         backend = getattr(args, "backend", "memory")
         limits: dict[str, Any] = {"provenance": prov, "max_tuples": args.max_tuples, "max_seconds": args.timeout,
@@ -120,6 +122,8 @@ class _Working:
                 sql["database"] = args.database
             if args.memory_limit:
                 sql["memory_limit"] = args.memory_limit
+            if defer:
+                sql["defer"] = True
             model = loaded.evaluate(backend=backend, **limits, **sql)
         self.warnings = list(model.warnings)
         return model

@@ -207,7 +207,7 @@ def dependencies(program: Program) -> dict[str, set[str]]:
     return deps
 
 
-def _below(preds: set[str], deps: dict[str, set[str]]) -> set[str]:
+def below(preds: set[str], deps: dict[str, set[str]]) -> set[str]:
     """`preds` and every predicate they depend on."""
     out = set(preds)
     todo = list(preds)
@@ -487,11 +487,11 @@ def rewrite(program: Program, goal: tuple[n.Literal, ...]) -> Demand:
         rw = _Rewriter(program, full)
         rw.run(goal)
         if rw.more_full - full:
-            full = _below(full | rw.more_full, deps) & set(rw.rules_of)
+            full = below(full | rw.more_full, deps) & set(rw.rules_of)
             continue
         built = _checked(program, rw)
         if isinstance(built, set):  # demand that cannot pass soundly: evaluate those fully
-            full = _below(full | built, deps) & set(rw.rules_of)
+            full = below(full | built, deps) & set(rw.rules_of)
             continue
         if isinstance(built, str):
             return Demand(program, goal, refused=built, full=full)
@@ -506,7 +506,7 @@ def _checked(program: Program, rw: _Rewriter) -> Program | set[str] | str:
     for r in rw.rules:
         rw.used.update(a.pred for a, _neg in body_atoms(r.body))
     deps = dependencies(program)
-    rw.used |= _below({p for p in rw.used if p in rw.full}, deps)
+    rw.used |= below({p for p in rw.used if p in rw.full}, deps)
     rules = list(rw.rules) + [r for r in program.rules if r.head.pred in rw.used and r.head.pred in rw.full]
     arity = {p: k for p, k in program.arity.items() if p in rw.used}
     for a in rw.adorned.values():

@@ -25,6 +25,7 @@ from engine import String, SyllogError
 from engine.backends import SqlModel, evaluate_sql
 from engine.backends.compile import Dialect, Schema, compile_plan
 from engine.backends.encoding import infer_kinds
+from engine.proofs import to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = sorted(glob.glob(str(ROOT / "tests" / "golden" / "eval" / "*.dl")))
@@ -207,7 +208,7 @@ def test_values_come_back_as_python_values() -> None:
         assert isinstance(y, Decimal) and str(y) == "5.0"
 
 
-def test_grades_improve_and_rounds_are_recorded(tmp_path: Path) -> None:
+def test_the_best_graded_proof_as_in_memory(tmp_path: Path) -> None:
     (tmp_path / "doc.txt").write_text("one\ntwo\nthree\n")
     (tmp_path / "p.dl").write_text("""
 .source s { title: "t", publisher: "p", date: "d", document: "doc.txt", reliability: c }
@@ -224,11 +225,10 @@ path(X, Z) :- path(X, Y), e(Y, Z).
     with evaluate_sql(loaded.program) as model:
         same_as_memory(loaded, model)
         mem = loaded.evaluate()
-        # a-c is first found through b (weak), then upgraded through x and y (strong)
+        # a-c through b (weak, two steps) and through x and y (strong, three): the strong proof, as in memory
         assert model.grade("path", ("a", "c")) == mem.grade("path", ("a", "c"))
-        assert model.first_round("path", ("a", "c")) == 2
-        assert model.first_round("e", ("a", "b")) == 0
-        assert model.first_round("path", ("a", "b")) == 1
+        assert to_json(model.explain("path", ("a", "c"))) == to_json(mem.explain("path", ("a", "c")))
+        assert model.explain("path", ("a", "c")).height == 3
 
 
 # ---- bulk data, files, memory limits ----------------------------------------------
@@ -284,12 +284,17 @@ def test_file_database_memory_limit_and_spill_directory(tmp_path: Path) -> None:
     con.close()
 
 
+def _rounds_of(model: SqlModel, pred: str) -> dict[Any, Any]:
+    """The round that added each tuple (`_r`: the loop reads its deltas from it)."""
+    return {row: meta[0] for row, meta in model._ev.rows(pred, ["_r"])}
+
+
 def test_one_statement_rounds_keep_rounds_and_tuples(tmp_path: Path) -> None:
-    """DuckDB, ungraded, no memory limit: a round is one INSERT (delta read back by `_r`); same `_r` as the
+    """DuckDB, no memory limit: a round is one INSERT (delta read back by `_r`); same `_r` as the
     work-table rounds that run under a memory limit, and in a stratum of two mutually recursive predicates."""
     text = """e(1, 2). e(2, 3). e(3, 1). e(3, 4). e(4, 5).
 path(X, Y) :- e(X, Y).
-path(X, Z) :- path(X, Y), e(Y, Z).
+path(X, Z) :- path(X, Y), path(Y, Z).
 odd(X, Y) :- e(X, Y).
 odd(X, Z) :- even(X, Y), e(Y, Z).
 even(X, Z) :- odd(X, Y), e(Y, Z).
@@ -297,15 +302,14 @@ even(X, Z) :- odd(X, Y), e(Y, Z).
     loaded = engine.load_text(text)
     rows: dict[str, dict[Any, Any]] = {}
     for label, kwargs in [("one", {}), ("tables", {"database": str(tmp_path / "x.duckdb"), "memory_limit": "64MB"})]:
-        # with provenance: without it, `path` would run as one recursive CTE (no rounds)
+        # `path` is non-linear: its rounds run in the loop, not as one recursive CTE
         with evaluate_sql(loaded.program, log=True, **kwargs) as model:  # type: ignore[arg-type]
             used = any('"_v_path"' in sql for sql in model.log)
             assert used == (label == "one")
-            rows[label] = {(p, r): model.first_round(p, r) for p in ("path", "odd", "even")
-                           for r in sorted(model.relation(p))}
+            rows[label] = {(p, r): got for p in ("path", "odd", "even") for r, got in _rounds_of(model, p).items()}
     assert rows["one"] == rows["tables"]
-    # rounds are numbered across strata: (1, 5) comes three rounds after (1, 2)
-    assert rows["one"][("path", (1, 5))] - rows["one"][("path", (1, 2))] == 3
+    # rounds are numbered across strata: (1, 5), four steps, comes two rounds after (1, 2)
+    assert rows["one"][("path", (1, 5))] - rows["one"][("path", (1, 2))] == 2
 
 
 # ---- provenance off: a linear recursive stratum as one recursive CTE ----------------------
@@ -374,10 +378,11 @@ def test_recursive_cte_only_for_linear_one_predicate_strata(name: str, tmp_path:
         assert _native(model) == want
         if want:
             assert len(model.rounds) < 4  # the base rounds and one CTE, not a round per path length
-    # with provenance (graded, for citations), under a memory limit, on PostgreSQL: the Python loop
+    # with provenance (graded, for citations) the same: evaluation records nothing for proofs
     with evaluate_sql(loaded.program, log=True) as model:
         same_as_memory(loaded, model)
-        assert _native(model) == []
+        assert _native(model) == want
+    # under a memory limit: the Python loop
     with evaluate_sql(loaded.program, provenance=False, log=True, database=str(tmp_path / "x.duckdb"),
                       memory_limit="64MB", temp_directory=str(tmp_path / "spill")) as model:
         same_as_memory(loaded, model, grades=False)
@@ -441,12 +446,11 @@ def test_without_provenance_proofs_are_refused_as_in_memory() -> None:
             d = got.value.diagnostics[0]
             assert d.code == want.value.diagnostics[0].code == "E802"
             assert "proofs need provenance" in d.message and "--no-provenance" in d.message
-        # the round of a tuple the CTE derived is not known; facts and the base round's tuples keep theirs
-        with pytest.raises(SyllogError, match="E802"):
-            model.first_round("path", (1, 4))
-        assert model.first_round("e", (1, 2)) == 0
-        assert model.first_round("path", (1, 2)) == 1
-        assert model.why("path(4, 1)")[0].kind == "missing"  # as in memory: nothing to prove
+        with pytest.raises(SyllogError, match="E802"):  # as in memory, also for an atom that does not hold
+            model.why("path(4, 1)")
+    with evaluate_sql(loaded.program, log=True) as model:  # with provenance: the same CTE, and proofs
+        assert _native(model) == ["path"]
+        assert to_json(model.why("path(1, 4)")[0]) == to_json(loaded.evaluate().why("path(1, 4)")[0])
 
 
 def test_recursive_cte_respects_the_tuple_limit() -> None:
@@ -597,8 +601,9 @@ def test_values_never_pasted_into_sql() -> None:
 # ---- proofs ------------------------------------------------------------------------
 
 
-def test_explain_rebuilds_a_proof_from_earlier_rounds() -> None:
+def test_explain_gives_the_in_memory_proof() -> None:
     loaded = engine.load_text(SMALL["transitive closure"] + "\nfar(X) :- path(1, X), not e(1, X).")
+    mem = loaded.evaluate()
     with evaluate_sql(loaded.program) as model:
         node = model.explain("path", (1, 4))
         assert node.kind == "rule" and node.fact == "path(1, 4)"
@@ -614,6 +619,9 @@ def test_explain_rebuilds_a_proof_from_earlier_rounds() -> None:
         assert [c.kind for c in far.children] == ["rule", "absent"]
         assert [p.fact for p in model.why("far(X)")] == ["far(1)", "far(3)", "far(4)"]
         assert model.why("far(2)")[0].kind == "missing"
+        for goal in ("path(1, 4)", "far(X)", "far(2)", "path(X, 1)", "path(9, 9)", "e(1, X)"):
+            assert [to_json(p) for p in model.why(goal)] == [to_json(p) for p in mem.why(goal)], goal
+        assert model.explain("path", (4, 1)).kind == "missing"
 
 
 def test_why_on_the_article_has_the_same_evidence() -> None:
@@ -624,8 +632,7 @@ def test_why_on_the_article_has_the_same_evidence() -> None:
             (want,) = mem.why(goal)
             (got,) = model.why(goal)
             assert got.fact == want.fact and got.kind == "rule"
-            # the first-round proof of a tuple never cites more than the tuple's grade allows
-            assert got.grade == want.grade
+            assert to_json(got) == to_json(want)
 
 
 # ---- differential: random programs -------------------------------------------------
@@ -690,7 +697,7 @@ def test_spark_sql_text_is_valid_spark() -> None:
     prog = loaded.program
     kinds = infer_kinds(prog)
     d = Dialect("spark")
-    schema = Schema(kinds, False, lambda p: sqlglot.exp.Table(this=sqlglot.exp.to_identifier(p, quoted=True)),
+    schema = Schema(kinds, lambda p: sqlglot.exp.Table(this=sqlglot.exp.to_identifier(p, quoted=True)),
                     lambda p: sqlglot.exp.Table(this=sqlglot.exp.to_identifier("_d_" + p, quoted=True)))
     from engine import plan as P
 
@@ -768,3 +775,38 @@ def test_postgres_quotients_and_products_as_in_memory(postgres: str) -> None:
             same_numbers_as_memory(loaded, model)
 
     check()
+
+
+def test_violations_as_in_memory(tmp_path: Path) -> None:
+    """Constraints on a SQL model: the same violations, grades and premises' proofs as in memory."""
+    (tmp_path / "doc.txt").write_text("one\ntwo\n")
+    (tmp_path / "p.dl").write_text("""
+.source s { title: "t", publisher: "p", date: "d", document: "doc.txt", reliability: b }
+@cite(s, line: 1, credibility: 2) e(1, 2).
+@cite(s, line: 2, credibility: 4) e(2, 3).
+path(X, Y) :- e(X, Y).
+path(X, Z) :- path(X, Y), e(Y, Z).
+:- "a path back to 1": path(1, X), X > 2.
+:- "never": path(X, X).
+""")
+    loaded = engine.load(tmp_path / "p.dl")
+    mem = loaded.evaluate()
+
+    def shown(vs: list[Any]) -> list[Any]:
+        return [(v.what, v.binding, v.grade, [to_json(p) for p in v.premises]) for v in vs]
+
+    with evaluate_sql(loaded.program) as model:
+        assert shown(model.violations()) == shown(mem.violations())
+        assert len(model.violations()) == 1
+    with evaluate_sql(loaded.program, provenance=False) as model:
+        assert shown(model.violations()) == shown(loaded.evaluate(provenance=False).violations())
+
+
+def test_a_derived_predicates_facts_are_its_base() -> None:
+    """A tuple both stated and derived is proved by its fact (height 0), as in memory; on demand and read whole."""
+    loaded = engine.load_text("e(1, 2). e(2, 3). path(1, 3). path(X, Y) :- e(X, Y). path(X, Z) :- path(X, Y), e(Y, Z).")
+    mem = loaded.evaluate()
+    with evaluate_sql(loaded.program) as model:
+        for goal in ("path(1, 3)", "path(X, 3)", "path(1, X)", "path(X, Y)"):
+            assert [to_json(p) for p in model.why(goal)] == [to_json(p) for p in mem.why(goal)], goal
+        assert model.explain("path", (1, 3)).kind == "fact"

@@ -2,7 +2,7 @@
 
 Input: a `RulePlan` (or a query's steps) and the column kinds of every
 predicate. Output: a SELECT that yields the head tuples of every row of the
-plan (with the derivation's grade when the program is graded), and *checks*:
+plan, and *checks*:
 queries over the same prefix of the plan as the in-memory evaluator sees.
 A row whose arithmetic is undefined (a symbol operand, division by zero, `%`
 of a decimal) fails, as in memory: the step's condition drops it, and a
@@ -34,7 +34,6 @@ from ..errors import NO_SPAN, Span
 from ..evaluation.dropped import CAP
 from ..evaluation.growth import computed_columns
 from ..kinds import NUMBERS, QUO, Kinds, arith_kinds, kind_of
-from ..provenance import TOP
 from ..values import DIVISION_BY_ZERO, NOT_A_NUMBER, REMAINDER_OF_DECIMAL, Value
 from .encoding import PARTS, SCALE, column_names, encode, rep_of
 
@@ -465,7 +464,6 @@ class Schema:
     """The physical tables: column kinds per predicate and table names."""
 
     kinds: dict[str, list[Kinds]]
-    graded: bool
     table: Callable[[str], exp.Table]  # a predicate's full relation
     delta: Callable[[str], exp.Table]  # its last round's delta
 
@@ -493,11 +491,8 @@ class Builder:
     joins: list[tuple[exp.Expr, exp.Expr, str]] = field(default_factory=list)
     wheres: list[exp.Expr] = field(default_factory=list)
     slots: list[Val] = field(default_factory=list)
-    grades: list[exp.Expr] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     counter: list[int] = field(default_factory=lambda: [0])
-    # for proofs: positive atoms match only tuples first derived before this round
-    before: int | None = None
 
     def fresh(self, prefix: str) -> str:
         self.counter[0] += 1
@@ -518,13 +513,6 @@ class Builder:
             for name, cte in self.ctes:
                 q = q.with_(name, as_=cte.copy(), copy=False)
         return q
-
-    def grade(self) -> exp.Expr:
-        if not self.grades:
-            return exp.Literal.number(TOP)
-        if len(self.grades) == 1:
-            return self.grades[0].copy()
-        return exp.Least(this=self.grades[0].copy(), expressions=[g.copy() for g in self.grades[1:]])
 
     def fault(self, faults: list[Fault], literal: int) -> None:
         """A check for each fault over the rows so far; then the rows whose arithmetic is undefined are dropped.
@@ -590,10 +578,8 @@ class Builder:
             return
         cols = column_vals(alias, kinds)
         conds = self._atom_conds(step, cols)
-        if self.before is not None:
-            conds.append(exp.LT(this=exp.column("_r", alias), expression=exp.Literal.number(self.before)))
         table = (self.schema.delta if step.delta else self.schema.table)(step.pred).as_(alias)
-        if not step.out_cols and not self.schema.graded:
+        if not step.out_cols:
             sub = exp.select(exp.Literal.number(1)).from_(table)
             cond = and_(conds)
             if cond is not TRUE:
@@ -602,8 +588,6 @@ class Builder:
             return
         self.add_table(table, conds)
         self.slots.extend(cols[c] for c in step.out_cols)
-        if self.schema.graded:
-            self.grades.append(exp.column("_g", alias))
 
     def anti(self, step: P.AntiJoin) -> None:
         alias = self.fresh("n")
@@ -640,8 +624,8 @@ class Builder:
                 self.aggregate(step)
 
     # -- materialising into CTEs ------------------------------------------------
-    def materialize(self, prefix: str, distinct: bool = False) -> tuple[str, list[Val], exp.Expr | None]:
-        """Turn the rows so far into a CTE; returns its name, slots and grade over it."""
+    def materialize(self, prefix: str, distinct: bool = False) -> tuple[str, list[Val]]:
+        """Turn the rows so far into a CTE; returns its name and slots over it."""
         name = self.fresh(prefix)
         cols: list[exp.Expr] = []
         new_slots: list[Val] = []
@@ -649,23 +633,16 @@ class Builder:
             names = [f"s{i}"] if v.rep != "any" else [f"s{i}{c}" for c in PARTS]
             cols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, names))
             new_slots.append(Val(v.rep, tuple(exp.column(nm, name) for nm in names), v.kinds))
-        grade = None
-        if self.schema.graded:
-            cols.append(self.grade().as_("_g"))
-            grade = exp.column("_g", name)
         self.ctes.append((name, self.select(cols, distinct, with_ctes=False)))
         self.from_ = exp.to_table(name)
-        self.joins, self.wheres, self.grades = [], [], []
+        self.joins, self.wheres = [], []
         self.slots = new_slots
-        if grade is not None:
-            self.grades.append(grade)
-        return name, new_slots, grade
+        return name, new_slots
 
     def aggregate(self, step: P.Aggregate) -> None:
         d = self.d
-        pname, _pslots, _pgrade = self.materialize("p")
+        pname, _pslots = self.materialize("p")
         outer_slots = list(self.slots)
-        outer_grades = list(self.grades)
         # the distinct groups
         gname = self.fresh("g")
         gcols: list[exp.Expr] = []
@@ -679,12 +656,11 @@ class Builder:
             gcols = [exp.Literal.number(1).as_("_u")]
         self.ctes.append((gname, exp.select(*gcols).from_(pname).distinct()))
         # the braces' bindings, starting from each group
-        inner = Builder(d, self.schema, self.literal_span, list(self.ctes), exp.to_table(gname), [], [], [], [], [],
-                        self.counter, self.before)
+        inner = Builder(d, self.schema, self.literal_span, list(self.ctes), exp.to_table(gname), counter=self.counter)
         inner.slots = [Val(outer_slots[s].rep, tuple(exp.column(nm, gname) for nm in gnames[k]), outer_slots[s].kinds)
                        for k, s in enumerate(step.group)]
         inner.run(step.body)
-        iname, islots, igrade = inner.materialize("i", distinct=True)
+        iname, islots = inner.materialize("i", distinct=True)
         self.ctes = inner.ctes
         term = inner.expr(step.term, step.literal) if step.term is not None else None
         faults: list[Fault] = []
@@ -738,9 +714,6 @@ class Builder:
         else:
             assert term is not None
             base, value = self._min_max(step.func, term, matches, aname, key_cols, key_names, agg_cols)
-        if self.schema.graded:
-            g = igrade if igrade is not None else exp.Literal.number(TOP)
-            base = base.select(exp.Min(this=g.copy()).as_("_g"))
         if key_cols:
             base = base.group_by(*[c.copy() for c in key_cols])
         elif step.func in ("min", "max"):
@@ -753,9 +726,6 @@ class Builder:
         kind = "left" if step.func in ("count", "sum") else "inner"
         self.joins.append((exp.to_table(aname), on, kind))
         self.slots = outer_slots + [value]
-        self.grades = outer_grades
-        if self.schema.graded:
-            self.grades.append(exp.Coalesce(this=exp.column("_g", aname), expressions=[exp.Literal.number(TOP)]))
 
     def _min_max(self, func: str, term: Val, matches: Callable[[], exp.Select], aname: str,
                  key_cols: list[exp.Expr], key_names: list[str], agg_cols: list[exp.Expr]) -> tuple[exp.Select, Val]:
@@ -815,13 +785,11 @@ def _seed() -> exp.Expr:
 
 
 def head_columns(b: Builder, args: tuple[P.PExpr, ...], reps: list[str], literal: int) -> list[exp.Expr]:
-    """The head tuple's physical columns, named as the head relation's, with its grade."""
+    """The head tuple's physical columns, named as the head relation's."""
     cols: list[exp.Expr] = []
     for i, (a, rep) in enumerate(zip(args, reps)):
         v = to_rep(b.expr(a, literal), rep, b.d)
         cols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, column_names(i, rep)))
-    if b.schema.graded:
-        cols.append(b.grade().as_("_g"))
     return cols
 
 
@@ -834,7 +802,7 @@ class CompiledPlan:
 
 
 def compile_plan(plan: P.RulePlan, d: Dialect, schema: Schema, literal_span: Callable[[int], Span]) -> CompiledPlan:
-    """A rule plan to the SELECT of its head tuples (and grades) and its run-time checks."""
+    """A rule plan to the SELECT of its head tuples and its run-time checks."""
     b = Builder(d, schema, literal_span)
     b.run(plan.steps)
     cols = head_columns(b, plan.head_args, schema.reps(plan.head), -1)

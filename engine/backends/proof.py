@@ -1,106 +1,83 @@
-"""SQL backends: proofs rebuilt from the rounds in which tuples were first derived.
+"""SQL backends: proofs and grades on demand, from the part of the model a goal needs.
 
-The SQL fixpoint keeps no derivations, only each tuple's first round `_r`
-(and grade `_g`). A proof of a tuple first derived in round r is found by
-searching the bodies of the rules for its predicate, with the head bound to
-the tuple and every positive premise required to come from a round before r
-(so the search cannot go round in circles); the premises are explained the
-same way, down to facts (round 0). In a graded program the best-graded such
-body is taken.
+Stage: after a SQL evaluation. Input: a `Database` (the evaluated program, and
+how to read or compute relations in the database) and a goal. Output: an
+in-memory `engine.model.Model` that answers, grades and proves that goal
+exactly as the full model would; `SqlModel` asks it `why`, `grade` and the
+grades of a query's answers. The proof search is the in-memory one
+(engine.proof): nothing is searched in SQL.
+
+What the goal needs is found by the demand rewrite (engine.demand, magic
+sets): its program is evaluated in the database beside the stored model (a
+work schema, dropped afterwards), and its relations are read back, one query
+a predicate; `demand_relations` maps them to the original predicates, as an
+in-memory demand evaluation does. When no argument of the goal is bound (the
+rewrite then restricts nothing), or no rewrite exists, or the store has no
+schema to work in (Spark), the stored relations the goal depends on are read
+whole. Why an atom does not hold is told from the stored relations its rules
+read, whole (as `syllog why` asks the full model in memory).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from sqlglot import exp
-
+from .. import demand as D
 from .. import nodes as n
-from .. import plan as P
-from ..evaluation.compile import head_fn
-from ..proof.tree import ProofNode
-from ..provenance import TOP
-from ..values import Value, show_atom
-from .compile import Builder, to_rep
-from .encoding import PARTS, decode, width
+from ..analysis import Program
+from ..analysis.walk import body_atoms
+from ..evaluation import Evaluator, Limits
+from ..evaluation.relation import Row
+from ..model import Model
 
-if TYPE_CHECKING:
-    from .sql import SqlModel
-
-Row = tuple[Value, ...]
+# per predicate: its tuples, and (derived predicates) the facts and input rows among them
+Fetched = tuple[dict[str, set[Row]], dict[str, set[Row]]]
 
 
-def explain(model: SqlModel, pred: str, row: Row) -> ProofNode:
-    """The proof tree of a tuple that holds (a `missing` node if it does not)."""
-    memo: dict[tuple[str, Row], ProofNode] = {}
-    return _explain(model, pred, tuple(row), memo)
+class Database(Protocol):
+    """What a SQL evaluation offers the proof search: its program, its relations, and evaluation beside them."""
+
+    @property
+    def program(self) -> Program: ...
+
+    def read(self, preds: set[str]) -> Fetched:
+        """The stored relations of `preds`, whole."""
+        ...
+
+    def evaluate_beside(self, program: Program) -> Fetched | None:
+        """`program` evaluated in the database apart from the stored model; None when the store cannot."""
+        ...
 
 
-def _explain(model: SqlModel, pred: str, row: Row, memo: dict[tuple[str, Row], ProofNode]) -> ProofNode:
-    key = (pred, row)
-    if key in memo:
-        return memo[key]
-    text = show_atom(pred, row)
-    meta = model._meta(pred, row)
-    if meta is None:
-        return ProofNode("missing", text, TOP, note="does not hold", pred=pred, row=row)
-    first, grade = meta
-    program = model.program
-    if first == 0:
-        citations: list[tuple[n.Citation, object]] = []
-        span = None
-        for fact in program.facts:
-            if fact.pred == pred and fact.row == row:
-                span = span or fact.span
-                citations.extend((c, program.sources.get(c.source)) for c in fact.cites)
-        node = ProofNode("fact", text, grade, citations=citations, span=span, pred=pred, row=row)
-        memo[key] = node
-        return node
-    found = _derivation(model, pred, row, first)
-    if found is None:  # cannot happen for a tuple the fixpoint derived
-        return ProofNode("missing", text, grade, note="no derivation found", pred=pred, row=row)
-    rule_index, plan, slots = found
-    rule = program.rules[rule_index]
-    node = ProofNode("rule", text, grade, rule=rule, span=rule.span, pred=pred, row=row)
-    memo[key] = node
-    for prem in plan.premises[: len(rule.body)]:
-        if prem.kind == "atom":
-            t = head_fn(prem.args, -1)(slots)
-            node.children.append(_explain(model, prem.pred, t, memo))
-        elif prem.kind == "not":
-            t = head_fn(prem.args, -1)(slots)
-            shown = show_atom(prem.pred, t).replace("None", "_")
-            node.children.append(ProofNode("absent", f"not {shown}", TOP, note=f"absence of {shown}",
-                                           pred=prem.pred))
-        elif prem.kind == "agg":
-            node.children.append(ProofNode("aggregate", "aggregate", TOP,
-                                           note="computed in SQL over tuples of earlier rounds"))
-    return node
+def goal_model(db: Database, body: tuple[n.Literal, ...]) -> Model:
+    """A model whose answers to the (checked) goal `body`, their grades and proofs are the full model's."""
+    program = db.program
+    choice = D.choose(program, body, "on")
+    d = choice.demand
+    if choice.used and d is not None and d.program is not None and d.restricts:
+        got = db.evaluate_beside(d.program)
+        if got is not None:
+            ev = holding(d.program, got)
+            shown = Evaluator(d.original, Limits(max_tuples=None))
+            shown.rels, shown.base = D.demand_relations(d, ev)
+            return Model(d.original, shown)
+    preds = D.below({a.pred for a, _neg in body_atoms(body)}, D.dependencies(program))
+    return Model(program, holding(program, db.read(preds)))
 
 
-def _derivation(model: SqlModel, pred: str, row: Row, before: int) -> tuple[int, P.RulePlan, Row] | None:
-    ev = model._ev
-    for i, rule in enumerate(model.program.rules):
-        if rule.head.pred != pred:
-            continue
-        binding = tuple(n.Comparison("=", a, n.Const(v)) for a, v in zip(rule.head.args, row))
-        bound = n.Rule(rule.head, rule.body + binding, rule.cites, rule.span)
-        plan = P.plan_rule(bound, i, dict(ev.sizes), set(), True, model.program.arity)
-        span = rule.span
-        b = Builder(ev.d, ev.schema, lambda _lit, span=span: span, before=before)  # type: ignore[misc]
-        b.run(plan.steps)
-        cols: list[exp.Expr] = []
-        for k, v in enumerate(b.slots):
-            cols.extend(p.copy().as_(f"s{k}{c}") for p, c in zip(to_rep(v, "any", ev.d).parts, PARTS))
-        if ev.graded:
-            cols.append(b.grade().as_("_g"))
-        q = b.select(cols)
-        if ev.graded:
-            q = q.order_by(exp.Ordered(this=exp.column("_g"), desc=True))
-        recs = model.store.fetch(q.limit(1))
-        if recs:
-            rec = recs[0]
-            w = width("any")
-            slots = tuple(decode(tuple(rec[w * k:w * k + w]), "any") for k in range(len(b.slots)))
-            return i, plan, slots
-    return None
+def missing_model(db: Database, atom: n.Atom) -> Model:
+    """A model that tells why `atom` does not hold: the relations its rules read, whole."""
+    program = db.program
+    preds = {atom.pred} | {a.pred for r in program.rules if r.head.pred == atom.pred for a, _neg in body_atoms(r.body)}
+    return Model(program, holding(program, db.read(preds)))
+
+
+def holding(program: Program, fetched: Fetched) -> Evaluator:
+    """An evaluator (not run) of `program` holding the relations read from the database."""
+    rels, base = fetched
+    ev = Evaluator(program, Limits(max_tuples=None))
+    for p, rows in rels.items():
+        if p in ev.rels:
+            ev.rels[p].tuples = rows
+    ev.base = {p: rows for p, rows in base.items() if p in ev.rels}
+    return ev

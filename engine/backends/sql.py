@@ -11,12 +11,12 @@ one INSERT ... SELECT over the UNION ALL of its rules' SELECTs, minus what the
 relation holds; appends them; and swaps the delta tables. Python drives the
 loop until a round adds nothing, so recursion is never unrolled to a fixed
 depth. Rules that recurse through a monotone aggregate run in full every
-round, as in memory. Each tuple keeps `_r`, the round in which it was first
-derived (facts: 0), and, in a graded program, `_g`, its best grade so far: a
-tuple whose grade improves re-enters the delta.
-With provenance off, a linear stratum of one predicate runs, after its base
-round, as one recursive CTE (`_SqlEvaluator._native`): its `_r` is then NULL
-and proofs are refused (E802).
+round, as in memory. A linear stratum of one predicate runs, after its base
+round, as one recursive CTE (`_SqlEvaluator._native`). Evaluation records
+nothing for proofs and grades, so it runs the same with provenance on or off:
+`SqlModel` finds them on demand (engine.backends.proof). Each tuple keeps `_r`,
+the round that added it (facts: 0; NULL for a recursive CTE's), which the
+loop reads its deltas and growth from.
 
     >>> import engine
     >>> from engine.backends import evaluate_sql
@@ -45,11 +45,12 @@ from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
 from ..kinds import Kinds
+from ..model import Model, Violation
 from ..provenance import TOP, Grade
-from ..provenance import encode as encode_grade
 from ..values import Value, row_key
-from .compile import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, const_val, eq, to_rep
+from .compile import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
 from .encoding import PARTS, column_names, decode, encode, infer_kinds, key_names, rep_of, width
+from .proof import Fetched, goal_model, missing_model
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 
 BACKENDS = ("duckdb", "postgres", "spark")
@@ -76,7 +77,7 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
                  memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None,
                  provenance: bool = True, max_tuples: int | None = SQL_MAX_ROWS, max_seconds: float | None = None,
                  schema: str | None = "syllog", spark: Any | None = None, log: bool = False,
-                 max_growing_rounds: int | None = SQL_GROWING_ROUNDS) -> SqlModel:
+                 max_growing_rounds: int | None = SQL_GROWING_ROUNDS, defer: bool = False) -> SqlModel:
     """Evaluate `program` in a SQL database; the relations stay there, behind a `SqlModel`.
 
     `database`: a DuckDB file (default: in memory) or a PostgreSQL connection
@@ -86,6 +87,8 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
     The limits (E601, engine.evaluation.limits): `max_tuples` rows in all,
     `max_seconds`, and `max_growing_rounds` rounds in a row in which a rule
     makes nothing but new numbers (engine.evaluation.growth); None lifts one.
+    With `defer`, the program is evaluated when first needed: until then, `why`
+    evaluates only what its goal needs (as `syllog why` does in memory).
     """
     store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark)
     unsupported = [agg for r in program.rules for agg in n.body_aggregates(r.body) if agg.func not in store.aggregates]
@@ -99,12 +102,14 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
     if log:
         store.log = []
     ev = _SqlEvaluator(program, store, provenance, max_tuples, max_seconds, max_growing_rounds)
-    try:
-        ev.run()
-    except BaseException:
-        store.close()
-        raise
-    return SqlModel(ev)
+    model = SqlModel(ev)
+    if not defer:
+        try:
+            model.evaluated()
+        except BaseException:
+            store.close()
+            raise
+    return model
 
 
 def _inner_aggregates(lit: n.Literal) -> list[n.Aggregate]:
@@ -118,16 +123,24 @@ def _inner_aggregates(lit: n.Literal) -> list[n.Aggregate]:
 
 class _SqlEvaluator:
     def __init__(self, program: Program, store: Store, provenance: bool, max_tuples: int | None,
-                 max_seconds: float | None, max_growing_rounds: int | None = SQL_GROWING_ROUNDS) -> None:
+                 max_seconds: float | None, max_growing_rounds: int | None = SQL_GROWING_ROUNDS,
+                 beside: _SqlEvaluator | None = None) -> None:
         self.program = program
         self.store = store
         self.d: Dialect = store.d
         self.provenance = provenance
-        self.graded = provenance and program.has_citations
-        self.keep_anon = self.graded
         self.kinds = infer_kinds(program)
         self.reps = {p: [rep_of(k) for k in ks] for p, ks in self.kinds.items()}
-        self.sizes: dict[str, int] = {p: 0 for p in program.arity}
+        # evaluated beside a stored model (`beside`, for a proof: engine.backends.proof): the predicates this
+        # program has with the same facts, inputs and rules are read from its tables, not loaded or derived again
+        self.stored: dict[str, exp.Table] = {}
+        if beside is not None:
+            same = {p for p in _same_predicates(program, beside.program) if beside.kinds.get(p) == self.kinds[p]}
+            for comp, _indices, _rec in strata_of(program):
+                if not comp <= same:  # a stratum is derived here whole, or read whole
+                    same -= comp
+            self.stored = {p: beside.store.table(p) for p in sorted(same)}
+        self.sizes: dict[str, int] = {p: beside.sizes[p] if p in self.stored and beside else 0 for p in program.arity}
         self.round_no = 0
         self.rounds: list[tuple[int, float]] = []  # (tuples added, seconds) per round
         self.max_tuples = max_tuples
@@ -143,21 +156,22 @@ class _SqlEvaluator:
         # with a memory limit, a round's candidates are first materialised, then deduplicated in
         # parts of at most this many rows (by a hash of the tuple): DuckDB's hash joins then fit
         self.part_rows = _part_rows(store)
-        # DuckDB without a memory limit, ungraded: a round of a one-predicate stratum is one statement
+        # DuckDB without a memory limit: a round of a one-predicate stratum is one statement
         # (see `_one_statement`); the stratum being compiled or run in that way, if any
-        self.one_statement_ok = store.one_statement_rounds and not self.graded and self.part_rows is None
+        self.one_statement_ok = store.one_statement_rounds and self.part_rows is None
         self.one_statement: str | None = None
-        # DuckDB without proofs and without a memory limit: an eligible recursive stratum runs as one
-        # recursive CTE (see `_native`); the predicate whose delta atoms read the CTE while compiling
-        # (PostgreSQL too, with one recursive rule: it allows one reference to the CTE in its recursive term)
-        self.native_ok = not provenance and self.part_rows is None and store.recursive_cte_references > 0 and (
+        # DuckDB without a memory limit: an eligible recursive stratum runs as one recursive CTE (see
+        # `_native`); the predicate whose delta atoms read the CTE while compiling (PostgreSQL too, with
+        # one recursive rule: it allows one reference to the CTE in its recursive term)
+        self.native_ok = self.part_rows is None and store.recursive_cte_references > 0 and (
             self.one_statement_ok or getattr(store, "work_mem", None) is None)
         self.native: str | None = None
         # the predicates evaluated by a recursive CTE: their tuples' `_r` is NULL (the round is not known)
         self.native_preds: list[str] = []
-        self.schema = Schema(self.kinds, self.graded, lambda p: store.table(p), self._delta_table)
+        self.schema = Schema(self.kinds, self.table, self._delta_table)
         self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104), as in memory
         self.growth = Growth(max_growing_rounds)  # rules that make new values without end (E601), as in memory
+        self.max_growing_rounds = max_growing_rounds
         self.growth_due: dict[str, tuple[int, int]] = {}  # per predicate: the round it is next looked at, and how often
 
     # -- tables -----------------------------------------------------------------
@@ -172,10 +186,11 @@ class _SqlEvaluator:
         return [c for i, rep in enumerate(self.reps[pred]) for c in key_names(i, rep)]
 
     def meta_columns(self, full: bool) -> list[Column]:
-        cols: list[Column] = [("_r", self.d.int_type.copy())] if full else []
-        if self.graded:
-            cols.append(("_g", self.d.int_type.copy()))
-        return cols
+        return [("_r", self.d.int_type.copy())] if full else []
+
+    def table(self, pred: str) -> exp.Table:
+        """A predicate's relation: its table, or the stored model's (see `stored`)."""
+        return self.stored.get(pred) or self.store.table(pred)
 
     def _delta_table(self, pred: str) -> exp.Table:
         if pred == self.native:
@@ -186,7 +201,7 @@ class _SqlEvaluator:
 
     def create_tables(self) -> None:
         self.store.prepare()
-        for pred in sorted(self.program.arity):
+        for pred in sorted(set(self.program.arity) - set(self.stored)):
             self.store.create(pred, self.value_columns(pred) + self.meta_columns(True))
             names = [f"_d_{pred}", f"_e_{pred}"]
             self.delta_names[pred] = names
@@ -208,21 +223,13 @@ class _SqlEvaluator:
 
     # -- facts and inputs ------------------------------------------------------------
     def load_facts(self) -> None:
-        grades: dict[tuple[str, Row], int] = {}
         spans: dict[tuple[str, Row], Span] = {}
-        cited: dict[tuple[str, Row], list[int]] = {}
         order: list[tuple[str, Row]] = []
         for fact in self.program.facts:
             key = (fact.pred, fact.row)
-            if key not in spans:
+            if key not in spans and fact.pred not in self.stored:
                 spans[key] = fact.span
                 order.append(key)
-                cited[key] = []
-            for c in fact.cites:
-                info = self.program.sources.get(c.source)
-                cited[key].append(encode_grade(info.reliability if info is not None else "f", c.credibility))
-        for key in order:
-            grades[key] = max(cited[key]) if cited[key] else TOP
         by_pred: dict[str, list[tuple[Any, ...]]] = {}
         for key in order:
             pred, row = key
@@ -230,8 +237,6 @@ class _SqlEvaluator:
             for v, rep in zip(row, self.reps[pred]):
                 parts.extend(encode(v, rep, spans[key]))
             parts.append(0)
-            if self.graded:
-                parts.append(grades[key])
             by_pred.setdefault(pred, []).append(tuple(parts))
         self.fact_keys = {k for k in order}
         for pred, rows in sorted(by_pred.items()):
@@ -242,7 +247,7 @@ class _SqlEvaluator:
     def load_inputs(self) -> None:
         python_io: list[n.IODirective] = []
         for io in self.program.io:
-            if io.kind != "input":
+            if io.kind != "input" or io.pred in self.stored:
                 continue
             if not (self.store.reads_csv and self._duckdb_csv(io)):
                 python_io.append(io)
@@ -263,8 +268,6 @@ class _SqlEvaluator:
                 for v, rep in zip(t, self.reps[pred]):
                     parts.extend(encode(v, rep))
                 parts.append(0)
-                if self.graded:
-                    parts.append(TOP)
                 data.append(tuple(parts))
             cols = [c for c, _t in self.value_columns(pred) + self.meta_columns(True)]
             self.store.insert_rows(pred, cols, data)
@@ -357,23 +360,21 @@ class _SqlEvaluator:
         kinds: Kinds = frozenset({"int", "dec"}) if typ == "number" else frozenset({"int", "dec", "sym"})
         return Val("any", (num, tag, is_dec, d.num(exp.Literal.number(0))), kinds)
 
-    def _fresh_rows(self, pred: str, select: exp.Select, round_no: int, has_g: bool = False) -> exp.Select:
-        """Rows of `select` (value columns [, _g]) deduplicated, minus what `pred` holds, with `_r`."""
+    def _fresh_rows(self, pred: str, select: exp.Select, round_no: int) -> exp.Select:
+        """Rows of `select` (value columns) deduplicated, minus what `pred` holds, with `_r`."""
         keys = self.key_columns(pred)
         names = [c for c, _t in self.value_columns(pred)]
         src = select.subquery("c")
-        dedup = self._dedup(pred, src, with_grade=self.graded and has_g)
+        dedup = self._dedup(pred, src)
         cond = [exp.EQ(this=exp.column(k, "t"), expression=exp.column(k, "c")) for k in keys]
         sub = exp.select(exp.Literal.number(1)).from_(self.store.table(pred).as_("t"))
         if cond:
             sub = sub.where(exp.and_(*cond))
         cols: list[exp.Expr] = [exp.column(c, "c") for c in names] + [exp.Literal.number(round_no).as_("_r")]
-        if self.graded:
-            cols.append(exp.column("_g", "c") if has_g else exp.Literal.number(TOP).as_("_g"))
         return exp.select(*cols).from_(dedup.subquery("c")).where(exp.Not(this=exp.Exists(this=sub)))
 
-    def _dedup(self, pred: str, src: exp.Expr, with_grade: bool) -> exp.Select:
-        """One row per tuple: (n, t, x) decide equality; a decimal flag prefers the integer; the best grade."""
+    def _dedup(self, pred: str, src: exp.Expr) -> exp.Select:
+        """One row per tuple: (n, t, x) decide equality; a decimal flag prefers the integer."""
         reps = self.reps[pred]
         names = [c for c, _t in self.value_columns(pred)]
         keys = self.key_columns(pred)
@@ -385,11 +386,9 @@ class _SqlEvaluator:
                 flag = exp.Min(this=exp.Case(ifs=[exp.If(this=exp.column(d, "c"), true=exp.Literal.number(1))],
                                              default=exp.Literal.number(0)))
                 cols.append(exp.EQ(this=flag, expression=exp.Literal.number(1)).as_(d))
-        if with_grade:
-            cols.append(exp.Max(this=exp.column("_g", "c")).as_("_g"))
-        if not names and not with_grade:
+        if not names:
             return exp.select(exp.Literal.number(1).as_("_u")).from_(src).limit(1)
-        if with_grade or any(r == "any" for r in reps):
+        if any(r == "any" for r in reps):
             q = exp.select(*cols).from_(src)
             if keys:
                 return q.group_by(*[exp.column(k, "c") for k in keys])
@@ -402,9 +401,11 @@ class _SqlEvaluator:
         self.load_facts()
         self.load_inputs()
         for p in self.program.arity:
-            if self.sizes[p]:
+            if self.sizes[p] and p not in self.stored:
                 self.store.analyze(p)
         for comp, indices, rec in strata_of(self.program):
+            if comp <= set(self.stored):
+                continue
             self.stratum(comp, indices, rec)
             for p in sorted(comp):
                 self.store.analyze(p)
@@ -431,7 +432,7 @@ class _SqlEvaluator:
         rec = comp if recursive else set()
 
         def plan(i: int, delta_literal: int = -1) -> P.RulePlan:
-            return P.plan_rule(rules[i], i, sizes, rec, self.keep_anon, self.program.arity, delta_literal)
+            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal)
 
         only = next(iter(comp)) if len(comp) == 1 else None
         self.one_statement = only if self.one_statement_ok and only and self.key_columns(only) else None
@@ -470,7 +471,7 @@ class _SqlEvaluator:
     def _native(self, comp: set[str], indices: list[int], plan: Any) -> bool:
         """Run the rest of a recursive stratum as one recursive CTE, if it is eligible; False if not.
 
-        Eligible (provenance off, no memory limit; DuckDB, or PostgreSQL when only one rule
+        Eligible (no memory limit; DuckDB, or PostgreSQL when only one rule
         reads p, as it allows one reference to the CTE in its recursive term): the stratum defines one predicate p, with
         value columns none of which mixes integers and decimals; no rule has an aggregate; each
         rule has p at most once in its body (linear); no recursive rule computes a value (so the
@@ -481,8 +482,8 @@ class _SqlEvaluator:
         is semi-naive evaluation run by the database to the fixpoint: its UNION deduplicates
         against every row produced so far, and each iteration's recursive term reads only the
         last iteration's new rows. It is seeded with what p holds after the base round; the rows
-        p lacks are inserted with `_r` NULL (the round of first derivation is not known, so proofs
-        are refused). DuckDB's recursive CTE keeps its rows in memory (it does not spill): under a
+        p lacks are inserted with `_r` NULL (no later statement reads it: p is complete when its
+        stratum ends). DuckDB's recursive CTE keeps its rows in memory (it does not spill): under a
         memory limit the Python loop runs instead. The tuple limit is checked when the CTE ends; a
         time limit interrupts it.
         """
@@ -581,13 +582,7 @@ class _SqlEvaluator:
             if not new[pred] or pred == self.one_statement:
                 continue
             target = self.delta_names[pred][1 - self.phase]
-            if self.graded:
-                self.store.raise_grades(pred, target, self.key_columns(pred))
-            src = exp.select("*").from_(self.store.table(target))
-            if self.graded:
-                got = self.store.append(pred, self._fresh_rows(pred, src, self.round_no, True))
-            else:
-                got = self.store.append_round(pred, self._stamp(pred, target), self.round_no)
+            got = self.store.append_round(pred, self._stamp(pred, target), self.round_no)
             self.sizes[pred] += got
             added += got
         self.phase = 1 - self.phase
@@ -638,7 +633,7 @@ class _SqlEvaluator:
             if not cols or not self.sizes[pred]:
                 continue
             biggest = [exp.Max(this=exp.Abs(this=self.d.num(exp.column(column_names(i, rep)[0])))) for i, rep in cols]
-            q = exp.select(*biggest).from_(self.store.table(pred))
+            q = exp.select(*biggest).from_(self.table(pred))
             if pred in comp:  # its base: facts and input rows
                 q = q.where(exp.EQ(this=exp.column("_r"), expression=exp.Literal.number(0)))
             for (_i, rep), m in zip(cols, self.store.fetch(q)[0]):
@@ -653,7 +648,7 @@ class _SqlEvaluator:
         reps = self.reps[pred]
         names = [c for c, _t in self.value_columns(pred)]
         sel: list[exp.Expr] = [exp.column(c) for c in names + extra] or [exp.Literal.number(1)]
-        q = exp.select(*sel).from_(self.store.table(pred))
+        q = exp.select(*sel).from_(self.table(pred))
         if where is not None:
             q = q.where(where)
         if limit is not None:
@@ -752,7 +747,7 @@ class _SqlEvaluator:
         return self.rendered[key]
 
     def _one_statement(self, pred: str, union: exp.Query) -> exp.Insert:
-        """A whole round for `pred` (DuckDB, ungraded, no memory limit): one INSERT INTO `pred`.
+        """A whole round for `pred` (DuckDB, no memory limit): one INSERT INTO `pred`.
 
         The candidate tuples of `union` that `pred` lacks (an anti-join first, then deduplicated:
         most candidates of a big round are old tuples), stamped with the round (the variable
@@ -766,13 +761,13 @@ class _SqlEvaluator:
         fresh = exp.select(*[exp.column(c, "c") for c in names]).from_(union.subquery("c")) \
             .join(self.store.table(pred).as_("t"), on=on, join_type="left") \
             .where(exp.Is(this=exp.column("_r", "t"), expression=exp.Null()))
-        dedup = self._dedup(pred, fresh.subquery("c"), with_grade=False)
+        dedup = self._dedup(pred, fresh.subquery("c"))
         rows = exp.select(*[exp.column(c, "c") for c in names], _round_variable().as_("_r")) \
             .from_(dedup.subquery("c"))
         return exp.insert(rows, self.store.table(pred), columns=[exp.to_identifier(c) for c in names + ["_r"]])
 
     def _new_delta(self, pred: str, union: exp.Query, part: tuple[int, int] | None = None) -> exp.Select:
-        """The tuples of `union` that `pred` lacks (or, graded, holds with a worse grade).
+        """The tuples of `union` that `pred` lacks.
 
         With `part` = (k, parts), only the tuples whose hash falls in part k.
         """
@@ -785,20 +780,15 @@ class _SqlEvaluator:
                               expression=exp.Literal.number(part[0]))
             union = exp.select("*").from_(union.subquery("c")).where(in_part("c"))
             cond.append(in_part("t"))
-        dedup = self._dedup(pred, union.subquery("c"), with_grade=self.graded)
+        dedup = self._dedup(pred, union.subquery("c"))
         names = [c for c, _t in self.value_columns(pred)]
         on = exp.and_(*cond) if cond else exp.true()
         missing = exp.Is(this=exp.column("_r", "t"), expression=exp.Null())
-        if not self.graded:
-            cols: list[exp.Expr] = [exp.column(c, "c") for c in names] or [exp.Literal.number(1).as_("_u")]
-            # an anti-join written as LEFT JOIN ... IS NULL: DuckDB then builds its hash table on
-            # the (small) new tuples rather than on the (large) relation
-            return exp.select(*cols).from_(dedup.subquery("c")) \
-                .join(self.store.table(pred).as_("t"), on=on, join_type="left").where(missing)
-        q = exp.select(*[exp.column(c, "c") for c in names], exp.column("_g", "c")).from_(dedup.subquery("c"))
-        q = q.join(self.store.table(pred).as_("t"), on=on, join_type="left")
-        return q.where(exp.or_(missing,
-                               exp.GT(this=exp.column("_g", "c"), expression=exp.column("_g", "t"))))
+        cols: list[exp.Expr] = [exp.column(c, "c") for c in names] or [exp.Literal.number(1).as_("_u")]
+        # an anti-join written as LEFT JOIN ... IS NULL: DuckDB then builds its hash table on
+        # the (small) new tuples rather than on the (large) relation
+        return exp.select(*cols).from_(dedup.subquery("c")) \
+            .join(self.store.table(pred).as_("t"), on=on, join_type="left").where(missing)
 
     def check_limits(self, plans: list[CompiledPlan]) -> None:
         total = sum(self.sizes.values())
@@ -813,6 +803,20 @@ class _SqlEvaluator:
             help = limit_help("--timeout" if over_time else "--max-tuples", growing)
             raise SyllogError([Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
                                           help)], self.program.text)
+
+
+def _same_predicates(program: Program, other: Program) -> set[str]:
+    """The predicates `program` defines as `other` does: the same rules (none, for data), hence the same facts
+    and inputs (a rewrite for demand keeps every fact and input of a predicate it reads) and, below them, the same
+    predicates; so the same relation."""
+    def rules(p: Program) -> dict[str, list[n.Rule]]:
+        out: dict[str, list[n.Rule]] = {}
+        for r in p.rules:
+            out.setdefault(r.head.pred, []).append(r)
+        return out
+
+    mine, theirs = rules(program), rules(other)
+    return {p for p in program.arity if p in other.arity and mine.get(p, []) == theirs.get(p, [])}
 
 
 def note_operands(dropped: Dropped, where: int, chk: Check, found: list[tuple[Any, ...]]) -> None:
@@ -867,9 +871,10 @@ class SqlModel:
     """Relations evaluated in a SQL database, read back as Python values.
 
     `relation(name)` returns the same set of tuples as `Model.relation`;
-    `grade(pred, row)` and `first_round(pred, row)` read a tuple's evidence
-    columns; `query(goal)` answers a goal in SQL; `explain(pred, row)` rebuilds
-    one proof from the rounds in which the premises were first derived.
+    `query(goal)` answers a goal in SQL. Grades (`grade`, a query's grades) and
+    proofs (`why`, `explain`) are found on demand, as `Model`'s are: the part of
+    the model a goal needs is computed in the database and searched in memory
+    (engine.backends.proof), so they are the in-memory engine's.
     """
 
     def __init__(self, ev: _SqlEvaluator) -> None:
@@ -877,8 +882,17 @@ class SqlModel:
         self.program = ev.program
         self.store = ev.store
         self.backend = ev.d.name
-        self.graded = ev.graded
         self.provenance = ev.provenance
+        self.graded = ev.provenance and ev.program.has_citations
+        self._models: dict[str, Model] = {}  # per goal (its text): the in-memory model that answers it
+        self._run = False
+
+    def evaluated(self) -> SqlModel:
+        """The model with its program evaluated (evaluating it now if it was deferred)."""
+        if not self._run:
+            self._run = True
+            self._ev.run()
+        return self
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -905,63 +919,29 @@ class SqlModel:
         self.close()
 
     # -- relations ----------------------------------------------------------------
-    def _rows(self, pred: str, extra: list[str], where: exp.Expr | None = None) -> Iterator[tuple[Row, tuple[Any, ...]]]:
-        return self._ev.rows(pred, extra, where)
-
     def relation(self, name: str) -> set[Row]:
         """The tuples of a predicate (empty for an unknown name)."""
         if name not in self._ev.reps:
             return set()
-        return {row for row, _meta in self._rows(name, [])}
+        return {row for row, _meta in self.evaluated()._ev.rows(name, [])}
 
     def size(self, name: str) -> int:
-        return self._ev.sizes.get(name, 0)
+        return self.evaluated()._ev.sizes.get(name, 0)
 
     def count(self) -> int:
-        return sum(self._ev.sizes.values())
-
-    def _row_where(self, pred: str, row: Row) -> exp.Expr:
-        from .compile import column_vals
-
-        vals = column_vals(self.store.table(pred).name, self._ev.kinds[pred])
-        conds = [eq(v, const_val(x), self._ev.d) for v, x in zip(vals, row)]
-        return exp.and_(*conds) if conds else exp.true()
-
-    def _meta(self, pred: str, row: Row) -> tuple[int, int] | None:
-        """(round first derived, grade) of a tuple, None if it does not hold."""
-        if pred not in self._ev.reps:
-            return None
-        try:
-            where = self._row_where(pred, row)
-        except SyllogError:
-            return None
-        extra = ["_r"] + (["_g"] if self.graded else [])
-        for _row, meta in self._rows(pred, extra, where):
-            if meta[0] is None:  # derived by a recursive CTE (see `_SqlEvaluator._native`)
-                raise _no_provenance(f"the round in which a `{pred}` tuple was first derived is not kept")
-            return int(meta[0]), int(meta[1]) if self.graded else TOP
-        return None
+        return sum(self.evaluated()._ev.sizes.values())
 
     def grade(self, pred: str, row: Row) -> Grade | None:
         """The tuple's best grade, as `Model.grade` (None when the program is ungraded or the tuple does not hold)."""
-        if not self.graded:
+        atom = self._ground(pred, row)
+        if not self.graded or atom is None or not self._matches((atom,)):
             return None
-        got = self._meta(pred, row)
-        return Grade(got[1]) if got is not None else None
-
-    def first_round(self, pred: str, row: Row) -> int | None:
-        """The round in which the tuple was first derived (0 for facts and inputs).
-
-        E802 for a tuple derived by a recursive CTE (provenance off), whose round is not known.
-        """
-        got = self._meta(pred, row)
-        return got[0] if got is not None else None
+        return self._goal_model((atom,)).grade(pred, tuple(row))
 
     # -- queries ------------------------------------------------------------------
     def query(self, goal: str | tuple[n.Literal, ...], text: str | None = None) -> Any:
-        """Answer a goal in SQL; the same `Answers` as `Model.query`."""
+        """Answer a goal in SQL; the same `Answers` as `Model.query` (grades found on demand)."""
         from ..model import Answers, goal_variables, parse_goal
-        from ..provenance import show as show_grade
 
         warnings: list[Diagnostic] = []
         sources: SourceMap | None = None
@@ -972,83 +952,153 @@ class SqlModel:
         else:
             body = goal
         names = goal_variables(body)
-        plan = P.plan_match(body, (), dict(self._ev.sizes))
-        slots = plan.slots
-        b = Builder(self._ev.d, self._ev.schema, lambda _lit: NO_SPAN)
-        b.run(plan.steps)
         dropped = Dropped()  # the goal's matches whose arithmetic is undefined fail, as in memory
-        for chk in b.checks:
-            found = self.store.fetch(chk.query)
-            if found and chk.reason is not None:
-                note_operands(dropped, -1, chk, found)
-            elif found:
-                raise SyllogError([error(chk.code, f"{chk.message} in this query", NO_SPAN)])
-        outs = [b.slots[slots[x]] for x in names]
-        anys = [to_rep(v, "any", self._ev.d) for v in outs]
-        cols: list[exp.Expr] = []
-        for k, v in enumerate(anys):
-            cols.extend(part.copy().as_(f"o{k}{s}") for part, s in zip(v.parts, PARTS))
-        if self.graded:
-            cols.append(b.grade().as_("_g"))
-        q = b.select(cols)
-        recs = self.store.fetch(q)
-        best: dict[Row, int] = {}
-        for rec in recs:
-            w = width("any")
-            row = tuple(decode(tuple(rec[w * k:w * k + w]), "any") for k in range(len(names)))
-            g = int(rec[-1]) if self.graded else TOP
-            if row not in best or g > best[row]:
-                best[row] = g
-        rows = sorted(best, key=row_key)
+        rows = sorted(self._matches(body, names, dropped), key=row_key)
         answers = Answers(text or "", names, rows)
         if body:
             answers.warnings = dropped.goal_warnings(body, Span(body[0].span.file, body[0].span.line,
                                                                 body[0].span.col, body[-1].span.end_line,
                                                                 body[-1].span.end_col))
-        if self.graded:
-            answers.grades = [show_grade(best[r]) for r in rows]
+        if self.graded and rows:
+            shown = self._goal_model(body).query(body)
+            grades = dict(zip(shown.rows, shown.grades))
+            answers.grades = [grades.get(r) for r in rows]
         answers.warnings, answers.sources = warnings + answers.warnings, sources  # the goal's, as Model.query
         return answers
 
+    def _matches(self, body: tuple[n.Literal, ...], names: list[str] | None = None,
+                 dropped: Dropped | None = None) -> set[Row]:
+        """The distinct values of `names` over the matches of `body`, found in SQL."""
+        names = names if names is not None else []
+        self.evaluated()
+        plan = P.plan_match(body, (), dict(self._ev.sizes))
+        b = Builder(self._ev.d, self._ev.schema, lambda _lit: NO_SPAN)
+        b.run(plan.steps)
+        for chk in b.checks:
+            found = self.store.fetch(chk.query)
+            if found and chk.reason is not None:
+                note_operands(dropped if dropped is not None else Dropped(), -1, chk, found)
+            elif found:
+                raise SyllogError([error(chk.code, f"{chk.message} in this query", NO_SPAN)])
+        anys = [to_rep(b.slots[plan.slots[x]], "any", self._ev.d) for x in names]
+        cols: list[exp.Expr] = []
+        for k, v in enumerate(anys):
+            cols.extend(part.copy().as_(f"o{k}{s}") for part, s in zip(v.parts, PARTS))
+        q = b.select(cols, distinct=True)
+        if not names:
+            q = q.limit(1)
+        w = width("any")
+        return {tuple(decode(tuple(rec[w * k:w * k + w]), "any") for k in range(len(names)))
+                for rec in self.store.fetch(q)}
+
+    def violations(self, constraints: list[n.Constraint] | None = None) -> list[Violation]:
+        """Every violation of the program's constraints, as `Model.violations` (the premises' proofs on demand)."""
+        out: list[Violation] = []
+        for k in self.program.constraints if constraints is None else constraints:
+            if not self._matches(k.body):
+                continue
+            if self.provenance:
+                out.extend(self._goal_model(k.body).violations([k]))
+                continue
+            answers = self.query(k.body)
+            out.extend(Violation(k, dict(zip(answers.variables, row)), None, []) for row in answers.rows)
+        return out
+
     # -- proofs -------------------------------------------------------------------
-    def why(self, goal: str) -> list[Any]:
+    def why(self, goal: str, alternatives: int = 1) -> list[Any]:
         """Proofs (`ProofNode`s) for every match of an atom, as `Model.why`; a `missing` node if none."""
-        from ..model import ground, parse_goal
-        from ..proof.tree import ProofNode
-        from ..syntax.pretty import atom as show
+        from ..model import parse_goal
 
         body, sources = parse_goal(goal)
         check_goal(self.program, body, sources)
         if len(body) != 1 or not isinstance(body[0], n.Atom):
             raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
-        atom = body[0]
-        answers = self.query(body, goal)
-        if not answers.rows:
-            return [ProofNode("missing", show(atom), TOP, note="does not hold")]
-        out = []
-        for r in answers.rows:
-            binding = dict(zip(answers.variables, r))
-            out.append(self.explain(atom.pred, tuple(ground(a, binding) for a in atom.args)))
-        return out
+        self._need_provenance()
+        if not self._run:  # deferred: what the goal needs, evaluated on its own, tells whether it holds
+            model = self._goal_model(body)
+            if model.query(body).rows:
+                return model.why(goal, alternatives)
+        model = self._goal_model(body) if self._matches(body) else missing_model(_Database(self), body[0])
+        return model.why(goal, alternatives)
 
     def explain(self, pred: str, row: Row) -> Any:
-        """One proof of a tuple that holds: a rule body whose premises come from earlier rounds.
+        """The proof of a tuple that holds, as `Model.explain` (a `missing` node if it does not)."""
+        from ..proof.tree import ProofNode
+        from ..values import show_atom
 
-        E802, as `Model.explain`, when evaluated without provenance: recursive strata may then have
-        run as one recursive CTE, which does not record the rounds a proof is rebuilt from.
-        """
-        from .proof import explain
+        self._need_provenance()
+        atom = self._ground(pred, row)
+        if atom is None or not self._matches((atom,)):
+            return ProofNode("missing", show_atom(pred, tuple(row)), TOP, note="does not hold", pred=pred,
+                             row=tuple(row))
+        return self._goal_model((atom,)).explain(pred, tuple(row))
 
+    def _ground(self, pred: str, row: Row) -> n.Atom | None:
+        """The ground atom of a tuple (None for an unknown predicate or a row of the wrong length)."""
+        if self.program.arity.get(pred) != len(row):
+            return None
+        return n.Atom(pred, tuple(n.Const(v) for v in row))
+
+    def _goal_model(self, body: tuple[n.Literal, ...]) -> Model:
+        from ..syntax.pretty import body as body_text
+
+        key = body_text(body)
+        if key not in self._models:
+            self._models[key] = goal_model(_Database(self), body)
+        return self._models[key]
+
+    def _need_provenance(self) -> None:
         if not self.provenance:
-            raise _no_provenance("proofs need provenance")
+            raise SyllogError([error("E802", "proofs need provenance; evaluate without --no-provenance "
+                                     "(provenance=True)", Span("<why>", 1, 1, 1, 1))])
 
-        return explain(self, pred, row)
+
+class _Database:
+    """A SQL model as the proof search reads it (engine.backends.proof.Database)."""
+
+    def __init__(self, model: SqlModel) -> None:
+        self.model = model
+        self.ev = model._ev
+
+    @property
+    def program(self) -> Program:
+        return self.ev.program
+
+    def read(self, preds: set[str]) -> Fetched:
+        self.model.evaluated()
+        return _read(self.ev, preds)
+
+    def evaluate_beside(self, program: Program) -> Fetched | None:
+        """`program` evaluated in the work schema `<schema>_demand` (dropped afterwards), reading the relations it
+        shares with the stored model from there (when the model is evaluated); None without a schema."""
+        store = self.ev.store
+        if not store.schema:
+            return None
+        work = store.in_schema(f"{store.schema}_demand")
+        ev = _SqlEvaluator(program, work, True, self.ev.max_tuples, self.ev.max_seconds, self.ev.max_growing_rounds,
+                           beside=self.ev if self.model._run else None)
+        try:
+            ev.run()
+            return _read(ev, set(program.arity))
+        finally:
+            work.drop_schema()
 
 
-def _no_provenance(what: str) -> SyllogError:
-    """E802, worded as the in-memory engine's refusal of proofs without provenance."""
-    return SyllogError([error("E802", f"{what}; evaluate without --no-provenance (provenance=True)",
-                              Span("<why>", 1, 1, 1, 1))])
+def _read(ev: _SqlEvaluator, preds: set[str]) -> Fetched:
+    """The tuples of `preds` as evaluated by `ev`, one query a predicate, and the facts and input rows among
+    them (`_r` = 0)."""
+    rels: dict[str, set[Row]] = {}
+    base: dict[str, set[Row]] = {}
+    for pred in sorted(preds):
+        if pred not in ev.reps:
+            continue
+        rows, first = set(), set()
+        for row, meta in ev.rows(pred, ["_r"]):
+            rows.add(row)
+            if meta[0] == 0:
+                first.add(row)
+        rels[pred], base[pred] = rows, first
+    return rels, base
 
 
 __all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store"]

@@ -24,7 +24,7 @@ from engine.proof.tree import ProofNode
 from engine.provenance import TOP, encode
 
 from . import oracle
-from .generator import Agg, Atom, Cmp, Neg, Program, Rule, programs, render, render_atom
+from .generator import Agg, Atom, Cmp, GenConfig, Neg, Program, Rule, programs, render, render_atom
 from .harness import diff_settings, norm
 
 Key = tuple[str, tuple[object, ...]]
@@ -101,9 +101,9 @@ def least_heights(level: int, base: dict[Key, int], grade: dict[Key, int],
 
 
 @st.composite
-def cited_programs(draw: st.DrawFn) -> tuple[Program, str, dict[Key, int]]:
+def cited_programs(draw: st.DrawFn, cfg: GenConfig | None = None) -> tuple[Program, str, dict[Key, int]]:
     """A generated program whose facts cite sources of drawn reliability, some twice, some not at all."""
-    prog = draw(programs())
+    prog = draw(programs(cfg or GenConfig()))
     n_sources = draw(st.integers(1, 3))
     reliab = [draw(st.sampled_from(RELIABILITY)) for _ in range(n_sources)]
     lines = [f'.source s{i} {{ title: "t", publisher: "p", date: "2024-01-01", document: "doc.txt", '
