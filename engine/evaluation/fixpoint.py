@@ -197,6 +197,11 @@ class Evaluator:
         self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104)
         self.growth = Growth(limits.max_growing_rounds)  # rules that make new values without end (E601)
 
+    def restart_clock(self) -> None:
+        """Start the time limit again from now (an incremental update is timed on its own)."""
+        limit = self.limits.max_seconds
+        self.deadline = time.monotonic() + limit if limit else None
+
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
         load_facts(self.program, self.rels, skip=self.preloaded)
@@ -391,7 +396,9 @@ class Evaluator:
             e, forward = form.edge
             edge = self.rels[e].grouped(0, 1) if forward else self.rels[e].grouped(1, 0)
 
-        g, size = evaluate_closure(form, base, edge, lambda n: self.check_limits(form.rule_index, n - before))
+        r = form.rule_index
+        g, size = evaluate_closure(form, base, edge, lambda n: self.check_limits(r, n - before),
+                                   lambda: self.check_limits(r, 0, round_end=False))
         self.total += size - before
         rel.set_grouped(g, size)
 
@@ -400,8 +407,11 @@ class Evaluator:
         bs = BinaryStratum(self.rels, comp, chains)
         # the first round's tuples are the delta; the stratum's facts go in as well (harmless)
         delta = bs.start({p: self.rels[p].tuples for p in comp})
+        def look(rule_index: int, pairs: int) -> None:
+            self.check_limits(rule_index, pairs, round_end=False)
+
         while any(delta.values()):
-            delta, made, rule_index = bs.round(delta)
+            delta, made, rule_index = bs.round(delta, look=look)
             self.total += made
             self.check_limits(rule_index)
         bs.finish()
