@@ -201,37 +201,43 @@ def map_defined(f: Callable[[Row], Any], rows: Rows, note: Note | None) -> list[
 class Heads:
     """The head tuples a plan derives, gathered batch by batch; how many are new (not in `known`).
 
-    `estimate()` is cheap and never less than the new tuples' number; `new()`
-    subtracts `known` from what came since it was last called, once.
+    Two sets, so that memory holds each tuple once: `fresh`, checked against
+    `known` by the last `new()`, and `more`, gathered since. `estimate()` is
+    cheap and never less than the number of new tuples; `new()` checks only
+    what came since it was last called.
     """
 
-    __slots__ = ("known", "parts", "merged")
+    __slots__ = ("known", "fresh", "more")
 
     def __init__(self, known: set[Row]) -> None:
         self.known = known
-        self.parts: list[set[Row]] = []
-        self.merged = 0  # 1 once parts[0] holds new tuples only
+        self.fresh: set[Row] = set()
+        self.more: set[Row] = set()
 
     def add(self, tuples: set[Row]) -> None:
-        self.parts.append(tuples)
+        """Gather a batch's tuples (a set the caller hands over)."""
+        if self.more:
+            self.more |= tuples
+        else:
+            self.more = tuples
+
+    def add_all(self, tuples: Iterable[Row]) -> None:
+        """Gather tuples from any iterable."""
+        self.more.update(tuples)
 
     def estimate(self) -> int:
-        return sum(map(len, self.parts))
+        return len(self.fresh) + len(self.more)
 
     def new(self) -> set[Row]:
-        """The tuples gathered so far that `known` does not hold (the parts merged into one)."""
-        fresh: set[Row] = self.parts[0] if self.merged and self.parts else set()
-        known = self.known
-        for part in self.parts[self.merged:]:
-            fresh |= part - known
-        self.parts, self.merged = [fresh], 1
-        return fresh
+        """The tuples gathered so far that `known` does not hold."""
+        if self.more:
+            self.fresh |= self.more - self.known
+            self.more = set()
+        return self.fresh
 
     def result(self) -> set[Row]:
         """Every tuple gathered (known ones too, unless `new` has been asked)."""
-        if len(self.parts) == 1:
-            return self.parts[0]
-        if not self.parts:
-            return set()
-        parts = sorted(self.parts, key=len, reverse=True)
-        return parts[0].union(*parts[1:])
+        if not self.fresh:
+            return self.more
+        self.fresh |= self.more
+        return self.fresh

@@ -635,9 +635,9 @@ class Evaluator:
 
         def rows_to_heads(rows: Rows) -> None:
             try:
-                heads.add({hf(r) for r in rows})
-            except UndefinedArithmetic:  # in the head
-                heads.add(set(map_defined(hf, rows, note)))
+                heads.add_all(map(hf, rows))
+            except UndefinedArithmetic:  # in the head (the rows before it are in, and are again: no harm)
+                heads.add_all(map_defined(hf, rows, note))
 
         tally = c.tally
         tally.restart(lambda: self.look(c, heads, state))
