@@ -7,6 +7,8 @@ reads only the tuples new in the last round. Rules that recurse through a
 monotone aggregate are re-evaluated in full each round and reach the least
 fixpoint from below. Evaluation records nothing for proofs: grades and
 proofs are found on demand over the finished relations (engine.support).
+The limits (`Limits`) are checked after every round and within one, between
+the batches of a join (engine.evaluation.batches, `Evaluator.look`).
 A rule instance whose arithmetic is undefined fails and is counted in
 `Evaluator.dropped` (the W104 warnings); what is not an instance failure
 (a number too large, a negative one in a recursive sum) is E602.
@@ -407,6 +409,7 @@ class Evaluator:
         bs = BinaryStratum(self.rels, comp, chains)
         # the first round's tuples are the delta; the stratum's facts go in as well (harmless)
         delta = bs.start({p: self.rels[p].tuples for p in comp})
+
         def look(rule_index: int, pairs: int) -> None:
             self.check_limits(rule_index, pairs, round_end=False)
 
