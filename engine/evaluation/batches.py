@@ -104,15 +104,21 @@ def run_batches(fns: list[StepFn], fans: list[Fan], d: dict[str, set[Row]], sink
     The same rows as `run_steps`, cut into batches when a step could build
     more than BATCH_ROWS rows at once (see the module's docstring).
     """
-    for i, fn in enumerate(fns):
-        fan = fans[i]
+    i = 0
+    for fn, fan in zip(fns, fans):
         if fan is not None and len(rows) > 1 and len(rows) * fan(d) > BATCH_ROWS:  # type: ignore[arg-type]
             _sliced(fns, fans, i, rows, d, sink, tally, note)
             return
-        rows = apply(fn, rows, d, note)
+        try:
+            rows = fn(rows, d)
+        except UndefinedArithmetic:
+            if note is None:
+                raise
+            rows = one_at_a_time(fn, rows, d, note)
         tally(len(rows))  # type: ignore[arg-type]
         if not rows:
             return
+        i += 1
     sink(rows)
 
 

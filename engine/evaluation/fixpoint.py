@@ -138,7 +138,8 @@ class _Compiled:
     `run` ends with it, and its batches are head tuples rather than rows.
     """
 
-    __slots__ = ("plan", "fns", "head", "fused", "grows", "tally", "fans", "run")
+    __slots__ = ("plan", "fns", "head", "fused", "grows", "tally", "fans", "run", "note", "sink", "look", "heads",
+                 "state")
 
     def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any, tally: Tally, fans: list[Fan]) -> None:
         self.plan = plan
@@ -149,6 +150,13 @@ class _Compiled:
         self.tally = tally  # the rows the steps build; its look checks the limits within a round
         self.fans = fans
         self.run = fns
+        # set by Evaluator.compile: the rule's note of dropped instances, where batches go, the look
+        self.note: Any = None
+        self.sink: Any = None
+        self.look: Any = None
+        # set by Evaluator.derive for the plan's run: its head tuples so far, and the round's
+        self.heads: Heads = Heads(set())
+        self.state: Any = None
 
 
 @dataclass
@@ -252,11 +260,13 @@ class Evaluator:
         tally = Tally()
         c = _Compiled(plan, compile_steps(plan.steps, self.rels, True, note, tally), head_fn(plan.head_args, width),
                       tally, fan_outs(plan.steps, self.rels))
+        c.note = note
         if len(plan.steps) > 1:
             c.fused = grouped_head_join(plan.steps[-1], self.rels, plan.head_args, width, plan.head) or \
                 fused_head_join(plan.steps[-1], self.rels, c.head, False, plan.head_args, width, plan.head)
             if c.fused is not None:
                 c.run = c.fns[:-1] + [self.fused_step(c)]
+        self.sinks(c)
         return c
 
     def fused_step(self, c: _Compiled) -> StepFn:
@@ -632,21 +642,27 @@ class Evaluator:
         The steps run in batches; between them the limits are looked at
         (`look`), counting the round's new tuples so far (`state`) and this plan's.
         """
-        note = self.dropped.noter(c.plan.rule_index)
-        heads = Heads(self.rels[c.plan.head].tuples)
-        hf = c.head
+        heads = c.heads = Heads(self.rels[c.plan.head].tuples)
+        c.state = state
+        c.tally.restart(c.look)
+        run_batches(c.run, c.fans, delta, c.sink, c.tally, c.note)
+        return heads.result()
+
+    def sinks(self, c: _Compiled) -> None:
+        """Give `c` what `derive` hands its batches to, and its look at the limits (made once, not each round)."""
+        note, hf = c.note, c.head
 
         def rows_to_heads(rows: Rows) -> None:
             try:
-                heads.add_all(map(hf, rows))
+                c.heads.add_all(map(hf, rows))
             except UndefinedArithmetic:  # in the head (the rows before it are in, and are again: no harm)
-                heads.add_all(map_defined(hf, rows, note))
+                c.heads.add_all(map_defined(hf, rows, note))
 
-        tally = c.tally
-        tally.restart(lambda: self.look(c, heads, state))
-        run_batches(c.run, c.fans, delta, heads.add if c.fused is not None else rows_to_heads,  # type: ignore[arg-type]
-                    tally, note)
-        return heads.result()
+        def heads_in(tuples: Rows) -> None:
+            c.heads.add(tuples)  # type: ignore[arg-type]
+
+        c.sink = heads_in if c.fused is not None else rows_to_heads
+        c.look = lambda: self.look(c, c.heads, c.state)
 
     def look(self, c: _Compiled, heads: Heads, state: _Round) -> None:
         """Within a round, between batches of plan `c`: E601 past a limit, or at a rule that only grows."""
