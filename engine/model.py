@@ -16,7 +16,8 @@ from . import plan as P
 from .analysis import Program, check_goal, const_eval
 from .analysis.walk import body_atoms
 from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
-from .evaluation.compile import compile_steps, head_fn, run_steps
+from .evaluation.batches import run_steps
+from .evaluation.compile import compile_steps, head_fn
 from .evaluation.dropped import Dropped, Note
 from .evaluation.fixpoint import Evaluator
 from .evaluation.relation import Relation, Row

@@ -22,7 +22,10 @@ import pytest
 import engine
 from engine import SyllogError
 from engine.backends import evaluate_sql
+from engine.evaluation import Evaluator, Limits
+from engine.evaluation.incremental import update
 from engine.evaluation.limits import BY_BACKEND, SQL_GROWING_ROUNDS, SQL_MAX_ROWS, for_backend
+from engine.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNAWAY = "n(0).\nn(X + 1) :- n(X).\n"
@@ -131,3 +134,86 @@ def test_the_sql_backends_have_limits_for_data_past_memory() -> None:
     assert for_backend("memory", BY_BACKEND, BY_BACKEND) == (20_000_000, 100_000)
     assert for_backend("duckdb", BY_BACKEND, BY_BACKEND) == (SQL_MAX_ROWS, SQL_GROWING_ROUNDS) == (10**9, 1000)
     assert for_backend("postgres", None, 7) == (None, 7)
+
+
+# ---- a single round that explodes (issue 23): the limits act within it -------------------------------------
+
+CUBE = "n(0).\nn(Y) :- n(X), n(Z), n(W), Y = X + Z + W + 1.\n"
+
+
+def _facts(pred: str, count: int) -> str:
+    return "".join(f"{pred}({i}). " for i in range(count)) + "\n"
+
+
+def _stops(tmp_path: Path, text: str, args: list[str], where: str, message: str, help: str) -> None:
+    """`syllog run p.dl ARGS` stops with E601 at `where` within 10 s and 400 MiB, its message and help as given."""
+    (tmp_path / "p.dl").write_text(text, encoding="utf-8")
+    code, err, seconds, peak = run_child(["run", "p.dl", *args], tmp_path)
+    assert code == 1 and "Traceback" not in err, err
+    first, *_rest, last = err.strip().splitlines()
+    assert first.startswith(f"p.dl:{where}: error[E601]: ") and message in first, err
+    assert last.startswith("  = help: ") and help in last, err
+    print(f"stopped in {seconds:.1f} s, peak RSS {peak / 2**20:.0f} MiB: {first}")
+    assert seconds < 10
+    assert peak < 400 * 2**20
+
+
+@pytest.mark.parametrize("args", [["--max-tuples", "1000"], []])
+def test_a_join_of_a_rule_with_its_own_results_three_times_stops_within_its_round(
+        args: list[str], tmp_path: Path) -> None:
+    """Each round makes three times the numbers of the last, from the cube of them: its sixth round
+    alone built tens of millions of rows. The streak's rows stop it, with or without a tuple limit."""
+    _stops(tmp_path, CUBE, args, "2:1", "this rule has made nothing but new numbers", "add a bound (`X < 1000`)")
+
+
+def test_a_cross_product_stops_at_the_tuple_limit_within_its_one_round(tmp_path: Path) -> None:
+    """100,000 x 100,000 tuples in a non-recursive rule: the pending head tuples pass --max-tuples."""
+    text = _facts("a", 100_000) + _facts("b", 100_000) + "big(X, Y) :- a(X), b(Y).\n"
+    _stops(tmp_path, text, ["--max-tuples", "1000000"], "3:1", "more than 1,000,000 tuples were derived",
+           "the result is simply large (a closure or a join)")
+
+
+def test_an_aggregate_over_an_exploding_join_stops_on_the_matches_it_holds(tmp_path: Path) -> None:
+    text = _facts("a", 100_000) + _facts("b", 100_000) + "c(N) :- N = count { : a(X), b(Y) }.\n"
+    _stops(tmp_path, text, ["--max-tuples", "1000000"], "3:1", "of them matches of an aggregate",
+           "an aggregate ranges over a large join")
+
+
+def test_a_closure_in_closed_form_stops_before_its_components_fill_memory(tmp_path: Path) -> None:
+    """The square closure of a chain of 20,000 nodes: 200 million pairs, all in the components' sets."""
+    text = "".join(f"e({i}, {i + 1}). " for i in range(20_000)) + "\np(X, Y) :- e(X, Y).\np(X, Z) :- p(X, Y), p(Y, Z).\n"
+    _stops(tmp_path, text, ["--max-tuples", "1000000"], "3:1", "more than 1,000,000 tuples were derived",
+           "the result is simply large")
+
+
+def test_a_long_join_that_makes_few_tuples_stops_at_the_timeout_and_memory_stays_bounded(tmp_path: Path) -> None:
+    """400^3 rows for 400 tuples: no tuple limit is near, the deadline is looked at between batches."""
+    text = _facts("a", 400) + "r(X) :- a(X), a(Y), a(Z).\n"
+    _stops(tmp_path, text, ["--timeout", "2"], "2:1", "evaluation ran past 2.0 seconds", "raise --timeout")
+
+
+def test_an_incremental_update_that_explodes_stops_within_its_round() -> None:
+    """New facts seed the stratum (engine.evaluation.incremental): 100,000 new b x 100,000 a, in one round."""
+    rules = "big(X, Y) :- a(X), b(Y).\n"
+    before = engine.load_text(_facts("a", 100_000) + "b(0).\n" + rules).program
+    after = engine.load_text(_facts("a", 100_000) + _facts("b", 100_000) + rules).program
+    ev = Evaluator(before, Limits(max_tuples=1_000_000))
+    ev.run()
+    added, removed = after.facts.changes(before.facts)
+    start = time.monotonic()
+    with pytest.raises(SyllogError) as exc:
+        update(ev, after, added, removed)
+    assert time.monotonic() - start < 10
+    (d,) = exc.value.diagnostics
+    assert d.code == "E601" and "more than 1,000,000 tuples were derived" in d.message, d.message
+
+
+def test_incremental_updates_keep_the_tuple_count_true() -> None:
+    """A stratum recomputed from its inputs is counted once, and an added fact counts."""
+    text = "e(1, 2). e(2, 3).\np(X, Y) :- e(X, Y).\np(X, Z) :- p(X, Y), e(Y, Z).\nc(N) :- N = count { : p(_, _) }.\n"
+    session = Session(text=text)
+    for i in range(3, 30):
+        session.add(f"e({i}, {i + 1}).")
+    session.retract("e(1, 2)")
+    ev = session.evaluator
+    assert ev.total == sum(len(r) for r in ev.rels.values()) == 435

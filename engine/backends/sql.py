@@ -42,7 +42,7 @@ from ..analysis import Program, check_goal
 from ..errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
-from ..evaluation.growth import SAMPLE, Growth, Range, growth_message, limit_help, range_of
+from ..evaluation.growth import SAMPLE, Growth, Range, growth_help, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
 from ..kinds import Kinds
 from ..model import Model, Violation
@@ -622,7 +622,7 @@ class _SqlEvaluator:
         if runaway is not None:
             rule = self.program.rules[runaway]
             raise SyllogError([Diagnostic("E601", growth_message(self.growth, runaway, rule.head.pred), rule.span,
-                                          "error", limit_help("--max-growing-rounds", True))], self.program.text)
+                                          "error", growth_help(self.growth.by_size(runaway)))], self.program.text)
 
     def data_range(self, comp: set[str]) -> Range:
         """The numbers of the program and of the data a stratum starts from (lower strata, its facts and inputs):

@@ -23,6 +23,7 @@ stratum takes the general path (engine.evaluation.fixpoint).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import nodes as n
@@ -31,6 +32,7 @@ from .relation import Relation, Row
 
 Grouped = dict[Value, set[Value]]
 NONE: frozenset[Value] = frozenset()
+STEP = 1 << 16  # new pairs between two looks at the limits within a round
 
 
 @dataclass(frozen=True)
@@ -173,13 +175,16 @@ class BinaryStratum:
         return count
 
     def round(self, delta: dict[str, Grouped], by_rule: dict[int, Grouped] | None = None,
-              ) -> tuple[dict[str, Grouped], int, int]:
+              look: Callable[[int, int], None] | None = None) -> tuple[dict[str, Grouped], int, int]:
         """One semi-naive round: the new pairs of each predicate, grouped, then merged into full.
 
         Also the number of new pairs, and a rule of the predicate that grew most
         (for error messages). With `by_rule` (an empty dict), it is filled with
         the new pairs each rule found first: each new pair under one rule.
+        `look(rule_index, pairs)` is called every STEP new pairs (at most: a pair
+        two rules find is counted twice), to check the limits within the round.
         """
+        found, next_look = 0, STEP
         out: dict[str, Grouped] = {p: {} for p in self.comp}
         accs: dict[int, Grouped] = by_rule if by_rule is not None else {}
         # Without provenance, new pairs go into the full relations at once (one
@@ -219,6 +224,10 @@ class BinaryStratum:
                     known = fget(u)
                     fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
                     if fresh:
+                        found += len(fresh)
+                        if found > next_look and look is not None:
+                            look(chain.rule_index, found)
+                            next_look = found + STEP
                         if immediate:
                             if known is None:
                                 full[u] = fresh.copy()
@@ -240,6 +249,10 @@ class BinaryStratum:
                     known = fget(x)
                     fresh = reach - known if known else set(reach)  # type: ignore[assignment]
                     if fresh:
+                        found += len(fresh)
+                        if found > next_look and look is not None:
+                            look(chain.rule_index, found)
+                            next_look = found + STEP
                         if immediate:
                             if known is None:
                                 full[x] = fresh.copy()

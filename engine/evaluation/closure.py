@@ -57,16 +57,22 @@ def closure_of(comp: set[str], chains: list[Chain]) -> Closure | None:
     return None
 
 
+STEP = 1 << 16  # pairs between two looks at the limits
+
+
 def reached(succ: Grouped, value: Callable[[set[Value]], set[Value]] | None = None,
-            ) -> tuple[dict[Value, int], list[set[Value]]]:
+            look: Callable[[int], None] | None = None) -> tuple[dict[Value, int], list[set[Value]]]:
     """Per component, the union of `value(w)` over the nodes w reachable from it by one edge or more.
 
     Without `value`, the reachable nodes themselves. Returns each node's
     component and the sets, shared by a component's nodes (never to be changed).
+    `look(n)` is called every STEP values the sets hold together (n), to check limits:
+    a chain of 20,000 nodes reaches 200 million pairs before any is handed on.
     """
     comp, comps = strongly_connected(succ)
     out: list[set[Value]] = []
     get = succ.get
+    held, next_look = 0, STEP
     for ci, members in enumerate(comps):
         acc: set[Value] = set()
         seen = {ci}
@@ -81,34 +87,42 @@ def reached(succ: Grouped, value: Callable[[set[Value]], set[Value]] | None = No
                     seen.add(d)
                     acc |= out[d]
         out.append(acc)
+        held += len(acc)
+        if held > next_look and look is not None:
+            look(held)
+            next_look = held + STEP
     return comp, out
 
 
-def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable[[int], None]) -> tuple[Grouped, int]:
+def evaluate(form: Closure, base: Grouped, edge: Grouped | None, check: Callable[[int], None],
+             watch: Callable[[], None] | None = None) -> tuple[Grouped, int]:
     """The stratum's relation as {x: set of y} (each set its own) and its size.
 
-    `check(n)` is called as pairs accumulate (for the tuple limit).
+    `check(n)` is called as pairs accumulate (for the tuple limit), with a
+    number never above the result's size; `watch()` while the closure of the
+    edges is computed, which is not the result (for time and memory).
     """
     result: Grouped = {}
     size = 0
-    step = 1 << 16  # pairs between two looks at the limits
-    next_check = step
-    for x, s in _sets(form, base, edge):
+    next_check = STEP
+    for x, s in _sets(form, base, edge, check, watch):
         result[x] = s
         size += len(s)
         if size > next_check:
             check(size)
-            next_check = size + step
+            next_check = size + STEP
     check(size)
     return result, size
 
 
-def _sets(form: Closure, base: Grouped, edge: Grouped | None) -> Iterator[tuple[Value, set[Value]]]:
+def _sets(form: Closure, base: Grouped, edge: Grouped | None, check: Callable[[int], None],
+          watch: Callable[[], None] | None) -> Iterator[tuple[Value, set[Value]]]:
     """Each head value with its (non-empty, unshared) set of values."""
     if form.form == "square" or base == edge:
         # p is the graph's own closure (B+, or B = e): each node's set is its
         # component's, handed to the component's first node, copied for the rest
-        comp, sets = reached(base)
+        # (so what the components' sets hold is part of the result: `check` it)
+        comp, sets = reached(base, look=check)
         owned: set[int] = set()
         for x in base:
             d = comp[x]
@@ -119,8 +133,9 @@ def _sets(form: Closure, base: Grouped, edge: Grouped | None) -> Iterator[tuple[
                 yield x, sets[d]
         return
     assert edge is not None
+    look = None if watch is None else (lambda _n: watch())
     if form.form == "right":
-        comp, sets = reached(edge)
+        comp, sets = reached(edge, look=look)
         cget = comp.get
         for x, zs in base.items():
             s = set(zs)
@@ -138,7 +153,7 @@ def _sets(form: Closure, base: Grouped, edge: Grouped | None) -> Iterator[tuple[
     def image(ws: set[Value]) -> set[Value]:
         return set().union(*[bget(w, NONE) for w in ws])
 
-    comp, sets = reached(edge, image)
+    comp, sets = reached(edge, image, look)
     for x in set(base) | set(edge):
         s = set(bget(x, NONE))
         dx = comp.get(x)

@@ -7,15 +7,17 @@ place as the fixpoint adds tuples.
 
 Arithmetic that is undefined for a row (`10 / 0`, `a + 1`) makes that rule
 instance fail: a step that meets an `UndefinedArithmetic` is run again on
-its rows one at a time (`run_steps`, `map_defined`), the rows whose
-arithmetic fails are dropped and told to a `Note` (engine.evaluation.dropped),
-and the others go on; so the usual case pays nothing for it.
+its rows one at a time (engine.evaluation.batches: `run_steps`,
+`map_defined`), the rows whose arithmetic fails are dropped and told to a
+`Note` (engine.evaluation.dropped), and the others go on; so the usual case
+pays nothing for it. `fan_outs` bounds the rows each step can make of one
+row, so that the evaluator can run the steps in batches (`run_batches`).
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from itertools import islice, repeat
 from operator import itemgetter
@@ -23,13 +25,12 @@ from typing import Any
 
 from .. import plan as P
 from ..aggregates import AGGREGATES
-from ..values import ARITH, UndefinedArithmetic, Value, compare, neg
+from ..values import ARITH, Value, compare, neg
+from .batches import Fan, Rows, StepFn, Tally, map_defined, run_batches, run_steps
 from .dropped import Note
 from .relation import Relation, Row, getter, group_into
 
 RowFn = Callable[[Row], Any]
-Rows = Iterable[Row]
-StepFn = Callable[[Rows, dict[str, set[Row]]], Rows]
 EMPTY: tuple[Row, ...] = ()
 
 
@@ -87,19 +88,42 @@ def _scan_filter(step: P.Join) -> Callable[[Rows], Rows]:
 
 
 def compile_steps(steps: tuple[P.Step, ...], rels: dict[str, Relation], first_is_seed: bool,
-                  note: Note | None = None) -> list[StepFn]:
+                  note: Note | None = None, tally: Tally | None = None) -> list[StepFn]:
     """One function per step. With `first_is_seed`, the first step starts from a single empty row.
 
-    `note` hears of every match of an aggregate's braces left out for its arithmetic.
+    `note` hears of every match of an aggregate's braces left out for its
+    arithmetic; `tally` of the rows an aggregate's braces build (in batches).
     """
     fns: list[StepFn] = []
     for pos, step in enumerate(steps):
         first = first_is_seed and pos == 0
-        fns.append(_compile(step, rels, first, note))
+        fns.append(_compile(step, rels, first, note, tally))
     return fns
 
 
-def _compile(step: P.Step, rels: dict[str, Relation], first: bool, note: Note | None = None) -> StepFn:
+def fan_outs(steps: tuple[P.Step, ...], rels: dict[str, Relation]) -> list[Fan]:
+    """For each step, a bound on the rows it makes of one row (None: at most one), given the delta.
+
+    A join makes at most as many rows as its relation (or the delta it reads)
+    holds; a semi-join, a filter, a negation, a binding and an aggregate at most one.
+    """
+    return [_fan_out(step, rels) for step in steps]
+
+
+def _fan_out(step: P.Step, rels: dict[str, Relation]) -> Fan:
+    if not isinstance(step, P.Join):
+        return None
+    pred = step.pred
+    if step.delta:
+        return lambda d: len(d[pred])
+    if not step.out_cols:  # an existence test
+        return None
+    rel = rels[pred]
+    return lambda d: len(rel)
+
+
+def _compile(step: P.Step, rels: dict[str, Relation], first: bool, note: Note | None = None,
+             tally: Tally | None = None) -> StepFn:
     if isinstance(step, P.Join):
         return _join(step, rels, first)
     if isinstance(step, P.AntiJoin):
@@ -111,7 +135,7 @@ def _compile(step: P.Step, rels: dict[str, Relation], first: bool, note: Note | 
     if isinstance(step, P.Bind):
         f = expr_fn(step.expr)
         return lambda rows, d: [r + (f(r),) for r in rows]
-    return AggregateFn(step, rels, note)
+    return AggregateFn(step, rels, note, tally)
 
 
 def _join(step: P.Join, rels: dict[str, Relation], first: bool) -> StepFn:
@@ -171,9 +195,25 @@ def _filter(step: P.Filter) -> StepFn:
 
 
 def aggregate_rows(step: P.Aggregate, inner: list[StepFn], group_row: Row, d: dict[str, set[Row]],
-                   note: Note | None = None) -> set[Row]:
-    """The distinct inner rows (bindings of the braces' variables) of one group."""
-    return set(run_steps(inner, d, note, [group_row]))
+                   note: Note | None = None, fans: list[Fan] | None = None, tally: Tally | None = None) -> set[Row]:
+    """The distinct inner rows (bindings of the braces' variables) of one group.
+
+    With `tally` (and the steps' `fans`), in batches: the matches found so far are its `held` rows.
+    """
+    if tally is None or fans is None:
+        return set(run_steps(inner, d, note, [group_row]))
+    matches: set[Row] = set()
+    before = tally.held
+
+    def sink(rows: Rows) -> None:
+        matches.update(rows)
+        tally.held = before + len(matches)
+
+    try:
+        run_batches(inner, fans, d, sink, tally, note, [group_row])
+    finally:
+        tally.held = before
+    return matches
 
 
 class AggregateFn:
@@ -183,14 +223,18 @@ class AggregateFn:
     finds from each round's new tuples, see Evaluator.group_finders), the
     values persist across rounds in `state` and the evaluator adds each
     round's new inner rows to them (`add`); a group not yet in `state` is
-    computed from scratch once.
+    computed from scratch once. With a `tally`, the matches of a group are
+    found in batches, and the tally's look can stop a join that explodes.
     """
 
-    def __init__(self, step: P.Aggregate, rels: dict[str, Relation], note: Note | None = None) -> None:
+    def __init__(self, step: P.Aggregate, rels: dict[str, Relation], note: Note | None = None,
+                 tally: Tally | None = None) -> None:
         self.step = step
         self.rels = rels
         self.note = note
+        self.tally = tally
         self._inner: list[StepFn] | None = None  # compiled on first use: complete values never need it
+        self.fans = fan_outs(step.body, rels)
         self.gf = getter(step.group)
         self.tf = expr_fn(step.term) if step.term is not None else None
         self.single = len(step.group) == 1
@@ -205,12 +249,12 @@ class AggregateFn:
     @property
     def inner(self) -> list[StepFn]:
         if self._inner is None:
-            self._inner = compile_steps(self.step.body, self.rels, first_is_seed=False, note=self.note)
+            self._inner = compile_steps(self.step.body, self.rels, False, self.note, self.tally)
         return self._inner
 
     def value(self, group_row: Row, d: dict[str, set[Row]]) -> tuple[bool, Value]:
         step = self.step
-        matches = aggregate_rows(step, self.inner, group_row, d, self.note)
+        matches = aggregate_rows(step, self.inner, group_row, d, self.note, self.fans, self.tally)
         tf = self.tf
         terms: list[Value | None] = map_defined(tf, matches, self.note) if tf is not None else [None] * len(matches)
         if self.kind.numeric:
@@ -285,53 +329,6 @@ class AggregateFn:
 def restrict_key(step: P.Aggregate) -> str:
     """The key, in a round's delta dict, of the groups an aggregate step is restricted to."""
     return f"\x00groups:{id(step)}"
-
-
-def run_steps(fns: list[StepFn], d: dict[str, set[Row]], note: Note | None = None,
-              rows: Rows = ((),)) -> Rows:
-    """The rows of compiled steps, from one empty row (or `rows`).
-
-    With `note`, a row whose arithmetic is undefined is dropped and told to
-    it: a step that meets one is run again on its rows one at a time.
-    Without, the `UndefinedArithmetic` is raised.
-    """
-    for fn in fns:
-        try:
-            rows = fn(rows, d)
-        except UndefinedArithmetic:
-            if note is None:
-                raise
-            rows = one_at_a_time(fn, rows, d, note)
-        if not rows:
-            return []
-    return rows
-
-
-def one_at_a_time(fn: StepFn, rows: Rows, d: dict[str, set[Row]], note: Note) -> list[Row]:
-    """A step on each row alone: the rows whose arithmetic is undefined are told to `note` and dropped."""
-    kept: list[Row] = []
-    for r in rows:
-        try:
-            kept.extend(fn([r], d))
-        except UndefinedArithmetic as exc:
-            note(exc)
-    return kept
-
-
-def map_defined(f: RowFn, rows: Rows, note: Note | None) -> list[Any]:
-    """`[f(r) for r in rows]`, leaving out (and telling `note` of) the rows whose arithmetic is undefined."""
-    try:
-        return [f(r) for r in rows]
-    except UndefinedArithmetic:
-        if note is None:
-            raise
-    out = []
-    for r in rows:
-        try:
-            out.append(f(r))
-        except UndefinedArithmetic as exc:
-            note(exc)
-    return out
 
 
 def fused_head_join(step: P.Step, rels: dict[str, Relation], head: RowFn, first: bool,

@@ -7,6 +7,8 @@ reads only the tuples new in the last round. Rules that recurse through a
 monotone aggregate are re-evaluated in full each round and reach the least
 fixpoint from below. Evaluation records nothing for proofs: grades and
 proofs are found on demand over the finished relations (engine.support).
+The limits (`Limits`) are checked after every round and within one, between
+the batches of a join (engine.evaluation.batches, `Evaluator.look`).
 A rule instance whose arithmetic is undefined fails and is counted in
 `Evaluator.dropped` (the W104 warnings); what is not an instance failure
 (a number too large, a negative one in a recursive sum) is E602.
@@ -26,24 +28,22 @@ from ..aggregates import AGGREGATES
 from ..analysis import Program
 from ..errors import Diagnostic, SyllogError, error
 from ..values import ArithmeticFault, UndefinedArithmetic, compare
+from .batches import Fan, Heads, Rows, StepFn, Tally, map_defined, one_at_a_time, run_batches
 from .binary import BinaryStratum, Chain, chain_of
 from .closure import Closure, closure_of
 from .closure import evaluate as evaluate_closure
 from .compile import (
     AggregateFn,
-    StepFn,
     compile_steps,
+    fan_outs,
     fused_head_join,
     grouped_head_join,
     head_fn,
-    map_defined,
-    one_at_a_time,
     restrict_key,
-    run_steps,
 )
 from .dropped import Dropped
 from .facts import load_facts
-from .growth import Growth, Range, computed_columns, growth_message, limit_help, range_of
+from .growth import Growth, Range, computed_columns, growth_help, growth_message, limit_help, range_of
 from .io import load_inputs
 from .limits import DEFAULT_GROWING_ROUNDS, DEFAULT_MAX_TUPLES
 from .memory import resident_bytes, show_size
@@ -95,6 +95,7 @@ class _Finder:
     term: bool  # the row ends with the term's value
     seed: str | None  # the extra atom of a seeded plan (Evaluator.seeded_plan), given the groups as tuples
     rule_index: int  # the rule of the aggregate, where an arithmetic fault is reported
+    fans: list[Fan]  # the fan-out of each step of its plan (engine.evaluation.batches)
 
 
 def seed_name(literal: int) -> str:
@@ -131,14 +132,44 @@ def _named_inner(body: tuple[n.Literal, ...]) -> tuple[tuple[n.Literal, ...], li
 
 
 class _Compiled:
-    __slots__ = ("plan", "fns", "head", "fused", "grows")
+    """A rule plan's steps as functions, run in batches (engine.evaluation.batches) by `Evaluator.derive`.
 
-    def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any) -> None:
+    With `fused` (the last join and the head in one, see compile.fused_head_join),
+    `run` ends with it, and its batches are head tuples rather than rows.
+    """
+
+    __slots__ = ("plan", "fns", "head", "fused", "grows", "tally", "fans", "run", "note", "sink", "look", "heads",
+                 "state")
+
+    def __init__(self, plan: P.RulePlan, fns: list[StepFn], head: Any, tally: Tally, fans: list[Fan]) -> None:
         self.plan = plan
         self.fns = fns
         self.head = head
         self.fused: Any = None
         self.grows = computed_columns(plan)  # the head columns arithmetic computes (engine.evaluation.growth)
+        self.tally = tally  # the rows the steps build; its look checks the limits within a round
+        self.fans = fans
+        self.run = fns
+        # set by Evaluator.compile: the rule's note of dropped instances, where batches go, the look
+        self.note: Any = None
+        self.sink: Any = None
+        self.look: Any = None
+        # set by Evaluator.derive for the plan's run: its head tuples so far, and the round's
+        self.heads: Heads = Heads(set())
+        self.state: Any = None
+
+
+@dataclass
+class _Round:
+    """What a round has made so far: new tuples by predicate, per rule the tuples it made if it only
+    grew (else 0, see engine.evaluation.growth), and the rows its plans built."""
+
+    new: dict[str, set[Row]]
+    grew: dict[int, int]
+    rows: dict[int, int]
+
+    def made(self) -> int:
+        return sum(map(len, self.new.values()))
 
 
 def strata_of(program: Program) -> list[tuple[set[str], list[int], bool]]:
@@ -175,6 +206,11 @@ class Evaluator:
         self.strata_info: list[tuple[set[str], list[int], bool]] = strata_of(program)
         self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104)
         self.growth = Growth(limits.max_growing_rounds)  # rules that make new values without end (E601)
+
+    def restart_clock(self) -> None:
+        """Start the time limit again from now (an incremental update is timed on its own)."""
+        limit = self.limits.max_seconds
+        self.deadline = time.monotonic() + limit if limit else None
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
@@ -221,11 +257,30 @@ class Evaluator:
     def compile(self, plan: P.RulePlan) -> _Compiled:
         width = len(plan.slots)
         note = self.dropped.noter(plan.rule_index)
-        c = _Compiled(plan, compile_steps(plan.steps, self.rels, True, note), head_fn(plan.head_args, width))
+        tally = Tally()
+        c = _Compiled(plan, compile_steps(plan.steps, self.rels, True, note, tally), head_fn(plan.head_args, width),
+                      tally, fan_outs(plan.steps, self.rels))
+        c.note = note
         if len(plan.steps) > 1:
             c.fused = grouped_head_join(plan.steps[-1], self.rels, plan.head_args, width, plan.head) or \
                 fused_head_join(plan.steps[-1], self.rels, c.head, False, plan.head_args, width, plan.head)
+            if c.fused is not None:
+                c.run = c.fns[:-1] + [self.fused_step(c)]
+        self.sinks(c)
         return c
+
+    def fused_step(self, c: _Compiled) -> StepFn:
+        """The fused last join of `c` as a step whose rows are head tuples (a set)."""
+        fused, last, hf = c.fused, c.fns[-1], c.head
+        note = self.dropped.noter(c.plan.rule_index)
+
+        def step(rows: Rows, delta: dict[str, set[Row]]) -> set[Row]:
+            try:
+                return fused(rows, delta) if rows else set()
+            except UndefinedArithmetic:  # in the last join's key or the head: the same, unfused
+                return set(map_defined(hf, one_at_a_time(last, rows, delta, note), note))
+
+        return step
 
     def stratum(self, comp: set[str], indices: list[int], recursive: bool,
                 seed: dict[str, set[Row]] | None = None) -> dict[str, set[Row]]:
@@ -353,7 +408,9 @@ class Evaluator:
             e, forward = form.edge
             edge = self.rels[e].grouped(0, 1) if forward else self.rels[e].grouped(1, 0)
 
-        g, size = evaluate_closure(form, base, edge, lambda n: self.check_limits(form.rule_index, n - before))
+        r = form.rule_index
+        g, size = evaluate_closure(form, base, edge, lambda n: self.check_limits(r, n - before),
+                                   lambda: self.check_limits(r, 0, round_end=False))
         self.total += size - before
         rel.set_grouped(g, size)
 
@@ -362,8 +419,12 @@ class Evaluator:
         bs = BinaryStratum(self.rels, comp, chains)
         # the first round's tuples are the delta; the stratum's facts go in as well (harmless)
         delta = bs.start({p: self.rels[p].tuples for p in comp})
+
+        def look(rule_index: int, pairs: int) -> None:
+            self.check_limits(rule_index, pairs, round_end=False)
+
         while any(delta.values()):
-            delta, made, rule_index = bs.round(delta)
+            delta, made, rule_index = bs.round(delta, look=look)
             self.total += made
             self.check_limits(rule_index)
         bs.finish()
@@ -436,8 +497,25 @@ class Evaluator:
         fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1)
         hf = head_fn(fp.head_args, len(fp.slots))
         note = self.dropped.noter(rule_index)
+        rows: set[Row] = set()
+        self.gather(rule_index, compile_steps(fp.steps, self.rels, True, note), fan_outs(fp.steps, self.rels), {},
+                    hf, rows)
+        return rows
+
+    def gather(self, rule_index: int, fns: list[StepFn], fans: list[Fan], delta: dict[str, Any],
+               hf: Callable[[Row], Any], into: set[Row]) -> None:
+        """Add `hf` of the rows of `fns` to `into` (an aggregate's matches), in batches: E601 (or E602) at
+        rule `rule_index` when the matches held pass the tuple limit, or another limit is passed."""
+        note = self.dropped.noter(rule_index)
+        tally = Tally()
+
+        def sink(rows: Rows) -> None:
+            into.update(map_defined(hf, rows, note))
+            tally.held = len(into)
+
+        tally.restart(lambda: self.check_limits(rule_index, tally.held, tally.held, round_end=False))
         try:
-            return set(map_defined(hf, run_steps(compile_steps(fp.steps, self.rels, True, note), {}, note), note))
+            run_batches(fns, fans, delta, sink, tally, note)
         except ArithmeticFault as exc:  # in the aggregated term: too large a number
             raise self.fault(rule_index, exc) from None
 
@@ -495,19 +573,15 @@ class Evaluator:
                     fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j)
                     fns = compile_steps(fp.steps, self.rels, True, self.dropped.noter(bp.rule_index))
                     hf = head_fn(fp.head_args, len(fp.slots))
-                    out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed, bp.rule_index)))
+                    out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed, bp.rule_index,
+                                             fan_outs(fp.steps, self.rels))))
         return out
 
     def find_groups(self, finders: list[tuple[list[StepFn], _Finder]], delta: dict[str, Any]) -> None:
         """Before a round: the groups of each recursive aggregate that the delta reaches, values brought up to date."""
         news: dict[int, tuple[_Finder, set[Row]]] = {}
         for fns, f in finders:
-            hf = f.head
-            note = self.dropped.noter(f.rule_index)
-            try:
-                news.setdefault(id(f.agg), (f, set()))[1].update(map_defined(hf, run_steps(fns, delta, note), note))
-            except ArithmeticFault as exc:  # in the aggregated term: too large a number
-                raise self.fault(f.rule_index, exc) from None
+            self.gather(f.rule_index, fns, f.fans, delta, f.head, news.setdefault(id(f.agg), (f, set()))[1])
         for f, rows in news.values():
             g = f.group
             groups = {r[0] for r in rows} if g == 1 else {r[:g] for r in rows}
@@ -522,27 +596,28 @@ class Evaluator:
                 raise self.fault(f.rule_index, exc) from None
 
     def round(self, plans: list[_Compiled], delta: dict[str, set[Row]], comp: set[str]) -> dict[str, set[Row]]:
-        new: dict[str, set[Row]] = {p: set() for p in comp}
+        state = _Round({p: set() for p in comp}, {}, {})
+        new, grew = state.new, state.grew
         best_rule: tuple[int, int] = (0, -1)
-        grew: dict[int, int] = {}  # rules that make values: the tuples they made if they only grew, else 0
         for c in plans:
+            r = c.plan.rule_index
             try:
-                derived = self.derive(c, delta)
+                derived = self.derive(c, delta, state)
             except ArithmeticFault as exc:
-                raise self.fault(c.plan.rule_index, exc) from None
+                raise self.fault(r, exc) from None
+            state.rows[r] = state.rows.get(r, 0) + c.tally.rows
             derived -= self.rels[c.plan.head].tuples
             made = len(derived)
             new[c.plan.head] |= derived
             if made > best_rule[0]:
-                best_rule = (made, c.plan.rule_index)
+                best_rule = (made, r)
             if c.grows:
-                r = c.plan.rule_index
                 only = bool(derived) and self.growth.only_grows(r, derived, c.grows) and grew.get(r, 1) > 0
                 grew[r] = grew.get(r, 0) + made if only else 0
         for p, ts in new.items():
             self.rels[p].add_new(ts)
             self.total += len(ts)
-        runaway = self.growth.after_round(grew)
+        runaway = self.growth.after_round(grew, state.rows)
         if runaway is not None:
             raise self.runaway(runaway)
         self.check_limits(best_rule[1])
@@ -559,23 +634,53 @@ class Evaluator:
         g = self.growth
         rule = self.program.rules[rule_index]
         return SyllogError([Diagnostic("E601", growth_message(g, rule_index, rule.head.pred), rule.span, "error",
-                                       limit_help("--max-growing-rounds", True))], self.program.text)
+                                       growth_help(g.by_size(rule_index)))], self.program.text)
 
-    def derive(self, c: _Compiled, delta: dict[str, set[Row]]) -> set[Row]:
-        """The head tuples of one compiled plan; instances whose arithmetic is undefined are dropped."""
-        note = self.dropped.noter(c.plan.rule_index)
-        hf = c.head
-        if c.fused is None:
-            rows = run_steps(c.fns, delta, note)
+    def derive(self, c: _Compiled, delta: dict[str, set[Row]], state: _Round) -> set[Row]:
+        """The head tuples of one compiled plan; instances whose arithmetic is undefined are dropped.
+
+        The steps run in batches; between them the limits are looked at
+        (`look`), counting the round's new tuples so far (`state`) and this plan's.
+        """
+        heads = c.heads = Heads(self.rels[c.plan.head].tuples)
+        c.state = state
+        c.tally.restart(c.look)
+        run_batches(c.run, c.fans, delta, c.sink, c.tally, c.note)
+        return heads.result()
+
+    def sinks(self, c: _Compiled) -> None:
+        """Give `c` what `derive` hands its batches to, and its look at the limits (made once, not each round)."""
+        note, hf = c.note, c.head
+
+        def rows_to_heads(rows: Rows) -> None:
             try:
-                return {hf(r) for r in rows}
-            except UndefinedArithmetic:  # in the head
-                return set(map_defined(hf, rows, note))
-        rows = run_steps(c.fns[:-1], delta, note)
-        try:
-            return c.fused(rows, delta) if rows else set()
-        except UndefinedArithmetic:  # in the last join's key or the head: the same, unfused
-            return set(map_defined(hf, one_at_a_time(c.fns[-1], rows, delta, note), note))
+                c.heads.add_all(map(hf, rows))
+            except UndefinedArithmetic:  # in the head (the rows before it are in, and are again: no harm)
+                c.heads.add_all(map_defined(hf, rows, note))
+
+        def heads_in(tuples: Rows) -> None:
+            c.heads.add(tuples)  # type: ignore[arg-type]
+
+        c.sink = heads_in if c.fused is not None else rows_to_heads
+        c.look = lambda: self.look(c, c.heads, c.state)
+
+    def look(self, c: _Compiled, heads: Heads, state: _Round) -> None:
+        """Within a round, between batches of plan `c`: E601 past a limit, or at a rule that only grows."""
+        r = c.plan.rule_index
+        held = c.tally.held
+        pending = state.made() + heads.estimate() + held
+        if self.over_tuples(pending):  # the estimate counts tuples known already: count them exactly
+            pending = state.made() + len(heads.new()) + held
+        self.check_limits(r, pending, held, round_end=False)
+        if c.grows and state.grew.get(r, 1) > 0:
+            rows = state.rows.get(r, 0) + c.tally.rows
+            if self.growth.streak_rows(r, rows):
+                fresh = heads.new()
+                if fresh and self.growth.still_grows(r, fresh, c.grows, rows):
+                    raise self.runaway(r)
+                if fresh:  # a tuple within the range: this round does not only grow (as `round` will find)
+                    state.grew[r] = 0
+
     def derived_limit(self) -> int | None:
         """How many tuples rules may derive (`Limits.max_derived`), None for no such bound."""
         lim = self.limits
@@ -588,29 +693,51 @@ class Evaluator:
         rule = self.program.rules[rule_index]
         return SyllogError([error("E602", f"{exc} in this rule", rule.span)], self.program.text)
 
-    def check_limits(self, rule_index: int, pending: int = 0) -> None:
-        """E601 past the tuple limit (counting `pending` tuples not yet in `total`), the deadline or the memory limit."""
+    def over_tuples(self, pending: int) -> bool:
+        """Would `pending` more tuples pass the tuple limit or the bound on derived tuples?"""
         limit = self.limits.max_tuples
-        self.checks += 1
+        derived = self.derived_limit()
+        return ((limit is not None and self.total + pending > limit)
+                or (derived is not None and self.total + pending - self.loaded > derived))
+
+    def check_limits(self, rule_index: int, pending: int = 0, held: int = 0, round_end: bool = True) -> None:
+        """E601 past the tuple limit (counting `pending` tuples not yet in `total`), the deadline or the memory limit.
+
+        `held` of the pending tuples are an aggregate's matches, not derived
+        tuples; `round_end` is False for a look within a round (not counted
+        as a round by the progress display).
+        """
+        if round_end:
+            self.checks += 1
         now = time.monotonic()
         over_time = self.deadline is not None and now > self.deadline
         over_memory = None
         if now >= self.next_watch:
             self.next_watch = now + WATCH_SECONDS
             over_memory = self.watch(rule_index, pending)
-        derived = self.derived_limit()
-        over_derived = derived is not None and self.total + pending - self.loaded > derived
-        if (limit is not None and self.total + pending > limit) or over_time or over_memory or over_derived:
-            what = (f"evaluation ran past {self.limits.max_seconds} seconds" if over_time
-                    else over_memory if over_memory
-                    else f"more than {derived:,} tuples were derived by rules" if over_derived
-                    else f"more than {limit:,} tuples were derived")
-            rule = self.program.rules[rule_index] if rule_index >= 0 else None
-            span = rule.span if rule is not None else self.program.rules[0].span
-            cause = "--timeout" if over_time else "--max-memory" if over_memory else "--max-tuples"
-            help = limit_help(cause, self.growth.growing(rule_index) > 0, in_memory=True)
-            raise SyllogError([Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
-                                          help)], self.program.text)
+        if over_time or over_memory or self.over_tuples(pending):
+            raise self.over_limit(rule_index, pending, held, over_time, over_memory)
+
+    def over_limit(self, rule_index: int, pending: int, held: int, over_time: bool,
+                   over_memory: str | None) -> SyllogError:
+        """E601 at the rule still deriving when a limit was passed: the limit named, and a help for its cause."""
+        limit, derived = self.limits.max_tuples, self.derived_limit()
+        if over_time:
+            what = f"evaluation ran past {self.limits.max_seconds} seconds"
+        elif over_memory:
+            what = over_memory
+        elif derived is not None and self.total + pending - self.loaded > derived:
+            what = f"more than {derived:,} tuples were derived by rules"
+        elif held:
+            what = f"more than {limit:,} tuples were held, {held:,} of them matches of an aggregate"
+        else:
+            what = f"more than {limit:,} tuples were derived"
+        doing = "this rule's aggregate was still finding matches" if held else "this rule was still deriving new tuples"
+        rule = self.program.rules[rule_index] if rule_index >= 0 else None
+        span = rule.span if rule is not None else self.program.rules[0].span
+        cause = "--timeout" if over_time else "--max-memory" if over_memory else "--max-tuples"
+        help = limit_help(cause, self.growth.growing(rule_index) > 0, in_memory=True, aggregate=held > 0)
+        return SyllogError([Diagnostic("E601", f"{what}; {doing}", span, "error", help)], self.program.text)
 
     def watch(self, rule_index: int, pending: int) -> str | None:
         """Report progress; the reason to stop when resident memory is past `max_memory`."""

@@ -21,7 +21,15 @@ where a round's new tuples come from:
   tuples then owe their novelty to the new numbers alone.
 - A rule that only grows for `limit` rounds in a row is stopped, and so is
   one that makes GROWING_TUPLES tuples in such a streak (a wide runaway,
-  2,000 counters climbing together, stops in a few hundred rounds).
+  2,000 counters climbing together, stops in a few hundred rounds), or
+  whose joins build GROWING_ROWS rows in it (more than it made tuples:
+  the rows each step of its plan builds): `n(Y) :- n(X), n(Z), n(W),
+  Y = X + Z + W + 1.` makes few tuples a round, three times as many as the
+  round before, but joins every tuple with every pair; its fifth round
+  builds tens of millions of rows and the next billions. That is looked at
+  within a round too, between the batches of a join
+  (engine.evaluation.batches), once the rule has only grown in the round
+  before.
 
 The bounded counter stays in the range (300000 is a number of the program),
 so it is never counted. A path length over a long chain (`len(Y, L + 1) :-
@@ -49,6 +57,7 @@ from ..values import Value, show_atom
 SAMPLE = 64  # new tuples looked at per rule and round
 _EXACT = decimal.Context(prec=100)
 GROWING_TUPLES = 1_000_000  # the tuples a streak of only growing may make (with a limit on its rounds)
+GROWING_ROWS = 1_000_000  # the rows a streak of only growing may build in its joins (a few seconds at most)
 
 
 @dataclass
@@ -145,6 +154,7 @@ class Growth:
     seen: dict[int, set[tuple[Value | None, ...]]] = field(default_factory=dict)
     rounds: dict[int, int] = field(default_factory=dict)
     tuples: dict[int, int] = field(default_factory=dict)  # made in the current streak
+    rows: dict[int, int] = field(default_factory=dict)  # join rows built in the current streak
     last: dict[int, tuple[Value, ...]] = field(default_factory=dict)
     _range: Range | None = None
 
@@ -155,6 +165,7 @@ class Growth:
         self.seen.clear()
         self.rounds.clear()
         self.tuples.clear()
+        self.rows.clear()
         self.last.clear()
 
     @property
@@ -180,19 +191,46 @@ class Growth:
             self.last[rule] = t
         return len(seen) == before
 
-    def after_round(self, grew: dict[int, int]) -> int | None:
+    def after_round(self, grew: dict[int, int], rows: dict[int, int] | None = None) -> int | None:
         """Count the rounds in a row each rule of `grew` only grew (the tuples it made if it did, else 0: a
-        rule that made nothing did not grow), and their tuples; the first rule past the limits, if any.
-        A rule left out of `grew` was not looked at this round: its count stays."""
+        rule that made nothing did not grow), their tuples and the join rows they built (`rows`, by rule);
+        the first rule past the limits, if any. A rule left out of `grew` was not looked at this round:
+        its count stays."""
         for rule, made in grew.items():
             if not made:
-                self.rounds[rule] = self.tuples[rule] = 0
-            else:
-                self.rounds[rule] = self.rounds.get(rule, 0) + 1
-                self.tuples[rule] = self.tuples.get(rule, 0) + made
-                if self.limit is not None and (self.rounds[rule] > self.limit or self.tuples[rule] > GROWING_TUPLES):
-                    return rule
+                self.rounds[rule] = self.tuples[rule] = self.rows[rule] = 0
+                continue
+            self.rounds[rule] = self.rounds.get(rule, 0) + 1
+            self.tuples[rule] = self.tuples.get(rule, 0) + made
+            self.rows[rule] = self.rows.get(rule, 0) + (rows or {}).get(rule, 0)
+            if self.limit is not None and (self.rounds[rule] > self.limit or self.tuples[rule] > GROWING_TUPLES
+                                           or self.rows[rule] > GROWING_ROWS):
+                return rule
         return None
+
+    def streak_rows(self, rule: int, rows: int) -> bool:
+        """Within a round: has `rule`, which only grew in the round before, built more than GROWING_ROWS rows
+        in its streak with the `rows` of this round so far?"""
+        return (self.limit is not None and self.rounds.get(rule, 0) > 0
+                and self.rows.get(rule, 0) + rows > GROWING_ROWS)
+
+    def still_grows(self, rule: int, new: set[tuple[Value, ...]], columns: tuple[int, ...], rows: int) -> bool:
+        """Within a round: do the new tuples so far of `rule` only grow? If so the round is counted as done
+        (with `rows` join rows), for `growth_message`. Nothing is remembered otherwise."""
+        outside = self.range.outside
+        seen = self.seen.get(rule, set())
+        for t in new:
+            if tuple(None if (c in columns and outside(v)) else v for c, v in enumerate(t)) not in seen:
+                return False
+        self.rounds[rule] = self.rounds.get(rule, 0) + 1
+        self.tuples[rule] = self.tuples.get(rule, 0) + len(new)
+        self.rows[rule] = self.rows.get(rule, 0) + rows
+        self.last[rule] = next(iter(new))
+        return True
+
+    def by_size(self, rule: int) -> bool:
+        """Was `rule` stopped for its tuples or join rows in the streak, not for its rounds?"""
+        return self.tuples.get(rule, 0) > GROWING_TUPLES or self.rows.get(rule, 0) > GROWING_ROWS
 
     def growing(self, rule: int) -> int:
         """How many rounds in a row `rule` has only grown (0: it is not making new values)."""
@@ -203,18 +241,30 @@ class Growth:
 
 
 def growth_message(g: Growth, rule_index: int, pred: str) -> str:
-    """E601's message for a rule that only grows."""
+    """E601's message for a rule that only grows (its join rows named when they are what stopped it)."""
+    rows = g.rows.get(rule_index, 0)
+    built = f" from {rows:,} rows built by its joins" if rows > GROWING_ROWS and not g.tuples[rule_index] > GROWING_TUPLES else ""
     return (f"this rule has made nothing but new numbers, beyond every number of the program and its data, for "
-            f"{g.rounds[rule_index]:,} rounds in a row ({g.tuples[rule_index]:,} tuples; the last: "
+            f"{g.rounds[rule_index]:,} rounds in a row ({g.tuples[rule_index]:,} tuples{built}; the last: "
             f"{show_atom(pred, g.last[rule_index])})")
 
 
-def limit_help(limit: str, growing: bool, in_memory: bool = False) -> str:
-    """E601's help, by cause: a rule that is making new values (`growing`), or a result that is simply large."""
+def growth_help(by_size: bool) -> str:
+    """E601's help for a rule that only grows: stopped by its rounds, or by the tuples or rows of its streak."""
+    if not by_size:
+        return limit_help("--max-growing-rounds", True)
+    return ("a rule that computes new values from its own results (such as `X + 1`) does not stop by itself; "
+            "add a bound (`X < 1000`), or, if it is bounded, turn this check off with --max-growing-rounds none")
+
+
+def limit_help(limit: str, growing: bool, in_memory: bool = False, aggregate: bool = False) -> str:
+    """E601's help, by cause: a rule that is making new values (`growing`), or a result that is simply large
+    (or, with `aggregate`, an aggregate over a large join)."""
     if growing:
         return ("a rule that computes new values from its own results (such as `X + 1`) does not stop by itself; "
                 f"add a bound (`X < 1000`), or, if it is bounded, raise {limit}")
     if limit == "--timeout":
         return "no rule is making new values: the evaluation is long, not endless; raise --timeout"
     elsewhere = ", or evaluate past memory on a SQL backend (--backend duckdb --database FILE)" if in_memory else ""
-    return f"no rule is making new values: the result is simply large (a closure or a join); raise {limit}{elsewhere}"
+    large = "an aggregate ranges over a large join" if aggregate else "the result is simply large (a closure or a join)"
+    return f"no rule is making new values: {large}; raise {limit}{elsewhere}"

@@ -39,8 +39,13 @@ def _reads(program: Program, indices: list[int]) -> tuple[set[str], set[str]]:
 
 
 def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fact]) -> None:
-    """Bring `ev` up to date with `program`, which differs from its own by these facts only."""
+    """Bring `ev` up to date with `program`, which differs from its own by these facts only.
+
+    The update has its own time limit (`Limits.max_seconds` from now); the
+    other limits count what the relations hold, as in a first evaluation.
+    """
     ev.program = program
+    ev.restart_clock()
     grew: dict[str, set[Row]] = {}
     shrank: set[str] = set()
     remaining = {(f.pred, f.row) for f in program.facts} if removed else set()
@@ -53,6 +58,7 @@ def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fac
         ev.base_of(f.pred).add(f.row)
         if f.row not in rel.tuples:
             rel.add_new({f.row})
+            ev.total += 1
             grew.setdefault(f.pred, set()).add(f.row)
     for pred in shrank:
         _reset(ev, pred)
@@ -83,6 +89,8 @@ def update(ev: Evaluator, program: Program, added: list[Fact], removed: list[Fac
 def _reset(ev: Evaluator, pred: str) -> None:
     """Put a relation back to its base tuples (facts and inputs)."""
     rel = ev.rels[pred]
-    rel.tuples = set(ev.base_of(pred))
+    base = ev.base_of(pred)
+    ev.total -= len(rel) - len(base)  # derived again, and counted again, by the stratum
+    rel.tuples = set(base)
     rel.indexes.clear()
     rel.groups.clear()

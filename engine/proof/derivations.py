@@ -21,7 +21,8 @@ from .. import nodes as n
 from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..analysis import Fact, Program, const_eval
-from ..evaluation.compile import StepFn, compile_steps, expr_fn, head_fn, map_defined, run_steps
+from ..evaluation.batches import StepFn, map_defined, run_steps
+from ..evaluation.compile import compile_steps, expr_fn, head_fn
 from ..evaluation.dropped import Note, ignore
 from ..evaluation.relation import Relation, Row
 from ..values import ArithmeticFault, UndefinedArithmetic, Value, compare, row_key, show

@@ -17,7 +17,8 @@ from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program
 from ..errors import SyllogError
-from ..evaluation.compile import compile_steps, run_steps
+from ..evaluation.batches import run_steps
+from ..evaluation.compile import compile_steps
 from ..evaluation.dropped import ignore
 from ..evaluation.relation import Relation, Row
 from ..provenance import TOP
