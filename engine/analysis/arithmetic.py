@@ -87,9 +87,13 @@ def body_typing(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], outer: Ty
             for side, other in ((lit.left, lit.right), (lit.right, lit.left)):
                 if not isinstance(side, n.Var) or side.name in bound:
                     continue
-                if isinstance(other, n.Var):
-                    got = typing.get(other.name, ALL) if not other.anonymous else ALL
-                elif isinstance(other, n.Aggregate):
+                if isinstance(other, n.Var):  # what it can hold, even nothing (a contradiction passed along)
+                    held = typing.get(other.name, ALL) if not other.anonymous else ALL
+                    if typing[side.name] & held != typing[side.name]:
+                        typing[side.name] &= held
+                        changed = True
+                    continue
+                if isinstance(other, n.Aggregate):
                     inner, _ = body_typing(decls, other.body, typing, origins)
                     term = expr_kinds(other.term, inner) if other.term is not None else frozenset()
                     got = agg_kinds(other.func, term)

@@ -138,7 +138,7 @@ def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = Non
 def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
 
-    def check_atoms(atoms: list[n.Atom], in_rule: bool) -> None:
+    def check_atoms(atoms: list[n.Atom], in_rule: bool, constants: bool = True) -> None:
         seen: dict[str, tuple[str, Span, str]] = {}
         symbols: list[tuple[n.Atom, n.Param, n.Const, n.Decl]] = []  # symbols at columns that take none
         for atom in atoms:
@@ -147,7 +147,7 @@ def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
                 continue
             for param, arg in zip(decl.params, atom.args):
                 if isinstance(arg, n.Const):
-                    if type_ok(param.type, arg.value):
+                    if not constants or type_ok(param.type, arg.value):
                         continue
                     if in_rule and isinstance(arg.value, str):
                         symbols.append((atom, param, arg, decl))
@@ -172,6 +172,9 @@ def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
 
     for r in c.rules:
         check_atoms([r.head] + [a for a, neg in body_atoms(r.body) if not neg], bool(r.body))
+    for body in c.goal_bodies():  # a variable in columns of two kinds, as in a rule; a constant of
+        # another kind is no error in a goal (it has no answers)
+        check_atoms([a for a, neg in body_atoms(body) if not neg], False, constants=False)
     for _at, run in c.runs:
         for table in run.tables:
             decl = c.decls.get(table.pred)

@@ -98,7 +98,14 @@ def test_answers_on_demand_are_those_of_full_evaluation(data: st.DataObject) -> 
     goal = data.draw(goal_for(prog))
     loaded = engine.load_text(render(prog), path="gen.dl")
     full = loaded.evaluate(provenance=False)
-    expected = _answers(full, goal)
+    try:
+        expected = _answers(full, goal)
+    except engine.SyllogError as refused:  # an ill-typed goal (a variable in columns of two kinds): refused alike
+        for mode in ("on", "auto"):
+            with pytest.raises(engine.SyllogError) as exc:
+                loaded.evaluate_for(goal, mode, provenance=False)
+            assert [d.code for d in exc.value.diagnostics] == [d.code for d in refused.diagnostics]
+        return
     assert set(expected[0]) == _expected(prog, goal), f"full evaluation vs oracle\n{render(prog)}?- {goal}."
     for mode in ("on", "auto"):
         model, choice = loaded.evaluate_for(goal, mode, provenance=False)
