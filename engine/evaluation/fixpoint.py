@@ -181,6 +181,11 @@ class Evaluator:
         load_facts(self.program, self.rels, skip=self.preloaded)
         self.total = sum(len(r) for r in self.rels.values())
 
+    def statistics(self, pred: str) -> tuple[int, tuple[int, ...]] | None:
+        """A relation's size and distinct values per column, for the planner (`engine.plan.Statistics`)."""
+        rel = self.rels.get(pred)
+        return rel.statistics() if rel is not None else None
+
     def base_of(self, pred: str) -> set[Row]:
         """The facts and input rows of `pred` (before any rule), to update in place."""
         if pred in self.base_lazy:
@@ -250,7 +255,8 @@ class Evaluator:
         self.growth.start(lambda: self.data_range(comp))
 
         def plan(i: int, delta_literal: int = -1, grow: bool = True) -> P.RulePlan:
-            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal, grow)
+            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal, grow,
+                               statistics=self.statistics)
 
         states: dict[tuple[int, int], AggregateFn] = {}
         if seed is not None:
