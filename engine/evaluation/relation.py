@@ -540,14 +540,14 @@ class Relation:
 def distinct_in(ts: set[Row], col: int) -> int:
     """The distinct values of column `col` of `ts`: counted, or past SAMPLE tuples estimated from SAMPLE of them.
 
-    The estimate is GEE (Charikar et al., 2000): the values seen more than
-    once in the sample, plus those seen once scaled by sqrt(size / sample).
-    A set's order is a hash order, so its first tuples serve as a sample.
+    The estimate is Duj1 (Haas, Naughton, Seshadri and Stokes, VLDB 1995): with n sampled, d distinct
+    among them and f of those seen once, n·d / (n - f + f·n / size). Every value distinct in the sample
+    scales to the size; with none seen once it stays d. A set's order is a hash order, so its first tuples serve as a sample.
     """
     get = itemgetter(col)
     if len(ts) <= SAMPLE:
         return len(set(map(get, ts)))
     seen: Counter[Value] = Counter(map(get, islice(ts, SAMPLE)))
     once = sum(1 for k in seen.values() if k == 1)
-    guess: float = (len(ts) / SAMPLE) ** 0.5 * once + len(seen) - once
+    guess = SAMPLE * len(seen) / (SAMPLE - once + once * SAMPLE / len(ts))
     return max(len(seen), min(len(ts), round(guess)))
