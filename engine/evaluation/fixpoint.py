@@ -439,7 +439,7 @@ class Evaluator:
         """All rows of a finder rule over the relations as they are now."""
         # planned from the sizes as they are now (the stratum's relations are at their smallest)
         now = {p: len(r) for p, r in self.rels.items()}
-        fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1)
+        fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1, statistics=self.statistics)
         hf = head_fn(fp.head_args, len(fp.slots))
         note = self.dropped.noter(rule_index)
         try:
@@ -465,7 +465,7 @@ class Evaluator:
         name = seed_name(step.literal)
         seeded = n.Rule(rule.head, rule.body + (n.Atom(name, group),), rule.cites, rule.span)
         arity = self.program.arity | {name: len(group)}
-        return P.plan_rule(seeded, i, sizes, rec, False, arity, len(rule.body))
+        return P.plan_rule(seeded, i, sizes, rec, False, arity, len(rule.body), statistics=self.statistics)
 
     def group_finders(self, rule: n.Rule, c: _Compiled, comp: set[str], sizes: dict[str, int],
                       states: dict[tuple[int, int], AggregateFn], seeded: bool) -> list[tuple[list[StepFn], _Finder]] | None:
@@ -498,7 +498,8 @@ class Evaluator:
             seed = seed_name(step.literal) if seeded else None
             for j, x in enumerate(finder.body):
                 if isinstance(x, n.Atom) and x.pred in comp:
-                    fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j)
+                    fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j,
+                                     statistics=self.statistics)
                     fns = compile_steps(fp.steps, self.rels, True, self.dropped.noter(bp.rule_index))
                     hf = head_fn(fp.head_args, len(fp.slots))
                     out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed, bp.rule_index)))
