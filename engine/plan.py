@@ -20,9 +20,10 @@ from .analysis.safety import aggregate_outside, group_vars
 from .errors import Span
 from .values import Value
 
-# What the planner may know of a relation beyond its size: (size, distinct values of each column), or
-# None. The evaluator's relations give theirs (`Relation.statistics`); without any, the cost model assumes.
-Statistics = Callable[[str], "tuple[int, tuple[int, ...]] | None"]
+# What the planner may know of a relation beyond its size: given a predicate and some of its columns,
+# (its size, the distinct values of each of those columns), or None. The evaluator's relations give
+# theirs (`Relation.statistics`); without any, the cost model assumes (see `_Planner.fan_out`).
+Statistics = Callable[[str, tuple[int, ...]], "tuple[int, tuple[int, ...]] | None"]
 
 # The cost model (docs/evaluation.md, "How the planner orders atoms"): a relation still growing in the
 # stratum is assumed to reach GROWTH times its size at planning time, its columns keeping the distinct
@@ -174,7 +175,6 @@ class _Planner:
                  const_keys: bool = False, grow: bool = True, statistics: Statistics | None = None) -> None:
         self.sizes = sizes
         self.statistics = statistics
-        self.known: dict[str, tuple[int, tuple[int, ...]] | None] = {}
         self.recursive = recursive
         # the plan is used while the recursive relations grow: size them as huge (else by `sizes`)
         self.grow = grow
@@ -380,12 +380,6 @@ class _Planner:
             size = max(size, 1 << 40)
         return (connected, self.fan_out(atom.pred, len(atom.args), bound, growing), -len(bound), size)
 
-    def stats(self, pred: str) -> tuple[int, tuple[int, ...]] | None:
-        """The relation's (size, distinct values per column), asked once per plan; None when unknown."""
-        if pred not in self.known:
-            self.known[pred] = self.statistics(pred) if self.statistics is not None else None
-        return self.known[pred]
-
     def fan_out(self, pred: str, arity: int, bound: list[int], growing: bool) -> float:
         """The estimated rows a probe of `pred` on the `bound` columns yields.
 
@@ -394,7 +388,7 @@ class _Planner:
         size ** (1 / arity) values. A growing relation: GROWTH times its size now, with its columns'
         distinct values now; LARGE when it is scanned (no bound column) or nothing is known of it.
         """
-        known = self.stats(pred)
+        known = self.statistics(pred, tuple(bound)) if self.statistics is not None else None
         if growing and (not bound or known is None or known[0] == 0):
             size = LARGE
         elif known is not None:
@@ -406,8 +400,8 @@ class _Planner:
         if known is None or known[0] == 0:
             return float(size ** ((arity - len(bound)) / arity))
         keys = 1.0
-        for col in bound:
-            keys *= max(1, known[1][col])
+        for d in known[1]:
+            keys *= max(1, d)
         return size / min(keys, size)
 
     def aggregate(self, agg: n.Aggregate, group: list[str], slots: dict[str, int], index: int,

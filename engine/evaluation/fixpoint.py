@@ -181,10 +181,10 @@ class Evaluator:
         load_facts(self.program, self.rels, skip=self.preloaded)
         self.total = sum(len(r) for r in self.rels.values())
 
-    def statistics(self, pred: str) -> tuple[int, tuple[int, ...]] | None:
-        """A relation's size and distinct values per column, for the planner (`engine.plan.Statistics`)."""
+    def statistics(self, pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
+        """A relation's size and distinct values in `cols`, for the planner (`engine.plan.Statistics`)."""
         rel = self.rels.get(pred)
-        return rel.statistics() if rel is not None else None
+        return rel.statistics(cols) if rel is not None else None
 
     def base_of(self, pred: str) -> set[Row]:
         """The facts and input rows of `pred` (before any rule), to update in place."""
