@@ -6,7 +6,10 @@ join with an atom (a hash lookup on its bound columns), test a negated atom,
 filter on a comparison, bind a computed value, or compute an aggregate per
 group. The in-memory evaluator turns plans into closures; the SQL backends
 read the same plans. A recursive rule gets one plan per recursive atom, with
-that atom reading the last round's delta and placed first.
+that atom reading the last round's delta and placed first. The other atoms are
+ordered by their estimated fan-out, the rows a probe yields, from the
+relations' sizes and, where the caller knows them, distinct values per column
+(`Statistics`; the cost model is described in docs/evaluation.md).
 """
 
 from __future__ import annotations
