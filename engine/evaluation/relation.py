@@ -547,7 +547,8 @@ def distinct_in(ts: set[Row], col: int) -> int:
 
     The estimate is Duj1 (Haas, Naughton, Seshadri and Stokes, VLDB 1995): with n sampled, d distinct
     among them and f of those seen once, n·d / (n - f + f·n / size). Every value distinct in the sample
-    scales to the size; with none seen once it stays d. A set's order is a hash order, so its first tuples serve as a sample.
+    scales to the size; with none seen once it stays d. A set's order is a hash order, so its first
+    tuples serve as a sample.
     """
     get = itemgetter(col)
     if len(ts) <= SAMPLE:
