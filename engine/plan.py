@@ -297,7 +297,8 @@ class _Planner:
             atoms = [i for i in place.pending if isinstance(body[i], n.Atom)]
             if not atoms:
                 break
-            best = min(atoms, key=lambda i: self.score(body[i], slots))  # type: ignore[arg-type]
+            # (one atom left needs no estimate: its statistics would cost a pass over its relation)
+            best = atoms[0] if len(atoms) == 1 else min(atoms, key=lambda i: self.score(body[i], slots))  # type: ignore[arg-type]
             atom = body[best]
             assert isinstance(atom, n.Atom)
             place.steps.append(self.atom_step(atom, best, slots, order, False, keep_anon))
