@@ -6,11 +6,15 @@ join with an atom (a hash lookup on its bound columns), test a negated atom,
 filter on a comparison, bind a computed value, or compute an aggregate per
 group. The in-memory evaluator turns plans into closures; the SQL backends
 read the same plans. A recursive rule gets one plan per recursive atom, with
-that atom reading the last round's delta and placed first.
+that atom reading the last round's delta and placed first. The other atoms are
+ordered by their estimated fan-out, the rows a probe yields, from the
+relations' sizes and, where the caller knows them, distinct values per column
+(`Statistics`; the cost model is described in docs/evaluation.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -18,6 +22,17 @@ from . import nodes as n
 from .analysis.safety import aggregate_outside, group_vars
 from .errors import Span
 from .values import Value
+
+# What the planner may know of a relation beyond its size: given a predicate and some of its columns,
+# (its size, the distinct values of each of those columns), or None. The evaluator's relations give
+# theirs (`Relation.statistics`); without any, the cost model assumes (see `_Planner.fan_out`).
+Statistics = Callable[[str, tuple[int, ...]], "tuple[int, tuple[int, ...]] | None"]
+
+# The cost model (docs/evaluation.md, "How the planner orders atoms"): a relation still growing in the
+# stratum is assumed to reach GROWTH times its size at planning time, its columns keeping the distinct
+# values they hold then; one never scanned in full before the others (LARGE rows).
+GROWTH = 16
+LARGE = float(1 << 40)
 
 # ---- expressions over slots -------------------------------------------
 
@@ -160,8 +175,9 @@ class Placement:
 
 class _Planner:
     def __init__(self, sizes: dict[str, int], recursive: set[str], keep_anon: bool, arity: dict[str, int],
-                 const_keys: bool = False, grow: bool = True) -> None:
+                 const_keys: bool = False, grow: bool = True, statistics: Statistics | None = None) -> None:
         self.sizes = sizes
+        self.statistics = statistics
         self.recursive = recursive
         # the plan is used while the recursive relations grow: size them as huge (else by `sizes`)
         self.grow = grow
@@ -281,7 +297,8 @@ class _Planner:
             atoms = [i for i in place.pending if isinstance(body[i], n.Atom)]
             if not atoms:
                 break
-            best = min(atoms, key=lambda i: self.score(body[i], slots))  # type: ignore[arg-type]
+            # (one atom left needs no estimate: its statistics would cost a pass over its relation)
+            best = atoms[0] if len(atoms) == 1 else min(atoms, key=lambda i: self.score(body[i], slots))  # type: ignore[arg-type]
             atom = body[best]
             assert isinstance(atom, n.Atom)
             place.steps.append(self.atom_step(atom, best, slots, order, False, keep_anon))
@@ -354,21 +371,42 @@ class _Planner:
                 return True
         return False
 
-    def score(self, atom: n.Atom, slots: dict[str, int]) -> tuple[int, int, int]:
-        bound_cols = 0
-        for a in atom.args:
-            if isinstance(a, n.Const):
-                bound_cols += 1
-            elif isinstance(a, n.Var):
-                if a.name in slots:
-                    bound_cols += 1
-            elif all(v.name in slots for v in n.expr_vars(a)):
-                bound_cols += 1
-        connected = 0 if bound_cols or not slots else 1
+    def score(self, atom: n.Atom, slots: dict[str, int]) -> tuple[int, float, int, int]:
+        """How good `atom` is to join next, least first: (not connected, estimated fan-out, -bound columns,
+        size). Connected atoms come first, so that no cross product is chosen while a join is possible."""
+        bound = [col for col, a in enumerate(atom.args) if isinstance(a, n.Const) or (
+            not isinstance(a, n.Var) and all(v.name in slots for v in n.expr_vars(a))) or (
+            isinstance(a, n.Var) and a.name in slots)]
+        connected = 0 if bound or not slots else 1
         size = self.sizes.get(atom.pred, 0)
-        if atom.pred in self.recursive and self.grow:
+        growing = atom.pred in self.recursive and self.grow
+        if growing:
             size = max(size, 1 << 40)
-        return (connected, -bound_cols, size)
+        return (connected, self.fan_out(atom.pred, len(atom.args), bound, growing), -len(bound), size)
+
+    def fan_out(self, pred: str, arity: int, bound: list[int], growing: bool) -> float:
+        """The estimated rows a probe of `pred` on the `bound` columns yields.
+
+        With distinct counts d: size / (the product of the bound columns' d, at most the size), taking
+        the columns as independent. Without: size ** (unbound columns / arity), as if every column had
+        size ** (1 / arity) values. A growing relation: GROWTH times its size now, with its columns'
+        distinct values now; LARGE when it is scanned (no bound column) or nothing is known of it.
+        """
+        known = self.statistics(pred, tuple(bound)) if self.statistics is not None else None
+        if growing and (not bound or known is None or known[0] == 0):
+            size = LARGE
+        elif known is not None:
+            size = float(known[0]) * (GROWTH if growing else 1)
+        else:
+            size = float(self.sizes.get(pred, 0))
+        if not bound or size == 0:
+            return size
+        if known is None or known[0] == 0:
+            return float(size ** ((arity - len(bound)) / arity))
+        keys = 1.0
+        for d in known[1]:
+            keys *= max(1, d)
+        return size / min(keys, size)
 
     def aggregate(self, agg: n.Aggregate, group: list[str], slots: dict[str, int], index: int,
                   head: n.Atom | None, body: tuple[n.Literal, ...]) -> Aggregate:
@@ -384,13 +422,16 @@ class _Planner:
 
 
 def plan_rule(rule: n.Rule, rule_index: int, sizes: dict[str, int], recursive: set[str], keep_anon: bool,
-              arity: dict[str, int], delta_literal: int = -1, grow: bool = True) -> RulePlan:
+              arity: dict[str, int], delta_literal: int = -1, grow: bool = True,
+              statistics: Statistics | None = None) -> RulePlan:
     """Plan one rule; `delta_literal` names the body atom that reads the delta.
 
     `grow=False` for a plan run once, before the recursive relations grow: they are then
-    ordered by their real sizes like the others.
+    ordered by their real sizes like the others. `statistics` tells the relations' distinct
+    values per column where they are known (see `Statistics`): atoms are then ordered by
+    their estimated fan-out.
     """
-    p = _Planner(sizes, recursive, keep_anon, arity, grow=grow)
+    p = _Planner(sizes, recursive, keep_anon, arity, grow=grow, statistics=statistics)
     body = p.name_anon(rule.body)
     slots: dict[str, int] = {}
     order: list[str] = []

@@ -217,6 +217,11 @@ class Evaluator:
         load_facts(self.program, self.rels, skip=self.preloaded)
         self.total = sum(len(r) for r in self.rels.values())
 
+    def statistics(self, pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
+        """A relation's size and distinct values in `cols`, for the planner (`engine.plan.Statistics`)."""
+        rel = self.rels.get(pred)
+        return rel.statistics(cols) if rel is not None else None
+
     def base_of(self, pred: str) -> set[Row]:
         """The facts and input rows of `pred` (before any rule), to update in place."""
         if pred in self.base_lazy:
@@ -305,7 +310,8 @@ class Evaluator:
         self.growth.start(lambda: self.data_range(comp))
 
         def plan(i: int, delta_literal: int = -1, grow: bool = True) -> P.RulePlan:
-            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal, grow)
+            return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal, grow,
+                               statistics=self.statistics)
 
         states: dict[tuple[int, int], AggregateFn] = {}
         if seed is not None:
@@ -494,7 +500,7 @@ class Evaluator:
         """All rows of a finder rule over the relations as they are now."""
         # planned from the sizes as they are now (the stratum's relations are at their smallest)
         now = {p: len(r) for p, r in self.rels.items()}
-        fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1)
+        fp = P.plan_rule(rule, rule_index, now, set(), False, self.program.arity, -1, statistics=self.statistics)
         hf = head_fn(fp.head_args, len(fp.slots))
         note = self.dropped.noter(rule_index)
         rows: set[Row] = set()
@@ -537,7 +543,7 @@ class Evaluator:
         name = seed_name(step.literal)
         seeded = n.Rule(rule.head, rule.body + (n.Atom(name, group),), rule.cites, rule.span)
         arity = self.program.arity | {name: len(group)}
-        return P.plan_rule(seeded, i, sizes, rec, False, arity, len(rule.body))
+        return P.plan_rule(seeded, i, sizes, rec, False, arity, len(rule.body), statistics=self.statistics)
 
     def group_finders(self, rule: n.Rule, c: _Compiled, comp: set[str], sizes: dict[str, int],
                       states: dict[tuple[int, int], AggregateFn], seeded: bool) -> list[tuple[list[StepFn], _Finder]] | None:
@@ -570,7 +576,8 @@ class Evaluator:
             seed = seed_name(step.literal) if seeded else None
             for j, x in enumerate(finder.body):
                 if isinstance(x, n.Atom) and x.pred in comp:
-                    fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j)
+                    fp = P.plan_rule(finder, bp.rule_index, sizes, comp, False, self.program.arity, j,
+                                     statistics=self.statistics)
                     fns = compile_steps(fp.steps, self.rels, True, self.dropped.noter(bp.rule_index))
                     hf = head_fn(fp.head_args, len(fp.slots))
                     out.append((fns, _Finder(restrict_key(step), ng, hf, fn, has_term, seed, bp.rule_index,

@@ -10,7 +10,9 @@ up to date as tuples are added, so each costs its build once.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 
@@ -19,6 +21,9 @@ from ..values import Value
 Row = tuple[Value, ...]
 Columns = tuple[Any, ...]  # numpy int64 arrays, one per column
 Sig = tuple[tuple[int, ...], tuple[tuple[int, Value], ...], tuple[tuple[int, int], ...], tuple[int, ...]]
+
+# Past this many tuples, a column's distinct values are estimated from this many of them (`distinct_in`).
+SAMPLE = 50_000
 
 
 def getter(cols: tuple[int, ...]) -> Callable[[Row], Any]:
@@ -360,7 +365,7 @@ _GROUPED_SIGS: dict[Sig, tuple[tuple[int, int], bool]] = {
 class Relation:
     """The tuples of one predicate, with their indexes."""
 
-    __slots__ = ("name", "arity", "_tuples", "_pending", "_cols", "indexes", "groups")
+    __slots__ = ("name", "arity", "_tuples", "_pending", "_cols", "indexes", "groups", "_stats")
 
     def __init__(self, name: str, arity: int) -> None:
         self.name = name
@@ -378,6 +383,8 @@ class Relation:
         self.indexes: dict[Sig, Index] = {}
         # binary relations grouped by one column: (key col, value col) -> {key: set of values}
         self.groups: dict[tuple[int, int], dict[Value, set[Value]]] = {}
+        # (size, {column: distinct values}) for the planner, until the relation changes
+        self._stats: tuple[int, dict[int, int]] | None = None
 
     @property
     def tuples(self) -> set[Row]:
@@ -395,6 +402,7 @@ class Relation:
         self._pending = None
         self._cols = None
         self._tuples = ts
+        self._stats = None
 
     def set_columns(self, cols: Columns) -> None:
         """Hold the relation as integer columns of distinct rows, sorted (see engine.evaluation.io)."""
@@ -403,6 +411,7 @@ class Relation:
         self._cols = cols if len(cols[0]) else None
         self._pending = None
         self._tuples = set()
+        self._stats = None
         self.indexes.clear()
         self.groups = {}
 
@@ -412,6 +421,7 @@ class Relation:
         self._cols = None
         self._pending = (g, size)
         self._tuples = set()
+        self._stats = None
         self.indexes.clear()
         self.groups = {(0, 1): g}
 
@@ -486,10 +496,43 @@ class Relation:
             return
         self.tuples.update(new)
         self._cols = None  # (the getter has built the tuples from them)
+        self._stats = None
         for idx in self.indexes.values():
             idx.add(new)
         for (key, val), g in self.groups.items():
             group_into(g, new, key, val)
+
+    def statistics(self, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+        """(size, distinct values of each of `cols`), for the planner's cost model (engine.plan).
+
+        Each column's count is computed when first asked for, once per version of the
+        relation (any change drops them), from what it holds cheapest: a grouping or a
+        one-column index (exact), its integer columns (numpy), else its tuples, sampled
+        past SAMPLE of them.
+        """
+        size = len(self)
+        if self._stats is None or self._stats[0] != size:
+            self._stats = (size, {})
+        known = self._stats[1]
+        for c in cols:
+            if c not in known:
+                known[c] = self.distinct(c)
+        return size, tuple(known[c] for c in cols)
+
+    def distinct(self, col: int) -> int:
+        """The number of distinct values in column `col` (an estimate past SAMPLE tuples held as tuples)."""
+        if self.arity == 2 and (col, 1 - col) in self.groups:
+            return len(self.groups[(col, 1 - col)])
+        if self.arity == 2 and (1 - col, col) in self.groups:
+            return len(set().union(*self.groups[(1 - col, col)].values()))
+        if self._cols is not None:
+            import numpy as np  # imported by whoever made the columns (engine.evaluation.io)
+            c = self._cols[col] if col == 0 else np.sort(self._cols[col])  # (np.unique is ten times slower)
+            return int(np.count_nonzero(c[1:] != c[:-1])) + 1
+        for sig, idx in self.indexes.items():
+            if sig[:3] == ((col,), (), ()) and type(idx.data) in (dict, set):
+                return len(idx.data)
+        return distinct_in(self.tuples, col)
 
     def __len__(self) -> int:
         if self._cols is not None:
@@ -497,3 +540,20 @@ class Relation:
         if self._pending is not None:
             return self._pending[1]
         return len(self._tuples)
+
+
+def distinct_in(ts: set[Row], col: int) -> int:
+    """The distinct values of column `col` of `ts`: counted, or past SAMPLE tuples estimated from SAMPLE of them.
+
+    The estimate is Duj1 (Haas, Naughton, Seshadri and Stokes, VLDB 1995): with n sampled, d distinct
+    among them and f of those seen once, n·d / (n - f + f·n / size). Every value distinct in the sample
+    scales to the size; with none seen once it stays d. A set's order is a hash order, so its first
+    tuples serve as a sample.
+    """
+    get = itemgetter(col)
+    if len(ts) <= SAMPLE:
+        return len(set(map(get, ts)))
+    seen: Counter[Value] = Counter(map(get, islice(ts, SAMPLE)))
+    once = sum(1 for k in seen.values() if k == 1)
+    guess = SAMPLE * len(seen) / (SAMPLE - once + once * SAMPLE / len(ts))
+    return max(len(seen), min(len(ts), round(guess)))
