@@ -43,15 +43,24 @@ def goal_for(draw: st.DrawFn, prog: Program) -> str:
     pred = prog.preds[draw(st.sampled_from(pick))]
     args = []
     variables: list[str] = []
-    for _ in range(pred.arity):
+    kind_of: dict[str, str] = {}  # a variable's column kind: with declarations, a goal repeats a variable
+    # only over columns of one kind (else it is E302, as in a rule)
+
+    def fitting(kind: str) -> list[str]:
+        if not prog.declare:
+            return variables
+        return [v for v in variables if "any" in (kind, kind_of[v]) or kind == kind_of[v]]
+
+    for k in range(pred.arity):
         c = draw(st.integers(0, 5))
         if c <= 2:  # a constant half of the time
             args.append(str(draw(st.sampled_from(INTS[:3] + SYMS[:2]))))
-        elif c <= 3 or not variables:
+        elif c <= 3 or not fitting(pred.kinds[k]):
             variables.append(f"G{len(variables)}")
+            kind_of[variables[-1]] = pred.kinds[k]
             args.append(variables[-1])
         elif c == 4:
-            args.append(draw(st.sampled_from(variables)))
+            args.append(draw(st.sampled_from(fitting(pred.kinds[k]))))
         else:
             args.append("_")
     first = f"{pred.name}({', '.join(args)})" if args else pred.name
@@ -60,8 +69,8 @@ def goal_for(draw: st.DrawFn, prog: Program) -> str:
     other = prog.preds[draw(st.sampled_from(names))]
     if not other.arity:
         return f"{first}, {other.name}"
-    more = [draw(st.sampled_from(variables)) if variables and draw(st.booleans()) else "_"
-            for _ in range(other.arity)]
+    more = [draw(st.sampled_from(fitting(other.kinds[k]))) if fitting(other.kinds[k]) and draw(st.booleans())
+            else "_" for k in range(other.arity)]
     if draw(st.booleans()) and all(a != "_" for a in more):
         return f"{first}, not {other.name}({', '.join(more)})"
     more = [a if a != "_" else f"H{i}" for i, a in enumerate(more)]
