@@ -53,8 +53,10 @@ def goal_for(draw: st.DrawFn, prog: Program) -> str:
 
     for k in range(pred.arity):
         c = draw(st.integers(0, 5))
-        if c <= 2:  # a constant half of the time
-            args.append(str(draw(st.sampled_from(INTS[:3] + SYMS[:2]))))
+        if c <= 2:  # a constant half of the time (of the column's kind, with declarations)
+            kind = pred.kinds[k] if prog.declare else "any"
+            consts = {"int": INTS[:3], "sym": SYMS[:2]}.get(kind, INTS[:3] + SYMS[:2])
+            args.append(str(draw(st.sampled_from(consts))))
         elif c <= 3 or not fitting(pred.kinds[k]):
             variables.append(f"G{len(variables)}")
             kind_of[variables[-1]] = pred.kinds[k]
