@@ -450,13 +450,7 @@ def _variables(body: tuple[n.Literal, ...]) -> set[str]:
 def _rename(e: n.Expr, rename: dict[str, str]) -> n.Expr:
     if not rename:
         return e
-    if isinstance(e, n.Var):
-        return n.Var(rename[e.name], e.span) if e.name in rename else e
-    if isinstance(e, n.BinOp):
-        return n.BinOp(e.op, _rename(e.left, rename), _rename(e.right, rename), e.span)
-    if isinstance(e, n.Neg):
-        return n.Neg(_rename(e.operand, rename), e.span)
-    return e
+    return n.map_vars(e, lambda v: n.Var(rename[v.name], v.span) if v.name in rename else v)
 
 
 def _rename_literal(lit: n.Literal, rename: dict[str, str]) -> n.Literal:

@@ -8,6 +8,7 @@ column, and their nodes only when something asks (`Module.statements`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, Union
 
@@ -317,6 +318,17 @@ def expr_vars(e: Expr) -> list[Var]:
     if isinstance(e, Neg):
         return expr_vars(e.operand)
     return []
+
+
+def map_vars(e: Expr, f: Callable[[Var], Expr]) -> Expr:
+    """`e` with each variable `v` replaced by `f(v)` (renaming, or substituting values)."""
+    if isinstance(e, Var):
+        return f(e)
+    if isinstance(e, BinOp):
+        return BinOp(e.op, map_vars(e.left, f), map_vars(e.right, f), e.span)
+    if isinstance(e, Neg):
+        return Neg(map_vars(e.operand, f), e.span)
+    return e
 
 
 def literal_vars(lit: Literal) -> list[Var]:

@@ -112,13 +112,7 @@ class Instance:
 
 def substitute(e: n.Expr, binding: dict[str, Value]) -> n.Expr:
     """`e` with every bound variable replaced by its value."""
-    if isinstance(e, n.Var):
-        return n.Const(binding[e.name], e.span) if e.name in binding else e
-    if isinstance(e, n.BinOp):
-        return n.BinOp(e.op, substitute(e.left, binding), substitute(e.right, binding), e.span)
-    if isinstance(e, n.Neg):
-        return n.Neg(substitute(e.operand, binding), e.span)
-    return e
+    return n.map_vars(e, lambda v: n.Const(binding[v.name], v.span) if v.name in binding else v)
 
 
 def _sort_part(p: Part) -> tuple[Any, ...]:
