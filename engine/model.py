@@ -16,10 +16,11 @@ from . import plan as P
 from .analysis import Program, check_goal, const_eval
 from .analysis.walk import body_atoms
 from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
-from .evaluation.batches import run_steps
-from .evaluation.compile import compile_steps, head_fn
+from .evaluation.batches import Tally, collect_batches
+from .evaluation.compile import compile_steps, fan_outs, head_fn
 from .evaluation.dropped import Dropped, Note
 from .evaluation.fixpoint import Evaluator
+from .evaluation.growth import goal_limit_help
 from .evaluation.relation import Relation, Row
 from .proof.derivations import Derivations, Key, answer_matches, body_matches, substitute
 from .proof.missing import explain_missing
@@ -282,12 +283,14 @@ class Model:
                      body[-1].span.end_col) if body else NO_SPAN
         dropped = Dropped()  # the goal's instances whose arithmetic is undefined fail, as a rule's do
         note = dropped.noter(-1)
+        tally = self.goal_tally(where, sources)
         try:
             if self.graded:
-                answers = self._graded_answers(body, names, rels, text, note)
+                answers = self._graded_answers(body, names, rels, text, note, tally)
             else:
                 steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
-                rows = run_steps(compile_steps(steps, rels, True, note), {}, note)
+                fns = compile_steps(steps, rels, True, note)
+                rows = collect_batches(fns, fan_outs(steps, rels), {}, tally, note)
                 hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
                 answers = Answers(text, names, sort_rows({hf(r) for r in rows}))
         except ArithmeticFault as exc:  # E602 at the goal, as evaluation reports it at a rule
@@ -300,11 +303,28 @@ class Model:
         """What evaluation warns of: W104 for the rule instances whose arithmetic is undefined."""
         return self._ev.dropped.rule_warnings(self.program.rules)
 
+    def goal_tally(self, where: Span, sources: SourceMap) -> Tally:
+        """A tally of the rows a goal builds, that stops it (E601 at the goal) past the evaluation's limits.
+
+        The limits are those the model was evaluated under: `--max-tuples`
+        bounds the rows the goal builds, `--timeout` counts from now.
+        """
+        self._ev.restart_clock()
+        tally = Tally()
+
+        def look() -> None:
+            passed = self._ev.goal_limit(tally.rows)
+            if passed is not None:
+                what, option = passed
+                raise SyllogError([Diagnostic("E601", what, where, "error", goal_limit_help(option))], sources)
+        tally.restart(look)
+        return tally
+
     def _graded_answers(self, body: tuple[n.Literal, ...], names: list[str], rels: dict[str, Relation],
-                        text: str, note: Note) -> Answers:
+                        text: str, note: Note, tally: Tally) -> Answers:
         """Answers with their grades: each the best over its matches of the weakest positive atom."""
         by_answer: dict[Row, list[tuple[Key, ...]]] = {}
-        for answer, atoms in answer_matches(body, names, rels, note):
+        for answer, atoms in answer_matches(body, names, rels, note, tally):
             by_answer.setdefault(answer, []).append(atoms)
         support = self.support
         support.solve_grades([k for ms in by_answer.values() for m in ms for k in m])

@@ -725,6 +725,23 @@ class Evaluator:
         if over_time or over_memory or self.over_tuples(pending):
             raise self.over_limit(rule_index, pending, held, over_time, over_memory)
 
+    def goal_limit(self, rows: int) -> tuple[str, str] | None:
+        """The limit a goal asked of the model has passed, having built `rows` rows: (what, its option), or None.
+
+        The tuple limit bounds the rows the goal builds (its own, not the
+        model's); time is counted from restart_clock, called as the goal starts.
+        """
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return f"the goal ran past {self.limits.max_seconds} seconds", "--timeout"
+        limit = self.limits.max_tuples
+        if limit is not None and rows > limit:
+            return f"the goal built more than {limit:,} rows", "--max-tuples"
+        cap = self.limits.max_memory
+        used = resident_bytes() if cap is not None else None
+        if cap is not None and used is not None and used > cap:
+            return f"the goal used {show_size(used)} of memory, past the limit of {show_size(cap)}", "--max-memory"
+        return None
+
     def over_limit(self, rule_index: int, pending: int, held: int, over_time: bool,
                    over_memory: str | None) -> SyllogError:
         """E601 at the rule still deriving when a limit was passed: the limit named, and a help for its cause."""
