@@ -58,81 +58,93 @@ def _at(span: Span) -> str:
     return f" at {span}" if span.line > 0 else ""
 
 
+class _Arities:
+    """Each predicate's arity and the place it was fixed (a declaration or its first use), with E301/E304."""
+
+    def __init__(self, c: Collected, known: Mapping[str, tuple[int, Span]] | None) -> None:
+        self.decls = c.decls
+        self.diags: list[Diagnostic] = []
+        self.arity: dict[str, int] = {p: k for p, (k, _span) in (known or {}).items()}
+        # where each predicate's arity was fixed: a span, or how to find it in a fact run
+        self.first: dict[str, Span | Callable[[], Span]] = {p: span for p, (_k, span) in (known or {}).items()}
+        for d in c.decls.values():
+            self.arity[d.pred] = len(d.params)
+            self.first[d.pred] = d.span
+            for p in d.params:
+                if p.type not in TYPES:
+                    self.diags.append(
+                        error("E304", f"unknown type `{p.type}`", p.span, help="the types are " + ", ".join(TYPES))
+                    )
+
+    def place(self, pred: str) -> Span:
+        at = self.first[pred]
+        if not isinstance(at, Span):
+            at = self.first[pred] = at()
+        return at
+
+    def use(self, atom: n.Atom) -> None:
+        arity = self.arity
+        k = len(atom.args)
+        if atom.pred not in arity:
+            arity[atom.pred] = k
+            self.first[atom.pred] = atom.span
+            return
+        if arity[atom.pred] != k:
+            declared = atom.pred in self.decls
+            where = "declared" if declared else "first used"
+            self.diags.append(
+                error(
+                    "E301",
+                    f"`{atom.pred}` takes {arity[atom.pred]} argument{'s' * (arity[atom.pred] != 1)}, "
+                    f"here it has {k}",
+                    atom.span,
+                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]}{_at(self.place(atom.pred))}",
+                )
+            )
+
+    def use_table(self, run: n.FactRun, table: n.FactTable) -> None:
+        if table.pred not in self.arity:
+            self.arity[table.pred] = table.arity
+            self.first[table.pred] = lambda: run.fact_of(table, 0).head.span
+        elif self.arity[table.pred] != table.arity:
+            for rule in run.facts_of(table):
+                self.use(rule.head)
+
+
+def _undeclared_io(c: Collected) -> list[Diagnostic]:
+    """E701: an `.input` or `.output` of a predicate with no `.decl`."""
+    return [
+        error(
+            "E701",
+            f"`.{io.kind} {io.pred}` needs a `.decl` of `{io.pred}`",
+            io.span,
+            help="the declaration gives the columns' types for reading and writing",
+        )
+        for io in c.io if io.pred not in c.decls
+    ]
+
+
 def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = None
                 ) -> tuple[dict[str, int], dict[str, Span], list[Diagnostic]]:
     """Arities, the place each predicate is declared or first used, and E301/E302/E304/E701.
 
     `known` seeds arities and places from a checked program (for a goal typed later).
     """
-    diags: list[Diagnostic] = []
-    arity: dict[str, int] = {p: k for p, (k, _span) in (known or {}).items()}
-    # where each predicate's arity was fixed: a span, or how to find it in a fact run
-    first: dict[str, Span | Callable[[], Span]] = {p: span for p, (_k, span) in (known or {}).items()}
-    for d in c.decls.values():
-        arity[d.pred] = len(d.params)
-        first[d.pred] = d.span
-        for p in d.params:
-            if p.type not in TYPES:
-                diags.append(
-                    error("E304", f"unknown type `{p.type}`", p.span, help="the types are " + ", ".join(TYPES))
-                )
-
-    def place(pred: str) -> Span:
-        at = first[pred]
-        if not isinstance(at, Span):
-            at = first[pred] = at()
-        return at
-
-    def use(atom: n.Atom) -> None:
-        k = len(atom.args)
-        if atom.pred not in arity:
-            arity[atom.pred] = k
-            first[atom.pred] = atom.span
-            return
-        if arity[atom.pred] != k:
-            declared = atom.pred in c.decls
-            where = "declared" if declared else "first used"
-            diags.append(
-                error(
-                    "E301",
-                    f"`{atom.pred}` takes {arity[atom.pred]} argument{'s' * (arity[atom.pred] != 1)}, "
-                    f"here it has {k}",
-                    atom.span,
-                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]}{_at(place(atom.pred))}",
-                )
-            )
-
-    def use_table(run: n.FactRun, table: n.FactTable) -> None:
-        if table.pred not in arity:
-            arity[table.pred] = table.arity
-            first[table.pred] = lambda: run.fact_of(table, 0).head.span
-        elif arity[table.pred] != table.arity:
-            for rule in run.facts_of(table):
-                use(rule.head)
-
+    a = _Arities(c, known)
     for r in c.in_order():
         if isinstance(r, n.FactRun):
             for table in r.tables:
-                use_table(r, table)
+                a.use_table(r, table)
             continue
-        use(r.head)
-        for a, _neg in body_atoms(r.body):
-            use(a)
+        a.use(r.head)
+        for atom, _neg in body_atoms(r.body):
+            a.use(atom)
     for goal in c.goal_bodies():
-        for a, _neg in body_atoms(goal):
-            use(a)
-    for io in c.io:
-        if io.pred not in c.decls:
-            diags.append(
-                error(
-                    "E701",
-                    f"`.{io.kind} {io.pred}` needs a `.decl` of `{io.pred}`",
-                    io.span,
-                    help="the declaration gives the columns' types for reading and writing",
-                )
-            )
-    diags.extend(_check_types(c, arity))
-    return arity, {p: place(p) for p in first}, diags
+        for atom, _neg in body_atoms(goal):
+            a.use(atom)
+    diags = a.diags + _undeclared_io(c)
+    diags.extend(_check_types(c, a.arity))
+    return a.arity, {p: a.place(p) for p in a.first}, diags
 
 
 def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:

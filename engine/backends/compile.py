@@ -640,42 +640,10 @@ class Builder:
         return name, new_slots
 
     def aggregate(self, step: P.Aggregate) -> None:
-        d = self.d
         pname, _pslots = self.materialize("p")
         outer_slots = list(self.slots)
-        # the distinct groups
-        gname = self.fresh("g")
-        gcols: list[exp.Expr] = []
-        gnames: list[list[str]] = []
-        for k, s in enumerate(step.group):
-            v = outer_slots[s]
-            names = [f"g{k}"] if v.rep != "any" else [f"g{k}{c}" for c in PARTS]
-            gnames.append(names)
-            gcols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, names))
-        if not gcols:
-            gcols = [exp.Literal.number(1).as_("_u")]
-        self.ctes.append((gname, exp.select(*gcols).from_(pname).distinct()))
-        # the braces' bindings, starting from each group
-        inner = Builder(d, self.schema, self.literal_span, list(self.ctes), exp.to_table(gname), counter=self.counter)
-        inner.slots = [Val(outer_slots[s].rep, tuple(exp.column(nm, gname) for nm in gnames[k]), outer_slots[s].kinds)
-                       for k, s in enumerate(step.group)]
-        inner.run(step.body)
-        iname, islots = inner.materialize("i", distinct=True)
-        self.ctes = inner.ctes
-        term = inner.expr(step.term, step.literal) if step.term is not None else None
-        faults: list[Fault] = []
-        if term is not None and AGGREGATES[step.func].numeric:
-            bad = _not_number(term)
-            if bad is not None:  # left out of the sum, as in memory (AggregateFunction.left_out)
-                faults.append(undefined(bad, step.func, NOT_A_NUMBER, (term,)))
-            if step.recursive:
-                neg = compare("<", term, const_val(0), d)
-                faults.append(Fault(neg, "E602", "recursive `sum` met a negative number; it would not be monotone"))
-            if QUO in term.kinds:
-                faults.append(Fault(exp.Not(this=_no_more_digits(term)), "E902", "a sum of numbers with more than 10 "
-                                    "digits after the point, which the SQL backends cannot compute as in memory"))
-        inner.fault(faults, step.literal)
-        self.checks.extend(inner.checks)
+        gname, gnames = self._groups(step, outer_slots, pname)
+        inner, iname, islots, term = self._braces(step, outer_slots, gname, gnames)
         # the matches that count: those whose term is defined (and a number, for `sum`)
         keep = and_(inner.wheres)
 
@@ -688,28 +656,8 @@ class Builder:
         key_names = [nm for names in gnames for nm in names]
         aname = self.fresh("a")
         agg_cols: list[exp.Expr] = [c.as_(nm) for c, nm in zip(key_cols, key_names)]
-        value: Val
-        if step.func == "count":
-            agg_cols.append(exp.Count(this=exp.Star()).as_("v"))
-            value = Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
-                        frozenset({"int"}))
-            base = matches().select(*agg_cols)
-        elif step.func == "sum":
-            assert term is not None
-            if term.rep == "int":
-                agg_cols.append(exp.Cast(this=exp.Sum(this=term.parts[0].copy()), to=d.int_type.copy()).as_("v"))
-                value = Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
-                            frozenset({"int"}))
-            else:
-                n, _t, dec, _x = to_any(term, d).parts  # x is 0: a sum of more digits is refused (E902)
-                agg_cols.append(d.num(exp.Sum(this=n.copy())).as_("vn"))
-                agg_cols.append(exp.Max(this=case(dec.copy(), exp.Literal.number(1), exp.Literal.number(0))).as_("vd"))
-                value = Val("any", (
-                    exp.Coalesce(this=exp.column("vn", aname), expressions=[d.num(exp.Literal.number(0))]),
-                    exp.Literal.string(""),
-                    exp.EQ(this=exp.Coalesce(this=exp.column("vd", aname), expressions=[exp.Literal.number(0)]),
-                           expression=exp.Literal.number(1)), d.num(exp.Literal.number(0))),
-                    frozenset({"int"} | ({"dec"} if "dec" in term.kinds else set())))
+        if step.func in ("count", "sum"):
+            value = self._count_sum(step.func, term, aname, agg_cols)
             base = matches().select(*agg_cols)
         else:
             assert term is not None
@@ -726,6 +674,74 @@ class Builder:
         kind = "left" if step.func in ("count", "sum") else "inner"
         self.joins.append((exp.to_table(aname), on, kind))
         self.slots = outer_slots + [value]
+
+    def _groups(self, step: P.Aggregate, outer_slots: list[Val], pname: str) -> tuple[str, list[list[str]]]:
+        """A CTE of the distinct groups of the rows so far (CTE `pname`): its name and each key's columns."""
+        gname = self.fresh("g")
+        gcols: list[exp.Expr] = []
+        gnames: list[list[str]] = []
+        for k, s in enumerate(step.group):
+            v = outer_slots[s]
+            names = [f"g{k}"] if v.rep != "any" else [f"g{k}{c}" for c in PARTS]
+            gnames.append(names)
+            gcols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, names))
+        if not gcols:
+            gcols = [exp.Literal.number(1).as_("_u")]
+        self.ctes.append((gname, exp.select(*gcols).from_(pname).distinct()))
+        return gname, gnames
+
+    def _braces(self, step: P.Aggregate, outer_slots: list[Val], gname: str, gnames: list[list[str]]
+                ) -> tuple[Builder, str, list[Val], Val | None]:
+        """The braces' bindings, starting from each group, as a CTE: the inner builder, the CTE's name,
+        its slots and the aggregated term (with its faults checked)."""
+        inner = Builder(self.d, self.schema, self.literal_span, list(self.ctes), exp.to_table(gname),
+                        counter=self.counter)
+        inner.slots = [Val(outer_slots[s].rep, tuple(exp.column(nm, gname) for nm in gnames[k]), outer_slots[s].kinds)
+                       for k, s in enumerate(step.group)]
+        inner.run(step.body)
+        iname, islots = inner.materialize("i", distinct=True)
+        self.ctes = inner.ctes
+        term = inner.expr(step.term, step.literal) if step.term is not None else None
+        inner.fault(self._term_faults(step, term), step.literal)
+        self.checks.extend(inner.checks)
+        return inner, iname, islots, term
+
+    def _term_faults(self, step: P.Aggregate, term: Val | None) -> list[Fault]:
+        """What makes a numeric aggregate's term undefined, or not computable as in memory."""
+        faults: list[Fault] = []
+        if term is not None and AGGREGATES[step.func].numeric:
+            bad = _not_number(term)
+            if bad is not None:  # left out of the sum, as in memory (AggregateFunction.left_out)
+                faults.append(undefined(bad, step.func, NOT_A_NUMBER, (term,)))
+            if step.recursive:
+                neg = compare("<", term, const_val(0), self.d)
+                faults.append(Fault(neg, "E602", "recursive `sum` met a negative number; it would not be monotone"))
+            if QUO in term.kinds:
+                faults.append(Fault(exp.Not(this=_no_more_digits(term)), "E902", "a sum of numbers with more than 10 "
+                                    "digits after the point, which the SQL backends cannot compute as in memory"))
+        return faults
+
+    def _count_sum(self, func: str, term: Val | None, aname: str, agg_cols: list[exp.Expr]) -> Val:
+        """Adds `count`'s or `sum`'s columns to `agg_cols`; the value read from CTE `aname` (0 for no match)."""
+        d = self.d
+        if func == "count":
+            agg_cols.append(exp.Count(this=exp.Star()).as_("v"))
+            return Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
+                       frozenset({"int"}))
+        assert term is not None
+        if term.rep == "int":
+            agg_cols.append(exp.Cast(this=exp.Sum(this=term.parts[0].copy()), to=d.int_type.copy()).as_("v"))
+            return Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
+                       frozenset({"int"}))
+        n, _t, dec, _x = to_any(term, d).parts  # x is 0: a sum of more digits is refused (E902)
+        agg_cols.append(d.num(exp.Sum(this=n.copy())).as_("vn"))
+        agg_cols.append(exp.Max(this=case(dec.copy(), exp.Literal.number(1), exp.Literal.number(0))).as_("vd"))
+        return Val("any", (
+            exp.Coalesce(this=exp.column("vn", aname), expressions=[d.num(exp.Literal.number(0))]),
+            exp.Literal.string(""),
+            exp.EQ(this=exp.Coalesce(this=exp.column("vd", aname), expressions=[exp.Literal.number(0)]),
+                   expression=exp.Literal.number(1)), d.num(exp.Literal.number(0))),
+            frozenset({"int"} | ({"dec"} if "dec" in term.kinds else set())))
 
     def _min_max(self, func: str, term: Val, matches: Callable[[], exp.Select], aname: str,
                  key_cols: list[exp.Expr], key_names: list[str], agg_cols: list[exp.Expr]) -> tuple[exp.Select, Val]:
