@@ -158,3 +158,30 @@ def test_the_length_check_sees_a_long_function() -> None:
     assert _long_functions("m.py", module(60)) == []
     assert _long_functions("m.py", module(61, "# long: measured hot loop (benchmarks/x.py)")) == []
     assert _long_functions("m.py", module(61, "# a comment that gives no reason")) == ["m.py::f (61 lines)"]
+
+
+def _repeated_names(files: dict[str, str]) -> list[str]:
+    """Module basenames (but `__init__`, `__main__`) and top-level class names that more than one file holds."""
+    where: dict[str, list[str]] = {}
+    for path, text in files.items():
+        stem = Path(path).stem
+        if stem not in ("__init__", "__main__"):
+            where.setdefault(f"module {stem}", []).append(path)
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.ClassDef):
+                where.setdefault(f"class {node.name}", []).append(path)
+    return sorted(f"{name}: {', '.join(sorted(paths))}" for name, paths in where.items() if len(paths) > 1)
+
+
+def test_module_and_class_names_are_unique_in_the_package() -> None:
+    files = {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8") for p in sorted(PACKAGE.rglob("*.py"))}
+    assert _repeated_names(files) == []
+
+
+def test_the_name_check_sees_a_repeated_module_and_class() -> None:
+    """The check can fail: two `plan.py` and two top-level `Step` classes are caught; `__init__` and a
+    class inside a function are not counted."""
+    files = {"engine/a/plan.py": "class Step: pass\n", "engine/b/plan.py": "", "engine/c.py": "class Step: pass\n",
+             "engine/a/__init__.py": "", "engine/b/__init__.py": "def f():\n    class Step: pass\n"}
+    assert _repeated_names(files) == ["class Step: engine/a/plan.py, engine/c.py",
+                                      "module plan: engine/a/plan.py, engine/b/plan.py"]

@@ -159,7 +159,7 @@ def decode(parts: tuple[object, ...], rep: str) -> Value:
 # Arithmetic that may make more than 10 digits after the point (kind `quo`) is computed on DuckDB by
 # Python functions over one text per value, the value as engine.values shows it, so that each
 # operation is one call whatever the depth of the expression; only the outermost result is split into
-# the parts of an `any` column (engine.backends.compile.arith; engine.backends.store registers them).
+# the parts of an `any` column (engine.backends.sqlgen.arith; engine.backends.store registers them).
 # On PostgreSQL the same is done in PL/pgSQL on NUMERICs.
 
 

@@ -6,7 +6,7 @@ in the database and come back as the Python values the in-memory engine gives.
 The driver is the in-memory evaluator's loop, moved into SQL. Strata run in
 order; each rule is planned by `engine.plan.plan_rule` (one plan per
 recursive atom for the semi-naive rounds) and compiled to a SELECT by
-`engine.backends.compile`. A round computes, per predicate, the new tuples as
+`engine.backends.sqlgen`. A round computes, per predicate, the new tuples as
 one INSERT ... SELECT over the UNION ALL of its rules' SELECTs, minus what the
 relation holds; appends them; and swaps the delta tables. Python drives the
 loop until a round adds nothing, so recursion is never unrolled to a fixed
@@ -48,9 +48,9 @@ from ..kinds import Kinds
 from ..model import Model, Violation
 from ..provenance import TOP, Grade
 from ..values import Value, row_key
-from .compile import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
 from .encoding import PARTS, column_names, decode, encode, infer_kinds, key_names, rep_of, width
 from .proof import Fetched, goal_model, missing_model
+from .sqlgen import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 
 BACKENDS = ("duckdb", "postgres", "spark")
@@ -339,7 +339,7 @@ class _SqlEvaluator:
         return True
 
     def _parse_column(self, typ: str, col: exp.Expr) -> Any:
-        from .compile import Val
+        from .sqlgen import Val
 
         d = self.d
         if typ == "int":
@@ -454,7 +454,7 @@ class _SqlEvaluator:
         phase = self.phase
         for i in indices:
             bp = plan(i)
-            if any(isinstance(s, P.Aggregate) and s.recursive for s in bp.steps):
+            if any(isinstance(s, P.AggregateStep) and s.recursive for s in bp.steps):
                 naive.append(self.compile(bp))
                 continue
             for j, lit in enumerate(rules[i].body):
@@ -495,7 +495,7 @@ class _SqlEvaluator:
         rules = self.program.rules
         chosen: list[tuple[int, int]] = []
         for i in indices:
-            if any(isinstance(s, P.Aggregate) for s in plan(i).steps):
+            if any(isinstance(s, P.AggregateStep) for s in plan(i).steps):
                 return False
             at = [j for j, lit in enumerate(rules[i].body) if isinstance(lit, n.Atom) and lit.pred == pred]
             if len(at) > 1:

@@ -1,6 +1,6 @@
 """Syntax stage: source text to a `Module` of AST nodes.
 
-Runs of ground facts are read in bulk by the fast path (`facts.py`), which
+Runs of ground facts are read in bulk by the fast path (`fact_runs.py`), which
 hands anything else to lark: one cached LALR parser with positions, whose
 Transformer builds our nodes (with `build.py`, as the fast path does); it
 parses the text with the fact runs blanked out, so positions and errors are
@@ -25,7 +25,7 @@ from ..aggregates import AGGREGATES, NAMES
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
 from ..values import String
 from .build import Fault, citation, decimal_literal, int_literal, negated, unescape
-from .facts import Part, Scanner, blank
+from .fact_runs import Part, Scanner, blank
 from .habits import capitalised_predicate, habit, position, span_at, variable_field_help
 
 # The planner orders a body's literals greedily, in time quadratic in their
@@ -351,7 +351,7 @@ def _expected_text(expected: set[str]) -> str:
     if _STATEMENT_STARTS <= expected:
         # between statements: only what any statement may be followed by. What the one before may also take
         # (a `.decl`'s doc string) is left out, since facts read in bulk are blank to lark: the statement
-        # before may not be the one it saw (engine.syntax.facts)
+        # before may not be the one it saw (engine.syntax.fact_runs)
         names = [_A_STATEMENT] + ([TERMINAL_NAMES["$END"]] if "$END" in expected else [])
     if not names:
         return ""
@@ -559,7 +559,7 @@ def _unexpected_token(text: str, path: str, exc: UnexpectedInput, tok: Token, ex
 def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) -> n.Module:
     """Parse one file's text into a `Module`.
 
-    Runs of facts are read by the fast path (`facts.py`); lark parses the
+    Runs of facts are read by the fast path (`fact_runs.py`); lark parses the
     rest, in the text with those runs blanked out, so that its positions and
     errors are those of the whole file.
 

@@ -14,7 +14,7 @@ evaluator would meet them: a row counts for the first only.
 
 Steps map to SQL as follows: a `Join` is a join (an EXISTS when it only tests
 existence), an `AntiJoin` a NOT EXISTS, a `Filter` a WHERE condition, a `Bind`
-a computed expression, an `Aggregate` three CTEs (the distinct groups, the
+a computed expression, an `AggregateStep` three CTEs (the distinct groups, the
 distinct bindings of the braces' variables per group, the grouped result),
 joined back LEFT for count/sum (0 for an empty group) and INNER for min/max
 (no value, the rule does not fire). Values are sqlglot literals, never text
@@ -158,11 +158,11 @@ class Val:
     parts: tuple[exp.Expr, ...]
     kinds: Kinds
     exact: exp.Expr | None = None
-    fits: tuple[Fault, ...] = ()
+    fits: tuple[RowFault, ...] = ()
 
 
 @dataclass
-class Fault:
+class RowFault:
     """A condition under which a row's arithmetic fails.
 
     With `reason` (engine.values: NOT_A_NUMBER...), the operation `op` on
@@ -178,8 +178,8 @@ class Fault:
     operands: tuple[Val, ...] = ()
 
 
-def undefined(cond: exp.Expr, op: str, reason: str, operands: tuple[Val, ...]) -> Fault:
-    return Fault(cond, "W104", "", reason, op, operands)
+def undefined(cond: exp.Expr, op: str, reason: str, operands: tuple[Val, ...]) -> RowFault:
+    return RowFault(cond, "W104", "", reason, op, operands)
 
 
 @dataclass
@@ -309,9 +309,9 @@ def _not_number(v: Val) -> exp.Expr | None:
     return TRUE
 
 
-def _range_fault(n: exp.Expr, dec: exp.Expr, faults: list[Fault]) -> None:
+def _range_fault(n: exp.Expr, dec: exp.Expr, faults: list[RowFault]) -> None:
     big = exp.Literal.number(10**34)
-    faults.append(Fault(exp.and_(dec.copy(), exp.GTE(this=exp.Abs(this=n.copy()), expression=big)), "E901",
+    faults.append(RowFault(exp.and_(dec.copy(), exp.GTE(this=exp.Abs(this=n.copy()), expression=big)), "E901",
                         "a decimal result of 10^24 or more, which the SQL backends cannot hold exactly"))
 
 
@@ -322,7 +322,7 @@ def _no_more_digits(v: Val) -> exp.Expr:
     return exp.EQ(this=v.parts[3].copy(), expression=exp.Literal.number(0))
 
 
-def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
+def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[RowFault]) -> Val:
     """`a op b` with the language's semantics; run-time faults go to `faults`.
 
     Integers and decimals of at most 10 digits after the point are computed in SQL on the scaled
@@ -353,13 +353,13 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
         faults.append(undefined(zero, op, DIVISION_BY_ZERO, (a, b)))
     plain = and_([exact, _no_more_digits(a), _no_more_digits(b)])
     if QUO in kinds:  # Spark
-        faults.append(Fault(exp.Not(this=exp.paren(plain)), "E902", f"a result of `{op}` with more than 10 digits "
+        faults.append(RowFault(exp.Not(this=exp.paren(plain)), "E902", f"a result of `{op}` with more than 10 digits "
                             "after the point, which this SQL backend cannot compute exactly"))
     _range_fault(n, dec, faults)
     return Val("any", (n, exp.Literal.string(""), dec, d.num(exp.Literal.number(0))), kinds)
 
 
-def _exact_arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
+def _exact_arith(op: str, a: Val, b: Val, d: Dialect, faults: list[RowFault], kinds: Kinds) -> Val:
     """`a op b` in the dialect's exact domain: one call whatever the depth of the expression; the parts
     are computed from it (and the result refused where the columns cannot hold it) where they are used."""
     ta, tb = d.exact_of(a), d.exact_of(b)
@@ -383,14 +383,14 @@ def _exact_arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault], kinds
         big = exp.and_(dec0.copy(), exp.GTE(this=exp.Abs(this=n0.copy()), expression=exp.Literal.number(10**34)))
         n, dec, x = case(plain, n0, n), case(plain.copy(), dec0, dec), case(plain.copy(), d.num(exp.Literal.number(0)), x)
         too_large, too_fine = case(plain.copy(), big, too_large), case(plain.copy(), FALSE, too_fine)
-    fits = (Fault(too_large, "E901", "a result of 10^24 or more, which the SQL backends cannot hold exactly"),
-            Fault(too_fine, "E902", "a result with more than 38 digits after the point, which the SQL backends "
+    fits = (RowFault(too_large, "E901", "a result of 10^24 or more, which the SQL backends cannot hold exactly"),
+            RowFault(too_fine, "E902", "a result with more than 38 digits after the point, which the SQL backends "
                                     "cannot hold"))
     faults.extend(fits)
     return Val("any", (n, exp.Literal.string(""), dec, x), kinds, t, fits)
 
 
-def _remainder(a: Val, b: Val, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
+def _remainder(a: Val, b: Val, d: Dialect, faults: list[RowFault], kinds: Kinds) -> Val:
     """`a % b`: integers only (a decimal operand fails the instance), with the sign of the divisor."""
     if a.rep == "int" and b.rep == "int":
         x, y = a.parts[0], b.parts[0]
@@ -442,7 +442,7 @@ def _scaled_arith(op: str, x: Val, y: Val, d: Dialect) -> tuple[exp.Expr, exp.Ex
     return n, dec, exp.paren(exact), zero
 
 
-def negate(a: Val, d: Dialect, faults: list[Fault]) -> Val:
+def negate(a: Val, d: Dialect, faults: list[RowFault]) -> Val:
     bad = _not_number(a)
     if bad is not None:
         faults.append(undefined(bad, "-", NOT_A_NUMBER, (a,)))
@@ -514,7 +514,7 @@ class Builder:
                 q = q.with_(name, as_=cte.copy(), copy=False)
         return q
 
-    def fault(self, faults: list[Fault], literal: int) -> None:
+    def fault(self, faults: list[RowFault], literal: int) -> None:
         """A check for each fault over the rows so far; then the rows whose arithmetic is undefined are dropped.
 
         A row meets the first fault whose condition it satisfies, in order, as
@@ -538,12 +538,12 @@ class Builder:
             self.wheres.append(exp.Not(this=exp.paren(or_([c.copy() for c in failed]))))
 
     def expr(self, e: P.PExpr, literal: int) -> Val:
-        faults: list[Fault] = []
+        faults: list[RowFault] = []
         v = self._expr(e, faults, literal)
         self.fault(faults, literal)
         return v
 
-    def _expr(self, e: P.PExpr, faults: list[Fault], literal: int) -> Val:
+    def _expr(self, e: P.PExpr, faults: list[RowFault], literal: int) -> Val:
         if isinstance(e, P.Slot):
             return self.slots[e.index]
         if isinstance(e, P.Lit):
@@ -639,7 +639,7 @@ class Builder:
         self.slots = new_slots
         return name, new_slots
 
-    def aggregate(self, step: P.Aggregate) -> None:
+    def aggregate(self, step: P.AggregateStep) -> None:
         pname, _pslots = self.materialize("p")
         outer_slots = list(self.slots)
         gname, gnames = self._groups(step, outer_slots, pname)
@@ -675,7 +675,7 @@ class Builder:
         self.joins.append((exp.to_table(aname), on, kind))
         self.slots = outer_slots + [value]
 
-    def _groups(self, step: P.Aggregate, outer_slots: list[Val], pname: str) -> tuple[str, list[list[str]]]:
+    def _groups(self, step: P.AggregateStep, outer_slots: list[Val], pname: str) -> tuple[str, list[list[str]]]:
         """A CTE of the distinct groups of the rows so far (CTE `pname`): its name and each key's columns."""
         gname = self.fresh("g")
         gcols: list[exp.Expr] = []
@@ -690,7 +690,7 @@ class Builder:
         self.ctes.append((gname, exp.select(*gcols).from_(pname).distinct()))
         return gname, gnames
 
-    def _braces(self, step: P.Aggregate, outer_slots: list[Val], gname: str, gnames: list[list[str]]
+    def _braces(self, step: P.AggregateStep, outer_slots: list[Val], gname: str, gnames: list[list[str]]
                 ) -> tuple[Builder, str, list[Val], Val | None]:
         """The braces' bindings, starting from each group, as a CTE: the inner builder, the CTE's name,
         its slots and the aggregated term (with its faults checked)."""
@@ -706,18 +706,18 @@ class Builder:
         self.checks.extend(inner.checks)
         return inner, iname, islots, term
 
-    def _term_faults(self, step: P.Aggregate, term: Val | None) -> list[Fault]:
+    def _term_faults(self, step: P.AggregateStep, term: Val | None) -> list[RowFault]:
         """What makes a numeric aggregate's term undefined, or not computable as in memory."""
-        faults: list[Fault] = []
+        faults: list[RowFault] = []
         if term is not None and AGGREGATES[step.func].numeric:
             bad = _not_number(term)
             if bad is not None:  # left out of the sum, as in memory (AggregateFunction.left_out)
                 faults.append(undefined(bad, step.func, NOT_A_NUMBER, (term,)))
             if step.recursive:
                 neg = compare("<", term, const_val(0), self.d)
-                faults.append(Fault(neg, "E602", "recursive `sum` met a negative number; it would not be monotone"))
+                faults.append(RowFault(neg, "E602", "recursive `sum` met a negative number; it would not be monotone"))
             if QUO in term.kinds:
-                faults.append(Fault(exp.Not(this=_no_more_digits(term)), "E902", "a sum of numbers with more than 10 "
+                faults.append(RowFault(exp.Not(this=_no_more_digits(term)), "E902", "a sum of numbers with more than 10 "
                                     "digits after the point, which the SQL backends cannot compute as in memory"))
         return faults
 
