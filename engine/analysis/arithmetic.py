@@ -20,8 +20,9 @@ from collections.abc import Iterator
 
 from .. import nodes as n
 from ..aggregates import AGGREGATES
+from ..column_types import declared_kinds
 from ..errors import Diagnostic, error
-from ..kinds import ALL, NUMBERS, Kinds, agg_kinds, declared_kinds, expr_kinds
+from ..kinds import ALL, NUMBERS, Kinds, agg_kinds, expr_kinds
 from .collect import Collected
 
 Typing = dict[str, Kinds]  # a variable's possible kinds

@@ -11,46 +11,18 @@ a mistake are built as nodes, to report each as lark's nodes would.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 
 from .. import nodes as n
+from ..column_types import TYPES, column_ok, compatible, type_ok
 from ..errors import Diagnostic, Span, error
 from ..syntax.habits import lowercase_variables_help
-from ..values import String, Value
+from ..values import Value, kind_of
 from .collect import Collected
 from .walk import body_atoms
 
-TYPES = ("symbol", "string", "int", "number", "any")
 
-
-# the Python types of the values each declared type accepts ("any": all)
-_ACCEPTS: dict[str, tuple[type, ...]] = {"symbol": (str,), "string": (String,), "int": (int,), "number": (int, Decimal)}
-
-
-def type_ok(t: str, value: object) -> bool:
-    accepted = _ACCEPTS.get(t)
-    return accepted is None or (isinstance(value, accepted) and not isinstance(value, bool))
-
-
-def column_ok(t: str, values: list[Value]) -> bool:
-    """Does the declared type `t` accept every value of a column (a fact table's)?"""
-    accepted = _ACCEPTS.get(t)
-    return accepted is None or set(map(type, values)) <= set(accepted)
-
-
-def _compatible(a: str, b: str) -> bool:
-    if "any" in (a, b) or a == b:
-        return True
-    return {a, b} == {"int", "number"}
-
-
-def _kind_name(value: object) -> str:
-    from ..values import kind
-
-    k = kind(value)
-    if k == "number":
-        return "an integer" if isinstance(value, int) else "a decimal"
-    return {"symbol": "a symbol", "string": "a string"}.get(k, k)
+def _kind_name(value: Value) -> str:
+    return {"int": "an integer", "dec": "a decimal", "sym": "a symbol", "str": "a string"}[kind_of(value)]
 
 
 def _at(span: Span) -> str:
@@ -169,7 +141,7 @@ def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
                     prev = seen.get(arg.name)
                     if prev is None:
                         seen[arg.name] = (param.type, arg.span, f"{atom.pred}.{param.name}")
-                    elif not _compatible(prev[0], param.type):
+                    elif not compatible(prev[0], param.type):
                         diags.append(
                             error(
                                 "E302",

@@ -35,9 +35,10 @@ from decimal import Decimal
 
 from .. import nodes as n
 from ..analysis import Program
+from ..column_types import declared_kinds
 from ..errors import NO_SPAN, Span, SyllogError, error
-from ..kinds import Kinds, agg_kinds, declared_kinds, expr_kinds, kind_of
-from ..values import ARITH, ArithmeticFault, String, UndefinedArithmetic, Value
+from ..kinds import Kinds, agg_kinds, expr_kinds
+from ..values import ARITH, ArithmeticFault, String, UndefinedArithmetic, Value, kind_of
 
 SCALE = 10**10
 DIGITS = 10

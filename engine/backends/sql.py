@@ -39,12 +39,12 @@ from sqlglot import exp
 from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program, check_goal
+from ..column_types import declared_kinds
 from ..errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_help, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
-from ..kinds import Kinds
 from ..model import Model, Violation
 from ..provenance import TOP, Grade
 from ..values import Value, row_key
@@ -357,8 +357,7 @@ class _SqlEvaluator:
                        default=d.num(exp.Literal.number(0)))
         tag = exp.Case(ifs=[exp.If(this=exp.or_(is_int.copy(), is_dec.copy()), true=exp.Literal.string(""))],
                        default=exp.DPipe(this=exp.Literal.string("S"), expression=col.copy()))
-        kinds: Kinds = frozenset({"int", "dec"}) if typ == "number" else frozenset({"int", "dec", "sym"})
-        return Val("any", (num, tag, is_dec, d.num(exp.Literal.number(0))), kinds)
+        return Val("any", (num, tag, is_dec, d.num(exp.Literal.number(0))), declared_kinds(typ))
 
     def _fresh_rows(self, pred: str, select: exp.Select, round_no: int) -> exp.Select:
         """Rows of `select` (value columns) deduplicated, minus what `pred` holds, with `_r`."""

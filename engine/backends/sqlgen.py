@@ -33,8 +33,8 @@ from ..aggregates import AGGREGATES
 from ..errors import NO_SPAN, Span
 from ..evaluation.dropped import CAP
 from ..evaluation.growth import computed_columns
-from ..kinds import NUMBERS, QUO, Kinds, arith_kinds, kind_of
-from ..values import DIVISION_BY_ZERO, NOT_A_NUMBER, REMAINDER_OF_DECIMAL, Value
+from ..kinds import NUMBERS, QUO, Kinds, arith_kinds
+from ..values import DIVISION_BY_ZERO, NOT_A_NUMBER, REMAINDER_OF_DECIMAL, Value, kind_of
 from .encoding import PARTS, SCALE, column_names, encode, rep_of
 
 TRUE = exp.true()
