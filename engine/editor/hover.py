@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from .. import nodes as n
 from ..analysis import SourceInfo
 from ..errors import Span
-from ..provenance import CREDIBILITY_WORDS, RELIABILITY_WORDS, encode, show
+from ..provenance import CREDIBILITY_WORDS, RELIABILITY_WORDS, citation_grade, show
 from ..values import show as show_value
 from .index import NameIndex, Occurrence, signature
 
@@ -81,7 +81,7 @@ def predicate_hover(index: NameIndex, pred: str) -> str:
 
 def grade(info: SourceInfo, cite: n.Citation) -> str:
     """`B3 (usually reliable source; possibly true)`."""
-    text = show(encode(info.reliability, cite.credibility)) if 1 <= cite.credibility <= 6 else "?"
+    text = show(g) if (g := citation_grade(cite, info)) is not None else "?"
     words = f"{RELIABILITY_WORDS.get(info.reliability, '?')} source; {CREDIBILITY_WORDS.get(cite.credibility, '?')}"
     return f"**{text}** ({words})"
 
