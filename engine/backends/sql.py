@@ -38,7 +38,7 @@ from sqlglot import exp
 
 from .. import nodes as n
 from .. import plan as P
-from ..analysis import Program, check_goal
+from ..analysis import Program
 from ..column_types import declared_kinds
 from ..errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from ..evaluation.dropped import Dropped
@@ -940,14 +940,13 @@ class SqlModel:
     # -- queries ------------------------------------------------------------------
     def query(self, goal: str | tuple[n.Literal, ...], text: str | None = None) -> Any:
         """Answer a goal in SQL; the same `Answers` as `Model.query` (grades found on demand)."""
-        from ..model import Answers, goal_variables, parse_goal
+        from ..model import Answers, checked_goal, goal_variables
 
         warnings: list[Diagnostic] = []
         sources: SourceMap | None = None
         if isinstance(goal, str):
             text = goal
-            body, sources = parse_goal(goal)
-            warnings = check_goal(self.program, body, sources)
+            body, sources, warnings = checked_goal(self.program, goal)
         else:
             body = goal
         names = goal_variables(body)
@@ -1006,18 +1005,16 @@ class SqlModel:
     # -- proofs -------------------------------------------------------------------
     def why(self, goal: str, alternatives: int = 1) -> list[Any]:
         """Proofs (`ProofNode`s) for every match of an atom, as `Model.why`; a `missing` node if none."""
-        from ..model import parse_goal
+        from ..model import checked_why
 
-        body, sources = parse_goal(goal)
-        check_goal(self.program, body, sources)
-        if len(body) != 1 or not isinstance(body[0], n.Atom):
-            raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
+        atom, _sources = checked_why(self.program, goal)
+        body = (atom,)
         self._need_provenance()
         if not self._run:  # deferred: what the goal needs, evaluated on its own, tells whether it holds
             model = self._goal_model(body)
             if model.query(body).rows:
                 return model.why(goal, alternatives)
-        model = self._goal_model(body) if self._matches(body) else missing_model(_Database(self), body[0])
+        model = self._goal_model(body) if self._matches(body) else missing_model(_Database(self), atom)
         return model.why(goal, alternatives)
 
     def explain(self, pred: str, row: Row) -> Any:
