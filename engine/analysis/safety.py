@@ -87,20 +87,17 @@ def _bound_by_equalities(body: tuple[n.Literal, ...], bound: set[str]) -> None:
     changed = True
     while changed:
         changed = False
-        for lit in body:
-            if not isinstance(lit, n.Comparison) or lit.op != "=":
-                continue
-            for var_side, other in ((lit.left, lit.right), (lit.right, lit.left)):
-                if isinstance(var_side, n.Var) and not var_side.anonymous and var_side.name not in bound:
-                    if isinstance(other, n.Aggregate):
-                        ready = True  # an unbound grouping variable is reported on its own (E204)
-                    else:
-                        ready = all(v.name in bound for v in _all_vars(other)) and not any(
-                            v.anonymous for v in _all_vars(other)
-                        )
-                    if ready:
-                        bound.add(var_side.name)
-                        changed = True
+        for var_side, other in n.equalities(body):
+            if isinstance(var_side, n.Var) and not var_side.anonymous and var_side.name not in bound:
+                if isinstance(other, n.Aggregate):
+                    ready = True  # an unbound grouping variable is reported on its own (E204)
+                else:
+                    ready = all(v.name in bound for v in _all_vars(other)) and not any(
+                        v.anonymous for v in _all_vars(other)
+                    )
+                if ready:
+                    bound.add(var_side.name)
+                    changed = True
 
 
 class _Safety:

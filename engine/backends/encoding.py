@@ -228,18 +228,15 @@ def _body_kinds(body: tuple[n.Literal, ...], cols: dict[str, list[Kinds]], var: 
     changed = True
     while changed:
         changed = False
-        for lit in body:
-            if not isinstance(lit, n.Comparison) or lit.op != "=":
+        for side, other in n.equalities(body):
+            if not isinstance(side, n.Var):
                 continue
-            for side, other in ((lit.left, lit.right), (lit.right, lit.left)):
-                if not isinstance(side, n.Var):
-                    continue
-                if isinstance(other, n.Aggregate):
-                    _body_kinds(other.body, cols, var)
-                    term = expr_kinds(other.term, var) if other.term is not None else frozenset()
-                    changed |= add(side.name, agg_kinds(other.func, term))
-                else:
-                    changed |= add(side.name, expr_kinds(other, var))
+            if isinstance(other, n.Aggregate):
+                _body_kinds(other.body, cols, var)
+                term = expr_kinds(other.term, var) if other.term is not None else frozenset()
+                changed |= add(side.name, agg_kinds(other.func, term))
+            else:
+                changed |= add(side.name, expr_kinds(other, var))
     for agg in n.body_aggregates(body):
         _body_kinds(agg.body, cols, var)
 
