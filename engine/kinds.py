@@ -49,6 +49,8 @@ def agg_kinds(func: str, term: Kinds) -> Kinds:
         return frozenset({"int"})
     if func == "sum":
         return frozenset({"int"} | ({"dec"} if "dec" in term else set()) | ({QUO} if QUO in term else set()))
+    if func == "avg":  # the sum divided by the count: a decimal, even of integers, unless it divides evenly
+        return arith_kinds("/", agg_kinds("sum", term), frozenset({"int"}))
     return term
 
 
