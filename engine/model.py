@@ -132,6 +132,22 @@ def parse_goal(text: str, name: str = "<query>") -> tuple[tuple[n.Literal, ...],
     return stmts[0].body, sources
 
 
+def checked_goal(program: Program, text: str) -> tuple[tuple[n.Literal, ...], SourceMap, list[Diagnostic]]:
+    """A goal's text parsed and checked against the program: its body, its source and its warnings (an
+    error is raised, positioned in the goal)."""
+    body, sources = parse_goal(text)
+    return body, sources, check_goal(program, body, sources)
+
+
+def checked_why(program: Program, text: str) -> tuple[n.Atom, SourceMap]:
+    """The goal of `why`, parsed and checked: one atom (E801 otherwise), and its source."""
+    body, sources, _warnings = checked_goal(program, text)
+    atom = body[0] if len(body) == 1 else None
+    if not isinstance(atom, n.Atom):
+        raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
+    return atom, sources
+
+
 def goal_variables(body: tuple[n.Literal, ...]) -> list[str]:
     names: list[str] = []
     for lit in body:
@@ -268,8 +284,7 @@ class Model:
         warnings: list[Diagnostic] = []
         if isinstance(goal, str):
             text = goal
-            body, sources = parse_goal(goal)
-            warnings = check_goal(self.program, body, sources)
+            body, sources, warnings = checked_goal(self.program, goal)
         else:
             body, sources = goal, self.program.text
         answers = self._answers(body, text or "", sources)
@@ -367,12 +382,9 @@ class Model:
 
         With `alternatives=K`, up to K proofs of each match whose cited lines differ pairwise.
         """
-        body, sources = parse_goal(goal)
-        check_goal(self.program, body, sources)
-        if len(body) != 1 or not isinstance(body[0], n.Atom):
-            raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
+        atom, _sources = checked_why(self.program, goal)
+        body = (atom,)
         self._need_provenance()
-        atom = body[0]
         answers = self.query((_named_hidden(atom),), goal)
         if not answers.rows:
             return [explain_missing(self.program, self._rels_for(body), atom)]

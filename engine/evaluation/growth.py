@@ -134,7 +134,7 @@ def computed_columns(plan: P.RulePlan) -> tuple[int, ...]:
             if _arithmetic(step.expr, computed):
                 computed.add(width)
             width += 1
-        elif isinstance(step, P.Aggregate):
+        elif isinstance(step, P.AggregateStep):
             width += 1
     return tuple(i for i, a in enumerate(plan.head_args) if _arithmetic(a, computed))
 

@@ -257,7 +257,7 @@ class Derivations:
 
     def _aggregate_part(self, i: int, rule: n.Rule, plan: P.MatchPlan, names: tuple[str, ...], j: int,
                         agg: n.Aggregate) -> Callable[[Row], Part | None]:
-        step = next(s for s in plan.steps if isinstance(s, P.Aggregate) and s.literal == j)
+        step = next(s for s in plan.steps if isinstance(s, P.AggregateStep) and s.literal == j)
         group_names = tuple(names[s] for s in step.group)
         vslot = value_slot(plan, j)
         head_comp = self.component.get(rule.head.pred)
