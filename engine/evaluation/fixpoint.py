@@ -47,15 +47,8 @@ from .growth import Growth, Range, computed_columns, growth_help, growth_message
 from .io import load_inputs
 from .limits import DEFAULT_GROWING_ROUNDS, DEFAULT_MAX_TUPLES
 from .memory import resident_bytes, show_size
+from .options import DEFAULT_OPTIONS, EvaluationOptions
 from .relation import Relation, Row
-
-# Strata of chain rules set-at-a-time (engine.evaluation.binary); tests turn it
-# off to compare with the general path.
-CHAIN_STRATA = True
-# A linear stratum of one binary predicate in closed form
-# (engine.evaluation.closure); tests turn it off to compare with the rounds.
-CLOSURES = True
-
 
 WATCH_SECONDS = 0.1  # how often check_limits measures memory and reports progress
 
@@ -186,11 +179,13 @@ def strata_of(program: Program) -> list[tuple[set[str], list[int], bool]]:
 
 
 class Evaluator:
-    def __init__(self, program: Program, limits: Limits, loaded: dict[str, Relation] | None = None) -> None:
+    def __init__(self, program: Program, limits: Limits, loaded: dict[str, Relation] | None = None,
+                 options: EvaluationOptions = DEFAULT_OPTIONS) -> None:
         """`loaded`: relations that already hold their facts and input rows (of predicates no rule of
-        `program` derives), taken as they are instead of read again."""
+        `program` derives), taken as they are instead of read again; `options`: the strategies to use."""
         self.program = program
         self.limits = limits
+        self.options = options
         self.rels: dict[str, Relation] = {p: Relation(p, k) for p, k in program.arity.items()}
         derived = {r.head.pred for r in program.rules}
         self.preloaded = {p for p, r in (loaded or {}).items() if p in self.rels and p not in derived}
@@ -214,7 +209,7 @@ class Evaluator:
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
-        load_facts(self.program, self.rels, skip=self.preloaded)
+        load_facts(self.program, self.rels, skip=self.preloaded, options=self.options)
         self.total = sum(len(r) for r in self.rels.values())
 
     def statistics(self, pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
@@ -248,7 +243,7 @@ class Evaluator:
 
     def _run(self) -> None:
         self.load_facts()
-        load_inputs(self.program, self.rels, self.preloaded)
+        load_inputs(self.program, self.rels, self.preloaded, self.options)
         self.total = self.loaded = sum(len(r) for r in self.rels.values())
         # what each predicate holds before any rule runs: facts and `.input` rows
         # (copied now for derived predicates only: the others keep these tuples
@@ -352,10 +347,10 @@ class Evaluator:
             delta = note(self.round(base, first_delta, comp))
         if not recursive:
             return made
-        if seed is None and CHAIN_STRATA:
+        if seed is None and self.options.chain_strata:
             chains = self.chains(comp, indices)
             if chains is not None:
-                form = closure_of(comp, chains) if CLOSURES else None
+                form = closure_of(comp, chains) if self.options.closures else None
                 if form is not None:
                     self.closure(form)
                 else:
