@@ -32,7 +32,7 @@ class EvaluationOptions:
     columnar_file_bytes: int = 1 << 16
     columnar_values: int = 1 << 16
     vectorized: str = "auto"
-    vector_rows: int = 200_000
+    vector_rows: int = 50_000
 
     def __post_init__(self) -> None:
         if self.vectorized not in VECTORIZED:

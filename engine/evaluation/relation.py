@@ -415,6 +415,10 @@ class Relation:
         self.indexes.clear()
         self.groups = {}
 
+    def int_columns(self) -> Columns | None:
+        """The relation as integer columns of distinct rows, when it is held so (else None)."""
+        return self._cols
+
     def set_grouped(self, g: dict[Value, set[Value]], size: int) -> None:
         """Hold the relation as {first value: set of second values} (`size` pairs); tuples on demand."""
         assert self.arity == 2
