@@ -203,6 +203,7 @@ class Evaluator:
         self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104)
         self.growth = Growth(limits.max_growing_rounds)  # rules that make new values without end (E601)
         self.vectorized_rules: set[int] = set()  # rules whose strata ran on the vectorized path
+        self.encodings: Any = None  # the vectorized path's (engine.evaluation.vector.Encodings), once used
 
     def restart_clock(self) -> None:
         """Start the time limit again from now (an incremental update is timed on its own)."""
@@ -451,8 +452,10 @@ class Evaluator:
             return [plan(i, j) for i in indices for j, lit in enumerate(rules[i].body)
                     if recursive and isinstance(lit, n.Atom) and lit.pred in comp]
 
+        if self.encodings is None:
+            self.encodings = vector.Encodings()
         try:
-            new = vector.evaluate(self.rels, comp, first, deltas if recursive else None,
+            new = vector.evaluate(self.rels, self.encodings, comp, first, deltas if recursive else None,
                                   lambda r, made: self.check_limits(r, made, round_end=False))
         except vector.Unsupported:
             return False
@@ -465,6 +468,7 @@ class Evaluator:
             else:
                 rel.add_new(set(zip(*[c.tolist() for c in ts])))
             self.total += len(ts[0]) if isinstance(ts, list) else len(ts)
+        self.encodings.written(self.rels)
         self.vectorized_rules.update(indices)
         self.check_limits(indices[0])
         return True

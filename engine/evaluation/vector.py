@@ -61,8 +61,10 @@ class Dictionary:
 
     def encode(self, vals: list[Value]) -> Column:
         codes = self.codes
-        for v in set(vals) - codes.keys():
-            self.code(v)
+        missing = list(set(vals).difference(codes))
+        if missing:
+            codes.update(zip(missing, range(len(self.values), len(self.values) + len(missing))))
+            self.values.extend(missing)
         return np.fromiter(map(codes.__getitem__, vals), np.int64, len(vals))
 
     def encode_ints(self, col: Column) -> Column:
@@ -73,10 +75,12 @@ class Dictionary:
         return self.encode(distinct.tolist())[inverse]
 
     def objects(self) -> Any:
-        if self._objects is None or len(self._objects) != len(self.values):
-            arr = np.empty(len(self.values), dtype=object)
-            arr[:] = self.values
-            self._objects = arr
+        """The values as a numpy object array (by code), extended with the values added since last asked."""
+        done = 0 if self._objects is None else len(self._objects)
+        if done != len(self.values):
+            more = np.empty(len(self.values) - done, dtype=object)
+            more[:] = self.values[done:]
+            self._objects = more if self._objects is None else np.concatenate([self._objects, more])
         return self._objects
 
     def decode(self, codes: Column) -> list[Value]:
@@ -84,10 +88,14 @@ class Dictionary:
 
     def numbers(self) -> tuple[Any, Any]:
         """Per code: its value as an int64 where it is an int of moderate size, and whether it is."""
-        if self._numbers is None or len(self._numbers[0]) != len(self.values):
-            small = [type(v) is int and -SAFE_INT < v < SAFE_INT for v in self.values]
-            nums = [v if s else 0 for v, s in zip(self.values, small)]
-            self._numbers = (np.array(nums, dtype=np.int64), np.array(small, dtype=bool))
+        done = 0 if self._numbers is None else len(self._numbers[0])
+        if done != len(self.values):
+            new = self.values[done:]
+            small = [type(v) is int and -SAFE_INT < v < SAFE_INT for v in new]
+            nums = np.array([v if s else 0 for v, s in zip(new, small)], dtype=np.int64)
+            flags = np.array(small, dtype=bool)
+            self._numbers = (nums, flags) if self._numbers is None else \
+                (np.concatenate([self._numbers[0], nums]), np.concatenate([self._numbers[1], flags]))
         return self._numbers  # type: ignore[no-any-return]
 
 
@@ -193,12 +201,33 @@ def matches(lk: Column, rk: Column) -> tuple[Column, Column]:
     return left, starts + np.arange(total)
 
 
+class Encodings:
+    """What the vectorized strata of one evaluation share: the dictionary, and each relation's columns
+    of codes as of a version of it (`Relation.version`), so that a relation is encoded once."""
+
+    def __init__(self) -> None:
+        self.dictionary = Dictionary()
+        self.columns: dict[str, tuple[int, list[Column]]] = {}
+        self.pending: dict[str, list[Column]] = {}  # a stratum's relations, until written (`written`)
+
+    def get(self, rel: Relation) -> list[Column] | None:
+        got = self.columns.get(rel.name)
+        return got[1] if got is not None and got[0] == rel.version else None
+
+    def written(self, rels: dict[str, Relation]) -> None:
+        """The stratum's new tuples are in `rels`: its relations' columns are those versions'."""
+        for p, cols in self.pending.items():
+            self.columns[p] = (rels[p].version, cols)
+        self.pending = {}
+
+
 class Stratum:
     """A stratum's relations as columns (`full`, and `delta` for a round), and its plans run on them."""
 
-    def __init__(self, rels: dict[str, Relation], dictionary: Dictionary, widest: int) -> None:
+    def __init__(self, rels: dict[str, Relation], encodings: Encodings, widest: int) -> None:
         self.rels = rels
-        self.dictionary = dictionary
+        self.encodings = encodings
+        dictionary = self.dictionary = encodings.dictionary
         self.keys = Keys(dictionary, widest)
         self.full: dict[str, list[Column]] = {}
         self.full_keys: dict[str, Column] = {}  # sorted distinct row keys of `full`
@@ -211,7 +240,12 @@ class Stratum:
     def table(self, pred: str) -> list[Column]:
         got = self.full.get(pred)
         if got is None:
-            got = self.full[pred] = self.encoded(self.rels[pred])
+            rel = self.rels[pred]
+            got = self.encodings.get(rel)
+            if got is None:
+                got = self.encoded(rel)
+                self.encodings.columns[pred] = (rel.version, got)
+            self.full[pred] = got
         return got
 
     def encoded(self, rel: Relation) -> list[Column]:
@@ -463,7 +497,7 @@ def preds_of(steps: tuple[P.Step, ...]) -> set[str]:
     return out
 
 
-def evaluate(rels: dict[str, Relation], comp: set[str], first: list[P.RulePlan],
+def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], first: list[P.RulePlan],
              deltas: Callable[[P.Statistics], list[P.RulePlan]] | None,
              look: Callable[[int, int], None]) -> dict[str, set[Row] | list[Column]]:
     """A stratum's new tuples by predicate (a set, or integer columns: see `decoded`): `first` plans once over the relations, then (a recursive
@@ -471,13 +505,13 @@ def evaluate(rels: dict[str, Relation], comp: set[str], first: list[P.RulePlan],
     plans them after the first round, from the statistics of the relations then.
 
     `look(rule_index, new so far)` is called after each round (it raises past a limit). Nothing is
-    written into `rels`; Unsupported when a plan cannot run here (the recursive ones are checked
+    written into `rels` (call `encodings.written` once they are); Unsupported when a plan cannot run here (the recursive ones are checked
     before the first round)."""
     preds = set(comp)
     for plan in first:
         check_plan(plan)
         preds |= preds_of(plan.steps)
-    st = Stratum(rels, Dictionary(), max(rels[p].arity for p in preds))
+    st = Stratum(rels, encodings, max(rels[p].arity for p in preds))
     if deltas is not None:  # (a delta plan has the same atoms and steps as the rule's first plan)
         for plan in deltas(rel_statistics(rels)):
             check_plan(plan)
@@ -492,6 +526,7 @@ def evaluate(rels: dict[str, Relation], comp: set[str], first: list[P.RulePlan],
         delta = round_of(st, active, comp, made)
         total += sum(len(c[0]) for c in delta.values())
         look(active[0].rule_index if active else -1, total)
+    encodings.pending = {p: st.table(p) for p in comp}
     return {p: decoded(st.dictionary, chunks, rels[p].arity) for p, chunks in made.items()}
 
 
