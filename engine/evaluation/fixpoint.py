@@ -456,7 +456,8 @@ class Evaluator:
             self.encodings = vector.Encodings()
         try:
             new = vector.evaluate(self.rels, self.encodings, comp, first, deltas if recursive else None,
-                                  lambda r, made: self.check_limits(r, made, round_end=False))
+                                  lambda r, made: self.check_limits(r, made, round_end=False),
+                                  self.options.vector_piece_rows)
         except vector.Unsupported:
             return False
         for p, ts in new.items():

@@ -23,7 +23,8 @@ class EvaluationOptions:
     `columnar_values` values up, held as numpy columns (numpy takes some 0.1 s to import: small programs
     start without it); `vectorized`: `auto` (a stratum whose rules the vectorized path can run and whose
     relations hold `vector_rows` tuples or more between them, see engine.evaluation.vector), `on` (every
-    stratum it can run) or `off`."""
+    stratum it can run) or `off`; a join on that path holds about `vector_piece_rows` rows at once (larger
+    ones run on pieces of their input in turn)."""
 
     chain_strata: bool = True
     closures: bool = True
@@ -33,6 +34,7 @@ class EvaluationOptions:
     columnar_values: int = 1 << 16
     vectorized: str = "auto"
     vector_rows: int = 50_000
+    vector_piece_rows: int = 1 << 20
 
     def __post_init__(self) -> None:
         if self.vectorized not in VECTORIZED:

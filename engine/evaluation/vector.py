@@ -190,15 +190,27 @@ def joint_keys(left: list[Column], right: list[Column], keys: Keys, n: int, m: i
     return lk, rk
 
 
-def matches(lk: Column, rk: Column) -> tuple[Column, Column]:
-    """Every pair (left index, right index) with equal keys, `rk` sorted."""
+def ranges(lk: Column, rk: Column) -> tuple[Column, Column]:
+    """For each left key, where its matches start in `rk` (sorted) and how many there are."""
     lo = np.searchsorted(rk, lk, "left")
-    hi = np.searchsorted(rk, lk, "right")
-    counts = hi - lo
+    return lo, np.searchsorted(rk, lk, "right") - lo
+
+
+def matches(lo: Column, counts: Column) -> tuple[Column, Column]:
+    """Every pair (left index, right index) with equal keys, from `ranges`."""
     total = int(counts.sum())
-    left = np.repeat(np.arange(len(lk)), counts)
+    left = np.repeat(np.arange(len(lo)), counts)
     starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
     return left, starts + np.arange(total)
+
+
+def pieces(counts: Column, most: int) -> list[tuple[int, int]]:
+    """Row ranges whose matches (`counts`) add up to about `most` or fewer each: a range ends before and
+    after each row where the running total passes a multiple of `most` (so two rows or more are cut)."""
+    cum = np.cumsum(counts)
+    crossing = np.searchsorted(cum, np.arange(most, int(cum[-1]), most), "right")
+    bounds = sorted({0, len(counts), *crossing.tolist(), *(crossing + 1).tolist()})
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b <= len(counts)]
 
 
 class Encodings:
@@ -224,8 +236,9 @@ class Encodings:
 class Stratum:
     """A stratum's relations as columns (`full`, and `delta` for a round), and its plans run on them."""
 
-    def __init__(self, rels: dict[str, Relation], encodings: Encodings, widest: int) -> None:
+    def __init__(self, rels: dict[str, Relation], encodings: Encodings, widest: int, piece_rows: int) -> None:
         self.rels = rels
+        self.piece_rows = piece_rows  # the rows of a join held at once, about (`run`)
         self.encodings = encodings
         dictionary = self.dictionary = encodings.dictionary
         self.keys = Keys(dictionary, widest)
@@ -301,11 +314,30 @@ class Stratum:
 
     # -- steps -------------------------------------------------------------
     def run(self, steps: tuple[P.Step, ...], rows: Rows) -> Rows:
-        for step in steps:
+        """The rows of `steps` from `rows`. A join that would make more than `piece_rows` rows runs, with
+        the steps after it, on pieces of its input rows in turn: what is held at once stays bounded."""
+        for k, step in enumerate(steps):
             if not rows.n:
                 return rows
-            rows = self.step(step, rows)
+            if isinstance(step, P.Join) and step.out_cols:
+                t, lk, rk = self.matching(step, rows)
+                lo, counts = ranges(lk, rk)
+                if rows.n > 1 and int(counts.sum()) > self.piece_rows:
+                    return self.in_pieces(steps[k:], rows, counts)
+                left, right = matches(lo, counts)
+                out = rows.take(left)
+                rows = Rows(out.cols + [t[c][right] for c in step.out_cols], out.n)
+            else:
+                rows = self.step(step, rows)
         return rows
+
+    def in_pieces(self, steps: tuple[P.Step, ...], rows: Rows, counts: Column) -> Rows:
+        parts = [self.run(steps, rows.take(np.arange(a, b))) for a, b in pieces(counts, self.piece_rows)]
+        parts = [p for p in parts if p.n]
+        if not parts:
+            return Rows([], 0)
+        return Rows([np.concatenate([p.cols[j] for p in parts]) for j in range(len(parts[0].cols))],
+                    sum(p.n for p in parts))
 
     def step(self, step: P.Step, rows: Rows) -> Rows:
         if isinstance(step, P.Join):
@@ -363,12 +395,10 @@ class Stratum:
         return t if mask.all() else [c[mask] for c in t]
 
     def join(self, step: P.Join, rows: Rows) -> Rows:
-        t, lk, rk = self.matching(step, rows)
-        if not step.out_cols:  # a semi-join: the rows with a match
-            return rows.take(np.flatnonzero(contains(rk, lk)))
-        left, right = matches(lk, rk)
-        out = rows.take(left)
-        return Rows(out.cols + [t[c][right] for c in step.out_cols], out.n)
+        """A semi-join (`run` does the joins that bind something): the rows with a match."""
+        assert not step.out_cols
+        _t, lk, rk = self.matching(step, rows)
+        return rows.take(np.flatnonzero(contains(rk, lk)))
 
     def anti_join(self, step: P.AntiJoin, rows: Rows) -> Rows:
         _t, lk, rk = self.matching(step, rows)
@@ -499,19 +529,20 @@ def preds_of(steps: tuple[P.Step, ...]) -> set[str]:
 
 def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], first: list[P.RulePlan],
              deltas: Callable[[P.Statistics], list[P.RulePlan]] | None,
-             look: Callable[[int, int], None]) -> dict[str, set[Row] | list[Column]]:
+             look: Callable[[int, int], None], piece_rows: int) -> dict[str, set[Row] | list[Column]]:
     """A stratum's new tuples by predicate (a set, or integer columns: see `decoded`): `first` plans once over the relations, then (a recursive
     stratum) rounds of the `deltas` plans over the last round's new rows, to the fixpoint. `deltas`
     plans them after the first round, from the statistics of the relations then.
 
-    `look(rule_index, new so far)` is called after each round (it raises past a limit). Nothing is
+    `look(rule_index, new so far)` is called after each round (it raises past a limit); a join holds
+    about `piece_rows` rows at once (`Stratum.run`). Nothing is
     written into `rels` (call `encodings.written` once they are); Unsupported when a plan cannot run here (the recursive ones are checked
     before the first round)."""
     preds = set(comp)
     for plan in first:
         check_plan(plan)
         preds |= preds_of(plan.steps)
-    st = Stratum(rels, encodings, max(rels[p].arity for p in preds))
+    st = Stratum(rels, encodings, max(rels[p].arity for p in preds), piece_rows)
     if deltas is not None:  # (a delta plan has the same atoms and steps as the rule's first plan)
         for plan in deltas(rel_statistics(rels)):
             check_plan(plan)

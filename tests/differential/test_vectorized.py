@@ -29,6 +29,8 @@ VECTOR = EvaluationOptions(vectorized="on")
 TUPLES = EvaluationOptions(vectorized="off")
 # chain strata too (on the tuple path they go set-at-a-time): here they go vectorized as well
 VECTOR_ONLY = EvaluationOptions(vectorized="on", chain_strata=False)
+# every join of more than 3 rows cut into pieces (in use, of a million rows)
+PIECES = EvaluationOptions(vectorized="on", chain_strata=False, vector_piece_rows=3)
 
 
 @diff_settings(200)
@@ -37,8 +39,10 @@ def test_vectorized_path_agrees_with_the_tuple_path_and_the_oracle(program: Prog
     expected = evaluate(program)
     vector = syllog_relations(program, provenance=False, options=VECTOR_ONLY)
     tuples = syllog_relations(program, provenance=False, options=TUPLES)
+    in_pieces = syllog_relations(program, provenance=False, options=PIECES)
     assert all(expected.get(p, set()) == vector[p] for p in program.preds), report(program, expected, vector)
     assert vector == tuples, report(program, tuples, vector, "tuple path", "vectorized")
+    assert in_pieces == vector, report(program, vector, in_pieces, "vectorized", "joins in pieces")
 
 
 VALUES = [0, 1, 2, 3, Decimal("1.0"), Decimal("2.5"), Decimal("-0.5"), "a", "b", "c", String("a"), String("b"),
@@ -76,11 +80,11 @@ def test_values_of_every_kind_keep_their_answers(edges: list[tuple[object, objec
                                                  tags: list[tuple[object, object]]) -> None:
     text = PROGRAM + facts(edges, "e") + facts(weights, "w") + facts(tags, "tag") + "e(0, 0).\nw(0, 1).\ntag(0, sym).\n"
     program = engine.load_text(text, path="kinds.dl")
-    got = [program.evaluate(provenance=False, options=o) for o in (VECTOR_ONLY, TUPLES)]
-    for pred in got[1].relations:
-        vector = {tuple(map(norm, r)) for r in got[0].relation(pred)}
-        tuples = {tuple(map(norm, r)) for r in got[1].relation(pred)}
+    got = [program.evaluate(provenance=False, options=o) for o in (TUPLES, VECTOR_ONLY, PIECES)]
+    for pred in got[0].relations:
+        tuples, vector, in_pieces = ({tuple(map(norm, r)) for r in m.relation(pred)} for m in got)
         assert vector == tuples, f"{pred}:\n{text}\nvectorized {sorted(vector, key=repr)}\ntuples {sorted(tuples, key=repr)}"
+        assert in_pieces == vector, f"{pred}:\n{text}\nin pieces {sorted(in_pieces, key=repr)}"
 
 
 def test_the_fixed_programs_do_go_vectorized() -> None:
