@@ -64,9 +64,9 @@ def prepare(engine: str, syllog_facts: str | None = None, data: Path | None = No
         syllog = importlib.import_module("engine")
         # Syllog imports numpy on first use, for a large integer file: then it
         # is imported here, before the clock, like every engine's modules.
-        io = importlib.import_module("engine.evaluation.io")
+        options = importlib.import_module("engine.evaluation.options").DEFAULT_OPTIONS
         sizes = [f.stat().st_size for f in data.glob("*.csv")] if data is not None else []
-        if sum(s for s in sizes if s >= io.COLUMNAR_FILE_BYTES) >= io.COLUMNAR_BYTES:
+        if sum(s for s in sizes if s >= options.columnar_file_bytes) >= options.columnar_bytes:
             importlib.import_module("numpy")
         provenance = engine == "syllog"
         return lambda w, data: (run_syllog(syllog, w, data, provenance, syllog_facts), None)

@@ -20,6 +20,7 @@ from .errors import Diagnostic
 from .evaluation import BY_BACKEND, Evaluator, Limits
 from .evaluation.limits import for_backend
 from .evaluation.memory import default_max_memory
+from .evaluation.options import DEFAULT_OPTIONS, EvaluationOptions
 from .loader import load_paths, load_texts
 from .model import Model, checked_goal
 from .optional import SQL_EXTRA, MissingDependency, as_diagnostic, require
@@ -40,14 +41,16 @@ class Loaded:
     def evaluate(self, provenance: bool = True, max_tuples: int | None = BY_BACKEND,
                  max_seconds: float | None = None, backend: str = "memory",
                  max_memory: int | None = DEFAULT_MAX_MEMORY, progress: Callable[[int, int, int], None] | None = None,
-                 max_growing_rounds: int | None = BY_BACKEND, **sql: Any) -> Any:
+                 max_growing_rounds: int | None = BY_BACKEND, options: EvaluationOptions = DEFAULT_OPTIONS,
+                 **sql: Any) -> Any:
         """Evaluate to a `Model` (or, with `backend="duckdb" | "postgres" | "spark"`, a
         `SqlModel` answering the same calls from the database; `sql` options go to
         `engine.backends.evaluate_sql`). Raises `SyllogError` (E601) past the limits:
         `max_tuples` derived tuples, `max_seconds`, `max_memory` bytes of resident
         memory (in memory only), `max_growing_rounds` rounds in a row in which a rule
         makes nothing but new numbers (engine.evaluation.growth). `BY_BACKEND` is the
-        backend's default (engine.evaluation.limits), None no limit.
+        backend's default (engine.evaluation.limits), None no limit. `options`: the
+        in-memory evaluator's strategies (engine.evaluation.options).
         `progress(rule_index, tuples, rounds)` hears how it goes.
         """
         max_tuples, max_growing_rounds = for_backend(backend, max_tuples, max_growing_rounds)
@@ -56,7 +59,7 @@ class Loaded:
             return evaluate_sql(self.program, backend=backend, provenance=provenance, max_tuples=max_tuples,
                                 max_seconds=max_seconds, max_growing_rounds=max_growing_rounds, **sql)
         limits = Limits(max_tuples, max_seconds, max_memory, progress, max_growing_rounds)
-        ev = Evaluator(self.program, limits)
+        ev = Evaluator(self.program, limits, options=options)
         ev.run()
         return Model(self.program, ev, provenance)
 

@@ -24,6 +24,7 @@ from .errors import SourceMap, Span, SyllogError, error
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
 from .evaluation.incremental import update
 from .evaluation.limits import DEFAULT_GROWING_ROUNDS
+from .evaluation.options import DEFAULT_OPTIONS, EvaluationOptions
 from .loader import LoadedModules, load_paths, load_texts
 from .model import Answers, Model, parse_goal
 from .syntax import parse
@@ -61,8 +62,9 @@ class Session:
                  provenance: bool = True, max_tuples: int | None = DEFAULT_MAX_TUPLES,
                  max_seconds: float | None = None, as_of: str | None = None,
                  max_memory: int | None = None, max_growing_rounds: int | None = DEFAULT_GROWING_ROUNDS,
-                 lazy: bool = False) -> None:
+                 lazy: bool = False, options: EvaluationOptions = DEFAULT_OPTIONS) -> None:
         self.paths = [Path(p) for p in (paths or [])]
+        self.options = options  # the evaluator's strategies (engine.evaluation.options)
         self.as_of = as_of
         self.base_text = text
         self.provenance = provenance
@@ -139,7 +141,7 @@ class Session:
 
     def _build(self, program: Program | None = None) -> None:
         program = program or self._check()
-        ev = Evaluator(program, self.limits)
+        ev = Evaluator(program, self.limits, options=self.options)
         ev.run()
         self.program = program
         self.evaluator = ev

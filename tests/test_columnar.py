@@ -8,6 +8,7 @@ from the same programs, before and after incremental changes.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,16 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.evaluation import io
+from engine.evaluation import EvaluationOptions, io
 from engine.evaluation.relation import ColumnIndex, Index, Relation
 from engine.session import Session
 
-
-@pytest.fixture(autouse=True)
-def small_files_as_columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Files of any size go the columnar way here (in use, only large ones do)."""
-    monkeypatch.setattr(io, "COLUMNAR_BYTES", 0)
-    monkeypatch.setattr(io, "COLUMNAR_FILE_BYTES", 0)
+# Files of any size go the columnar way here (in use, only large ones do).
+SMALL = EvaluationOptions(columnar_bytes=0, columnar_file_bytes=0)
 
 
 def careful(data: bytes, arity: int) -> set[tuple[int, ...]] | None:
@@ -110,11 +107,7 @@ GROUPS = [
 def both_ways(path: Path, provenance: bool = False) -> tuple[dict[str, set[tuple[object, ...]]], ...]:
     out = []
     for columnar in (True, False):
-        io.COLUMNAR = columnar
-        try:
-            m = engine.load(path).evaluate(provenance=provenance)
-        finally:
-            io.COLUMNAR = True
+        m = engine.load(path).evaluate(provenance=provenance, options=replace(SMALL, columnar=columnar))
         out.append({name: m.relation(name) for name in m.relations})
     return tuple(out)
 
@@ -160,7 +153,7 @@ def test_column_relation_keeps_tuples_for_when_they_are_needed(tmp_path: Path) -
     write(tmp_path / "e.csv", [(i % 5000, i) for i in range(10000)] + [(1, 1)])
     (tmp_path / "p.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "e.csv" }\n'
                                    'q(Y) :- s(X), e(X, Y).\ns(7). s(4999).\n')
-    s = Session(paths=[tmp_path / "p.dl"])
+    s = Session(paths=[tmp_path / "p.dl"], options=SMALL)
     assert s.model.relation("q") == {(7,), (5007,), (4999,), (9999,)}
     # a change to a column relation: it becomes tuples, its indexes are kept up to date
     s.add("e(7, -1).")
@@ -256,14 +249,14 @@ def test_bad_header_is_an_error_both_ways(tmp_path: Path) -> None:
     (tmp_path / "e.csv").write_bytes(b"a,b\rx,y\n1,2\n")
     (tmp_path / "p.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "e.csv", header: true }\n')
     with pytest.raises(engine.SyllogError, match="E704"):
-        engine.load(tmp_path / "p.dl").evaluate()
+        engine.load(tmp_path / "p.dl").evaluate(options=SMALL)
 
 
 def test_a_file_that_is_not_utf8_is_a_positioned_error(tmp_path: Path) -> None:
     (tmp_path / "e.csv").write_bytes(b"1,2\n3,\xe94\n")
     (tmp_path / "p.dl").write_text('.decl e(a: int, b: int)\n.input e { file: "e.csv" }\n')
     with pytest.raises(engine.SyllogError) as exc:
-        engine.load(tmp_path / "p.dl").evaluate()
+        engine.load(tmp_path / "p.dl").evaluate(options=SMALL)
     assert "e.csv:2:3: error[E704]: this file is not UTF-8 text (byte 0xe9)" in str(exc.value)
 
 

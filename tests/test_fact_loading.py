@@ -8,7 +8,7 @@ import pytest
 
 import engine
 from engine.analysis import Fact, Facts
-from engine.evaluation import io
+from engine.evaluation import EvaluationOptions
 from engine.provenance import show
 from engine.syntax.parser import parse_by_grammar
 
@@ -42,26 +42,27 @@ q(X) :- p(X).
     assert grade(model, "p", (1,)) == "C2"
 
 
-def test_integer_facts_held_as_columns_evaluate_as_tuples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+# a predicate's integer facts held as columns from any number of them (in use, from many)
+EVERY = EvaluationOptions(columnar_values=1)
+
+
+def test_integer_facts_held_as_columns_evaluate_as_tuples(tmp_path: Path) -> None:
     facts = "".join(f"e({i}, {(i * 7) % 50}).\n" for i in range(200)) + "e(-3, 99_999_999_999).\n"
     text = ".decl e(a: int, b: int)\n" + facts + "r(X, Z) :- e(X, Y), e(Y, Z).\nn(X) :- e(X, _), not e(_, X).\n"
-    monkeypatch.setattr(io, "COLUMNAR_VALUES", 1)
     program = load(tmp_path, text)
-    ev_columns = engine.evaluation.Evaluator(program.program, engine.evaluation.Limits())
+    ev_columns = engine.evaluation.Evaluator(program.program, engine.evaluation.Limits(), options=EVERY)
     ev_columns.load_facts()
     assert ev_columns.rels["e"]._cols is not None  # held as columns
-    columns = program.evaluate(provenance=False)
-    monkeypatch.setattr(io, "COLUMNAR", False)
-    tuples = program.evaluate(provenance=False)
+    columns = program.evaluate(provenance=False, options=EVERY)
+    tuples = program.evaluate(provenance=False, options=EvaluationOptions(columnar=False))
     assert len(columns.relation("e")) == 201
     for pred in ("e", "r", "n"):
         assert columns.relation(pred) == tuples.relation(pred)
 
 
-def test_a_column_of_mixed_values_stays_tuples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(io, "COLUMNAR_VALUES", 1)
+def test_a_column_of_mixed_values_stays_tuples(tmp_path: Path) -> None:
     program = load(tmp_path, "e(1, 2). e(2, a). e(3, 9223372036854775808).\n")
-    ev = engine.evaluation.Evaluator(program.program, engine.evaluation.Limits())
+    ev = engine.evaluation.Evaluator(program.program, engine.evaluation.Limits(), options=EVERY)
     ev.load_facts()
     assert ev.rels["e"]._cols is None
     assert ev.rels["e"].tuples == {(1, 2), (2, "a"), (3, 9223372036854775808)}

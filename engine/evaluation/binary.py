@@ -106,6 +106,23 @@ def image(s: set[Value] | frozenset[Value], maps: list[Grouped]) -> set[Value] |
     return s
 
 
+class _Count:
+    """The new pairs of a round so far, and the look at the limits every STEP of them."""
+
+    __slots__ = ("found", "next_look", "look")
+
+    def __init__(self, look: Callable[[int, int], None] | None) -> None:
+        self.found = 0
+        self.next_look = STEP
+        self.look = look
+
+    def add(self, rule_index: int, k: int) -> None:
+        self.found += k
+        if self.found > self.next_look and self.look is not None:
+            self.look(rule_index, self.found)
+            self.next_look = self.found + STEP
+
+
 class BinaryStratum:
     """The semi-naive rounds of one recursive stratum of chain rules, grouped."""
 
@@ -184,7 +201,6 @@ class BinaryStratum:
         `look(rule_index, pairs)` is called every STEP new pairs (at most: a pair
         two rules find is counted twice), to check the limits within the round.
         """
-        found, next_look = 0, STEP
         out: dict[str, Grouped] = {p: {} for p in self.comp}
         accs: dict[int, Grouped] = by_rule if by_rule is not None else {}
         # Without provenance, new pairs go into the full relations at once (one
@@ -193,6 +209,7 @@ class BinaryStratum:
         # wait for the round's end, so that every derivation's premises come
         # from earlier rounds, as `why` expects.
         immediate = by_rule is None
+        count = _Count(look)
         inverted: dict[str, Grouped] = {}
         for chain, d in self.versions:
             pred, forward = chain.steps[d]
@@ -204,81 +221,15 @@ class BinaryStratum:
                 dmap = inverted[pred]
             if not dmap:
                 continue
+            acc = out[chain.head] if by_rule is None else accs.setdefault(chain.rule_index, {})
             right = [self.grouped(p, f) for p, f in chain.steps[d + 1:]]
             left = [self.grouped(p, not f) for p, f in reversed(chain.steps[:d])]
-            acc = out[chain.head] if by_rule is None else accs.setdefault(chain.rule_index, {})
-            aget = acc.get
-            full = self.fwd[chain.head]
-            fget = full.get
             if not left and len(right) == 1:
-                # linear closure, the common case, with the image inlined
-                mget = right[0].get
-                for u, vs in dmap.items():
-                    if len(vs) == 1:
-                        for v in vs:
-                            reach = mget(v, NONE)
-                    else:
-                        reach = set().union(*[mget(v, NONE) for v in vs])
-                    if not reach:
-                        continue
-                    known = fget(u)
-                    fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
-                    if fresh:
-                        found += len(fresh)
-                        if found > next_look and look is not None:
-                            look(chain.rule_index, found)
-                            next_look = found + STEP
-                        if immediate:
-                            if known is None:
-                                full[u] = fresh.copy()
-                            else:
-                                known |= fresh
-                        have = aget(u)
-                        if have is None:
-                            acc[u] = fresh
-                        else:
-                            have |= fresh
-                continue
-            for u, vs in dmap.items():
-                reach = image(vs, right) if right else vs
-                if not reach:
-                    continue
-                # (a list when it may be one of the sets that this loop adds to)
-                sources = (list(image({u}, left)) if immediate else image({u}, left)) if left else (u,)
-                for x in sources:
-                    known = fget(x)
-                    fresh = reach - known if known else set(reach)  # type: ignore[assignment]
-                    if fresh:
-                        found += len(fresh)
-                        if found > next_look and look is not None:
-                            look(chain.rule_index, found)
-                            next_look = found + STEP
-                        if immediate:
-                            if known is None:
-                                full[x] = fresh.copy()
-                            else:
-                                known |= fresh
-                        have = aget(x)
-                        if have is None:
-                            acc[x] = fresh
-                        else:
-                            have |= fresh
+                self.linear_version(chain, dmap, right[0], acc, immediate, count)
+            else:
+                self.chain_version(chain, dmap, left, right, acc, immediate, count)
         if by_rule is not None:
-            for c in self.chains:  # rules in order: a pair goes to the first rule that found it
-                mine = accs.get(c.rule_index)
-                if not mine:
-                    continue
-                head = out[c.head]
-                for x, ys in list(mine.items()):
-                    had = head.get(x)
-                    if had is None:
-                        head[x] = set(ys)
-                        continue
-                    ys -= had
-                    if ys:
-                        had |= ys
-                    else:
-                        del mine[x]
+            self.first_rule_pairs(accs, out)
         made, most, grew = 0, -1, -1
         for p, new in out.items():
             k = self.merge(p, new, immediate)
@@ -286,6 +237,85 @@ class BinaryStratum:
             if k > most:
                 most, grew = k, next(c.rule_index for c in self.chains if c.head == p)
         return out, made, grew
+
+    def linear_version(self, chain: Chain, dmap: Grouped, edge: Grouped, acc: Grouped, immediate: bool,
+                       count: _Count) -> None:
+        """A linear closure's version (the delta, then one relation), the common case, with the image
+        inlined: its new pairs into `acc` (and into the full relation when `immediate`)."""
+        aget = acc.get
+        full = self.fwd[chain.head]
+        fget = full.get
+        mget = edge.get
+        for u, vs in dmap.items():
+            if len(vs) == 1:
+                for v in vs:
+                    reach = mget(v, NONE)
+            else:
+                reach = set().union(*[mget(v, NONE) for v in vs])
+            if not reach:
+                continue
+            known = fget(u)
+            fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
+            if fresh:
+                count.add(chain.rule_index, len(fresh))
+                if immediate:
+                    if known is None:
+                        full[u] = fresh.copy()
+                    else:
+                        known |= fresh
+                have = aget(u)
+                if have is None:
+                    acc[u] = fresh
+                else:
+                    have |= fresh
+
+    def chain_version(self, chain: Chain, dmap: Grouped, left: list[Grouped], right: list[Grouped], acc: Grouped,
+                      immediate: bool, count: _Count) -> None:
+        """One version of a chain rule (the relations `left` of the delta, the delta, those `right` of it):
+        its new pairs into `acc` (and into the full relation when `immediate`)."""
+        aget = acc.get
+        full = self.fwd[chain.head]
+        fget = full.get
+        for u, vs in dmap.items():
+            reach = image(vs, right) if right else vs
+            if not reach:
+                continue
+            # (a list when it may be one of the sets that this loop adds to)
+            sources = (list(image({u}, left)) if immediate else image({u}, left)) if left else (u,)
+            for x in sources:
+                known = fget(x)
+                fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
+                if fresh:
+                    count.add(chain.rule_index, len(fresh))
+                    if immediate:
+                        if known is None:
+                            full[x] = fresh.copy()
+                        else:
+                            known |= fresh
+                    have = aget(x)
+                    if have is None:
+                        acc[x] = fresh
+                    else:
+                        have |= fresh
+
+    def first_rule_pairs(self, accs: dict[int, Grouped], out: dict[str, Grouped]) -> None:
+        """Each rule's new pairs into `out`, rules in order: a pair stays with the first rule that found it
+        (and leaves the later rules' `accs`)."""
+        for c in self.chains:
+            mine = accs.get(c.rule_index)
+            if not mine:
+                continue
+            head = out[c.head]
+            for x, ys in list(mine.items()):
+                had = head.get(x)
+                if had is None:
+                    head[x] = set(ys)
+                    continue
+                ys -= had
+                if ys:
+                    had |= ys
+                else:
+                    del mine[x]
 
     def finish(self) -> None:
         for p in self.comp:

@@ -14,10 +14,12 @@ from collections.abc import Collection
 from .. import nodes as n
 from ..analysis import Program
 from . import io
+from .options import DEFAULT_OPTIONS, EvaluationOptions
 from .relation import Relation, Row
 
 
-def load_facts(program: Program, rels: dict[str, Relation], skip: Collection[str] = ()) -> None:
+def load_facts(program: Program, rels: dict[str, Relation], skip: Collection[str] = (),
+               options: EvaluationOptions = DEFAULT_OPTIONS) -> None:
     """Put every fact of `program` into `rels` (empty so far), but those of the predicates in `skip`
     (relations given already evaluated, which hold their facts)."""
     by_pred: dict[str, list[n.FactTable]] = {}
@@ -27,7 +29,7 @@ def load_facts(program: Program, rels: dict[str, Relation], skip: Collection[str
         by_pred.setdefault(pred, []).append(table)
     for pred, tables in by_pred.items():
         rel = rels[pred]
-        if sum(t.count for t in tables) * rel.arity >= io.COLUMNAR_VALUES:
+        if options.columnar and sum(t.count for t in tables) * rel.arity >= options.columnar_values:
             cols = io.int_columns([t.columns for t in tables])
             if cols is not None:
                 rel.set_columns(cols)

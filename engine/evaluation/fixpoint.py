@@ -26,6 +26,7 @@ from .. import nodes as n
 from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..analysis import Program
+from ..analysis.walk import body_atoms
 from ..errors import Diagnostic, SyllogError, error
 from ..values import ArithmeticFault, UndefinedArithmetic, compare
 from .batches import Fan, Heads, Rows, StepFn, Tally, map_defined, one_at_a_time, run_batches
@@ -47,15 +48,8 @@ from .growth import Growth, Range, computed_columns, growth_help, growth_message
 from .io import load_inputs
 from .limits import DEFAULT_GROWING_ROUNDS, DEFAULT_MAX_TUPLES
 from .memory import resident_bytes, show_size
+from .options import DEFAULT_OPTIONS, EvaluationOptions
 from .relation import Relation, Row
-
-# Strata of chain rules set-at-a-time (engine.evaluation.binary); tests turn it
-# off to compare with the general path.
-CHAIN_STRATA = True
-# A linear stratum of one binary predicate in closed form
-# (engine.evaluation.closure); tests turn it off to compare with the rounds.
-CLOSURES = True
-
 
 WATCH_SECONDS = 0.1  # how often check_limits measures memory and reports progress
 
@@ -186,11 +180,13 @@ def strata_of(program: Program) -> list[tuple[set[str], list[int], bool]]:
 
 
 class Evaluator:
-    def __init__(self, program: Program, limits: Limits, loaded: dict[str, Relation] | None = None) -> None:
+    def __init__(self, program: Program, limits: Limits, loaded: dict[str, Relation] | None = None,
+                 options: EvaluationOptions = DEFAULT_OPTIONS) -> None:
         """`loaded`: relations that already hold their facts and input rows (of predicates no rule of
-        `program` derives), taken as they are instead of read again."""
+        `program` derives), taken as they are instead of read again; `options`: the strategies to use."""
         self.program = program
         self.limits = limits
+        self.options = options
         self.rels: dict[str, Relation] = {p: Relation(p, k) for p, k in program.arity.items()}
         derived = {r.head.pred for r in program.rules}
         self.preloaded = {p for p, r in (loaded or {}).items() if p in self.rels and p not in derived}
@@ -206,6 +202,8 @@ class Evaluator:
         self.strata_info: list[tuple[set[str], list[int], bool]] = strata_of(program)
         self.dropped = Dropped()  # rule instances whose arithmetic is undefined (W104)
         self.growth = Growth(limits.max_growing_rounds)  # rules that make new values without end (E601)
+        self.vectorized_rules: set[int] = set()  # rules whose strata ran on the vectorized path
+        self.encodings: Any = None  # the vectorized path's (engine.evaluation.vector.Encodings), once used
 
     def restart_clock(self) -> None:
         """Start the time limit again from now (an incremental update is timed on its own)."""
@@ -214,7 +212,7 @@ class Evaluator:
 
     # -- facts ------------------------------------------------------------
     def load_facts(self) -> None:
-        load_facts(self.program, self.rels, skip=self.preloaded)
+        load_facts(self.program, self.rels, skip=self.preloaded, options=self.options)
         self.total = sum(len(r) for r in self.rels.values())
 
     def statistics(self, pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
@@ -248,7 +246,7 @@ class Evaluator:
 
     def _run(self) -> None:
         self.load_facts()
-        load_inputs(self.program, self.rels, self.preloaded)
+        load_inputs(self.program, self.rels, self.preloaded, self.options)
         self.total = self.loaded = sum(len(r) for r in self.rels.values())
         # what each predicate holds before any rule runs: facts and `.input` rows
         # (copied now for derived predicates only: the others keep these tuples
@@ -294,9 +292,11 @@ class Evaluator:
         With `seed` (new tuples of predicates this stratum reads), only what
         follows from them is derived: the stratum is already at its fixpoint
         for everything else (an incremental update). Returns the tuples that
-        were new in this stratum's predicates.
+        were new in this stratum's predicates (only an incremental update needs them).
         """
         made: dict[str, set[Row]] = {p: set() for p in comp}
+        if seed is None and self.vectorized(comp, indices, recursive):
+            return made
 
         def note(d: dict[str, set[Row]]) -> dict[str, set[Row]]:
             if seed is not None:  # only an incremental update needs to know
@@ -304,63 +304,101 @@ class Evaluator:
                     made[p] |= d[p]
             return d
 
-        rules = self.program.rules
         sizes = {p: len(r) for p, r in self.rels.items()}
         rec = comp if recursive else set()
         self.growth.start(lambda: self.data_range(comp))
+        plan = self.planner(sizes, rec)
+        states: dict[tuple[int, int], AggregateFn] = {}
+        if seed is not None:
+            delta = note(self.seeded_round(comp, indices, seed, plan))
+        else:
+            delta = note(self.first_round(comp, indices, recursive, plan, sizes, states))
+        if not recursive:
+            return made
+        if seed is None and self.set_at_a_time(comp, indices, delta):
+            return made
+        self.delta_rounds(comp, indices, delta, plan, sizes, states if seed is None else {}, note)
+        return made
+
+    def planner(self, sizes: dict[str, int], rec: set[str],
+                statistics: P.Statistics | None = None) -> Callable[..., P.RulePlan]:
+        """plan(i, delta_literal=-1, grow=True): rule `i`'s plan in a stratum whose recursive predicates are
+        `rec`, with the relations' statistics (or those of `statistics`)."""
+        rules = self.program.rules
+        stats = statistics or self.statistics
 
         def plan(i: int, delta_literal: int = -1, grow: bool = True) -> P.RulePlan:
             return P.plan_rule(rules[i], i, sizes, rec, False, self.program.arity, delta_literal, grow,
-                               statistics=self.statistics)
+                               statistics=stats)
 
-        states: dict[tuple[int, int], AggregateFn] = {}
-        if seed is not None:
-            first = [self.compile(plan(i, j)) for i in indices for j, lit in enumerate(rules[i].body)
-                     if isinstance(lit, n.Atom) and lit.pred in seed and lit.pred not in comp]
-            delta: dict[str, set[Row]] = {p: set() for p in comp} | seed
-            delta = note(self.round([c for c in first if delta[c.plan.steps[0].pred]], delta, comp))  # type: ignore[union-attr]
-        else:
-            # the inner rows of recursive aggregates before the first round, to
-            # start their running values from (see group_finders)
-            init: dict[tuple[int, int], set[Row]] = {}
-            if recursive:
-                for i in indices:
-                    for _k, step, finder in self.finder_rules(rules[i], plan(i)) or []:
-                        init[(i, step.literal)] = self.inner_rows(finder, i)
-            first_delta: dict[str, set[Row]] = {p: set() for p in comp}
-            base = []
+        return plan
+
+    def seeded_round(self, comp: set[str], indices: list[int], seed: dict[str, set[Row]],
+                     plan: Callable[..., P.RulePlan]) -> dict[str, set[Row]]:
+        """An incremental update's first round: the rule versions reading the seed's new tuples."""
+        rules = self.program.rules
+        first = [self.compile(plan(i, j)) for i in indices for j, lit in enumerate(rules[i].body)
+                 if isinstance(lit, n.Atom) and lit.pred in seed and lit.pred not in comp]
+        delta: dict[str, set[Row]] = {p: set() for p in comp} | seed
+        return self.round([c for c in first if delta[c.plan.steps[0].pred]], delta, comp)  # type: ignore[union-attr]
+
+    def first_round(self, comp: set[str], indices: list[int], recursive: bool, plan: Callable[..., P.RulePlan],
+                    sizes: dict[str, int], states: dict[tuple[int, int], AggregateFn]) -> dict[str, set[Row]]:
+        """Every rule once, on the stratum's relations as they are; recursive aggregates' running values
+        started (kept in `states`, by rule and literal)."""
+        rules = self.program.rules
+        rec = comp if recursive else set()
+        # the inner rows of recursive aggregates before the first round, to
+        # start their running values from (see group_finders)
+        init: dict[tuple[int, int], set[Row]] = {}
+        if recursive:
             for i in indices:
-                # run once, on the stratum's relations as they are: ordered by their real sizes (a magic
-                # predicate holding a few seeds comes first, not after a scan of a large relation)
-                bp = plan(i, grow=False)
-                # A group with no inner rows that the rule rejects anyway (no
-                # minimum of nothing, `S >= 50` of a sum of nothing) need not be
-                # visited: the first round starts from the groups there are.
-                seeded = self.seeded_plan(i, bp, sizes, rec) if recursive and self.empty_rejected(i, bp) else None
-                base.append(self.compile(seeded or bp))
-            # the first round starts the running values; later rounds go on from them
-            for c in base:
-                for fn in c.fns:
-                    if isinstance(fn, AggregateFn) and (c.plan.rule_index, fn.step.literal) in init:
-                        try:
-                            fn.start(init[(c.plan.rule_index, fn.step.literal)])
-                        except ArithmeticFault as exc:  # a negative number in a recursive sum
-                            raise self.fault(c.plan.rule_index, exc) from None
-                        states[(c.plan.rule_index, fn.step.literal)] = fn
-                        if c.plan.delta_literal >= 0:  # seeded
-                            first_delta[seed_name(fn.step.literal)] = seed_rows(fn.state.keys(), len(fn.step.group))
-            delta = note(self.round(base, first_delta, comp))
-        if not recursive:
-            return made
-        if seed is None and CHAIN_STRATA:
-            chains = self.chains(comp, indices)
-            if chains is not None:
-                form = closure_of(comp, chains) if CLOSURES else None
-                if form is not None:
-                    self.closure(form)
-                else:
-                    self.binary_rounds(comp, chains, delta)
-                return made
+                for _k, step, finder in self.finder_rules(rules[i], plan(i)) or []:
+                    init[(i, step.literal)] = self.inner_rows(finder, i)
+        first_delta: dict[str, set[Row]] = {p: set() for p in comp}
+        base = []
+        for i in indices:
+            # run once, on the stratum's relations as they are: ordered by their real sizes (a magic
+            # predicate holding a few seeds comes first, not after a scan of a large relation)
+            bp = plan(i, grow=False)
+            # A group with no inner rows that the rule rejects anyway (no
+            # minimum of nothing, `S >= 50` of a sum of nothing) need not be
+            # visited: the first round starts from the groups there are.
+            seeded = self.seeded_plan(i, bp, sizes, rec) if recursive and self.empty_rejected(i, bp) else None
+            base.append(self.compile(seeded or bp))
+        # the first round starts the running values; later rounds go on from them
+        for c in base:
+            for fn in c.fns:
+                if isinstance(fn, AggregateFn) and (c.plan.rule_index, fn.step.literal) in init:
+                    try:
+                        fn.start(init[(c.plan.rule_index, fn.step.literal)])
+                    except ArithmeticFault as exc:  # a negative number in a recursive sum
+                        raise self.fault(c.plan.rule_index, exc) from None
+                    states[(c.plan.rule_index, fn.step.literal)] = fn
+                    if c.plan.delta_literal >= 0:  # seeded
+                        first_delta[seed_name(fn.step.literal)] = seed_rows(fn.state.keys(), len(fn.step.group))
+        return self.round(base, first_delta, comp)
+
+    def set_at_a_time(self, comp: set[str], indices: list[int], delta: dict[str, set[Row]]) -> bool:
+        """The rounds after the first of a stratum of chain rules, set-at-a-time or in closed form, when
+        the options allow and all its recursive rules are chain rules (else False: nothing done)."""
+        chains = self.chains(comp, indices) if self.options.chain_strata else None
+        if chains is None:
+            return False
+        form = closure_of(comp, chains) if self.options.closures else None
+        if form is not None:
+            self.closure(form)
+        else:
+            self.binary_rounds(comp, chains, delta)
+        return True
+
+    def delta_rounds(self, comp: set[str], indices: list[int], delta: dict[str, set[Row]],
+                     plan: Callable[..., P.RulePlan], sizes: dict[str, int],
+                     states: dict[tuple[int, int], AggregateFn],
+                     note: Callable[[dict[str, set[Row]]], dict[str, set[Row]]]) -> None:
+        """Semi-naive rounds from `delta` to the fixpoint: each rule once per recursive atom reading
+        the delta; rules with a recursive aggregate re-run, in full or for the groups reached."""
+        rules = self.program.rules
         # Indexes on this stratum's relations made for the first round would be
         # kept up to date every round for nothing: drop them, and let the
         # delta plans build the ones they need.
@@ -373,10 +411,9 @@ class Evaluator:
             bp = plan(i)
             if any(isinstance(s, P.AggregateStep) and s.recursive for s in bp.steps):
                 # re-run every round: in full, or for the groups that new tuples reach
-                seeded = self.seeded_plan(i, bp, sizes, rec)
+                seeded = self.seeded_plan(i, bp, sizes, comp)
                 naive.append(self.compile(seeded or bp))
-                got = self.group_finders(rules[i], naive[-1], comp, sizes, states if seed is None else {},
-                                         seeded is not None)
+                got = self.group_finders(rules[i], naive[-1], comp, sizes, states, seeded is not None)
                 if got is None and seeded is not None:  # cannot happen: seeded_plan checks the same
                     raise AssertionError("a seeded plan without group finders")
                 finders += got or []
@@ -387,7 +424,55 @@ class Evaluator:
             self.find_groups(finders, delta)
             active = [c for c in deltas if delta[c.plan.steps[0].pred]] + naive  # type: ignore[union-attr]
             delta = note(self.round(active, delta, comp))
-        return made
+
+    def vectorized(self, comp: set[str], indices: list[int], recursive: bool) -> bool:
+        """Evaluate the stratum on the vectorized path (engine.evaluation.vector) when the options
+        and its size say so and it can: True when done. `auto`: a stratum whose rule bodies read,
+        atom by atom (negated and in aggregates too), `vector_rows` tuples or more of the strata below
+        between them, and that is not a stratum of chain rules (set-at-a-time does those better)."""
+        mode = self.options.vectorized
+        if mode == "off":
+            return False
+        rules = self.program.rules
+        if mode == "auto":
+            read = sum(len(self.rels[a.pred]) for i in indices for a, _negated in body_atoms(rules[i].body)
+                       if a.pred not in comp)
+            if read < self.options.vector_rows or (recursive and self.options.chain_strata
+                                                   and self.chains(comp, indices) is not None):
+                return False
+        from . import vector  # numpy: only when a stratum goes vectorized
+
+        sizes = {p: len(r) for p, r in self.rels.items()}
+        rec = comp if recursive else set()
+        first = [self.planner(sizes, rec)(i, grow=False) for i in indices]
+
+        def deltas(statistics: P.Statistics) -> list[P.RulePlan]:
+            # planned after the first round, as the tuple path plans them (from the relations then)
+            plan = self.planner(sizes, rec, statistics)
+            return [plan(i, j) for i in indices for j, lit in enumerate(rules[i].body)
+                    if recursive and isinstance(lit, n.Atom) and lit.pred in comp]
+
+        if self.encodings is None:
+            self.encodings = vector.Encodings()
+        try:
+            new = vector.evaluate(self.rels, self.encodings, comp, first, deltas if recursive else None,
+                                  lambda r, made: self.check_limits(r, made, round_end=False),
+                                  self.options.vector_piece_rows)
+        except vector.Unsupported:
+            return False
+        for p, ts in new.items():
+            rel = self.rels[p]
+            if isinstance(ts, set):
+                rel.add_new(ts)
+            elif not len(rel) and not rel.indexes and not rel.groups:
+                rel.set_columns(tuple(ts))  # integers: tuples built when something needs them
+            else:
+                rel.add_new(set(zip(*[c.tolist() for c in ts])))
+            self.total += len(ts[0]) if isinstance(ts, list) else len(ts)
+        self.encodings.written(self.rels)
+        self.vectorized_rules.update(indices)
+        self.check_limits(indices[0])
+        return True
 
     def chains(self, comp: set[str], indices: list[int]) -> list[Chain] | None:
         """The stratum's recursive rules as chain rules, when all of them are (see engine.evaluation.binary)."""

@@ -29,18 +29,12 @@ from ..errors import Diagnostic, SourceMap, Span, SyllogError, error, visible
 from ..formats import field_text, file_name, format_of
 from ..loader import display_path
 from ..values import String, Value, show, to_json
+from .options import DEFAULT_OPTIONS, EvaluationOptions
 from .relation import Columns, Relation, Row
 
-# Integer files are read as numpy columns when together they reach COLUMNAR_BYTES
-# (numpy takes some 0.1 s to import: small programs start without it), each
-# of them from COLUMNAR_FILE_BYTES up.
-COLUMNAR_BYTES = 1 << 20
-COLUMNAR_FILE_BYTES = 1 << 16
-COLUMNAR_MAX_BYTES = 1 << 30  # larger files are read streaming
-COLUMNAR = True
-# A predicate's facts written in the program, when all integers, are held as
-# columns from this many values on (engine.evaluation.facts).
-COLUMNAR_VALUES = 1 << 16
+# Integer files are read as numpy columns when the options say so
+# (engine.evaluation.options); larger files than this are read streaming.
+COLUMNAR_MAX_BYTES = 1 << 30
 
 def data_path(program: Program, io: n.IODirective) -> Path:
     """The file of an `.input` or `.output`, relative to the folder of the `.dl` file that names it."""
@@ -48,13 +42,14 @@ def data_path(program: Program, io: n.IODirective) -> Path:
     return base / file_name(io)
 
 
-def load_inputs(program: Program, rels: dict[str, Relation], loaded: set[str] | None = None) -> None:
+def load_inputs(program: Program, rels: dict[str, Relation], loaded: set[str] | None = None,
+                options: EvaluationOptions = DEFAULT_OPTIONS) -> None:
     """Read every `.input` file into its relation (but those of the `loaded` predicates, read already);
     every unreadable file or bad line is a diagnostic."""
     diags: list[Diagnostic] = []
     sources = SourceMap()
     sources.update(program.text)
-    columnar = _columnar_files(program)
+    columnar = _columnar_files(program, options)
     for io in program.io:
         if io.kind != "input" or (loaded and io.pred in loaded):
             continue
@@ -304,11 +299,11 @@ def _delimiter(io: n.IODirective, fmt: str) -> str:
     return field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
 
 
-def _columnar_files(program: Program) -> dict[n.IODirective, bool]:
+def _columnar_files(program: Program, options: EvaluationOptions) -> dict[n.IODirective, bool]:
     """Which `.input` files to read as columns: integers only, large enough, numpy there."""
     sizes: dict[n.IODirective, int] = {}
     for io in program.io:
-        if io.kind != "input" or not COLUMNAR:
+        if io.kind != "input" or not options.columnar:
             continue
         path = data_path(program, io)
         fmt = format_of(io)
@@ -321,9 +316,9 @@ def _columnar_files(program: Program) -> dict[n.IODirective, bool]:
             size = path.stat().st_size
         except (OSError, ValueError):
             continue  # reported when read
-        if COLUMNAR_FILE_BYTES <= size <= COLUMNAR_MAX_BYTES:
+        if options.columnar_file_bytes <= size <= COLUMNAR_MAX_BYTES:
             sizes[io] = size
-    if sum(sizes.values()) < COLUMNAR_BYTES:
+    if sum(sizes.values()) < options.columnar_bytes:
         return dict.fromkeys(program.io, False)
     try:
         import numpy  # noqa: F401
@@ -407,7 +402,7 @@ def int_columns(tables: list[tuple[list[Value], ...]]) -> Columns | None:
     int64, or without numpy.
     """
     arity = len(tables[0])
-    if not COLUMNAR or not arity or any(set(map(type, col)) != {int} for cols in tables for col in cols):
+    if not arity or any(set(map(type, col)) != {int} for cols in tables for col in cols):
         return None
     try:
         import numpy as np

@@ -365,7 +365,7 @@ _GROUPED_SIGS: dict[Sig, tuple[tuple[int, int], bool]] = {
 class Relation:
     """The tuples of one predicate, with their indexes."""
 
-    __slots__ = ("name", "arity", "_tuples", "_pending", "_cols", "indexes", "groups", "_stats")
+    __slots__ = ("name", "arity", "_tuples", "_pending", "_cols", "indexes", "groups", "_stats", "version")
 
     def __init__(self, name: str, arity: int) -> None:
         self.name = name
@@ -385,6 +385,7 @@ class Relation:
         self.groups: dict[tuple[int, int], dict[Value, set[Value]]] = {}
         # (size, {column: distinct values}) for the planner, until the relation changes
         self._stats: tuple[int, dict[int, int]] | None = None
+        self.version = 0  # one more at every change (engine.evaluation.vector keeps encodings by it)
 
     @property
     def tuples(self) -> set[Row]:
@@ -399,6 +400,7 @@ class Relation:
 
     @tuples.setter
     def tuples(self, ts: set[Row]) -> None:
+        self.version += 1
         self._pending = None
         self._cols = None
         self._tuples = ts
@@ -407,6 +409,7 @@ class Relation:
     def set_columns(self, cols: Columns) -> None:
         """Hold the relation as integer columns of distinct rows, sorted (see engine.evaluation.io)."""
         assert len(cols) == self.arity
+        self.version += 1
         # (no rows: no columns, so that `tuples` is one set that plans can hold on to)
         self._cols = cols if len(cols[0]) else None
         self._pending = None
@@ -415,9 +418,14 @@ class Relation:
         self.indexes.clear()
         self.groups = {}
 
+    def int_columns(self) -> Columns | None:
+        """The relation as integer columns of distinct rows, when it is held so (else None)."""
+        return self._cols
+
     def set_grouped(self, g: dict[Value, set[Value]], size: int) -> None:
         """Hold the relation as {first value: set of second values} (`size` pairs); tuples on demand."""
         assert self.arity == 2
+        self.version += 1
         self._cols = None
         self._pending = (g, size)
         self._tuples = set()
@@ -494,6 +502,7 @@ class Relation:
         """Add tuples known not to be present yet."""
         if not new:
             return
+        self.version += 1
         self.tuples.update(new)
         self._cols = None  # (the getter has built the tuples from them)
         self._stats = None

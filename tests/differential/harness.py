@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import HealthCheck, settings
+
+from engine.evaluation.options import DEFAULT_OPTIONS, EvaluationOptions
 
 from .generator import Program, render
 
@@ -33,13 +36,14 @@ def norm(v: object) -> object:
     return ("unexpected", type(v).__name__, repr(v))
 
 
-def syllog_relations(program: Program, provenance: bool = True) -> dict[str, set[tuple[object, ...]]]:
-    """Every predicate of `program` as Syllog evaluates it."""
+def syllog_relations(program: Program, provenance: bool = True,
+                     options: EvaluationOptions = DEFAULT_OPTIONS) -> dict[str, set[tuple[object, ...]]]:
+    """Every predicate of `program` as Syllog evaluates it (with the evaluator's `options`)."""
     import engine
 
     text = render(program)
     try:
-        model = engine.load_text(text, path="gen.dl").evaluate(provenance=provenance)
+        model = engine.load_text(text, path="gen.dl").evaluate(provenance=provenance, options=options)
     except engine.SyllogError as e:
         raise AssertionError(f"Syllog rejected a valid program:\n{text}\n{e}") from e
     return {p: {tuple(map(norm, row)) for row in model.relation(p)} for p in program.preds}
@@ -64,14 +68,8 @@ def report(
 
 
 def relations_without(strategy: str, program: Program, provenance: bool = False) -> dict[str, set[tuple[object, ...]]]:
-    """The relations with one of the evaluator's strategies turned off (a flag of engine.evaluation.fixpoint).
+    """The relations with one of the evaluator's strategies turned off (a field of EvaluationOptions).
 
-    `CHAIN_STRATA`: the general path only; `CLOSURES`: chain strata in rounds.
+    `chain_strata`: the general path only; `closures`: chain strata in rounds.
     """
-    from engine.evaluation import fixpoint
-
-    setattr(fixpoint, strategy, False)
-    try:
-        return syllog_relations(program, provenance=provenance)
-    finally:
-        setattr(fixpoint, strategy, True)
+    return syllog_relations(program, provenance, replace(DEFAULT_OPTIONS, **{strategy: False}))

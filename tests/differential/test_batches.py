@@ -34,5 +34,5 @@ def tiny_batches() -> Iterator[None]:
 @given(programs())
 def test_batches_of_two_rows_agree_with_the_oracle(program: Program) -> None:
     expected = evaluate(program)
-    actual = relations_without("CHAIN_STRATA", program)
+    actual = relations_without("chain_strata", program)
     assert all(expected.get(p, set()) == actual[p] for p in program.preds), report(program, expected, actual)

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
+from engine.evaluation import EvaluationOptions
 from engine.evaluation.binary import chain_of
 
 from .generator import Atom, Const, Pred, Program, Rule, Var, render
@@ -64,7 +65,7 @@ def test_chain_strata_agree_with_oracle_and_general_path(program: Program) -> No
     expected = evaluate(program)
     fast = syllog_relations(program, provenance=False)  # chain strata set-at-a-time
     tracked = syllog_relations(program, provenance=True)  # the same, recording each round's tuples
-    general = relations_without("CHAIN_STRATA", program)
+    general = relations_without("chain_strata", program)
     assert all(expected.get(p, set()) == fast[p] for p in program.preds), report(program, expected, fast)
     assert fast == general, report(program, general, fast, who="general", against="chains")
     assert tracked == fast, report(program, fast, tracked, who="chains", against="chains with provenance")
@@ -146,13 +147,7 @@ def test_rules_that_are_not_chains() -> None:
 
 def test_a_rule_walking_its_own_relation_backwards() -> None:
     """p(V, X), p(V, Y): the sources of a delta pair are a set of p itself, which the round adds to."""
-    from engine.evaluation import fixpoint
-
     prog = engine.load_text("e(1, 1). e(1, 2). e(2, 3). e(3, 1). e(4, 2).\np(X, Y) :- e(X, Y).\np(X, Y) :- p(V, X), p(V, Y).\n")
     fast = prog.evaluate(provenance=False).relation("p")
-    fixpoint.CHAIN_STRATA = False
-    try:
-        general = prog.evaluate(provenance=False).relation("p")
-    finally:
-        fixpoint.CHAIN_STRATA = True
+    general = prog.evaluate(provenance=False, options=EvaluationOptions(chain_strata=False)).relation("p")
     assert fast == general and len(fast) == 10

@@ -1,0 +1,605 @@
+"""Evaluation stage, the vectorized path: a stratum's rule plans a column at a time in numpy.
+
+Input: the stratum's rule plans (engine.plan, the same plain data the tuple
+path compiles) and the relations below it. Every value is encoded as an
+integer by one dictionary for all values (`Dictionary`: a Python dict, so two
+codes are equal exactly when the values are, and integers, decimals, symbols
+and strings stay apart); a relation is a list of int64 columns of distinct
+rows. Each step runs over whole columns: a join is sort + searchsorted, a
+semi-join or `not` a membership test of row keys, a filter compares codes
+(`=`, `!=`) or the decoded values (`<` and the others, by
+`engine.values.compare`), an aggregate groups the distinct inner rows. A
+recursive stratum runs semi-naive rounds; each round's head rows are deduplicated
+and differenced against the full relation by sorted keys.
+
+Output: the stratum's new tuples, decoded to the same Python values, written
+into its relations at the end (nothing is written before, so `Unsupported`
+anywhere hands the stratum back to the tuple path unchanged). What it does not
+run (arithmetic, recursive aggregates, an aggregate over non-integers, too many
+distinct values for the row keys) raises `Unsupported`. Proofs and grades are
+found afterwards over the relations, as for the tuple path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from .. import plan as P
+from ..aggregates import AGGREGATES
+from ..values import Value, compare
+from .relation import Relation, Row
+
+Column = Any  # a numpy int64 array of codes
+KEY_BITS = 62  # a row key is a number below 2**KEY_BITS
+SAFE_INT = 1 << 53  # integers that sum without overflow in int64 over any realistic group
+
+
+class Unsupported(Exception):
+    """The vectorized path does not run this stratum: the tuple path does."""
+
+
+class Dictionary:
+    """One code for every value: equal codes exactly for equal values (a dict keyed by the values)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[Value, int] = {}
+        self.values: list[Value] = []
+        self._objects: Any = None  # the values as a numpy object array, for decoding
+        self._numbers: Any = None  # (value, is a small int) per code, for order comparisons
+
+    def code(self, v: Value) -> int:
+        c = self.codes.get(v)
+        if c is None:
+            c = self.codes[v] = len(self.values)
+            self.values.append(v)
+        return c
+
+    def encode(self, vals: list[Value]) -> Column:
+        codes = self.codes
+        missing = list(set(vals).difference(codes))
+        if missing:
+            codes.update(zip(missing, range(len(self.values), len(self.values) + len(missing))))
+            self.values.extend(missing)
+        return np.fromiter(map(codes.__getitem__, vals), np.int64, len(vals))
+
+    def encode_ints(self, col: Column) -> Column:
+        """An int64 column of values (not codes) to codes."""
+        if not len(col):
+            return np.zeros(0, np.int64)
+        distinct, inverse = unique_inverse(col)
+        return self.encode(distinct.tolist())[inverse]
+
+    def objects(self) -> Any:
+        """The values as a numpy object array (by code), extended with the values added since last asked."""
+        done = 0 if self._objects is None else len(self._objects)
+        if done != len(self.values):
+            more = np.empty(len(self.values) - done, dtype=object)
+            more[:] = self.values[done:]
+            self._objects = more if self._objects is None else np.concatenate([self._objects, more])
+        return self._objects
+
+    def decode(self, codes: Column) -> list[Value]:
+        return self.objects()[codes].tolist()  # type: ignore[no-any-return]
+
+    def numbers(self) -> tuple[Any, Any]:
+        """Per code: its value as an int64 where it is an int of moderate size, and whether it is."""
+        done = 0 if self._numbers is None else len(self._numbers[0])
+        if done != len(self.values):
+            new = self.values[done:]
+            small = [type(v) is int and -SAFE_INT < v < SAFE_INT for v in new]
+            nums = np.array([v if s else 0 for v, s in zip(new, small)], dtype=np.int64)
+            flags = np.array(small, dtype=bool)
+            self._numbers = (nums, flags) if self._numbers is None else \
+                (np.concatenate([self._numbers[0], nums]), np.concatenate([self._numbers[1], flags]))
+        return self._numbers  # type: ignore[no-any-return]
+
+
+def unique_inverse(col: Column) -> tuple[Column, Column]:
+    """The distinct values of `col` sorted, and each element's index among them (by sorting: numpy's
+    np.unique is many times slower on int64 here)."""
+    order = np.argsort(col, kind="stable")
+    s = col[order]
+    first = np.empty(len(s), dtype=bool)
+    first[:1] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    ranks = np.cumsum(first) - 1
+    inverse = np.empty(len(col), dtype=np.int64)
+    inverse[order] = ranks
+    return s[first], inverse
+
+
+def first_of_each(keys: Column) -> Column:
+    """Indices of one element per distinct key."""
+    order = np.argsort(keys, kind="stable")
+    s = keys[order]
+    keep = np.empty(len(s), dtype=bool)
+    keep[:1] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return order[keep]
+
+
+def sorted_distinct(keys: Column) -> Column:
+    s = np.sort(keys)
+    keep = np.empty(len(s), dtype=bool)
+    keep[:1] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+def contains(sorted_keys: Column, keys: Column) -> Column:
+    """For each of `keys`, whether it is in `sorted_keys` (sorted)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at: Any = np.searchsorted(sorted_keys, keys)
+    np.minimum(at, len(sorted_keys) - 1, out=at)
+    return sorted_keys[at] == keys
+
+
+@dataclass
+class Rows:
+    """A plan's rows as columns, one per slot bound so far, `n` rows (one empty row to start with)."""
+
+    cols: list[Column]
+    n: int
+
+    def take(self, index: Column) -> Rows:
+        return Rows([c[index] for c in self.cols], len(index))
+
+
+class Keys:
+    """Row keys: the codes of some columns as one int64, `bits` bits a column (KEY_BITS // width)."""
+
+    def __init__(self, dictionary: Dictionary, widest: int) -> None:
+        self.dictionary = dictionary
+        self.bits = KEY_BITS // max(widest, 1)
+
+    def check(self) -> None:
+        if len(self.dictionary.values) >= 1 << self.bits:
+            raise Unsupported("too many distinct values for row keys")
+
+    def of(self, cols: list[Column], n: int) -> Column:
+        """One key per row; equal keys exactly for equal rows (all columns' codes below 2**bits)."""
+        self.check()
+        if not cols:
+            return np.zeros(n, dtype=np.int64)
+        if len(cols) * self.bits > KEY_BITS:
+            raise Unsupported("a key wider than the widest relation")
+        k = cols[0].copy()
+        for c in cols[1:]:
+            k <<= self.bits
+            k |= c
+        return k
+
+
+def joint_keys(left: list[Column], right: list[Column], keys: Keys, n: int, m: int) -> tuple[Column, Column]:
+    """Keys of the left and right rows over paired columns, comparable with each other."""
+    if len(left) * keys.bits <= KEY_BITS:
+        return keys.of(left, n), keys.of(right, m)
+    lk, rk = left[0], right[0]
+    for a, b in zip(left[1:], right[1:]):  # many columns: renumber the pairs so far densely, then go on
+        _, inv = unique_inverse(np.concatenate([lk, rk]))
+        lk, rk = inv[:n], inv[n:]
+        shift = int(max(int(inv.max(initial=0)), len(keys.dictionary.values))).bit_length()
+        lk = (lk << shift) | a
+        rk = (rk << shift) | b
+    return lk, rk
+
+
+def ranges(lk: Column, rk: Column) -> tuple[Column, Column]:
+    """For each left key, where its matches start in `rk` (sorted) and how many there are."""
+    lo = np.searchsorted(rk, lk, "left")
+    return lo, np.searchsorted(rk, lk, "right") - lo
+
+
+def matches(lo: Column, counts: Column) -> tuple[Column, Column]:
+    """Every pair (left index, right index) with equal keys, from `ranges`."""
+    total = int(counts.sum())
+    left = np.repeat(np.arange(len(lo)), counts)
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return left, starts + np.arange(total)
+
+
+def pieces(counts: Column, most: int) -> list[tuple[int, int]]:
+    """Row ranges whose matches (`counts`) add up to about `most` or fewer each: a range ends before and
+    after each row where the running total passes a multiple of `most` (so two rows or more are cut)."""
+    cum = np.cumsum(counts)
+    crossing = np.searchsorted(cum, np.arange(most, int(cum[-1]), most), "right")
+    bounds = sorted({0, len(counts), *crossing.tolist(), *(crossing + 1).tolist()})
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b <= len(counts)]
+
+
+class Encodings:
+    """What the vectorized strata of one evaluation share: the dictionary, and each relation's columns
+    of codes as of a version of it (`Relation.version`), so that a relation is encoded once."""
+
+    def __init__(self) -> None:
+        self.dictionary = Dictionary()
+        self.columns: dict[str, tuple[int, list[Column]]] = {}
+        self.pending: dict[str, list[Column]] = {}  # a stratum's relations, until written (`written`)
+
+    def get(self, rel: Relation) -> list[Column] | None:
+        got = self.columns.get(rel.name)
+        return got[1] if got is not None and got[0] == rel.version else None
+
+    def written(self, rels: dict[str, Relation]) -> None:
+        """The stratum's new tuples are in `rels`: its relations' columns are those versions'."""
+        for p, cols in self.pending.items():
+            self.columns[p] = (rels[p].version, cols)
+        self.pending = {}
+
+
+class Stratum:
+    """A stratum's relations as columns (`full`, and `delta` for a round), and its plans run on them."""
+
+    def __init__(self, rels: dict[str, Relation], encodings: Encodings, widest: int, piece_rows: int) -> None:
+        self.rels = rels
+        self.piece_rows = piece_rows  # the rows of a join held at once, about (`run`)
+        self.encodings = encodings
+        dictionary = self.dictionary = encodings.dictionary
+        self.keys = Keys(dictionary, widest)
+        self.full: dict[str, list[Column]] = {}
+        self.full_keys: dict[str, Column] = {}  # sorted distinct row keys of `full`
+        self.delta: dict[str, list[Column]] = {}
+        # per join step on a full relation: (the relation's columns it was made from, its allowed
+        # tuples sorted by key, their keys)
+        self.indexed: dict[P.Step, tuple[list[Column], list[Column], Column]] = {}
+
+    # -- relations --------------------------------------------------------
+    def table(self, pred: str) -> list[Column]:
+        got = self.full.get(pred)
+        if got is None:
+            rel = self.rels[pred]
+            got = self.encodings.get(rel)
+            if got is None:
+                got = self.encoded(rel)
+                self.encodings.columns[pred] = (rel.version, got)
+            self.full[pred] = got
+        return got
+
+    def encoded(self, rel: Relation) -> list[Column]:
+        if not rel.arity:  # a predicate of no arguments: one column of nothing, a row if it holds
+            return [np.zeros(len(rel), np.int64)]
+        ints = rel.int_columns()
+        if ints is not None:
+            return [self.dictionary.encode_ints(c) for c in ints]
+        ts = rel.tuples
+        if not ts:
+            return [np.zeros(0, np.int64) for _ in range(rel.arity)]
+        return [self.encoded_column(list(c)) for c in zip(*ts)]
+
+    def encoded_column(self, vals: list[Value]) -> Column:
+        """Codes of a column of values: through numpy when they are all integers of int64 (the usual case)."""
+        if set(map(type, vals)) == {int}:
+            try:
+                return self.dictionary.encode_ints(np.array(vals, dtype=np.int64))
+            except OverflowError:
+                pass
+        return self.dictionary.encode(vals)
+
+    def keys_of(self, pred: str) -> Column:
+        got = self.full_keys.get(pred)
+        if got is None:
+            t = self.table(pred)
+            got = self.full_keys[pred] = sorted_distinct(self.keys.of(t, len(t[0])))
+        return got
+
+    def new_rows(self, pred: str, cols: list[Column]) -> list[Column]:
+        """The distinct rows of `cols` not in `pred` yet, added to it."""
+        n = len(cols[0]) if cols else 0
+        if not n:
+            return cols
+        k = self.keys.of(cols, n)
+        first = first_of_each(k)
+        k = k[first]
+        fresh = ~contains(self.keys_of(pred), k)
+        keep = first[fresh]
+        out = [c[keep] for c in cols]
+        full = self.table(pred)
+        self.full[pred] = [np.concatenate([a, b]) for a, b in zip(full, out)]
+        self.full_keys[pred] = np.sort(np.concatenate([self.full_keys[pred], k[fresh]]), kind="stable")
+        return out
+
+    def statistics(self, pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
+        """A relation's size and distinct values in `cols` as it is now (`engine.plan.Statistics`)."""
+        t = self.full.get(pred)
+        if t is None:
+            rel = self.rels.get(pred)
+            return rel.statistics(cols) if rel is not None else None
+        return len(t[0]), tuple(len(sorted_distinct(t[c])) for c in cols)
+
+    # -- steps -------------------------------------------------------------
+    def run(self, steps: tuple[P.Step, ...], rows: Rows) -> Rows:
+        """The rows of `steps` from `rows`. A join that would make more than `piece_rows` rows runs, with
+        the steps after it, on pieces of its input rows in turn: what is held at once stays bounded."""
+        for k, step in enumerate(steps):
+            if not rows.n:
+                return rows
+            if isinstance(step, P.Join) and step.out_cols:
+                t, lk, rk = self.matching(step, rows)
+                lo, counts = ranges(lk, rk)
+                if rows.n > 1 and int(counts.sum()) > self.piece_rows:
+                    return self.in_pieces(steps[k:], rows, counts)
+                left, right = matches(lo, counts)
+                out = rows.take(left)
+                rows = Rows(out.cols + [t[c][right] for c in step.out_cols], out.n)
+            else:
+                rows = self.step(step, rows)
+        return rows
+
+    def in_pieces(self, steps: tuple[P.Step, ...], rows: Rows, counts: Column) -> Rows:
+        parts = [self.run(steps, rows.take(np.arange(a, b))) for a, b in pieces(counts, self.piece_rows)]
+        parts = [p for p in parts if p.n]
+        if not parts:
+            return Rows([], 0)
+        return Rows([np.concatenate([p.cols[j] for p in parts]) for j in range(len(parts[0].cols))],
+                    sum(p.n for p in parts))
+
+    def step(self, step: P.Step, rows: Rows) -> Rows:
+        if isinstance(step, P.Join):
+            return self.join(step, rows)
+        if isinstance(step, P.AntiJoin):
+            return self.anti_join(step, rows)
+        if isinstance(step, P.Filter):
+            return rows.take(np.flatnonzero(self.test(step, rows)))
+        if isinstance(step, P.Bind):
+            return Rows(rows.cols + [self.column(step.expr, rows)], rows.n)
+        if isinstance(step, P.Aggregate):
+            return self.aggregate(step, rows)
+        raise Unsupported(type(step).__name__)
+
+    def column(self, e: P.PExpr, rows: Rows) -> Column:
+        if isinstance(e, P.Slot):
+            return rows.cols[e.index]
+        if isinstance(e, P.Lit):
+            return np.full(rows.n, self.dictionary.code(e.value), dtype=np.int64)
+        raise Unsupported("arithmetic")
+
+    def matching(self, step: P.Join | P.AntiJoin, rows: Rows) -> tuple[list[Column], Column, Column]:
+        """The tuples of the step's relation its constants and equal columns allow, sorted by key: the
+        tuples, the row keys and the tuples' keys (sorted). Kept for the full relation until it grows."""
+        delta = isinstance(step, P.Join) and step.delta
+        slots = [(c, e) for c, e in zip(step.key_cols, step.key) if not isinstance(e, P.Lit)]
+        left = [self.column(e, rows) for _c, e in slots]
+        cached = None if delta else self.indexed.get(step)
+        if cached is not None and cached[0] is self.table(step.pred):
+            t, rk = cached[1], cached[2]
+        else:
+            t = self.delta[step.pred] if delta else self.table(step.pred)
+            t = self.allowed(step, t)
+            if len(slots) * self.keys.bits > KEY_BITS:  # keys too wide for one number: made with the rows'
+                lk, rk = joint_keys(left, [t[c] for c, _e in slots], self.keys, rows.n, len(t[0]))
+                order = np.argsort(rk, kind="stable")
+                return [c[order] for c in t], lk, rk[order]
+            rk = self.keys.of([t[c] for c, _e in slots], len(t[0]))
+            order = np.argsort(rk, kind="stable")
+            t, rk = [c[order] for c in t], rk[order]
+            if not delta:
+                self.indexed[step] = (self.table(step.pred), t, rk)
+        return t, self.keys.of(left, rows.n), rk
+
+    def allowed(self, step: P.Join | P.AntiJoin, t: list[Column]) -> list[Column]:
+        """The tuples of `t` whose columns hold the step's constants and are equal where it says."""
+        mask = np.ones(len(t[0]), dtype=bool)
+        consts = list(step.const_cols) + [(c, e.value) for c, e in zip(step.key_cols, step.key)
+                                          if isinstance(e, P.Lit)]
+        for c, v in consts:
+            code = self.dictionary.codes.get(v)
+            mask &= t[c] == (-1 if code is None else code)
+        for a, b in step.eq_cols:
+            mask &= t[a] == t[b]
+        return t if mask.all() else [c[mask] for c in t]
+
+    def join(self, step: P.Join, rows: Rows) -> Rows:
+        """A semi-join (`run` does the joins that bind something): the rows with a match."""
+        assert not step.out_cols
+        _t, lk, rk = self.matching(step, rows)
+        return rows.take(np.flatnonzero(contains(rk, lk)))
+
+    def anti_join(self, step: P.AntiJoin, rows: Rows) -> Rows:
+        _t, lk, rk = self.matching(step, rows)
+        return rows.take(np.flatnonzero(~contains(rk, lk)))
+
+    def test(self, step: P.Filter, rows: Rows) -> Column:
+        a, b = self.column(step.left, rows), self.column(step.right, rows)
+        if step.op == "=":
+            return a == b
+        if step.op == "!=":
+            return a != b
+        nums, small = self.dictionary.numbers()
+        if small[a].all() and small[b].all():
+            return {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}[step.op](nums[a], nums[b])
+        objects = self.dictionary.objects()
+        op = step.op
+        ok = np.frompyfunc(lambda x, y: compare(op, x, y), 2, 1)
+        return ok(objects[a], objects[b]).astype(bool)
+
+    # -- aggregates ---------------------------------------------------------
+    def aggregate(self, step: P.Aggregate, rows: Rows) -> Rows:
+        """Each row with its group's value appended (rows of groups with no value drop)."""
+        kind = AGGREGATES[step.func]
+        if step.recursive:
+            raise Unsupported("a recursive aggregate")
+        gcols = [rows.cols[s] for s in step.group]
+        gk = self.keys.of(gcols, rows.n) if step.group else np.zeros(rows.n, dtype=np.int64)
+        groups, inverse = unique_inverse(gk)
+        firsts = first_of_each(gk)  # (in key order: the order of `groups`)
+        inner = self.run(step.body, Rows([c[firsts] for c in gcols], len(groups)))
+        value, has = self.group_values(step, inner, groups, len(step.group))
+        if kind.empty is not None:
+            value[~has] = self.dictionary.code(kind.empty)
+            has[:] = True
+        keep = np.flatnonzero(has[inverse])
+        out = rows.take(keep)
+        return Rows(out.cols + [value[inverse[keep]]], out.n)
+
+    def group_values(self, step: P.Aggregate, inner: Rows, groups: Column, ng: int) -> tuple[Column, Column]:
+        """Per group (in the order of `groups`): the code of its value, and whether it has one."""
+        value = np.zeros(len(groups), dtype=np.int64)
+        has = np.zeros(len(groups), dtype=bool)
+        if not inner.n:
+            return value, has
+        distinct = inner.take(first_of_each(Keys(self.dictionary, len(inner.cols)).of(inner.cols, inner.n)))
+        gk = self.keys.of(distinct.cols[:ng], distinct.n) if ng else np.zeros(distinct.n, dtype=np.int64)
+        at = np.searchsorted(groups, gk)
+        if step.func == "count":
+            counts = np.bincount(at, minlength=len(groups))
+            has[:] = counts > 0
+            value[has] = self.dictionary.encode_ints(counts[has])
+            return value, has
+        assert step.term is not None
+        terms = self.column(step.term, distinct)
+        nums, small = self.dictionary.numbers()
+        order = np.argsort(at, kind="stable")
+        at, terms = at[order], terms[order]
+        starts = np.flatnonzero(np.concatenate([[True], at[1:] != at[:-1]]))
+        has[at[starts]] = True
+        if step.func not in ("sum", "min", "max") or not small[terms].all():
+            # avg, or decimals, symbols, strings, large integers: each group folded in Python
+            value[at[starts]] = self.folded(step, terms, starts)
+            return value, has
+        vals = nums[terms]
+        if step.func == "sum" and np.abs(vals).max(initial=0) * len(vals) >= 1 << 62:
+            raise Unsupported("a sum that could pass int64")
+        reduce = {"sum": np.add, "min": np.minimum, "max": np.maximum}[step.func]
+        value[at[starts]] = self.dictionary.encode_ints(reduce.reduceat(vals, starts))
+        return value, has
+
+    def folded(self, step: P.Aggregate, terms: Column, starts: Column) -> Column:
+        """The codes of each group's value, the terms of a group from each of `starts` to the next, by the
+        aggregate's own fold (engine.aggregates). Unsupported for a non-number in a numeric aggregate
+        (the tuple path tells it as a dropped instance, W104)."""
+        kind = AGGREGATES[step.func]
+        vals = self.dictionary.decode(terms)
+        if kind.numeric and not all(type(v) is int or type(v) is Decimal for v in vals):
+            raise Unsupported("a non-number in a numeric aggregate")
+        ends = starts[1:].tolist() + [len(vals)]
+        got = [kind.value(vals[a:b]) for a, b in zip(starts.tolist(), ends)]
+        return np.array([self.dictionary.code(v) for v in got], dtype=np.int64)  # type: ignore[arg-type]
+
+    # -- plans -------------------------------------------------------------
+    def heads(self, plan: P.RulePlan) -> list[Column]:
+        rows = self.run(plan.steps, Rows([], 1))
+        if not rows.n:  # (the steps stopped early: not every slot has a column)
+            return [np.zeros(0, np.int64) for _ in range(max(len(plan.head_args), 1))]
+        return [self.column(a, rows) for a in plan.head_args] or [np.zeros(rows.n, np.int64)]
+
+
+def check_plan(plan: P.RulePlan) -> None:
+    """Unsupported unless every step and expression of `plan` is one the vectorized path runs."""
+    def expr(e: P.PExpr | None) -> None:
+        if e is not None and not isinstance(e, (P.Slot, P.Lit)):
+            raise Unsupported("arithmetic")
+
+    def steps(ss: tuple[P.Step, ...]) -> None:
+        for s in ss:
+            if isinstance(s, (P.Join, P.AntiJoin)):
+                for e in s.key:
+                    expr(e)
+            elif isinstance(s, P.Filter):
+                expr(s.left)
+                expr(s.right)
+            elif isinstance(s, P.Bind):
+                expr(s.expr)
+            elif isinstance(s, P.Aggregate):
+                if s.recursive:
+                    raise Unsupported("a recursive aggregate")
+                expr(s.term)
+                steps(s.body)
+
+    steps(plan.steps)
+    for a in plan.head_args:
+        expr(a)
+
+
+def preds_of(steps: tuple[P.Step, ...]) -> set[str]:
+    """The predicates the steps read, inside aggregates too."""
+    out: set[str] = set()
+    for s in steps:
+        if isinstance(s, (P.Join, P.AntiJoin)):
+            out.add(s.pred)
+        elif isinstance(s, P.Aggregate):
+            out |= preds_of(s.body)
+    return out
+
+
+def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], first: list[P.RulePlan],
+             deltas: Callable[[P.Statistics], list[P.RulePlan]] | None,
+             look: Callable[[int, int], None], piece_rows: int) -> dict[str, set[Row] | list[Column]]:
+    """A stratum's new tuples by predicate (a set, or integer columns: see `decoded`): `first` plans once over the relations, then (a recursive
+    stratum) rounds of the `deltas` plans over the last round's new rows, to the fixpoint. `deltas`
+    plans them after the first round, from the statistics of the relations then.
+
+    `look(rule_index, new so far)` is called after each round (it raises past a limit); a join holds
+    about `piece_rows` rows at once (`Stratum.run`). Nothing is
+    written into `rels` (call `encodings.written` once they are); Unsupported when a plan cannot run here (the recursive ones are checked
+    before the first round)."""
+    preds = set(comp)
+    for plan in first:
+        check_plan(plan)
+        preds |= preds_of(plan.steps)
+    st = Stratum(rels, encodings, max(rels[p].arity for p in preds), piece_rows)
+    if deltas is not None:  # (a delta plan has the same atoms and steps as the rule's first plan)
+        for plan in deltas(rel_statistics(rels)):
+            check_plan(plan)
+    made: dict[str, list[list[Column]]] = {p: [] for p in comp}
+    delta = round_of(st, first, comp, made)
+    total = sum(len(c[0]) for c in delta.values())
+    look(first[0].rule_index if first else -1, total)
+    later = deltas(st.statistics) if deltas is not None and total else []
+    while any(len(c[0]) for c in delta.values()):
+        st.delta = delta
+        active = [p for p in later if len(delta[p.steps[0].pred][0])]  # type: ignore[union-attr]
+        delta = round_of(st, active, comp, made)
+        total += sum(len(c[0]) for c in delta.values())
+        look(active[0].rule_index if active else -1, total)
+    encodings.pending = {p: st.table(p) for p in comp}
+    return {p: decoded(st.dictionary, chunks, rels[p].arity) for p, chunks in made.items()}
+
+
+def rel_statistics(rels: dict[str, Relation]) -> P.Statistics:
+    def statistics(pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
+        rel = rels.get(pred)
+        return rel.statistics(cols) if rel is not None else None
+
+    return statistics
+
+
+def round_of(st: Stratum, plans: list[P.RulePlan], comp: set[str],
+             made: dict[str, list[list[Column]]]) -> dict[str, list[Column]]:
+    """One round: the new rows of each predicate of `comp` from `plans`, added to the full relations."""
+    heads: dict[str, list[list[Column]]] = {p: [] for p in comp}
+    for plan in plans:
+        got = st.heads(plan)
+        if len(got[0]):
+            heads[plan.head].append(got)
+    new: dict[str, list[Column]] = {}
+    for p in comp:
+        parts = heads[p]
+        arity = max(st.rels[p].arity, 1)  # (a predicate of no arguments has a column of nothing)
+        cols = [np.concatenate([part[j] for part in parts]) for j in range(arity)] if parts else \
+            [np.zeros(0, np.int64) for _ in range(arity)]
+        new[p] = st.new_rows(p, cols)
+        if len(new[p][0]):
+            made[p].append(new[p])
+    return new
+
+
+def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> set[Row] | list[Column]:
+    """New rows as tuples of their values; as int64 columns of distinct rows in lexicographic order
+    (what `Relation.set_columns` holds, tuples built when needed) when every value is an integer."""
+    if not chunks:
+        return set()
+    if not arity:
+        return {()}
+    codes = [np.concatenate([ch[j] for ch in chunks]) for j in range(len(chunks[0]))]
+    nums, small = dictionary.numbers()
+    if all(small[c].all() for c in codes):
+        cols = [nums[c] for c in codes]
+        order = np.lexsort(cols[::-1])
+        return [c[order] for c in cols]
+    return set(zip(*[dictionary.decode(c) for c in codes]))

@@ -1,0 +1,126 @@
+"""The vectorized path (engine.evaluation.vector) derives what the tuple path and the naive oracle derive.
+
+Generated programs (recursion, negation, aggregates, comparisons, arithmetic)
+are evaluated with the vectorized path forced on, every stratum it can run
+going through it however small, and with it off; both must be the oracle's
+relations. Values of every kind share one dictionary: a second test draws
+facts of integers, decimals equal to integers or not, symbols and strings
+(some with the same text) over fixed programs, so that an encoding that
+merged or split values would change an answer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+import engine
+from engine.evaluation import EvaluationOptions, Evaluator, Limits
+from engine.values import String, show
+
+from .generator import Program, programs
+from .harness import diff_settings, norm, report, syllog_relations
+from .oracle import evaluate
+
+VECTOR = EvaluationOptions(vectorized="on")
+TUPLES = EvaluationOptions(vectorized="off")
+# chain strata too (on the tuple path they go set-at-a-time): here they go vectorized as well
+VECTOR_ONLY = EvaluationOptions(vectorized="on", chain_strata=False)
+# every join of more than 3 rows cut into pieces (in use, of a million rows)
+PIECES = EvaluationOptions(vectorized="on", chain_strata=False, vector_piece_rows=3)
+
+
+@diff_settings(200)
+@given(programs())
+def test_vectorized_path_agrees_with_the_tuple_path_and_the_oracle(program: Program) -> None:
+    expected = evaluate(program)
+    vector = syllog_relations(program, provenance=False, options=VECTOR_ONLY)
+    tuples = syllog_relations(program, provenance=False, options=TUPLES)
+    in_pieces = syllog_relations(program, provenance=False, options=PIECES)
+    assert all(expected.get(p, set()) == vector[p] for p in program.preds), report(program, expected, vector)
+    assert vector == tuples, report(program, tuples, vector, "tuple path", "vectorized")
+    assert in_pieces == vector, report(program, vector, in_pieces, "vectorized", "joins in pieces")
+
+
+VALUES = [0, 1, 2, 3, Decimal("1.0"), Decimal("2.5"), Decimal("-0.5"), "a", "b", "c", String("a"), String("b"),
+          String("1"), "s1"]
+
+PROGRAM = """\
+reach(X, Y) :- e(X, Y).
+reach(X, Z) :- reach(X, Y), e(Y, Z).
+both(X) :- e(X, _), e(_, X).
+loose(X, Y) :- e(X, Y), not reach(Y, X).
+same(X) :- e(X, X).
+kinded(X, Y) :- e(X, Y), tag(X, sym).
+kinded(X, Y) :- e(X, Y), tag(Y, "str").
+less(X, Y) :- e(X, Y), X < Y.
+upto(X, Y) :- reach(X, Y), Y <= 2.
+out(X, N) :- node(X), N = count { Y : e(X, Y) }.
+total(X, S) :- node(X), S = sum { W : w(X, W) }.
+low(X, M) :- node(X), M = min { W : w(X, W) }.
+high(X, M) :- node(X), M = max { Y : reach(X, Y) }.
+node(X) :- e(X, _).
+node(Y) :- e(_, Y).
+"""
+
+
+def facts(rows: list[tuple[object, ...]], pred: str) -> str:
+    return "".join(f"{pred}({', '.join(show(v) for v in row)}).\n" for row in rows)  # type: ignore[arg-type]
+
+
+@diff_settings(150)
+@given(st.lists(st.tuples(st.sampled_from(VALUES), st.sampled_from(VALUES)), max_size=14),
+       st.lists(st.tuples(st.sampled_from(VALUES), st.sampled_from([1, 2, 5, Decimal("0.5"), Decimal("2.0")])),
+                max_size=8),
+       st.lists(st.tuples(st.sampled_from(VALUES), st.sampled_from(["sym", String("str")])), max_size=6))
+def test_values_of_every_kind_keep_their_answers(edges: list[tuple[object, object]], weights: list[tuple[object, object]],
+                                                 tags: list[tuple[object, object]]) -> None:
+    text = PROGRAM + facts(edges, "e") + facts(weights, "w") + facts(tags, "tag") + "e(0, 0).\nw(0, 1).\ntag(0, sym).\n"
+    program = engine.load_text(text, path="kinds.dl")
+    got = [program.evaluate(provenance=False, options=o) for o in (TUPLES, VECTOR_ONLY, PIECES)]
+    for pred in got[0].relations:
+        tuples, vector, in_pieces = ({tuple(map(norm, r)) for r in m.relation(pred)} for m in got)
+        assert vector == tuples, f"{pred}:\n{text}\nvectorized {sorted(vector, key=repr)}\ntuples {sorted(tuples, key=repr)}"
+        assert in_pieces == vector, f"{pred}:\n{text}\nin pieces {sorted(in_pieces, key=repr)}"
+
+
+def test_the_fixed_programs_do_go_vectorized() -> None:
+    """(So that the test above compares two paths, not one path with itself.)"""
+    text = PROGRAM + 'e(1, a). e(a, "a"). e("a", 2.5). e(2.5, 1). w(1, 2). w(a, 0.5). tag(1, sym).\n'
+    program = engine.load_text(text, path="kinds.dl").program
+    ev = Evaluator(program, Limits(), options=VECTOR_ONLY)
+    ev.run()
+    assert ev.vectorized_rules == set(range(len(program.rules)))
+    off = Evaluator(program, Limits(), options=TUPLES)
+    off.run()
+    assert not off.vectorized_rules
+    assert ev.rels["reach"].tuples == off.rels["reach"].tuples and len(off.rels["reach"]) == 16
+
+
+def test_auto_leaves_small_programs_on_the_tuple_path() -> None:
+    program = engine.load_text(PROGRAM + "e(1, 2). e(2, 3). w(1, 2).\n", path="small.dl").program
+    ev = Evaluator(program, Limits())
+    ev.run()
+    assert not ev.vectorized_rules
+
+
+def test_proofs_and_grades_of_a_vectorized_model(tmp_path: Path) -> None:
+    """The evaluator records nothing for proofs: `why` and grades work over the relations it leaves."""
+    text = ('.source s { title: "t", publisher: "p", date: "2024-01-01", document: "d.txt", reliability: b }\n'
+            "@cite(s, line: 1, credibility: 2) { e(1, 2). e(2, 3). }\n"
+            "@cite(s, line: 2, credibility: 3) { e(3, 1). }\n"
+            "reach(X, Y) :- e(X, Y).\nreach(X, Z) :- reach(X, Y), e(Y, Z).\n"
+            "gap(X, Y) :- e(X, _), e(_, Y), not e(X, Y).\n")
+    (tmp_path / "d.txt").write_text("one\ntwo\n")
+    (tmp_path / "why.dl").write_text(text)
+    program = engine.load(tmp_path / "why.dl")
+    vector = program.evaluate(options=VECTOR_ONLY)
+    tuples = program.evaluate(options=TUPLES)
+    for pred, row in (("reach", (1, 1)), ("gap", (1, 3))):
+        assert vector.relation(pred) == tuples.relation(pred) and row in vector.relation(pred)
+        goal = f"{pred}({row[0]}, {row[1]})"
+        assert repr(vector.why(goal)) == repr(tuples.why(goal))
+        assert vector.grade(pred, row) == tuples.grade(pred, row) and vector.grade(pred, row) is not None
