@@ -348,7 +348,7 @@ class Stratum:
             return rows.take(np.flatnonzero(self.test(step, rows)))
         if isinstance(step, P.Bind):
             return Rows(rows.cols + [self.column(step.expr, rows)], rows.n)
-        if isinstance(step, P.Aggregate):
+        if isinstance(step, P.AggregateStep):
             return self.aggregate(step, rows)
         raise Unsupported(type(step).__name__)
 
@@ -419,7 +419,7 @@ class Stratum:
         return ok(objects[a], objects[b]).astype(bool)
 
     # -- aggregates ---------------------------------------------------------
-    def aggregate(self, step: P.Aggregate, rows: Rows) -> Rows:
+    def aggregate(self, step: P.AggregateStep, rows: Rows) -> Rows:
         """Each row with its group's value appended (rows of groups with no value drop)."""
         kind = AGGREGATES[step.func]
         if step.recursive:
@@ -437,7 +437,7 @@ class Stratum:
         out = rows.take(keep)
         return Rows(out.cols + [value[inverse[keep]]], out.n)
 
-    def group_values(self, step: P.Aggregate, inner: Rows, groups: Column, ng: int) -> tuple[Column, Column]:
+    def group_values(self, step: P.AggregateStep, inner: Rows, groups: Column, ng: int) -> tuple[Column, Column]:
         """Per group (in the order of `groups`): the code of its value, and whether it has one."""
         value = np.zeros(len(groups), dtype=np.int64)
         has = np.zeros(len(groups), dtype=bool)
@@ -469,7 +469,7 @@ class Stratum:
         value[at[starts]] = self.dictionary.encode_ints(reduce.reduceat(vals, starts))
         return value, has
 
-    def folded(self, step: P.Aggregate, terms: Column, starts: Column) -> Column:
+    def folded(self, step: P.AggregateStep, terms: Column, starts: Column) -> Column:
         """The codes of each group's value, the terms of a group from each of `starts` to the next, by the
         aggregate's own fold (engine.aggregates). Unsupported for a non-number in a numeric aggregate
         (the tuple path tells it as a dropped instance, W104)."""
@@ -505,7 +505,7 @@ def check_plan(plan: P.RulePlan) -> None:
                 expr(s.right)
             elif isinstance(s, P.Bind):
                 expr(s.expr)
-            elif isinstance(s, P.Aggregate):
+            elif isinstance(s, P.AggregateStep):
                 if s.recursive:
                     raise Unsupported("a recursive aggregate")
                 expr(s.term)
@@ -522,7 +522,7 @@ def preds_of(steps: tuple[P.Step, ...]) -> set[str]:
     for s in steps:
         if isinstance(s, (P.Join, P.AntiJoin)):
             out.add(s.pred)
-        elif isinstance(s, P.Aggregate):
+        elif isinstance(s, P.AggregateStep):
             out |= preds_of(s.body)
     return out
 
