@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from typing import Any
 
@@ -124,9 +125,18 @@ class _Working:
                 sql["memory_limit"] = args.memory_limit
             if defer:
                 sql["defer"] = True
-            model = loaded.evaluate(backend=backend, **limits, **sql)
+            model = loaded.evaluate(backend=backend, **limits, **sql, **self.keeping(args))
+            note = getattr(model, "kept_note", None)
+            if note and not getattr(args, "quiet", False):
+                print(note, file=sys.stderr)
         self.warnings = list(model.warnings)
         return model
+
+    def keeping(self, args: argparse.Namespace) -> dict[str, Any]:
+        """The kept model's options (docs/backends.md, "A model you keep"): `run` evaluates; the commands with
+        `--rebuild` answer from a kept model of the same program unless it is given."""
+        return {"reuse": getattr(args, "rebuild", True) is False, "wait": args.wait,
+                "notify": lambda text: print(text, file=sys.stderr)}
 
 
 # -- check ---------------------------------------------------------------
@@ -250,7 +260,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     loaded = _load(args)
     with _Working(args, loaded) as work:
-        model = work.evaluate(args, loaded)
+        model = in_memory(work.evaluate(args, loaded))
         work.phase("checking the expectations")
         outcomes = run_expectations(model)
         failed: list[Any] = [o for o in outcomes if not o.passed]
@@ -268,12 +278,18 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed or snap_failed else 0
 
 
+def in_memory(model: Any) -> Any:
+    """An in-memory `Model` of a SQL backend's (its relations read back whole), for the commands that search every
+    relation (test, snapshot); an in-memory model as it is."""
+    return model.in_memory() if hasattr(model, "in_memory") else model
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
     from .snapshot import write_snapshot
 
     loaded = _load(args)
     with _Working(args, loaded) as work:
-        model = work.evaluate(args, loaded)
+        model = in_memory(work.evaluate(args, loaded))
         work.phase("grading every tuple")
         n = write_snapshot(model, args.out, args.only)
     print(f"wrote {args.out}: {n} tuples", file=sys.stderr)
@@ -400,6 +416,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --backend: a DuckDB file, or a PostgreSQL connection string")
         sp.add_argument("--memory-limit", metavar="SIZE", default=None,
                         help="with --backend duckdb: its memory limit (e.g. 2GB); it spills to disk past it")
+        sp.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+                        help="with --database: wait this long for another run using the database (default 600; "
+                             "0 refuses at once)")
+
+    def kept(sp: argparse.ArgumentParser) -> None:
+        backend(sp)
+        sp.add_argument("--rebuild", action="store_true",
+                        help="with --database: evaluate again, even when the database keeps the model of this "
+                             "program and inputs (which is answered from otherwise)")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, description=help, parents=[output])
@@ -413,14 +438,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_run)
     sp = command("query", "answer one goal")
     common(sp)
-    backend(sp)
+    kept(sp)
     demand(sp)
     sp.add_argument("goal", metavar="GOAL")
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
     sp.set_defaults(func=cmd_query)
     sp = command("why", "show how an atom was derived, down to the quoted sentences")
     common(sp)
-    backend(sp)
+    kept(sp)
     demand(sp)
     sp.add_argument("atom", metavar="ATOM")
     sp.add_argument("--format", choices=["tree", "json", "dot"], default="tree")
@@ -430,12 +455,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_why)
     sp = command("test", "run every expect / expect not (and compare a snapshot)")
     common(sp)
+    kept(sp)
     sp.add_argument("--snapshot", metavar="FILE", help="compare the derived relations with this snapshot")
     sp.add_argument("--update", action="store_true", help="rewrite the snapshot instead of comparing")
     sp.add_argument("--only", action="append", metavar="PRED", help="only these predicates (repeatable)")
     sp.set_defaults(func=cmd_test)
     sp = command("snapshot", "write every derived relation, sorted, with grades")
     common(sp)
+    kept(sp)
     sp.add_argument("--out", required=True, metavar="FILE")
     sp.add_argument("--only", action="append", metavar="PRED", help="only these predicates (repeatable)")
     sp.set_defaults(func=cmd_snapshot)
@@ -472,17 +499,28 @@ def main(argv: list[str] | None = None) -> int:
     _complete(parser)
     args = parser.parse_args(argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    if getattr(args, "backend", None) == "postgres":
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         result: int = args.func(args)
         return result
     except SyllogError as exc:
         print_diagnostics(exc.diagnostics, exc.sources, _err(args))
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         return 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interrupt: psycopg then cancels the statement running on the server (as on Ctrl-C)
+    before the command ends (docs/backends.md, "Concurrent runs, and clients that die")."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def _complete(parser: argparse.ArgumentParser) -> None:
