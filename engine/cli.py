@@ -13,6 +13,7 @@ with `--quiet`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -126,6 +127,8 @@ class _Working:
             if defer:
                 sql["defer"] = True
             model = loaded.evaluate(backend=backend, **limits, **sql, **self.keeping(args))
+            if hasattr(args, "closing"):  # closed when the command ends (its locks, its connection)
+                args.closing.callback(model.close)
             note = getattr(model, "kept_note", None)
             if note and not getattr(args, "quiet", False):
                 print(note, file=sys.stderr)
@@ -502,7 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "backend", None) == "postgres":
         signal.signal(signal.SIGTERM, _terminate)
     try:
-        result: int = args.func(args)
+        with contextlib.ExitStack() as args.closing:
+            result: int = args.func(args)
         return result
     except SyllogError as exc:
         print_diagnostics(exc.diagnostics, exc.sources, _err(args))

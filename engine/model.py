@@ -140,6 +140,10 @@ class ModelLike(Protocol):
 
     def violations(self, constraints: list[n.Constraint] | None = None) -> list[Violation]: ...
 
+    def close(self) -> None:
+        """Give back what the model holds (a database connection and its locks; nothing in memory)."""
+        ...
+
 
 def goal_text(text: str) -> str:
     """A goal as typed, without what may stand around it: spaces, a leading `?-`, the final `.`.
@@ -205,6 +209,9 @@ class Model:
 
             self._support = Support(Derivations(self.program, self.relations, is_base), self.program)
         return self._support
+
+    def close(self) -> None:
+        """Nothing to give back: an in-memory model holds no connection (`ModelLike.close`)."""
 
     def invalidate(self) -> None:
         """Forget solved grades and proofs (after the relations changed under this model)."""

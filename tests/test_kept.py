@@ -250,10 +250,10 @@ def test_runs_at_once_on_one_database_give_right_answers(backend: str, database:
     runs += [start("run", "other.dl", *db, cwd=tmp_path)]
     runs += [start("query", "tc.dl", "path(0, 999)", *db, cwd=tmp_path)]
     results = run_all(runs)
-    for rc, stdout, stderr in results:
+    for rc, _stdout, stderr in results:
         assert rc == 0, stderr  # each waited for the other runs (--wait, 600 s by default)
         assert "Traceback" not in stderr
-    for rc, stdout, _err in results[:4]:
+    for _rc, stdout, _err in results[:4]:
         assert "499500" in stdout  # 1000 * 999 / 2
     assert "true" in results[4][1]
 
@@ -324,7 +324,7 @@ def test_both_models_are_model_like(tmp_path: Path) -> None:
         assert isinstance(memory, ModelLike) and isinstance(sql, ModelLike)
         assert set(sql.relation("p")) == set(memory.relation("p")) == {(1,)}
     finally:
-        sql.close()  # type: ignore[attr-defined]
+        sql.close()
 
 
 def test_an_unknown_database_error_is_not_a_kept_model(tmp_path: Path) -> None:

@@ -276,7 +276,10 @@ class DuckDBStore(Store):
             # syllog_arith may give NULL (a division by zero), so it is called on NULLs too; the others
             # give NULL for NULL without calling Python
             null = SPECIAL if name == "syllog_arith" else DEFAULT
-            self.con.create_function(name, fn, args, ret, null_handling=null, side_effects=False)
+            try:
+                self.con.create_function(name, fn, args, ret, null_handling=null, side_effects=False)
+            except duckdb.CatalogException:
+                pass  # the file is open already in this process (one DuckDB instance): its functions are there
 
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
         res = self.con.execute(sql, params) if params is not None else self.con.execute(sql)
