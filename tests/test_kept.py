@@ -205,8 +205,9 @@ def kill_while_evaluating(backend: str, database: str, folder: Path) -> None:
 
 def evaluating(backend: str, database: str) -> bool:
     """Whether a run has marked its evaluation as started and begun its rounds."""
-    if backend == "duckdb":  # the file is locked by the run: its write-ahead log tells that it has committed
-        return Path(database + ".wal").exists()
+    if backend == "duckdb":  # the file is locked by the run: its write-ahead log shows the catalog's row
+        wal = Path(database + ".wal")
+        return wal.exists() and b"incomplete" in wal.read_bytes()
     try:
         return catalog(backend, database)[1:2] == ("incomplete",)
     except Exception:  # no catalog yet
