@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from .analysis import Program, check
 from .errors import Diagnostic
@@ -22,7 +22,7 @@ from .evaluation.limits import for_backend
 from .evaluation.memory import default_max_memory
 from .evaluation.options import DEFAULT_OPTIONS, EvaluationOptions
 from .loader import load_paths, load_texts
-from .model import Model, checked_goal
+from .model import Model, ModelLike, checked_goal
 from .optional import SQL_EXTRA, MissingDependency, as_diagnostic, require
 
 DEFAULT_MAX_MEMORY = default_max_memory()  # half the machine's memory
@@ -38,11 +38,25 @@ class Loaded:
     def warnings(self) -> list[Diagnostic]:
         return self.program.warnings
 
+    @overload
+    def evaluate(self, provenance: bool = ..., max_tuples: int | None = ..., max_seconds: float | None = ...,
+                 backend: Literal["memory"] = ..., max_memory: int | None = ...,
+                 progress: Callable[[int, int, int], None] | None = ..., max_growing_rounds: int | None = ...,
+                 options: EvaluationOptions = ...) -> Model:
+        ...
+
+    @overload
+    def evaluate(self, provenance: bool = ..., max_tuples: int | None = ..., max_seconds: float | None = ...,
+                 backend: str = ..., max_memory: int | None = ...,
+                 progress: Callable[[int, int, int], None] | None = ..., max_growing_rounds: int | None = ...,
+                 options: EvaluationOptions = ..., **sql: Any) -> ModelLike:
+        ...
+
     def evaluate(self, provenance: bool = True, max_tuples: int | None = BY_BACKEND,
                  max_seconds: float | None = None, backend: str = "memory",
                  max_memory: int | None = DEFAULT_MAX_MEMORY, progress: Callable[[int, int, int], None] | None = None,
                  max_growing_rounds: int | None = BY_BACKEND, options: EvaluationOptions = DEFAULT_OPTIONS,
-                 **sql: Any) -> Any:
+                 **sql: Any) -> ModelLike:
         """Evaluate to a `Model` (or, with `backend="duckdb" | "postgres" | "spark"`, a
         `SqlModel` answering the same calls from the database; `sql` options go to
         `engine.backends.evaluate_sql`). Raises `SyllogError` (E601) past the limits:
@@ -55,7 +69,9 @@ class Loaded:
         """
         max_tuples, max_growing_rounds = for_backend(backend, max_tuples, max_growing_rounds)
         if backend != "memory":
-            evaluate_sql = sql_backends(backend).evaluate_sql
+            sql_backends(backend)  # E903 when the `sql` extra is missing
+            from .backends import evaluate_sql
+
             return evaluate_sql(self.program, backend=backend, provenance=provenance, max_tuples=max_tuples,
                                 max_seconds=max_seconds, max_growing_rounds=max_growing_rounds, **sql)
         limits = Limits(max_tuples, max_seconds, max_memory, progress, max_growing_rounds)

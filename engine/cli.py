@@ -13,8 +13,10 @@ with `--quiet`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -125,9 +127,20 @@ class _Working:
                 sql["memory_limit"] = args.memory_limit
             if defer:
                 sql["defer"] = True
-            model = loaded.evaluate(backend=backend, **limits, **sql)
+            model = loaded.evaluate(backend=backend, **limits, **sql, **self.keeping(args))
+            if hasattr(args, "closing"):  # closed when the command ends (its locks, its connection)
+                args.closing.callback(model.close)
+            note = getattr(model, "kept_note", None)
+            if note and not getattr(args, "quiet", False):
+                print(note, file=sys.stderr)
         self.warnings = list(model.warnings)
         return model
+
+    def keeping(self, args: argparse.Namespace) -> dict[str, Any]:
+        """The kept model's options (docs/backends.md, "A model you keep"): `run` evaluates; the commands with
+        `--rebuild` answer from a kept model of the same program unless it is given."""
+        return {"reuse": getattr(args, "rebuild", True) is False, "wait": args.wait,
+                "notify": lambda text: print(text, file=sys.stderr)}
 
 
 # -- check ---------------------------------------------------------------
@@ -251,7 +264,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     loaded = _load(args)
     with _Working(args, loaded) as work:
-        model = work.evaluate(args, loaded)
+        model = in_memory(work.evaluate(args, loaded))
         work.phase("checking the expectations")
         outcomes = run_expectations(model)
         failed: list[Any] = [o for o in outcomes if not o.passed]
@@ -269,12 +282,18 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed or snap_failed else 0
 
 
+def in_memory(model: Any) -> Any:
+    """An in-memory `Model` of a SQL backend's (its relations read back whole), for the commands that search every
+    relation (test, snapshot); an in-memory model as it is."""
+    return model.in_memory() if hasattr(model, "in_memory") else model
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
     from .snapshot import write_snapshot
 
     loaded = _load(args)
     with _Working(args, loaded) as work:
-        model = work.evaluate(args, loaded)
+        model = in_memory(work.evaluate(args, loaded))
         work.phase("grading every tuple")
         n = write_snapshot(model, args.out, args.only)
     print(f"wrote {args.out}: {n} tuples", file=sys.stderr)
@@ -406,6 +425,17 @@ def _backend_options(sp: argparse.ArgumentParser) -> None:
                     help="with --backend: a DuckDB file, or a PostgreSQL connection string")
     sp.add_argument("--memory-limit", metavar="SIZE", default=None,
                     help="with --backend duckdb: its memory limit (e.g. 2GB); it spills to disk past it")
+    sp.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+                    help="with --database: wait this long for another run using the database (default 600; "
+                         "0 refuses at once)")
+
+
+def _kept_options(sp: argparse.ArgumentParser) -> None:
+    """Where the program is evaluated, and whether a model the database keeps is answered from."""
+    _backend_options(sp)
+    sp.add_argument("--rebuild", action="store_true",
+                    help="with --database: evaluate again, even when the database keeps the model of this "
+                         "program and inputs (which is answered from otherwise)")
 
 
 def _check_arguments(sp: argparse.ArgumentParser) -> None:
@@ -467,13 +497,15 @@ _Arguments = Callable[[argparse.ArgumentParser], None]
 COMMANDS: tuple[tuple[str, str, tuple[_Arguments, ...], Callable[[argparse.Namespace], int]], ...] = (
     ("check", "report every static error and warning", (_check_arguments,), cmd_check),
     ("run", "evaluate and print every ?- query's answers", (_evaluation_options, _backend_options), cmd_run),
-    ("query", "answer one goal", (_evaluation_options, _backend_options, _demand_options, _query_arguments),
+    ("query", "answer one goal", (_evaluation_options, _kept_options, _demand_options, _query_arguments),
      cmd_query),
     ("why", "show how an atom was derived, down to the quoted sentences",
-     (_evaluation_options, _backend_options, _demand_options, _why_arguments), cmd_why),
-    ("test", "run every expect / expect not (and compare a snapshot)", (_evaluation_options, _test_arguments),
+     (_evaluation_options, _kept_options, _demand_options, _why_arguments), cmd_why),
+    ("test", "run every expect / expect not (and compare a snapshot)",
+     (_evaluation_options, _kept_options, _test_arguments),
      cmd_test),
-    ("snapshot", "write every derived relation, sorted, with grades", (_evaluation_options, _snapshot_arguments),
+    ("snapshot", "write every derived relation, sorted, with grades",
+     (_evaluation_options, _kept_options, _snapshot_arguments),
      cmd_snapshot),
     ("whatif", "what if a source is wrong: the conclusions that fall, appear or regrade",
      (_evaluation_options, _whatif_arguments), cmd_whatif),
@@ -504,17 +536,29 @@ def main(argv: list[str] | None = None) -> int:
     _complete(parser)
     args = parser.parse_args(argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    if getattr(args, "backend", None) == "postgres":
+        signal.signal(signal.SIGTERM, _terminate)
     try:
-        result: int = args.func(args)
+        with contextlib.ExitStack() as args.closing:
+            result: int = args.func(args)
         return result
     except SyllogError as exc:
         print_diagnostics(exc.diagnostics, exc.sources, _err(args))
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         return 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interrupt: psycopg then cancels the statement running on the server (as on Ctrl-C)
+    before the command ends (docs/backends.md, "Concurrent runs, and clients that die")."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def _complete(parser: argparse.ArgumentParser) -> None:

@@ -8,8 +8,9 @@ are searched for on demand over those relations (engine.proof).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from . import nodes as n
 from . import plan as P
@@ -107,6 +108,44 @@ class Answers:
         return table_html(self.columns, self._table_rows(), self.grades, caption)
 
 
+@runtime_checkable
+class ModelLike(Protocol):
+    """What every evaluated model answers, wherever its relations live: `Model` (in memory) and
+    `engine.backends.SqlModel` (in a database) both are one. Grades are `Grade`s (None when ungraded or when
+    the tuple does not hold); proofs are `ProofNode`s, `missing` when the atom does not hold."""
+
+    program: Program
+    provenance: bool  # proofs can be asked for (else E802)
+    graded: bool  # the program cites sources and provenance is on
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """What evaluation warns of (W104)."""
+        ...
+
+    def relation(self, name: str) -> Iterable[Row]:
+        """The tuples of a predicate (none for an unknown name)."""
+        ...
+
+    def size(self, name: str) -> int: ...
+
+    def count(self) -> int: ...
+
+    def query(self, goal: str | tuple[n.Literal, ...], text: str | None = None) -> Answers: ...
+
+    def grade(self, pred: str, row: Row) -> Grade | None: ...
+
+    def why(self, goal: str, alternatives: int = 1) -> list[ProofNode]: ...
+
+    def explain(self, pred: str, row: Row) -> ProofNode: ...
+
+    def violations(self, constraints: list[n.Constraint] | None = None) -> list[Violation]: ...
+
+    def close(self) -> None:
+        """Give back what the model holds (a database connection and its locks; nothing in memory)."""
+        ...
+
+
 def goal_text(text: str) -> str:
     """A goal as typed, without what may stand around it: spaces, a leading `?-`, the final `.`.
 
@@ -187,6 +226,9 @@ class Model:
 
             self._support = Support(Derivations(self.program, self.relations, is_base), self.program)
         return self._support
+
+    def close(self) -> None:
+        """Nothing to give back: an in-memory model holds no connection (`ModelLike.close`)."""
 
     def invalidate(self) -> None:
         """Forget solved grades and proofs (after the relations changed under this model)."""

@@ -28,9 +28,10 @@ loop reads its deltas and growth from.
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -45,15 +46,19 @@ from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_help, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
-from ..model import Model, Violation
+from ..kinds import Kinds
+from ..model import Answers, Model, Violation
+from ..proof.tree import ProofNode
 from ..provenance import TOP, Grade
 from ..values import Value, row_key
+from .catalog import Keeper, Kept
 from .encoding import PARTS, column_names, decode, encode, infer_kinds, key_names, rep_of, width
-from .proof import Fetched, goal_model, missing_model
+from .proof import Fetched, goal_model, holding, missing_model
 from .sqlgen import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 
 BACKENDS = ("duckdb", "postgres", "spark")
+WAIT = 600.0  # seconds a run waits for another run's lock on its database (engine.backends.catalog)
 GROWTH_ROWS = 10_000  # a round's new tuples read back whole to judge growth; past it, a sample
 
 Row = tuple[Value, ...]
@@ -61,10 +66,11 @@ Row = tuple[Value, ...]
 
 def open_store(backend: str, database: str | None = None, memory_limit: str | None = None,
                temp_directory: str | None = None, threads: int | None = None, schema: str | None = "syllog",
-               spark: Any | None = None, shuffle_partitions: int = 4) -> Store:
-    """A connection to one of `BACKENDS` (E903 for an unknown or unavailable one)."""
+               spark: Any | None = None, shuffle_partitions: int = 4, wait: float = 0.0) -> Store:
+    """A connection to one of `BACKENDS` (E903 for an unknown or unavailable one; E907 for a DuckDB file another
+    process holds past `wait` seconds)."""
     if backend == "duckdb":
-        return DuckDBStore(database, memory_limit, temp_directory, threads, schema)
+        return DuckDBStore(database, memory_limit, temp_directory, threads, schema, wait)
     if backend == "postgres":
         return PostgresStore(database, schema, memory_limit)
     if backend == "spark":
@@ -77,7 +83,8 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
                  memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None,
                  provenance: bool = True, max_tuples: int | None = SQL_MAX_ROWS, max_seconds: float | None = None,
                  schema: str | None = "syllog", spark: Any | None = None, log: bool = False,
-                 max_growing_rounds: int | None = SQL_GROWING_ROUNDS, defer: bool = False) -> SqlModel:
+                 max_growing_rounds: int | None = SQL_GROWING_ROUNDS, defer: bool = False, reuse: bool = False,
+                 wait: float = WAIT, notify: Callable[[str], None] | None = None) -> SqlModel:
     """Evaluate `program` in a SQL database; the relations stay there, behind a `SqlModel`.
 
     `database`: a DuckDB file (default: in memory) or a PostgreSQL connection
@@ -89,8 +96,15 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
     makes nothing but new numbers (engine.evaluation.growth); None lifts one.
     With `defer`, the program is evaluated when first needed: until then, `why`
     evaluates only what its goal needs (as `syllog why` does in memory).
+
+    The model is kept (engine.backends.catalog): with a `database`, the schema
+    records the program's fingerprint and whether its evaluation completed. With
+    `reuse`, a complete model of the same program and inputs is answered from
+    without evaluating (`SqlModel.kept` says when it was evaluated); an
+    incomplete one is E906. Another run holding the schema is waited for up to
+    `wait` seconds (then E907); `notify` hears that it waits.
     """
-    store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark)
+    store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark, wait=wait)
     unsupported = [agg for r in program.rules for agg in n.body_aggregates(r.body) if agg.func not in store.aggregates]
     unsupported += [agg for r in program.rules for lit in r.body for agg in _inner_aggregates(lit)
                     if agg.func not in store.aggregates]
@@ -102,13 +116,14 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
     if log:
         store.log = []
     ev = _SqlEvaluator(program, store, provenance, max_tuples, max_seconds, max_growing_rounds)
-    model = SqlModel(ev)
-    if not defer:
-        try:
+    keeper = Keeper(store, program, database, wait, notify) if database and store.schema else None
+    model = SqlModel(ev, keeper)
+    try:
+        if not (reuse and model.reuse()) and not defer:
             model.evaluated()
-        except BaseException:
-            store.close()
-            raise
+    except BaseException:
+        model.close()
+        raise
     return model
 
 
@@ -876,7 +891,7 @@ class SqlModel:
     (engine.backends.proof), so they are the in-memory engine's.
     """
 
-    def __init__(self, ev: _SqlEvaluator) -> None:
+    def __init__(self, ev: _SqlEvaluator, keeper: Keeper | None = None) -> None:
         self._ev = ev
         self.program = ev.program
         self.store = ev.store
@@ -885,17 +900,51 @@ class SqlModel:
         self.graded = ev.provenance and ev.program.has_citations
         self._models: dict[str, Model] = {}  # per goal (its text): the in-memory model that answers it
         self._run = False
+        self.keeper = keeper
+        self.kept: Kept | None = None  # the kept model answered from, when it was not evaluated here
+        self.evaluations = 0  # evaluations of the program run by this model (0 when answered from a kept one)
+
+    def reuse(self) -> bool:
+        """Answer from the model kept in the database, when it holds this program complete (E906 when it holds an
+        incomplete evaluation of it); False when there is none to use."""
+        kept = self.keeper.current() if self.keeper is not None else None
+        if kept is None:
+            return False
+        self.use(kept)
+        return True
+
+    def use(self, kept: Kept) -> None:
+        """Answer from the relations a complete evaluation left in the schema."""
+        self._run = True
+        self.kept = kept
+        self.store.attach()
+        for pred in self._ev.sizes:
+            self._ev.sizes[pred] = kept.sizes.get(pred, 0)
+
+    @property
+    def kept_note(self) -> str | None:
+        """`answered from the model kept in D (evaluated T)` when answered from a kept model, else None."""
+        if self.kept is None or self.keeper is None:
+            return None
+        return f"answered from the model kept in {self.keeper.database} (evaluated {self.kept.finished})"
 
     def evaluated(self) -> SqlModel:
         """The model with its program evaluated (evaluating it now if it was deferred)."""
         if not self._run:
             self._run = True
-            self._ev.run()
+            self.evaluations += 1
+            if self.keeper is None:
+                self._ev.run()
+                return self
+            with self.keeper.evaluating(lambda: (dict(self._ev.sizes), self.warnings)):
+                self._ev.run()
         return self
 
     @property
     def warnings(self) -> list[Diagnostic]:
         """What evaluation warns of, as `Model.warnings`: W104 for rule instances whose arithmetic is undefined."""
+        if self.kept is not None:
+            return list(self.kept.warnings)
         return self._ev.dropped.rule_warnings(self.program.rules)
 
     @property
@@ -909,6 +958,11 @@ class SqlModel:
         return list(self.store.log or [])
 
     def close(self) -> None:
+        if self.keeper is not None:
+            try:
+                self.keeper.close()
+            except SyllogError:
+                pass  # the connection is gone: so are its locks
         self.store.close()
 
     def __enter__(self) -> SqlModel:
@@ -927,6 +981,12 @@ class SqlModel:
     def size(self, name: str) -> int:
         return self.evaluated()._ev.sizes.get(name, 0)
 
+    def in_memory(self) -> Model:
+        """The whole model read back into an in-memory `Model` (for what searches every relation: `syllog test`,
+        `syllog snapshot`); its grades and proofs are the same."""
+        self.evaluated()
+        return Model(self.program, holding(self.program, _read(self._ev, set(self.program.arity))), self.provenance)
+
     def count(self) -> int:
         return sum(self.evaluated()._ev.sizes.values())
 
@@ -938,9 +998,9 @@ class SqlModel:
         return self._goal_model((atom,)).grade(pred, tuple(row))
 
     # -- queries ------------------------------------------------------------------
-    def query(self, goal: str | tuple[n.Literal, ...], text: str | None = None) -> Any:
+    def query(self, goal: str | tuple[n.Literal, ...], text: str | None = None) -> Answers:
         """Answer a goal in SQL; the same `Answers` as `Model.query` (grades found on demand)."""
-        from ..model import Answers, checked_goal, goal_variables
+        from ..model import checked_goal, goal_variables
 
         warnings: list[Diagnostic] = []
         sources: SourceMap | None = None
@@ -1003,7 +1063,7 @@ class SqlModel:
         return out
 
     # -- proofs -------------------------------------------------------------------
-    def why(self, goal: str, alternatives: int = 1) -> list[Any]:
+    def why(self, goal: str, alternatives: int = 1) -> list[ProofNode]:
         """Proofs (`ProofNode`s) for every match of an atom, as `Model.why`; a `missing` node if none."""
         from ..model import checked_why
 
@@ -1017,9 +1077,8 @@ class SqlModel:
         model = self._goal_model(body) if self._matches(body) else missing_model(_Database(self), atom)
         return model.why(goal, alternatives)
 
-    def explain(self, pred: str, row: Row) -> Any:
+    def explain(self, pred: str, row: Row) -> ProofNode:
         """The proof of a tuple that holds, as `Model.explain` (a `missing` node if it does not)."""
-        from ..proof.tree import ProofNode
         from ..values import show_atom
 
         self._need_provenance()
@@ -1070,7 +1129,7 @@ class _Database:
         store = self.ev.store
         if not store.schema:
             return None
-        work = store.in_schema(f"{store.schema}_demand")
+        work = store.in_schema(f"{store.schema}_demand_{os.getpid()}")  # a run's own: runs may be concurrent
         ev = _SqlEvaluator(program, work, True, self.ev.max_tuples, self.ev.max_seconds, self.ev.max_growing_rounds,
                            beside=self.ev if self.model._run else None)
         try:

@@ -14,16 +14,20 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from ..errors import NO_SPAN, SyllogError, error
+from ..errors import NO_SPAN, Span, SyllogError, error
 from ..optional import SQL_EXTRA, MissingDependency, as_diagnostic
 from .encoding import exact_arith, exact_split, exact_text
 from .sqlgen import Dialect
 
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
 Column = tuple[str, exp.DataType]
+IN_USE_AT = Span("<database>", 1, 1, 1, 1)  # where an error of the database as a whole is told
 
 _OVERFLOW = ("overflow", "out of range", "numeric_value_out_of_range", "arithmetic_overflow",
              "cannot be represented", "numeric field overflow")
@@ -80,6 +84,7 @@ class Store:
         """The same connection, naming its tables in another schema (for work beside an evaluation's tables)."""
         other = copy.copy(self)
         other.schema = schema
+        other.d = copy.copy(self.d)  # its own: PostgreSQL's exact functions are created in the schema (`prepare`)
         return other
 
     def drop_schema(self) -> None:
@@ -189,6 +194,30 @@ class Store:
     def drop(self, name: str) -> None:
         self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
 
+    # -- the kept model (engine.backends.catalog) ---------------------------------------------
+    def has_table(self, name: str) -> bool:
+        """Whether this store's schema holds a table `name`."""
+        if not self.schema:
+            return False
+        cond = [exp.EQ(this=exp.column("table_schema"), expression=exp.Literal.string(self.schema)),
+                exp.EQ(this=exp.column("table_name"), expression=exp.Literal.string(name))]
+        if self.catalog:
+            cond.append(exp.EQ(this=exp.column("table_catalog"), expression=exp.Literal.string(self.catalog)))
+        q = exp.select(exp.Count(this=exp.Star())).from_(exp.table_("tables", db="information_schema")) \
+            .where(exp.and_(*cond))
+        return bool(self.fetch(q)[0][0])
+
+    def try_lock(self, shared: bool) -> bool:
+        """Take this schema's lock for the session (shared: to read a kept model; else to evaluate); False when
+        another session holds it. Without a lock of its own (DuckDB's is the file's, taken on opening): True."""
+        return True
+
+    def unlock(self) -> None:
+        """Give up this session's locks of `try_lock`."""
+
+    def attach(self) -> None:
+        """Use the tables an earlier evaluation left in the schema (without `prepare`, which writes)."""
+
 
 def _missing(module: str, backend: str, install: str) -> SyllogError:
     """E903 for a database driver that is not installed, saying how to install it."""
@@ -205,17 +234,14 @@ class DuckDBStore(Store):
     interruptible = True
 
     def __init__(self, database: str | None, memory_limit: str | None, temp_directory: str | None,
-                 threads: int | None, schema: str | None) -> None:
+                 threads: int | None, schema: str | None, wait: float = 0.0) -> None:
         try:
             import duckdb
         except ImportError:
             raise _missing("duckdb", "the `duckdb` backend", SQL_EXTRA) from None
         super().__init__(Dialect("duckdb"), schema)
         self.memory_limit = memory_limit
-        try:
-            self.con = duckdb.connect(database or ":memory:")
-        except duckdb.Error as exc:
-            raise SyllogError([error("E903", f"cannot open the DuckDB database `{database}`: {exc}", NO_SPAN)]) from None
+        self.con = connect_duckdb(duckdb, database, wait)
         settings: list[tuple[str, exp.Expr]] = []
         if memory_limit is not None:
             settings.append(("memory_limit", exp.Literal.string(memory_limit)))
@@ -250,7 +276,10 @@ class DuckDBStore(Store):
             # syllog_arith may give NULL (a division by zero), so it is called on NULLs too; the others
             # give NULL for NULL without calling Python
             null = SPECIAL if name == "syllog_arith" else DEFAULT
-            self.con.create_function(name, fn, args, ret, null_handling=null, side_effects=False)
+            try:
+                self.con.create_function(name, fn, args, ret, null_handling=null, side_effects=False)
+            except duckdb.CatalogException:
+                pass  # the file is open already in this process (one DuckDB instance): its functions are there
 
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> int:
         res = self.con.execute(sql, params) if params is not None else self.con.execute(sql)
@@ -275,6 +304,35 @@ class DuckDBStore(Store):
 
     def close(self) -> None:
         self.con.close()
+
+
+def in_use(database: str, waited: float, help: str = "") -> SyllogError:
+    """E907: the database is being evaluated (or used) by another run."""
+    after = f" after waiting {waited:g} s" if waited else ""
+    return SyllogError([error("E907", f"the database `{database}` is in use by another run{after}", IN_USE_AT,
+                              help or "wait for the other run to finish, or give --wait SECONDS to wait longer")])
+
+
+def connect_duckdb(duckdb: Any, database: str | None, wait: float) -> DuckDBPyConnection:
+    """A connection to a DuckDB file (or in memory). A file another process has open is locked by DuckDB: tried
+    again for up to `wait` seconds, then E907 naming that process; any other failure to open is E903."""
+    start = time.monotonic()
+    while True:
+        try:
+            con: DuckDBPyConnection = duckdb.connect(database or ":memory:")
+            return con
+        except duckdb.Error as exc:
+            text = str(exc)
+            if "Could not set lock" not in text:
+                raise SyllogError([error("E903", f"cannot open the DuckDB database `{database}`: {exc}",
+                                         NO_SPAN)]) from None
+            waited = time.monotonic() - start
+            if waited >= wait:
+                held = text[text.find("(PID"):text.find(")", text.find("(PID")) + 1] if "(PID" in text else ""
+                help = (f"DuckDB lets one process open a database file at a time; the other process {held}"
+                        " must finish first (or give --wait SECONDS to wait for it)").replace("  ", " ")
+                raise in_use(str(database), round(waited, 1) if wait else 0, help) from None
+            time.sleep(0.2)
 
 
 # The exact domain of Dialect.exact_of on PostgreSQL: a NUMERIC holding the number exactly, its scale 0 for
@@ -349,6 +407,13 @@ SELECT CASE WHEN abs(v) >= 1e24 THEN 'E901' WHEN v * 1e38 <> trunc(v * 1e38) THE
 ]
 
 
+# libpq's TCP keepalives (a client on another machine that vanishes is noticed in about a minute), and a name
+# that pg_stat_activity shows
+CLIENT_SETTINGS: dict[str, Any] = {"application_name": "syllog", "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                   "keepalives_count": 3}
+LOCK_CLASS = 0x5359  # the first key of syllog's advisory locks ("SY")
+
+
 class PostgresStore(Store):
     """PostgreSQL through psycopg: unlogged tables, text in the "C" collation (code point order)."""
 
@@ -363,12 +428,13 @@ class PostgresStore(Store):
         super().__init__(Dialect("postgres"), schema)
         self.work_mem = memory_limit  # not `memory_limit`: the rounds' partitioned deduplication is DuckDB's
         try:
-            self.con = psycopg.connect(database or "", autocommit=True)
+            self.con = psycopg.connect(database or "", autocommit=True, **CLIENT_SETTINGS)
         except psycopg.Error as exc:
             raise SyllogError([error("E903", f"cannot connect to PostgreSQL: {str(exc).strip()}", NO_SPAN)]) from None
         if memory_limit is not None:
             self.run(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column("work_mem"),
                                                                   expression=exp.Literal.string(memory_limit)))]))
+        self.watch_client()
 
     def prepare(self) -> None:
         super().prepare()
@@ -406,6 +472,29 @@ class PostgresStore(Store):
     def interrupt(self) -> None:
         """Cancel the statement running (from another thread); it fails with an error."""
         self.con.cancel_safe()
+
+    def watch_client(self) -> None:
+        """Have the server end this session's statement when this client is gone: it checks the connection
+        every second while a statement runs (`client_connection_check_interval`, PostgreSQL 14 and later; older
+        servers find out when they next write to the client)."""
+        if int(self.con.info.server_version) >= 140000:
+            self.run("SET client_connection_check_interval = '1s'")
+        for key, value in (("tcp_keepalives_idle", 30), ("tcp_keepalives_interval", 10), ("tcp_keepalives_count", 3)):
+            self.run(f"SET {key} = {value}")  # the server's side of a TCP connection (ignored on a Unix socket)
+
+    def try_lock(self, shared: bool) -> bool:
+        """A session-level advisory lock on (syllog, hash of the schema's name): shared or exclusive."""
+        fn = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        key = exp.Anonymous(this="hashtext", expressions=[exp.Literal.string(self.schema or "")])
+        got = self.fetch(exp.select(exp.Anonymous(this=fn, expressions=[exp.Literal.number(LOCK_CLASS), key])))
+        return bool(got[0][0])
+
+    def unlock(self) -> None:
+        if not self.con.closed:
+            self.run("SELECT pg_advisory_unlock_all()")
+
+    def attach(self) -> None:
+        self.d.functions = self.schema
 
     def close(self) -> None:
         self.con.close()
