@@ -46,7 +46,6 @@ from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_help, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
-from ..kinds import Kinds
 from ..model import Answers, Model, Violation
 from ..proof.tree import ProofNode
 from ..provenance import TOP, Grade
