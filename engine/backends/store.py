@@ -12,9 +12,10 @@ for anything else the database reports.
 from __future__ import annotations
 
 import copy
+import re
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, BinaryIO
 
 from sqlglot import exp
 
@@ -24,6 +25,7 @@ from .compile import Dialect
 from .encoding import exact_arith, exact_split, exact_text
 
 Column = tuple[str, exp.DataType]
+BATCH = 10_000  # rows fetched at a time when a query's rows are streamed
 
 _OVERFLOW = ("overflow", "out of range", "numeric_value_out_of_range", "arithmetic_overflow",
              "cannot be represented", "numeric field overflow")
@@ -35,6 +37,16 @@ def _db_error(exc: Exception) -> SyllogError:
         return SyllogError([error("E901", f"a number went out of the SQL backend's range: {text}", NO_SPAN,
                                   "evaluate this program in memory (without --backend)")])
     return SyllogError([error("E904", f"the database reported an error: {text}", NO_SPAN)])
+
+
+def _guarded(fn: Any) -> Any:
+    """`fn()`, a driver's error made a `SyllogError` (as `_db_error`)."""
+    try:
+        return fn()
+    except SyllogError:
+        raise
+    except Exception as exc:  # the drivers' own error classes
+        raise _db_error(exc) from None
 
 
 class Store:
@@ -52,7 +64,7 @@ class Store:
     recursive_cte_references = 0
     # whether a recursive CTE may be read inside a subquery (an existence test) of its recursive term
     recursive_cte_in_subquery = False
-    # reads a CSV `.input` itself (read_csv), instead of rows sent from Python
+    # reads a CSV `.input` itself (DuckDB's read_csv, PostgreSQL's COPY FROM STDIN), instead of rows sent from Python
     reads_csv = False
     # a long statement can be interrupted at a deadline
     interruptible = False
@@ -116,6 +128,14 @@ class Store:
             self.statements += 1
             self.seconds += time.perf_counter() - start
 
+    def _logged(self, e: exp.Expr | str) -> str:
+        """A statement's SQL, put in the log (when logging), counted."""
+        sql = e if isinstance(e, str) else self.render(e)
+        if self.log is not None:
+            self.log.append(sql)
+        self.statements += 1
+        return sql
+
     def fetch(self, e: exp.Expr | str) -> list[tuple[Any, ...]]:
         sql = e if isinstance(e, str) else self.render(e)
         if self.log is not None:
@@ -128,6 +148,10 @@ class Store:
             raise _db_error(exc) from None
         finally:
             self.statements += 1
+
+    def stream(self, e: exp.Expr | str, batch: int = BATCH) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, fetched `batch` at a time (the base class: all at once)."""
+        yield from self.fetch(e)
 
     def close(self) -> None:
         pass
@@ -269,6 +293,22 @@ class DuckDBStore(Store):
         stmt = exp.insert(select, self.table(name), columns=[exp.to_identifier(c) for c in columns])
         self.run(stmt, [list(col) for col in zip(*rows)])
 
+    def stream(self, e: exp.Expr | str, batch: int = BATCH) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, `batch` at a time, on a cursor of their own (statements may run meanwhile)."""
+        sql = self._logged(e)
+        cur = self.con.cursor()
+        try:
+            res = _guarded(lambda: cur.execute(sql))
+            while rows := _guarded(lambda: res.fetchmany(batch)):
+                yield from rows
+        finally:
+            cur.close()
+
+    def copy_to(self, select: str, name: str) -> None:
+        """Write the one text column of `select`, a line a row, as it is, to the file `name` (DuckDB's COPY)."""
+        target = exp.Literal.string(name).sql(dialect="duckdb")
+        self.run(f"COPY ({select}) TO {target} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', USE_TMP_FILE false)")
+
     def interrupt(self) -> None:
         """Stop the statement running (from another thread); it fails with an error."""
         self.con.interrupt()
@@ -349,11 +389,26 @@ SELECT CASE WHEN abs(v) >= 1e24 THEN 'E901' WHEN v * 1e38 <> trunc(v * 1e38) THE
 ]
 
 
+class _NotPlain(Exception):
+    """A csv block PostgreSQL's COPY would read otherwise than Python's csv module."""
+
+
+NULL_TEXT = "\\N"  # what COPY FROM reads as NULL (a field PostgreSQL and Python read alike is never NULL)
+# COPY TO's text format escapes a backslash, the delimiter (a tab) and these control characters
+_TEXT_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+_UNESCAPED = {b"b": b"\x08", b"f": b"\x0c", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\x0b"}
+
+
+def _unescape(m: re.Match[bytes]) -> bytes:
+    return _UNESCAPED.get(m.group(1), m.group(1))
+
+
 class PostgresStore(Store):
     """PostgreSQL through psycopg: unlogged tables, text in the "C" collation (code point order)."""
 
     recursive_cte_references = 1
     interruptible = True
+    reads_csv = True
 
     def __init__(self, database: str | None, schema: str | None, memory_limit: str | None) -> None:
         try:
@@ -399,6 +454,70 @@ class PostgresStore(Store):
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         with self.con.cursor() as cur:
             cur.executemany(sql, rows)
+
+    def insert_rows(self, name: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        """All the rows in one COPY FROM STDIN (executemany sends a statement a row)."""
+        if not rows:
+            return
+        sql = self._copy_in_sql(name, columns, "")
+
+        def copy() -> None:
+            with self.con.cursor() as cur, cur.copy(sql) as cp:
+                for row in rows:
+                    cp.write_row(row)
+
+        _guarded(copy)
+
+    def _copy_in_sql(self, name: str, columns: list[str], options: str) -> str:
+        cols = ", ".join(exp.to_identifier(c, quoted=True).sql(dialect="postgres") for c in columns)
+        return self._logged(f"COPY {self.render(self.table(name))} ({cols}) FROM STDIN{options}")
+
+    def copy_csv_in(self, name: str, columns: list[str], blocks: Iterator[bytes], delimiter: str,
+                    header: bool) -> bool:
+        """Load csv text, sent block by block, into a table of text columns (COPY FROM STDIN); False, with
+        nothing loaded, when a block holds what PostgreSQL would read otherwise than Python's csv module
+        does (a quote, or `\\.`), which the caller then reads itself."""
+        lit = exp.Literal.string
+        options = (f" (FORMAT csv, DELIMITER {lit(delimiter).sql(dialect='postgres')}, HEADER {str(header).lower()}, "
+                   f"NULL {lit(NULL_TEXT).sql(dialect='postgres')})")
+        sql = self._copy_in_sql(name, columns, options)
+
+        def copy() -> bool:
+            with self.con.cursor() as cur:
+                try:
+                    with cur.copy(sql) as cp:
+                        for block in blocks:
+                            if b'"' in block or b"\\." in block:
+                                raise _NotPlain
+                            cp.write(block)
+                except _NotPlain:
+                    return False
+            return True
+
+        return bool(_guarded(copy))
+
+    def stream(self, e: exp.Expr | str, batch: int = BATCH) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, `batch` at a time, from a server-side cursor (in a transaction of its own)."""
+        sql = self._logged(e)
+        with self.con.transaction(), self.con.cursor(name=f"syllog_{id(sql):x}") as cur:
+            _guarded(lambda: cur.execute(sql))
+            while rows := _guarded(lambda: cur.fetchmany(batch)):
+                yield from rows
+
+    def copy_to(self, select: str, out: BinaryIO) -> None:
+        """Write the one text column of `select`, a line a row, as it is, to `out` (COPY TO STDOUT, streamed)."""
+        sql = self._logged(f"COPY ({select}) TO STDOUT")
+
+        def copy() -> None:
+            carry = b""
+            with self.con.cursor() as cur, cur.copy(sql) as cp:
+                for chunk in cp:
+                    data = carry + bytes(chunk)
+                    odd = (len(data) - len(data.rstrip(b"\\"))) % 2  # an escape cut in two: finish it next time
+                    carry, data = (data[-1:], data[:-1]) if odd else (b"", data)
+                    out.write(_TEXT_ESCAPE.sub(_unescape, data))
+
+        _guarded(copy)
 
     def analyze(self, name: str) -> None:
         self.run(exp.Analyze(tables=[self.table(name)]))
