@@ -230,3 +230,21 @@ def test_facts_go_in_one_statement_a_predicate(postgres: str) -> None:
             assert set(model.relation("s")) == {(String("x\ty"),), (String("a\\b"),)}
             inserts = [s for s in model.log if s.startswith(("INSERT INTO", "COPY")) and '"e"' in s.split("(")[0]]
             assert len(inserts) == 1, inserts
+
+
+def test_postgres_rounds_keep_statistics_and_index_the_relation(postgres: str) -> None:
+    chain = " ".join(f"e({k}, {k + 1})." for k in range(150))
+    loaded = engine.load_text(chain + " path(X, Y) :- e(X, Y). path(X, Z) :- path(X, Y), e(Y, Z).")
+    # a work_mem: the loop runs (not one recursive CTE), as it does past memory
+    with evaluate_sql(loaded.program, backend="postgres", database=postgres, memory_limit="64MB",
+                      provenance=False, log=True) as model:
+        assert model.size("path") == 150 * 151 // 2
+        log = model.log
+    index = [k for k, s in enumerate(log) if s.startswith("CREATE INDEX") and '"path"' in s]
+    delta_stats = [s for s in log if s.startswith("ANALYZE") and ('"_d_path"' in s or '"_e_path"' in s)]
+    rel_stats = [s for s in log if s == 'ANALYZE "syllog"."path"']
+    rounds = [k for k, s in enumerate(log) if s.startswith('INSERT INTO "syllog"."path"')]
+    assert len(index) == 1 and index[0] < rounds[1]  # after the base round, before the recursive ones
+    assert len(delta_stats) >= 140  # every round's delta, for the next round's plan
+    assert 3 <= len(rel_stats) < 20  # the relation each time it has grown by half (and at the stratum's end)
+    assert not any(s.startswith("DELETE") for s in log)  # the deltas are truncated, not left full of dead rows

@@ -177,6 +177,7 @@ class _SqlEvaluator:
         self.growth = Growth(max_growing_rounds)  # rules that make new values without end (E601), as in memory
         self.max_growing_rounds = max_growing_rounds
         self.growth_due: dict[str, tuple[int, int]] = {}  # per predicate: the round it is next looked at, and how often
+        self.analyzed: dict[str, int] = {}  # per relation: its size when last analyzed (see `fresh_statistics`)
 
     # -- tables -----------------------------------------------------------------
     def value_columns(self, pred: str) -> list[Column]:
@@ -479,6 +480,7 @@ class _SqlEvaluator:
         delta = self.round(base, comp)
         if not recursive or self._native(comp, indices, plan):
             return
+        self.index_relations(comp)
         deltas: tuple[list[CompiledPlan], list[CompiledPlan]] = ([], [])
         naive: list[CompiledPlan] = []
         phase = self.phase
@@ -616,10 +618,36 @@ class _SqlEvaluator:
             self.sizes[pred] += got
             added += got
         self.phase = 1 - self.phase
+        self.fresh_statistics(by_head, new)
         self.rounds.append((added, time.perf_counter() - start))
         self.watch_growth(by_head, new)
         self.check_limits(plans)
         return new
+
+    def index_relations(self, comp: set[str]) -> None:
+        """Index the relations of a recursive stratum on their key columns (stores that `index_relations`), once
+        its base round has loaded them in bulk: a round's anti-join then looks its new tuples up in the relation
+        rather than reading it whole, and the planner knows the relation's rows are distinct."""
+        if not self.store.index_relations:
+            return
+        for pred in sorted(comp):
+            if self.key_columns(pred) and pred not in self.stored:
+                self.store.index(pred, self.key_columns(pred))
+
+    def fresh_statistics(self, by_head: dict[str, list[CompiledPlan]], new: dict[str, int]) -> None:
+        """Between rounds (stores that keep `statistics`, PostgreSQL): ANALYZE the deltas the next round reads,
+        and a relation whenever it has grown by half since it was last analyzed, so that no round is planned
+        for the sizes of an earlier one (a nested loop over a delta thought empty)."""
+        if not self.store.statistics:
+            return
+        for pred in sorted(by_head):
+            if pred == self.one_statement or pred in self.stored:
+                continue
+            if new[pred]:
+                self.store.analyze(self.delta_names[pred][self.phase])
+            if self.sizes[pred] >= 1.5 * self.analyzed.get(pred, 0) + 1000:
+                self.store.analyze(pred)
+                self.analyzed[pred] = self.sizes[pred]
 
     def watch_growth(self, by_head: dict[str, list[CompiledPlan]], new: dict[str, int]) -> None:
         """E601 for a rule that has made nothing but new numbers for too many rounds (engine.evaluation.growth).
@@ -988,7 +1016,7 @@ class SqlModel:
         from ..evaluation.io import write_relation
 
         ev = self.evaluated()._ev
-        if fmt == "parquet" or io.pred not in ev.reps:
+        if fmt == "parquet" or io.pred not in ev.reps or not isinstance(ev.store, (DuckDBStore, PostgresStore)):
             return False
         table = ev.store.render(ev.table(io.pred))
         if not write_by_database(ev.store, table, ev.reps[io.pred], path, fmt):
@@ -1058,10 +1086,12 @@ class SqlModel:
         if not names:
             return [()] if self.store.fetch(q.limit(1)) else []
         # in value order, by the database: the answers come in batches, never held twice or sorted in Python
-        keys = [f'"o{k}{s}"' + (' COLLATE "C"' if s == "t" and self.backend == "postgres" else "")
-                for k in range(len(names)) for s in "tnx"]
+        keys: list[exp.Expr] = [exp.column(f"o{k}{s}") for k in range(len(names)) for s in "tnx"]
+        if self.backend == "postgres":  # text in code point order
+            keys = [exp.Collate(this=c, expression=exp.to_identifier("C", quoted=True)) if c.name.endswith("t") else c
+                    for c in keys]
         out: list[Row] = []
-        for rec in self.store.stream(f"SELECT * FROM ({self.store.render(q)}) AS a ORDER BY {', '.join(keys)}"):
+        for rec in self.store.stream(exp.select("*").from_(q.subquery("a")).order_by(*keys)):
             row = _decoded(rec, ["any"] * len(names))
             if not out or out[-1] != row:  # 1 and 1.0 are one value: side by side in this order
                 out.append(row)

@@ -35,7 +35,8 @@ def _db_error(exc: Exception) -> SyllogError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if any(word in str(exc).lower() for word in _OVERFLOW):
         return SyllogError([error("E901", f"a number went out of the SQL backend's range: {text}", NO_SPAN,
-                                  "evaluate this program in memory (without --backend)")])
+                                  "integers there have 64 bits, numbers 38 digits; the in-memory engine computes "
+                                  "with integers of any size: evaluate this program there (without --backend)")])
     return SyllogError([error("E904", f"the database reported an error: {text}", NO_SPAN)])
 
 
@@ -68,6 +69,10 @@ class Store:
     reads_csv = False
     # a long statement can be interrupted at a deadline
     interruptible = False
+    # plans by statistics that must be refreshed as tables grow (ANALYZE between rounds)
+    statistics = False
+    # a recursive relation is indexed on its key columns after its base round (for the rounds' anti-joins)
+    index_relations = False
 
     def __init__(self, dialect: Dialect, schema: str | None) -> None:
         self.d = dialect
@@ -209,6 +214,12 @@ class Store:
 
     def analyze(self, name: str) -> None:
         pass
+
+    def index(self, name: str, columns: list[str]) -> None:
+        """An index of the table on `columns` (stores that `index_relations`)."""
+        index = exp.to_identifier(f"{name}_keys", quoted=True)
+        cols = ", ".join(self.render(exp.to_identifier(c, quoted=True)) for c in columns)
+        self.run(f"CREATE INDEX IF NOT EXISTS {self.render(index)} ON {self.render(self.table(name))} ({cols})")
 
     def drop(self, name: str) -> None:
         self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
@@ -409,6 +420,8 @@ class PostgresStore(Store):
     recursive_cte_references = 1
     interruptible = True
     reads_csv = True
+    statistics = True
+    index_relations = True
 
     def __init__(self, database: str | None, schema: str | None, memory_limit: str | None) -> None:
         try:
@@ -521,6 +534,11 @@ class PostgresStore(Store):
 
     def analyze(self, name: str) -> None:
         self.run(exp.Analyze(tables=[self.table(name)]))
+
+    def replace(self, name: str, select: exp.Select | str) -> int:
+        """TRUNCATE, then INSERT: a DELETE would leave the old rows dead in the table, round after round."""
+        self.run(f"TRUNCATE {self.render(self.table(name))}")
+        return self.append(name, select)
 
     def interrupt(self) -> None:
         """Cancel the statement running (from another thread); it fails with an error."""
