@@ -58,6 +58,7 @@ from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 from .transfer import sorted_select, write_by_database
 
 BACKENDS = ("duckdb", "postgres", "spark")
+INDEX_ROWS = 2_000_000  # a relation this large is indexed on its keys (PostgreSQL: see `fresh_statistics`)
 GROWTH_ROWS = 10_000  # a round's new tuples read back whole to judge growth; past it, a sample
 
 Row = tuple[Value, ...]
@@ -178,6 +179,7 @@ class _SqlEvaluator:
         self.max_growing_rounds = max_growing_rounds
         self.growth_due: dict[str, tuple[int, int]] = {}  # per predicate: the round it is next looked at, and how often
         self.analyzed: dict[str, int] = {}  # per relation: its size when last analyzed (see `fresh_statistics`)
+        self.indexed: set[str] = set()  # the relations indexed on their key columns (see `fresh_statistics`)
 
     # -- tables -----------------------------------------------------------------
     def value_columns(self, pred: str) -> list[Column]:
@@ -480,7 +482,6 @@ class _SqlEvaluator:
         delta = self.round(base, comp)
         if not recursive or self._native(comp, indices, plan):
             return
-        self.index_relations(comp)
         deltas: tuple[list[CompiledPlan], list[CompiledPlan]] = ([], [])
         naive: list[CompiledPlan] = []
         phase = self.phase
@@ -519,35 +520,48 @@ class _SqlEvaluator:
         memory limit the Python loop runs instead. The tuple limit is checked when the CTE ends; a
         time limit interrupts it.
         """
-        if not self.native_ok or len(comp) != 1:
+        plans = self._native_plans(comp, indices, plan)
+        if plans is None:
             return False
+        self._run_native(next(iter(comp)), plans)
+        return True
+
+    def _native_plans(self, comp: set[str], indices: list[int], plan: Any) -> list[CompiledPlan] | None:
+        """The delta plans of a stratum eligible for one recursive CTE (see `_native`), reading the CTE; None if
+        it is not eligible."""
+        if not self.native_ok or len(comp) != 1:
+            return None
         (pred,) = comp
         if not self.key_columns(pred) or "any" in self.reps[pred]:
-            return False
+            return None
         rules = self.program.rules
         chosen: list[tuple[int, int]] = []
         for i in indices:
             if any(isinstance(s, P.Aggregate) for s in plan(i).steps):
-                return False
+                return None
             at = [j for j, lit in enumerate(rules[i].body) if isinstance(lit, n.Atom) and lit.pred == pred]
             if len(at) > 1:
-                return False
+                return None
             chosen.extend((i, j) for j in at)
         if not chosen or len(chosen) > self.store.recursive_cte_references:
-            return False
+            return None
         self.native = pred
         try:
             plans = [self.compile(plan(i, j)) for i, j in chosen]
         finally:
             self.native = None
         if any(c.checks for c in plans):
-            return False
+            return None
         if not self.store.recursive_cte_in_subquery and any(
                 isinstance(c.plan.steps[0], P.Join) and not c.plan.steps[0].out_cols for c in plans):
-            return False  # an existence test of the CTE is a subquery, which PostgreSQL refuses in a recursive term
+            return None  # an existence test of the CTE is a subquery, which PostgreSQL refuses in a recursive term
         if any(isinstance(s, P.Bind) for c in plans for s in c.plan.steps) or \
                 not all(isinstance(a, (P.Slot, P.Lit)) for c in plans for a in c.plan.head_args):
-            return False  # arithmetic may make new values without end: rounds check the tuple limit
+            return None  # arithmetic may make new values without end: rounds check the tuple limit
+        return plans
+
+    def _run_native(self, pred: str, plans: list[CompiledPlan]) -> None:
+        """Run a stratum's recursive CTE to its fixpoint as one statement, interrupted at the deadline."""
         start = time.perf_counter()
         self.round_no += 1
         key = ("native", pred, tuple(id(c) for c in plans))
@@ -572,7 +586,6 @@ class _SqlEvaluator:
         self.sizes[pred] += got
         self.rounds.append((got, time.perf_counter() - start))
         self.check_limits(plans)  # the tuple limit: checked once the CTE is done
-        return True
 
     def _native_insert(self, pred: str, plans: list[CompiledPlan]) -> exp.Insert:
         """INSERT INTO p the rows of the recursive CTE (see `_native`) that p lacks, with `_r` NULL."""
@@ -624,20 +637,12 @@ class _SqlEvaluator:
         self.check_limits(plans)
         return new
 
-    def index_relations(self, comp: set[str]) -> None:
-        """Index the relations of a recursive stratum on their key columns (stores that `index_relations`), once
-        its base round has loaded them in bulk: a round's anti-join then looks its new tuples up in the relation
-        rather than reading it whole, and the planner knows the relation's rows are distinct."""
-        if not self.store.index_relations:
-            return
-        for pred in sorted(comp):
-            if self.key_columns(pred) and pred not in self.stored:
-                self.store.index(pred, self.key_columns(pred))
-
     def fresh_statistics(self, by_head: dict[str, list[CompiledPlan]], new: dict[str, int]) -> None:
         """Between rounds (stores that keep `statistics`, PostgreSQL): ANALYZE the deltas the next round reads,
         and a relation whenever it has grown by half since it was last analyzed, so that no round is planned
-        for the sizes of an earlier one (a nested loop over a delta thought empty)."""
+        for the sizes of an earlier one (a nested loop over a delta thought empty). A relation that reaches
+        INDEX_ROWS rows while its stratum runs is indexed on its key columns (stores that `index_relations`),
+        built in bulk then: a round's anti-join may look its new tuples up rather than read it whole."""
         if not self.store.statistics:
             return
         for pred in sorted(by_head):
@@ -645,6 +650,10 @@ class _SqlEvaluator:
                 continue
             if new[pred]:
                 self.store.analyze(self.delta_names[pred][self.phase])
+            if self.store.index_relations and self.sizes[pred] >= INDEX_ROWS and pred not in self.indexed \
+                    and self.key_columns(pred):
+                self.store.index(pred, self.key_columns(pred))
+                self.indexed.add(pred)
             if self.sizes[pred] >= 1.5 * self.analyzed.get(pred, 0) + 1000:
                 self.store.analyze(pred)
                 self.analyzed[pred] = self.sizes[pred]

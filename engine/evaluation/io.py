@@ -12,6 +12,7 @@ replaced whole (E705 at the `.output` when it cannot be).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -553,8 +554,8 @@ def write_outputs(program: Program, relation: Callable[[str], Any],
                 write_parquet(relation(io.pred), path, io, program.decls[io.pred].params)
             else:
                 write_relation(relation(io.pred), path, format_of(io))
-        except SyllogError as exc:  # pyarrow is not installed: E706
-            diags.extend(exc.diagnostics)
+        except SyllogError as exc:  # pyarrow is not installed: E706; a database's error writing it: at the `.output`
+            diags.extend(d if d.span.line else dataclasses.replace(d, span=io.span) for d in exc.diagnostics)
             continue
         except files.FileTrouble as exc:
             diags.append(error("E705", f"cannot write `{display_path(path)}`: {exc.reason}", io.span,
