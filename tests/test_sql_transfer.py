@@ -236,7 +236,7 @@ def test_postgres_rounds_keep_statistics_and_index_the_relation(postgres: str,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import engine.backends.sql as sql
 
-    monkeypatch.setattr(sql, "INDEX_ROWS", 5000)  # (2,000,000 by default)
+    monkeypatch.setattr(sql, "INDEX_ROWS", 5000)  # (10,000,000 by default)
     chain = " ".join(f"e({k}, {k + 1})." for k in range(150))
     loaded = engine.load_text(chain + " path(X, Y) :- e(X, Y). path(X, Z) :- path(X, Y), e(Y, Z).")
     # a work_mem: the loop runs (not one recursive CTE), as it does past memory

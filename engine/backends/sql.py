@@ -58,7 +58,7 @@ from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 from .transfer import sorted_select, write_by_database
 
 BACKENDS = ("duckdb", "postgres", "spark")
-INDEX_ROWS = 2_000_000  # a relation this large is indexed on its keys (PostgreSQL: see `fresh_statistics`)
+INDEX_ROWS = 10_000_000  # a relation this large is indexed on its keys (PostgreSQL: see `fresh_statistics`)
 GROWTH_ROWS = 10_000  # a round's new tuples read back whole to judge growth; past it, a sample
 
 Row = tuple[Value, ...]
