@@ -156,7 +156,8 @@ def test_relation_and_answers_come_in_batches(backend: str, request: pytest.Fixt
         model.store.stream = watched  # type: ignore[method-assign]
         assert len(rel) == 2 * 160 * 160 and (7, "a") in rel and (7, String("s")) in rel and (7, "b") not in rel
         rows = list(rel)
-        assert len(rows) == 2 * 160 * 160 and set(rows) == rel
+        assert len(rows) == 2 * 160 * 160 and set(rows) == rel and rel == set(rows)
+        assert (rel - {(7, "a")}) == set(rows) - {(7, "a")} and isinstance(rel | set(), set)
         answers = model.query("m(X, Y), X > 159150")
         assert answers.rows == sorted(answers.rows, key=engine.values.row_key) and len(answers.rows) == 18
         assert batches and all(b == 10_000 for b in batches)

@@ -1192,6 +1192,11 @@ class SqlRelation(AbstractSet[Row]):
     def __repr__(self) -> str:
         return f"<{self.pred}: {len(self):,} tuples in {self.model.backend}>"
 
+    @classmethod
+    def _from_iterable(cls, rows: Any) -> Any:
+        """What `|`, `&` and `-` make (collections.abc.Set's hook): a set in memory."""
+        return set(rows)
+
 
 class _Database:
     """A SQL model as the proof search reads it (engine.backends.proof.Database)."""
