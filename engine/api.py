@@ -15,13 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .analysis import Program, check, check_goal
+from .analysis import Program, check
 from .errors import Diagnostic
 from .evaluation import BY_BACKEND, Evaluator, Limits
 from .evaluation.limits import for_backend
 from .evaluation.memory import default_max_memory
 from .loader import load_paths, load_texts
-from .model import Model, parse_goal
+from .model import Model, checked_goal
 from .optional import SQL_EXTRA, MissingDependency, as_diagnostic, require
 
 DEFAULT_MAX_MEMORY = default_max_memory()  # half the machine's memory
@@ -74,8 +74,7 @@ class Loaded:
         """
         from . import demand as D
 
-        body, sources = parse_goal(goal)
-        check_goal(self.program, body, sources)
+        body, sources, _warnings = checked_goal(self.program, goal)
         choice = D.choose(self.program, body, demand)
         if not choice.used:
             return self.evaluate(provenance, max_tuples, max_seconds, max_memory=max_memory, progress=progress), choice

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -356,91 +357,86 @@ def cmd_lsp(args: argparse.Namespace) -> int:
     return serve()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="syllog", description="Datalog with evidence: rules, facts, proofs and grades.")
-    p.add_argument("--version", action="version", version=f"syllog {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _output_options() -> argparse.ArgumentParser:
+    """The options of every command: colour and progress."""
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--color", choices=COLOR_CHOICES, default=None,
                         help="colour the output: auto (on a terminal; the default, `never` under NO_COLOR), "
                              "always, never")
     output.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    return output
 
-    def common(sp: argparse.ArgumentParser, paths: str = "+") -> None:
-        sp.add_argument("paths", nargs=paths, metavar="PATH", help="files or folders of .dl files")
-        sp.add_argument("--max-tuples", type=_count, default=BY_BACKEND, metavar="N",
-                        help="stop with an error past N derived tuples, or none (default 20,000,000 in memory, "
-                             "1,000,000,000 rows on a SQL backend)")
-        sp.add_argument("--max-growing-rounds", type=_count, default=BY_BACKEND, metavar="N",
-                        help="stop a rule that makes nothing but new numbers for N rounds in a row, or none "
-                             "(default 100,000 in memory, 1,000 on a SQL backend; see docs/evaluation.md)")
-        default_memory = api.DEFAULT_MAX_MEMORY
-        sp.add_argument("--max-memory", type=_size, default=default_memory, metavar="SIZE",
-                        help="stop with an error past this much memory, e.g. 2GB or none (default half the "
-                             f"machine's memory{f', {show_size(default_memory)}' if default_memory else ''})")
-        sp.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help="stop with an error past this many seconds of evaluation")
-        sp.add_argument("--no-provenance", action="store_true",
-                        help="answers without grades, and no proofs")
-        sp.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
-                        help="only the sources dated on or before this day (facts citing none always count)")
 
-    def demand(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--demand", choices=["auto", "on", "off"], default="auto",
-                        help="evaluate only what the goal needs (magic sets): auto (default) decides by a "
-                             "documented rule, on and off force it (see docs/evaluation.md)")
-        sp.add_argument("--explain", action="store_true",
-                        help="print which way the goal is answered, and the rewritten program")
+def _evaluation_options(sp: argparse.ArgumentParser, paths: str = "+") -> None:
+    """The paths of a command that evaluates, and its limits, provenance and date."""
+    sp.add_argument("paths", nargs=paths, metavar="PATH", help="files or folders of .dl files")
+    sp.add_argument("--max-tuples", type=_count, default=BY_BACKEND, metavar="N",
+                    help="stop with an error past N derived tuples, or none (default 20,000,000 in memory, "
+                         "1,000,000,000 rows on a SQL backend)")
+    sp.add_argument("--max-growing-rounds", type=_count, default=BY_BACKEND, metavar="N",
+                    help="stop a rule that makes nothing but new numbers for N rounds in a row, or none "
+                         "(default 100,000 in memory, 1,000 on a SQL backend; see docs/evaluation.md)")
+    default_memory = api.DEFAULT_MAX_MEMORY
+    sp.add_argument("--max-memory", type=_size, default=default_memory, metavar="SIZE",
+                    help="stop with an error past this much memory, e.g. 2GB or none (default half the "
+                         f"machine's memory{f', {show_size(default_memory)}' if default_memory else ''})")
+    sp.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                    help="stop with an error past this many seconds of evaluation")
+    sp.add_argument("--no-provenance", action="store_true",
+                    help="answers without grades, and no proofs")
+    sp.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
+                    help="only the sources dated on or before this day (facts citing none always count)")
 
-    def backend(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--backend", choices=["memory", "duckdb", "postgres", "spark"], default="memory",
-                        help="evaluate in memory (default) or inside a SQL engine (needs the `sql` extra: "
-                             "pip install 'syllog[sql]'; see docs/backends.md)")
-        sp.add_argument("--database", metavar="DB", default=None,
-                        help="with --backend: a DuckDB file, or a PostgreSQL connection string")
-        sp.add_argument("--memory-limit", metavar="SIZE", default=None,
-                        help="with --backend duckdb: its memory limit (e.g. 2GB); it spills to disk past it")
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=help, parents=[output])
+def _demand_options(sp: argparse.ArgumentParser) -> None:
+    """How a goal is answered: magic sets or not, and `--explain`."""
+    sp.add_argument("--demand", choices=["auto", "on", "off"], default="auto",
+                    help="evaluate only what the goal needs (magic sets): auto (default) decides by a "
+                         "documented rule, on and off force it (see docs/evaluation.md)")
+    sp.add_argument("--explain", action="store_true",
+                    help="print which way the goal is answered, and the rewritten program")
 
-    sp = command("check", "report every static error and warning")
+
+def _backend_options(sp: argparse.ArgumentParser) -> None:
+    """Where the program is evaluated: in memory or inside a SQL engine."""
+    sp.add_argument("--backend", choices=["memory", "duckdb", "postgres", "spark"], default="memory",
+                    help="evaluate in memory (default) or inside a SQL engine (needs the `sql` extra: "
+                         "pip install 'syllog[sql]'; see docs/backends.md)")
+    sp.add_argument("--database", metavar="DB", default=None,
+                    help="with --backend: a DuckDB file, or a PostgreSQL connection string")
+    sp.add_argument("--memory-limit", metavar="SIZE", default=None,
+                    help="with --backend duckdb: its memory limit (e.g. 2GB); it spills to disk past it")
+
+
+def _check_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("paths", nargs="+", metavar="PATH")
-    sp.set_defaults(func=cmd_check)
-    sp = command("run", "evaluate and print every ?- query's answers")
-    common(sp)
-    backend(sp)
-    sp.set_defaults(func=cmd_run)
-    sp = command("query", "answer one goal")
-    common(sp)
-    backend(sp)
-    demand(sp)
+
+
+def _query_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("goal", metavar="GOAL")
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    sp.set_defaults(func=cmd_query)
-    sp = command("why", "show how an atom was derived, down to the quoted sentences")
-    common(sp)
-    backend(sp)
-    demand(sp)
+
+
+def _why_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("atom", metavar="ATOM")
     sp.add_argument("--format", choices=["tree", "json", "dot"], default="tree")
     sp.add_argument("--alternatives", type=int, default=1, metavar="K",
                     help="up to K proofs of each match whose cited lines differ pairwise, best grade first "
                          "(JSON: always a list)")
-    sp.set_defaults(func=cmd_why)
-    sp = command("test", "run every expect / expect not (and compare a snapshot)")
-    common(sp)
+
+
+def _test_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--snapshot", metavar="FILE", help="compare the derived relations with this snapshot")
     sp.add_argument("--update", action="store_true", help="rewrite the snapshot instead of comparing")
     sp.add_argument("--only", action="append", metavar="PRED", help="only these predicates (repeatable)")
-    sp.set_defaults(func=cmd_test)
-    sp = command("snapshot", "write every derived relation, sorted, with grades")
-    common(sp)
+
+
+def _snapshot_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--out", required=True, metavar="FILE")
     sp.add_argument("--only", action="append", metavar="PRED", help="only these predicates (repeatable)")
-    sp.set_defaults(func=cmd_snapshot)
-    sp = command("whatif", "what if a source is wrong: the conclusions that fall, appear or regrade")
-    common(sp)
+
+
+def _whatif_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--drop-source", action="append", default=[], metavar="ID", help="leave out every citation of a source")
     sp.add_argument("--drop-originator", action="append", default=[], metavar="NAME",
                     help="leave out every citation with this originator")
@@ -449,21 +445,57 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--credibility", action="append", default=[], metavar="ID:LINE=DIGIT",
                     help="give a cited line another credibility (1-6)")
     sp.add_argument("--format", choices=["text", "json"], default="text")
-    sp.set_defaults(func=cmd_whatif)
-    sp = command("report", "write one self-contained HTML file: conclusions, grades, proofs, quotes, sources")
-    common(sp)
+
+
+def _report_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
     sp.add_argument("--title", default=None, help="the report's title (default: the paths given)")
-    sp.set_defaults(func=cmd_report)
-    sp = command("repl", "an interactive prompt")
-    common(sp, paths="*")
+
+
+def _repl_arguments(sp: argparse.ArgumentParser) -> None:
+    _evaluation_options(sp, paths="*")
     sp.add_argument("--history", metavar="FILE", default=None, help="history file (default ~/.syllog_history)")
-    sp.set_defaults(func=cmd_repl)
-    sp = command("lsp", "a Language Server Protocol server on stdin/stdout, for editors (docs/editors.md)")
-    sp.set_defaults(func=cmd_lsp)
-    sp = command("completion", "print the shell completion script (bash, zsh or fish); see the README")
+
+
+def _completion_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("shell", choices=["bash", "zsh", "fish"])
-    sp.set_defaults(func=cmd_completion)
+
+
+_Arguments = Callable[[argparse.ArgumentParser], None]
+
+# each command: its name, its help, what adds its arguments (shared groups first, in order), its function
+COMMANDS: tuple[tuple[str, str, tuple[_Arguments, ...], Callable[[argparse.Namespace], int]], ...] = (
+    ("check", "report every static error and warning", (_check_arguments,), cmd_check),
+    ("run", "evaluate and print every ?- query's answers", (_evaluation_options, _backend_options), cmd_run),
+    ("query", "answer one goal", (_evaluation_options, _backend_options, _demand_options, _query_arguments),
+     cmd_query),
+    ("why", "show how an atom was derived, down to the quoted sentences",
+     (_evaluation_options, _backend_options, _demand_options, _why_arguments), cmd_why),
+    ("test", "run every expect / expect not (and compare a snapshot)", (_evaluation_options, _test_arguments),
+     cmd_test),
+    ("snapshot", "write every derived relation, sorted, with grades", (_evaluation_options, _snapshot_arguments),
+     cmd_snapshot),
+    ("whatif", "what if a source is wrong: the conclusions that fall, appear or regrade",
+     (_evaluation_options, _whatif_arguments), cmd_whatif),
+    ("report", "write one self-contained HTML file: conclusions, grades, proofs, quotes, sources",
+     (_evaluation_options, _report_arguments), cmd_report),
+    ("repl", "an interactive prompt", (_repl_arguments,), cmd_repl),
+    ("lsp", "a Language Server Protocol server on stdin/stdout, for editors (docs/editors.md)", (), cmd_lsp),
+    ("completion", "print the shell completion script (bash, zsh or fish); see the README",
+     (_completion_arguments,), cmd_completion),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="syllog", description="Datalog with evidence: rules, facts, proofs and grades.")
+    p.add_argument("--version", action="version", version=f"syllog {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    output = _output_options()
+    for name, help, arguments, func in COMMANDS:
+        sp = sub.add_parser(name, help=help, description=help, parents=[output])
+        for add in arguments:
+            add(sp)
+        sp.set_defaults(func=func)
     return p
 
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from . import nodes as n
 from .analysis import Fact, FactGroup, Facts, Program, const_eval
 from .analysis.safety import aggregate_outside, group_vars
-from .analysis.strata import stratify
+from .analysis.strata import dependency_edges, stratify
 from .analysis.walk import body_atoms
 from .errors import SyllogError
 from .evaluation import Evaluator, Limits, Relation
@@ -203,7 +203,7 @@ def dependencies(program: Program) -> dict[str, set[str]]:
     """Each derived predicate's body predicates (through `not` and aggregates too)."""
     deps: dict[str, set[str]] = {}
     for r in program.rules:
-        deps.setdefault(r.head.pred, set()).update(a.pred for a, _neg in body_atoms(r.body))
+        deps.setdefault(r.head.pred, set()).update(pred for pred, _kind, _lit in dependency_edges(r))
     return deps
 
 

@@ -13,10 +13,8 @@ of one of them.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from . import nodes as n
-from .values import Value
+from .values import kind_of
 
 Kinds = frozenset[str]  # subsets of {"int", "dec", "quo", "sym", "str"}
 NUMBERS: Kinds = frozenset({"int", "dec"})
@@ -24,18 +22,6 @@ NUMBERS: Kinds = frozenset({"int", "dec"})
 # of decimals): the SQL backends keep those digits apart (engine.backends.encoding)
 QUO = "quo"
 ALL: Kinds = frozenset({"int", "dec", QUO, "sym", "str"})  # anything (so that a computed kind narrows it)
-
-
-def kind_of(v: Value) -> str:
-    if isinstance(v, bool):
-        raise TypeError("booleans are not values")
-    if isinstance(v, int):
-        return "int"
-    if isinstance(v, Decimal):
-        return "dec"
-    if isinstance(v, str):
-        return "sym"
-    return "str"
 
 
 def arith_kinds(op: str, a: Kinds, b: Kinds) -> Kinds:
@@ -63,17 +49,9 @@ def agg_kinds(func: str, term: Kinds) -> Kinds:
         return frozenset({"int"})
     if func == "sum":
         return frozenset({"int"} | ({"dec"} if "dec" in term else set()) | ({QUO} if QUO in term else set()))
+    if func == "avg":  # the sum divided by the count: a decimal, even of integers, unless it divides evenly
+        return arith_kinds("/", agg_kinds("sum", term), frozenset({"int"}))
     return term
-
-
-def declared_kinds(t: str) -> Kinds:
-    """The kinds a column of a declared type holds (`any`: numbers and symbols, as `.input` reads it)."""
-    return {
-        "int": frozenset({"int"}),
-        "number": NUMBERS,
-        "symbol": frozenset({"sym"}),
-        "string": frozenset({"str"}),
-    }.get(t, frozenset({"int", "dec", "sym"}))
 
 
 def expr_kinds(e: n.Expr, var: dict[str, Kinds]) -> Kinds:

@@ -55,7 +55,7 @@ def file_of(name: str) -> Path | None:
 
 
 @dataclass
-class Loaded:
+class LoadedModules:
     modules: list[n.Module] = field(default_factory=list)
     sources: SourceMap = field(default_factory=SourceMap)
     base_dirs: dict[str, Path] = field(default_factory=dict)  # module path -> folder
@@ -108,7 +108,7 @@ def _is_folder(p: Path) -> bool | None:
 
 
 class _Loader:
-    def __init__(self, loaded: Loaded, overrides: Mapping[Path, str] | None = None,
+    def __init__(self, loaded: LoadedModules, overrides: Mapping[Path, str] | None = None,
                  parsed: Mapping[tuple[str, str], n.Module] | None = None) -> None:
         self.loaded = loaded
         self.overrides = overrides or {}
@@ -158,7 +158,7 @@ class _Loader:
 
 
 def load_paths(paths: list[str | Path], *, overrides: Mapping[Path, str] | None = None,
-               loaded: Loaded | None = None, parsed: Mapping[tuple[str, str], n.Module] | None = None) -> Loaded:
+               loaded: LoadedModules | None = None, parsed: Mapping[tuple[str, str], n.Module] | None = None) -> LoadedModules:
     """Parse every file named or found below the folders, following includes.
 
     `overrides` maps resolved paths to texts read in place of those files (an
@@ -168,7 +168,7 @@ def load_paths(paths: list[str | Path], *, overrides: Mapping[Path, str] | None 
     not parsed again (modules are immutable).
     Raises `SyllogError` with every syntax and include error found.
     """
-    loaded = loaded if loaded is not None else Loaded()
+    loaded = loaded if loaded is not None else LoadedModules()
     found, diags = expand(paths, overrides)
     loader = _Loader(loaded, overrides, parsed)
     loader.diags.extend(diags)
@@ -179,9 +179,9 @@ def load_paths(paths: list[str | Path], *, overrides: Mapping[Path, str] | None 
     return loaded
 
 
-def load_texts(texts: list[tuple[str, str]], base: Path | None = None, loaded: Loaded | None = None) -> Loaded:
+def load_texts(texts: list[tuple[str, str]], base: Path | None = None, loaded: LoadedModules | None = None) -> LoadedModules:
     """Parse in-memory texts (name, text); includes resolve against `base`."""
-    loaded = loaded or Loaded()
+    loaded = loaded or LoadedModules()
     loader = _Loader(loaded)
     for name, text in texts:
         loader.load_text(text, name, base or Path.cwd())

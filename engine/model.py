@@ -16,10 +16,11 @@ from . import plan as P
 from .analysis import Program, check_goal, const_eval
 from .analysis.walk import body_atoms
 from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
-from .evaluation.batches import run_steps
-from .evaluation.compile import compile_steps, head_fn
+from .evaluation.batches import Tally, collect_batches
+from .evaluation.compile import compile_steps, fan_outs, head_fn
 from .evaluation.dropped import Dropped, Note
 from .evaluation.fixpoint import Evaluator
+from .evaluation.growth import goal_limit_help
 from .evaluation.relation import Relation, Row
 from .proof.derivations import Derivations, Key, answer_matches, body_matches, substitute
 from .proof.missing import explain_missing
@@ -129,6 +130,22 @@ def parse_goal(text: str, name: str = "<query>") -> tuple[tuple[n.Literal, ...],
     if len(stmts) != 1 or not isinstance(stmts[0], n.Query):
         raise SyllogError([error("E001", "expected one goal", Span(name, 1, 1, 1, 2))], sources)
     return stmts[0].body, sources
+
+
+def checked_goal(program: Program, text: str) -> tuple[tuple[n.Literal, ...], SourceMap, list[Diagnostic]]:
+    """A goal's text parsed and checked against the program: its body, its source and its warnings (an
+    error is raised, positioned in the goal)."""
+    body, sources = parse_goal(text)
+    return body, sources, check_goal(program, body, sources)
+
+
+def checked_why(program: Program, text: str) -> tuple[n.Atom, SourceMap]:
+    """The goal of `why`, parsed and checked: one atom (E801 otherwise), and its source."""
+    body, sources, _warnings = checked_goal(program, text)
+    atom = body[0] if len(body) == 1 else None
+    if not isinstance(atom, n.Atom):
+        raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
+    return atom, sources
 
 
 def goal_variables(body: tuple[n.Literal, ...]) -> list[str]:
@@ -267,8 +284,7 @@ class Model:
         warnings: list[Diagnostic] = []
         if isinstance(goal, str):
             text = goal
-            body, sources = parse_goal(goal)
-            warnings = check_goal(self.program, body, sources)
+            body, sources, warnings = checked_goal(self.program, goal)
         else:
             body, sources = goal, self.program.text
         answers = self._answers(body, text or "", sources)
@@ -282,12 +298,14 @@ class Model:
                      body[-1].span.end_col) if body else NO_SPAN
         dropped = Dropped()  # the goal's instances whose arithmetic is undefined fail, as a rule's do
         note = dropped.noter(-1)
+        tally = self.goal_tally(where, sources)
         try:
             if self.graded:
-                answers = self._graded_answers(body, names, rels, text, note)
+                answers = self._graded_answers(body, names, rels, text, note, tally)
             else:
                 steps, out_slots = P.plan_body(body, names, {p: len(r) for p, r in rels.items()})
-                rows = run_steps(compile_steps(steps, rels, True, note), {}, note)
+                fns = compile_steps(steps, rels, True, note)
+                rows = collect_batches(fns, fan_outs(steps, rels), {}, tally, note)
                 hf = head_fn(tuple(P.Slot(s) for s in out_slots), -1)
                 answers = Answers(text, names, sort_rows({hf(r) for r in rows}))
         except ArithmeticFault as exc:  # E602 at the goal, as evaluation reports it at a rule
@@ -300,11 +318,28 @@ class Model:
         """What evaluation warns of: W104 for the rule instances whose arithmetic is undefined."""
         return self._ev.dropped.rule_warnings(self.program.rules)
 
+    def goal_tally(self, where: Span, sources: SourceMap) -> Tally:
+        """A tally of the rows a goal builds, that stops it (E601 at the goal) past the evaluation's limits.
+
+        The limits are those the model was evaluated under: `--max-tuples`
+        bounds the rows the goal builds, `--timeout` counts from now.
+        """
+        self._ev.restart_clock()
+        tally = Tally()
+
+        def look() -> None:
+            passed = self._ev.goal_limit(tally.rows)
+            if passed is not None:
+                what, option = passed
+                raise SyllogError([Diagnostic("E601", what, where, "error", goal_limit_help(option))], sources)
+        tally.restart(look)
+        return tally
+
     def _graded_answers(self, body: tuple[n.Literal, ...], names: list[str], rels: dict[str, Relation],
-                        text: str, note: Note) -> Answers:
+                        text: str, note: Note, tally: Tally) -> Answers:
         """Answers with their grades: each the best over its matches of the weakest positive atom."""
         by_answer: dict[Row, list[tuple[Key, ...]]] = {}
-        for answer, atoms in answer_matches(body, names, rels, note):
+        for answer, atoms in answer_matches(body, names, rels, note, tally):
             by_answer.setdefault(answer, []).append(atoms)
         support = self.support
         support.solve_grades([k for ms in by_answer.values() for m in ms for k in m])
@@ -347,12 +382,9 @@ class Model:
 
         With `alternatives=K`, up to K proofs of each match whose cited lines differ pairwise.
         """
-        body, sources = parse_goal(goal)
-        check_goal(self.program, body, sources)
-        if len(body) != 1 or not isinstance(body[0], n.Atom):
-            raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
+        atom, _sources = checked_why(self.program, goal)
+        body = (atom,)
         self._need_provenance()
-        atom = body[0]
         answers = self.query((_named_hidden(atom),), goal)
         if not answers.rows:
             return [explain_missing(self.program, self._rels_for(body), atom)]

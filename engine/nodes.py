@@ -8,7 +8,7 @@ column, and their nodes only when something asks (`Module.statements`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, Union
 
@@ -307,6 +307,15 @@ class Module:
             else:
                 out.append(part)
         return tuple(out)
+
+
+def equalities(body: tuple[Literal, ...]) -> Iterator[tuple[Expr, Expr]]:
+    """Each `a = b` of a body both ways, `(a, b)` then `(b, a)`: the binding fixpoints read a side
+    that may become bound from the other."""
+    for lit in body:
+        if isinstance(lit, Comparison) and lit.op == "=":
+            yield lit.left, lit.right
+            yield lit.right, lit.left
 
 
 def expr_vars(e: Expr) -> list[Var]:

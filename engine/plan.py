@@ -115,7 +115,7 @@ class Bind:
 
 
 @dataclass(frozen=True, slots=True)
-class Aggregate:
+class AggregateStep:
     """Append `func` over the distinct rows of `body` for the row's group.
 
     `body` runs on rows that start with the group slots `group` (copied in
@@ -132,7 +132,7 @@ class Aggregate:
     span: Span
 
 
-Step = Union[Join, AntiJoin, Filter, Bind, Aggregate]
+Step = Union[Join, AntiJoin, Filter, Bind, AggregateStep]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +142,7 @@ class Premise:
     kind: str  # atom | not | agg | cmp
     pred: str
     args: tuple[PExpr, ...]
-    step: int = -1  # for aggregates: index of the Aggregate step
+    step: int = -1  # for aggregates: index of the AggregateStep
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,7 +409,7 @@ class _Planner:
         return size / min(keys, size)
 
     def aggregate(self, agg: n.Aggregate, group: list[str], slots: dict[str, int], index: int,
-                  head: n.Atom | None, body: tuple[n.Literal, ...]) -> Aggregate:
+                  head: n.Atom | None, body: tuple[n.Literal, ...]) -> AggregateStep:
         inner_slots = {g: k for k, g in enumerate(group)}
         inner_order = list(group)
         inner = self.body(None, agg.body, inner_slots, inner_order, -1, True, in_aggregate=True)
@@ -417,7 +417,7 @@ class _Planner:
         recursive = any(
             isinstance(lit, n.Atom) and lit.pred in self.recursive for lit in agg.body
         )
-        return Aggregate(agg.func, term, tuple(slots[g] for g in group), tuple(inner), len(inner_order), recursive,
+        return AggregateStep(agg.func, term, tuple(slots[g] for g in group), tuple(inner), len(inner_order), recursive,
                          index, agg.span)
 
 
@@ -438,7 +438,7 @@ def plan_rule(rule: n.Rule, rule_index: int, sizes: dict[str, int], recursive: s
     steps = p.body(rule.head, body, slots, order, delta_literal, keep_anon)
     head_args = tuple(p.expr(a, slots) for a in rule.head.args)
     premises: list[Premise] = []
-    agg_steps = {s.literal: k for k, s in enumerate(steps) if isinstance(s, Aggregate)}
+    agg_steps = {s.literal: k for k, s in enumerate(steps) if isinstance(s, AggregateStep)}
     for i, lit in enumerate(body):
         if isinstance(lit, n.Atom):
             args = tuple(p.expr(a, slots) if not (isinstance(a, n.Var) and a.name not in slots) else Lit(None)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .provenance import encode
+from .provenance import citation_grade
 from .provenance import show as show_grade
 from .syntax.pretty import rule as rule_text
 from .values import show
@@ -25,7 +25,7 @@ def quote_of(citation: Any, info: Any) -> str | None:
 def citation_text(citation: Any, info: Any) -> tuple[str, str]:
     """(the quoted sentence, `source line N [B2], originator: x`) of one citation of a leaf."""
     quote = quote_of(citation, info) or ""
-    grade = show_grade(encode(info.reliability, citation.credibility)) if info is not None else "?"
+    grade = show_grade(g) if (g := citation_grade(citation, info)) is not None else "?"
     who = f", originator: {show(citation.originator)}" if citation.originator is not None else ""
     return quote, f"{citation.source} line {citation.line} [{grade}]{who}"
 

@@ -82,7 +82,17 @@ class Grade(int):
         return f"Grade({str(self)!r})"
 
 
+def citation_grade(cite: Citation, info: SourceInfo | None) -> int | None:
+    """The grade of one citation: its source's reliability and its credibility. None when the source is not
+    known (`info` is None) or the credibility is not 1-6 (in an editor, before the program is checked):
+    shown as `?`."""
+    if info is None or not 1 <= cite.credibility <= 6:
+        return None
+    return encode(info.reliability, cite.credibility)
+
+
 def cite_grade(cite: Citation, sources: Mapping[str, SourceInfo]) -> int:
-    """The grade of one citation: its source's reliability (`f` if the source is unknown) and its credibility."""
-    info = sources.get(cite.source)
-    return encode(info.reliability if info is not None else "f", cite.credibility)
+    """The grade a citation gives a fact in evaluation: `citation_grade`, with reliability `f` (cannot be
+    judged) for a source that is not known."""
+    got = citation_grade(cite, sources.get(cite.source))
+    return got if got is not None else encode("f", cite.credibility)

@@ -43,11 +43,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .analysis import check_goal
 from .editor.complete import candidates
 from .errors import SyllogError
 from .evaluation.limits import BY_BACKEND, for_backend
-from .model import parse_goal
+from .model import checked_goal
 from .provenance import RELIABILITY_WORDS
 from .render import (
     answers_count,
@@ -315,8 +314,7 @@ class Repl:
         from .demand import choose, explain
 
         if arg:
-            body, sources = parse_goal(arg)
-            check_goal(self.session.program, body, sources)
+            body, _sources, _warnings = checked_goal(self.session.program, arg)
             choice = self.session.last_choice if self.session.evaluated else None
             shown = explain(choose(self.session.program, body)) if choice is None else f"% {choice.reason}\n"
         elif self.session.last_choice is None:

@@ -46,7 +46,7 @@ MAX_ANSWERS = 200  # answers shown with their proofs, per query
 
 
 @dataclass
-class Conclusion:
+class ReportedAnswer:
     """One answer of a query: its values, its grade and the proofs of its positive premises."""
 
     label: str
@@ -61,7 +61,7 @@ class Section:
 
     title: str
     variables: list[str]
-    conclusions: list[Conclusion]
+    conclusions: list[ReportedAnswer]
     total: int
 
 
@@ -104,7 +104,7 @@ def query_section(model: Model, query: n.Query, title: str | None = None) -> Sec
     shown = []
     for k, row in enumerate(answers.rows[:MAX_ANSWERS]):
         grade = answers.grades[k] if answers.grades else None
-        shown.append(Conclusion(answer_label(answers, row), row, grade, premises(model, query.body, answers, row)))
+        shown.append(ReportedAnswer(answer_label(answers, row), row, grade, premises(model, query.body, answers, row)))
     return Section(title or f"?- {text}.", answers.variables, shown, len(answers.rows))
 
 
@@ -168,7 +168,7 @@ class Page:
         out.append("</section>")
         return "\n".join(out)
 
-    def conclusion(self, c: Conclusion, open_: bool) -> str:
+    def conclusion(self, c: ReportedAnswer, open_: bool) -> str:
         evidence = "; ".join(proof_summary(p) for p in c.proofs) if c.proofs else ""
         parts = [f"<details class='conclusion'{' open' if open_ else ''}>",
                  f"<summary><span class='answer'>{esc(c.label)}</span> {grade_badge(c.grade)}"

@@ -24,8 +24,7 @@ from .errors import SourceMap, Span, SyllogError, error
 from .evaluation import DEFAULT_MAX_TUPLES, Evaluator, Limits
 from .evaluation.incremental import update
 from .evaluation.limits import DEFAULT_GROWING_ROUNDS
-from .loader import Loaded as Parsed
-from .loader import load_paths, load_texts
+from .loader import LoadedModules, load_paths, load_texts
 from .model import Answers, Model, parse_goal
 from .syntax import parse
 from .syntax.pretty import statement
@@ -111,13 +110,13 @@ class Session:
         return model.query(goal)
 
     # -- building -----------------------------------------------------------
-    def _parse_all(self, reread: bool = False) -> Parsed:
+    def _parse_all(self, reread: bool = False) -> LoadedModules:
         """The files (parsed once, until `reread`) plus the texts typed in (each parsed once)."""
         if reread or getattr(self, "_files", None) is None:
-            self._files = load_paths(list(self.paths)) if self.paths else Parsed()
-            self._texts: dict[tuple[str, str], Parsed] = {}
+            self._files = load_paths(list(self.paths)) if self.paths else LoadedModules()
+            self._texts: dict[tuple[str, str], LoadedModules] = {}
         files = self._files
-        parsed = Parsed(list(files.modules), SourceMap(dict(files.sources.texts)), dict(files.base_dirs))
+        parsed = LoadedModules(list(files.modules), SourceMap(dict(files.sources.texts)), dict(files.base_dirs))
         texts = []
         if self.base_text is not None:
             texts.append(("<text>", self.base_text))

@@ -59,16 +59,21 @@ class String:
 Value = Union[int, Decimal, str, String]
 
 
-def kind(v: object) -> str:
+def kind_of(v: Value) -> str:
+    """A value's kind: `int`, `dec` (a decimal), `sym` (a symbol) or `str` (a string); engine.kinds reasons
+    over sets of them, KIND_WORDS names them in messages."""
     if isinstance(v, bool):
-        return "other"
-    if isinstance(v, (int, Decimal)):
-        return "number"
+        raise TypeError("booleans are not values")
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, Decimal):
+        return "dec"
     if isinstance(v, str):
-        return "symbol"
-    if isinstance(v, String):
-        return "string"
-    return "other"
+        return "sym"
+    return "str"
+
+
+KIND_WORDS = {"int": "number", "dec": "number", "sym": "symbol", "str": "string"}
 
 
 def sort_key(v: Value) -> tuple[int, object]:
@@ -185,7 +190,7 @@ def is_number(v: object) -> bool:
 def _first_non_number(operands: tuple[Value, ...]) -> str:
     for v in operands:
         if not is_number(v):
-            return f"{kind(v)} `{show(v)}`"
+            return f"{KIND_WORDS[kind_of(v)]} `{show(v)}`"
     return ""
 
 
@@ -271,7 +276,7 @@ def neg(a: Value) -> Value:
 ARITH = {"+": add, "-": sub, "*": mul, "/": div, "%": mod}
 
 
-_KIND_RANK = {"number": 0, "symbol": 1, "string": 2, "other": 3}
+_KIND_RANK = {"int": 0, "dec": 0, "sym": 1, "str": 2}
 _ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
@@ -291,4 +296,4 @@ def compare(op: str, a: Value, b: Value) -> bool:
         return test(a, b)
     except (TypeError, AttributeError):
         # values of different kinds follow the output order: numbers < symbols < strings
-        return test(_KIND_RANK[kind(a)], _KIND_RANK[kind(b)])
+        return test(_KIND_RANK[kind_of(a)], _KIND_RANK[kind_of(b)])

@@ -23,8 +23,8 @@ from hypothesis import given
 import engine
 from engine import String, SyllogError
 from engine.backends import SqlModel, evaluate_sql
-from engine.backends.compile import Dialect, Schema, compile_plan
 from engine.backends.encoding import infer_kinds
+from engine.backends.sqlgen import Dialect, Schema, compile_plan
 from engine.proofs import to_json
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import pytest
 
 from engine.editor.complete import clause_variables, complete
 from engine.editor.hover import hover
-from engine.editor.index import Index
+from engine.editor.index import NameIndex
 from engine.editor.workspace import Analysis, analyse, program_paths
 from engine.errors import Span
 
@@ -103,7 +103,7 @@ def test_unchanged_files_are_not_parsed_again(article: Analysis) -> None:
 
 # -- index -----------------------------------------------------------------------
 def test_references_of_a_predicate_are_every_place_it_is_written(article: Analysis) -> None:
-    index = Index(article.modules)
+    index = NameIndex(article.modules)
     line, col = _find(SANCTIONS, r"^partner_access\(")
     occ = index.at(_name(article, SANCTIONS), line, col + 3)
     assert occ is not None and (occ.kind, occ.name, occ.role) == ("predicate", "partner_access", "definition")
@@ -116,21 +116,21 @@ def test_references_of_a_predicate_are_every_place_it_is_written(article: Analys
 
 
 def test_definition_of_a_predicate_is_its_decl_else_its_rules_and_facts(article: Analysis, tmp_path: Path) -> None:
-    index = Index(article.modules)
+    index = NameIndex(article.modules)
     line, col = _find(SANCTIONS, r"partner_access\(Host, Partner\), Partner != S")
     occ = index.at(_name(article, SANCTIONS), line, col)
     assert occ is not None and occ.role == "use"
     decl_line, decl_col = _find(SANCTIONS, r"\.decl partner_access")
     assert _where([o.span for o in index.definitions(occ)]) == {("rules/sanctions.dl", decl_line, decl_col + 6)}
     (tmp_path / "p.dl").write_text("edge(a, b).\nedge(b, c).\npath(X, Y) :- edge(X, Y).\n", encoding="utf-8")
-    plain = Index(analyse([tmp_path], {}).modules)
+    plain = NameIndex(analyse([tmp_path], {}).modules)
     use = plain.at(str(tmp_path / "p.dl"), 3, 15)
     assert use is not None and use.name == "edge"
     assert [(o.span.line, o.span.col) for o in plain.definitions(use)] == [(1, 1), (2, 1)]
 
 
 def test_definition_of_a_cited_source_is_its_source_declaration(article: Analysis) -> None:
-    index = Index(article.modules)
+    index = NameIndex(article.modules)
     line, col = _find(SANCTIONS_FACTS, r"@cite\(nyt_2024_02_06, line: 11")
     occ = index.at(_name(article, SANCTIONS_FACTS), line, col + len("@cite(") + 2)
     assert occ is not None and (occ.kind, occ.name) == ("source", "nyt_2024_02_06")
@@ -140,7 +140,7 @@ def test_definition_of_a_cited_source_is_its_source_declaration(article: Analysi
 
 
 def test_a_variable_refers_only_within_its_clause(article: Analysis) -> None:
-    index = Index(article.modules)
+    index = NameIndex(article.modules)
     line, col = _find(SANCTIONS, r"^partner_access\(Host")
     occ = index.at(_name(article, SANCTIONS), line, col + len("partner_access("))
     assert occ is not None and (occ.kind, occ.name) == ("variable", "Host")
@@ -150,7 +150,7 @@ def test_a_variable_refers_only_within_its_clause(article: Analysis) -> None:
 
 def test_the_outline_lists_declarations_and_rules_by_head(article: Analysis) -> None:
     text = SANCTIONS.read_text(encoding="utf-8")
-    symbols = Index(article.modules).outline(_name(article, SANCTIONS))
+    symbols = NameIndex(article.modules).outline(_name(article, SANCTIONS))
     decls = [s.name for s in symbols if s.kind == "declaration"]
     assert decls == re.findall(r"^\.decl (\w+)", text, re.M)
     heads = re.findall(r"^(\w+)\(.*:-", text, re.M)
@@ -162,7 +162,7 @@ def test_the_outline_lists_declarations_and_rules_by_head(article: Analysis) -> 
 
 # -- hover -----------------------------------------------------------------------
 def test_hover_on_a_predicate_shows_its_declaration_and_its_rules(article: Analysis) -> None:
-    index = Index(article.modules)
+    index = NameIndex(article.modules)
     assert article.program is not None
     line, col = _find(SANCTIONS, r"partner_access\(Host, Partner\), Partner != S")
     text = hover(index, article.program.sources, _name(article, SANCTIONS), line, col + 2)
@@ -176,7 +176,7 @@ def test_hover_on_a_predicate_shows_its_declaration_and_its_rules(article: Analy
 
 
 def test_hover_on_a_cited_fact_quotes_the_sentence_with_source_and_grade(article: Analysis) -> None:
-    index = Index(article.modules)
+    index = NameIndex(article.modules)
     assert article.program is not None
     line, col = _find(SANCTIONS_FACTS, r"trading_partner\(russia, turkey\)")
     text = hover(index, article.program.sources, _name(article, SANCTIONS_FACTS), line, col + len("trading_partner(r"))
@@ -189,7 +189,7 @@ def test_hover_on_a_cited_fact_quotes_the_sentence_with_source_and_grade(article
 
 
 def test_hover_on_a_source_shows_title_and_reliability(article: Analysis) -> None:
-    index = Index(article.modules)
+    index = NameIndex(article.modules)
     assert article.program is not None
     line, col = _find(ROOT / "facts" / "sources.dl", r"\.source nyt_2024_02_06")
     text = hover(index, article.program.sources, _name(article, ROOT / "facts" / "sources.dl"), line, col + 9)
@@ -202,7 +202,7 @@ def test_hover_on_a_source_shows_title_and_reliability(article: Analysis) -> Non
 def _complete(article: Analysis, typed: str) -> list[tuple[str, str]]:
     text = SANCTIONS.read_text(encoding="utf-8") + "\n" + typed
     lines = text.split("\n")
-    found = complete(Index(article.modules), text, len(lines), len(lines[-1]) + 1)
+    found = complete(NameIndex(article.modules), text, len(lines), len(lines[-1]) + 1)
     return [(c.text, c.kind) for c in found]
 
 
@@ -220,7 +220,7 @@ def test_completion_of_predicates_variables_sources_and_directives(article: Anal
 def test_completion_details_a_predicate_by_its_declaration(article: Analysis) -> None:
     text = SANCTIONS.read_text(encoding="utf-8") + "\nrisky(S) :- partner_a"
     lines = text.split("\n")
-    (item,) = complete(Index(article.modules), text, len(lines), len(lines[-1]) + 1)
+    (item,) = complete(NameIndex(article.modules), text, len(lines), len(lines[-1]) + 1)
     assert item.detail == ".decl partner_access(host: symbol, partner: symbol)" and "host's banks" in item.doc
 
 

@@ -1,4 +1,4 @@
-"""The fast path for facts (engine/syntax/facts.py) against lark alone, on generated and mutated files.
+"""The fast path for facts (engine/syntax/fact_runs.py) against lark alone, on generated and mutated files.
 
 For every text both readers must give the same statements, compared with
 their spans and the exact type of every value, or the same rendered error.
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from engine import SyllogError
 from engine import nodes as n
-from engine.syntax import facts as fast_path
+from engine.syntax import fact_runs as fast_path
 from engine.syntax import parse
 from engine.syntax.parser import parse_by_grammar
 
@@ -259,7 +259,7 @@ def test_checked_programs_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_positions_are_counted_either_way() -> None:
-    from engine.syntax.facts import Positions
+    from engine.syntax.fact_runs import Positions
 
     rng = random.Random(5)
     text = "".join(rng.choice(["a", "b", "\n", " "]) for _ in range(3000))

@@ -8,7 +8,7 @@ import pytest
 
 from engine.analysis import check
 from engine.errors import SyllogError
-from engine.loader import Loaded, load_paths
+from engine.loader import LoadedModules, load_paths
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -35,7 +35,7 @@ def test_an_unsaved_file_belongs_to_its_folder_in_sorted_order(tmp_path: Path) -
 
 def test_the_error_of_a_buffer_is_reported_and_the_other_modules_kept(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
-    loaded = Loaded()
+    loaded = LoadedModules()
     with pytest.raises(SyllogError) as info:
         load_paths([folder], overrides={(folder / "b.dl").resolve(): "path(X, Y) :- edge(X, Y)\n"}, loaded=loaded)
     (diag,) = info.value.diagnostics

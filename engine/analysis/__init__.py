@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import nodes as n
 from ..errors import NO_SPAN, Diagnostic, SourceMap, SyllogError, error
 from ..formats import check_formats
-from ..loader import Loaded
+from ..loader import LoadedModules
 from ..values import ARITH, ArithmeticFault, Value, neg
 from .arithmetic import check_arithmetic
 from .arity import check_arity
@@ -69,7 +69,7 @@ def check_goal(program: Program, body: tuple[n.Literal, ...], sources: SourceMap
     return list(warnings.values())
 
 
-def check(loaded: Loaded) -> Program:
+def check(loaded: LoadedModules) -> Program:
     """Check parsed modules; return the program or raise `SyllogError`."""
     c, diags = collect(loaded.modules)
     arity, first_use, d = check_arity(c)

@@ -20,8 +20,9 @@ from collections.abc import Iterator
 
 from .. import nodes as n
 from ..aggregates import AGGREGATES
+from ..column_types import declared_kinds
 from ..errors import Diagnostic, error
-from ..kinds import ALL, NUMBERS, Kinds, agg_kinds, declared_kinds, expr_kinds
+from ..kinds import ALL, NUMBERS, Kinds, agg_kinds, expr_kinds
 from .collect import Collected
 
 Typing = dict[str, Kinds]  # a variable's possible kinds
@@ -81,28 +82,25 @@ def body_typing(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], outer: Ty
     changed = True
     while changed:
         changed = False
-        for lit in body:
-            if not (isinstance(lit, n.Comparison) and lit.op == "="):
+        for side, other in n.equalities(body):
+            if not isinstance(side, n.Var) or side.name in bound:
                 continue
-            for side, other in ((lit.left, lit.right), (lit.right, lit.left)):
-                if not isinstance(side, n.Var) or side.name in bound:
-                    continue
-                if isinstance(other, n.Var):  # what it can hold, even nothing (a contradiction passed along)
-                    held = typing.get(other.name, ALL) if not other.anonymous else ALL
-                    if typing[side.name] & held != typing[side.name]:
-                        typing[side.name] &= held
-                        changed = True
-                    continue
-                if isinstance(other, n.Aggregate):
-                    inner, _ = body_typing(decls, other.body, typing, origins)
-                    term = expr_kinds(other.term, inner) if other.term is not None else frozenset()
-                    got = agg_kinds(other.func, term)
-                else:
-                    got = expr_kinds(other, typing)
-                narrowed = typing[side.name] & got if got else typing[side.name]
-                if narrowed != typing[side.name]:  # every `=` on it holds: the kinds they allow in common
-                    typing[side.name] = narrowed
+            if isinstance(other, n.Var):  # what it can hold, even nothing (a contradiction passed along)
+                held = typing.get(other.name, ALL) if not other.anonymous else ALL
+                if typing[side.name] & held != typing[side.name]:
+                    typing[side.name] &= held
                     changed = True
+                continue
+            if isinstance(other, n.Aggregate):
+                inner, _ = body_typing(decls, other.body, typing, origins)
+                term = expr_kinds(other.term, inner) if other.term is not None else frozenset()
+                got = agg_kinds(other.func, term)
+            else:
+                got = expr_kinds(other, typing)
+            narrowed = typing[side.name] & got if got else typing[side.name]
+            if narrowed != typing[side.name]:  # every `=` on it holds: the kinds they allow in common
+                typing[side.name] = narrowed
+                changed = True
     return typing, origins
 
 

@@ -11,51 +11,89 @@ a mistake are built as nodes, to report each as lark's nodes would.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 
 from .. import nodes as n
+from ..column_types import TYPES, column_ok, compatible, type_ok
 from ..errors import Diagnostic, Span, error
 from ..syntax.habits import lowercase_variables_help
-from ..values import String, Value
+from ..values import Value, kind_of
 from .collect import Collected
 from .walk import body_atoms
 
-TYPES = ("symbol", "string", "int", "number", "any")
 
-
-# the Python types of the values each declared type accepts ("any": all)
-_ACCEPTS: dict[str, tuple[type, ...]] = {"symbol": (str,), "string": (String,), "int": (int,), "number": (int, Decimal)}
-
-
-def type_ok(t: str, value: object) -> bool:
-    accepted = _ACCEPTS.get(t)
-    return accepted is None or (isinstance(value, accepted) and not isinstance(value, bool))
-
-
-def column_ok(t: str, values: list[Value]) -> bool:
-    """Does the declared type `t` accept every value of a column (a fact table's)?"""
-    accepted = _ACCEPTS.get(t)
-    return accepted is None or set(map(type, values)) <= set(accepted)
-
-
-def _compatible(a: str, b: str) -> bool:
-    if "any" in (a, b) or a == b:
-        return True
-    return {a, b} == {"int", "number"}
-
-
-def _kind_name(value: object) -> str:
-    from ..values import kind
-
-    k = kind(value)
-    if k == "number":
-        return "an integer" if isinstance(value, int) else "a decimal"
-    return {"symbol": "a symbol", "string": "a string"}.get(k, k)
+def _kind_name(value: Value) -> str:
+    return {"int": "an integer", "dec": "a decimal", "sym": "a symbol", "str": "a string"}[kind_of(value)]
 
 
 def _at(span: Span) -> str:
     """` at file:line:col`, or nothing for a place that is not known."""
     return f" at {span}" if span.line > 0 else ""
+
+
+class _Arities:
+    """Each predicate's arity and the place it was fixed (a declaration or its first use), with E301/E304."""
+
+    def __init__(self, c: Collected, known: Mapping[str, tuple[int, Span]] | None) -> None:
+        self.decls = c.decls
+        self.diags: list[Diagnostic] = []
+        self.arity: dict[str, int] = {p: k for p, (k, _span) in (known or {}).items()}
+        # where each predicate's arity was fixed: a span, or how to find it in a fact run
+        self.first: dict[str, Span | Callable[[], Span]] = {p: span for p, (_k, span) in (known or {}).items()}
+        for d in c.decls.values():
+            self.arity[d.pred] = len(d.params)
+            self.first[d.pred] = d.span
+            for p in d.params:
+                if p.type not in TYPES:
+                    self.diags.append(
+                        error("E304", f"unknown type `{p.type}`", p.span, help="the types are " + ", ".join(TYPES))
+                    )
+
+    def place(self, pred: str) -> Span:
+        at = self.first[pred]
+        if not isinstance(at, Span):
+            at = self.first[pred] = at()
+        return at
+
+    def use(self, atom: n.Atom) -> None:
+        arity = self.arity
+        k = len(atom.args)
+        if atom.pred not in arity:
+            arity[atom.pred] = k
+            self.first[atom.pred] = atom.span
+            return
+        if arity[atom.pred] != k:
+            declared = atom.pred in self.decls
+            where = "declared" if declared else "first used"
+            self.diags.append(
+                error(
+                    "E301",
+                    f"`{atom.pred}` takes {arity[atom.pred]} argument{'s' * (arity[atom.pred] != 1)}, "
+                    f"here it has {k}",
+                    atom.span,
+                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]}{_at(self.place(atom.pred))}",
+                )
+            )
+
+    def use_table(self, run: n.FactRun, table: n.FactTable) -> None:
+        if table.pred not in self.arity:
+            self.arity[table.pred] = table.arity
+            self.first[table.pred] = lambda: run.fact_of(table, 0).head.span
+        elif self.arity[table.pred] != table.arity:
+            for rule in run.facts_of(table):
+                self.use(rule.head)
+
+
+def _undeclared_io(c: Collected) -> list[Diagnostic]:
+    """E701: an `.input` or `.output` of a predicate with no `.decl`."""
+    return [
+        error(
+            "E701",
+            f"`.{io.kind} {io.pred}` needs a `.decl` of `{io.pred}`",
+            io.span,
+            help="the declaration gives the columns' types for reading and writing",
+        )
+        for io in c.io if io.pred not in c.decls
+    ]
 
 
 def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = None
@@ -64,75 +102,21 @@ def check_arity(c: Collected, known: Mapping[str, tuple[int, Span]] | None = Non
 
     `known` seeds arities and places from a checked program (for a goal typed later).
     """
-    diags: list[Diagnostic] = []
-    arity: dict[str, int] = {p: k for p, (k, _span) in (known or {}).items()}
-    # where each predicate's arity was fixed: a span, or how to find it in a fact run
-    first: dict[str, Span | Callable[[], Span]] = {p: span for p, (_k, span) in (known or {}).items()}
-    for d in c.decls.values():
-        arity[d.pred] = len(d.params)
-        first[d.pred] = d.span
-        for p in d.params:
-            if p.type not in TYPES:
-                diags.append(
-                    error("E304", f"unknown type `{p.type}`", p.span, help="the types are " + ", ".join(TYPES))
-                )
-
-    def place(pred: str) -> Span:
-        at = first[pred]
-        if not isinstance(at, Span):
-            at = first[pred] = at()
-        return at
-
-    def use(atom: n.Atom) -> None:
-        k = len(atom.args)
-        if atom.pred not in arity:
-            arity[atom.pred] = k
-            first[atom.pred] = atom.span
-            return
-        if arity[atom.pred] != k:
-            declared = atom.pred in c.decls
-            where = "declared" if declared else "first used"
-            diags.append(
-                error(
-                    "E301",
-                    f"`{atom.pred}` takes {arity[atom.pred]} argument{'s' * (arity[atom.pred] != 1)}, "
-                    f"here it has {k}",
-                    atom.span,
-                    help=f"`{atom.pred}` is {where} with {arity[atom.pred]}{_at(place(atom.pred))}",
-                )
-            )
-
-    def use_table(run: n.FactRun, table: n.FactTable) -> None:
-        if table.pred not in arity:
-            arity[table.pred] = table.arity
-            first[table.pred] = lambda: run.fact_of(table, 0).head.span
-        elif arity[table.pred] != table.arity:
-            for rule in run.facts_of(table):
-                use(rule.head)
-
+    a = _Arities(c, known)
     for r in c.in_order():
         if isinstance(r, n.FactRun):
             for table in r.tables:
-                use_table(r, table)
+                a.use_table(r, table)
             continue
-        use(r.head)
-        for a, _neg in body_atoms(r.body):
-            use(a)
+        a.use(r.head)
+        for atom, _neg in body_atoms(r.body):
+            a.use(atom)
     for goal in c.goal_bodies():
-        for a, _neg in body_atoms(goal):
-            use(a)
-    for io in c.io:
-        if io.pred not in c.decls:
-            diags.append(
-                error(
-                    "E701",
-                    f"`.{io.kind} {io.pred}` needs a `.decl` of `{io.pred}`",
-                    io.span,
-                    help="the declaration gives the columns' types for reading and writing",
-                )
-            )
-    diags.extend(_check_types(c, arity))
-    return arity, {p: place(p) for p in first}, diags
+        for atom, _neg in body_atoms(goal):
+            a.use(atom)
+    diags = a.diags + _undeclared_io(c)
+    diags.extend(_check_types(c, a.arity))
+    return a.arity, {p: a.place(p) for p in a.first}, diags
 
 
 def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
@@ -157,7 +141,7 @@ def _check_types(c: Collected, arity: dict[str, int]) -> list[Diagnostic]:
                     prev = seen.get(arg.name)
                     if prev is None:
                         seen[arg.name] = (param.type, arg.span, f"{atom.pred}.{param.name}")
-                    elif not _compatible(prev[0], param.type):
+                    elif not compatible(prev[0], param.type):
                         diags.append(
                             error(
                                 "E302",

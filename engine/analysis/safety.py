@@ -55,32 +55,90 @@ def aggregate_outside(head: n.Atom | None, body: tuple[n.Literal, ...], agg: n.A
     return names
 
 
+class _Reporter:
+    """Adds a diagnostic for a variable once per body: its first unbound occurrence."""
+
+    def __init__(self, diags: list[Diagnostic]) -> None:
+        self.diags = diags
+        self.reported: set[str] = set()
+
+    def __call__(self, code: str, msg: str, v: n.Var, help: str | None = None) -> None:
+        if v.name in self.reported:
+            return
+        self.reported.add(v.name)
+        self.diags.append(error(code, msg, v.span, help=help))
+
+
+def _occurrences(head: n.Atom | None, body: tuple[n.Literal, ...]) -> dict[str, int]:
+    """How often each variable occurs in the rule, head included."""
+    counts: dict[str, int] = {}
+    for lit in body:
+        for v in n.literal_vars(lit):
+            counts[v.name] = counts.get(v.name, 0) + 1
+    if head is not None:
+        for a in head.args:
+            for v in _all_vars(a):
+                counts[v.name] = counts.get(v.name, 0) + 1
+    return counts
+
+
+def _bound_by_equalities(body: tuple[n.Literal, ...], bound: set[str]) -> None:
+    """Adds to `bound`, until nothing changes, each `V = expr` whose other side is bound (or an aggregate)."""
+    changed = True
+    while changed:
+        changed = False
+        for var_side, other in n.equalities(body):
+            if isinstance(var_side, n.Var) and not var_side.anonymous and var_side.name not in bound:
+                if isinstance(other, n.Aggregate):
+                    ready = True  # an unbound grouping variable is reported on its own (E204)
+                else:
+                    ready = all(v.name in bound for v in _all_vars(other)) and not any(
+                        v.anonymous for v in _all_vars(other)
+                    )
+                if ready:
+                    bound.add(var_side.name)
+                    changed = True
+
+
 class _Safety:
     def __init__(self) -> None:
         self.diags: list[Diagnostic] = []
 
     def body(self, head: n.Atom | None, body: tuple[n.Literal, ...], bound0: set[str], is_fact: bool = False) -> None:
-        reported: set[str] = set()
-
-        def report(code: str, msg: str, v: n.Var, help: str | None = None) -> None:
-            if v.name in reported:
-                return
-            reported.add(v.name)
-            self.diags.append(error(code, msg, v.span, help=help))
-
+        report = _Reporter(self.diags)
         if is_fact and head is not None:
-            for a in head.args:
-                if _contains_aggregate(a):
-                    self.diags.append(error("E208", "an aggregate cannot stand in a fact", a.span))
-                for v in _all_vars(a):
-                    report(
-                        "E206",
-                        f"fact has a variable `{v.name}`; facts must be ground",
-                        v,
-                        help="use a constant, or write a rule with a body that binds it",
-                    )
+            self.fact(head, report)
             return
+        bound = self.bound_by_atoms(body, bound0)
+        aggregates = n.body_aggregates(body)
+        # grouping variables of each aggregate
+        groups = {id(a): group_vars(a, aggregate_outside(head, body, a)) for a in aggregates}
+        _bound_by_equalities(body, bound)
+        if head is not None:
+            self.head(head, bound, report)
+        counts = _occurrences(head, body)
+        for lit in body:
+            if isinstance(lit, n.Atom):
+                self.atom_expressions(lit, bound, report)
+            elif isinstance(lit, n.Negation):
+                self.negation(lit, bound, counts, report)
+            else:
+                self.comparison(head, body, lit, groups, bound, report)
 
+    def fact(self, head: n.Atom, report: _Reporter) -> None:
+        for a in head.args:
+            if _contains_aggregate(a):
+                self.diags.append(error("E208", "an aggregate cannot stand in a fact", a.span))
+            for v in _all_vars(a):
+                report(
+                    "E206",
+                    f"fact has a variable `{v.name}`; facts must be ground",
+                    v,
+                    help="use a constant, or write a rule with a body that binds it",
+                )
+
+    def bound_by_atoms(self, body: tuple[n.Literal, ...], bound0: set[str]) -> set[str]:
+        """`bound0` and the variables standing as arguments of positive atoms; an aggregate there is E208."""
         bound = set(bound0)
         for lit in body:
             if isinstance(lit, n.Atom):
@@ -89,117 +147,91 @@ class _Safety:
                         bound.add(a.name)
                     elif _contains_aggregate(a):
                         self.diags.append(error("E208", "an aggregate cannot be an argument of an atom", a.span))
-        aggregates = n.body_aggregates(body)
-        # grouping variables of each aggregate
-        groups = {id(a): group_vars(a, aggregate_outside(head, body, a)) for a in aggregates}
-        changed = True
-        while changed:
-            changed = False
-            for lit in body:
-                if not isinstance(lit, n.Comparison) or lit.op != "=":
-                    continue
-                for var_side, other in ((lit.left, lit.right), (lit.right, lit.left)):
-                    if isinstance(var_side, n.Var) and not var_side.anonymous and var_side.name not in bound:
-                        if isinstance(other, n.Aggregate):
-                            ready = True  # an unbound grouping variable is reported on its own (E204)
-                        else:
-                            ready = all(v.name in bound for v in _all_vars(other)) and not any(
-                                v.anonymous for v in _all_vars(other)
-                            )
-                        if ready:
-                            bound.add(var_side.name)
-                            changed = True
+        return bound
 
-        if head is not None:
-            for a in head.args:
-                if _contains_aggregate(a):
+    def head(self, head: n.Atom, bound: set[str], report: _Reporter) -> None:
+        for a in head.args:
+            if _contains_aggregate(a):
+                self.diags.append(
+                    error("E208", "an aggregate cannot stand in the head", a.span, help="write `V = agg {...}` in the body")
+                )
+            for v in _all_vars(a):
+                if v.anonymous:
                     self.diags.append(
-                        error("E208", "an aggregate cannot stand in the head", a.span, help="write `V = agg {...}` in the body")
+                        error("E207", "`_` in the head is never bound", v.span, help="name the value in the body")
                     )
+                elif v.name not in bound:
+                    near = difflib.get_close_matches(v.name, sorted(bound), n=1, cutoff=0.75)
+                    hint = f" (did you mean `{near[0]}`?)" if near else ""
+                    report(
+                        "E201",
+                        f"variable `{v.name}` occurs in the head but in no positive body literal",
+                        v,
+                        help=f"bind `{v.name}` in a positive literal{hint}",
+                    )
+
+    def atom_expressions(self, lit: n.Atom, bound: set[str], report: _Reporter) -> None:
+        for a in lit.args:
+            if not isinstance(a, (n.Var, n.Const)):
                 for v in _all_vars(a):
-                    if v.anonymous:
-                        self.diags.append(
-                            error("E207", "`_` in the head is never bound", v.span, help="name the value in the body")
-                        )
-                    elif v.name not in bound:
-                        near = difflib.get_close_matches(v.name, sorted(bound), n=1, cutoff=0.75)
-                        hint = f" (did you mean `{near[0]}`?)" if near else ""
+                    if v.anonymous or v.name not in bound:
                         report(
-                            "E201",
-                            f"variable `{v.name}` occurs in the head but in no positive body literal",
+                            "E203",
+                            f"variable `{v.name}` in an expression is not bound by a positive literal",
                             v,
-                            help=f"bind `{v.name}` in a positive literal{hint}",
+                            help=f"bind `{v.name}` in a positive literal before computing with it",
                         )
 
-        counts: dict[str, int] = {}
-        for lit in body:
-            for v in n.literal_vars(lit):
-                counts[v.name] = counts.get(v.name, 0) + 1
-        if head is not None:
-            for a in head.args:
-                for v in _all_vars(a):
-                    counts[v.name] = counts.get(v.name, 0) + 1
+    def negation(self, lit: n.Negation, bound: set[str], counts: dict[str, int], report: _Reporter) -> None:
+        for a in lit.atom.args:
+            for v in _all_vars(a):
+                if v.anonymous or v.name in bound:
+                    continue
+                only_here = counts.get(v.name, 0) == sum(
+                    1 for w in n.literal_vars(lit) if w.name == v.name
+                )
+                report(
+                    "E202",
+                    f"variable `{v.name}` in a negated atom is not bound by a positive literal",
+                    v,
+                    help=(
+                        f"write `_` for `{v.name}` where \"no such value\" is meant"
+                        if only_here
+                        else f"bind `{v.name}` in a positive literal"
+                    ),
+                )
 
-        for lit in body:
-            if isinstance(lit, n.Atom):
-                for a in lit.args:
-                    if not isinstance(a, (n.Var, n.Const)):
-                        for v in _all_vars(a):
-                            if v.anonymous or v.name not in bound:
-                                report(
-                                    "E203",
-                                    f"variable `{v.name}` in an expression is not bound by a positive literal",
-                                    v,
-                                    help=f"bind `{v.name}` in a positive literal before computing with it",
-                                )
-            elif isinstance(lit, n.Negation):
-                for a in lit.atom.args:
-                    for v in _all_vars(a):
-                        if v.anonymous or v.name in bound:
-                            continue
-                        only_here = counts.get(v.name, 0) == sum(
-                            1 for w in n.literal_vars(lit) if w.name == v.name
-                        )
-                        report(
-                            "E202",
-                            f"variable `{v.name}` in a negated atom is not bound by a positive literal",
-                            v,
-                            help=(
-                                f"write `_` for `{v.name}` where \"no such value\" is meant"
-                                if only_here
-                                else f"bind `{v.name}` in a positive literal"
-                            ),
-                        )
-            else:
-                for side in (lit.left, lit.right):
-                    if isinstance(side, n.Aggregate):
-                        self.aggregate(head, body, side, groups[id(side)], bound, report)
-                        continue
-                    if _contains_aggregate(side):
-                        self.diags.append(
-                            error(
-                                "E208",
-                                "an aggregate must stand alone on one side of a comparison",
-                                side.span,
-                                help="write `V = agg { ... }` and compute with `V`",
-                            )
-                        )
-                        continue
-                    for v in _all_vars(side):
-                        if v.anonymous:
-                            self.diags.append(
-                                error("E203", "`_` in a comparison is never bound", v.span, help="name the value")
-                            )
-                        elif v.name not in bound:
-                            report(
-                                "E203",
-                                f"variable `{v.name}` in a comparison is not bound by a positive literal",
-                                v,
-                                help=f"bind `{v.name}` in a positive literal or with `{v.name} = ...`",
-                            )
+    def comparison(self, head: n.Atom | None, body: tuple[n.Literal, ...], lit: n.Comparison,
+                   groups: dict[int, list[str]], bound: set[str], report: _Reporter) -> None:
+        for side in (lit.left, lit.right):
+            if isinstance(side, n.Aggregate):
+                self.aggregate(head, body, side, groups[id(side)], bound, report)
+                continue
+            if _contains_aggregate(side):
+                self.diags.append(
+                    error(
+                        "E208",
+                        "an aggregate must stand alone on one side of a comparison",
+                        side.span,
+                        help="write `V = agg { ... }` and compute with `V`",
+                    )
+                )
+                continue
+            for v in _all_vars(side):
+                if v.anonymous:
+                    self.diags.append(
+                        error("E203", "`_` in a comparison is never bound", v.span, help="name the value")
+                    )
+                elif v.name not in bound:
+                    report(
+                        "E203",
+                        f"variable `{v.name}` in a comparison is not bound by a positive literal",
+                        v,
+                        help=f"bind `{v.name}` in a positive literal or with `{v.name} = ...`",
+                    )
 
     def aggregate(self, head: n.Atom | None, body: tuple[n.Literal, ...], agg: n.Aggregate, group: list[str],
-                  bound: set[str], report: object) -> None:
+                  bound: set[str], report: _Reporter) -> None:
         for v in n.aggregate_vars(agg):
             if v.name in group and v.name not in bound:
                 self.diags.append(

@@ -17,8 +17,9 @@ from ..graph import strongly_connected
 from .safety import aggregate_outside, group_vars
 
 
-def _edges(rule: n.Rule) -> list[tuple[str, str, n.Literal | n.Aggregate]]:
-    """(body predicate, kind, literal) with kind pos, neg or agg."""
+def dependency_edges(rule: n.Rule) -> list[tuple[str, str, n.Literal | n.Aggregate]]:
+    """The rule's head depends on each body predicate: (body predicate, kind, literal) with kind pos, neg
+    (through `not`, inside braces too) or agg (inside an aggregate's braces)."""
     out: list[tuple[str, str, n.Literal | n.Aggregate]] = []
     for lit in rule.body:
         if isinstance(lit, n.Atom):
@@ -41,7 +42,7 @@ def stratify(rules: list[n.Rule], preds: list[str]) -> tuple[list[list[str]], li
     by_head: dict[str, list[n.Rule]] = {}
     for r in rules:
         by_head.setdefault(r.head.pred, []).append(r)
-        for pred, _kind, _lit in _edges(r):
+        for pred, _kind, _lit in dependency_edges(r):
             succ.setdefault(r.head.pred, []).append(pred)
             succ.setdefault(pred, [])
     comps = [sorted(c) for c in strongly_connected(succ, sorted(succ))[1]]
@@ -54,7 +55,7 @@ def stratify(rules: list[n.Rule], preds: list[str]) -> tuple[list[list[str]], li
             continue
         for head in comp:
             for r in by_head.get(head, []):
-                for pred, kind, lit in _edges(r):
+                for pred, kind, lit in dependency_edges(r):
                     if pred not in members:
                         continue
                     if kind == "neg":
@@ -104,7 +105,7 @@ def _path(start: str, goal: str, members: set[str], by_head: dict[str, list[n.Ru
     while q:
         p = q.popleft()
         for r in by_head.get(p, []):
-            for pred, _kind, _lit in _edges(r):
+            for pred, _kind, _lit in dependency_edges(r):
                 if pred in members and pred not in seen:
                     seen.add(pred)
                     prev[pred] = (p, r)

@@ -35,9 +35,10 @@ from decimal import Decimal
 
 from .. import nodes as n
 from ..analysis import Program
+from ..column_types import declared_kinds
 from ..errors import NO_SPAN, Span, SyllogError, error
-from ..kinds import Kinds, agg_kinds, declared_kinds, expr_kinds, kind_of
-from ..values import ARITH, ArithmeticFault, String, UndefinedArithmetic, Value
+from ..kinds import Kinds, agg_kinds, expr_kinds
+from ..values import ARITH, ArithmeticFault, String, UndefinedArithmetic, Value, kind_of
 
 SCALE = 10**10
 DIGITS = 10
@@ -159,7 +160,7 @@ def decode(parts: tuple[object, ...], rep: str) -> Value:
 # Arithmetic that may make more than 10 digits after the point (kind `quo`) is computed on DuckDB by
 # Python functions over one text per value, the value as engine.values shows it, so that each
 # operation is one call whatever the depth of the expression; only the outermost result is split into
-# the parts of an `any` column (engine.backends.compile.arith; engine.backends.store registers them).
+# the parts of an `any` column (engine.backends.sqlgen.arith; engine.backends.store registers them).
 # On PostgreSQL the same is done in PL/pgSQL on NUMERICs.
 
 
@@ -227,18 +228,15 @@ def _body_kinds(body: tuple[n.Literal, ...], cols: dict[str, list[Kinds]], var: 
     changed = True
     while changed:
         changed = False
-        for lit in body:
-            if not isinstance(lit, n.Comparison) or lit.op != "=":
+        for side, other in n.equalities(body):
+            if not isinstance(side, n.Var):
                 continue
-            for side, other in ((lit.left, lit.right), (lit.right, lit.left)):
-                if not isinstance(side, n.Var):
-                    continue
-                if isinstance(other, n.Aggregate):
-                    _body_kinds(other.body, cols, var)
-                    term = expr_kinds(other.term, var) if other.term is not None else frozenset()
-                    changed |= add(side.name, agg_kinds(other.func, term))
-                else:
-                    changed |= add(side.name, expr_kinds(other, var))
+            if isinstance(other, n.Aggregate):
+                _body_kinds(other.body, cols, var)
+                term = expr_kinds(other.term, var) if other.term is not None else frozenset()
+                changed |= add(side.name, agg_kinds(other.func, term))
+            else:
+                changed |= add(side.name, expr_kinds(other, var))
     for agg in n.body_aggregates(body):
         _body_kinds(agg.body, cols, var)
 

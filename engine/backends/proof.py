@@ -68,7 +68,7 @@ def goal_model(db: Database, body: tuple[n.Literal, ...]) -> Model:
 def missing_model(db: Database, atom: n.Atom) -> Model:
     """A model that tells why `atom` does not hold: the relations its rules read, whole."""
     program = db.program
-    preds = {atom.pred} | {a.pred for r in program.rules if r.head.pred == atom.pred for a, _neg in body_atoms(r.body)}
+    preds = {atom.pred} | D.dependencies(program).get(atom.pred, set())
     return Model(program, holding(program, db.read(preds)))
 
 

@@ -6,7 +6,7 @@ in the database and come back as the Python values the in-memory engine gives.
 The driver is the in-memory evaluator's loop, moved into SQL. Strata run in
 order; each rule is planned by `engine.plan.plan_rule` (one plan per
 recursive atom for the semi-naive rounds) and compiled to a SELECT by
-`engine.backends.compile`. A round computes, per predicate, the new tuples as
+`engine.backends.sqlgen`. A round computes, per predicate, the new tuples as
 one INSERT ... SELECT over the UNION ALL of its rules' SELECTs, minus what the
 relation holds; appends them; and swaps the delta tables. Python drives the
 loop until a round adds nothing, so recursion is never unrolled to a fixed
@@ -41,19 +41,19 @@ from sqlglot import exp
 from .. import files
 from .. import nodes as n
 from .. import plan as P
-from ..analysis import Program, check_goal
+from ..analysis import Program
+from ..column_types import declared_kinds
 from ..errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_help, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
-from ..kinds import Kinds
 from ..model import Model, Violation
 from ..provenance import TOP, Grade
 from ..values import Value
-from .compile import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
 from .encoding import PARTS, column_names, decode, encode, infer_kinds, key_names, rep_of, width
 from .proof import Fetched, goal_model, missing_model
+from .sqlgen import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
 from .transfer import sorted_select, write_by_database
 
@@ -371,7 +371,7 @@ class _SqlEvaluator:
         return int(found[0][0]) if found else 0
 
     def _parse_column(self, typ: str, col: exp.Expr) -> Any:
-        from .compile import Val
+        from .sqlgen import Val
 
         d = self.d
         if typ == "int":
@@ -389,8 +389,7 @@ class _SqlEvaluator:
                        default=d.num(exp.Literal.number(0)))
         tag = exp.Case(ifs=[exp.If(this=exp.or_(is_int.copy(), is_dec.copy()), true=exp.Literal.string(""))],
                        default=exp.DPipe(this=exp.Literal.string("S"), expression=col.copy()))
-        kinds: Kinds = frozenset({"int", "dec"}) if typ == "number" else frozenset({"int", "dec", "sym"})
-        return Val("any", (num, tag, is_dec, d.num(exp.Literal.number(0))), kinds)
+        return Val("any", (num, tag, is_dec, d.num(exp.Literal.number(0))), declared_kinds(typ))
 
     def _fresh_rows(self, pred: str, select: exp.Select, round_no: int) -> exp.Select:
         """Rows of `select` (value columns) deduplicated, minus what `pred` holds, with `_r`."""
@@ -487,7 +486,7 @@ class _SqlEvaluator:
         phase = self.phase
         for i in indices:
             bp = plan(i)
-            if any(isinstance(s, P.Aggregate) and s.recursive for s in bp.steps):
+            if any(isinstance(s, P.AggregateStep) and s.recursive for s in bp.steps):
                 naive.append(self.compile(bp))
                 continue
             for j, lit in enumerate(rules[i].body):
@@ -537,7 +536,7 @@ class _SqlEvaluator:
         rules = self.program.rules
         chosen: list[tuple[int, int]] = []
         for i in indices:
-            if any(isinstance(s, P.Aggregate) for s in plan(i).steps):
+            if any(isinstance(s, P.AggregateStep) for s in plan(i).steps):
                 return None
             at = [j for j, lit in enumerate(rules[i].body) if isinstance(lit, n.Atom) and lit.pred == pred]
             if len(at) > 1:
@@ -1048,14 +1047,13 @@ class SqlModel:
     # -- queries ------------------------------------------------------------------
     def query(self, goal: str | tuple[n.Literal, ...], text: str | None = None) -> Any:
         """Answer a goal in SQL; the same `Answers` as `Model.query` (grades found on demand)."""
-        from ..model import Answers, goal_variables, parse_goal
+        from ..model import Answers, checked_goal, goal_variables
 
         warnings: list[Diagnostic] = []
         sources: SourceMap | None = None
         if isinstance(goal, str):
             text = goal
-            body, sources = parse_goal(goal)
-            warnings = check_goal(self.program, body, sources)
+            body, sources, warnings = checked_goal(self.program, goal)
         else:
             body = goal
         names = goal_variables(body)
@@ -1122,18 +1120,16 @@ class SqlModel:
     # -- proofs -------------------------------------------------------------------
     def why(self, goal: str, alternatives: int = 1) -> list[Any]:
         """Proofs (`ProofNode`s) for every match of an atom, as `Model.why`; a `missing` node if none."""
-        from ..model import parse_goal
+        from ..model import checked_why
 
-        body, sources = parse_goal(goal)
-        check_goal(self.program, body, sources)
-        if len(body) != 1 or not isinstance(body[0], n.Atom):
-            raise SyllogError([error("E801", "`why` takes one atom", Span("<query>", 1, 4, 1, 5))], sources)
+        atom, _sources = checked_why(self.program, goal)
+        body = (atom,)
         self._need_provenance()
         if not self._run:  # deferred: what the goal needs, evaluated on its own, tells whether it holds
             model = self._goal_model(body)
             if model.query(body).rows:
                 return model.why(goal, alternatives)
-        model = self._goal_model(body) if self._matches(body) else missing_model(_Database(self), body[0])
+        model = self._goal_model(body) if self._matches(body) else missing_model(_Database(self), atom)
         return model.why(goal, alternatives)
 
     def explain(self, pred: str, row: Row) -> Any:

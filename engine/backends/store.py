@@ -21,8 +21,8 @@ from sqlglot import exp
 
 from ..errors import NO_SPAN, SyllogError, error
 from ..optional import SQL_EXTRA, MissingDependency, as_diagnostic
-from .compile import Dialect
 from .encoding import exact_arith, exact_split, exact_text
+from .sqlgen import Dialect
 
 Column = tuple[str, exp.DataType]
 BATCH = 10_000  # rows fetched at a time when a query's rows are streamed

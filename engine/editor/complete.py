@@ -1,6 +1,6 @@
 """Editor support, completion: the words that may stand where the cursor is.
 
-Input: the text of a file, a position, and the program's `Index`. Output:
+Input: the text of a file, a position, and the program's `NameIndex`. Output:
 `Candidate`s, by what is typed before the cursor: directives after `.`,
 `@cite` after `@`, the variables of the clause for a capitalised word, and
 predicates, source ids and keywords (`not`, the aggregates) for a lowercase
@@ -18,7 +18,7 @@ from typing import Literal
 from ..aggregates import NAMES as AGGREGATES
 from ..syntax import highlight as hl
 from ..values import String
-from .index import Index, signature
+from .index import NameIndex, signature
 
 KEYWORDS = ("not", *AGGREGATES)
 WORD = re.compile(r"[.@]?[A-Za-z_][A-Za-z0-9_]*$|[.@]$")
@@ -86,7 +86,7 @@ def clause_variables(text: str, offset: int) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def complete(index: Index, text: str, line: int, col: int) -> list[Candidate]:
+def complete(index: NameIndex, text: str, line: int, col: int) -> list[Candidate]:
     """Candidates at a position of a file's text (1-based line and column, in code points)."""
     lines = text.split("\n")
     before = lines[line - 1][: col - 1] if 1 <= line <= len(lines) else ""
@@ -102,7 +102,7 @@ def complete(index: Index, text: str, line: int, col: int) -> list[Candidate]:
     return [_described(index, c) for c in found]
 
 
-def _described(index: Index, c: Candidate) -> Candidate:
+def _described(index: NameIndex, c: Candidate) -> Candidate:
     if c.kind == "predicate" and (decl := index.declaration(c.text)) is not None:
         return Candidate(c.text, c.kind, signature(decl), decl.doc or "")
     if c.kind == "source" and (src := index.source(c.text)) is not None:

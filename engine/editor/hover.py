@@ -1,6 +1,6 @@
 """Editor support, hover: what the name or the cited fact under the cursor means, as Markdown.
 
-Input: an `Index`, the checked sources (`SourceInfo` by id, for quotes and
+Input: an `NameIndex`, the checked sources (`SourceInfo` by id, for quotes and
 grades) and a position. Output: Markdown text, or None where there is
 nothing to say.
 - a predicate: its `.decl` (types and doc string) and where it is declared,
@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from .. import nodes as n
 from ..analysis import SourceInfo
 from ..errors import Span
-from ..provenance import CREDIBILITY_WORDS, RELIABILITY_WORDS, encode, show
+from ..provenance import CREDIBILITY_WORDS, RELIABILITY_WORDS, citation_grade, show
 from ..values import show as show_value
-from .index import Index, Occurrence, signature
+from .index import NameIndex, Occurrence, signature
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|])")
 
@@ -35,7 +35,7 @@ def place(span: Span) -> str:
     return f"`{span.file}:{span.line}`"
 
 
-def hover(index: Index, sources: Mapping[str, SourceInfo], file: str, line: int, col: int) -> str | None:
+def hover(index: NameIndex, sources: Mapping[str, SourceInfo], file: str, line: int, col: int) -> str | None:
     """Markdown for the position (1-based line and column in code points)."""
     occ = index.at(file, line, col)
     if occ is not None and occ.kind == "source":
@@ -51,7 +51,7 @@ def hover(index: Index, sources: Mapping[str, SourceInfo], file: str, line: int,
     return "\n\n---\n\n".join(parts) or None
 
 
-def predicate_hover(index: Index, pred: str) -> str:
+def predicate_hover(index: NameIndex, pred: str) -> str:
     """The `.decl` with its doc string, where it is declared, the rules that derive it and its facts."""
     decl = index.declaration(pred)
     lines = []
@@ -81,7 +81,7 @@ def predicate_hover(index: Index, pred: str) -> str:
 
 def grade(info: SourceInfo, cite: n.Citation) -> str:
     """`B3 (usually reliable source; possibly true)`."""
-    text = show(encode(info.reliability, cite.credibility)) if 1 <= cite.credibility <= 6 else "?"
+    text = show(g) if (g := citation_grade(cite, info)) is not None else "?"
     words = f"{RELIABILITY_WORDS.get(info.reliability, '?')} source; {CREDIBILITY_WORDS.get(cite.credibility, '?')}"
     return f"**{text}** ({words})"
 
@@ -102,7 +102,7 @@ def citations_hover(clause: n.Rule, sources: Mapping[str, SourceInfo]) -> str:
     return "\n\n".join(citation_text(c, sources) for c in clause.cites)
 
 
-def source_hover(index: Index, sources: Mapping[str, SourceInfo], occ: Occurrence) -> str:
+def source_hover(index: NameIndex, sources: Mapping[str, SourceInfo], occ: Occurrence) -> str:
     """A source's title, publisher, date and reliability; in a `@cite`, the cited sentence too."""
     info = sources.get(occ.name)
     cited = [c for c in index.clauses if any(x.source == occ.name for x in c.cites)]

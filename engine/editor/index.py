@@ -1,6 +1,6 @@
 """Editor support, navigation: every name written in a program, with its place and role.
 
-Input: parsed modules (an `Analysis`'s). Output: an `Index` of `Occurrence`s,
+Input: parsed modules (an `Analysis`'s). Output: an `NameIndex` of `Occurrence`s,
 one per predicate, source id, variable and included file as written, each
 with the span of the name itself and its role (declared, defined, used), and
 the clauses by place. It answers what stands at a position, where that is
@@ -70,11 +70,11 @@ def contains(span: Span, line: int, col: int) -> bool:
     return after_start and before_end
 
 
-class Index:
+class NameIndex:
     """The names of a program's modules.
 
     >>> from engine.syntax import parse
-    >>> index = Index([parse("e(a, b). p(X) :- e(X, _).", "m.dl")])
+    >>> index = NameIndex([parse("e(a, b). p(X) :- e(X, _).", "m.dl")])
     >>> [(o.name, o.role) for o in index.named("predicate", "e")]
     [('e', 'definition'), ('e', 'use')]
     """

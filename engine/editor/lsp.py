@@ -37,7 +37,7 @@ from ..loader import file_of
 from ..syntax import highlight as hl
 from .complete import Candidate, complete, word_before
 from .hover import hover
-from .index import Index, Symbol
+from .index import NameIndex, Symbol
 from .workspace import Analysis, analyse, analyse_text, program_paths
 
 DELAY = 0.03  # seconds a change waits for the next keystroke before the program is analysed again
@@ -63,7 +63,7 @@ class ProgramState:
     key: tuple[str, ...]
     paths: list[Path] | None  # None: an untitled buffer, its own program (`key` is its URI)
     analysis: Analysis | None = None
-    index: Index = field(default_factory=lambda: Index([]))
+    index: NameIndex = field(default_factory=lambda: NameIndex([]))
     sources: dict[str, SourceInfo] = field(default_factory=dict)  # of the latest analysis that checked
     diagnostics: dict[str, list[lsp.Diagnostic]] = field(default_factory=dict)  # by URI, of the latest analysis
     pending: asyncio.TimerHandle | None = None
@@ -165,7 +165,7 @@ class SyllogServer(LanguageServer):
             self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, traceback.format_exc()))
             return
         state.analysis = analysis
-        state.index = Index(analysis.modules)
+        state.index = NameIndex(analysis.modules)
         if analysis.program is not None:
             state.sources = dict(analysis.program.sources)
         self.publish(state)

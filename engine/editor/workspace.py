@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import nodes as n
 from ..analysis import Program, check
 from ..errors import Diagnostic, SourceMap, SyllogError
-from ..loader import Loaded, file_of, load_paths, load_texts
+from ..loader import LoadedModules, file_of, load_paths, load_texts
 from ..suites import suite_of
 
 
@@ -68,8 +68,8 @@ def analyse_text(name: str, text: str, previous: Analysis | None = None) -> Anal
     return _checked(lambda loaded: load_texts([(name, text)], loaded=loaded), previous)
 
 
-def _checked(load: Callable[[Loaded], object], previous: Analysis | None) -> Analysis:
-    loaded = Loaded()
+def _checked(load: Callable[[LoadedModules], object], previous: Analysis | None) -> Analysis:
+    loaded = LoadedModules()
     program = None
     try:
         load(loaded)

@@ -7,7 +7,8 @@ reads; None for a step that never adds rows: a filter, a negation, a
 binding, an aggregate). Output: the last step's rows.
 
 `run_steps` runs each step on all the rows at once: the fastest way, and
-the way of everything outside evaluation (queries, proofs). `run_batches`
+the way of proofs. `collect_batches` runs a goal asked of a model (a query)
+in batches, so that the limits stop a goal that would build too many rows. `run_batches`
 does the same while no step can build more than BATCH_ROWS rows from its
 input (the input's size times its fan-out): the usual case, at the cost of
 one comparison a step. Otherwise, from that step on, the rows are cut into
@@ -120,6 +121,19 @@ def run_batches(fns: list[StepFn], fans: list[Fan], d: dict[str, set[Row]], sink
             return
         i += 1
     sink(rows)
+
+
+def collect_batches(fns: list[StepFn], fans: list[Fan], d: dict[str, set[Row]], tally: Tally,
+                    note: Note | None = None) -> list[Row]:
+    """The rows of `run_batches` gathered in one list: a goal's rows, which the tally's looks bound.
+
+    The tally is looked at once more at the end, so that a limit below LOOK_ROWS holds too.
+    """
+    out: list[Row] = []
+    run_batches(fns, fans, d, out.extend, tally, note)
+    if tally.look is not None:
+        tally.look()
+    return out
 
 
 class _Cursor:

@@ -194,7 +194,7 @@ def _filter(step: P.Filter) -> StepFn:
     return run
 
 
-def aggregate_rows(step: P.Aggregate, inner: list[StepFn], group_row: Row, d: dict[str, set[Row]],
+def aggregate_rows(step: P.AggregateStep, inner: list[StepFn], group_row: Row, d: dict[str, set[Row]],
                    note: Note | None = None, fans: list[Fan] | None = None, tally: Tally | None = None) -> set[Row]:
     """The distinct inner rows (bindings of the braces' variables) of one group.
 
@@ -227,7 +227,7 @@ class AggregateFn:
     found in batches, and the tally's look can stop a join that explodes.
     """
 
-    def __init__(self, step: P.Aggregate, rels: dict[str, Relation], note: Note | None = None,
+    def __init__(self, step: P.AggregateStep, rels: dict[str, Relation], note: Note | None = None,
                  tally: Tally | None = None) -> None:
         self.step = step
         self.rels = rels
@@ -326,7 +326,7 @@ class AggregateFn:
         return out
 
 
-def restrict_key(step: P.Aggregate) -> str:
+def restrict_key(step: P.AggregateStep) -> str:
     """The key, in a round's delta dict, of the groups an aggregate step is restricted to."""
     return f"\x00groups:{id(step)}"
 

@@ -61,7 +61,7 @@ _HELP = {
 
 
 @dataclass
-class Tally:
+class FailedOperands:
     """The distinct operands one operator failed on, at one place (up to CAP of them)."""
 
     op: str
@@ -92,10 +92,10 @@ class Tally:
 
 
 class Dropped:
-    """What one evaluation dropped: a `Tally` per (place, operator, reason); a place is a rule's index."""
+    """What one evaluation dropped: a `FailedOperands` per (place, operator, reason); a place is a rule's index."""
 
     def __init__(self) -> None:
-        self.tallies: dict[tuple[int, str, str], Tally] = {}
+        self.tallies: dict[tuple[int, str, str], FailedOperands] = {}
         self._notes: dict[int, Note] = {}
 
     def note(self, where: int, exc: UndefinedArithmetic) -> None:
@@ -105,7 +105,7 @@ class Dropped:
         key = (where, op, reason)
         tally = self.tallies.get(key)
         if tally is None:
-            tally = self.tallies[key] = Tally(op, reason)
+            tally = self.tallies[key] = FailedOperands(op, reason)
         tally.add(operands)
 
     def noter(self, where: int) -> Note:
@@ -130,7 +130,7 @@ class Dropped:
                 for _key, t in sorted(self.tallies.items(), key=lambda kv: kv[0])]
 
 
-def warning(tally: Tally, what: str, span: Span) -> Diagnostic:
+def warning(tally: FailedOperands, what: str, span: Span) -> Diagnostic:
     return Diagnostic("W104", tally.describe(what), span, "warning",
                       "an instance whose arithmetic is undefined fails, as in clingo: it derives nothing, and an "
                       "aggregate leaves it out; " + _HELP[tally.reason])

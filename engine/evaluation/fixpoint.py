@@ -371,7 +371,7 @@ class Evaluator:
         finders: list[tuple[list[StepFn], _Finder]] = []
         for i in indices:
             bp = plan(i)
-            if any(isinstance(s, P.Aggregate) and s.recursive for s in bp.steps):
+            if any(isinstance(s, P.AggregateStep) and s.recursive for s in bp.steps):
                 # re-run every round: in full, or for the groups that new tuples reach
                 seeded = self.seeded_plan(i, bp, sizes, rec)
                 naive.append(self.compile(seeded or bp))
@@ -435,7 +435,7 @@ class Evaluator:
             self.check_limits(rule_index)
         bs.finish()
 
-    def finder_rules(self, rule: n.Rule, bp: P.RulePlan) -> list[tuple[int, P.Aggregate, n.Rule]] | None:
+    def finder_rules(self, rule: n.Rule, bp: P.RulePlan) -> list[tuple[int, P.AggregateStep, n.Rule]] | None:
         """For each recursive aggregate step of `bp`: (step index, step, a rule for its inner rows).
 
         The rule's head is the group's values, the braces' other variables and
@@ -444,7 +444,7 @@ class Evaluator:
         """
         out = []
         for k, step in enumerate(bp.steps):
-            if not (isinstance(step, P.Aggregate) and step.recursive):
+            if not (isinstance(step, P.AggregateStep) and step.recursive):
                 continue
             lit = rule.body[step.literal]
             assert isinstance(lit, n.Comparison)
@@ -468,7 +468,7 @@ class Evaluator:
         aggregate is compared with a constant, or bound to a variable that a
         comparison with a constant rejects at 0 (`S = sum {...}, S >= 50`).
         """
-        steps = [s for s in bp.steps if isinstance(s, P.Aggregate) and s.recursive]
+        steps = [s for s in bp.steps if isinstance(s, P.AggregateStep) and s.recursive]
         if len(steps) != 1:
             return False
         step = steps[0]
@@ -724,6 +724,23 @@ class Evaluator:
             over_memory = self.watch(rule_index, pending)
         if over_time or over_memory or self.over_tuples(pending):
             raise self.over_limit(rule_index, pending, held, over_time, over_memory)
+
+    def goal_limit(self, rows: int) -> tuple[str, str] | None:
+        """The limit a goal asked of the model has passed, having built `rows` rows: (what, its option), or None.
+
+        The tuple limit bounds the rows the goal builds (its own, not the
+        model's); time is counted from restart_clock, called as the goal starts.
+        """
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return f"the goal ran past {self.limits.max_seconds} seconds", "--timeout"
+        limit = self.limits.max_tuples
+        if limit is not None and rows > limit:
+            return f"the goal built more than {limit:,} rows", "--max-tuples"
+        cap = self.limits.max_memory
+        used = resident_bytes() if cap is not None else None
+        if cap is not None and used is not None and used > cap:
+            return f"the goal used {show_size(used)} of memory, past the limit of {show_size(cap)}", "--max-memory"
+        return None
 
     def over_limit(self, rule_index: int, pending: int, held: int, over_time: bool,
                    over_memory: str | None) -> SyllogError:

@@ -134,7 +134,7 @@ def computed_columns(plan: P.RulePlan) -> tuple[int, ...]:
             if _arithmetic(step.expr, computed):
                 computed.add(width)
             width += 1
-        elif isinstance(step, P.Aggregate):
+        elif isinstance(step, P.AggregateStep):
             width += 1
     return tuple(i for i, a in enumerate(plan.head_args) if _arithmetic(a, computed))
 
@@ -268,3 +268,9 @@ def limit_help(limit: str, growing: bool, in_memory: bool = False, aggregate: bo
     elsewhere = ", or evaluate past memory on a SQL backend (--backend duckdb --database FILE)" if in_memory else ""
     large = "an aggregate ranges over a large join" if aggregate else "the result is simply large (a closure or a join)"
     return f"no rule is making new values: {large}; raise {limit}{elsewhere}"
+
+
+def goal_limit_help(limit: str) -> str:
+    """E601's help for a goal asked of the model that passed a limit (its rows are many: often a cross product)."""
+    return ("the goal's answers are many (atoms that share no variable build every combination of their "
+            f"tuples): bind a variable to a constant or join the atoms on one, or raise {limit}")

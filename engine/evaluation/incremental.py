@@ -12,8 +12,8 @@ them needs updating here.
 
 from __future__ import annotations
 
-from .. import nodes as n
 from ..analysis import Fact, Program
+from ..analysis.strata import dependency_edges
 from .fixpoint import Evaluator
 from .relation import Row
 
@@ -23,18 +23,8 @@ def _reads(program: Program, indices: list[int]) -> tuple[set[str], set[str]]:
     pos: set[str] = set()
     nonmono: set[str] = set()
     for i in indices:
-        for lit in program.rules[i].body:
-            if isinstance(lit, n.Atom):
-                pos.add(lit.pred)
-            elif isinstance(lit, n.Negation):
-                nonmono.add(lit.atom.pred)
-            else:
-                for agg in n.body_aggregates((lit,)):
-                    for inner in agg.body:
-                        if isinstance(inner, n.Atom):
-                            nonmono.add(inner.pred)
-                        elif isinstance(inner, n.Negation):
-                            nonmono.add(inner.atom.pred)
+        for pred, kind, _lit in dependency_edges(program.rules[i]):
+            (pos if kind == "pos" else nonmono).add(pred)
     return pos, nonmono
 
 

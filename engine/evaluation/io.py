@@ -16,7 +16,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from itertools import islice
 from operator import methodcaller
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from .. import files
 from .. import nodes as n
 from ..analysis import Program
+from ..column_types import reader
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error, visible
 from ..formats import field_text, file_name, format_of
 from ..loader import display_path
@@ -41,40 +42,6 @@ COLUMNAR = True
 # A predicate's facts written in the program, when all integers, are held as
 # columns from this many values on (engine.evaluation.facts).
 COLUMNAR_VALUES = 1 << 16
-
-def _converter(t: str) -> Callable[[str], Value]:
-    if t == "int":
-        return int
-    if t == "number":
-        def num(s: str) -> Value:
-            try:
-                return int(s)
-            except ValueError:
-                return _finite(Decimal(s))
-        return num
-    if t == "string":
-        return String
-    if t == "symbol":
-        return lambda s: s
-
-    def anything(s: str) -> Value:
-        try:
-            return int(s)
-        except ValueError:
-            pass
-        try:
-            return _finite(Decimal(s))
-        except InvalidOperation:
-            return s
-    return anything
-
-
-def _finite(d: Decimal) -> Decimal:
-    """A decimal that is a number: `NaN` and `Infinity` are not values of the language."""
-    if not d.is_finite():
-        raise InvalidOperation(f"`{d}` is not a number Syllog holds")
-    return d
-
 
 def data_path(program: Program, io: n.IODirective) -> Path:
     """The file of an `.input` or `.output`, relative to the folder of the `.dl` file that names it."""
@@ -106,7 +73,7 @@ def load_inputs(program: Program, rels: dict[str, Relation], loaded: set[str] | 
             if fmt == "parquet":
                 from .parquet import read_parquet
 
-                rows = read_parquet(path, io, decl.params, [_converter(t) for t in types])
+                rows = read_parquet(path, io, decl.params, [reader(t) for t in types])
             else:
                 rows = _read(path, fmt, types, io)
         except SyllogError as exc:
@@ -138,7 +105,7 @@ def _unreadable(exc: files.FileTrouble, path: Path, io: n.IODirective) -> Diagno
 
 def _read(path: Path, fmt: str, types: list[str], io: n.IODirective) -> set[Row]:
     """The rows of a data file, streamed; a bad line raises E704 at its place."""
-    convs = [_converter(t) for t in types]
+    convs = [reader(t) for t in types]
     header = field_text(io, "header", "false") == "true"
     try:
         with files.open_text(path) as fh:

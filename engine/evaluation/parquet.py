@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import files
 from .. import nodes as n
+from ..column_types import type_ok
 from ..errors import Span, SyllogError, error
 from ..loader import display_path
 from ..optional import PARQUET_EXTRA, MissingDependency, as_diagnostic, require
@@ -76,12 +77,10 @@ def _value(v: Any, typ: str, convert: Any) -> Value | None:
     if isinstance(v, bool) or v is None:
         return None
     if isinstance(v, int):
-        return v if typ in ("int", "number", "any") else None
+        return v if type_ok(typ, v) else None
     if isinstance(v, (float, Decimal)):
-        if typ not in ("number", "any"):
-            return None
         d = Decimal(repr(v)) if isinstance(v, float) else v
-        return d if d.is_finite() else None
+        return d if type_ok(typ, d) and d.is_finite() else None
     if isinstance(v, str):
         try:
             return convert(v)  # type: ignore[no-any-return]

@@ -21,8 +21,8 @@ from .. import nodes as n
 from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..analysis import Fact, Program, const_eval
-from ..evaluation.batches import StepFn, map_defined, run_steps
-from ..evaluation.compile import compile_steps, expr_fn, head_fn
+from ..evaluation.batches import StepFn, Tally, collect_batches, map_defined, run_steps
+from ..evaluation.compile import compile_steps, expr_fn, fan_outs, head_fn
 from ..evaluation.dropped import Note, ignore
 from ..evaluation.relation import Relation, Row
 from ..values import ArithmeticFault, UndefinedArithmetic, Value, compare, row_key, show
@@ -257,7 +257,7 @@ class Derivations:
 
     def _aggregate_part(self, i: int, rule: n.Rule, plan: P.MatchPlan, names: tuple[str, ...], j: int,
                         agg: n.Aggregate) -> Callable[[Row], Part | None]:
-        step = next(s for s in plan.steps if isinstance(s, P.Aggregate) and s.literal == j)
+        step = next(s for s in plan.steps if isinstance(s, P.AggregateStep) and s.literal == j)
         group_names = tuple(names[s] for s in step.group)
         vslot = value_slot(plan, j)
         head_comp = self.component.get(rule.head.pred)
@@ -381,14 +381,17 @@ def body_matches(body: tuple[n.Literal, ...], binding: dict[str, Value],
 
 
 def answer_matches(body: tuple[n.Literal, ...], names: list[str], rels: dict[str, Relation],
-                   note: Note = ignore) -> list[tuple[Row, tuple[Key, ...]]]:
+                   note: Note = ignore, tally: Tally | None = None) -> list[tuple[Row, tuple[Key, ...]]]:
     """Every distinct match of a goal: the values of `names` and the positive atoms' tuples.
 
     Constants are looked up as index keys, as in a query. A match whose
-    arithmetic is undefined fails and is told to `note`.
+    arithmetic is undefined fails and is told to `note`. With `tally`, the
+    rows are built in batches that it hears of (the limits of a query).
     """
     plan = P.plan_match(body, (), {p: len(r) for p, r in rels.items()}, const_keys=True)
-    rows = run_steps(compile_steps(plan.steps, rels, False, note), {}, note)  # E602 here is the goal's own
+    fns = compile_steps(plan.steps, rels, False, note)  # E602 here is the goal's own
+    rows = (run_steps(fns, {}, note) if tally is None
+            else collect_batches(fns, fan_outs(plan.steps, rels), {}, tally, note))
     if not rows:
         return []
     answer = head_fn(tuple(P.Slot(plan.slots[v]) for v in names), -1)

@@ -113,7 +113,7 @@ def _gap(rule: n.Rule, plan: P.MatchPlan, step: P.Step, rows: list[Row], where: 
     agreed = _agreed(plan, rows)
     done = plan.steps[:plan.steps.index(step)]
     tested = [j for j in (_aggregates_tested(rule, step.literal) if isinstance(step, P.Filter) else [])
-              if any(isinstance(s, P.Aggregate) and s.literal == j for s in done)]  # values the rows hold
+              if any(isinstance(s, P.AggregateStep) and s.literal == j for s in done)]  # values the rows hold
     for j in tested:  # an aggregate's value is shown beside its test, not in it
         other = _result_var(rule.body[j])
         if other is not None:
@@ -121,7 +121,7 @@ def _gap(rule: n.Rule, plan: P.MatchPlan, step: P.Step, rows: list[Row], where: 
     shown = show_literal(_substituted(lit, agreed))
     node = ProofNode("missing", shown, TOP, rule=rule, span=rule.span,
                      note=f"{where} needs this, and it does not hold")
-    if isinstance(step, P.Aggregate):
+    if isinstance(step, P.AggregateStep):
         agg = n.body_aggregates((lit,))[0]
         groups = _groups(plan, step, rows)
         node.note = f"{where} needs this, and `{show_expr(agg)}` has no value: no match" + (
@@ -132,7 +132,7 @@ def _gap(rule: n.Rule, plan: P.MatchPlan, step: P.Step, rows: list[Row], where: 
             agg = n.body_aggregates((rule.body[j],))[0]
             slot = value_slot(plan, j)
             seen: dict[tuple[Value, ...], Value] = {}
-            agg_step = next(s for s in plan.steps if isinstance(s, P.Aggregate) and s.literal == j)
+            agg_step = next(s for s in plan.steps if isinstance(s, P.AggregateStep) and s.literal == j)
             for r in rows:
                 seen.setdefault(tuple(r[s] for s in agg_step.group), r[slot])
             names = [plan.names[s] for s in agg_step.group]
@@ -147,7 +147,7 @@ def _gap(rule: n.Rule, plan: P.MatchPlan, step: P.Step, rows: list[Row], where: 
     return node
 
 
-def _groups(plan: P.MatchPlan, step: P.Aggregate, rows: list[Row]) -> list[str]:
+def _groups(plan: P.MatchPlan, step: P.AggregateStep, rows: list[Row]) -> list[str]:
     names = [plan.names[s] for s in step.group]
     out = []
     for r in rows[:SHOWN_GROUPS + 1]:

@@ -1,6 +1,6 @@
 """Syntax stage, shared by both readers: how token text becomes values and nodes.
 
-The lark transformer (`parser.py`) and the fast path for facts (`facts.py`)
+The lark transformer (`parser.py`) and the fast path for facts (`fact_runs.py`)
 build literals and citations with these functions, so that both give the same
 values, the same nodes and the same errors. A problem is raised as `Fault`
 holding its diagnostic; `parse` turns it into a `SyllogError`.

@@ -64,7 +64,7 @@ DIRECTIVES = (".decl", ".source", ".include", ".input", ".output")  # the DIRECT
 
 
 @dataclass(frozen=True)
-class Rule:
+class TokenRule:
     """Tokens of one kind: an alternation of grammar terminals, or a pattern of its own, then a lookahead."""
 
     kind: Kind
@@ -81,23 +81,23 @@ class Rule:
 # keywords before names, a decimal before an integer, `?-` and `:-` before
 # `-` and `:`). Rules without terminals cover what the grammar makes of
 # context: an aggregate's name before its `{`, a predicate's before its `(`.
-RULES: tuple[Rule, ...] = (
-    Rule(COMMENT, ("COMMENT",)),
-    Rule(STRING, ("STRING",)),
-    Rule(STRING, pattern=r'"(?:\\.|[^"\\\n])*'),  # not yet closed: still a string while it is typed
-    Rule(DIRECTIVE, ("DECL_KW", "INCLUDE_KW", "SOURCE_KW", "INPUT_KW", "OUTPUT_KW")),
-    Rule(CITATION, ("CITE",)),
-    Rule(KEYWORD, ("EXPECT_NOT", "EXPECT", "NOT", "GRADE_KW", "VIOLATED_KW")),
-    Rule(AGGREGATE, pattern="|".join(AGGREGATES), lookahead=_WORD_END + r"(?=\s*\{)"),
-    Rule(PUNCTUATION, ("QUERY", "IMPLIES")),
-    Rule(NUMBER, ("DECIMAL", "INT")),
-    Rule(VARIABLE, ("VAR",)),
-    Rule(PREDICATE, ("NAME",), lookahead=r"(?=\s*\()"),
-    Rule(NAME, ("NAME",)),
-    Rule(OPERATOR, ("CMP", "PLUS", "MINUS", "MULOP")),
-    Rule(PUNCTUATION, ("DOT", "COMMA", "COLON", "LPAR", "RPAR", "LBRACE", "RBRACE")),
-    Rule(SPACE, ("WS",)),
-    Rule(ERROR, pattern="."),
+RULES: tuple[TokenRule, ...] = (
+    TokenRule(COMMENT, ("COMMENT",)),
+    TokenRule(STRING, ("STRING",)),
+    TokenRule(STRING, pattern=r'"(?:\\.|[^"\\\n])*'),  # not yet closed: still a string while it is typed
+    TokenRule(DIRECTIVE, ("DECL_KW", "INCLUDE_KW", "SOURCE_KW", "INPUT_KW", "OUTPUT_KW")),
+    TokenRule(CITATION, ("CITE",)),
+    TokenRule(KEYWORD, ("EXPECT_NOT", "EXPECT", "NOT", "GRADE_KW", "VIOLATED_KW")),
+    TokenRule(AGGREGATE, pattern="|".join(AGGREGATES), lookahead=_WORD_END + r"(?=\s*\{)"),
+    TokenRule(PUNCTUATION, ("QUERY", "IMPLIES")),
+    TokenRule(NUMBER, ("DECIMAL", "INT")),
+    TokenRule(VARIABLE, ("VAR",)),
+    TokenRule(PREDICATE, ("NAME",), lookahead=r"(?=\s*\()"),
+    TokenRule(NAME, ("NAME",)),
+    TokenRule(OPERATOR, ("CMP", "PLUS", "MINUS", "MULOP")),
+    TokenRule(PUNCTUATION, ("DOT", "COMMA", "COLON", "LPAR", "RPAR", "LBRACE", "RBRACE")),
+    TokenRule(SPACE, ("WS",)),
+    TokenRule(ERROR, pattern="."),
 )
 
 KINDS: tuple[Kind, ...] = tuple(dict.fromkeys(r.kind for r in RULES))

@@ -1,6 +1,6 @@
 """Syntax stage: source text to a `Module` of AST nodes.
 
-Runs of ground facts are read in bulk by the fast path (`facts.py`), which
+Runs of ground facts are read in bulk by the fast path (`fact_runs.py`), which
 hands anything else to lark: one cached LALR parser with positions, whose
 Transformer builds our nodes (with `build.py`, as the fast path does); it
 parses the text with the fact runs blanked out, so positions and errors are
@@ -25,7 +25,7 @@ from ..aggregates import AGGREGATES, NAMES
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error
 from ..values import String
 from .build import Fault, citation, decimal_literal, int_literal, negated, unescape
-from .facts import Part, Scanner, blank
+from .fact_runs import Part, Scanner, blank
 from .habits import capitalised_predicate, habit, position, span_at, variable_field_help
 
 # The planner orders a body's literals greedily, in time quadratic in their
@@ -351,7 +351,7 @@ def _expected_text(expected: set[str]) -> str:
     if _STATEMENT_STARTS <= expected:
         # between statements: only what any statement may be followed by. What the one before may also take
         # (a `.decl`'s doc string) is left out, since facts read in bulk are blank to lark: the statement
-        # before may not be the one it saw (engine.syntax.facts)
+        # before may not be the one it saw (engine.syntax.fact_runs)
         names = [_A_STATEMENT] + ([TERMINAL_NAMES["$END"]] if "$END" in expected else [])
     if not names:
         return ""
@@ -474,44 +474,65 @@ def _syntax_diagnostic(text: str, path: str, exc: UnexpectedInput) -> Diagnostic
 
 
 def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diagnostic:
-    def here(offset: int, width: int = 1) -> Span:
-        return span_at(text, path, offset, width)
-
     if isinstance(exc, UnexpectedCharacters):
-        offset = exc.pos_in_stream or 0
-        ch = text[offset] if offset < len(text) else ""
-        if ch == '"':
-            return error("E006", "unterminated string", here(offset), help='close the string with `"` on the same line')
-        if ch == "%":
-            return error(
-                "E005",
-                "unexpected `%`",
-                here(offset),
-                help="`%` after a space starts a comment; write the remainder as `X%2`, without spaces",
-            )
-        shown = ch if ch.isprintable() else repr(ch)
-        return error("E005", f"unexpected character `{shown}`", here(offset))
-
+        return _unexpected_character(text, path, exc.pos_in_stream or 0)
     tok: Token | None = getattr(exc, "token", None)
     expected: set[str] = set(getattr(exc, "expected", set()) or set())
     if isinstance(exc, UnexpectedEOF) or tok is None or tok.type == "$END":
-        offset = len(text)
-        opened = _open_brackets(text, offset)
-        if opened:
-            ch, at = opened[-1]
-            kind = "parenthesis" if ch == "(" else "brace"
-            closer = ")" if ch == "(" else "}"
-            return error("E003", f"unclosed {kind}", here(at), help=f"add `{closer}` to close it")
-        end = _end_of_previous_token(text, offset)
-        if "DOT" in expected:
-            return error(
-                "E002",
-                "missing `.` after this clause",
-                here(max(end - 1, 0)),
-                help="end every fact, rule and query with `.`",
-            )
-        return error("E004", "unexpected end of file", here(max(end - 1, 0)), help=_expected_text(_acceptable(exc, expected)) or None)
+        return _unexpected_end(text, path, exc, expected)
+    return _unexpected_token(text, path, exc, tok, expected)
 
+
+def _unexpected_character(text: str, path: str, offset: int) -> Diagnostic:
+    """E006 or E005: a character no token starts with."""
+    ch = text[offset] if offset < len(text) else ""
+    here = span_at(text, path, offset, 1)
+    if ch == '"':
+        return error("E006", "unterminated string", here, help='close the string with `"` on the same line')
+    if ch == "%":
+        return error(
+            "E005",
+            "unexpected `%`",
+            here,
+            help="`%` after a space starts a comment; write the remainder as `X%2`, without spaces",
+        )
+    shown = ch if ch.isprintable() else repr(ch)
+    return error("E005", f"unexpected character `{shown}`", here)
+
+
+def _unclosed(text: str, path: str, opened: list[tuple[str, int]]) -> Diagnostic:
+    """E003 at the last bracket left open."""
+    ch, at = opened[-1]
+    kind = "parenthesis" if ch == "(" else "brace"
+    closer = ")" if ch == "(" else "}"
+    return error("E003", f"unclosed {kind}", span_at(text, path, at, 1), help=f"add `{closer}` to close it")
+
+
+def _missing_dot(text: str, path: str, end: int) -> Diagnostic:
+    """E002 at the last character of a clause (ending at `end`) that has no `.`."""
+    return error(
+        "E002",
+        "missing `.` after this clause",
+        span_at(text, path, max(end - 1, 0), 1),
+        help="end every fact, rule and query with `.`",
+    )
+
+
+def _unexpected_end(text: str, path: str, exc: UnexpectedInput, expected: set[str]) -> Diagnostic:
+    """E003, E002 or E004: the text ends where lark expects more."""
+    offset = len(text)
+    opened = _open_brackets(text, offset)
+    if opened:
+        return _unclosed(text, path, opened)
+    end = _end_of_previous_token(text, offset)
+    if "DOT" in expected:
+        return _missing_dot(text, path, end)
+    return error("E004", "unexpected end of file", span_at(text, path, max(end - 1, 0), 1),
+                 help=_expected_text(_acceptable(exc, expected)) or None)
+
+
+def _unexpected_token(text: str, path: str, exc: UnexpectedInput, tok: Token, expected: set[str]) -> Diagnostic:
+    """E002, E003, a capitalised predicate, or E001: a token lark does not expect here."""
     offset = tok.start_pos or 0
     width = max(1, len(str(tok)))
     opened = _open_brackets(text, offset)
@@ -521,31 +542,24 @@ def _syntax_diagnostic_inner(text: str, path: str, exc: UnexpectedInput) -> Diag
         prev_line, _ = position(text, max(end - 1, 0))
         tok_line = tok.line or 0
         if prev_line < tok_line:
-            return error(
-                "E002",
-                "missing `.` after this clause",
-                here(max(end - 1, 0)),
-                help="end every fact, rule and query with `.`",
-            )
+            return _missing_dot(text, path, end)
     if opened and tok.type in ("DOT", "IMPLIES", "QUERY", "DECL_KW", "INCLUDE_KW", "SOURCE_KW", "CITE") and (
         "RPAR" in expected or "RBRACE" in expected
     ):
-        ch, at = opened[-1]
-        kind = "parenthesis" if ch == "(" else "brace"
-        closer = ")" if ch == "(" else "}"
-        return error("E003", f"unclosed {kind}", here(at), help=f"add `{closer}` to close it")
+        return _unclosed(text, path, opened)
+    here = span_at(text, path, offset, width)
     if tok.type == "RPAR" and not any(c == "(" for c, _ in opened):
-        return error("E003", "unmatched `)`", here(offset), help="remove it, or open it with `(`")
+        return error("E003", "unmatched `)`", span_at(text, path, offset, 1), help="remove it, or open it with `(`")
     if tok.type == "VAR" and "NAME" in expected and "VAR" not in expected:
-        return capitalised_predicate(str(tok), here(offset, width))
+        return capitalised_predicate(str(tok), here)
     message = f"unexpected {_describe(tok)}"
-    return error("E001", message, here(offset, width), help=_expected_text(_acceptable(exc, expected)) or None)
+    return error("E001", message, here, help=_expected_text(_acceptable(exc, expected)) or None)
 
 
 def parse(text: str, path: str = "<input>", sources: SourceMap | None = None) -> n.Module:
     """Parse one file's text into a `Module`.
 
-    Runs of facts are read by the fast path (`facts.py`); lark parses the
+    Runs of facts are read by the fast path (`fact_runs.py`); lark parses the
     rest, in the text with those runs blanked out, so that its positions and
     errors are those of the whole file.
 

@@ -14,7 +14,7 @@ evaluator would meet them: a row counts for the first only.
 
 Steps map to SQL as follows: a `Join` is a join (an EXISTS when it only tests
 existence), an `AntiJoin` a NOT EXISTS, a `Filter` a WHERE condition, a `Bind`
-a computed expression, an `Aggregate` three CTEs (the distinct groups, the
+a computed expression, an `AggregateStep` three CTEs (the distinct groups, the
 distinct bindings of the braces' variables per group, the grouped result),
 joined back LEFT for count/sum (0 for an empty group) and INNER for min/max
 (no value, the rule does not fire). Values are sqlglot literals, never text
@@ -33,8 +33,8 @@ from ..aggregates import AGGREGATES
 from ..errors import NO_SPAN, Span
 from ..evaluation.dropped import CAP
 from ..evaluation.growth import computed_columns
-from ..kinds import NUMBERS, QUO, Kinds, arith_kinds, kind_of
-from ..values import DIVISION_BY_ZERO, NOT_A_NUMBER, REMAINDER_OF_DECIMAL, Value
+from ..kinds import NUMBERS, QUO, Kinds, arith_kinds
+from ..values import DIVISION_BY_ZERO, NOT_A_NUMBER, REMAINDER_OF_DECIMAL, Value, kind_of
 from .encoding import PARTS, SCALE, column_names, encode, rep_of
 
 TRUE = exp.true()
@@ -158,11 +158,11 @@ class Val:
     parts: tuple[exp.Expr, ...]
     kinds: Kinds
     exact: exp.Expr | None = None
-    fits: tuple[Fault, ...] = ()
+    fits: tuple[RowFault, ...] = ()
 
 
 @dataclass
-class Fault:
+class RowFault:
     """A condition under which a row's arithmetic fails.
 
     With `reason` (engine.values: NOT_A_NUMBER...), the operation `op` on
@@ -178,8 +178,8 @@ class Fault:
     operands: tuple[Val, ...] = ()
 
 
-def undefined(cond: exp.Expr, op: str, reason: str, operands: tuple[Val, ...]) -> Fault:
-    return Fault(cond, "W104", "", reason, op, operands)
+def undefined(cond: exp.Expr, op: str, reason: str, operands: tuple[Val, ...]) -> RowFault:
+    return RowFault(cond, "W104", "", reason, op, operands)
 
 
 @dataclass
@@ -309,9 +309,9 @@ def _not_number(v: Val) -> exp.Expr | None:
     return TRUE
 
 
-def _range_fault(n: exp.Expr, dec: exp.Expr, faults: list[Fault]) -> None:
+def _range_fault(n: exp.Expr, dec: exp.Expr, faults: list[RowFault]) -> None:
     big = exp.Literal.number(10**34)
-    faults.append(Fault(exp.and_(dec.copy(), exp.GTE(this=exp.Abs(this=n.copy()), expression=big)), "E901",
+    faults.append(RowFault(exp.and_(dec.copy(), exp.GTE(this=exp.Abs(this=n.copy()), expression=big)), "E901",
                         "a decimal result of 10^24 or more, which the SQL backends cannot hold exactly"))
 
 
@@ -322,7 +322,7 @@ def _no_more_digits(v: Val) -> exp.Expr:
     return exp.EQ(this=v.parts[3].copy(), expression=exp.Literal.number(0))
 
 
-def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
+def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[RowFault]) -> Val:
     """`a op b` with the language's semantics; run-time faults go to `faults`.
 
     Integers and decimals of at most 10 digits after the point are computed in SQL on the scaled
@@ -353,13 +353,13 @@ def arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault]) -> Val:
         faults.append(undefined(zero, op, DIVISION_BY_ZERO, (a, b)))
     plain = and_([exact, _no_more_digits(a), _no_more_digits(b)])
     if QUO in kinds:  # Spark
-        faults.append(Fault(exp.Not(this=exp.paren(plain)), "E902", f"a result of `{op}` with more than 10 digits "
+        faults.append(RowFault(exp.Not(this=exp.paren(plain)), "E902", f"a result of `{op}` with more than 10 digits "
                             "after the point, which this SQL backend cannot compute exactly"))
     _range_fault(n, dec, faults)
     return Val("any", (n, exp.Literal.string(""), dec, d.num(exp.Literal.number(0))), kinds)
 
 
-def _exact_arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
+def _exact_arith(op: str, a: Val, b: Val, d: Dialect, faults: list[RowFault], kinds: Kinds) -> Val:
     """`a op b` in the dialect's exact domain: one call whatever the depth of the expression; the parts
     are computed from it (and the result refused where the columns cannot hold it) where they are used."""
     ta, tb = d.exact_of(a), d.exact_of(b)
@@ -383,14 +383,14 @@ def _exact_arith(op: str, a: Val, b: Val, d: Dialect, faults: list[Fault], kinds
         big = exp.and_(dec0.copy(), exp.GTE(this=exp.Abs(this=n0.copy()), expression=exp.Literal.number(10**34)))
         n, dec, x = case(plain, n0, n), case(plain.copy(), dec0, dec), case(plain.copy(), d.num(exp.Literal.number(0)), x)
         too_large, too_fine = case(plain.copy(), big, too_large), case(plain.copy(), FALSE, too_fine)
-    fits = (Fault(too_large, "E901", "a result of 10^24 or more, which the SQL backends cannot hold exactly"),
-            Fault(too_fine, "E902", "a result with more than 38 digits after the point, which the SQL backends "
+    fits = (RowFault(too_large, "E901", "a result of 10^24 or more, which the SQL backends cannot hold exactly"),
+            RowFault(too_fine, "E902", "a result with more than 38 digits after the point, which the SQL backends "
                                     "cannot hold"))
     faults.extend(fits)
     return Val("any", (n, exp.Literal.string(""), dec, x), kinds, t, fits)
 
 
-def _remainder(a: Val, b: Val, d: Dialect, faults: list[Fault], kinds: Kinds) -> Val:
+def _remainder(a: Val, b: Val, d: Dialect, faults: list[RowFault], kinds: Kinds) -> Val:
     """`a % b`: integers only (a decimal operand fails the instance), with the sign of the divisor."""
     if a.rep == "int" and b.rep == "int":
         x, y = a.parts[0], b.parts[0]
@@ -442,7 +442,7 @@ def _scaled_arith(op: str, x: Val, y: Val, d: Dialect) -> tuple[exp.Expr, exp.Ex
     return n, dec, exp.paren(exact), zero
 
 
-def negate(a: Val, d: Dialect, faults: list[Fault]) -> Val:
+def negate(a: Val, d: Dialect, faults: list[RowFault]) -> Val:
     bad = _not_number(a)
     if bad is not None:
         faults.append(undefined(bad, "-", NOT_A_NUMBER, (a,)))
@@ -514,7 +514,7 @@ class Builder:
                 q = q.with_(name, as_=cte.copy(), copy=False)
         return q
 
-    def fault(self, faults: list[Fault], literal: int) -> None:
+    def fault(self, faults: list[RowFault], literal: int) -> None:
         """A check for each fault over the rows so far; then the rows whose arithmetic is undefined are dropped.
 
         A row meets the first fault whose condition it satisfies, in order, as
@@ -538,12 +538,12 @@ class Builder:
             self.wheres.append(exp.Not(this=exp.paren(or_([c.copy() for c in failed]))))
 
     def expr(self, e: P.PExpr, literal: int) -> Val:
-        faults: list[Fault] = []
+        faults: list[RowFault] = []
         v = self._expr(e, faults, literal)
         self.fault(faults, literal)
         return v
 
-    def _expr(self, e: P.PExpr, faults: list[Fault], literal: int) -> Val:
+    def _expr(self, e: P.PExpr, faults: list[RowFault], literal: int) -> Val:
         if isinstance(e, P.Slot):
             return self.slots[e.index]
         if isinstance(e, P.Lit):
@@ -639,43 +639,11 @@ class Builder:
         self.slots = new_slots
         return name, new_slots
 
-    def aggregate(self, step: P.Aggregate) -> None:
-        d = self.d
+    def aggregate(self, step: P.AggregateStep) -> None:
         pname, _pslots = self.materialize("p")
         outer_slots = list(self.slots)
-        # the distinct groups
-        gname = self.fresh("g")
-        gcols: list[exp.Expr] = []
-        gnames: list[list[str]] = []
-        for k, s in enumerate(step.group):
-            v = outer_slots[s]
-            names = [f"g{k}"] if v.rep != "any" else [f"g{k}{c}" for c in PARTS]
-            gnames.append(names)
-            gcols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, names))
-        if not gcols:
-            gcols = [exp.Literal.number(1).as_("_u")]
-        self.ctes.append((gname, exp.select(*gcols).from_(pname).distinct()))
-        # the braces' bindings, starting from each group
-        inner = Builder(d, self.schema, self.literal_span, list(self.ctes), exp.to_table(gname), counter=self.counter)
-        inner.slots = [Val(outer_slots[s].rep, tuple(exp.column(nm, gname) for nm in gnames[k]), outer_slots[s].kinds)
-                       for k, s in enumerate(step.group)]
-        inner.run(step.body)
-        iname, islots = inner.materialize("i", distinct=True)
-        self.ctes = inner.ctes
-        term = inner.expr(step.term, step.literal) if step.term is not None else None
-        faults: list[Fault] = []
-        if term is not None and AGGREGATES[step.func].numeric:
-            bad = _not_number(term)
-            if bad is not None:  # left out of the sum, as in memory (AggregateFunction.left_out)
-                faults.append(undefined(bad, step.func, NOT_A_NUMBER, (term,)))
-            if step.recursive:
-                neg = compare("<", term, const_val(0), d)
-                faults.append(Fault(neg, "E602", "recursive `sum` met a negative number; it would not be monotone"))
-            if QUO in term.kinds:
-                faults.append(Fault(exp.Not(this=_no_more_digits(term)), "E902", "a sum of numbers with more than 10 "
-                                    "digits after the point, which the SQL backends cannot compute as in memory"))
-        inner.fault(faults, step.literal)
-        self.checks.extend(inner.checks)
+        gname, gnames = self._groups(step, outer_slots, pname)
+        inner, iname, islots, term = self._braces(step, outer_slots, gname, gnames)
         # the matches that count: those whose term is defined (and a number, for `sum`)
         keep = and_(inner.wheres)
 
@@ -688,28 +656,8 @@ class Builder:
         key_names = [nm for names in gnames for nm in names]
         aname = self.fresh("a")
         agg_cols: list[exp.Expr] = [c.as_(nm) for c, nm in zip(key_cols, key_names)]
-        value: Val
-        if step.func == "count":
-            agg_cols.append(exp.Count(this=exp.Star()).as_("v"))
-            value = Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
-                        frozenset({"int"}))
-            base = matches().select(*agg_cols)
-        elif step.func == "sum":
-            assert term is not None
-            if term.rep == "int":
-                agg_cols.append(exp.Cast(this=exp.Sum(this=term.parts[0].copy()), to=d.int_type.copy()).as_("v"))
-                value = Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
-                            frozenset({"int"}))
-            else:
-                n, _t, dec, _x = to_any(term, d).parts  # x is 0: a sum of more digits is refused (E902)
-                agg_cols.append(d.num(exp.Sum(this=n.copy())).as_("vn"))
-                agg_cols.append(exp.Max(this=case(dec.copy(), exp.Literal.number(1), exp.Literal.number(0))).as_("vd"))
-                value = Val("any", (
-                    exp.Coalesce(this=exp.column("vn", aname), expressions=[d.num(exp.Literal.number(0))]),
-                    exp.Literal.string(""),
-                    exp.EQ(this=exp.Coalesce(this=exp.column("vd", aname), expressions=[exp.Literal.number(0)]),
-                           expression=exp.Literal.number(1)), d.num(exp.Literal.number(0))),
-                    frozenset({"int"} | ({"dec"} if "dec" in term.kinds else set())))
+        if step.func in ("count", "sum"):
+            value = self._count_sum(step.func, term, aname, agg_cols)
             base = matches().select(*agg_cols)
         else:
             assert term is not None
@@ -726,6 +674,74 @@ class Builder:
         kind = "left" if step.func in ("count", "sum") else "inner"
         self.joins.append((exp.to_table(aname), on, kind))
         self.slots = outer_slots + [value]
+
+    def _groups(self, step: P.AggregateStep, outer_slots: list[Val], pname: str) -> tuple[str, list[list[str]]]:
+        """A CTE of the distinct groups of the rows so far (CTE `pname`): its name and each key's columns."""
+        gname = self.fresh("g")
+        gcols: list[exp.Expr] = []
+        gnames: list[list[str]] = []
+        for k, s in enumerate(step.group):
+            v = outer_slots[s]
+            names = [f"g{k}"] if v.rep != "any" else [f"g{k}{c}" for c in PARTS]
+            gnames.append(names)
+            gcols.extend(p.copy().as_(nm) for p, nm in zip(v.parts, names))
+        if not gcols:
+            gcols = [exp.Literal.number(1).as_("_u")]
+        self.ctes.append((gname, exp.select(*gcols).from_(pname).distinct()))
+        return gname, gnames
+
+    def _braces(self, step: P.AggregateStep, outer_slots: list[Val], gname: str, gnames: list[list[str]]
+                ) -> tuple[Builder, str, list[Val], Val | None]:
+        """The braces' bindings, starting from each group, as a CTE: the inner builder, the CTE's name,
+        its slots and the aggregated term (with its faults checked)."""
+        inner = Builder(self.d, self.schema, self.literal_span, list(self.ctes), exp.to_table(gname),
+                        counter=self.counter)
+        inner.slots = [Val(outer_slots[s].rep, tuple(exp.column(nm, gname) for nm in gnames[k]), outer_slots[s].kinds)
+                       for k, s in enumerate(step.group)]
+        inner.run(step.body)
+        iname, islots = inner.materialize("i", distinct=True)
+        self.ctes = inner.ctes
+        term = inner.expr(step.term, step.literal) if step.term is not None else None
+        inner.fault(self._term_faults(step, term), step.literal)
+        self.checks.extend(inner.checks)
+        return inner, iname, islots, term
+
+    def _term_faults(self, step: P.AggregateStep, term: Val | None) -> list[RowFault]:
+        """What makes a numeric aggregate's term undefined, or not computable as in memory."""
+        faults: list[RowFault] = []
+        if term is not None and AGGREGATES[step.func].numeric:
+            bad = _not_number(term)
+            if bad is not None:  # left out of the sum, as in memory (AggregateFunction.left_out)
+                faults.append(undefined(bad, step.func, NOT_A_NUMBER, (term,)))
+            if step.recursive:
+                neg = compare("<", term, const_val(0), self.d)
+                faults.append(RowFault(neg, "E602", "recursive `sum` met a negative number; it would not be monotone"))
+            if QUO in term.kinds:
+                faults.append(RowFault(exp.Not(this=_no_more_digits(term)), "E902", "a sum of numbers with more than 10 "
+                                    "digits after the point, which the SQL backends cannot compute as in memory"))
+        return faults
+
+    def _count_sum(self, func: str, term: Val | None, aname: str, agg_cols: list[exp.Expr]) -> Val:
+        """Adds `count`'s or `sum`'s columns to `agg_cols`; the value read from CTE `aname` (0 for no match)."""
+        d = self.d
+        if func == "count":
+            agg_cols.append(exp.Count(this=exp.Star()).as_("v"))
+            return Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
+                       frozenset({"int"}))
+        assert term is not None
+        if term.rep == "int":
+            agg_cols.append(exp.Cast(this=exp.Sum(this=term.parts[0].copy()), to=d.int_type.copy()).as_("v"))
+            return Val("int", (exp.Coalesce(this=exp.column("v", aname), expressions=[exp.Literal.number(0)]),),
+                       frozenset({"int"}))
+        n, _t, dec, _x = to_any(term, d).parts  # x is 0: a sum of more digits is refused (E902)
+        agg_cols.append(d.num(exp.Sum(this=n.copy())).as_("vn"))
+        agg_cols.append(exp.Max(this=case(dec.copy(), exp.Literal.number(1), exp.Literal.number(0))).as_("vd"))
+        return Val("any", (
+            exp.Coalesce(this=exp.column("vn", aname), expressions=[d.num(exp.Literal.number(0))]),
+            exp.Literal.string(""),
+            exp.EQ(this=exp.Coalesce(this=exp.column("vd", aname), expressions=[exp.Literal.number(0)]),
+                   expression=exp.Literal.number(1)), d.num(exp.Literal.number(0))),
+            frozenset({"int"} | ({"dec"} if "dec" in term.kinds else set())))
 
     def _min_max(self, func: str, term: Val, matches: Callable[[], exp.Select], aname: str,
                  key_cols: list[exp.Expr], key_names: list[str], agg_cols: list[exp.Expr]) -> tuple[exp.Select, Val]:
