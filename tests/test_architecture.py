@@ -120,8 +120,6 @@ LONGEST = 60  # lines, from `def` to the function's last line
 PENDING = {
     "engine/evaluation/binary.py::round",
     "engine/evaluation/fixpoint.py::stratum",
-    "engine/backends/sql.py::_native",
-    "engine/backends/sql.py::_duckdb_csv",
 }
 
 
