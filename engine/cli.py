@@ -188,7 +188,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             table.add_row(pred, str(model.size(pred)))
         con.print(table)
     print_violations(model, con)
-    for path in write_outputs(p, model.relation):
+    for path in write_outputs(p, model.relation, getattr(model, "write_output", None)):
         print(f"wrote {path}", file=sys.stderr)
     print_diagnostics(warned, p.text, _err(args))
     return 0

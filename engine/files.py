@@ -265,7 +265,7 @@ def replacing(path: Path) -> Iterator[TextIO]:
         mode = _mode(path)
         if mode is not None and stat.S_ISDIR(mode):
             raise FileTrouble(path, "it is a folder", errno.EISDIR)
-        if mode is not None and (not stat.S_ISREG(mode) or _is_stream(path)):
+        if writes_in_place(path):
             # a device, a FIFO, or /dev/stdout: a stream, with no old content to keep
             target = path
             out = _open_in_place(path)
@@ -287,6 +287,13 @@ def replacing(path: Path) -> Iterator[TextIO]:
         if isinstance(exc, OSError) or (isinstance(exc, ValueError) and not writing):
             raise trouble(path, exc, writing=True) from None
         raise
+
+
+def writes_in_place(path: Path) -> bool:
+    """Whether `replacing(path)` writes to `path` itself (a device, a FIFO, a stream such as /dev/stdout)
+    rather than to a temporary file, named by the handle's `name`, renamed over it."""
+    mode = _mode(path)
+    return mode is not None and (not stat.S_ISREG(mode) or _is_stream(path))
 
 
 def _mode(path: Path) -> int | None:
@@ -312,7 +319,9 @@ def _temporary(folder: Path, mode: int | None, names: list[str]) -> TextIO:
         if mode is not None:
             with suppress(OSError):
                 os.fchmod(fd, mode)
-        return os.fdopen(fd, "w", encoding="utf-8", newline="")
+        out = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        out.buffer.raw.name = name  # type: ignore[attr-defined]  # for a writer of its own (a database's COPY)
+        return out
 
 
 def _is_stream(path: Path) -> bool:

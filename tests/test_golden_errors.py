@@ -2,7 +2,7 @@
 
 Static cases run `syllog check`; `runtime_*` cases run `syllog run` (with a
 small tuple limit); `sql_*` cases run `syllog run --backend duckdb` (what the SQL
-backends refuse). `warnings_*` and `runtime_warns_*` cases succeed (exit 0)
+backends refuse), `sql_limit_*` ones with `--max-tuples 1000`. `warnings_*` and `runtime_warns_*` cases succeed (exit 0)
 with warnings; the others fail. Rewrite with `pytest --update-goldens` and
 review the diff.
 """
@@ -22,6 +22,8 @@ CASES = sorted(HERE.glob("*.dl"))
 def test_error_golden(case: Path, update_goldens: bool) -> None:
     if case.stem.startswith("runtime_"):
         code, text = run_cli(["run", case.name, "--max-tuples", "1000"], HERE)
+    elif case.stem.startswith("sql_limit_"):
+        code, text = run_cli(["run", case.name, "--backend", "duckdb", "--max-tuples", "1000"], HERE)
     elif case.stem.startswith("sql_"):
         code, text = run_cli(["run", case.name, "--backend", "duckdb"], HERE)
     else:

@@ -244,10 +244,10 @@ def _body_kinds(body: tuple[n.Literal, ...], cols: dict[str, list[Kinds]], var: 
 def infer_kinds(program: Program) -> dict[str, list[Kinds]]:
     """For every predicate, the kinds of value each column can hold."""
     cols: dict[str, list[Kinds]] = {p: [frozenset()] * k for p, k in program.arity.items()}
-    for fact in program.facts:
-        cur = cols[fact.pred]
-        for i, v in enumerate(fact.row):
-            cur[i] = cur[i] | {kind_of(v)}
+    for pred, table, _cites in program.facts.groups():  # by column: no `Fact` is built
+        cur = cols[pred]
+        for i, column in enumerate(table.columns):
+            cur[i] = cur[i] | set(map(kind_of, column))
     for io in program.io:
         if io.kind == "input" and io.pred in program.decls:
             cur = cols[io.pred]

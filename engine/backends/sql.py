@@ -32,11 +32,14 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
+from .. import files
 from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program
@@ -49,15 +52,17 @@ from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
 from ..model import Answers, Model, Violation
 from ..proof.tree import ProofNode
 from ..provenance import TOP, Grade
-from ..values import Value, row_key
+from ..values import Value
 from .catalog import Keeper, Kept
 from .encoding import PARTS, column_names, decode, encode, infer_kinds, key_names, rep_of, width
 from .proof import Fetched, goal_model, holding, missing_model
 from .sqlgen import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
+from .transfer import sorted_select, write_by_database
 
 BACKENDS = ("duckdb", "postgres", "spark")
 WAIT = 600.0  # seconds a run waits for another run's lock on its database (engine.backends.catalog)
+INDEX_ROWS = 10_000_000  # a relation this large is indexed on its keys (PostgreSQL: see `fresh_statistics`)
 GROWTH_ROWS = 10_000  # a round's new tuples read back whole to judge growth; past it, a sample
 
 Row = tuple[Value, ...]
@@ -187,6 +192,8 @@ class _SqlEvaluator:
         self.growth = Growth(max_growing_rounds)  # rules that make new values without end (E601), as in memory
         self.max_growing_rounds = max_growing_rounds
         self.growth_due: dict[str, tuple[int, int]] = {}  # per predicate: the round it is next looked at, and how often
+        self.analyzed: dict[str, int] = {}  # per relation: its size when last analyzed (see `fresh_statistics`)
+        self.indexed: set[str] = set()  # the relations indexed on their key columns (see `fresh_statistics`)
 
     # -- tables -----------------------------------------------------------------
     def value_columns(self, pred: str) -> list[Column]:
@@ -237,33 +244,38 @@ class _SqlEvaluator:
 
     # -- facts and inputs ------------------------------------------------------------
     def load_facts(self) -> None:
-        spans: dict[tuple[str, Row], Span] = {}
-        order: list[tuple[str, Row]] = []
-        for fact in self.program.facts:
-            key = (fact.pred, fact.row)
-            if key not in spans and fact.pred not in self.stored:
-                spans[key] = fact.span
-                order.append(key)
-        by_pred: dict[str, list[tuple[Any, ...]]] = {}
-        for key in order:
-            pred, row = key
-            parts: list[Any] = []
-            for v, rep in zip(row, self.reps[pred]):
-                parts.extend(encode(v, rep, spans[key]))
-            parts.append(0)
-            by_pred.setdefault(pred, []).append(tuple(parts))
-        self.fact_keys = {k for k in order}
+        """Every fact, deduplicated, a predicate's in one statement (DuckDB: a list a column; PostgreSQL: one COPY),
+        read by column from the program's fact tables (no `Fact` is built: its place only for an error)."""
+        by_pred: dict[str, dict[Row, None]] = {}
+        for pred, table, _cites in self.program.facts.groups():
+            if pred not in self.stored:
+                by_pred.setdefault(pred, {}).update(dict.fromkeys(table.rows()))
+        self.fact_keys = {(pred, row) for pred, rows in by_pred.items() for row in rows}
         for pred, rows in sorted(by_pred.items()):
+            data = [self._encoded(pred, row) + (0,) for row in rows]
             cols = [c for c, _t in self.value_columns(pred) + self.meta_columns(True)]
-            self.store.insert_rows(pred, cols, rows)
-            self.sizes[pred] += len(rows)
+            self.store.insert_rows(pred, cols, data)
+            self.sizes[pred] += len(data)
+
+    def _encoded(self, pred: str, row: Row) -> tuple[Any, ...]:
+        """A fact's physical column values; E901 at the fact for a value the columns cannot hold."""
+        parts: list[Any] = []
+        try:
+            for v, rep in zip(row, self.reps[pred]):
+                parts.extend(encode(v, rep))
+        except SyllogError:
+            span = self.program.facts.statements_of(pred, row)[0].span
+            for v, rep in zip(row, self.reps[pred]):
+                encode(v, rep, span)
+            raise
+        return tuple(parts)
 
     def load_inputs(self) -> None:
         python_io: list[n.IODirective] = []
         for io in self.program.io:
             if io.kind != "input" or io.pred in self.stored:
                 continue
-            if not (self.store.reads_csv and self._duckdb_csv(io)):
+            if not (self.store.reads_csv and self._bulk_csv(io)):
                 python_io.append(io)
         if not python_io:
             return
@@ -287,70 +299,90 @@ class _SqlEvaluator:
             self.store.insert_rows(pred, cols, data)
             self.sizes[pred] += len(data)
 
-    def _duckdb_csv(self, io: n.IODirective) -> bool:
-        """Load a csv/tsv `.input` with DuckDB's read_csv; False to leave it to the Python reader."""
+    def _bulk_csv(self, io: n.IODirective) -> bool:
+        """Load a csv/tsv `.input` by the database: staged as text columns (DuckDB's read_csv, PostgreSQL's COPY
+        FROM STDIN streamed from the file), checked, converted by its declared types as the Python reader
+        converts them. False, having loaded nothing, to leave it to the Python reader (which reports what is
+        wrong with a file, with its line)."""
+        staging = f"_in_{io.pred}"
+        raw = self._stage_csv(io, staging)
+        if raw is None:
+            return False
+        params = self.program.decls[io.pred].params
+        if self._staged_count(staging, self._unlike_python(raw, [p.type for p in params])):
+            self.store.drop(staging)
+            return False
+        cols: list[exp.Expr] = []
+        for i, (r, p, rep) in enumerate(zip(raw, params, self.reps[io.pred])):
+            v = self._parse_column(p.type, exp.column(r))
+            cols.extend(part.copy().as_(nm) for part, nm in zip(to_rep(v, rep, self.d).parts, column_names(i, rep)))
+        select = exp.select(*cols).from_(self.store.table(staging))
+        self.sizes[io.pred] += self.store.append(io.pred, self._fresh_rows(io.pred, select, 0))
+        self.store.drop(staging)
+        return True
+
+    def _stage_csv(self, io: n.IODirective, staging: str) -> list[str] | None:
+        """The `.input`'s file read by the database into the table `staging`, a text column a field; its columns'
+        names, or None when the database does not read it (another format, a malformed file)."""
         from ..evaluation.io import data_path
         from ..formats import field_text, format_of
 
         path = data_path(self.program, io)
         fmt = format_of(io)
-        if fmt not in ("csv", "tsv") or not path.is_file():
-            return False
-        params = self.program.decls[io.pred].params
+        raw = [f"v{i}" for i in range(len(self.program.decls[io.pred].params))]
+        if fmt not in ("csv", "tsv") or not path.is_file() or not raw:
+            return None
         delim = field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
         header = field_text(io, "header", "false") == "true"
-        raw = [f"v{i}" for i in range(len(params))]
-        if not raw:
-            return False
-        args: list[exp.Expr] = [
-            exp.EQ(this=exp.column("delim"), expression=exp.Literal.string(delim)),
-            exp.EQ(this=exp.column("header"), expression=exp.Boolean(this=header)),
-            exp.EQ(this=exp.column("quote"), expression=exp.Literal.string('"')),
-            exp.EQ(this=exp.column("escape"), expression=exp.Literal.string('"')),
-            exp.EQ(this=exp.column("auto_detect"), expression=exp.false()),
-            exp.EQ(this=exp.column("nullstr"), expression=exp.Literal.string("\x00")),
-            exp.EQ(this=exp.column("columns"), expression=exp.Struct(expressions=[
-                exp.PropertyEQ(this=exp.to_identifier(r), expression=exp.Literal.string("VARCHAR")) for r in raw])),
-        ]
-        source = exp.Table(this=exp.ReadCSV(this=exp.Literal.string(str(path)), expressions=args))
-        staging = f"_in_{io.pred}"
         try:
+            if isinstance(self.store, PostgresStore):
+                if len(delim.encode()) != 1:
+                    return None
+                self.store.create(staging, [(r, self.d.text_type) for r in raw])
+                with files.open_regular(path) as fh:
+                    if self.store.copy_csv_in(staging, raw, iter(lambda: fh.read(1 << 20), b""), delim, header):
+                        return raw
+                self.store.drop(staging)
+                return None
+            source = exp.Table(this=exp.ReadCSV(this=exp.Literal.string(str(path)),
+                                                expressions=_read_csv_options(delim, header, raw)))
             self.store.run(exp.Drop(tables=[self.store.table(staging)], kind="TABLE", exists=True))
             self.store.run(exp.Create(this=self.store.table(staging), kind="TABLE",
                                       expression=exp.select("*").from_(source)))
-        except SyllogError:
-            return False  # malformed: the Python reader reports it, with its line
+        except (SyllogError, files.FileTrouble):
+            self.store.drop(staging)
+            return None  # malformed or unreadable: the Python reader reports it, with its line
+        return raw
+
+    def _unlike_python(self, raw: list[str], types: list[str]) -> list[exp.Expr]:
+        """Conditions true of a staged row the database would convert otherwise than the Python reader (which
+        then reads the file): a missing field, a number Python reads that the plain patterns do not match
+        (`+1`, ` 1`, `1_000`), an empty line of a one-column file (Python skips it)."""
         simple = {"int": r"^-?[0-9]{1,18}$", "dec": r"^-?[0-9]{1,24}\.[0-9]{1,10}$"}
         bad: list[exp.Expr] = []
-        convs: list[tuple[str, exp.Expr]] = []  # (kind expression per column)
-        for r, p in zip(raw, params):
+        for r, typ in zip(raw, types):
             col = exp.column(r)
             bad.append(exp.Is(this=col.copy(), expression=exp.Null()))
+            if len(raw) == 1:
+                bad.append(exp.EQ(this=col.copy(), expression=exp.Literal.string("")))
             is_int = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(simple["int"]))
             is_dec = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(simple["dec"]))
-            if p.type == "int":
-                bad.append(exp.Not(this=is_int.copy()))
-            elif p.type == "number":
-                bad.append(exp.Not(this=exp.or_(is_int.copy(), is_dec.copy())))
-            elif p.type not in ("symbol", "string"):
+            if typ == "int":
+                bad.append(exp.Not(this=is_int))
+            elif typ == "number":
+                bad.append(exp.Not(this=exp.or_(is_int, is_dec)))
+            elif typ not in ("symbol", "string"):
                 # `any`: a number, or a symbol that Python's int and Decimal would not read as one
                 numeric_like = exp.RegexpLike(this=exp.Lower(this=col.copy()),
                                               expression=exp.Literal.string(r"^(\s|[-+0-9._]|inf|nan|snan)"))
-                bad.append(exp.and_(numeric_like, exp.Not(this=exp.or_(is_int.copy(), is_dec.copy()))))
-            convs.append((p.type, col))
-        found = self.store.fetch(exp.select(exp.Count(this=exp.Star())).from_(self.store.table(staging))
-                                 .where(exp.or_(*bad)))
-        if found and found[0][0]:
-            self.store.drop(staging)
-            return False
-        cols: list[exp.Expr] = []
-        for i, ((typ, raw_col), rep) in enumerate(zip(convs, self.reps[io.pred])):
-            v = self._parse_column(typ, raw_col)
-            cols.extend(p.copy().as_(nm) for p, nm in zip(to_rep(v, rep, self.d).parts, column_names(i, rep)))
-        select = exp.select(*cols).from_(self.store.table(staging))
-        self.sizes[io.pred] += self.store.append(io.pred, self._fresh_rows(io.pred, select, 0))
-        self.store.drop(staging)
-        return True
+                bad.append(exp.and_(numeric_like, exp.Not(this=exp.or_(is_int, is_dec))))
+        return bad
+
+    def _staged_count(self, staging: str, where: list[exp.Expr]) -> int:
+        """How many staged rows meet any of the conditions."""
+        q = exp.select(exp.Count(this=exp.Star())).from_(self.store.table(staging)).where(exp.or_(*where))
+        found = self.store.fetch(q)
+        return int(found[0][0]) if found else 0
 
     def _parse_column(self, typ: str, col: exp.Expr) -> Any:
         from .sqlgen import Val
@@ -384,7 +416,8 @@ class _SqlEvaluator:
         if cond:
             sub = sub.where(exp.and_(*cond))
         cols: list[exp.Expr] = [exp.column(c, "c") for c in names] + [exp.Literal.number(round_no).as_("_r")]
-        return exp.select(*cols).from_(dedup.subquery("c")).where(exp.Not(this=exp.Exists(this=sub)))
+        fresh = exp.select(*cols).from_(dedup.subquery("c"))
+        return fresh.where(exp.Not(this=exp.Exists(this=sub))) if self.sizes[pred] else fresh
 
     def _dedup(self, pred: str, src: exp.Expr) -> exp.Select:
         """One row per tuple: (n, t, x) decide equality; a decimal flag prefers the integer."""
@@ -500,35 +533,48 @@ class _SqlEvaluator:
         memory limit the Python loop runs instead. The tuple limit is checked when the CTE ends; a
         time limit interrupts it.
         """
-        if not self.native_ok or len(comp) != 1:
+        plans = self._native_plans(comp, indices, plan)
+        if plans is None:
             return False
+        self._run_native(next(iter(comp)), plans)
+        return True
+
+    def _native_plans(self, comp: set[str], indices: list[int], plan: Any) -> list[CompiledPlan] | None:
+        """The delta plans of a stratum eligible for one recursive CTE (see `_native`), reading the CTE; None if
+        it is not eligible."""
+        if not self.native_ok or len(comp) != 1:
+            return None
         (pred,) = comp
         if not self.key_columns(pred) or "any" in self.reps[pred]:
-            return False
+            return None
         rules = self.program.rules
         chosen: list[tuple[int, int]] = []
         for i in indices:
             if any(isinstance(s, P.AggregateStep) for s in plan(i).steps):
-                return False
+                return None
             at = [j for j, lit in enumerate(rules[i].body) if isinstance(lit, n.Atom) and lit.pred == pred]
             if len(at) > 1:
-                return False
+                return None
             chosen.extend((i, j) for j in at)
         if not chosen or len(chosen) > self.store.recursive_cte_references:
-            return False
+            return None
         self.native = pred
         try:
             plans = [self.compile(plan(i, j)) for i, j in chosen]
         finally:
             self.native = None
         if any(c.checks for c in plans):
-            return False
+            return None
         if not self.store.recursive_cte_in_subquery and any(
                 isinstance(c.plan.steps[0], P.Join) and not c.plan.steps[0].out_cols for c in plans):
-            return False  # an existence test of the CTE is a subquery, which PostgreSQL refuses in a recursive term
+            return None  # an existence test of the CTE is a subquery, which PostgreSQL refuses in a recursive term
         if any(isinstance(s, P.Bind) for c in plans for s in c.plan.steps) or \
                 not all(isinstance(a, (P.Slot, P.Lit)) for c in plans for a in c.plan.head_args):
-            return False  # arithmetic may make new values without end: rounds check the tuple limit
+            return None  # arithmetic may make new values without end: rounds check the tuple limit
+        return plans
+
+    def _run_native(self, pred: str, plans: list[CompiledPlan]) -> None:
+        """Run a stratum's recursive CTE to its fixpoint as one statement, interrupted at the deadline."""
         start = time.perf_counter()
         self.round_no += 1
         key = ("native", pred, tuple(id(c) for c in plans))
@@ -553,7 +599,6 @@ class _SqlEvaluator:
         self.sizes[pred] += got
         self.rounds.append((got, time.perf_counter() - start))
         self.check_limits(plans)  # the tuple limit: checked once the CTE is done
-        return True
 
     def _native_insert(self, pred: str, plans: list[CompiledPlan]) -> exp.Insert:
         """INSERT INTO p the rows of the recursive CTE (see `_native`) that p lacks, with `_r` NULL."""
@@ -599,10 +644,32 @@ class _SqlEvaluator:
             self.sizes[pred] += got
             added += got
         self.phase = 1 - self.phase
+        self.fresh_statistics(by_head, new)
         self.rounds.append((added, time.perf_counter() - start))
         self.watch_growth(by_head, new)
         self.check_limits(plans)
         return new
+
+    def fresh_statistics(self, by_head: dict[str, list[CompiledPlan]], new: dict[str, int]) -> None:
+        """Between rounds (stores that keep `statistics`, PostgreSQL): ANALYZE the deltas the next round reads,
+        and a relation whenever it has grown by half since it was last analyzed, so that no round is planned
+        for the sizes of an earlier one (a nested loop over a delta thought empty). A relation that reaches
+        INDEX_ROWS rows while its stratum runs is indexed on its key columns (stores that `index_relations`),
+        built in bulk then: a round's anti-join may look its new tuples up rather than read it whole."""
+        if not self.store.statistics:
+            return
+        for pred in sorted(by_head):
+            if pred == self.one_statement or pred in self.stored:
+                continue
+            if new[pred]:
+                self.store.analyze(self.delta_names[pred][self.phase])
+            if self.store.index_relations and self.sizes[pred] >= INDEX_ROWS and pred not in self.indexed \
+                    and self.key_columns(pred):
+                self.store.index(pred, self.key_columns(pred))
+                self.indexed.add(pred)
+            if self.sizes[pred] >= 1.5 * self.analyzed.get(pred, 0) + 1000:
+                self.store.analyze(pred)
+                self.analyzed[pred] = self.sizes[pred]
 
     def watch_growth(self, by_head: dict[str, list[CompiledPlan]], new: dict[str, int]) -> None:
         """E601 for a rule that has made nothing but new numbers for too many rounds (engine.evaluation.growth).
@@ -652,7 +719,7 @@ class _SqlEvaluator:
             for (_i, rep), m in zip(cols, self.store.fetch(q)[0]):
                 if m is not None:
                     found.append(decode((m, "", True, 0), "any") if rep == "any" else int(str(m)))
-        return range_of(self.program.rules, [[v for f in self.program.facts for v in f.row], found])
+        return range_of(self.program.rules, [[v for _p, t, _c in self.program.facts.groups() for col in t.columns for v in col], found])
 
     def rows(self, pred: str, extra: list[str], where: exp.Expr | None = None,
              limit: int | None = None) -> Iterator[tuple[Row, tuple[Any, ...]]]:
@@ -666,13 +733,18 @@ class _SqlEvaluator:
             q = q.where(where)
         if limit is not None:
             q = q.limit(limit)
-        for rec in self.store.fetch(q):
-            row: list[Value] = []
-            k = 0
-            for rep in reps:
-                row.append(decode(tuple(rec[k:k + width(rep)]), rep))
-                k += width(rep)
-            yield tuple(row), tuple(rec[len(names):])
+        for rec in self.store.stream(q):
+            yield _decoded(rec, reps), tuple(rec[len(names):])
+
+    def ordered_rows(self, pred: str) -> Iterator[Row]:
+        """A predicate's tuples in value order (engine.values.row_key), sorted by the database, read in batches."""
+        reps = self.reps[pred]
+        names = [c for c, _t in self.value_columns(pred)]
+        if not names:
+            yield from (row for row, _meta in self.rows(pred, []))
+            return
+        for rec in self.store.stream(sorted_select(names, self.store.render(self.table(pred)), reps, self.d.name == "postgres")):
+            yield _decoded(rec, reps)
 
     def run_checks(self, plans: list[CompiledPlan]) -> None:
         """Run each plan's checks: count the rows dropped for undefined arithmetic; refuse what stops evaluation."""
@@ -816,6 +888,30 @@ class _SqlEvaluator:
             help = limit_help("--timeout" if over_time else "--max-tuples", growing)
             raise SyllogError([Diagnostic("E601", f"{what}; this rule was still deriving new tuples", span, "error",
                                           help)], self.program.text)
+
+
+def _decoded(rec: tuple[Any, ...], reps: list[str]) -> Row:
+    """The values of a row of physical columns, one column of `reps` after the other."""
+    row: list[Value] = []
+    k = 0
+    for rep in reps:
+        row.append(decode(tuple(rec[k:k + width(rep)]), rep))
+        k += width(rep)
+    return tuple(row)
+
+
+def _read_csv_options(delim: str, header: bool, raw: list[str]) -> list[exp.Expr]:
+    """DuckDB's read_csv as Python's csv module reads: a quote `"` doubled inside quotes, every field text (no
+    guessing), no field NULL."""
+    def option(name: str, value: exp.Expr) -> exp.Expr:
+        return exp.EQ(this=exp.column(name), expression=value)
+
+    columns = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(r), expression=exp.Literal.string("VARCHAR"))
+                                      for r in raw])
+    return [option("delim", exp.Literal.string(delim)), option("header", exp.Boolean(this=header)),
+            option("quote", exp.Literal.string('"')), option("escape", exp.Literal.string('"')),
+            option("auto_detect", exp.false()), option("nullstr", exp.Literal.string("\x00")),
+            option("columns", columns)]
 
 
 def _same_predicates(program: Program, other: Program) -> set[str]:
@@ -971,11 +1067,22 @@ class SqlModel:
         self.close()
 
     # -- relations ----------------------------------------------------------------
-    def relation(self, name: str) -> set[Row]:
-        """The tuples of a predicate (empty for an unknown name)."""
-        if name not in self._ev.reps:
-            return set()
-        return {row for row, _meta in self.evaluated()._ev.rows(name, [])}
+    def relation(self, name: str) -> SqlRelation:
+        """The tuples of a predicate, as a set read from the database in batches (empty for an unknown name)."""
+        return SqlRelation(self.evaluated(), name)
+
+    def write_output(self, io: n.IODirective, path: Path, fmt: str) -> bool:
+        """Write an `.output` from the database: csv and tsv by the database itself (engine.backends.transfer),
+        jsonl (and csv the database cannot write alike) from rows streamed in value order; False for Parquet."""
+        from ..evaluation.io import write_relation
+
+        ev = self.evaluated()._ev
+        if fmt == "parquet" or io.pred not in ev.reps or not isinstance(ev.store, (DuckDBStore, PostgresStore)):
+            return False
+        table = ev.store.render(ev.table(io.pred))
+        if not write_by_database(ev.store, table, ev.reps[io.pred], path, fmt):
+            write_relation(ev.ordered_rows(io.pred), path, fmt, ordered=True)
+        return True
 
     def size(self, name: str) -> int:
         return self.evaluated()._ev.sizes.get(name, 0)
@@ -1010,7 +1117,7 @@ class SqlModel:
             body = goal
         names = goal_variables(body)
         dropped = Dropped()  # the goal's matches whose arithmetic is undefined fail, as in memory
-        rows = sorted(self._matches(body, names, dropped), key=row_key)
+        rows = self._matches(body, names, dropped)
         answers = Answers(text or "", names, rows)
         if body:
             answers.warnings = dropped.goal_warnings(body, Span(body[0].span.file, body[0].span.line,
@@ -1024,8 +1131,8 @@ class SqlModel:
         return answers
 
     def _matches(self, body: tuple[n.Literal, ...], names: list[str] | None = None,
-                 dropped: Dropped | None = None) -> set[Row]:
-        """The distinct values of `names` over the matches of `body`, found in SQL."""
+                 dropped: Dropped | None = None) -> list[Row]:
+        """The distinct values of `names` over the matches of `body`, found in SQL, in value order."""
         names = names if names is not None else []
         self.evaluated()
         plan = P.plan_match(body, (), dict(self._ev.sizes))
@@ -1043,10 +1150,18 @@ class SqlModel:
             cols.extend(part.copy().as_(f"o{k}{s}") for part, s in zip(v.parts, PARTS))
         q = b.select(cols, distinct=True)
         if not names:
-            q = q.limit(1)
-        w = width("any")
-        return {tuple(decode(tuple(rec[w * k:w * k + w]), "any") for k in range(len(names)))
-                for rec in self.store.fetch(q)}
+            return [()] if self.store.fetch(q.limit(1)) else []
+        # in value order, by the database: the answers come in batches, never held twice or sorted in Python
+        keys: list[exp.Expr] = [exp.column(f"o{k}{s}") for k in range(len(names)) for s in "tnx"]
+        if self.backend == "postgres":  # text in code point order
+            keys = [exp.Collate(this=c, expression=exp.to_identifier("C", quoted=True)) if c.name.endswith("t") else c
+                    for c in keys]
+        out: list[Row] = []
+        for rec in self.store.stream(exp.select("*").from_(q.subquery("a")).order_by(*keys)):
+            row = _decoded(rec, ["any"] * len(names))
+            if not out or out[-1] != row:  # 1 and 1.0 are one value: side by side in this order
+                out.append(row)
+        return out
 
     def violations(self, constraints: list[n.Constraint] | None = None) -> list[Violation]:
         """Every violation of the program's constraints, as `Model.violations` (the premises' proofs on demand)."""
@@ -1107,6 +1222,36 @@ class SqlModel:
                                      "(provenance=True)", Span("<why>", 1, 1, 1, 1))])
 
 
+class SqlRelation(AbstractSet[Row]):
+    """A predicate's tuples in the database, as a read-only set: iterating reads them in batches (never all at
+    once), `len` is known, `in` asks the database."""
+
+    def __init__(self, model: SqlModel, pred: str) -> None:
+        self.model = model
+        self.pred = pred
+
+    def __iter__(self) -> Iterator[Row]:
+        if self.pred in self.model._ev.reps:
+            yield from (row for row, _meta in self.model._ev.rows(self.pred, []))
+
+    def __len__(self) -> int:
+        return self.model.size(self.pred)
+
+    def __contains__(self, row: object) -> bool:
+        if not isinstance(row, tuple):
+            return False
+        atom = self.model._ground(self.pred, row)
+        return atom is not None and bool(self.model._matches((atom,)))
+
+    def __repr__(self) -> str:
+        return f"<{self.pred}: {len(self):,} tuples in {self.model.backend}>"
+
+    @classmethod
+    def _from_iterable(cls, rows: Any) -> Any:
+        """What `|`, `&` and `-` make (collections.abc.Set's hook): a set in memory."""
+        return set(rows)
+
+
 class _Database:
     """A SQL model as the proof search reads it (engine.backends.proof.Database)."""
 
@@ -1155,4 +1300,4 @@ def _read(ev: _SqlEvaluator, preds: set[str]) -> Fetched:
     return rels, base
 
 
-__all__ = ["BACKENDS", "SqlModel", "evaluate_sql", "open_store"]
+__all__ = ["BACKENDS", "SqlModel", "SqlRelation", "evaluate_sql", "open_store"]

@@ -12,9 +12,10 @@ for anything else the database reports.
 from __future__ import annotations
 
 import copy
+import re
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlglot import exp
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 Column = tuple[str, exp.DataType]
 IN_USE_AT = Span("<database>", 1, 1, 1, 1)  # where an error of the database as a whole is told
+BATCH = 10_000  # rows fetched at a time when a query's rows are streamed
 
 _OVERFLOW = ("overflow", "out of range", "numeric_value_out_of_range", "arithmetic_overflow",
              "cannot be represented", "numeric field overflow")
@@ -37,8 +39,19 @@ def _db_error(exc: Exception) -> SyllogError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if any(word in str(exc).lower() for word in _OVERFLOW):
         return SyllogError([error("E901", f"a number went out of the SQL backend's range: {text}", NO_SPAN,
-                                  "evaluate this program in memory (without --backend)")])
+                                  "integers there have 64 bits, numbers 38 digits; the in-memory engine computes "
+                                  "with integers of any size: evaluate this program there (without --backend)")])
     return SyllogError([error("E904", f"the database reported an error: {text}", NO_SPAN)])
+
+
+def _guarded(fn: Any) -> Any:
+    """`fn()`, a driver's error made a `SyllogError` (as `_db_error`)."""
+    try:
+        return fn()
+    except SyllogError:
+        raise
+    except Exception as exc:  # the drivers' own error classes
+        raise _db_error(exc) from None
 
 
 class Store:
@@ -56,10 +69,14 @@ class Store:
     recursive_cte_references = 0
     # whether a recursive CTE may be read inside a subquery (an existence test) of its recursive term
     recursive_cte_in_subquery = False
-    # reads a CSV `.input` itself (read_csv), instead of rows sent from Python
+    # reads a CSV `.input` itself (DuckDB's read_csv, PostgreSQL's COPY FROM STDIN), instead of rows sent from Python
     reads_csv = False
     # a long statement can be interrupted at a deadline
     interruptible = False
+    # plans by statistics that must be refreshed as tables grow (ANALYZE between rounds)
+    statistics = False
+    # a recursive relation is indexed on its key columns after its base round (for the rounds' anti-joins)
+    index_relations = False
 
     def __init__(self, dialect: Dialect, schema: str | None) -> None:
         self.d = dialect
@@ -121,6 +138,14 @@ class Store:
             self.statements += 1
             self.seconds += time.perf_counter() - start
 
+    def _logged(self, e: exp.Expr | str) -> str:
+        """A statement's SQL, put in the log (when logging), counted."""
+        sql = e if isinstance(e, str) else self.render(e)
+        if self.log is not None:
+            self.log.append(sql)
+        self.statements += 1
+        return sql
+
     def fetch(self, e: exp.Expr | str) -> list[tuple[Any, ...]]:
         sql = e if isinstance(e, str) else self.render(e)
         if self.log is not None:
@@ -133,6 +158,10 @@ class Store:
             raise _db_error(exc) from None
         finally:
             self.statements += 1
+
+    def stream(self, e: exp.Expr | str, batch: int = BATCH) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, fetched `batch` at a time (the base class: all at once)."""
+        yield from self.fetch(e)
 
     def close(self) -> None:
         pass
@@ -190,6 +219,12 @@ class Store:
 
     def analyze(self, name: str) -> None:
         pass
+
+    def index(self, name: str, columns: list[str]) -> None:
+        """An index of the table on `columns` (stores that `index_relations`)."""
+        index = exp.to_identifier(f"{name}_keys", quoted=True)
+        cols = ", ".join(self.render(exp.to_identifier(c, quoted=True)) for c in columns)
+        self.run(f"CREATE INDEX IF NOT EXISTS {self.render(index)} ON {self.render(self.table(name))} ({cols})")
 
     def drop(self, name: str) -> None:
         self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
@@ -297,6 +332,22 @@ class DuckDBStore(Store):
         select = exp.select(*[exp.Unnest(expressions=[exp.Placeholder()]) for _ in columns])
         stmt = exp.insert(select, self.table(name), columns=[exp.to_identifier(c) for c in columns])
         self.run(stmt, [list(col) for col in zip(*rows)])
+
+    def stream(self, e: exp.Expr | str, batch: int = BATCH) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, `batch` at a time, on a cursor of their own (statements may run meanwhile)."""
+        sql = self._logged(e)
+        cur = self.con.cursor()
+        try:
+            res = _guarded(lambda: cur.execute(sql))
+            while rows := _guarded(lambda: res.fetchmany(batch)):
+                yield from rows
+        finally:
+            cur.close()
+
+    def copy_to(self, select: str, name: str) -> None:
+        """Write the one text column of `select`, a line a row, as it is, to the file `name` (DuckDB's COPY)."""
+        target = exp.Literal.string(name).sql(dialect="duckdb")
+        self.run(f"COPY ({select}) TO {target} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', USE_TMP_FILE false)")
 
     def interrupt(self) -> None:
         """Stop the statement running (from another thread); it fails with an error."""
@@ -412,6 +463,18 @@ SELECT CASE WHEN abs(v) >= 1e24 THEN 'E901' WHEN v * 1e38 <> trunc(v * 1e38) THE
 CLIENT_SETTINGS: dict[str, Any] = {"application_name": "syllog", "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
                    "keepalives_count": 3}
 LOCK_CLASS = 0x5359  # the first key of syllog's advisory locks ("SY")
+class _NotPlain(Exception):
+    """A csv block PostgreSQL's COPY would read otherwise than Python's csv module."""
+
+
+NULL_TEXT = "\\N"  # what COPY FROM reads as NULL (a field PostgreSQL and Python read alike is never NULL)
+# COPY TO's text format escapes a backslash, the delimiter (a tab) and these control characters
+_TEXT_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+_UNESCAPED = {b"b": b"\x08", b"f": b"\x0c", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\x0b"}
+
+
+def _unescape(m: re.Match[bytes]) -> bytes:
+    return _UNESCAPED.get(m.group(1), m.group(1))
 
 
 class PostgresStore(Store):
@@ -419,6 +482,9 @@ class PostgresStore(Store):
 
     recursive_cte_references = 1
     interruptible = True
+    reads_csv = True
+    statistics = True
+    index_relations = True
 
     def __init__(self, database: str | None, schema: str | None, memory_limit: str | None) -> None:
         try:
@@ -466,8 +532,77 @@ class PostgresStore(Store):
         with self.con.cursor() as cur:
             cur.executemany(sql, rows)
 
+    def insert_rows(self, name: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        """All the rows in one COPY FROM STDIN (executemany sends a statement a row)."""
+        if not rows:
+            return
+        sql = self._copy_in_sql(name, columns, "")
+
+        def copy() -> None:
+            with self.con.cursor() as cur, cur.copy(sql) as cp:
+                for row in rows:
+                    cp.write_row(row)
+
+        _guarded(copy)
+
+    def _copy_in_sql(self, name: str, columns: list[str], options: str) -> str:
+        cols = ", ".join(exp.to_identifier(c, quoted=True).sql(dialect="postgres") for c in columns)
+        return self._logged(f"COPY {self.render(self.table(name))} ({cols}) FROM STDIN{options}")
+
+    def copy_csv_in(self, name: str, columns: list[str], blocks: Iterator[bytes], delimiter: str,
+                    header: bool) -> bool:
+        """Load csv text, sent block by block, into a table of text columns (COPY FROM STDIN); False, with
+        nothing loaded, when a block holds what PostgreSQL would read otherwise than Python's csv module
+        does (a quote, or `\\.`), which the caller then reads itself."""
+        lit = exp.Literal.string
+        options = (f" (FORMAT csv, DELIMITER {lit(delimiter).sql(dialect='postgres')}, HEADER {str(header).lower()}, "
+                   f"NULL {lit(NULL_TEXT).sql(dialect='postgres')})")
+        sql = self._copy_in_sql(name, columns, options)
+
+        def copy() -> bool:
+            with self.con.cursor() as cur:
+                try:
+                    with cur.copy(sql) as cp:
+                        for block in blocks:
+                            if b'"' in block or b"\\." in block:
+                                raise _NotPlain
+                            cp.write(block)
+                except _NotPlain:
+                    return False
+            return True
+
+        return bool(_guarded(copy))
+
+    def stream(self, e: exp.Expr | str, batch: int = BATCH) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, `batch` at a time, from a server-side cursor (in a transaction of its own)."""
+        sql = self._logged(e)
+        with self.con.transaction(), self.con.cursor(name=f"syllog_{id(sql):x}") as cur:
+            _guarded(lambda: cur.execute(sql))
+            while rows := _guarded(lambda: cur.fetchmany(batch)):
+                yield from rows
+
+    def copy_to(self, select: str, out: BinaryIO) -> None:
+        """Write the one text column of `select`, a line a row, as it is, to `out` (COPY TO STDOUT, streamed)."""
+        sql = self._logged(f"COPY ({select}) TO STDOUT")
+
+        def copy() -> None:
+            carry = b""
+            with self.con.cursor() as cur, cur.copy(sql) as cp:
+                for chunk in cp:
+                    data = carry + bytes(chunk)
+                    odd = (len(data) - len(data.rstrip(b"\\"))) % 2  # an escape cut in two: finish it next time
+                    carry, data = (data[-1:], data[:-1]) if odd else (b"", data)
+                    out.write(_TEXT_ESCAPE.sub(_unescape, data))
+
+        _guarded(copy)
+
     def analyze(self, name: str) -> None:
         self.run(exp.Analyze(tables=[self.table(name)]))
+
+    def replace(self, name: str, select: exp.Select | str) -> int:
+        """TRUNCATE, then INSERT: a DELETE would leave the old rows dead in the table, round after round."""
+        self.run(f"TRUNCATE {self.render(self.table(name))}")
+        return self.append(name, select)
 
     def interrupt(self) -> None:
         """Cancel the statement running (from another thread); it fails with an error."""

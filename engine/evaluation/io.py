@@ -12,6 +12,7 @@ replaced whole (E705 at the `.output` when it cannot be).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -492,8 +493,10 @@ def _bad_value_message(k: int, v: str, t: str) -> str:
     return f"column {k + 1}: `{visible(v)}` is not a valid value for its declared type `{t}`"
 
 
-def write_outputs(program: Program, relation: Callable[[str], Any]) -> list[Path]:
-    """Write every `.output` relation, each file whole or not at all; `relation(name)` gives its tuples.
+def write_outputs(program: Program, relation: Callable[[str], Any],
+                  write: Callable[[n.IODirective, Path, str], bool] | None = None) -> list[Path]:
+    """Write every `.output` relation, each file whole or not at all; `relation(name)` gives its tuples,
+    unless `write(io, path, format)` writes the file itself (a SQL backend's database: True when it did).
 
     Raises `SyllogError` with an E705 for every file that cannot be written
     (after writing the others); the old content of such a file is left as it was.
@@ -505,14 +508,16 @@ def write_outputs(program: Program, relation: Callable[[str], Any]) -> list[Path
             continue
         path = data_path(program, io)
         try:
-            if format_of(io) == "parquet":
+            if write is not None and write(io, path, format_of(io)):
+                pass
+            elif format_of(io) == "parquet":
                 from .parquet import write_parquet
 
                 write_parquet(relation(io.pred), path, io, program.decls[io.pred].params)
             else:
                 write_relation(relation(io.pred), path, format_of(io))
-        except SyllogError as exc:  # pyarrow is not installed: E706
-            diags.extend(exc.diagnostics)
+        except SyllogError as exc:  # pyarrow is not installed: E706; a database's error writing it: at the `.output`
+            diags.extend(d if d.span.line else dataclasses.replace(d, span=io.span) for d in exc.diagnostics)
             continue
         except files.FileTrouble as exc:
             diags.append(error("E705", f"cannot write `{display_path(path)}`: {exc.reason}", io.span,
@@ -530,16 +535,17 @@ def _write_help(exc: files.FileTrouble) -> str | None:
     return None
 
 
-def write_relation(rows: Any, path: Path, fmt: str) -> None:
-    """Write tuples sorted to a csv, tsv or jsonl file, replacing it whole (`files.replacing`)."""
+def write_relation(rows: Any, path: Path, fmt: str, ordered: bool = False) -> None:
+    """Write tuples sorted (or, `ordered`, as they come: sorted already) to a csv, tsv or jsonl file, replacing
+    it whole (`files.replacing`)."""
     from ..values import row_key
 
-    ordered = sorted(rows, key=row_key)
+    in_order = rows if ordered else sorted(rows, key=row_key)
     with files.replacing(path) as fh:
         if fmt == "jsonl":
-            for r in ordered:
+            for r in in_order:
                 fh.write(json.dumps([to_json(v) for v in r]) + "\n")
             return
         w = csv.writer(fh, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-        for r in ordered:
+        for r in in_order:
             w.writerow([v.text if isinstance(v, String) else show(v) for v in r])
