@@ -122,6 +122,8 @@ class _Working:
                 sql["database"] = args.database
             if args.memory_limit:
                 sql["memory_limit"] = args.memory_limit
+            if args.spark_master:
+                sql["spark_master"] = args.spark_master
             if defer:
                 sql["defer"] = True
             model = loaded.evaluate(backend=backend, **limits, **sql)
@@ -400,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --backend: a DuckDB file, or a PostgreSQL connection string")
         sp.add_argument("--memory-limit", metavar="SIZE", default=None,
                         help="with --backend duckdb: its memory limit (e.g. 2GB); it spills to disk past it")
+        sp.add_argument("--spark-master", metavar="URL", default=None,
+                        help="with --backend spark: the cluster to run on (spark://host:7077, yarn, "
+                             "local-cluster[2,1,1024], ...; default $SPARK_MASTER, else Spark's spark.master)")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, description=help, parents=[output])

@@ -61,14 +61,14 @@ Row = tuple[Value, ...]
 
 def open_store(backend: str, database: str | None = None, memory_limit: str | None = None,
                temp_directory: str | None = None, threads: int | None = None, schema: str | None = "syllog",
-               spark: Any | None = None, shuffle_partitions: int = 4) -> Store:
+               spark: Any | None = None, shuffle_partitions: int | None = None, spark_master: str | None = None) -> Store:
     """A connection to one of `BACKENDS` (E903 for an unknown or unavailable one)."""
     if backend == "duckdb":
         return DuckDBStore(database, memory_limit, temp_directory, threads, schema)
     if backend == "postgres":
         return PostgresStore(database, schema, memory_limit)
     if backend == "spark":
-        return SparkStore(spark, shuffle_partitions)
+        return SparkStore(spark, shuffle_partitions, spark_master)
     raise SyllogError([error("E903", f"unknown SQL backend `{backend}`", NO_SPAN,
                              "backends: " + ", ".join(BACKENDS))])
 
@@ -77,7 +77,8 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
                  memory_limit: str | None = None, temp_directory: str | None = None, threads: int | None = None,
                  provenance: bool = True, max_tuples: int | None = SQL_MAX_ROWS, max_seconds: float | None = None,
                  schema: str | None = "syllog", spark: Any | None = None, log: bool = False,
-                 max_growing_rounds: int | None = SQL_GROWING_ROUNDS, defer: bool = False) -> SqlModel:
+                 max_growing_rounds: int | None = SQL_GROWING_ROUNDS, defer: bool = False,
+                 spark_master: str | None = None) -> SqlModel:
     """Evaluate `program` in a SQL database; the relations stay there, behind a `SqlModel`.
 
     `database`: a DuckDB file (default: in memory) or a PostgreSQL connection
@@ -89,8 +90,11 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
     makes nothing but new numbers (engine.evaluation.growth); None lifts one.
     With `defer`, the program is evaluated when first needed: until then, `why`
     evaluates only what its goal needs (as `syllog why` does in memory).
+    Spark: the session `spark`, else the active one, else one started on
+    `spark_master` (None: Spark's configured master, engine.backends.store.spark_master).
     """
-    store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark)
+    store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark,
+                       spark_master=spark_master)
     unsupported = [agg for r in program.rules for agg in n.body_aggregates(r.body) if agg.func not in store.aggregates]
     unsupported += [agg for r in program.rules for lit in r.body for agg in _inner_aggregates(lit)
                     if agg.func not in store.aggregates]
@@ -274,37 +278,31 @@ class _SqlEvaluator:
             self.sizes[pred] += len(data)
 
     def _duckdb_csv(self, io: n.IODirective) -> bool:
-        """Load a csv/tsv `.input` with DuckDB's read_csv; False to leave it to the Python reader."""
+        """Load a csv/tsv `.input` with the database's own reader (DuckDB's read_csv, Spark's); False to leave it
+        to the Python reader."""
         from ..evaluation.io import data_path
-        from ..formats import field_text, format_of
+        from ..formats import field_text, file_name, format_of, is_url
 
-        path = data_path(self.program, io)
         fmt = format_of(io)
-        if fmt not in ("csv", "tsv") or not path.is_file():
+        url = self.store.reads_urls and is_url(file_name(io))
+        local = data_path(self.program, io)
+        if fmt not in ("csv", "tsv") or not (url or local.is_file()):
             return False
+        # Spark reads a local file by its file: URI (a bare path is on the cluster's default file system)
+        path = file_name(io) if url else local.absolute().as_uri() if self.store.reads_urls else str(local)
         params = self.program.decls[io.pred].params
         delim = field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
         header = field_text(io, "header", "false") == "true"
         raw = [f"v{i}" for i in range(len(params))]
         if not raw:
             return False
-        args: list[exp.Expr] = [
-            exp.EQ(this=exp.column("delim"), expression=exp.Literal.string(delim)),
-            exp.EQ(this=exp.column("header"), expression=exp.Boolean(this=header)),
-            exp.EQ(this=exp.column("quote"), expression=exp.Literal.string('"')),
-            exp.EQ(this=exp.column("escape"), expression=exp.Literal.string('"')),
-            exp.EQ(this=exp.column("auto_detect"), expression=exp.false()),
-            exp.EQ(this=exp.column("nullstr"), expression=exp.Literal.string("\x00")),
-            exp.EQ(this=exp.column("columns"), expression=exp.Struct(expressions=[
-                exp.PropertyEQ(this=exp.to_identifier(r), expression=exp.Literal.string("VARCHAR")) for r in raw])),
-        ]
-        source = exp.Table(this=exp.ReadCSV(this=exp.Literal.string(str(path)), expressions=args))
         staging = f"_in_{io.pred}"
         try:
-            self.store.run(exp.Drop(tables=[self.store.table(staging)], kind="TABLE", exists=True))
-            self.store.run(exp.Create(this=self.store.table(staging), kind="TABLE",
-                                      expression=exp.select("*").from_(source)))
-        except SyllogError:
+            self.store.read_csv(staging, path, delim, header, raw)
+        except SyllogError as exc:
+            if url:
+                raise SyllogError([error("E703", f"Spark cannot read `{path}`: {exc.diagnostics[0].message}",
+                                         io.span)], self.program.text) from None
             return False  # malformed: the Python reader reports it, with its line
         simple = {"int": r"^-?[0-9]{1,18}$", "dec": r"^-?[0-9]{1,24}\.[0-9]{1,10}$"}
         bad: list[exp.Expr] = []
@@ -312,22 +310,32 @@ class _SqlEvaluator:
         for r, p in zip(raw, params):
             col = exp.column(r)
             bad.append(exp.Is(this=col.copy(), expression=exp.Null()))
+            if self.store.csv_unsure:
+                bad.append(exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(f"[{self.store.csv_unsure}]")))
             is_int = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(simple["int"]))
             is_dec = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(simple["dec"]))
             if p.type == "int":
                 bad.append(exp.Not(this=is_int.copy()))
             elif p.type == "number":
-                bad.append(exp.Not(this=exp.or_(is_int.copy(), is_dec.copy())))
+                bad.append(exp.Not(this=exp.paren(exp.or_(is_int.copy(), is_dec.copy()))))
             elif p.type not in ("symbol", "string"):
                 # `any`: a number, or a symbol that Python's int and Decimal would not read as one
                 numeric_like = exp.RegexpLike(this=exp.Lower(this=col.copy()),
                                               expression=exp.Literal.string(r"^(\s|[-+0-9._]|inf|nan|snan)"))
-                bad.append(exp.and_(numeric_like, exp.Not(this=exp.or_(is_int.copy(), is_dec.copy()))))
+                bad.append(exp.and_(numeric_like, exp.Not(this=exp.paren(exp.or_(is_int.copy(), is_dec.copy())))))
+            if p.type not in ("int", "symbol", "string"):
+                # an integral decimal (`50.0`) equals the integer 50: of the two, the in-memory reader keeps the
+                # first in the file, which the database's deduplication cannot see
+                bad.append(exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(r"^-?[0-9]+\.0+$")))
             convs.append((p.type, col))
         found = self.store.fetch(exp.select(exp.Count(this=exp.Star())).from_(self.store.table(staging))
                                  .where(exp.or_(*bad)))
         if found and found[0][0]:
             self.store.drop(staging)
+            if url:  # no Python reader to say where
+                raise SyllogError([error("E704", f"`{path}` has {found[0][0]:,} records with a field that is empty, "
+                                         "not of its column's type, or in a form the in-memory reader may read "
+                                         "differently (a quote, a line break)", io.span)], self.program.text)
             return False
         cols: list[exp.Expr] = []
         for i, ((typ, raw_col), rep) in enumerate(zip(convs, self.reps[io.pred])):
