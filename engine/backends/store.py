@@ -584,10 +584,14 @@ class SparkStore(Store):
     def _add(self, name: str, df: Any, count: int) -> None:
         """Append the rows of `df` (`count` of them, checkpointed or cheap to compute) to the table, without a job;
         past COMPACT_PIECES pieces the table is checkpointed whole."""
-        self.pieces[name].append(df)
+        # a small piece in one partition: a table read by a broadcast is collected in a task a partition
+        self.pieces[name].append(df.coalesce(1) if count <= BROADCAST_ROWS else df)
         self.counts[name] += count
         if len(self.pieces[name]) >= COMPACT_PIECES:
-            self.pieces[name] = [self._union(name).localCheckpoint(eager=True)]
+            whole = self._union(name)
+            if self.counts[name] <= BROADCAST_ROWS:
+                whole = whole.coalesce(1)
+            self.pieces[name] = [whole.localCheckpoint(eager=True)]
         self._show(name)
 
     def _guard(self, fn: Any) -> Any:
