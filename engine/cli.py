@@ -125,6 +125,8 @@ class _Working:
                 sql["database"] = args.database
             if args.memory_limit:
                 sql["memory_limit"] = args.memory_limit
+            if args.spark_master:
+                sql["spark_master"] = args.spark_master
             if defer:
                 sql["defer"] = True
             model = loaded.evaluate(backend=backend, **limits, **sql, **self.keeping(args))
@@ -428,6 +430,9 @@ def _backend_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
                     help="with --database: wait this long for another run using the database (default 600; "
                          "0 refuses at once)")
+    sp.add_argument("--spark-master", metavar="URL", default=None,
+                    help="with --backend spark: the cluster to run on (spark://host:7077, yarn, "
+                         "local-cluster[2,1,1024], ...; default $SPARK_MASTER, else Spark's spark.master)")
 
 
 def _kept_options(sp: argparse.ArgumentParser) -> None:

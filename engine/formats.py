@@ -11,6 +11,7 @@ engine.evaluation.parquet (Parquet, through pyarrow).
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 from . import nodes as n
@@ -33,6 +34,15 @@ def field_text(io: n.IODirective, key: str, default: str | None = None) -> str |
 def file_name(io: n.IODirective) -> str:
     """The file a directive names, relative to its `.dl` file: `file:`, else `<pred>.<format>`."""
     return field_text(io, "file") or f"{io.pred}.{field_text(io, 'format', 'csv')}"
+
+
+def is_url(name: str) -> bool:
+    """A file named by a URL (`hdfs://nn/e.csv`, `s3a://bucket/e.csv`), which only a backend such as Spark reads.
+
+    >>> is_url("s3a://bucket/e.csv"), is_url("data/e.csv"), is_url("C:/data/e.csv")
+    (True, False, False)
+    """
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", name) is not None
 
 
 def format_of(io: n.IODirective) -> str:

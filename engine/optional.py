@@ -15,6 +15,7 @@ from types import ModuleType
 from .errors import NO_SPAN, Span, SyllogError, error
 
 SQL_EXTRA = "'syllog[sql]'"
+SPARK_EXTRA = "'syllog[spark]'"
 PARQUET_EXTRA = "'syllog[parquet]'"
 DATAFRAMES_EXTRA = "'syllog[dataframes]'"
 

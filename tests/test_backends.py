@@ -2,15 +2,13 @@
 
 DuckDB runs always. PostgreSQL runs against a throwaway cluster started by the
 session fixture `postgres` of tests/conftest.py (skipped, with the reason, only when the server binaries are
-missing; psycopg is a test dependency). Spark SQL runs when SYLLOG_TEST_SPARK=1 and pyspark is
-installed (slow: a local Spark session takes about half a minute to start);
-its SQL text is checked always.
+missing; psycopg is a test dependency). Spark SQL runs on a local cluster in
+tests/test_spark.py; its SQL text is checked here always.
 """
 
 from __future__ import annotations
 
 import glob
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -709,16 +707,6 @@ def test_spark_sql_text_is_valid_spark() -> None:
         assert "`" in text and '"' not in text
         if "/" in str(rule.body):
             assert "DECIMAL(38, 0)" in text
-
-
-@pytest.mark.skipif(os.environ.get("SYLLOG_TEST_SPARK") != "1", reason="set SYLLOG_TEST_SPARK=1 to run Spark (slow)")
-def test_spark_same_relations() -> None:
-    pytest.importorskip("pyspark", reason="pyspark is not installed")
-    for name in ["transitive closure", "aggregates and empty groups", "strings versus symbols", "arithmetic",
-                 "OFAC 50 percent through sum, with cycles"]:
-        loaded = engine.load_text(SMALL[name])
-        with evaluate_sql(loaded.program, backend="spark") as model:
-            same_as_memory(loaded, model)
 
 
 # ---- differential: quotients and products of decimals, exactly as in memory --------------

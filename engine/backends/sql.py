@@ -70,7 +70,8 @@ Row = tuple[Value, ...]
 
 def open_store(backend: str, database: str | None = None, memory_limit: str | None = None,
                temp_directory: str | None = None, threads: int | None = None, schema: str | None = "syllog",
-               spark: Any | None = None, shuffle_partitions: int = 4, wait: float = 0.0) -> Store:
+               spark: Any | None = None, shuffle_partitions: int | None = None, wait: float = 0.0,
+               spark_master: str | None = None) -> Store:
     """A connection to one of `BACKENDS` (E903 for an unknown or unavailable one; E907 for a DuckDB file another
     process holds past `wait` seconds)."""
     if backend == "duckdb":
@@ -78,7 +79,7 @@ def open_store(backend: str, database: str | None = None, memory_limit: str | No
     if backend == "postgres":
         return PostgresStore(database, schema, memory_limit)
     if backend == "spark":
-        return SparkStore(spark, shuffle_partitions)
+        return SparkStore(spark, shuffle_partitions, spark_master)
     raise SyllogError([error("E903", f"unknown SQL backend `{backend}`", NO_SPAN,
                              "backends: " + ", ".join(BACKENDS))])
 
@@ -88,7 +89,8 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
                  provenance: bool = True, max_tuples: int | None = SQL_MAX_ROWS, max_seconds: float | None = None,
                  schema: str | None = "syllog", spark: Any | None = None, log: bool = False,
                  max_growing_rounds: int | None = SQL_GROWING_ROUNDS, defer: bool = False, reuse: bool = False,
-                 wait: float = WAIT, notify: Callable[[str], None] | None = None) -> SqlModel:
+                 wait: float = WAIT, notify: Callable[[str], None] | None = None,
+                 spark_master: str | None = None) -> SqlModel:
     """Evaluate `program` in a SQL database; the relations stay there, behind a `SqlModel`.
 
     `database`: a DuckDB file (default: in memory) or a PostgreSQL connection
@@ -107,8 +109,11 @@ def evaluate_sql(program: Program, backend: str = "duckdb", database: str | None
     without evaluating (`SqlModel.kept` says when it was evaluated); an
     incomplete one is E906. Another run holding the schema is waited for up to
     `wait` seconds (then E907); `notify` hears that it waits.
+    Spark: the session `spark`, else the active one, else one started on
+    `spark_master` (None: Spark's configured master, engine.backends.store.spark_master).
     """
-    store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark, wait=wait)
+    store = open_store(backend, database, memory_limit, temp_directory, threads, schema, spark, wait=wait,
+                       spark_master=spark_master)
     unsupported = [agg for r in program.rules for agg in n.body_aggregates(r.body) if agg.func not in store.aggregates]
     unsupported += [agg for r in program.rules for lit in r.body for agg in _inner_aggregates(lit)
                     if agg.func not in store.aggregates]
@@ -300,17 +305,24 @@ class _SqlEvaluator:
             self.sizes[pred] += len(data)
 
     def _bulk_csv(self, io: n.IODirective) -> bool:
-        """Load a csv/tsv `.input` by the database: staged as text columns (DuckDB's read_csv, PostgreSQL's COPY
-        FROM STDIN streamed from the file), checked, converted by its declared types as the Python reader
-        converts them. False, having loaded nothing, to leave it to the Python reader (which reports what is
-        wrong with a file, with its line)."""
+        """Load a csv/tsv `.input` by the database: staged as text columns (DuckDB's read_csv, Spark's, or
+        PostgreSQL's COPY FROM STDIN streamed from the file), checked, converted by its declared types as the
+        Python reader converts them. False, having loaded nothing, to leave it to the Python reader (which
+        reports what is wrong with a file, with its line); a file given by URL (Spark) has no Python reader, so
+        what it would report is E704 at the `.input`."""
         staging = f"_in_{io.pred}"
-        raw = self._stage_csv(io, staging)
-        if raw is None:
+        staged = self._stage_csv(io, staging)
+        if staged is None:
             return False
+        raw, path, url = staged
         params = self.program.decls[io.pred].params
-        if self._staged_count(staging, self._unlike_python(raw, [p.type for p in params])):
+        unlike = self._staged_count(staging, self._unlike_python(raw, [p.type for p in params]))
+        if unlike:
             self.store.drop(staging)
+            if url:
+                raise SyllogError([error("E704", f"`{path}` has {unlike:,} records with a field that is empty, "
+                                         "not of its column's type, or in a form the in-memory reader may read "
+                                         "differently (a quote, a line break)", io.span)], self.program.text)
             return False
         cols: list[exp.Expr] = []
         for i, (r, p, rep) in enumerate(zip(raw, params, self.reps[io.pred])):
@@ -321,43 +333,58 @@ class _SqlEvaluator:
         self.store.drop(staging)
         return True
 
-    def _stage_csv(self, io: n.IODirective, staging: str) -> list[str] | None:
-        """The `.input`'s file read by the database into the table `staging`, a text column a field; its columns'
-        names, or None when the database does not read it (another format, a malformed file)."""
+    def _stage_csv(self, io: n.IODirective, staging: str) -> tuple[list[str], str, bool] | None:
+        """The `.input`'s file read by the database into the table `staging`, a text column a field: its columns'
+        names, the path read and whether it is a URL (read by Spark only); None when the database does not read
+        it (another format, a malformed file)."""
         from ..evaluation.io import data_path
-        from ..formats import field_text, format_of
+        from ..formats import field_text, file_name, format_of, is_url
 
-        path = data_path(self.program, io)
         fmt = format_of(io)
+        url = self.store.reads_urls and is_url(file_name(io))
+        local = data_path(self.program, io)
         raw = [f"v{i}" for i in range(len(self.program.decls[io.pred].params))]
-        if fmt not in ("csv", "tsv") or not path.is_file() or not raw:
+        if fmt not in ("csv", "tsv") or not (url or local.is_file()) or not raw:
             return None
         delim = field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
         header = field_text(io, "header", "false") == "true"
+        # Spark reads a local file by its file: URI (a bare path is on the cluster's default file system)
+        path = file_name(io) if url else local.absolute().as_uri() if self.store.reads_urls else str(local)
         try:
             if isinstance(self.store, PostgresStore):
-                if len(delim.encode()) != 1:
-                    return None
-                self.store.create(staging, [(r, self.d.text_type) for r in raw])
-                with files.open_regular(path) as fh:
-                    if self.store.copy_csv_in(staging, raw, iter(lambda: fh.read(1 << 20), b""), delim, header):
-                        return raw
-                self.store.drop(staging)
-                return None
-            source = exp.Table(this=exp.ReadCSV(this=exp.Literal.string(str(path)),
-                                                expressions=_read_csv_options(delim, header, raw)))
-            self.store.run(exp.Drop(tables=[self.store.table(staging)], kind="TABLE", exists=True))
-            self.store.run(exp.Create(this=self.store.table(staging), kind="TABLE",
-                                      expression=exp.select("*").from_(source)))
-        except (SyllogError, files.FileTrouble):
+                return (raw, path, False) if self._copy_csv(staging, raw, local, delim, header) else None
+            self.store.read_csv(staging, path, delim, header, raw)
+        except SyllogError as exc:
             self.store.drop(staging)
-            return None  # malformed or unreadable: the Python reader reports it, with its line
-        return raw
+            if url:
+                raise SyllogError([error("E703", f"Spark cannot read `{path}`: {exc.diagnostics[0].message}",
+                                         io.span)], self.program.text) from None
+            return None  # malformed: the Python reader reports it, with its line
+        except files.FileTrouble:
+            self.store.drop(staging)
+            return None
+        return raw, path, url
+
+    def _copy_csv(self, staging: str, raw: list[str], path: Path, delim: str, header: bool) -> bool:
+        """PostgreSQL: the file streamed by COPY FROM STDIN into `staging`; False (nothing staged) when COPY
+        would read it otherwise than Python's csv module."""
+        assert isinstance(self.store, PostgresStore)
+        if len(delim.encode()) != 1:
+            return False
+        self.store.create(staging, [(r, self.d.text_type) for r in raw])
+        with files.open_regular(path) as fh:
+            if self.store.copy_csv_in(staging, raw, iter(lambda: fh.read(1 << 20), b""), delim, header):
+                return True
+        self.store.drop(staging)
+        return False
 
     def _unlike_python(self, raw: list[str], types: list[str]) -> list[exp.Expr]:
         """Conditions true of a staged row the database would convert otherwise than the Python reader (which
         then reads the file): a missing field, a number Python reads that the plain patterns do not match
-        (`+1`, ` 1`, `1_000`), an empty line of a one-column file (Python skips it)."""
+        (`+1`, ` 1`, `1_000`), an empty line of a one-column file (Python skips it), a character the store's
+        reader may read otherwise (`Store.csv_unsure`), an integral decimal (`50.0`) where a column may hold
+        numbers (it equals the integer 50: of the two, the in-memory reader keeps the first in the file, which
+        the database's deduplication cannot see)."""
         simple = {"int": r"^-?[0-9]{1,18}$", "dec": r"^-?[0-9]{1,24}\.[0-9]{1,10}$"}
         bad: list[exp.Expr] = []
         for r, typ in zip(raw, types):
@@ -365,17 +392,22 @@ class _SqlEvaluator:
             bad.append(exp.Is(this=col.copy(), expression=exp.Null()))
             if len(raw) == 1:
                 bad.append(exp.EQ(this=col.copy(), expression=exp.Literal.string("")))
+            if self.store.csv_unsure:
+                bad.append(exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(f"[{self.store.csv_unsure}]")))
             is_int = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(simple["int"]))
             is_dec = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(simple["dec"]))
+            number = exp.paren(exp.or_(is_int.copy(), is_dec.copy()))  # NOT (a OR b), not NOT a OR b
             if typ == "int":
                 bad.append(exp.Not(this=is_int))
             elif typ == "number":
-                bad.append(exp.Not(this=exp.or_(is_int, is_dec)))
+                bad.append(exp.Not(this=number))
             elif typ not in ("symbol", "string"):
                 # `any`: a number, or a symbol that Python's int and Decimal would not read as one
                 numeric_like = exp.RegexpLike(this=exp.Lower(this=col.copy()),
                                               expression=exp.Literal.string(r"^(\s|[-+0-9._]|inf|nan|snan)"))
-                bad.append(exp.and_(numeric_like, exp.Not(this=exp.or_(is_int, is_dec))))
+                bad.append(exp.and_(numeric_like, exp.Not(this=number.copy())))
+            if typ not in ("int", "symbol", "string"):
+                bad.append(exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(r"^-?[0-9]+\.0+$")))
         return bad
 
     def _staged_count(self, staging: str, where: list[exp.Expr]) -> int:
@@ -898,20 +930,6 @@ def _decoded(rec: tuple[Any, ...], reps: list[str]) -> Row:
         row.append(decode(tuple(rec[k:k + width(rep)]), rep))
         k += width(rep)
     return tuple(row)
-
-
-def _read_csv_options(delim: str, header: bool, raw: list[str]) -> list[exp.Expr]:
-    """DuckDB's read_csv as Python's csv module reads: a quote `"` doubled inside quotes, every field text (no
-    guessing), no field NULL."""
-    def option(name: str, value: exp.Expr) -> exp.Expr:
-        return exp.EQ(this=exp.column(name), expression=value)
-
-    columns = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(r), expression=exp.Literal.string("VARCHAR"))
-                                      for r in raw])
-    return [option("delim", exp.Literal.string(delim)), option("header", exp.Boolean(this=header)),
-            option("quote", exp.Literal.string('"')), option("escape", exp.Literal.string('"')),
-            option("auto_detect", exp.false()), option("nullstr", exp.Literal.string("\x00")),
-            option("columns", columns)]
 
 
 def _same_predicates(program: Program, other: Program) -> set[str]:

@@ -12,15 +12,17 @@ for anything else the database reports.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from functools import reduce
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlglot import exp
 
 from ..errors import NO_SPAN, Span, SyllogError, error
-from ..optional import SQL_EXTRA, MissingDependency, as_diagnostic
+from ..optional import SPARK_EXTRA, SQL_EXTRA, MissingDependency, as_diagnostic
 from .encoding import exact_arith, exact_split, exact_text
 from .sqlgen import Dialect
 
@@ -71,6 +73,10 @@ class Store:
     recursive_cte_in_subquery = False
     # reads a CSV `.input` itself (DuckDB's read_csv, PostgreSQL's COPY FROM STDIN), instead of rows sent from Python
     reads_csv = False
+    # reads a file named by a URL (`hdfs://...`, `s3a://...`) itself, where the Python reader cannot
+    reads_urls = False
+    # characters whose presence in a field of a local csv file leave the file to the Python reader
+    csv_unsure = ""
     # a long statement can be interrupted at a deadline
     interruptible = False
     # plans by statistics that must be refreshed as tables grow (ANALYZE between rounds)
@@ -217,6 +223,11 @@ class Store:
     def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         raise NotImplementedError
 
+    def read_csv(self, name: str, path: str, delimiter: str, header: bool, columns: list[str]) -> None:
+        """The table `name` of text columns `columns`: the fields of a csv file, read by the database (for stores
+        that `reads_csv`); a SyllogError if it cannot read the file as it is."""
+        raise NotImplementedError
+
     def analyze(self, name: str) -> None:
         pass
 
@@ -348,6 +359,22 @@ class DuckDBStore(Store):
         """Write the one text column of `select`, a line a row, as it is, to the file `name` (DuckDB's COPY)."""
         target = exp.Literal.string(name).sql(dialect="duckdb")
         self.run(f"COPY ({select}) TO {target} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', USE_TMP_FILE false)")
+
+    def read_csv(self, name: str, path: str, delimiter: str, header: bool, columns: list[str]) -> None:
+        """read_csv with nothing guessed: the given delimiter, header and columns, every field text."""
+        args: list[exp.Expr] = [
+            exp.EQ(this=exp.column("delim"), expression=exp.Literal.string(delimiter)),
+            exp.EQ(this=exp.column("header"), expression=exp.Boolean(this=header)),
+            exp.EQ(this=exp.column("quote"), expression=exp.Literal.string('"')),
+            exp.EQ(this=exp.column("escape"), expression=exp.Literal.string('"')),
+            exp.EQ(this=exp.column("auto_detect"), expression=exp.false()),
+            exp.EQ(this=exp.column("nullstr"), expression=exp.Literal.string("\x00")),
+            exp.EQ(this=exp.column("columns"), expression=exp.Struct(expressions=[
+                exp.PropertyEQ(this=exp.to_identifier(r), expression=exp.Literal.string("VARCHAR")) for r in columns])),
+        ]
+        source = exp.Table(this=exp.ReadCSV(this=exp.Literal.string(path), expressions=args))
+        self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
+        self.run(exp.Create(this=self.table(name), kind="TABLE", expression=exp.select("*").from_(source)))
 
     def interrupt(self) -> None:
         """Stop the statement running (from another thread); it fails with an error."""
@@ -635,27 +662,115 @@ class PostgresStore(Store):
         self.con.close()
 
 
-class SparkStore(Store):
-    """Spark SQL: every table is a temporary view over a checkpointed DataFrame."""
+# Settings of a Spark session that syllog starts, where Spark's own configuration (spark-defaults.conf,
+# `--conf` in PYSPARK_SUBMIT_ARGS) sets none: no web UI (the commands own the terminal), few shuffle
+# partitions (a round's delta is small), no adaptive execution (it runs every stage of a round's query as
+# a job of its own; the joins are broadcast by the tables' known sizes instead)
+SPARK_DEFAULTS = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4",
+                  "spark.sql.adaptive.enabled": "false"}
+# a table of at most this many rows is broadcast to the joins that read it (its size is known: no statistics)
+BROADCAST_ROWS = 100_000
+# a relation appended to this many times is checkpointed whole: its plan, a union of the pieces, stays short
+COMPACT_PIECES = 16
 
-    def __init__(self, session: Any | None, shuffle_partitions: int) -> None:
+
+def spark_master(given: str | None, environ: Mapping[str, str]) -> str | None:
+    """The master URL a session is started on: `given` (`--spark-master`), else $SPARK_MASTER.
+
+    None leaves it to Spark's own configuration: `spark.master` in
+    spark-defaults.conf (in $SPARK_CONF_DIR), $MASTER, `--master` in
+    $PYSPARK_SUBMIT_ARGS; `local[*]` when none says.
+
+    >>> spark_master(None, {"SPARK_MASTER": "spark://h:7077"}), spark_master("local[2]", {}), spark_master(None, {})
+    ('spark://h:7077', 'local[2]', None)
+    """
+    return given or environ.get("SPARK_MASTER") or None
+
+
+def spark_session(master: str | None, shuffle_partitions: int | None = None,
+                  settings: Mapping[str, str] | None = None) -> Any:
+    """The active Spark session, or a new one on `master` (None: Spark's configured master, see `spark_master`).
+
+    The JVM is started first, so that Spark's configuration is read as spark-submit reads it; SPARK_DEFAULTS
+    fill what it leaves unset, and `settings` are set over it. ANSI mode is always on (an overflow is an error,
+    not a wrapped number).
+    """
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    try:
+        gateway = launch_gateway()  # type: ignore[no-untyped-call]
+    except Exception as exc:
+        raise _spark_error("cannot start Spark's JVM", exc) from None
+    conf = SparkConf(_jvm=gateway.jvm)
+    if master:
+        conf.setMaster(master)
+    for key, value in SPARK_DEFAULTS.items():
+        if not conf.contains(key):
+            conf.set(key, value)
+    if conf.get("spark.app.name") == "pyspark-shell":  # PySpark's name when none is configured
+        conf.setAppName("syllog")
+    conf.set("spark.ui.showConsoleProgress", "false")  # PySpark turns it on; it would write over the commands' output
+    if shuffle_partitions is not None:
+        conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    for key, value in (settings or {}).items():
+        conf.set(key, value)
+    conf.set("spark.sql.ansi.enabled", "true")
+    try:
+        return SparkSession(SparkContext(conf=conf, gateway=gateway))
+    except Exception as exc:
+        raise _spark_error(f"cannot start Spark on `{conf.get('spark.master')}`", exc) from None
+
+
+def _spark_error(what: str, exc: Exception) -> SyllogError:
+    """E903 for a session that cannot start, quoting Spark's reason (the line naming its exception)."""
+    lines = [line.strip(" :") for line in str(exc).splitlines() if line.strip(" :")]
+    reason = next((line for line in lines if re.search(r"(Exception|Error): ", line)), lines[0] if lines else
+                  type(exc).__name__)
+    return SyllogError([error("E903", f"{what}: {reason}", NO_SPAN,
+                              "Spark needs Java 17 or later (`java -version`) and a master URL it knows "
+                              "(--spark-master, $SPARK_MASTER, spark.master in spark-defaults.conf)")])
+
+
+class SparkStore(Store):
+    """Spark SQL: every table is a temporary view over DataFrames checkpointed on the executors.
+
+    A table is a list of pieces, each a checkpointed DataFrame, whose number of
+    rows is known, so no job counts them again. A round's new tuples are one
+    job: its SELECT is checkpointed (lazily) and counted in the same job. The
+    relation they are appended to becomes the union of its pieces, without a
+    job, until it has COMPACT_PIECES of them: it is then checkpointed whole,
+    which cuts its plan short. A table of at most BROADCAST_ROWS rows is
+    broadcast to the joins that read it (its view carries the hint). `.input`
+    csv/tsv files are read by Spark itself (`spark.read.csv`), from any path
+    its cluster can read (`hdfs://`, `s3a://`, a local file on every worker).
+    """
+
+    reads_csv = True
+    reads_urls = True
+    # characters in a field that leave a local file to the Python reader (a quote: the csv module's strict
+    # reading; a line break or a byte order mark: the readers may split or keep them differently)
+    csv_unsure = '"\r\n\ufeff'
+
+    def __init__(self, session: Any | None, shuffle_partitions: int | None = None,
+                 master: str | None = None) -> None:
         try:
-            from pyspark.sql import SparkSession
+            import pyspark  # noqa: F401
         except ImportError:
-            raise _missing("pyspark", "the `spark` backend", "pyspark") from None
+            raise _missing("pyspark", "the `spark` backend", SPARK_EXTRA) from None
         super().__init__(Dialect("spark"), None)
         if session is None:
-            session = (SparkSession.builder.master("local[2]").appName("syllog")
-                       .config("spark.ui.enabled", "false")
-                       .config("spark.ui.showConsoleProgress", "false")
-                       .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-                       .config("spark.sql.ansi.enabled", "true")
-                       .getOrCreate())
+            session = spark_session(spark_master(master, os.environ), shuffle_partitions)
         self.spark = session
         self.spark.sparkContext.setLogLevel("ERROR")
         self.spark.conf.set("spark.sql.ansi.enabled", "true")
         self.schemas: dict[str, list[Column]] = {}
         self.counts: dict[str, int] = {}
+        self.pieces: dict[str, list[Any]] = {}  # per table: its checkpointed DataFrames
 
     def _df(self, sql: str) -> Any:
         return self.spark.sql(sql)
@@ -667,12 +782,40 @@ class SparkStore(Store):
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.spark.sql(sql).collect()]
 
-    def _set(self, name: str, df: Any) -> int:
-        df = df.localCheckpoint(eager=True)
+    def _union(self, name: str) -> Any:
+        pieces = self.pieces[name]
+        return reduce(lambda a, b: a.unionByName(b), pieces[1:], pieces[0])
+
+    def _show(self, name: str) -> None:
+        """Make the view `name` the union of its pieces, broadcast if it is small."""
+        from pyspark.sql.functions import broadcast
+
+        df = self._union(name)
+        if self.counts[name] <= BROADCAST_ROWS:
+            df = broadcast(df)
         df.createOrReplaceTempView(name)
+
+    def _set(self, name: str, df: Any) -> int:
+        """The table holds the rows of `df` alone: checkpointed and counted in one job."""
+        df = df.localCheckpoint(eager=False)
         count = int(df.count())
+        self.pieces[name] = [df]
         self.counts[name] = count
+        self._show(name)
         return count
+
+    def _add(self, name: str, df: Any, count: int) -> None:
+        """Append the rows of `df` (`count` of them, checkpointed or cheap to compute) to the table, without a job;
+        past COMPACT_PIECES pieces the table is checkpointed whole."""
+        # a small piece in one partition: a table read by a broadcast is collected in a task a partition
+        self.pieces[name].append(df.coalesce(1) if count <= BROADCAST_ROWS else df)
+        self.counts[name] += count
+        if len(self.pieces[name]) >= COMPACT_PIECES:
+            whole = self._union(name)
+            if self.counts[name] <= BROADCAST_ROWS:
+                whole = whole.coalesce(1)
+            self.pieces[name] = [whole.localCheckpoint(eager=True)]
+        self._show(name)
 
     def _guard(self, fn: Any) -> Any:
         try:
@@ -688,8 +831,9 @@ class SparkStore(Store):
         q = exp.select(*cols).where(exp.false())
 
         def empty() -> None:
-            self._df(self.render(q)).createOrReplaceTempView(name)
+            self.pieces[name] = [self._df(self.render(q))]
             self.counts[name] = 0
+            self._show(name)
 
         self._guard(empty)
 
@@ -701,10 +845,37 @@ class SparkStore(Store):
         return int(self._guard(lambda: self._set(name, self._df(sql))))
 
     def append(self, name: str, select: exp.Select | str) -> int:
-        before = self.counts.get(name, 0)
-        query = exp.maybe_parse(select, dialect="spark") if isinstance(select, str) else select
-        union = exp.union(exp.select("*").from_(self.table(name)), query, distinct=False)
-        return self.replace(name, self.render(union)) - before
+        sql = select if isinstance(select, str) else self.render(select)
+        if self.log is not None:
+            self.log.append(sql)
+        self.statements += 1
+        known = self._rows_of(sql)
+
+        def go() -> int:
+            df = self._df(sql).select(*[c for c, _t in self.schemas[name]])
+            if known is None:
+                df = df.localCheckpoint(eager=False)
+                got = int(df.count())
+            else:
+                got = known
+            self._add(name, df, got)
+            return got
+
+        return int(self._guard(go))
+
+    def _rows_of(self, sql: str) -> int | None:
+        """The number of rows of a SELECT that only computes columns of one table's rows (a delta stamped with its
+        round), from that table's count; None for any other."""
+        q: exp.Expr = exp.maybe_parse(sql, dialect="spark")
+        if not isinstance(q, exp.Select) or any(q.args.get(k) for k in ("joins", "where", "group", "having",
+                                                                         "distinct", "limit", "with_", "qualify")):
+            return None
+        source = q.args.get("from_") or q.args.get("from")
+        table = source.this if source is not None else None
+        if not isinstance(table, exp.Table) or table.name not in self.counts or \
+                any(e.find(exp.AggFunc, exp.Window, exp.Subquery, exp.Explode) for e in q.expressions):
+            return None
+        return self.counts[table.name]
 
     def append_round(self, name: str, select: str, round_no: int) -> int:
         # spark.sql takes no positional parameters: put the number in as a sqlglot literal
@@ -713,6 +884,7 @@ class SparkStore(Store):
         return self.append(name, self.render(q))
 
     def insert_rows(self, name: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        """The rows as one DataFrame (of this table's column types), checkpointed on the executors once."""
         if not rows:
             return
         from decimal import Decimal
@@ -733,10 +905,27 @@ class SparkStore(Store):
         fixed = [tuple(Decimal(v) if kinds[c].is_type("decimal") else v for c, v in zip(columns, r)) for r in rows]
         order = [c for c, _t in self.schemas[name]]
 
-        def go() -> int:
+        def go() -> None:
             df = self.spark.createDataFrame(fixed, schema).select(*order)
-            old = self.spark.table(name)
-            return self._set(name, old.unionByName(df))
+            self._add(name, df.localCheckpoint(eager=True), len(rows))
+
+        self._guard(go)
+
+    def read_csv(self, name: str, path: str, delimiter: str, header: bool, columns: list[str]) -> None:
+        """The view `name`: the fields of a csv file as text, read by Spark on the executors.
+
+        Read strictly (FAILFAST: a record with another number of fields fails), quoted fields across lines
+        as the csv module reads them; an empty field is NULL, which the caller takes for a bad one."""
+        from pyspark.sql import types as T
+
+        schema = T.StructType([T.StructField(c, T.StringType(), True) for c in columns])
+
+        def go() -> None:
+            df = self.spark.read.csv(path, schema=schema, sep=delimiter, header=header, quote='"', escape='"',
+                                     mode="FAILFAST", multiLine=True, ignoreLeadingWhiteSpace=False,
+                                     ignoreTrailingWhiteSpace=False, encoding="UTF-8")
+            self.schemas[name] = [(c, exp.DataType.build("TEXT")) for c in columns]
+            self._set(name, df)
 
         self._guard(go)
 
@@ -744,6 +933,7 @@ class SparkStore(Store):
         self.spark.catalog.dropTempView(name)
         self.schemas.pop(name, None)
         self.counts.pop(name, None)
+        self.pieces.pop(name, None)
 
     def close(self) -> None:
         for name in list(self.schemas):
