@@ -1,21 +1,28 @@
 """Bulk data formats: the one table of what `.input` and `.output` read and write.
 
-Input: an `.input` / `.output` directive. `file_name` is the file it names
-(`file:`, else `<pred>.<format>`); `format_of` its format (`format:`, else
-the file's suffix, else csv); `check_formats` is the analysis pass that
-reports an unknown format (E702) for both directions, so `syllog check`
-refuses `format: xlsx` before anything is read or written. The readers and
-writers are engine.evaluation.io (text formats) and
-engine.evaluation.parquet (Parquet, through pyarrow).
+Input: an `.input` / `.output` directive. `spec_of` resolves it into the
+one `DataSpec` that every reader and writer reads, in memory and on the SQL
+backends: the file it names (`file:`, else `<pred>.<format>`), its format
+(`format:`, else the file's suffix, else csv), its field delimiter
+(`delimiter:`, else a tab for tsv and a comma otherwise) and whether a first
+line holds column names (`header: true`: skipped when read, written on
+output). `check_formats` is the analysis pass that reports an unknown format
+(E702) and an option that cannot be honoured (E707: a delimiter that is not
+one character, or is a quote or a line break; a header other than true or
+false), for both directions, so `syllog check` refuses them before anything
+is read or written. The readers and writers, registered by format, are
+engine.evaluation.io's READERS and WRITERS (text formats there, Parquet in
+engine.evaluation.parquet through pyarrow).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from . import nodes as n
-from .errors import Diagnostic, error
+from .errors import Diagnostic, Span, error
 from .values import String
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
@@ -57,8 +64,50 @@ def format_of(io: n.IODirective) -> str:
     return SUFFIXES.get(PurePath(file_name(io)).suffix, "csv")
 
 
+@dataclass(frozen=True)
+class DataSpec:
+    """An `.input` or `.output` resolved: what its readers and writers read (see the module's docstring)."""
+
+    kind: str  # "input" or "output"
+    pred: str
+    file: str  # as named: relative to the folder of its `.dl` file, or a URL
+    format: str
+    delimiter: str
+    header: bool
+    span: Span
+
+
+def spec_of(io: n.IODirective) -> DataSpec:
+    """The directive resolved (checked by `check_formats`).
+
+    >>> spec_of(n.IODirective("output", "p", (n.Field("file", String("p.tsv")),))).delimiter
+    '\\t'
+    """
+    fmt = format_of(io)
+    delimiter = field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
+    return DataSpec(io.kind, io.pred, file_name(io), fmt, delimiter, field_text(io, "header", "false") == "true",
+                    io.span)
+
+
 def check_formats(directives: list[n.IODirective]) -> list[Diagnostic]:
-    """E702 for every `.input` or `.output` whose format is not one of FORMATS."""
-    return [error("E702", f"unknown format `{format_of(io)}` for `.{io.kind} {io.pred}`", io.span,
-                  help="formats: " + ", ".join(FORMATS))
-            for io in directives if format_of(io) not in FORMATS]
+    """E702 for every `.input` or `.output` whose format is not one of FORMATS; E707 for an option it cannot honour."""
+    out = []
+    for io in directives:
+        if format_of(io) not in FORMATS:
+            out.append(error("E702", f"unknown format `{format_of(io)}` for `.{io.kind} {io.pred}`", io.span,
+                             help="formats: " + ", ".join(FORMATS)))
+        out += _option_errors(io)
+    return out
+
+
+def _option_errors(io: n.IODirective) -> list[Diagnostic]:
+    delimiter = field_text(io, "delimiter")
+    header = field_text(io, "header")
+    out = []
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
+        out.append(error("E707", f"`.{io.kind} {io.pred}`: the delimiter `{delimiter}` is not one character other "
+                         "than a quote or a line break", io.span,
+                         help="a csv or tsv field delimiter is one character, such as `,`, `;`, `|` or a tab"))
+    if header not in (None, "true", "false"):
+        out.append(error("E707", f"`.{io.kind} {io.pred}`: `header` is true or false, not `{header}`", io.span))
+    return out

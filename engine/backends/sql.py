@@ -49,6 +49,7 @@ from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_help, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
+from ..formats import DataSpec
 from ..model import Answers, Model, Violation
 from ..proof.tree import ProofNode
 from ..provenance import TOP, Grade
@@ -429,8 +430,10 @@ class _SqlEvaluator:
         is_int = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(r"^-?[0-9]+$"))
         is_dec = exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(r"^-?[0-9]+\.[0-9]+$"))
         dec10 = exp.DataType.build("DECIMAL(38, 10)")
-        number = exp.Cast(this=exp.Mul(this=exp.Cast(this=col.copy(), to=dec10),
-                                       expression=exp.Literal.number(10**10)), to=d.num_type.copy())
+        # scaled to an integer (at most 10 digits after the point: exact), through a scale of 0, since
+        # PostgreSQL's NUMERIC would keep the product's 10 digits after the point
+        scaled = exp.Mul(this=exp.Cast(this=col.copy(), to=dec10), expression=exp.Literal.number(10**10))
+        number = exp.Cast(this=exp.Cast(this=scaled, to=exp.DataType.build("DECIMAL(38, 0)")), to=d.num_type.copy())
         num = exp.Case(ifs=[exp.If(this=exp.or_(is_int.copy(), is_dec.copy()), true=number)],
                        default=d.num(exp.Literal.number(0)))
         tag = exp.Case(ifs=[exp.If(this=exp.or_(is_int.copy(), is_dec.copy()), true=exp.Literal.string(""))],
@@ -1089,17 +1092,17 @@ class SqlModel:
         """The tuples of a predicate, as a set read from the database in batches (empty for an unknown name)."""
         return SqlRelation(self.evaluated(), name)
 
-    def write_output(self, io: n.IODirective, path: Path, fmt: str) -> bool:
+    def write_output(self, spec: DataSpec, path: Path, params: tuple[n.Param, ...]) -> bool:
         """Write an `.output` from the database: csv and tsv by the database itself (engine.backends.transfer),
         jsonl (and csv the database cannot write alike) from rows streamed in value order; False for Parquet."""
         from ..evaluation.io import write_relation
 
         ev = self.evaluated()._ev
-        if fmt == "parquet" or io.pred not in ev.reps or not isinstance(ev.store, (DuckDBStore, PostgresStore)):
+        if spec.format == "parquet" or spec.pred not in ev.reps or not isinstance(ev.store, (DuckDBStore, PostgresStore)):
             return False
-        table = ev.store.render(ev.table(io.pred))
-        if not write_by_database(ev.store, table, ev.reps[io.pred], path, fmt):
-            write_relation(ev.ordered_rows(io.pred), path, fmt, ordered=True)
+        table = ev.store.render(ev.table(spec.pred))
+        if not write_by_database(ev.store, table, ev.reps[spec.pred], path, spec, [p.name for p in params]):
+            write_relation(ev.ordered_rows(spec.pred), path, spec, params, ordered=True)
         return True
 
     def size(self, name: str) -> int:

@@ -23,9 +23,12 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import shutil
 from pathlib import Path
+from typing import Any
 
 from .. import files
+from ..formats import DataSpec
 from .encoding import DIGITS, FINE, column_names
 from .store import DuckDBStore, PostgresStore, Store
 
@@ -116,25 +119,41 @@ def exponent_sql(reps: list[str]) -> str | None:
     return " OR ".join(tests) if tests else None
 
 
-def write_by_database(store: Store, table: str, reps: list[str], path: Path, fmt: str) -> bool:
-    """Write a relation's csv/tsv `.output` by the database (see the module docstring); False if it cannot."""
+def write_by_database(store: Store, table: str, reps: list[str], path: Path, spec: DataSpec,
+                      names: list[str]) -> bool:
+    """Write a relation's csv/tsv `.output` by the database (see the module docstring), after a line of the
+    column `names` when the spec has a header; False if it cannot."""
     postgres = isinstance(store, PostgresStore)
-    if fmt not in FORMATS or not reps or not isinstance(store, (DuckDBStore, PostgresStore)):
+    if spec.format not in FORMATS or not reps or not isinstance(store, (DuckDBStore, PostgresStore)):
         return False
     if files.writes_in_place(path):
         return False
     small = exponent_sql(reps)
     if small is not None and store.fetch(f"SELECT 1 FROM {table} WHERE {small} LIMIT 1"):
         return False
-    delimiter = "\t" if fmt == "tsv" else ","
-    select = f"SELECT {line_sql(reps, delimiter, postgres)} FROM {table} ORDER BY {order_sql(reps, postgres)}"
+    select = f"SELECT {line_sql(reps, spec.delimiter, postgres)} FROM {table} ORDER BY {order_sql(reps, postgres)}"
     with files.replacing(path) as fh:
-        if isinstance(store, DuckDBStore):
+        if spec.header:
+            csv.writer(fh, delimiter=spec.delimiter, lineterminator="\n").writerow(names)
+        fh.flush()
+        if isinstance(store, PostgresStore):
+            store.copy_to(select, fh.buffer)
+        elif not spec.header:
             store.copy_to(select, fh.name)  # the temporary file, renamed when done
         else:
-            fh.flush()
-            store.copy_to(select, fh.buffer)
+            _copy_after_header(store, select, fh)
     return True
+
+
+def _copy_after_header(store: DuckDBStore, select: str, fh: Any) -> None:
+    """DuckDB's COPY writes a file of its own: written beside, then appended to the open file in blocks."""
+    rows = Path(fh.name).with_name(Path(fh.name).name + ".rows")
+    try:
+        store.copy_to(select, str(rows))
+        with rows.open("rb") as src:
+            shutil.copyfileobj(src, fh.buffer, 1 << 20)
+    finally:
+        rows.unlink(missing_ok=True)
 
 
 def sorted_select(columns: list[str], table: str, reps: list[str], postgres: bool) -> str:

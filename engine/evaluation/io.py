@@ -27,7 +27,7 @@ from .. import nodes as n
 from ..analysis import Program
 from ..column_types import reader
 from ..errors import Diagnostic, SourceMap, Span, SyllogError, error, visible
-from ..formats import field_text, file_name, format_of
+from ..formats import DataSpec, file_name, spec_of
 from ..loader import display_path
 from ..values import String, Value, show, to_json
 from .options import DEFAULT_OPTIONS, EvaluationOptions
@@ -55,22 +55,16 @@ def load_inputs(program: Program, rels: dict[str, Relation], loaded: set[str] | 
         if io.kind != "input" or (loaded and io.pred in loaded):
             continue
         path = data_path(program, io)
-        fmt = format_of(io)  # one of FORMATS: analysis reported any other (E702)
-        decl = program.decls[io.pred]
-        types = [p.type for p in decl.params]
+        spec = spec_of(io)  # its format one of FORMATS: analysis reported any other (E702)
+        params = program.decls[io.pred].params
         rel = rels[io.pred]
         try:
             if not len(rel) and not rel.indexes and not rel.groups:
-                cols = _columns(path, io, len(types)) if columnar[io] else None
+                cols = _columns(path, spec, len(params)) if columnar[io] else None
                 if cols is not None:
                     rel.set_columns(cols)  # the usual case: the file is all there is
                     continue
-            if fmt == "parquet":
-                from .parquet import read_parquet
-
-                rows = read_parquet(path, io, decl.params, [reader(t) for t in types])
-            else:
-                rows = _read(path, fmt, types, io)
+            rows = READERS[spec.format](path, spec, params)
         except SyllogError as exc:
             diags.extend(exc.diagnostics)
             if exc.sources is not None:
@@ -98,15 +92,16 @@ def _unreadable(exc: files.FileTrouble, path: Path, io: n.IODirective) -> Diagno
     return error("E703", f"cannot read `{name}`: {exc.reason}", io.span)
 
 
-def _read(path: Path, fmt: str, types: list[str], io: n.IODirective) -> set[Row]:
-    """The rows of a data file, streamed; a bad line raises E704 at its place."""
+def _read_text(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> set[Row]:
+    """The rows of a csv, tsv or jsonl file, streamed; a bad line raises E704 at its place."""
+    types = [p.type for p in params]
     convs = [reader(t) for t in types]
-    header = field_text(io, "header", "false") == "true"
+    header = spec.header
     try:
         with files.open_text(path) as fh:
-            if fmt == "jsonl":
+            if spec.format == "jsonl":
                 return _read_jsonl(fh, path, convs, types)
-            delim = _delimiter(io, fmt)
+            delim = spec.delimiter
             if all(c is int for c in convs) and len(delim) == 1 and convs:
                 fast = _read_int_blocks(fh, path, delim, len(convs), header)
                 if fast is not None:
@@ -296,10 +291,6 @@ def _no_constant(name: str) -> Value:
     raise ValueError(f"`{name}` is not a number Syllog holds")
 
 
-def _delimiter(io: n.IODirective, fmt: str) -> str:
-    return field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
-
-
 def _columnar_files(program: Program, options: EvaluationOptions) -> dict[n.IODirective, bool]:
     """Which `.input` files to read as columns: integers only, large enough, numpy there."""
     sizes: dict[n.IODirective, int] = {}
@@ -307,10 +298,10 @@ def _columnar_files(program: Program, options: EvaluationOptions) -> dict[n.IODi
         if io.kind != "input" or not options.columnar:
             continue
         path = data_path(program, io)
-        fmt = format_of(io)
-        delim = _delimiter(io, fmt)
+        spec = spec_of(io)
+        fmt, delim = spec.format, spec.delimiter
         params = program.decls[io.pred].params
-        if (fmt == "jsonl" or not params or any(p.type != "int" for p in params)
+        if (fmt in ("jsonl", "parquet") or not params or any(p.type != "int" for p in params)
                 or len(delim) != 1 or not delim.isascii() or delim in "0123456789-\r\n"):
             continue
         try:
@@ -328,18 +319,18 @@ def _columnar_files(program: Program, options: EvaluationOptions) -> dict[n.IODi
     return {io: io in sizes for io in program.io}
 
 
-def _columns(path: Path, io: n.IODirective, arity: int) -> Columns | None:
+def _columns(path: Path, spec: DataSpec, arity: int) -> Columns | None:
     """A csv/tsv file of integers as numpy columns of distinct rows in lexicographic order.
 
     None when the file is not plainly integers (see `_int_columns`): the tuple way reads it then,
     and reports any bad line.
     """
     data = files.read_bytes(path, COLUMNAR_MAX_BYTES)
-    if field_text(io, "header", "false") == "true":
+    if spec.header:
         head, _, data = data.partition(b"\n")
         if head.translate(None, bytes(range(32, 127)) + b"\t"):
             return None  # another line break (CR, form feed...) or non-ASCII: the careful way decides
-    return _int_columns(data, _delimiter(io, format_of(io)).encode(), arity)
+    return _int_columns(data, spec.delimiter.encode(), arity)
 
 
 def _int_columns(data: bytes, delim: bytes, arity: int) -> Columns | None:
@@ -494,9 +485,9 @@ def _bad_value_message(k: int, v: str, t: str) -> str:
 
 
 def write_outputs(program: Program, relation: Callable[[str], Any],
-                  write: Callable[[n.IODirective, Path, str], bool] | None = None) -> list[Path]:
+                  write: Callable[[DataSpec, Path, tuple[n.Param, ...]], bool] | None = None) -> list[Path]:
     """Write every `.output` relation, each file whole or not at all; `relation(name)` gives its tuples,
-    unless `write(io, path, format)` writes the file itself (a SQL backend's database: True when it did).
+    unless `write(spec, path, params)` writes the file itself (a SQL backend's database: True when it did).
 
     Raises `SyllogError` with an E705 for every file that cannot be written
     (after writing the others); the old content of such a file is left as it was.
@@ -507,15 +498,10 @@ def write_outputs(program: Program, relation: Callable[[str], Any],
         if io.kind != "output":
             continue
         path = data_path(program, io)
+        spec, params = spec_of(io), program.decls[io.pred].params
         try:
-            if write is not None and write(io, path, format_of(io)):
-                pass
-            elif format_of(io) == "parquet":
-                from .parquet import write_parquet
-
-                write_parquet(relation(io.pred), path, io, program.decls[io.pred].params)
-            else:
-                write_relation(relation(io.pred), path, format_of(io))
+            if write is None or not write(spec, path, params):
+                WRITERS[spec.format](relation(io.pred), path, spec, params)
         except SyllogError as exc:  # pyarrow is not installed: E706; a database's error writing it: at the `.output`
             diags.extend(d if d.span.line else dataclasses.replace(d, span=io.span) for d in exc.diagnostics)
             continue
@@ -535,17 +521,40 @@ def _write_help(exc: files.FileTrouble) -> str | None:
     return None
 
 
-def write_relation(rows: Any, path: Path, fmt: str, ordered: bool = False) -> None:
+def write_relation(rows: Any, path: Path, spec: DataSpec, params: tuple[n.Param, ...], ordered: bool = False) -> None:
     """Write tuples sorted (or, `ordered`, as they come: sorted already) to a csv, tsv or jsonl file, replacing
-    it whole (`files.replacing`)."""
+    it whole (`files.replacing`): fields split by the spec's delimiter, after a line of the declared column
+    names when the spec has a header (csv and tsv)."""
     from ..values import row_key
 
     in_order = rows if ordered else sorted(rows, key=row_key)
     with files.replacing(path) as fh:
-        if fmt == "jsonl":
+        if spec.format == "jsonl":
             for r in in_order:
                 fh.write(json.dumps([to_json(v) for v in r]) + "\n")
             return
-        w = csv.writer(fh, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+        w = csv.writer(fh, delimiter=spec.delimiter, lineterminator="\n")
+        if spec.header:
+            w.writerow([p.name for p in params])
         for r in in_order:
             w.writerow([v.text if isinstance(v, String) else show(v) for v in r])
+
+
+def _read_parquet(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> set[Row]:
+    from .parquet import read_parquet
+
+    return read_parquet(path, spec, params, [reader(p.type) for p in params])
+
+
+def _write_parquet(rows: Any, path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> None:
+    from .parquet import write_parquet
+
+    write_parquet(rows, path, spec, params)
+
+
+# The readers and writers of every format of engine.formats.FORMATS (tests/test_formats.py holds them to it).
+Reader = Callable[[Path, DataSpec, tuple[n.Param, ...]], set[Row]]
+Writer = Callable[[Any, Path, DataSpec, tuple[n.Param, ...]], None]
+READERS: dict[str, Reader] = {"csv": _read_text, "tsv": _read_text, "jsonl": _read_text, "parquet": _read_parquet}
+WRITERS: dict[str, Writer] = {"csv": write_relation, "tsv": write_relation, "jsonl": write_relation,
+                              "parquet": _write_parquet}

@@ -22,6 +22,7 @@ from .. import files
 from .. import nodes as n
 from ..column_types import type_ok
 from ..errors import Span, SyllogError, error
+from ..formats import DataSpec
 from ..loader import display_path
 from ..optional import PARQUET_EXTRA, MissingDependency, as_diagnostic, require
 from ..values import String, Value, row_key, show
@@ -30,7 +31,7 @@ from .relation import Row
 INT64 = (-(2**63), 2**63 - 1)
 
 
-def _arrow(io: n.IODirective) -> Any:
+def _arrow(io: DataSpec) -> Any:
     """pyarrow and its parquet module, or E706 at the directive saying how to install them."""
     try:
         require("pyarrow", f"the Parquet file of `.{io.kind} {io.pred}`", PARQUET_EXTRA)
@@ -39,7 +40,7 @@ def _arrow(io: n.IODirective) -> Any:
         raise as_diagnostic(exc, "E706", io.span) from None
 
 
-def read_parquet(path: Path, io: n.IODirective, params: tuple[n.Param, ...], convert: list[Any]) -> set[Row]:
+def read_parquet(path: Path, io: DataSpec, params: tuple[n.Param, ...], convert: list[Any]) -> set[Row]:
     """The rows of a Parquet file; `convert[k]` reads column k's text as a CSV field would."""
     pq = _arrow(io)
     name = display_path(path)
@@ -89,7 +90,7 @@ def _value(v: Any, typ: str, convert: Any) -> Value | None:
     return None
 
 
-def write_parquet(rows: Any, path: Path, io: n.IODirective, params: tuple[n.Param, ...]) -> None:
+def write_parquet(rows: Any, path: Path, io: DataSpec, params: tuple[n.Param, ...]) -> None:
     """Write tuples sorted to a Parquet file, one typed column per declared argument, replacing it whole."""
     pq = _arrow(io)
     pa = require("pyarrow", "Parquet", PARQUET_EXTRA)
