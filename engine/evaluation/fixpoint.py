@@ -457,7 +457,7 @@ class Evaluator:
         try:
             new = vector.evaluate(self.rels, self.encodings, comp, first, deltas if recursive else None,
                                   lambda r, made: self.check_limits(r, made, round_end=False),
-                                  self.options.vector_piece_rows)
+                                  self.options.vector_piece_rows, self.tuple_room())
         except vector.Unsupported:
             return False
         for p, ts in new.items():
@@ -772,6 +772,14 @@ class Evaluator:
                     raise self.runaway(r)
                 if fresh:  # a tuple within the range: this round does not only grow (as `round` will find)
                     state.grew[r] = 0
+
+    def tuple_room(self) -> int | None:
+        """How many more tuples the limits allow (None: no bound)."""
+        room = [self.limits.max_tuples - self.total] if self.limits.max_tuples is not None else []
+        derived = self.derived_limit()
+        if derived is not None:
+            room.append(derived - (self.total - self.loaded))
+        return max(0, min(room)) if room else None
 
     def derived_limit(self) -> int | None:
         """How many tuples rules may derive (`Limits.max_derived`), None for no such bound."""

@@ -239,6 +239,10 @@ class Stratum:
     def __init__(self, rels: dict[str, Relation], encodings: Encodings, widest: int, piece_rows: int) -> None:
         self.rels = rels
         self.piece_rows = piece_rows  # the rows of a join held at once, about (`run`)
+        # a join of more rows than this goes to the tuple path (its looks give E601 its message)
+        self.row_limit: int | None = None
+        self.tick: Callable[[int], None] = lambda rule: None
+        self.rule = -1  # the rule whose plan runs
         self.encodings = encodings
         dictionary = self.dictionary = encodings.dictionary
         self.keys = Keys(dictionary, widest)
@@ -322,7 +326,10 @@ class Stratum:
             if isinstance(step, P.Join) and step.out_cols:
                 t, lk, rk = self.matching(step, rows)
                 lo, counts = ranges(lk, rk)
-                if rows.n > 1 and int(counts.sum()) > self.piece_rows:
+                total = int(counts.sum())
+                if self.row_limit is not None and total > self.row_limit:
+                    raise Unsupported("a join of more rows than the tuple limit leaves")
+                if rows.n > 1 and total > self.piece_rows:
                     return self.in_pieces(steps[k:], rows, counts)
                 left, right = matches(lo, counts)
                 out = rows.take(left)
@@ -332,8 +339,12 @@ class Stratum:
         return rows
 
     def in_pieces(self, steps: tuple[P.Step, ...], rows: Rows, counts: Column) -> Rows:
-        parts = [self.run(steps, rows.take(np.arange(a, b))) for a, b in pieces(counts, self.piece_rows)]
-        parts = [p for p in parts if p.n]
+        parts = []
+        for a, b in pieces(counts, self.piece_rows):
+            self.tick(self.rule)  # the time and memory limits, between pieces
+            got = self.run(steps, rows.take(np.arange(a, b)))
+            if got.n:
+                parts.append(got)
         if not parts:
             return Rows([], 0)
         return Rows([np.concatenate([p.cols[j] for p in parts]) for j in range(len(parts[0].cols))],
@@ -483,6 +494,7 @@ class Stratum:
 
     # -- plans -------------------------------------------------------------
     def heads(self, plan: P.RulePlan) -> list[Column]:
+        self.rule = plan.rule_index
         rows = self.run(plan.steps, Rows([], 1))
         if not rows.n:  # (the steps stopped early: not every slot has a column)
             return [np.zeros(0, np.int64) for _ in range(max(len(plan.head_args), 1))]
@@ -529,13 +541,14 @@ def preds_of(steps: tuple[P.Step, ...]) -> set[str]:
 
 def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], first: list[P.RulePlan],
              deltas: Callable[[P.Statistics], list[P.RulePlan]] | None,
-             look: Callable[[int, int], None], piece_rows: int) -> dict[str, set[Row] | list[Column]]:
+             look: Callable[[int, int], None], piece_rows: int,
+             row_limit: int | None = None) -> dict[str, set[Row] | list[Column]]:
     """A stratum's new tuples by predicate (a set, or integer columns: see `decoded`): `first` plans once over the relations, then (a recursive
     stratum) rounds of the `deltas` plans over the last round's new rows, to the fixpoint. `deltas`
     plans them after the first round, from the statistics of the relations then.
 
     `look(rule_index, new so far)` is called after each round (it raises past a limit); a join holds
-    about `piece_rows` rows at once (`Stratum.run`). Nothing is
+    about `piece_rows` rows at once (`Stratum.run`), and Unsupported past `row_limit` rows. Nothing is
     written into `rels` (call `encodings.written` once they are); Unsupported when a plan cannot run here (the recursive ones are checked
     before the first round)."""
     preds = set(comp)
@@ -543,6 +556,8 @@ def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], fi
         check_plan(plan)
         preds |= preds_of(plan.steps)
     st = Stratum(rels, encodings, max(rels[p].arity for p in preds), piece_rows)
+    st.row_limit = row_limit
+    st.tick = lambda rule: look(rule, 0)
     if deltas is not None:  # (a delta plan has the same atoms and steps as the rule's first plan)
         for plan in deltas(rel_statistics(rels)):
             check_plan(plan)
