@@ -339,18 +339,17 @@ class _SqlEvaluator:
         names, the path read and whether it is a URL (read by Spark only); None when the database does not read
         it (another format, a malformed file)."""
         from ..evaluation.io import data_path
-        from ..formats import field_text, file_name, format_of, is_url
+        from ..formats import is_url, spec_of
 
-        fmt = format_of(io)
-        url = self.store.reads_urls and is_url(file_name(io))
+        spec = spec_of(io)
+        url = self.store.reads_urls and is_url(spec.file)
         local = data_path(self.program, io)
         raw = [f"v{i}" for i in range(len(self.program.decls[io.pred].params))]
-        if fmt not in ("csv", "tsv") or not (url or local.is_file()) or not raw:
+        if spec.format not in ("csv", "tsv") or not (url or local.is_file()) or not raw:
             return None
-        delim = field_text(io, "delimiter", "\t" if fmt == "tsv" else ",") or ","
-        header = field_text(io, "header", "false") == "true"
+        delim, header = spec.delimiter, spec.header
         # Spark reads a local file by its file: URI (a bare path is on the cluster's default file system)
-        path = file_name(io) if url else local.absolute().as_uri() if self.store.reads_urls else str(local)
+        path = spec.file if url else local.absolute().as_uri() if self.store.reads_urls else str(local)
         try:
             if isinstance(self.store, PostgresStore):
                 return (raw, path, False) if self._copy_csv(staging, raw, local, delim, header) else None
