@@ -24,6 +24,7 @@ stratum takes the general path (engine.evaluation.fixpoint).
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .. import nodes as n
@@ -242,9 +243,7 @@ class BinaryStratum:
                        count: _Count) -> None:
         """A linear closure's version (the delta, then one relation), the common case, with the image
         inlined: its new pairs into `acc` (and into the full relation when `immediate`)."""
-        aget = acc.get
         full = self.fwd[chain.head]
-        fget = full.get
         mget = edge.get
         for u, vs in dmap.items():
             if len(vs) == 1:
@@ -254,28 +253,15 @@ class BinaryStratum:
                 reach = set().union(*[mget(v, NONE) for v in vs])
             if not reach:
                 continue
-            known = fget(u)
-            fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
-            if fresh:
-                count.add(chain.rule_index, len(fresh))
-                if immediate:
-                    if known is None:
-                        full[u] = fresh.copy()
-                    else:
-                        known |= fresh
-                have = aget(u)
-                if have is None:
-                    acc[u] = fresh
-                else:
-                    have |= fresh
+            added = add_fresh(u, reach, full, acc, immediate)
+            if added:
+                count.add(chain.rule_index, added)
 
     def chain_version(self, chain: Chain, dmap: Grouped, left: list[Grouped], right: list[Grouped], acc: Grouped,
                       immediate: bool, count: _Count) -> None:
         """One version of a chain rule (the relations `left` of the delta, the delta, those `right` of it):
         its new pairs into `acc` (and into the full relation when `immediate`)."""
-        aget = acc.get
         full = self.fwd[chain.head]
-        fget = full.get
         for u, vs in dmap.items():
             reach = image(vs, right) if right else vs
             if not reach:
@@ -283,20 +269,9 @@ class BinaryStratum:
             # (a list when it may be one of the sets that this loop adds to)
             sources = (list(image({u}, left)) if immediate else image({u}, left)) if left else (u,)
             for x in sources:
-                known = fget(x)
-                fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
-                if fresh:
-                    count.add(chain.rule_index, len(fresh))
-                    if immediate:
-                        if known is None:
-                            full[x] = fresh.copy()
-                        else:
-                            known |= fresh
-                    have = aget(x)
-                    if have is None:
-                        acc[x] = fresh
-                    else:
-                        have |= fresh
+                added = add_fresh(x, reach, full, acc, immediate)
+                if added:
+                    count.add(chain.rule_index, added)
 
     def first_rule_pairs(self, accs: dict[int, Grouped], out: dict[str, Grouped]) -> None:
         """Each rule's new pairs into `out`, rules in order: a pair stays with the first rule that found it
@@ -333,3 +308,23 @@ def _invert(g: Grouped) -> Grouped:
             else:
                 s.add(x)
     return inv
+
+
+def add_fresh(x: Value, reach: AbstractSet[Value], full: Grouped, acc: Grouped, immediate: bool) -> int:
+    """The pairs (x, y), y in `reach`, that the full relation lacks: into `acc` (and into `full` when
+    `immediate`); how many."""
+    known = full.get(x)
+    fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
+    if not fresh:
+        return 0
+    if immediate:
+        if known is None:
+            full[x] = fresh.copy()
+        else:
+            known |= fresh
+    have = acc.get(x)
+    if have is None:
+        acc[x] = fresh
+    else:
+        have |= fresh
+    return len(fresh)
