@@ -24,15 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sql_backends import RULES  # noqa: E402  (the same closure program as the other SQL benchmarks)
+
 import engine  # noqa: E402
 from engine.backends import evaluate_sql  # noqa: E402
-
-RULES = """
-.decl e(a: int, b: int)
-.input e { file: "e.csv", format: csv }
-path(X, Y) :- e(X, Y).
-path(X, Z) :- path(X, Y), e(Y, Z).
-"""
 
 
 def session(master: str, conf: list[str]) -> object:
