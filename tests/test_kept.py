@@ -161,7 +161,7 @@ def test_the_api_answers_from_the_kept_model(backend: str, database: str, tmp_pa
     first = evaluate_sql(loaded.program, backend=backend, database=database)
     try:
         assert first.evaluations == 1 and first.kept is None
-        expected = first.relation("path")
+        expected = set(first.relation("path"))  # read now: a SqlRelation reads the database when iterated
     finally:
         first.close()
     again = evaluate_sql(loaded.program, backend=backend, database=database, reuse=True, log=True)
@@ -174,6 +174,28 @@ def test_the_api_answers_from_the_kept_model(backend: str, database: str, tmp_pa
         assert again.why("path(0, 3)")[0].kind != "missing"
     finally:
         again.close()
+
+
+def test_a_process_never_waits_for_its_own_earlier_model(backend: str, database: str, tmp_path: Path) -> None:
+    """A model left open holds the schema's lock; a later evaluation in the same process takes it over at once
+    (it used to wait --wait seconds for itself), and the earlier model, whose tables were rebuilt, is refused."""
+    closure_files(tmp_path, chain(12))
+    loaded = engine.load(tmp_path / "tc.dl")
+    first = evaluate_sql(loaded.program, backend=backend, database=database, wait=5)
+    start = time.monotonic()
+    second = evaluate_sql(loaded.program, backend=backend, database=database, wait=5)
+    try:
+        assert time.monotonic() - start < 5  # no wait for the lock `first` holds
+        assert second.size("path") == 66 and second.evaluations == 1
+        with pytest.raises(SyllogError) as got:
+            first.relation("path")
+        assert got.value.diagnostics[0].code == "E907" and "later model of this process" in str(got.value)
+        reader = evaluate_sql(loaded.program, backend=backend, database=database, reuse=True, wait=5)
+        assert reader.evaluations == 0 and second.size("path") == 66  # both only read now: neither gives way
+        reader.close()
+    finally:
+        second.close()
+        first.close()
 
 
 def test_the_fingerprint_follows_the_program_and_its_inputs(tmp_path: Path) -> None:

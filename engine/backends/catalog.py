@@ -18,7 +18,12 @@ a kept model a shared one, until the model is closed (PostgreSQL: a
 session-level advisory lock, waited for up to `wait` seconds, then E907;
 DuckDB: the database file's own lock, taken when it is opened,
 engine.backends.store). So a reader never sees a model being rebuilt, and two
-evaluations of one schema run one after the other.
+evaluations of one schema run one after the other. A process never waits for
+itself: a model it opens on a schema that an earlier model of its own still
+holds does not wait. To read, an earlier model whose evaluation is complete
+goes on reading beside it (its lock becomes shared); to evaluate again, the
+earlier models let go and are superseded (`superseded`: their use is then
+E907, saying to evaluate again).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import hashlib
 import json
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,6 +52,8 @@ TABLE = "_model"
 COLUMNS = ("fingerprint", "state", "started", "finished", "sizes", "warnings", "message", "version")
 AT = IN_USE_AT
 POLL = 0.2  # seconds between two tries of a lock held by another run
+# the keepers of this process holding a schema's lock, by (database, schema)
+_HOLDING: dict[tuple[str, str], weakref.WeakSet[Keeper]] = {}
 
 
 @dataclass
@@ -129,11 +137,16 @@ class Keeper:
         self.wait = wait
         self.notify = notify
         self.fingerprint = fingerprint(program)
+        self.key = (database, store.schema or "")
+        self.shared = True
+        self.superseded = False
+        self.done = False  # its evaluation completed (or it answers from a complete model)
 
     # -- the lock ---------------------------------------------------------------------
     def lock(self, shared: bool) -> None:
         """Take the schema's lock, waiting for another run's for up to `wait` seconds (then E907)."""
         self.store.unlock()
+        self.take_over(shared)
         start = time.monotonic()
         told = False
         while not self.store.try_lock(shared):
@@ -144,8 +157,26 @@ class Keeper:
                 self.notify(f"waiting for another run on {self.database} (up to {self.wait:g} s)")
                 told = True
             time.sleep(POLL)
+        self.shared = shared
+        _HOLDING.setdefault(self.key, weakref.WeakSet()).add(self)
+
+    def take_over(self, shared: bool) -> None:
+        """Earlier keepers of this process on the same schema make way: to read, one whose evaluation is complete
+        only reads from then on (its lock shared); to evaluate, or past one still evaluating, they let go of the
+        lock and are superseded."""
+        for other in [k for k in _HOLDING.get(self.key, weakref.WeakSet()) if k is not self]:
+            if shared and other.shared:
+                continue
+            if shared and other.done:
+                other.store.unlock()
+                if other.store.try_lock(True):
+                    other.shared = True
+                    continue
+            other.close()
+            other.superseded = True
 
     def close(self) -> None:
+        _HOLDING.get(self.key, weakref.WeakSet()).discard(self)
         self.store.unlock()
 
     # -- the catalog ------------------------------------------------------------------
@@ -167,11 +198,12 @@ class Keeper:
         self.lock(shared=True)
         kept = self.read()
         if kept is None or kept.fingerprint != self.fingerprint:
-            self.store.unlock()
+            self.close()
             return None
         if kept.state != "complete":
-            self.store.unlock()
+            self.close()
             raise self.incomplete(kept)
+        self.done = True
         return kept
 
     def incomplete(self, kept: Kept) -> SyllogError:
@@ -193,6 +225,7 @@ class Keeper:
             self.finish("failed", message=_first_line(exc))
             raise
         self.finish("complete", *result())
+        self.done = True
 
     def start(self) -> None:
         store = self.store

@@ -58,7 +58,7 @@ from .catalog import Keeper, Kept
 from .encoding import PARTS, column_names, decode, encode, infer_kinds, key_names, rep_of, width
 from .proof import Fetched, goal_model, holding, missing_model
 from .sqlgen import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
-from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store
+from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store, in_use
 from .transfer import sorted_select, write_by_database
 
 BACKENDS = ("duckdb", "postgres", "spark")
@@ -1044,7 +1044,11 @@ class SqlModel:
         return f"answered from the model kept in {self.keeper.database} (evaluated {self.kept.finished})"
 
     def evaluated(self) -> SqlModel:
-        """The model with its program evaluated (evaluating it now if it was deferred)."""
+        """The model with its program evaluated (evaluating it now if it was deferred); E907 once a later model of
+        this process has evaluated the same schema again (engine.backends.catalog)."""
+        if self.keeper is not None and self.keeper.superseded:
+            raise in_use(self.keeper.database, 0, help="a later model of this process evaluated the same database "
+                         "and schema again, which this one's tables now hold; evaluate again, or use the later model")
         if not self._run:
             self._run = True
             self.evaluations += 1
