@@ -158,20 +158,27 @@ def agg_locals(rule: Rule, lit: Lit, atoms: list[Lit]) -> list[str]:
     return local
 
 
-def clingo_rule(rule: Rule) -> str:
+def dialect_rule(rule: Rule, negation: str, comparison: Callable[[Lit], str],
+                 aggregate: Callable[[Lit], str]) -> str:
+    """A rule in a Prolog-like dialect: atoms as they are, `not` as `negation`, comparisons and aggregates
+    as the dialect writes them."""
     def lit(b: Lit) -> str:
         if b.kind == "atom":
             return atom_text(b.pred, b.terms)
         if b.kind == "not":
-            return "not " + atom_text(b.pred, b.terms)
-        if b.kind == "cmp":
-            return f"{b.left} {b.op} {b.right}"
+            return negation + atom_text(b.pred, b.terms)
+        return comparison(b) if b.kind == "cmp" else aggregate(b)
+    return f"{atom_text(rule.pred, rule.terms)} :- {', '.join(lit(b) for b in rule.body)}."
+
+
+def clingo_rule(rule: Rule) -> str:
+    def aggregate(b: Lit) -> str:
         atoms = name_anonymous(b.body, "Anon")
         local = agg_locals(rule, b, atoms)
         elems = [b.right] + [v for v in local if v != b.right] if b.right else local or ["1"]
         cond = ", ".join(atom_text(a.pred, a.terms) for a in atoms)
         return f"{b.left} = #{b.op} {{ {', '.join(elems)} : {cond} }}"
-    return f"{atom_text(rule.pred, rule.terms)} :- {', '.join(lit(b) for b in rule.body)}."
+    return dialect_rule(rule, "not ", lambda b: f"{b.left} {b.op} {b.right}", aggregate)
 
 
 # --- SWI-Prolog -------------------------------------------------------------------
@@ -182,17 +189,11 @@ PROLOG_CMP = {"=": "=:=", "!=": "=\\=", "<": "<", "<=": "=<", ">": ">", ">=": ">
 def prolog_rule(rule: Rule) -> str:
     """Comparisons are arithmetic (the shape programs compare numbers only); `not` is `\\+` (each
     negated predicate is complete before: `prolog_tables` makes it subsumptive)."""
-    def lit(b: Lit) -> str:
-        if b.kind == "atom":
-            return atom_text(b.pred, b.terms)
-        if b.kind == "not":
-            return "\\+ " + atom_text(b.pred, b.terms)
-        if b.kind == "cmp":
-            return f"{b.left} {PROLOG_CMP[b.op]} {b.right}"
+    def aggregate(b: Lit) -> str:
         template = "count" if b.op == "count" else f"{b.op}({b.right})"
         goal = ", ".join(atom_text(a.pred, a.terms) for a in b.body)
         return f"aggregate_all({template}, ({goal}), {b.left})"
-    return f"{atom_text(rule.pred, rule.terms)} :- {', '.join(lit(b) for b in rule.body)}."
+    return dialect_rule(rule, "\\+ ", lambda b: f"{b.left} {PROLOG_CMP[b.op]} {b.right}", aggregate)
 
 
 def prolog_tables(rules: list[Rule]) -> list[str]:

@@ -829,11 +829,8 @@ class Evaluator:
         limit = self.limits.max_tuples
         if limit is not None and rows > limit:
             return f"the goal built more than {limit:,} rows", "--max-tuples"
-        cap = self.limits.max_memory
-        used = resident_bytes() if cap is not None else None
-        if cap is not None and used is not None and used > cap:
-            return f"the goal used {show_size(used)} of memory, past the limit of {show_size(cap)}", "--max-memory"
-        return None
+        over_memory = self.over_memory("the goal")
+        return (over_memory, "--max-memory") if over_memory is not None else None
 
     def over_limit(self, rule_index: int, pending: int, held: int, over_time: bool,
                    over_memory: str | None) -> SyllogError:
@@ -860,10 +857,12 @@ class Evaluator:
         """Report progress; the reason to stop when resident memory is past `max_memory`."""
         if self.limits.progress is not None:
             self.limits.progress(rule_index, self.total + pending, self.checks)
+        return self.over_memory("the evaluation")
+
+    def over_memory(self, who: str) -> str | None:
+        """Why `who` stops when resident memory is past `max_memory`; None while it is not."""
         cap = self.limits.max_memory
-        if cap is None:
+        used = resident_bytes() if cap is not None else None
+        if cap is None or used is None or used <= cap:
             return None
-        used = resident_bytes()
-        if used is None or used <= cap:
-            return None
-        return f"the evaluation used {show_size(used)} of memory, past the limit of {show_size(cap)}"
+        return f"{who} used {show_size(used)} of memory, past the limit of {show_size(cap)}"

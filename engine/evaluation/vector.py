@@ -559,7 +559,7 @@ def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], fi
     st.row_limit = row_limit
     st.tick = lambda rule: look(rule, 0)
     if deltas is not None:  # (a delta plan has the same atoms and steps as the rule's first plan)
-        for plan in deltas(rel_statistics(rels)):
+        for plan in deltas(st.statistics):  # (before the first round: the relations' own statistics)
             check_plan(plan)
     made: dict[str, list[list[Column]]] = {p: [] for p in comp}
     delta = round_of(st, first, comp, made)
@@ -574,14 +574,6 @@ def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], fi
         look(active[0].rule_index if active else -1, total)
     encodings.pending = {p: st.table(p) for p in comp}
     return {p: decoded(st.dictionary, chunks, rels[p].arity) for p, chunks in made.items()}
-
-
-def rel_statistics(rels: dict[str, Relation]) -> P.Statistics:
-    def statistics(pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
-        rel = rels.get(pred)
-        return rel.statistics(cols) if rel is not None else None
-
-    return statistics
 
 
 def round_of(st: Stratum, plans: list[P.RulePlan], comp: set[str],
