@@ -176,8 +176,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         # the evaluation's warnings (W104) and the queries', after the answers
         warned, work.warnings = work.warnings + [w for _text, answers in answered for w in answers.warnings], []
     con = _out(args)
-    if p.warnings:
-        print(f"{plural(len(p.warnings), 'warning')}; `syllog check` shows them", file=sys.stderr)
+    # a predicate nothing defines (W102) is most often a typo that empties answers: shown in full, the rest counted
+    typos = [w for w in p.warnings if w.code == "W102"]
+    print_diagnostics(typos, p.text, _err(args))
+    if len(p.warnings) > len(typos):
+        what = "more warning" if typos else "warning"
+        print(f"{plural(len(p.warnings) - len(typos), what)}; `syllog check` shows them", file=sys.stderr)
     for text, answers in answered:
         _show_answers(con, text, answers)
         con.print()
