@@ -10,7 +10,7 @@ so that the stratum must fall back to the general evaluator.
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
@@ -92,7 +92,8 @@ def test_the_generator_makes_chain_strata() -> None:
     """Most generated programs do take the chain path (else the test above proves little)."""
     seen = {"chain": 0, "other": 0}
 
-    @diff_settings(60)
+    # derandomized: a count over random programs would fail now and then (9 chains in 60, once, on a fresh clone)
+    @settings(diff_settings(60), derandomize=True)
     @given(chain_programs())
     def count(program: Program) -> None:
         loaded = engine.load_text(render(program), path="gen.dl")
