@@ -171,7 +171,7 @@ def test_relation_and_answers_come_in_batches(backend: str, request: pytest.Fixt
 
 def test_stores_stream_with_their_own_cursor(postgres: str) -> None:
     for store in (DuckDBStore(None, None, None, None, "syllog"), PostgresStore(postgres, "syllog", None)):
-        rows = store.stream("SELECT 1 UNION ALL SELECT 2", batch=1)
+        rows = store.stream("SELECT 1 AS v UNION ALL SELECT 2 ORDER BY v", batch=1)  # (UNION ALL alone has no order)
         assert next(rows) == (1,)
         assert store.fetch("SELECT 3") == [(3,)]  # a statement between two batches
         assert list(rows) == [(2,)]
