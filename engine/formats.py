@@ -18,14 +18,31 @@ engine.evaluation.parquet through pyarrow).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import PurePath
+from typing import TypeVar
 
 from . import nodes as n
 from .errors import Diagnostic, Span, error
 from .values import String
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
+T = TypeVar("T")
+
+
+class LeftToReader(Exception):
+    """Raised by a reader of text fields (engine.evaluation.io.FIELD_READERS) for a file it cannot give as the
+    text a csv field would be (a Parquet column of floats or nulls): the format's full reader then reads it."""
+
+
+def in_chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """The items in lists of `size` (the last one shorter), taken as they come."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
 SUFFIXES = {".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet"}
 
 

@@ -21,11 +21,11 @@ from .values import Value
 def to_arrow(columns: Sequence[str], rows: Sequence[tuple[Value, ...]], grades: Sequence[str | None],
              types: Sequence[str] | None = None) -> Any:
     """A `pyarrow.Table` of the rows (and their grades when there are any)."""
-    from .evaluation.parquet import column_array
+    from .evaluation.parquet import typed_array
 
     pa = require("pyarrow", "to_arrow()", DATAFRAMES_EXTRA)
     kinds = list(types) if types is not None else ["any"] * len(columns)
-    arrays = [column_array(pa, [r[k] for r in rows], kinds[k]) for k in range(len(columns))]
+    arrays = [typed_array(pa, [r[k] for r in rows], kinds[k]) for k in range(len(columns))]
     names = list(columns)
     if grades:
         arrays.append(pa.array(list(grades), type=pa.string()))

@@ -64,7 +64,7 @@ def _program(rng: random.Random, folder: Path, small: bool) -> str:
         ".decl num(a: number, b: number, c: number)", ".decl sy(a: symbol)",
     ]
     for pred in ["m", "one", "num", "sy"]:
-        for fmt in ["csv", "tsv", "jsonl"]:
+        for fmt in ["csv", "tsv", "jsonl", "parquet"]:
             lines.append(f'.output {pred} {{ file: "{pred}.{fmt}" }}')
     # the options every writer reads from the one spec (engine.formats.DataSpec): a delimiter, a header line
     lines += ['.output m { file: "m_semi.csv", delimiter: ";", header: true }',
@@ -73,7 +73,8 @@ def _program(rng: random.Random, folder: Path, small: bool) -> str:
 
 
 def _outputs(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".csv", ".tsv", ".jsonl")
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
+            if p.suffix in (".csv", ".tsv", ".jsonl", ".parquet")
             and p.name != "sym.csv"}
 
 
@@ -224,6 +225,95 @@ def test_inputs_loaded_by_the_database_as_in_memory(backend: str, tmp_path: Path
     # every file is given to the database first; what it would read otherwise than Python (PostgreSQL: a quote;
     # both: the blank line, `+1`, ` 3`) is then read by Python, with the same relations
     assert len(staged) == 7
+
+
+FIELD_INPUTS = {
+    # symbol, int: duplicates, a blank line, numbers as JSON numbers or strings, awkward text
+    "j.jsonl": '["a", 1]\n["b", "2"]\n["a", 1]\n\n["\\u00e9,\\"q\\"", -3]\n["tab\\there", 40000000000]\n',
+    # an integral decimal beside its integer: the in-memory reader keeps the first, so Python reads this file
+    "jn.jsonl": '["x", 2.5]\n["y", 50.0]\n["y", 50]\n',
+}
+FIELD_DECLS = """
+.decl j(a: symbol, b: int)
+.input j { file: "j.jsonl" }
+.decl jn(a: symbol, b: number)
+.input jn { file: "jn.jsonl" }
+.decl p(a: symbol, b: int, c: any)
+.input p { file: "p.parquet" }
+.decl pf(a: symbol, b: number)
+.input pf { file: "pf.parquet" }
+j(a, 1). p(zz, 0, 1).
+"""
+
+
+def _parquet_inputs(folder: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = ["a", "b", "a", "say \"hi\"", "two\nlines", "日本"] * 50
+    table = pa.table({"a": pa.array(names).dictionary_encode(), "b": list(range(300)),
+                      "c": ["1", "x", "2.5", "-4", "hello", "7"] * 50})
+    pq.write_table(table, folder / "p.parquet", row_group_size=64)
+    pq.write_table(pa.table({"a": ["u", "v"], "b": [2.5, 0.125]}), folder / "pf.parquet")  # floats: Python reads
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_jsonl_and_parquet_inputs_are_streamed_to_the_database(backend: str, tmp_path: Path,
+                                                               request: pytest.FixtureRequest,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.backends.sql as sql
+    import engine.evaluation.io as io
+
+    database = _backend(backend, request)
+    for name, text in FIELD_INPUTS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    _parquet_inputs(tmp_path)
+    (tmp_path / "p.dl").write_text(FIELD_DECLS, encoding="utf-8")
+    loaded = engine.load(str(tmp_path / "p.dl"))
+    mem = loaded.evaluate()
+    by_python: list[str] = []
+    whole = io.load_inputs
+    monkeypatch.setattr(io, "load_inputs", lambda program, rels: (by_python.extend(d.pred for d in program.io),
+                                                                   whole(program, rels)))
+    monkeypatch.setattr(sql, "STAGE_ROWS", 40)
+    staged: list[tuple[str, int]] = []
+    store_class = DuckDBStore if backend == "duckdb" else PostgresStore
+    insert = store_class.insert_rows
+
+    def watched(self: Store, name: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        staged.append((name, len(rows)))
+        insert(self, name, columns, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_class, "insert_rows", watched)
+    with evaluate_sql(loaded.program, backend=backend, database=database) as model:
+        for pred in ["j", "jn", "p", "pf"]:
+            assert set(model.relation(pred)) == mem.relation(pred), pred
+            assert model.size(pred) == len(mem.relation(pred)), pred
+    assert sorted(by_python) == ["jn", "pf"]  # j and p went to the database, 40 rows a statement
+    assert [n for name, n in staged if name == "_in_p"] == [40] * 7 + [20]
+    assert [n for name, n in staged if name == "_in_j"] == [5]
+    assert len(mem.relation("p")) == 301 and ("two\nlines", 4, "hello") in mem.relation("p")
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_a_bad_jsonl_or_parquet_input_is_reported_as_in_memory(backend: str, tmp_path: Path,
+                                                               request: pytest.FixtureRequest) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    database = _backend(backend, request)
+    (tmp_path / "a.jsonl").write_text('["a", 1]\n["b", true]\n', encoding="utf-8")
+    pq.write_table(pa.table({"a": ["u", None]}), tmp_path / "b.parquet")
+    for decl in ['.decl a(x: symbol, n: int)\n.input a { file: "a.jsonl" }\n',
+                 '.decl b(x: symbol)\n.input b { file: "b.parquet" }\n']:
+        (tmp_path / "p.dl").write_text(decl, encoding="utf-8")
+        loaded = engine.load(str(tmp_path / "p.dl"))
+        with pytest.raises(engine.SyllogError) as in_memory:
+            loaded.evaluate()
+        with pytest.raises(engine.SyllogError) as in_sql:
+            evaluate_sql(loaded.program, backend=backend, database=database).close()
+        assert [str(d) for d in in_sql.value.diagnostics] == [str(d) for d in in_memory.value.diagnostics]
+        assert in_sql.value.diagnostics[0].code == "E704"
 
 
 def test_facts_go_in_one_statement_a_predicate(postgres: str) -> None:

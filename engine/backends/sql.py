@@ -49,7 +49,7 @@ from ..evaluation.dropped import Dropped
 from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_help, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
-from ..formats import DataSpec
+from ..formats import DataSpec, LeftToReader, in_chunks, spec_of
 from ..model import Answers, Model, Violation
 from ..proof.tree import ProofNode
 from ..provenance import TOP, Grade
@@ -144,6 +144,9 @@ def _inner_aggregates(lit: n.Literal) -> list[n.Aggregate]:
         for inner in agg.body:
             out += n.body_aggregates((inner,)) + _inner_aggregates(inner)
     return out
+
+
+STAGE_ROWS = 65_536  # rows of a jsonl or Parquet `.input` staged a statement
 
 
 class _SqlEvaluator:
@@ -281,7 +284,7 @@ class _SqlEvaluator:
         for io in self.program.io:
             if io.kind != "input" or io.pred in self.stored:
                 continue
-            if not (self.store.reads_csv and self._bulk_csv(io)):
+            if not (self.store.reads_csv and self._bulk_load(io)):
                 python_io.append(io)
         if not python_io:
             return
@@ -305,14 +308,15 @@ class _SqlEvaluator:
             self.store.insert_rows(pred, cols, data)
             self.sizes[pred] += len(data)
 
-    def _bulk_csv(self, io: n.IODirective) -> bool:
-        """Load a csv/tsv `.input` by the database: staged as text columns (DuckDB's read_csv, Spark's, or
-        PostgreSQL's COPY FROM STDIN streamed from the file), checked, converted by its declared types as the
-        Python reader converts them. False, having loaded nothing, to leave it to the Python reader (which
-        reports what is wrong with a file, with its line); a file given by URL (Spark) has no Python reader, so
-        what it would report is E704 at the `.input`."""
+    def _bulk_load(self, io: n.IODirective) -> bool:
+        """Load an `.input` by the database: staged as text columns (a csv/tsv file by DuckDB's read_csv, Spark's,
+        or PostgreSQL's COPY FROM STDIN streamed from the file; jsonl and Parquet as text fields streamed in
+        batches, engine.evaluation.io.FIELD_READERS), checked, converted by its declared types as the Python
+        reader converts them. False, having loaded nothing, to leave it to the Python reader (which reports what
+        is wrong with a file, with its line); a file given by URL (Spark) has no Python reader, so what it
+        would report is E704 at the `.input`."""
         staging = f"_in_{io.pred}"
-        staged = self._stage_csv(io, staging)
+        staged = self._stage_csv(io, staging) if spec_of(io).format in ("csv", "tsv") else self._stage_fields(io, staging)
         if staged is None:
             return False
         raw, path, url = staged
@@ -339,7 +343,7 @@ class _SqlEvaluator:
         names, the path read and whether it is a URL (read by Spark only); None when the database does not read
         it (another format, a malformed file)."""
         from ..evaluation.io import data_path
-        from ..formats import is_url, spec_of
+        from ..formats import is_url
 
         spec = spec_of(io)
         url = self.store.reads_urls and is_url(spec.file)
@@ -364,6 +368,26 @@ class _SqlEvaluator:
             self.store.drop(staging)
             return None
         return raw, path, url
+
+    def _stage_fields(self, io: n.IODirective, staging: str) -> tuple[list[str], str, bool] | None:
+        """The `.input`'s rows as text fields (its format's FIELD_READERS), STAGE_ROWS at a time, into the table
+        `staging`; None, nothing staged, for a file its field reader leaves to the full reader."""
+        from ..evaluation.io import FIELD_READERS, data_path
+
+        spec = spec_of(io)
+        local = data_path(self.program, io)
+        params = self.program.decls[io.pred].params
+        raw = [f"v{i}" for i in range(len(params))]
+        if spec.format not in FIELD_READERS or not local.is_file() or not raw:
+            return None
+        self.store.create(staging, [(r, self.d.text_type) for r in raw])
+        try:
+            for chunk in in_chunks(FIELD_READERS[spec.format](local, spec, params), STAGE_ROWS):
+                self.store.insert_rows(staging, raw, chunk)
+        except (SyllogError, files.FileTrouble, LeftToReader):
+            self.store.drop(staging)
+            return None  # the full reader reads it, and reports what is wrong with it
+        return raw, str(local), False
 
     def _copy_csv(self, staging: str, raw: list[str], path: Path, delim: str, header: bool) -> bool:
         """PostgreSQL: the file streamed by COPY FROM STDIN into `staging`; False (nothing staged) when COPY
@@ -1097,12 +1121,16 @@ class SqlModel:
 
     def write_output(self, spec: DataSpec, path: Path, params: tuple[n.Param, ...]) -> bool:
         """Write an `.output` from the database: csv and tsv by the database itself (engine.backends.transfer),
-        jsonl (and csv the database cannot write alike) from rows streamed in value order; False for Parquet."""
+        jsonl, Parquet (and csv the database cannot write alike) from rows streamed in value order."""
         from ..evaluation.io import write_relation
+        from ..evaluation.parquet import write_parquet_ordered
 
         ev = self.evaluated()._ev
-        if spec.format == "parquet" or spec.pred not in ev.reps or not isinstance(ev.store, (DuckDBStore, PostgresStore)):
+        if spec.pred not in ev.reps or not isinstance(ev.store, (DuckDBStore, PostgresStore)):
             return False
+        if spec.format == "parquet":
+            write_parquet_ordered(lambda: ev.ordered_rows(spec.pred), path, spec, params)
+            return True
         table = ev.store.render(ev.table(spec.pred))
         if not write_by_database(ev.store, table, ev.reps[spec.pred], path, spec, [p.name for p in params]):
             write_relation(ev.ordered_rows(spec.pred), path, spec, params, ordered=True)

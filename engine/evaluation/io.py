@@ -15,7 +15,7 @@ import csv
 import dataclasses
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import InvalidOperation
 from itertools import islice
 from operator import methodcaller
@@ -249,9 +249,22 @@ def _read_jsonl(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], typ
 def _json_row(name: str, lineno: int, line: str, convs: list[Callable[[str], Value]], types: list[str],
               out: set[Row]) -> None:
     """Add the row of one line of a JSON lines file to `out` (nothing for a blank line)."""
-    arity = len(convs)
-    if not line.strip():
+    items = json_items(name, lineno, line, len(convs))
+    if items is None:
         return
+    for k, (c, v) in enumerate(zip(convs, items)):
+        _require_text(name, lineno, line, k, v)
+        if not _converts(c, v):
+            raise _json_error(name, lineno, line, _bad_value_message(k, v, types[k]))
+    out.add(tuple(c(v) for c, v in zip(convs, items)))
+
+
+def json_items(name: str, lineno: int, line: str, arity: int) -> list[Any] | None:
+    """The items of one line of a JSON lines file, a number as the text it is written in (so that it reads as
+    the same field of a csv file would); None for a blank line; E704 at the line for anything but an array of
+    `arity` items (each of which `_require_text` then holds to a string or a number)."""
+    if not line.strip():
+        return None
     if _nested(line):
         raise _json_error(name, lineno, line, f"expected a JSON array of {arity} strings or numbers, "
                                               "found nested arrays or objects")
@@ -263,13 +276,32 @@ def _json_row(name: str, lineno: int, line: str, convs: list[Callable[[str], Val
         raise _json_error(name, lineno, line, f"bad JSON: {exc}") from None
     if not isinstance(items, list) or len(items) != arity:
         raise _json_error(name, lineno, line, f"expected a JSON array of {arity} values")
-    for k, (c, v) in enumerate(zip(convs, items)):
-        if not isinstance(v, str):
-            raise _json_error(name, lineno, line, f"value {k + 1} is `{json.dumps(v)}`: "
-                                                  "a value is a string or a number")
-        if not _converts(c, v):
-            raise _json_error(name, lineno, line, _bad_value_message(k, v, types[k]))
-    out.add(tuple(c(v) for c, v in zip(convs, items)))
+    return items
+
+
+def _require_text(name: str, lineno: int, line: str, k: int, v: Any) -> None:
+    """E704 at the line unless item k is a string or a number (which json_items gives as text)."""
+    if not isinstance(v, str):
+        raise _json_error(name, lineno, line, f"value {k + 1} is `{json.dumps(v)}`: a value is a string or a number")
+
+
+def jsonl_field_rows(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> Iterator[tuple[str, ...]]:
+    """A JSON lines file's rows as text fields, in file order, duplicates kept, one line in memory at a time
+    (for a database to load and convert: engine.backends.sql); E704 at a line that is not a row."""
+    name = display_path(path)
+    lineno = 0
+    try:
+        with files.open_text(path) as fh:
+            for lineno, line in enumerate(files.bounded_lines(fh, path), 1):
+                items = json_items(name, lineno, line, len(params))
+                if items is not None:
+                    for k, v in enumerate(items):
+                        _require_text(name, lineno, line, k, v)
+                    yield tuple(items)
+    except files.LineTooLong:
+        raise files.LineTooLong(path, lineno + 1) from None
+    except UnicodeDecodeError:
+        raise files.first_bad_utf8(path) or files.FileTrouble(path, "this file is not UTF-8 text") from None
 
 
 def _json_error(name: str, lineno: int, line: str, message: str, col: int = 1) -> SyllogError:
@@ -546,6 +578,12 @@ def _read_parquet(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> se
     return read_parquet(path, spec, params, [reader(p.type) for p in params])
 
 
+def _parquet_field_rows(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> Iterator[tuple[str, ...]]:
+    from .parquet import field_rows
+
+    return field_rows(path, spec, params)
+
+
 def _write_parquet(rows: Any, path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> None:
     from .parquet import write_parquet
 
@@ -558,3 +596,8 @@ Writer = Callable[[Any, Path, DataSpec, tuple[n.Param, ...]], None]
 READERS: dict[str, Reader] = {"csv": _read_text, "tsv": _read_text, "jsonl": _read_text, "parquet": _read_parquet}
 WRITERS: dict[str, Writer] = {"csv": write_relation, "tsv": write_relation, "jsonl": write_relation,
                               "parquet": _write_parquet}
+# Rows as text fields, for a database to load (engine.backends.sql): the formats a database does not read itself.
+# A reader raises engine.formats.LeftToReader for a file it cannot give as text alike (the full reader then
+# reads it, and reports what is wrong with it).
+FieldReader = Callable[[Path, DataSpec, tuple[n.Param, ...]], Iterator[tuple[str, ...]]]
+FIELD_READERS: dict[str, FieldReader] = {"jsonl": jsonl_field_rows, "parquet": _parquet_field_rows}

@@ -14,21 +14,23 @@ rows sorted; the file is replaced whole through engine.files.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .. import files
 from .. import nodes as n
 from ..column_types import type_ok
 from ..errors import Span, SyllogError, error
-from ..formats import DataSpec
+from ..formats import DataSpec, LeftToReader, in_chunks
 from ..loader import display_path
 from ..optional import PARQUET_EXTRA, MissingDependency, as_diagnostic, require
 from ..values import String, Value, row_key, show
 from .relation import Row
 
 INT64 = (-(2**63), 2**63 - 1)
+ROW_GROUP = 65_536  # rows a row group, written and read
 
 
 def _arrow(io: DataSpec) -> Any:
@@ -90,26 +92,106 @@ def _value(v: Any, typ: str, convert: Any) -> Value | None:
     return None
 
 
-def write_parquet(rows: Any, path: Path, io: DataSpec, params: tuple[n.Param, ...]) -> None:
-    """Write tuples sorted to a Parquet file, one typed column per declared argument, replacing it whole."""
+def field_rows(path: Path, io: DataSpec, params: tuple[n.Param, ...]) -> Iterator[tuple[str, ...]]:
+    """A Parquet file's rows as text fields, a row group at a time (for a database to load and convert, as it
+    converts a csv file's fields: engine.backends.sql). Only text columns, and integer columns of a declared
+    `int`, `number` or `any`, read alike as text; anything else (floats, decimals, nulls, booleans) raises
+    LeftToReader, and read_parquet reads the file."""
     pq = _arrow(io)
     pa = require("pyarrow", "Parquet", PARQUET_EXTRA)
+    try:
+        with files.open_regular(path) as fh:
+            table = pq.ParquetFile(fh)
+            _check_text_schema(pa, table.schema_arrow, params)
+            for batch in table.iter_batches(batch_size=ROW_GROUP):
+                columns = [batch.column(k).to_pylist() for k in range(len(params))]
+                if any(v is None for col in columns for v in col):
+                    raise LeftToReader(f"a null in {display_path(path)}")
+                yield from zip(*[[v if isinstance(v, str) else str(v) for v in col] for col in columns])
+    except (files.FileTrouble, LeftToReader):
+        raise
+    except Exception as exc:  # not a Parquet file, or unreadable: the full reader says what
+        raise LeftToReader(str(exc)) from None
+
+
+def _check_text_schema(pa: Any, schema: Any, params: tuple[n.Param, ...]) -> None:
+    """LeftToReader unless every column reads as text alike: strings, or integers where numbers may be."""
+    if len(schema) != len(params) or not params:
+        raise LeftToReader("the columns are not the declaration's")
+    for field, p in zip(schema, params):
+        t = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+        text = pa.types.is_string(t) or pa.types.is_large_string(t)
+        if not (text or (pa.types.is_integer(t) and p.type in ("int", "number", "any"))):
+            raise LeftToReader(f"column `{field.name}` is {field.type}")
+
+
+def write_parquet(rows: Any, path: Path, io: DataSpec, params: tuple[n.Param, ...]) -> None:
+    """Write tuples sorted to a Parquet file, one typed column per declared argument, replacing it whole."""
     ordered = sorted(rows, key=row_key)
-    arrays = [column_array(pa, [r[k] for r in ordered], p.type) for k, p in enumerate(params)]
-    table = pa.table(arrays, names=[p.name for p in params])
-    with files.replacing(path) as fh:
-        pq.write_table(table, fh.buffer)
+    write_parquet_ordered(lambda: iter(ordered), path, io, params)
 
 
-def column_array(pa: Any, values: list[Value], typ: str) -> Any:
-    """One column as a pyarrow array: int64 when every value is an integer that fits (and the type is not
-    `symbol`), decimal128 for numbers with a decimal, text (symbols and strings alike) otherwise."""
-    if values and all(isinstance(v, int) and INT64[0] <= v <= INT64[1] for v in values) and typ != "symbol":
-        return pa.array(values, type=pa.int64())
-    if typ in ("number", "int") and values and all(isinstance(v, (int, Decimal)) for v in values):
-        decimals = [v if isinstance(v, Decimal) else Decimal(int(v)) for v in values if not isinstance(v, (str, String))]
-        scale = max(max(-int(d.as_tuple().exponent), 0) for d in decimals)
-        whole = max(max(len(d.as_tuple().digits) + int(d.as_tuple().exponent), 1) for d in decimals)
-        if whole + scale <= 38:
-            return pa.array(decimals, type=pa.decimal128(whole + scale, scale))
-    return pa.array([v.text if isinstance(v, String) else show(v) for v in values], type=pa.string())
+def write_parquet_ordered(rows: Callable[[], Iterator[Row]], path: Path, io: DataSpec,
+                          params: tuple[n.Param, ...]) -> None:
+    """Write tuples given in value order, read twice (`rows()` starts them again): once to find each column's
+    type, once to write them a row group of ROW_GROUP at a time; so a database's relation is streamed, never
+    held whole (engine.backends.sql). The file is replaced whole through engine.files."""
+    pq = _arrow(io)
+    pa = require("pyarrow", "Parquet", PARQUET_EXTRA)
+    shapes = [ColumnShape() for _ in params]
+    for row in rows():
+        for shape, v in zip(shapes, row):
+            shape.add(v)
+    schema = pa.schema([pa.field(p.name, shape.arrow_type(pa, p.type)) for shape, p in zip(shapes, params)])
+    with files.replacing(path) as fh, pq.ParquetWriter(fh.buffer, schema) as writer:
+        for chunk in in_chunks(rows(), ROW_GROUP):
+            arrays = [column_array(pa, [r[k] for r in chunk], schema.field(k).type) for k in range(len(params))]
+            writer.write_table(pa.table(arrays, schema=schema))
+
+
+class ColumnShape:
+    """What a column's values need in Parquet, seen one value at a time: int64 when every value is an integer
+    that fits (and the type is not `symbol`), decimal128 for numbers with a decimal (of at most 38 digits),
+    text (symbols and strings alike) otherwise, an empty column included."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.int64 = True
+        self.numeric = True
+        self.scale = 0
+        self.whole = 1
+
+    def add(self, v: Value) -> None:
+        self.count += 1
+        if not (isinstance(v, int) and INT64[0] <= v <= INT64[1]):
+            self.int64 = False
+        if not isinstance(v, (int, Decimal)):
+            self.numeric = False
+            return
+        digits, exponent = Decimal(v).as_tuple()[1:]
+        self.scale = max(self.scale, -int(exponent))
+        self.whole = max(self.whole, len(digits) + int(exponent))
+
+    def arrow_type(self, pa: Any, typ: str) -> Any:
+        if self.count and self.int64 and typ != "symbol":
+            return pa.int64()
+        if self.count and self.numeric and typ in ("number", "int") and self.whole + self.scale <= 38:
+            return pa.decimal128(self.whole + self.scale, self.scale)
+        return pa.string()
+
+
+def typed_array(pa: Any, values: list[Value], typ: str) -> Any:
+    """One column as a pyarrow array, of the type ColumnShape chooses for these values of a declared `typ`."""
+    shape = ColumnShape()
+    for v in values:
+        shape.add(v)
+    return column_array(pa, values, shape.arrow_type(pa, typ))
+
+
+def column_array(pa: Any, values: list[Value], arrow_type: Any) -> Any:
+    """One column's values as a pyarrow array of the type its ColumnShape chose."""
+    if pa.types.is_decimal(arrow_type):
+        return pa.array([v if isinstance(v, Decimal) else Decimal(cast(int, v)) for v in values], type=arrow_type)
+    if pa.types.is_integer(arrow_type):
+        return pa.array(values, type=arrow_type)
+    return pa.array([v.text if isinstance(v, String) else show(v) for v in values], type=arrow_type)
