@@ -529,8 +529,11 @@ def _checked(program: Program, rw: _Rewriter) -> Program | set[str] | str:
         return f"the rewritten program is not stratified ({diags[0].message})"
     kept: list[Fact | FactGroup] = [x for x in program.facts.items if x.pred in rw.used]
     facts = Facts(kept + list(rw.seeds))
+    decls = {p: d for p, d in program.decls.items() if p in rw.used}
+    # an adorned copy holds its predicate's columns: their types are checked as the original's (E604)
+    decls.update({a.name: program.decls[a.pred] for a in rw.adorned.values() if a.pred in program.decls})
     return Program(
-        rules=rules, facts=facts, decls={p: d for p, d in program.decls.items() if p in rw.used}, arity=arity,
+        rules=rules, facts=facts, decls=decls, arity=arity,
         sources=program.sources, io=[io for io in program.io if io.kind == "input" and io.pred in rw.used],
         strata=strata, recursive=recursive, text=program.text, base_dirs=program.base_dirs,
     )

@@ -43,6 +43,7 @@ from .. import files
 from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program
+from ..analysis.head_types import HeadCheck, head_checks, head_type_error
 from ..column_types import declared_kinds
 from ..errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from ..evaluation.dropped import Dropped
@@ -50,6 +51,7 @@ from ..evaluation.fixpoint import strata_of
 from ..evaluation.growth import SAMPLE, Growth, Range, growth_help, growth_message, limit_help, range_of
 from ..evaluation.limits import SQL_GROWING_ROUNDS, SQL_MAX_ROWS
 from ..formats import DataSpec, LeftToReader, in_chunks, spec_of
+from ..kinds import Kinds
 from ..model import Answers, Model, Violation
 from ..proof.tree import ProofNode
 from ..provenance import TOP, Grade
@@ -511,8 +513,37 @@ class _SqlEvaluator:
             if comp <= set(self.stored):
                 continue
             self.stratum(comp, indices, rec)
+            self.check_head_types(comp)
             for p in sorted(comp):
                 self.store.analyze(p)
+
+    def check_head_types(self, comp: set[str]) -> None:
+        """E604, as in memory (engine.analysis.head_types), for the least value of a stratum's checked column
+        that is not of its declared type: one query a checked column."""
+        by_column: dict[tuple[str, int], list[HeadCheck]] = {}
+        for check in head_checks(self.program):
+            if check.pred in comp:
+                by_column.setdefault((check.pred, check.column), []).append(check)
+        for (pred, col), checks in sorted(by_column.items()):
+            rep = self.reps[pred][col]
+            found = self.store.fetch(self.outside_query(pred, col, rep, checks[0].allowed)) if rep == "any" else []
+            if found:
+                raise head_type_error(self.program, checks, decode(tuple(found[0]), rep))
+
+    def outside_query(self, pred: str, col: int, rep: str, allowed: Kinds) -> exp.Select:
+        """The least value (in value order) of an `any` column whose kind is not among `allowed`, as its parts."""
+        tag, dec = exp.column(f"c{col}t"), exp.column(f"c{col}d")
+        number = exp.EQ(this=tag.copy(), expression=exp.Literal.string(""))
+        kinds = {"int": exp.and_(number.copy(), exp.Not(this=dec.copy())), "dec": exp.and_(number.copy(), dec.copy()),
+                 "sym": exp.Like(this=tag.copy(), expression=exp.Literal.string("S%")),
+                 "str": exp.Like(this=tag.copy(), expression=exp.Literal.string("T%"))}
+        cond = exp.or_(*[exp.paren(c) for k, c in kinds.items() if k not in allowed])
+        inner = exp.select(*[exp.column(f"c{col}{part}").as_(f"c0{part}") for part in PARTS]) \
+            .from_(self.store.table(pred)).where(cond)
+        text: exp.Expr = exp.column("c0t")
+        if self.d.name == "postgres":
+            text = exp.Collate(this=text, expression=exp.to_identifier("C", quoted=True))
+        return exp.select("*").from_(inner.subquery("s")).order_by(text, exp.column("c0n"), exp.column("c0x")).limit(1)
 
     def span_of(self, rule_index: int) -> Any:
         rule = self.program.rules[rule_index]

@@ -26,9 +26,10 @@ from .. import nodes as n
 from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..analysis import Program
+from ..analysis.head_types import HeadCheck, head_checks, head_type_error, outside
 from ..analysis.walk import body_atoms
 from ..errors import Diagnostic, SyllogError, error
-from ..values import ArithmeticFault, UndefinedArithmetic, compare
+from ..values import ArithmeticFault, UndefinedArithmetic, compare, sort_key
 from .batches import Fan, Heads, Rows, StepFn, Tally, map_defined, one_at_a_time, run_batches
 from .binary import BinaryStratum, Chain, chain_of
 from .closure import Closure, closure_of
@@ -204,6 +205,9 @@ class Evaluator:
         self.growth = Growth(limits.max_growing_rounds)  # rules that make new values without end (E601)
         self.vectorized_rules: set[int] = set()  # rules whose strata ran on the vectorized path
         self.encodings: Any = None  # the vectorized path's (engine.evaluation.vector.Encodings), once used
+        self.head_checks: dict[tuple[str, int], list[HeadCheck]] = {}  # columns the data may fill wrongly (E604)
+        for check in head_checks(program):
+            self.head_checks.setdefault((check.pred, check.column), []).append(check)
 
     def restart_clock(self) -> None:
         """Start the time limit again from now (an incremental update is timed on its own)."""
@@ -287,6 +291,25 @@ class Evaluator:
 
     def stratum(self, comp: set[str], indices: list[int], recursive: bool,
                 seed: dict[str, set[Row]] | None = None) -> dict[str, set[Row]]:
+        """Evaluate one stratum to its fixpoint (`stratum_fixpoint`), then hold its predicates' declared columns
+        to their types (`check_head_types`)."""
+        made = self.stratum_fixpoint(comp, indices, recursive, seed)
+        self.check_head_types(comp, made if seed is not None else None)
+        return made
+
+    def check_head_types(self, comp: set[str], made: dict[str, set[Row]] | None) -> None:
+        """E604 for the first value, in a column a rule may fill with values of another type
+        (engine.analysis.head_types), that is not of the column's type; `made`: only these tuples are new."""
+        for (pred, col), checks in self.head_checks.items():
+            if pred not in comp:
+                continue
+            rows = made[pred] if made is not None else self.rels[pred].tuples
+            bad = [t[col] for t in rows if outside(checks[0], t[col])]
+            if bad:
+                raise head_type_error(self.program, checks, min(bad, key=sort_key))
+
+    def stratum_fixpoint(self, comp: set[str], indices: list[int], recursive: bool,
+                         seed: dict[str, set[Row]] | None = None) -> dict[str, set[Row]]:
         """Evaluate one stratum to its fixpoint.
 
         With `seed` (new tuples of predicates this stratum reads), only what
