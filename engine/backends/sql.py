@@ -372,8 +372,9 @@ class _SqlEvaluator:
         return raw, path, url
 
     def _stage_fields(self, io: n.IODirective, staging: str) -> tuple[list[str], str, bool] | None:
-        """The `.input`'s rows as text fields (its format's FIELD_READERS), STAGE_ROWS at a time, into the table
-        `staging`; None, nothing staged, for a file its field reader leaves to the full reader."""
+        """The `.input`'s rows as text fields into the table `staging`: a Parquet file of text and integer columns
+        read by DuckDB itself (read_parquet), else its format's FIELD_READERS, STAGE_ROWS rows a statement;
+        None, nothing staged, for a file its field reader leaves to the full reader."""
         from ..evaluation.io import FIELD_READERS, data_path
 
         spec = spec_of(io)
@@ -382,11 +383,16 @@ class _SqlEvaluator:
         raw = [f"v{i}" for i in range(len(params))]
         if spec.format not in FIELD_READERS or not local.is_file() or not raw:
             return None
-        self.store.create(staging, [(r, self.d.text_type) for r in raw])
         try:
+            if spec.format == "parquet" and isinstance(self.store, DuckDBStore):
+                from ..evaluation.parquet import text_fields_of
+
+                self.store.read_parquet(staging, str(local), text_fields_of(local, spec, params), raw)
+                return raw, str(local), False
+            self.store.create(staging, [(r, self.d.text_type) for r in raw])
             for chunk in in_chunks(FIELD_READERS[spec.format](local, spec, params), STAGE_ROWS):
                 self.store.insert_rows(staging, raw, chunk)
-        except (SyllogError, files.FileTrouble, LeftToReader):
+        except (SyllogError, files.FileTrouble, LeftToReader, OSError):
             self.store.drop(staging)
             return None  # the full reader reads it, and reports what is wrong with it
         return raw, str(local), False

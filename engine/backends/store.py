@@ -376,6 +376,15 @@ class DuckDBStore(Store):
         self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
         self.run(exp.Create(this=self.table(name), kind="TABLE", expression=exp.select("*").from_(source)))
 
+    def read_parquet(self, name: str, path: str, fields: list[str], columns: list[str]) -> None:
+        """The table `name` of text columns `columns`: the Parquet file's `fields`, in order, as text (read by
+        DuckDB's read_parquet; the caller has checked that they are text or integers)."""
+        cols = [exp.Cast(this=exp.column(exp.to_identifier(f, quoted=True)), to=exp.DataType.build("VARCHAR")).as_(c)
+                for f, c in zip(fields, columns)]
+        source = exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(path)]))
+        self.run(exp.Drop(tables=[self.table(name)], kind="TABLE", exists=True))
+        self.run(exp.Create(this=self.table(name), kind="TABLE", expression=exp.select(*cols).from_(source)))
+
     def interrupt(self) -> None:
         """Stop the statement running (from another thread); it fails with an error."""
         self.con.interrupt()

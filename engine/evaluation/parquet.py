@@ -98,11 +98,10 @@ def field_rows(path: Path, io: DataSpec, params: tuple[n.Param, ...]) -> Iterato
     `int`, `number` or `any`, read alike as text; anything else (floats, decimals, nulls, booleans) raises
     LeftToReader, and read_parquet reads the file."""
     pq = _arrow(io)
-    pa = require("pyarrow", "Parquet", PARQUET_EXTRA)
     try:
         with files.open_regular(path) as fh:
             table = pq.ParquetFile(fh)
-            _check_text_schema(pa, table.schema_arrow, params)
+            check_text_schema(table.schema_arrow, params)
             for batch in table.iter_batches(batch_size=ROW_GROUP):
                 columns = [batch.column(k).to_pylist() for k in range(len(params))]
                 if any(v is None for col in columns for v in col):
@@ -114,8 +113,24 @@ def field_rows(path: Path, io: DataSpec, params: tuple[n.Param, ...]) -> Iterato
         raise LeftToReader(str(exc)) from None
 
 
-def _check_text_schema(pa: Any, schema: Any, params: tuple[n.Param, ...]) -> None:
+def text_fields_of(path: Path, io: DataSpec, params: tuple[n.Param, ...]) -> list[str]:
+    """The names of the file's columns, read from its footer, when every one reads as text alike (see
+    field_rows): for a database that reads the file itself (DuckDB's read_parquet); LeftToReader otherwise."""
+    pq = _arrow(io)
+    try:
+        with files.open_regular(path) as fh:
+            schema = pq.read_schema(fh)
+    except (files.FileTrouble, OSError):
+        raise
+    except Exception as exc:  # not a Parquet file: the full reader says so
+        raise LeftToReader(str(exc)) from None
+    check_text_schema(schema, params)
+    return list(schema.names)
+
+
+def check_text_schema(schema: Any, params: tuple[n.Param, ...]) -> None:
     """LeftToReader unless every column reads as text alike: strings, or integers where numbers may be."""
+    pa = require("pyarrow", "Parquet", PARQUET_EXTRA)
     if len(schema) != len(params) or not params:
         raise LeftToReader("the columns are not the declaration's")
     for field, p in zip(schema, params):
