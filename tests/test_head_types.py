@@ -35,6 +35,9 @@ CASES = [
     (".decl e(a: int, b: any)\n.decl p(a: int, b: int)\ne(1, 2). e(2, 3). e(3, x).\n"
      "p(A, B) :- e(A, B).\np(A, C) :- p(A, B), e(B, C).\n",
      "this rule derived `x` (a symbol) for `p`'s `b: int`"),
+    # a string column through an `any` one into an `int` one (on SQL the column holds strings only)
+    (".decl r(x: string)\n.decl h(x: any)\n.decl g(x: int)\nr(\"a\").\nh(X) :- r(X).\ng(X) :- h(X).\n",
+     "this rule derived `\"a\"` (a string) for `g`'s `x: int`"),
 ]
 
 
@@ -94,3 +97,24 @@ def test_programs_that_keep_to_their_types_check_nothing() -> None:
     for paths in ([ROOT / "rules", ROOT / "facts"], [ROOT / "examples" / "ofac"]):
         loaded = engine.load(list(paths))
         assert head_checks(loaded.program) == []
+
+
+@pytest.mark.parametrize("backend", ["memory", "duckdb", "postgres"])
+@pytest.mark.parametrize("body", ["r(X), t(X)", "t(X), r(X)"])
+def test_an_integral_decimal_joined_with_an_int_column_keeps_the_int_column_integers(
+        backend: str, body: str, request: pytest.FixtureRequest) -> None:
+    """50 = 50.0: joined with `t`'s 50, `r`'s 50.0 must not land in `h`'s `int` column as a decimal (it did
+    when `r` came first, and the output `50.0` could not be read back by the same declaration)."""
+    text = f".decl r(x: any)\n.decl t(x: int)\n.decl h(x: int)\nr(50.0).\nt(50).\nh(X) :- {body}.\n"
+    loaded = engine.load_text(text)
+    try:
+        if backend == "memory":
+            got = set(loaded.evaluate().relation("h"))
+        else:
+            database = request.getfixturevalue("postgres") if backend == "postgres" else None
+            with evaluate_sql(loaded.program, backend=backend, database=database) as model:
+                got = set(model.relation("h"))
+    except engine.SyllogError as exc:
+        assert [d.code for d in exc.diagnostics] == ["E604"]
+        return
+    assert all(type(v) is int for (v,) in got), got

@@ -532,7 +532,16 @@ class _SqlEvaluator:
                 by_column.setdefault((check.pred, check.column), []).append(check)
         for (pred, col), checks in sorted(by_column.items()):
             rep = self.reps[pred][col]
-            found = self.store.fetch(self.outside_query(pred, col, rep, checks[0].allowed)) if rep == "any" else []
+            if rep == "any":
+                found = self.store.fetch(self.outside_query(pred, col, rep, checks[0].allowed))
+            elif rep in checks[0].allowed:
+                found = []
+            else:  # a column of one kind, not the declared one (a string column through an `any` one): every value
+                text: exp.Expr = exp.column(f"c{col}")
+                if self.d.name == "postgres" and rep != "int":
+                    text = exp.Collate(this=text, expression=exp.to_identifier("C", quoted=True))
+                found = self.store.fetch(exp.select(exp.column(f"c{col}")).from_(self.store.table(pred))
+                                         .order_by(text).limit(1))
             if found:
                 raise head_type_error(self.program, checks, decode(tuple(found[0]), rep))
 
