@@ -151,6 +151,12 @@ def _inner_aggregates(lit: n.Literal) -> list[n.Aggregate]:
 STAGE_ROWS = 65_536  # rows of a jsonl or Parquet `.input` staged a statement
 
 
+def _globbed(path: str) -> bool:
+    """Would a database's file reader (DuckDB's read_csv and read_parquet, Spark's) take this path for a
+    pattern of file names?"""
+    return any(c in path for c in "*?[{")
+
+
 class _SqlEvaluator:
     def __init__(self, program: Program, store: Store, provenance: bool, max_tuples: int | None,
                  max_seconds: float | None, max_growing_rounds: int | None = SQL_GROWING_ROUNDS,
@@ -359,6 +365,8 @@ class _SqlEvaluator:
         try:
             if isinstance(self.store, PostgresStore):
                 return (raw, path, False) if self._copy_csv(staging, raw, local, delim, header) else None
+            if not url and _globbed(str(local)):
+                return None  # the database would read it as a pattern, other files too: Python reads it
             self.store.read_csv(staging, path, delim, header, raw)
         except SyllogError as exc:
             self.store.drop(staging)
@@ -384,7 +392,7 @@ class _SqlEvaluator:
         if spec.format not in FIELD_READERS or not local.is_file() or not raw:
             return None
         try:
-            if spec.format == "parquet" and isinstance(self.store, DuckDBStore):
+            if spec.format == "parquet" and isinstance(self.store, DuckDBStore) and not _globbed(str(local)):
                 from ..evaluation.parquet import text_fields_of
 
                 self.store.read_parquet(staging, str(local), text_fields_of(local, spec, params), raw)
@@ -434,9 +442,10 @@ class _SqlEvaluator:
             elif typ == "number":
                 bad.append(exp.Not(this=number))
             elif typ not in ("symbol", "string"):
-                # `any`: a number, or a symbol that Python's int and Decimal would not read as one
+                # `any`: a number, or a symbol that Python's int and Decimal would not read as one (they read
+                # Unicode digits and spaces too: `١`, `２`, a no-break space before a digit)
                 numeric_like = exp.RegexpLike(this=exp.Lower(this=col.copy()),
-                                              expression=exp.Literal.string(r"^(\s|[-+0-9._]|inf|nan|snan)"))
+                                              expression=exp.Literal.string(r"^(\s|[-+0-9._]|inf|nan|snan|[^\x01-\x7f])"))
                 bad.append(exp.and_(numeric_like, exp.Not(this=number.copy())))
             if typ not in ("int", "symbol", "string"):
                 bad.append(exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(r"^-?[0-9]+\.0+$")))
