@@ -162,9 +162,13 @@ def write_parquet_ordered(rows: Callable[[], Iterator[Row]], path: Path, io: Dat
             shape.add(v)
     schema = pa.schema([pa.field(p.name, shape.arrow_type(pa, p.type)) for shape, p in zip(shapes, params)])
     with files.replacing(path) as fh, pq.ParquetWriter(fh.buffer, schema) as writer:
+        written = False
         for chunk in in_chunks(rows(), ROW_GROUP):
             arrays = [column_array(pa, [r[k] for r in chunk], schema.field(k).type) for k in range(len(params))]
             writer.write_table(pa.table(arrays, schema=schema))
+            written = True
+        if not written:  # one empty row group, as write_table writes an empty table
+            writer.write_table(schema.empty_table())
 
 
 class ColumnShape:
