@@ -118,3 +118,18 @@ def test_an_integral_decimal_joined_with_an_int_column_keeps_the_int_column_inte
         assert [d.code for d in exc.diagnostics] == ["E604"]
         return
     assert all(type(v) is int for (v,) in got), got
+
+
+def test_the_sql_backends_find_the_checked_columns_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`head_checks` looks at every rule; called for every stratum it made a program of many strata quadratic
+    (1,000 one-rule strata: 11 s of 36 on DuckDB, with no column to check)."""
+    import engine.backends.sql as sql
+
+    calls: list[int] = []
+    whole = sql.head_checks
+    monkeypatch.setattr(sql, "head_checks", lambda program: (calls.append(1), whole(program))[1])
+    text = ".decl p0(x: int)\np0(1).\n" + "".join(f".decl p{i}(x: int)\np{i}(X) :- p{i - 1}(X).\n"
+                                                  for i in range(1, 30))
+    with evaluate_sql(engine.load_text(text).program, backend="duckdb") as model:
+        assert model.relation("p29") == {(1,)}
+    assert len(calls) <= 1
