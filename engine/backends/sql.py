@@ -167,6 +167,7 @@ class _SqlEvaluator:
         self.provenance = provenance
         self.kinds = infer_kinds(program)
         self.reps = {p: [rep_of(k) for k in ks] for p, ks in self.kinds.items()}
+        self.head_checks: list[HeadCheck] | None = None  # the columns the data may fill wrongly (E604), once found
         # evaluated beside a stored model (`beside`, for a proof: engine.backends.proof): the predicates this
         # program has with the same facts, inputs and rules are read from its tables, not loaded or derived again
         self.stored: dict[str, exp.Table] = {}
@@ -535,8 +536,10 @@ class _SqlEvaluator:
     def check_head_types(self, comp: set[str]) -> None:
         """E604, as in memory (engine.analysis.head_types), for the least value of a stratum's checked column
         that is not of its declared type: one query a checked column."""
+        if self.head_checks is None:  # found once: head_checks looks at every rule
+            self.head_checks = head_checks(self.program)
         by_column: dict[tuple[str, int], list[HeadCheck]] = {}
-        for check in head_checks(self.program):
+        for check in self.head_checks:
             if check.pred in comp:
                 by_column.setdefault((check.pred, check.column), []).append(check)
         for (pred, col), checks in sorted(by_column.items()):
