@@ -38,6 +38,9 @@ CASES = [
     # a string column through an `any` one into an `int` one (on SQL the column holds strings only)
     (".decl r(x: string)\n.decl h(x: any)\n.decl g(x: int)\nr(\"a\").\nh(X) :- r(X).\ng(X) :- h(X).\n",
      "this rule derived `\"a\"` (a string) for `g`'s `x: int`"),
+    # two checked columns of one stratum, the later column's rule first: the same column reported everywhere
+    (".decl r(a: any, b: any)\n.decl h(a: int, b: int)\nr(x, y).\nh(1, B) :- r(_, B).\nh(A, 2) :- r(A, _).\n",
+     "this rule derived `x` (a symbol) for `h`'s `a: int`"),
 ]
 
 
