@@ -136,3 +136,20 @@ def test_the_sql_backends_find_the_checked_columns_once(monkeypatch: pytest.Monk
     with evaluate_sql(engine.load_text(text).program, backend="duckdb") as model:
         assert model.relation("p29") == {(1,)}
     assert len(calls) <= 1
+
+
+def test_a_model_kept_before_the_check_is_evaluated_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database kept by an engine without E604 (catalog format 1) may hold symbols in an `int` column; with
+    `reuse` it was answered from as it stood, since the catalog's format (and so the fingerprint) was the same."""
+    import engine.backends.catalog as catalog
+    import engine.backends.sql as sql
+
+    loaded = engine.load_text(CASES[0][0])
+    database = str(tmp_path / "kept.duckdb")
+    with monkeypatch.context() as before:  # the engine as it was: no column checked, catalog format 1
+        before.setattr(catalog, "FORMAT", 1)
+        before.setattr(sql, "head_checks", lambda program: [])
+        with evaluate_sql(loaded.program, backend="duckdb", database=database) as model:
+            assert ("abc",) in set(model.relation("h"))
+    assert _error(lambda: evaluate_sql(loaded.program, backend="duckdb", database=database, reuse=True).close()) \
+        == CASES[0][1]
