@@ -300,7 +300,7 @@ class Evaluator:
     def check_head_types(self, comp: set[str], made: dict[str, set[Row]] | None) -> None:
         """E604 for the first value, in a column a rule may fill with values of another type
         (engine.analysis.head_types), that is not of the column's type; `made`: only these tuples are new."""
-        for (pred, col), checks in self.head_checks.items():
+        for (pred, col), checks in sorted(self.head_checks.items()):  # by column, as the SQL backends check
             if pred not in comp:
                 continue
             rows = made[pred] if made is not None else self.rels[pred].tuples
