@@ -57,7 +57,7 @@ from ..proof.tree import ProofNode
 from ..provenance import TOP, Grade
 from ..values import Value
 from .catalog import Keeper, Kept
-from .encoding import PARTS, column_names, decode, encode, infer_kinds, key_names, rep_of, width
+from .encoding import PARTS, SCALE, column_names, decode, encode, infer_kinds, key_names, rep_of, width
 from .proof import Fetched, goal_model, holding, missing_model
 from .sqlgen import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store, in_use
@@ -556,12 +556,41 @@ class _SqlEvaluator:
                                          .order_by(text).limit(1))
             if found:
                 raise head_type_error(self.program, checks, decode(tuple(found[0]), rep))
+        if by_column and self.integral_as_int:
+            for pred in sorted(comp):
+                self.integers_in_int_columns(pred)
+
+    @property
+    def integral_as_int(self) -> bool:
+        """Can an integral decimal of an `int` column be held as the integer (as in memory)? Not on Spark, whose
+        tables are not updated: there it is E604."""
+        return not isinstance(self.store, SparkStore)
+
+    def integral(self, col: int) -> exp.Expr:
+        """An `any` column's value is an integral decimal (50.0): no digits after the point."""
+        n, x = exp.column(f"c{col}n"), exp.column(f"c{col}x")
+        whole = exp.EQ(this=exp.Mod(this=n, expression=exp.Literal.number(SCALE)), expression=exp.Literal.number(0))
+        return exp.and_(exp.column(f"c{col}d"), whole, exp.EQ(this=x, expression=exp.Literal.number(0)))
+
+    def integers_in_int_columns(self, pred: str) -> None:
+        """Hold the integral decimals of the predicate's `int` columns stored as `any` as integers (as in memory,
+        Evaluator.integers_in_int_columns): their decimal flag cleared (50.0 and 50 are one row already)."""
+        decl = self.program.decls.get(pred)
+        for i, param in enumerate(decl.params if decl is not None else ()):
+            if param.type == "int" and self.reps[pred][i] == "any":
+                number = exp.EQ(this=exp.column(f"c{i}t"), expression=exp.Literal.string(""))
+                self.store.run(exp.update(self.store.table(pred), {f"c{i}d": exp.false()},
+                                          where=exp.and_(number, self.integral(i))))
 
     def outside_query(self, pred: str, col: int, rep: str, allowed: Kinds) -> exp.Select:
-        """The least value (in value order) of an `any` column whose kind is not among `allowed`, as its parts."""
+        """The least value (in value order) of an `any` column whose kind is not among `allowed`, as its parts (an
+        integral decimal of an `int` column is not, where `integral_as_int`)."""
         tag, dec = exp.column(f"c{col}t"), exp.column(f"c{col}d")
         number = exp.EQ(this=tag.copy(), expression=exp.Literal.string(""))
-        kinds = {"int": exp.and_(number.copy(), exp.Not(this=dec.copy())), "dec": exp.and_(number.copy(), dec.copy()),
+        decimal: exp.Expr = exp.and_(number.copy(), dec.copy())
+        if "int" in allowed and self.integral_as_int:
+            decimal = exp.and_(decimal, exp.Not(this=exp.paren(self.integral(col))))
+        kinds = {"int": exp.and_(number.copy(), exp.Not(this=dec.copy())), "dec": decimal,
                  "sym": exp.Like(this=tag.copy(), expression=exp.Literal.string("S%")),
                  "str": exp.Like(this=tag.copy(), expression=exp.Literal.string("T%"))}
         cond = exp.or_(*[exp.paren(c) for k, c in kinds.items() if k not in allowed])
