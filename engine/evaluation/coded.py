@@ -24,7 +24,7 @@ from decimal import InvalidOperation
 from typing import Any
 
 from .. import files
-from ..column_types import reader
+from ..column_types import column_type
 
 BOM = b"\xef\xbb\xbf"
 
@@ -94,16 +94,16 @@ def _column(col: Any, typ: str) -> tuple[Any, Any] | None:
     import numpy as np
 
     enc = col.dictionary_encode()
-    texts = enc.dictionary.to_pylist()
-    read = reader(typ)
+    texts = enc.dictionary.to_pylist()  # distinct
+    kind = column_type(typ).name
     try:
-        vals = list(map(read, texts))
+        vals = texts if kind == "symbol" else list(map(column_type(typ).read, texts))
     except (ValueError, InvalidOperation, ArithmeticError):
         return None
+    if kind not in ("symbol", "string") and len(set(vals)) != len(vals):
+        return None  # two texts, one value: which stays is the csv reader's to say
     values = np.empty(len(vals), dtype=object)
     values[:] = vals
-    if len(set(vals)) != len(vals):
-        return None  # two texts, one value: which stays is the csv reader's to say
     return _int64(enc.indices), values
 
 
