@@ -6,7 +6,11 @@ value that does not convert is a positioned error in the data file (E704, at
 the line a record starts on and the column of its bad field, quoting the
 line). Files go through `engine.files`: only regular files are read, in
 blocks of lines (E703 for anything else, at the `.input`), and each output is
-replaced whole (E705 at the `.output` when it cannot be).
+replaced whole (E705 at the `.output` when it cannot be). Large csv/tsv
+files (`_columnar_files`) are read as columns: integers by numpy
+(`_int_columns`), anything else dictionary-encoded by pyarrow
+(engine.evaluation.coded); a file either cannot read exactly as the csv
+module would goes the careful way above, which reports its errors.
 """
 
 from __future__ import annotations
