@@ -9,7 +9,7 @@ blocks of lines (E703 for anything else, at the `.input`), and each output is
 replaced whole (E705 at the `.output` when it cannot be). Large csv/tsv
 files (`_columnar_files`) are read as columns: integers by numpy
 (`_int_columns`), anything else dictionary-encoded by pyarrow
-(engine.evaluation.coded); a file either cannot read exactly as the csv
+(engine.evaluation.coded); a file that cannot be read exactly as the csv
 module would goes the careful way above, which reports its errors.
 """
 
