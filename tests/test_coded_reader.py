@@ -60,7 +60,7 @@ READS = {"int": ["0", "7", "007", "-0", "-12", "+5", " 5", "1_000", "99999999999
 
 @settings(max_examples=300, deadline=None)
 @given(st.data(), st.lists(st.sampled_from(TYPES), min_size=1, max_size=3),
-       st.sampled_from([",", "\t", ";", "|"]), st.sampled_from(BREAKS), st.booleans(), st.booleans(),
+       st.sampled_from([",", "\t", ";", "|", "§"]), st.sampled_from(BREAKS), st.booleans(), st.booleans(),
        st.booleans())
 def test_the_fast_reader_gives_the_csv_modules_rows_or_steps_aside(
         tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, types: list[str], delim: str, brk: str,
@@ -184,3 +184,12 @@ def test_small_programs_do_not_import_pyarrow(tmp_path: Path) -> None:
         (tmp_path / "t.csv").write_text("".join(f"{i},{('bank', 'fund')[i % 2]}\n" for i in range(rows)))
         got = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.dl")], capture_output=True, text=True)
         assert got.stdout.split() == [str(rows // 2), imported, "False"], got.stderr
+
+
+def test_a_delimiter_pyarrow_cannot_take_goes_the_careful_way(tmp_path: Path) -> None:
+    """pyarrow's delimiter is one byte: a non-ASCII one is the csv module's (it raised ValueError once)."""
+    (tmp_path / "t.csv").write_text("".join(f"{i}§k{i % 3}\n" for i in range(3000)))
+    (tmp_path / "p.dl").write_text('.decl t(x: int, k: symbol)\n.input t { file: "t.csv", delimiter: "§" }\n'
+                                   "q(X) :- t(X, k1).\n")
+    got = [engine.load(tmp_path / "p.dl").evaluate(options=replace(SMALL, columnar=c)).size("q") for c in (True, False)]
+    assert got == [1000, 1000]

@@ -37,7 +37,7 @@ def plain(data: bytes) -> bool:
 def coded_columns(data: bytes, delim: str, types: list[str], header: bool) -> tuple[list[Any], list[Any]] | None:
     """(codes per column: int64 numpy arrays, one code per line; values per column: numpy object arrays
     by code) of a plain file, or None for the csv-module reader to read it (see the module's docstring)."""
-    if not plain(data) or not types or len(delim) != 1:
+    if not plain(data) or not types or len(delim) != 1 or not delim.isascii():  # (pyarrow's: one byte)
         return None
     if data.startswith(BOM):
         data = data[len(BOM):]  # as the text reader's utf-8-sig does
@@ -92,7 +92,7 @@ def _parse(data: bytes, delim: str, arity: int) -> Any:
 
 def _pool() -> Any:
     """The C library's allocator for pyarrow's buffers: pyarrow's own (mimalloc) keeps what it freed,
-    which raised the peak memory of reading the knowledge graph's files by some 40 MB more."""
+    which raised the peak memory of reading the knowledge graph's two files by some 35 MB more."""
     import pyarrow as pa
 
     return pa.system_memory_pool()

@@ -329,10 +329,10 @@ def _columnar_kind(program: Program, io: n.IODirective) -> str | None:
     spec = spec_of(io)
     fmt, delim = spec.format, spec.delimiter
     params = program.decls[io.pred].params
-    if fmt in ("jsonl", "parquet") or not params or len(delim) != 1 or delim in '"\r\n':
+    if fmt in ("jsonl", "parquet") or not params or len(delim) != 1 or not delim.isascii() or delim in '"\r\n':
         return None
     if all(p.type == "int" for p in params):
-        return "int" if delim.isascii() and delim not in "0123456789-" else "coded"
+        return "int" if delim not in "0123456789-" else "coded"
     return "coded"
 
 
