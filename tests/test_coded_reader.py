@@ -193,3 +193,14 @@ def test_a_delimiter_pyarrow_cannot_take_goes_the_careful_way(tmp_path: Path) ->
                                    "q(X) :- t(X, k1).\n")
     got = [engine.load(tmp_path / "p.dl").evaluate(options=replace(SMALL, columnar=c)).size("q") for c in (True, False)]
     assert got == [1000, 1000]
+
+
+def test_without_pyarrow_the_csv_module_reads_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyarrow is a dependency, but a program must read the same without it (an install that lacks it)."""
+    path = write_kg(tmp_path, 3000)
+    with_it = models(path)[0]
+    for name in ("pyarrow", "pyarrow.csv", "pyarrow.compute"):
+        monkeypatch.setitem(__import__("sys").modules, name, None)  # `import pyarrow` raises ImportError
+    assert io._coded(tmp_path / "type.csv", spec("csv", ",", False), (n.Param("x", "int"), n.Param("t", "symbol"))) \
+        is None
+    assert models(path)[0] == with_it
