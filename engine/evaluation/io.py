@@ -6,7 +6,11 @@ value that does not convert is a positioned error in the data file (E704, at
 the line a record starts on and the column of its bad field, quoting the
 line). Files go through `engine.files`: only regular files are read, in
 blocks of lines (E703 for anything else, at the `.input`), and each output is
-replaced whole (E705 at the `.output` when it cannot be).
+replaced whole (E705 at the `.output` when it cannot be). Large csv/tsv
+files (`_columnar_files`) are read as columns: integers by numpy
+(`_int_columns`), anything else dictionary-encoded by pyarrow
+(engine.evaluation.coded); a file that cannot be read exactly as the csv
+module would goes the careful way above, which reports its errors.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from ..formats import DataSpec, file_name, spec_of
 from ..loader import display_path
 from ..values import String, Value, show, to_json
 from .options import DEFAULT_OPTIONS, EvaluationOptions
-from .relation import Columns, Relation, Row
+from .relation import CodedColumns, Columns, Relation, Row
 
 # Integer files are read as numpy columns when the options say so
 # (engine.evaluation.options); larger files than this are read streaming.
@@ -50,7 +54,7 @@ def load_inputs(program: Program, rels: dict[str, Relation], loaded: set[str] | 
     diags: list[Diagnostic] = []
     sources = SourceMap()
     sources.update(program.text)
-    columnar = _columnar_files(program, options)
+    columnar = _columnar_files(program, options)  # None, "int" or "coded" for each
     for io in program.io:
         if io.kind != "input" or (loaded and io.pred in loaded):
             continue
@@ -59,11 +63,17 @@ def load_inputs(program: Program, rels: dict[str, Relation], loaded: set[str] | 
         params = program.decls[io.pred].params
         rel = rels[io.pred]
         try:
-            if not len(rel) and not rel.indexes and not rel.groups:
-                cols = _columns(path, spec, len(params)) if columnar[io] else None
-                if cols is not None:
-                    rel.set_columns(cols)  # the usual case: the file is all there is
-                    continue
+            if not len(rel) and not rel.indexes and not rel.groups and columnar[io]:
+                if columnar[io] == "int":
+                    cols = _columns(path, spec, len(params))
+                    if cols is not None:
+                        rel.set_columns(cols)  # the usual case: the file is all there is
+                        continue
+                else:
+                    coded = _coded(path, spec, params)
+                    if coded is not None:
+                        rel.set_coded(coded)
+                        continue
             rows = READERS[spec.format](path, spec, params)
         except SyllogError as exc:
             diags.extend(exc.diagnostics)
@@ -323,32 +333,62 @@ def _no_constant(name: str) -> Value:
     raise ValueError(f"`{name}` is not a number Syllog holds")
 
 
-def _columnar_files(program: Program, options: EvaluationOptions) -> dict[n.IODirective, bool]:
-    """Which `.input` files to read as columns: integers only, large enough, numpy there."""
-    sizes: dict[n.IODirective, int] = {}
+def _columnar_files(program: Program, options: EvaluationOptions) -> dict[n.IODirective, str | None]:
+    """Which `.input` files to read as columns, large enough and numpy there: "int" for a file of integers
+    only (`_columns`), "coded" for any other csv or tsv file when pyarrow is there too (`_coded`)."""
+    kinds: dict[n.IODirective, str] = {}
+    sizes = 0
     for io in program.io:
-        if io.kind != "input" or not options.columnar:
-            continue
-        path = data_path(program, io)
-        spec = spec_of(io)
-        fmt, delim = spec.format, spec.delimiter
-        params = program.decls[io.pred].params
-        if (fmt in ("jsonl", "parquet") or not params or any(p.type != "int" for p in params)
-                or len(delim) != 1 or not delim.isascii() or delim in "0123456789-\r\n"):
+        kind = _columnar_kind(program, io) if io.kind == "input" and options.columnar else None
+        if kind is None:
             continue
         try:
-            size = path.stat().st_size
+            size = data_path(program, io).stat().st_size
         except (OSError, ValueError):
             continue  # reported when read
         if options.columnar_file_bytes <= size <= COLUMNAR_MAX_BYTES:
-            sizes[io] = size
-    if sum(sizes.values()) < options.columnar_bytes:
-        return dict.fromkeys(program.io, False)
-    try:
-        import numpy  # noqa: F401
-    except ImportError:  # pragma: no cover - a dependency; without it files are read as tuples
-        return dict.fromkeys(program.io, False)
-    return {io: io in sizes for io in program.io}
+            kinds[io] = kind
+            sizes += size
+    if sizes < options.columnar_bytes or not _importable("numpy"):
+        return dict.fromkeys(program.io, None)
+    if not _importable("pyarrow"):
+        kinds = {io: k for io, k in kinds.items() if k == "int"}
+    return {io: kinds.get(io) for io in program.io}
+
+
+def _columnar_kind(program: Program, io: n.IODirective) -> str | None:
+    """"int", "coded" or None (see `_columnar_files`) by the file's format and declared types."""
+    spec = spec_of(io)
+    fmt, delim = spec.format, spec.delimiter
+    params = program.decls[io.pred].params
+    if fmt in ("jsonl", "parquet") or not params or len(delim) != 1 or not delim.isascii() or delim in '"\r\n':
+        return None
+    if all(p.type == "int" for p in params):
+        return "int" if delim not in "0123456789-" else "coded"
+    return "coded"
+
+
+def _importable(module: str) -> bool:
+    """Is this (optional) module installed? Found without importing it."""
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+def _coded(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> CodedColumns | None:
+    """A large csv/tsv file as dictionary-encoded columns of distinct rows (engine.evaluation.coded, in C);
+    None when it is not plainly so: the tuple way reads it then, and reports any bad line."""
+    from .coded import coded_columns
+
+    got = coded_columns(files.read_bytes(path, COLUMNAR_MAX_BYTES), spec.delimiter, [p.type for p in params],
+                        spec.header)
+    if got is None:
+        return None
+    codes, values = got
+    import numpy as np
+
+    rows = _distinct_sorted(np.stack(codes, axis=1)) if len(codes[0]) else tuple(codes)
+    return CodedColumns(tuple(rows), tuple(values))
 
 
 def _columns(path: Path, spec: DataSpec, arity: int) -> Columns | None:

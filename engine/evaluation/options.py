@@ -18,10 +18,12 @@ VECTORIZED = ("auto", "on", "off")
 @dataclass(frozen=True)
 class EvaluationOptions:
     """`chain_strata`: strata of chain rules set-at-a-time (engine.evaluation.binary); `closures`: a linear
-    stratum of one binary predicate in closed form (engine.evaluation.closure); `columnar`: integer files of
-    `columnar_file_bytes` up, together `columnar_bytes` or more, and a predicate's integer facts of
-    `columnar_values` values up, held as numpy columns (numpy takes some 0.1 s to import: small programs
-    start without it); `vectorized`: `auto` (a stratum whose rules the vectorized path can run and whose
+    stratum of one binary predicate in closed form (engine.evaluation.closure); `columnar`: csv/tsv files of
+    `columnar_file_bytes` up, together `columnar_bytes` or more (some 50,000 rows of integers, what takes
+    a stratum to the vectorized path, which imports numpy anyway), held as numpy columns (integers) or
+    dictionary-encoded ones (engine.evaluation.coded, through pyarrow), and a predicate's integer facts of
+    `columnar_values` values up, held as numpy columns (numpy takes some 0.1 s to import, pyarrow 0.1 s
+    more: small programs start without them); `vectorized`: `auto` (a stratum whose rules the vectorized path can run and whose
     relations hold `vector_rows` tuples or more between them, see engine.evaluation.vector), `on` (every
     stratum it can run) or `off`; a join on that path holds about `vector_piece_rows` rows at once (larger
     ones run on pieces of their input in turn)."""
@@ -29,7 +31,7 @@ class EvaluationOptions:
     chain_strata: bool = True
     closures: bool = True
     columnar: bool = True
-    columnar_bytes: int = 1 << 20
+    columnar_bytes: int = 1 << 19
     columnar_file_bytes: int = 1 << 16
     columnar_values: int = 1 << 16
     vectorized: str = "auto"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
 from typing import Any
@@ -21,6 +22,22 @@ from ..values import Value
 Row = tuple[Value, ...]
 Columns = tuple[Any, ...]  # numpy int64 arrays, one per column
 Sig = tuple[tuple[int, ...], tuple[tuple[int, Value], ...], tuple[tuple[int, int], ...], tuple[int, ...]]
+
+
+
+@dataclass(frozen=True)
+class CodedColumns:
+    """A relation as dictionary-encoded columns (a large file read by engine.evaluation.coded, a vectorized
+    stratum's new rows): per column an int64 numpy array of codes, rows distinct and in lexicographic order
+    of their codes, and a numpy object array of the values the codes stand for, no value twice in it."""
+
+    codes: Columns
+    values: Columns
+
+    def rows(self) -> set[Row]:
+        """The tuples, decoded a column at a time in C."""
+        return set(zip(*[v[c].tolist() for c, v in zip(self.codes, self.values)]))
+
 
 # Past this many tuples, a column's distinct values are estimated from this many of them (`distinct_in`).
 SAMPLE = 50_000
@@ -368,7 +385,7 @@ _GROUPED_SIGS: dict[Sig, tuple[tuple[int, int], bool]] = {
 class Relation:
     """The tuples of one predicate, with their indexes."""
 
-    __slots__ = ("name", "arity", "_tuples", "_pending", "_cols", "indexes", "groups", "_stats", "version")
+    __slots__ = ("name", "arity", "_tuples", "_pending", "_cols", "_coded", "indexes", "groups", "_stats", "version")
 
     def __init__(self, name: str, arity: int) -> None:
         self.name = name
@@ -383,6 +400,8 @@ class Relation:
         # in C, and its tuples only when something needs them (a scan, a
         # change). A change (the `tuples` setter, add_new) drops the columns.
         self._cols: Columns | None = None
+        # Or as dictionary-encoded columns, held the same way (tuples built when needed).
+        self._coded: CodedColumns | None = None
         self.indexes: dict[Sig, Index] = {}
         # binary relations grouped by one column: (key col, value col) -> {key: set of values}
         self.groups: dict[tuple[int, int], dict[Value, set[Value]]] = {}
@@ -395,6 +414,8 @@ class Relation:
         if self._cols is not None and not self._tuples:
             # the columns stay (indexes are still built from them) until the relation changes
             self._tuples = set(zip(*[c.tolist() for c in self._cols]))
+        if self._coded is not None and not self._tuples:
+            self._tuples = self._coded.rows()
         if self._pending is not None:
             g = self._pending[0]
             self._tuples = {(x, y) for x, ys in g.items() for y in ys}
@@ -406,6 +427,7 @@ class Relation:
         self.version += 1
         self._pending = None
         self._cols = None
+        self._coded = None
         self._tuples = ts
         self._stats = None
 
@@ -421,21 +443,34 @@ class Relation:
         self.version += 1
         # (no rows: no columns, so that `tuples` is one set that plans can hold on to)
         self._cols = cols if len(cols[0]) else None
+        self._coded = None
         self._pending = None
         self._tuples = set()
         self._stats = None
         self.indexes.clear()
         self.groups = {}
 
+    def set_coded(self, coded: CodedColumns) -> None:
+        """Hold the relation as dictionary-encoded columns of distinct rows (see `CodedColumns`)."""
+        assert len(coded.codes) == self.arity and self.arity
+        self.set_columns(tuple(coded.codes))  # (clears what it held)
+        self._cols = None
+        self._coded = coded if len(coded.codes[0]) else None
+
     def int_columns(self) -> Columns | None:
         """The relation as integer columns of distinct rows, when it is held so (else None)."""
         return self._cols
+
+    def coded_columns(self) -> CodedColumns | None:
+        """The relation as dictionary-encoded columns, when it is held so (else None)."""
+        return self._coded
 
     def set_grouped(self, g: dict[Value, set[Value]], size: int) -> None:
         """Hold the relation as {first value: set of second values} (`size` pairs); tuples on demand."""
         assert self.arity == 2
         self.version += 1
         self._cols = None
+        self._coded = None
         self._pending = (g, size)
         self._tuples = set()
         self._stats = None
@@ -502,6 +537,8 @@ class Relation:
         """
         if self._cols is not None:
             return [int(v) for c in self._cols if len(c) for v in (c.min(), c.max())]
+        if self._coded is not None:
+            return [v for vals in self._coded.values for v in vals.tolist()]
         if self._pending is not None:
             g = self._pending[0]
             return [*g, *(y for ys in g.values() for y in ys)]
@@ -513,7 +550,7 @@ class Relation:
             return
         self.version += 1
         self.tuples.update(new)
-        self._cols = None  # (the getter has built the tuples from them)
+        self._cols = self._coded = None  # (the getter has built the tuples from them)
         self._stats = None
         for idx in self.indexes.values():
             idx.add(new)
@@ -543,9 +580,10 @@ class Relation:
             return len(self.groups[(col, 1 - col)])
         if self.arity == 2 and (1 - col, col) in self.groups:
             return len(set().union(*self.groups[(1 - col, col)].values()))
-        if self._cols is not None:
+        cols = self._cols if self._cols is not None else self._coded.codes if self._coded is not None else None
+        if cols is not None:
             import numpy as np  # imported by whoever made the columns (engine.evaluation.io)
-            c = self._cols[col] if col == 0 else np.sort(self._cols[col])  # (np.unique is ten times slower)
+            c = cols[col] if col == 0 else np.sort(cols[col])  # (np.unique is ten times slower)
             return int(np.count_nonzero(c[1:] != c[:-1])) + 1
         for sig, idx in self.indexes.items():
             if sig[:3] == ((col,), (), ()) and type(idx.data) in (dict, set):
@@ -555,6 +593,8 @@ class Relation:
     def __len__(self) -> int:
         if self._cols is not None:
             return len(self._cols[0])
+        if self._coded is not None:
+            return len(self._coded.codes[0])
         if self._pending is not None:
             return self._pending[1]
         return len(self._tuples)

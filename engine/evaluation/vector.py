@@ -271,6 +271,9 @@ class Stratum:
         ints = rel.int_columns()
         if ints is not None:
             return [self.dictionary.encode_ints(c) for c in ints]
+        coded = rel.coded_columns()
+        if coded is not None:  # a file's own codes: its dictionaries merged into this one, a value a code
+            return [self.dictionary.encode(vals.tolist())[c] for c, vals in zip(coded.codes, coded.values)]
         ts = rel.tuples
         if not ts:
             return [np.zeros(0, np.int64) for _ in range(rel.arity)]
