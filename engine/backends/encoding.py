@@ -2,7 +2,8 @@
 
 Every column of every predicate gets a *representation* chosen from the kinds
 of value it can hold, found by a fixpoint over facts, `.input` declarations
-and rules (`infer_kinds`):
+and rules (`infer_kinds`; the kinds of a rule's variables are engine.analysis.flow's
+`Carrying`):
 
 | kinds held | rep | physical columns |
 | --- | --- | --- |
