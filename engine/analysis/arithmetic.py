@@ -51,6 +51,9 @@ def body_typing(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], outer: Ty
     """The kinds each variable of `body` can take, from `outer` on, and the declared column that makes one
     a non-number (engine.analysis.flow's `Narrowing` says how)."""
     state = {name: Typed(kinds, outer_origins.get(name, "")) for name, kinds in outer.items()}
+    for lit in body:  # every variable starts as anything (kinds.expr_kinds reads a missing one as nothing)
+        for v in n.literal_vars(lit):
+            state.setdefault(v.name, Narrowing.unknown)
     flow(body, Narrowing(decls), state)
     return kinds_of(state), {name: t.origin for name, t in state.items() if t.origin}
 

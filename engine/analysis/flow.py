@@ -36,7 +36,7 @@ for `Carrying`); and what an expression gives (`given`: nothing yet, for
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Literal, NamedTuple, Protocol, TypeVar
 
 from .. import nodes as n
@@ -53,6 +53,7 @@ class Lattice(Protocol[T]):
     unknown: T  # a variable's fact before any atom or equality speaks: the identity of `combine`
     braces: Braces  # how `X = agg {...}` reads the aggregate's body (see the module's docstring)
     atoms_settle: bool  # a variable a positive atom gives a column to takes nothing from equalities
+    full: T | None  # a fact that nothing changes (`combine`'s absorbing element): not asked again; None: none
 
     def column(self, pred: str, col: int) -> T:
         """What a variable standing as column `col` of a positive `pred` atom gets."""
@@ -74,34 +75,35 @@ class Lattice(Protocol[T]):
 def flow(body: tuple[n.Literal, ...], lattice: Lattice[T], state: dict[str, T]) -> dict[str, T]:
     """Run the facts of `lattice` through `body` to a fixpoint, from `state` (updated, and returned).
 
-    Every variable of the body gets an entry (`lattice.unknown` until something speaks of it).
     The atoms speak first, in body order (for `Narrowing`, the first atom to make a variable a
     non-number is the one its message names); then the equalities, in body order, again and again
     until a pass changes nothing, so a chain written backwards (`Y = X + 1, X = Z, p(Z)`) takes
-    one pass a link.
+    one pass a link. A variable nothing spoke of may have no entry: read it as `lattice.unknown`.
     """
-    for lit in body:
-        for v in n.literal_vars(lit):
-            state.setdefault(v.name, lattice.unknown)
+    unknown = lattice.unknown
     settled: set[str] = set()
     for lit in body:
         if isinstance(lit, n.Atom):
             for i, a in enumerate(lit.args):
                 if isinstance(a, n.Var) and not a.anonymous:
                     settled.add(a.name)
-                    state[a.name] = lattice.combine(state[a.name], lattice.column(lit.pred, i))
-    changed = True
+                    state[a.name] = lattice.combine(state.get(a.name, unknown), lattice.column(lit.pred, i))
+    pairs = [(side.name, other) for side, other in n.equalities(body)
+             if isinstance(side, n.Var) and not (lattice.atoms_settle and side.name in settled)]
+    full = lattice.full
+    changed = bool(pairs)
     while changed:
         changed = False
-        for side, other in n.equalities(body):
-            if not isinstance(side, n.Var) or (lattice.atoms_settle and side.name in settled):
+        for name, other in pairs:
+            old = state.get(name, unknown)
+            if full is not None and old == full:
                 continue
             got = _aggregate(other, lattice, state) if isinstance(other, n.Aggregate) else lattice.given(other, state)
             if got is None:
                 continue
-            new = lattice.combine(state[side.name], got)
-            if new != state[side.name]:
-                state[side.name] = new
+            new = lattice.combine(old, got)
+            if new != old:
+                state[name] = new
                 changed = True
     if lattice.braces == "shared":
         for agg in n.body_aggregates(body):
@@ -127,6 +129,7 @@ class Bound:
     unknown = False
     braces: Braces = "closed"
     atoms_settle = False  # a bound variable stays bound: nothing to settle
+    full: bool | None = True
 
     def column(self, pred: str, col: int) -> bool:
         return True
@@ -169,7 +172,26 @@ def column_kinds(decls: Mapping[str, n.Decl], pred: str, col: int) -> tuple[Kind
 
 
 def kinds_of(state: Mapping[str, Typed]) -> dict[str, Kinds]:
+    """The kinds alone, by variable."""
     return {name: t.kinds for name, t in state.items()}
+
+
+class _KindsView(Mapping[str, Kinds]):
+    """The kinds alone, read through (what `kinds.expr_kinds` reads while the fixpoint runs)."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: Mapping[str, Typed]) -> None:
+        self.state = state
+
+    def __getitem__(self, name: str) -> Kinds:
+        return self.state[name].kinds
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.state)
+
+    def __len__(self) -> int:
+        return len(self.state)
 
 
 class Narrowing:
@@ -182,6 +204,7 @@ class Narrowing:
     unknown = Typed(ALL)
     braces: Braces = "copy"  # the braces' own variables narrow inside them only
     atoms_settle = True
+    full: Typed | None = None  # no kinds is absorbing, but its origin varies
 
     def __init__(self, decls: Mapping[str, n.Decl]) -> None:
         self.decls = decls
@@ -190,6 +213,8 @@ class Narrowing:
         return Typed(*column_kinds(self.decls, pred, col))
 
     def combine(self, old: Typed, new: Typed) -> Typed:
+        if old.kinds <= new.kinds:
+            return old
         kinds = old.kinds & new.kinds
         named = kinds != old.kinds and not kinds & NUMBERS  # the first column that makes it no number
         return Typed(kinds, old.origin or (new.origin if named else ""))
@@ -197,12 +222,12 @@ class Narrowing:
     def given(self, e: n.Expr, state: Mapping[str, Typed]) -> Typed | None:
         if isinstance(e, n.Var):  # what it can hold, even nothing (a contradiction passed along)
             return Typed(state.get(e.name, self.unknown).kinds if not e.anonymous else ALL)
-        got = expr_kinds(e, kinds_of(state))
+        got = expr_kinds(e, _KindsView(state))
         return Typed(got) if got else None
 
     def aggregate(self, agg: n.Aggregate, inner: Mapping[str, Typed] | None) -> Typed | None:
         assert inner is not None
-        term = expr_kinds(agg.term, kinds_of(inner)) if agg.term is not None else frozenset()
+        term = expr_kinds(agg.term, _KindsView(inner)) if agg.term is not None else frozenset()
         got = agg_kinds(agg.func, term)
         return Typed(got) if got else None
 
@@ -218,6 +243,7 @@ class Carrying:
     unknown: Kinds = frozenset()
     braces: Braces = "shared"
     atoms_settle = False
+    full: Kinds | None = ALL
 
     def __init__(self, cols: Mapping[str, list[Kinds]]) -> None:
         self.cols = cols
