@@ -1,7 +1,8 @@
 """Analysis (and the SQL backends): facts about variables flowing through a rule body, to a fixpoint.
 
 Input: a body, a lattice, and what is known of some variables already (an
-outer scope). Output: what is known of every variable of the body. Positive
+outer scope). Output: what is known of the variables of the body (one with
+no entry is the lattice's `unknown`: nothing spoke of it). Positive
 atoms give each variable standing as a column argument what the lattice
 says of that column; then every `X = expr`, read both ways
 (`nodes.equalities`), gives `X` what the lattice makes of `expr`, pass after
@@ -26,7 +27,9 @@ declared columns are the truth); how the braces of `X = agg {...}` are read
 whatever is inside; in a copy of the scope for `Narrowing`; in the same
 scope, and once more for every aggregate of the body after the fixpoint,
 for `Carrying`); and what an expression gives (`given`: nothing yet, for
-`Bound`, while one of its variables is unbound).
+`Bound`, while one of its variables is unbound). A lattice may name its
+absorbing fact (`full`: bound, every kind) so that a variable holding it is
+not asked again.
 
     >>> from engine.model import parse_goal
     >>> body, _ = parse_goal("Y = X + 1, X = Z, p(Z)")
