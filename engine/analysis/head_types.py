@@ -19,13 +19,14 @@ of the output). A program with no such rule (most are) pays nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .. import nodes as n
 from ..column_types import declared_kinds
 from ..errors import SyllogError, error
 from ..kinds import QUO, Kinds, expr_kinds
 from ..values import KIND_WORDS, Value, kind_of, show
-from .arithmetic import body_typing
+from .arithmetic import Typing, body_typing, column_kinds
 from .program import Program
 
 
@@ -60,7 +61,7 @@ def head_checks(program: Program) -> list[HeadCheck]:
             if param.type == "any" or isinstance(arg, n.Const) or (isinstance(arg, n.Var) and arg.anonymous):
                 continue  # constants are checked with the declarations (engine.analysis.arity)
             if typing is None:
-                typing, _origins = body_typing(program.decls, rule.body, {}, {})
+                typing = with_equal_decimals(program.decls, rule.body, body_typing(program.decls, rule.body, {}, {})[0])
             may = expr_kinds(arg, typing) - {QUO}
             allowed = declared_kinds(param.type)
             if may - allowed and may & allowed:
@@ -69,9 +70,31 @@ def head_checks(program: Program) -> list[HeadCheck]:
     return checks
 
 
+def with_equal_decimals(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], typing: Typing) -> Typing:
+    """The kinds a variable's value may be of, where the declarations narrow it to integers: a decimal too when
+    one of its atoms' columns may hold decimals, since an integral one (50.0) equals an integer (50) and a join
+    lets it through as it is (`h(X) :- r(X), t(X)` with `r` of `any` and `t` of `int`)."""
+    out = dict(typing)
+    for lit in body:
+        if not isinstance(lit, n.Atom):
+            continue
+        for i, a in enumerate(lit.args):
+            if isinstance(a, n.Var) and not a.anonymous and "int" in out.get(a.name, frozenset()) \
+                    and "dec" in column_kinds(decls, lit.pred, i)[0]:
+                out[a.name] = out[a.name] | {"dec"}
+    return out
+
+
 def outside(check: HeadCheck, value: Value) -> bool:
     """Is this value of a kind the checked column does not hold?"""
     return kind_of(value) not in check.allowed
+
+
+def as_integer(check: HeadCheck, value: Value) -> int | None:
+    """The integer an integral decimal (50.0) of an `int` column stands for (it equals it); None otherwise."""
+    if "int" in check.allowed and isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return None
 
 
 def head_type_error(program: Program, checks: list[HeadCheck], value: Value) -> SyllogError:

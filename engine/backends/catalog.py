@@ -47,7 +47,9 @@ from ..errors import Diagnostic, Span, SyllogError, error
 from ..syntax.pretty import fields, rule, value
 from .store import IN_USE_AT, Store, in_use
 
-FORMAT = 1  # of the encoding and the catalog: a database written by another format is evaluated again
+# of the encoding and the catalog: a database written by another format is evaluated again (2: since E604, a
+# model of format 1 may hold values of another type in a declared column)
+FORMAT = 2
 TABLE = "_model"
 COLUMNS = ("fingerprint", "state", "started", "finished", "sizes", "warnings", "message", "version")
 AT = IN_USE_AT

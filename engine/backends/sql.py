@@ -57,7 +57,7 @@ from ..proof.tree import ProofNode
 from ..provenance import TOP, Grade
 from ..values import Value
 from .catalog import Keeper, Kept
-from .encoding import PARTS, column_names, decode, encode, infer_kinds, key_names, rep_of, width
+from .encoding import PARTS, SCALE, column_names, decode, encode, infer_kinds, key_names, rep_of, width
 from .proof import Fetched, goal_model, holding, missing_model
 from .sqlgen import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
 from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store, in_use
@@ -151,6 +151,12 @@ def _inner_aggregates(lit: n.Literal) -> list[n.Aggregate]:
 STAGE_ROWS = 65_536  # rows of a jsonl or Parquet `.input` staged a statement
 
 
+def _globbed(path: str) -> bool:
+    """Would a database's file reader (DuckDB's read_csv and read_parquet, Spark's) take this path for a
+    pattern of file names?"""
+    return any(c in path for c in "*?[{")
+
+
 class _SqlEvaluator:
     def __init__(self, program: Program, store: Store, provenance: bool, max_tuples: int | None,
                  max_seconds: float | None, max_growing_rounds: int | None = SQL_GROWING_ROUNDS,
@@ -161,6 +167,7 @@ class _SqlEvaluator:
         self.provenance = provenance
         self.kinds = infer_kinds(program)
         self.reps = {p: [rep_of(k) for k in ks] for p, ks in self.kinds.items()}
+        self.head_checks: list[HeadCheck] | None = None  # the columns the data may fill wrongly (E604), once found
         # evaluated beside a stored model (`beside`, for a proof: engine.backends.proof): the predicates this
         # program has with the same facts, inputs and rules are read from its tables, not loaded or derived again
         self.stored: dict[str, exp.Table] = {}
@@ -359,6 +366,8 @@ class _SqlEvaluator:
         try:
             if isinstance(self.store, PostgresStore):
                 return (raw, path, False) if self._copy_csv(staging, raw, local, delim, header) else None
+            if not url and _globbed(str(local)):
+                return None  # the database would read it as a pattern, other files too: Python reads it
             self.store.read_csv(staging, path, delim, header, raw)
         except SyllogError as exc:
             self.store.drop(staging)
@@ -384,7 +393,7 @@ class _SqlEvaluator:
         if spec.format not in FIELD_READERS or not local.is_file() or not raw:
             return None
         try:
-            if spec.format == "parquet" and isinstance(self.store, DuckDBStore):
+            if spec.format == "parquet" and isinstance(self.store, DuckDBStore) and not _globbed(str(local)):
                 from ..evaluation.parquet import text_fields_of
 
                 self.store.read_parquet(staging, str(local), text_fields_of(local, spec, params), raw)
@@ -434,9 +443,10 @@ class _SqlEvaluator:
             elif typ == "number":
                 bad.append(exp.Not(this=number))
             elif typ not in ("symbol", "string"):
-                # `any`: a number, or a symbol that Python's int and Decimal would not read as one
+                # `any`: a number, or a symbol that Python's int and Decimal would not read as one (they read
+                # Unicode digits and spaces too: `١`, `２`, a no-break space before a digit)
                 numeric_like = exp.RegexpLike(this=exp.Lower(this=col.copy()),
-                                              expression=exp.Literal.string(r"^(\s|[-+0-9._]|inf|nan|snan)"))
+                                              expression=exp.Literal.string(r"^(\s|[-+0-9._]|inf|nan|snan|[^\x01-\x7f])"))
                 bad.append(exp.and_(numeric_like, exp.Not(this=number.copy())))
             if typ not in ("int", "symbol", "string"):
                 bad.append(exp.RegexpLike(this=col.copy(), expression=exp.Literal.string(r"^-?[0-9]+\.0+$")))
@@ -526,21 +536,61 @@ class _SqlEvaluator:
     def check_head_types(self, comp: set[str]) -> None:
         """E604, as in memory (engine.analysis.head_types), for the least value of a stratum's checked column
         that is not of its declared type: one query a checked column."""
+        if self.head_checks is None:  # found once: head_checks looks at every rule
+            self.head_checks = head_checks(self.program)
         by_column: dict[tuple[str, int], list[HeadCheck]] = {}
-        for check in head_checks(self.program):
+        for check in self.head_checks:
             if check.pred in comp:
                 by_column.setdefault((check.pred, check.column), []).append(check)
         for (pred, col), checks in sorted(by_column.items()):
             rep = self.reps[pred][col]
-            found = self.store.fetch(self.outside_query(pred, col, rep, checks[0].allowed)) if rep == "any" else []
+            if rep == "any":
+                found = self.store.fetch(self.outside_query(pred, col, rep, checks[0].allowed))
+            elif rep in checks[0].allowed:
+                found = []
+            else:  # a column of one kind, not the declared one (a string column through an `any` one): every value
+                text: exp.Expr = exp.column(f"c{col}")
+                if self.d.name == "postgres" and rep != "int":
+                    text = exp.Collate(this=text, expression=exp.to_identifier("C", quoted=True))
+                found = self.store.fetch(exp.select(exp.column(f"c{col}")).from_(self.store.table(pred))
+                                         .order_by(text).limit(1))
             if found:
                 raise head_type_error(self.program, checks, decode(tuple(found[0]), rep))
+        if by_column and self.integral_as_int:
+            for pred in sorted(comp):
+                self.integers_in_int_columns(pred)
+
+    @property
+    def integral_as_int(self) -> bool:
+        """Can an integral decimal of an `int` column be held as the integer (as in memory)? Not on Spark, whose
+        tables are not updated: there it is E604."""
+        return not isinstance(self.store, SparkStore)
+
+    def integral(self, col: int) -> exp.Expr:
+        """An `any` column's value is an integral decimal (50.0): no digits after the point."""
+        n, x = exp.column(f"c{col}n"), exp.column(f"c{col}x")
+        whole = exp.EQ(this=exp.Mod(this=n, expression=exp.Literal.number(SCALE)), expression=exp.Literal.number(0))
+        return exp.and_(exp.column(f"c{col}d"), whole, exp.EQ(this=x, expression=exp.Literal.number(0)))
+
+    def integers_in_int_columns(self, pred: str) -> None:
+        """Hold the integral decimals of the predicate's `int` columns stored as `any` as integers (as in memory,
+        Evaluator.integers_in_int_columns): their decimal flag cleared (50.0 and 50 are one row already)."""
+        decl = self.program.decls.get(pred)
+        for i, param in enumerate(decl.params if decl is not None else ()):
+            if param.type == "int" and self.reps[pred][i] == "any":
+                number = exp.EQ(this=exp.column(f"c{i}t"), expression=exp.Literal.string(""))
+                self.store.run(exp.update(self.store.table(pred), {f"c{i}d": exp.false()},
+                                          where=exp.and_(number, self.integral(i))))
 
     def outside_query(self, pred: str, col: int, rep: str, allowed: Kinds) -> exp.Select:
-        """The least value (in value order) of an `any` column whose kind is not among `allowed`, as its parts."""
+        """The least value (in value order) of an `any` column whose kind is not among `allowed`, as its parts (an
+        integral decimal of an `int` column is not, where `integral_as_int`)."""
         tag, dec = exp.column(f"c{col}t"), exp.column(f"c{col}d")
         number = exp.EQ(this=tag.copy(), expression=exp.Literal.string(""))
-        kinds = {"int": exp.and_(number.copy(), exp.Not(this=dec.copy())), "dec": exp.and_(number.copy(), dec.copy()),
+        decimal: exp.Expr = exp.and_(number.copy(), dec.copy())
+        if "int" in allowed and self.integral_as_int:
+            decimal = exp.and_(decimal, exp.Not(this=exp.paren(self.integral(col))))
+        kinds = {"int": exp.and_(number.copy(), exp.Not(this=dec.copy())), "dec": decimal,
                  "sym": exp.Like(this=tag.copy(), expression=exp.Literal.string("S%")),
                  "str": exp.Like(this=tag.copy(), expression=exp.Literal.string("T%"))}
         cond = exp.or_(*[exp.paren(c) for k, c in kinds.items() if k not in allowed])

@@ -20,13 +20,14 @@ import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .. import nodes as n
 from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..analysis import Program
-from ..analysis.head_types import HeadCheck, head_checks, head_type_error, outside
+from ..analysis.head_types import HeadCheck, as_integer, head_checks, head_type_error, outside
 from ..analysis.walk import body_atoms
 from ..errors import Diagnostic, SyllogError, error
 from ..values import ArithmeticFault, UndefinedArithmetic, compare, sort_key
@@ -299,14 +300,39 @@ class Evaluator:
 
     def check_head_types(self, comp: set[str], made: dict[str, set[Row]] | None) -> None:
         """E604 for the first value, in a column a rule may fill with values of another type
-        (engine.analysis.head_types), that is not of the column's type; `made`: only these tuples are new."""
-        for (pred, col), checks in self.head_checks.items():
+        (engine.analysis.head_types), that is not of the column's type; `made`: only these tuples are new. An
+        integral decimal in an `int` column (50.0, equal to 50) is held as the integer instead, in every `int`
+        column of the stratum then (a join of the stratum may have passed it on)."""
+        integral = False
+        for (pred, col), checks in sorted(self.head_checks.items()):  # by column, as the SQL backends check
             if pred not in comp:
                 continue
             rows = made[pred] if made is not None else self.rels[pred].tuples
             bad = [t[col] for t in rows if outside(checks[0], t[col])]
-            if bad:
-                raise head_type_error(self.program, checks, min(bad, key=sort_key))
+            wrong = [v for v in bad if as_integer(checks[0], v) is None]
+            if wrong:
+                raise head_type_error(self.program, checks, min(wrong, key=sort_key))
+            integral = integral or bool(bad)
+        if integral:
+            for pred in sorted(comp):
+                self.integers_in_int_columns(pred, made)
+
+    def integers_in_int_columns(self, pred: str, made: dict[str, set[Row]] | None) -> None:
+        """Hold the integral decimals of the predicate's `int` columns as integers (in `made` too)."""
+        decl = self.program.decls.get(pred)
+        cols = [i for i, p in enumerate(decl.params) if p.type == "int"] if decl is not None else []
+        if not cols:
+            return
+
+        def fixed(t: Row) -> Row:
+            return tuple(int(v) if i in cols and isinstance(v, Decimal) and v == v.to_integral_value() else v
+                         for i, v in enumerate(t))
+
+        rel = self.rels[pred]
+        if any(isinstance(t[i], Decimal) for t in rel.tuples for i in cols):
+            rel.reset_to({fixed(t) for t in rel.tuples})
+            if made is not None:
+                made[pred] = {fixed(t) for t in made[pred]}
 
     def stratum_fixpoint(self, comp: set[str], indices: list[int], recursive: bool,
                          seed: dict[str, set[Row]] | None = None) -> dict[str, set[Row]]:

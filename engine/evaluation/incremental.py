@@ -81,6 +81,4 @@ def _reset(ev: Evaluator, pred: str) -> None:
     rel = ev.rels[pred]
     base = ev.base_of(pred)
     ev.total -= len(rel) - len(base)  # derived again, and counted again, by the stratum
-    rel.tuples = set(base)
-    rel.indexes.clear()
-    rel.groups.clear()
+    rel.reset_to(set(base))

@@ -129,10 +129,13 @@ def text_fields_of(path: Path, io: DataSpec, params: tuple[n.Param, ...]) -> lis
 
 
 def check_text_schema(schema: Any, params: tuple[n.Param, ...]) -> None:
-    """LeftToReader unless every column reads as text alike: strings, or integers where numbers may be."""
+    """LeftToReader unless every column reads as text alike: strings, or integers where numbers may be; and
+    unless no two columns' names differ in case only (a database picks a column by its name)."""
     pa = require("pyarrow", "Parquet", PARQUET_EXTRA)
     if len(schema) != len(params) or not params:
         raise LeftToReader("the columns are not the declaration's")
+    if len({name.lower() for name in schema.names}) != len(schema):  # DuckDB names columns case-insensitively
+        raise LeftToReader("two columns have one name")
     for field, p in zip(schema, params):
         t = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
         text = pa.types.is_string(t) or pa.types.is_large_string(t)
@@ -159,9 +162,13 @@ def write_parquet_ordered(rows: Callable[[], Iterator[Row]], path: Path, io: Dat
             shape.add(v)
     schema = pa.schema([pa.field(p.name, shape.arrow_type(pa, p.type)) for shape, p in zip(shapes, params)])
     with files.replacing(path) as fh, pq.ParquetWriter(fh.buffer, schema) as writer:
+        written = False
         for chunk in in_chunks(rows(), ROW_GROUP):
             arrays = [column_array(pa, [r[k] for r in chunk], schema.field(k).type) for k in range(len(params))]
             writer.write_table(pa.table(arrays, schema=schema))
+            written = True
+        if not written:  # one empty row group, as write_table writes an empty table
+            writer.write_table(schema.empty_table())
 
 
 class ColumnShape:

@@ -409,6 +409,12 @@ class Relation:
         self._tuples = ts
         self._stats = None
 
+    def reset_to(self, ts: set[Row]) -> None:
+        """Hold exactly these tuples, dropping the indexes built of the ones before."""
+        self.tuples = ts
+        self.indexes.clear()
+        self.groups.clear()
+
     def set_columns(self, cols: Columns) -> None:
         """Hold the relation as integer columns of distinct rows, sorted (see engine.evaluation.io)."""
         assert len(cols) == self.arity
