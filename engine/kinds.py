@@ -13,6 +13,8 @@ of one of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from . import nodes as n
 from .values import kind_of
 
@@ -54,7 +56,7 @@ def agg_kinds(func: str, term: Kinds) -> Kinds:
     return term
 
 
-def expr_kinds(e: n.Expr, var: dict[str, Kinds]) -> Kinds:
+def expr_kinds(e: n.Expr, var: Mapping[str, Kinds]) -> Kinds:
     if isinstance(e, n.Var):
         return var.get(e.name, frozenset())
     if isinstance(e, n.Const):

@@ -310,8 +310,8 @@ class Module:
 
 
 def equalities(body: tuple[Literal, ...]) -> Iterator[tuple[Expr, Expr]]:
-    """Each `a = b` of a body both ways, `(a, b)` then `(b, a)`: the binding fixpoints read a side
-    that may become bound from the other."""
+    """Each `a = b` of a body both ways, `(a, b)` then `(b, a)`: engine.analysis.flow, the one fixpoint
+    over a body, gives a side what the other holds (tests/test_architecture.py keeps it the only reader)."""
     for lit in body:
         if isinstance(lit, Comparison) and lit.op == "=":
             yield lit.left, lit.right

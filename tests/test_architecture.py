@@ -1,4 +1,5 @@
-"""The package's layout holds: no import cycle, and no private name used from another module.
+"""The package's layout holds: no import cycle, no private name used from another module, no function
+over 60 lines without a reason, unique module and class names, and one walk of a body's equalities.
 
 Every module of `engine/` is read (not imported): its imports, at the top and
 inside functions (a deferred import dodges a cycle, it does not remove it),
@@ -180,3 +181,48 @@ def test_the_name_check_sees_a_repeated_module_and_class() -> None:
              "engine/a/__init__.py": "", "engine/b/__init__.py": "def f():\n    class Step: pass\n"}
     assert _repeated_names(files) == ["class Step: engine/a/plan.py, engine/c.py",
                                       "module plan: engine/a/plan.py, engine/b/plan.py"]
+
+
+# The one walk of a body's atoms and equalities to a fixpoint (bound variables, declared kinds, stored kinds).
+FLOW = "engine.analysis.flow"
+
+
+def _equality_walks(name: str, text: str | None = None) -> list[str]:
+    """`module:line` where a module reads a body's equalities itself: it uses `nodes.equalities` (however
+    imported), or a `while` loop in it tests a comparison's `op` against `"="` (a fixpoint by hand)."""
+    source = text if text is not None else MODULES[name].read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    _deps, _private, aliases = _imports(name, source)
+    modules = {alias for alias, target in aliases.items() if target == "engine.nodes"} | {"engine.nodes"}
+    names = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+             and _resolve(name, node) == "engine.nodes" for a in node.names if a.name == "equalities"}
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "equalities" and ast.unparse(node.value) in modules:
+            found.add(node.lineno)
+        elif isinstance(node, ast.Name) and node.id in names:
+            found.add(node.lineno)
+        elif isinstance(node, ast.While):
+            for inner in ast.walk(node):
+                if (isinstance(inner, ast.Compare) and isinstance(inner.left, ast.Attribute) and inner.left.attr == "op"
+                        and any(isinstance(c, ast.Constant) and c.value == "=" for c in inner.comparators)):
+                    found.add(inner.lineno)
+    return [f"{name}:{line}" for line in sorted(found)]
+
+
+def test_only_the_flow_module_walks_a_bodys_equalities() -> None:
+    found = [w for m in MODULES if m not in (FLOW, "engine.nodes") for w in _equality_walks(m)]
+    assert found == []
+    assert _equality_walks(FLOW) != []  # the check looks where the walk is
+
+
+def test_the_flow_check_sees_an_equality_walk_elsewhere() -> None:
+    """The check can fail: `n.equalities`, an imported `equalities` and a hand-written fixpoint are each caught."""
+    by_module = "from .. import nodes as n\n\ndef f(body):\n    for a, b in n.equalities(body):\n        pass\n"
+    by_name = "from ..nodes import equalities as eq\n\nx = 1\nwalk = eq\n"
+    by_hand = ("def f(body):\n    changed = True\n    while changed:\n        changed = False\n"
+               "        for lit in body:\n            if lit.op == '=':\n                changed = True\n")
+    assert _equality_walks("engine.analysis.safety", by_module) == ["engine.analysis.safety:4"]
+    assert _equality_walks("engine.analysis.safety", by_name) == ["engine.analysis.safety:4"]
+    assert _equality_walks("engine.plan", by_hand) == ["engine.plan:6"]
+    assert _equality_walks("engine.plan", "def f(lit):\n    return lit.op == '='\n") == []

@@ -20,10 +20,10 @@ from collections.abc import Iterator
 
 from .. import nodes as n
 from ..aggregates import AGGREGATES
-from ..column_types import declared_kinds
 from ..errors import Diagnostic, error
-from ..kinds import ALL, NUMBERS, Kinds, agg_kinds, expr_kinds
+from ..kinds import NUMBERS, Kinds, expr_kinds
 from .collect import Collected
+from .flow import Narrowing, Typed, column_kinds, flow, kinds_of
 
 Typing = dict[str, Kinds]  # a variable's possible kinds
 Origins = dict[str, str]  # where a variable's kinds come from, for the message
@@ -46,62 +46,16 @@ def check_arithmetic(c: Collected) -> list[Diagnostic]:
     return diags
 
 
-def column_kinds(decls: dict[str, n.Decl], pred: str, col: int) -> tuple[Kinds, str]:
-    """What a column can hold under the declarations (everything when undeclared), and its name."""
-    decl = decls.get(pred)
-    if decl is None or col >= len(decl.params):
-        return ALL, ""
-    param = decl.params[col]
-    kinds = ALL if param.type == "any" else declared_kinds(param.type)
-    return kinds, f"`{pred}`'s `{param.name}: {param.type}`"
-
-
 def body_typing(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], outer: Typing,
                 outer_origins: Origins) -> tuple[Typing, Origins]:
-    """The kinds each variable of `body` can take: the intersection over the declared columns of the positive
-    atoms it stands in; then what `X = expr` and `X = agg {...}` give a variable no atom binds (the
-    intersection over all of them, whatever their order: `B = a, 0 = B` leaves `B` nothing, a rule that never
-    fires rather than one of the wrong type; `B = V` gives `B` what `V` can hold)."""
-    typing = dict(outer)
-    origins = dict(outer_origins)
-    for lit in body:
+    """The kinds each variable of `body` can take, from `outer` on, and the declared column that makes one
+    a non-number (engine.analysis.flow's `Narrowing` says how)."""
+    state = {name: Typed(kinds, outer_origins.get(name, "")) for name, kinds in outer.items()}
+    for lit in body:  # every variable starts as anything (kinds.expr_kinds reads a missing one as nothing)
         for v in n.literal_vars(lit):
-            typing.setdefault(v.name, ALL)
-    bound: set[str] = set()
-    for lit in body:
-        if not isinstance(lit, n.Atom):
-            continue
-        for i, a in enumerate(lit.args):
-            if isinstance(a, n.Var) and not a.anonymous:
-                bound.add(a.name)
-                kinds, where = column_kinds(decls, lit.pred, i)
-                narrowed = typing[a.name] & kinds
-                if narrowed != typing[a.name] and not narrowed & NUMBERS:
-                    origins.setdefault(a.name, where)
-                typing[a.name] = narrowed
-    changed = True
-    while changed:
-        changed = False
-        for side, other in n.equalities(body):
-            if not isinstance(side, n.Var) or side.name in bound:
-                continue
-            if isinstance(other, n.Var):  # what it can hold, even nothing (a contradiction passed along)
-                held = typing.get(other.name, ALL) if not other.anonymous else ALL
-                if typing[side.name] & held != typing[side.name]:
-                    typing[side.name] &= held
-                    changed = True
-                continue
-            if isinstance(other, n.Aggregate):
-                inner, _ = body_typing(decls, other.body, typing, origins)
-                term = expr_kinds(other.term, inner) if other.term is not None else frozenset()
-                got = agg_kinds(other.func, term)
-            else:
-                got = expr_kinds(other, typing)
-            narrowed = typing[side.name] & got if got else typing[side.name]
-            if narrowed != typing[side.name]:  # every `=` on it holds: the kinds they allow in common
-                typing[side.name] = narrowed
-                changed = True
-    return typing, origins
+            state.setdefault(v.name, Narrowing.unknown)
+    flow(body, Narrowing(decls), state)
+    return kinds_of(state), {name: t.origin for name, t in state.items() if t.origin}
 
 
 def _check_exprs(exprs: Iterator[tuple[n.Expr, tuple[n.Literal, ...] | None]], typing: Typing, origins: Origins,

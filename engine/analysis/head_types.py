@@ -26,7 +26,8 @@ from ..column_types import declared_kinds
 from ..errors import SyllogError, error
 from ..kinds import QUO, Kinds, expr_kinds
 from ..values import KIND_WORDS, Value, kind_of, show
-from .arithmetic import Typing, body_typing, column_kinds
+from .arithmetic import Typing, body_typing
+from .flow import column_kinds
 from .program import Program
 
 

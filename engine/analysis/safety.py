@@ -1,7 +1,8 @@
 """Analysis pass: safety (range restriction) and aggregate placement.
 
 Every variable of the head, of a negated atom, of a comparison, or of an
-arithmetic expression must be bound by a positive atom or by `X = expr`.
+arithmetic expression must be bound by a positive atom or by `X = expr`
+(what is bound is engine.analysis.flow's `bound_vars`).
 Aggregates stand alone on one side of a comparison; the variables they share
 with the rest of the rule group them and must be bound outside the braces.
 """
@@ -12,6 +13,7 @@ import difflib
 
 from .. import nodes as n
 from ..errors import Diagnostic, error
+from .flow import bound_vars
 
 
 def _all_vars(e: n.Expr) -> list[n.Var]:
@@ -82,24 +84,6 @@ def _occurrences(head: n.Atom | None, body: tuple[n.Literal, ...]) -> dict[str, 
     return counts
 
 
-def _bound_by_equalities(body: tuple[n.Literal, ...], bound: set[str]) -> None:
-    """Adds to `bound`, until nothing changes, each `V = expr` whose other side is bound (or an aggregate)."""
-    changed = True
-    while changed:
-        changed = False
-        for var_side, other in n.equalities(body):
-            if isinstance(var_side, n.Var) and not var_side.anonymous and var_side.name not in bound:
-                if isinstance(other, n.Aggregate):
-                    ready = True  # an unbound grouping variable is reported on its own (E204)
-                else:
-                    ready = all(v.name in bound for v in _all_vars(other)) and not any(
-                        v.anonymous for v in _all_vars(other)
-                    )
-                if ready:
-                    bound.add(var_side.name)
-                    changed = True
-
-
 class _Safety:
     def __init__(self) -> None:
         self.diags: list[Diagnostic] = []
@@ -109,11 +93,11 @@ class _Safety:
         if is_fact and head is not None:
             self.fact(head, report)
             return
-        bound = self.bound_by_atoms(body, bound0)
+        self.atom_aggregates(body)
         aggregates = n.body_aggregates(body)
         # grouping variables of each aggregate
         groups = {id(a): group_vars(a, aggregate_outside(head, body, a)) for a in aggregates}
-        _bound_by_equalities(body, bound)
+        bound = bound_vars(body, bound0)
         if head is not None:
             self.head(head, bound, report)
         counts = _occurrences(head, body)
@@ -137,17 +121,13 @@ class _Safety:
                     help="use a constant, or write a rule with a body that binds it",
                 )
 
-    def bound_by_atoms(self, body: tuple[n.Literal, ...], bound0: set[str]) -> set[str]:
-        """`bound0` and the variables standing as arguments of positive atoms; an aggregate there is E208."""
-        bound = set(bound0)
+    def atom_aggregates(self, body: tuple[n.Literal, ...]) -> None:
+        """E208 for an aggregate as an argument of a positive atom."""
         for lit in body:
             if isinstance(lit, n.Atom):
                 for a in lit.args:
-                    if isinstance(a, n.Var) and not a.anonymous:
-                        bound.add(a.name)
-                    elif _contains_aggregate(a):
+                    if _contains_aggregate(a):
                         self.diags.append(error("E208", "an aggregate cannot be an argument of an atom", a.span))
-        return bound
 
     def head(self, head: n.Atom, bound: set[str], report: _Reporter) -> None:
         for a in head.args:

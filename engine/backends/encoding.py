@@ -2,7 +2,8 @@
 
 Every column of every predicate gets a *representation* chosen from the kinds
 of value it can hold, found by a fixpoint over facts, `.input` declarations
-and rules (`infer_kinds`):
+and rules (`infer_kinds`; the kinds of a rule's variables are engine.analysis.flow's
+`Carrying`):
 
 | kinds held | rep | physical columns |
 | --- | --- | --- |
@@ -33,11 +34,11 @@ import decimal
 import functools
 from decimal import Decimal
 
-from .. import nodes as n
 from ..analysis import Program
+from ..analysis.flow import Carrying, flow
 from ..column_types import declared_kinds
 from ..errors import NO_SPAN, Span, SyllogError, error
-from ..kinds import Kinds, agg_kinds, expr_kinds
+from ..kinds import Kinds, expr_kinds
 from ..values import ARITH, ArithmeticFault, String, UndefinedArithmetic, Value, kind_of
 
 SCALE = 10**10
@@ -210,37 +211,6 @@ def exact_split(text: str) -> tuple[int, int, bool, str]:
 # ---- kinds ----------------------------------------------------------------
 
 
-def _body_kinds(body: tuple[n.Literal, ...], cols: dict[str, list[Kinds]], var: dict[str, Kinds]) -> None:
-    """Add to `var` the kinds of every variable of `body` (a union over its uses: an over-approximation)."""
-
-    def add(name: str, ks: Kinds) -> bool:
-        old = var.get(name, frozenset())
-        if ks <= old:
-            return False
-        var[name] = old | ks
-        return True
-
-    for lit in body:
-        if isinstance(lit, n.Atom):
-            for i, a in enumerate(lit.args):
-                if isinstance(a, n.Var) and not a.anonymous:
-                    add(a.name, cols[lit.pred][i] if lit.pred in cols else frozenset())
-    changed = True
-    while changed:
-        changed = False
-        for side, other in n.equalities(body):
-            if not isinstance(side, n.Var):
-                continue
-            if isinstance(other, n.Aggregate):
-                _body_kinds(other.body, cols, var)
-                term = expr_kinds(other.term, var) if other.term is not None else frozenset()
-                changed |= add(side.name, agg_kinds(other.func, term))
-            else:
-                changed |= add(side.name, expr_kinds(other, var))
-    for agg in n.body_aggregates(body):
-        _body_kinds(agg.body, cols, var)
-
-
 def infer_kinds(program: Program) -> dict[str, list[Kinds]]:
     """For every predicate, the kinds of value each column can hold."""
     cols: dict[str, list[Kinds]] = {p: [frozenset()] * k for p, k in program.arity.items()}
@@ -253,12 +223,12 @@ def infer_kinds(program: Program) -> dict[str, list[Kinds]]:
             cur = cols[io.pred]
             for i, param in enumerate(program.decls[io.pred].params):
                 cur[i] = cur[i] | declared_kinds(param.type)
+    carrying = Carrying(cols)  # the kinds of a rule's variables: a union over their uses
     changed = True
     while changed:
         changed = False
         for rule in program.rules:
-            var: dict[str, Kinds] = {}
-            _body_kinds(rule.body, cols, var)
+            var = flow(rule.body, carrying, {})
             cur = cols[rule.head.pred]
             for i, a in enumerate(rule.head.args):
                 ks = expr_kinds(a, var)
