@@ -353,3 +353,19 @@ def test_postgres_rounds_keep_statistics_and_index_the_relation(postgres: str,
     assert 3 <= len(rel_stats) < 20  # the relation each time it has grown by half (and at the stratum's end)
     # the deltas are truncated, not left full of dead rows (the kept model's one-row catalog is deleted: no matter)
     assert not any(s.startswith("DELETE") and '"_model"' not in s for s in log)
+
+
+def test_a_model_past_memory_is_not_read_back_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`syllog test` and `syllog snapshot` read a SQL model back into memory; past IN_MEMORY_TUPLES that is E908
+    (at the database), not a MemoryError; under it, the in-memory model is the database's."""
+    import engine.backends.sql as sql
+
+    loaded = engine.load_text(" ".join(f"e({k}, {k + 1})." for k in range(4)) +
+                              " p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), e(Y, Z).")
+    with evaluate_sql(loaded.program, backend="duckdb") as model:
+        assert model.in_memory().relation("p") == loaded.evaluate().relation("p")
+        monkeypatch.setattr(sql, "IN_MEMORY_TUPLES", 9)
+        with pytest.raises(engine.SyllogError) as got:
+            model.in_memory()
+    d = got.value.diagnostics[0]
+    assert d.code == "E908" and "holds 14 tuples (more than 9)" in d.message and d.span.file == "<database>"

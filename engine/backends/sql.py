@@ -60,7 +60,7 @@ from .catalog import Keeper, Kept
 from .encoding import PARTS, SCALE, column_names, decode, encode, infer_kinds, key_names, rep_of, width
 from .proof import Fetched, goal_model, holding, missing_model
 from .sqlgen import Builder, Check, CompiledPlan, Dialect, Schema, compile_plan, to_rep
-from .store import Column, DuckDBStore, PostgresStore, SparkStore, Store, in_use
+from .store import IN_USE_AT, Column, DuckDBStore, PostgresStore, SparkStore, Store, in_use
 from .transfer import sorted_select, write_by_database
 
 BACKENDS = ("duckdb", "postgres", "spark")
@@ -149,6 +149,7 @@ def _inner_aggregates(lit: n.Literal) -> list[n.Aggregate]:
 
 
 STAGE_ROWS = 65_536  # rows of a jsonl or Parquet `.input` staged a statement
+IN_MEMORY_TUPLES = 10_000_000  # the most `SqlModel.in_memory` reads back (E908 past it)
 
 
 def _globbed(path: str) -> bool:
@@ -1228,8 +1229,15 @@ class SqlModel:
 
     def in_memory(self) -> Model:
         """The whole model read back into an in-memory `Model` (for what searches every relation: `syllog test`,
-        `syllog snapshot`); its grades and proofs are the same."""
+        `syllog snapshot`); its grades and proofs are the same. E908 past IN_MEMORY_TUPLES: a model past memory
+        is asked with queries, answered by the database."""
         self.evaluated()
+        if self.count() > IN_MEMORY_TUPLES:
+            raise SyllogError([error(
+                "E908", f"`syllog test` and `syllog snapshot` read the model back into memory, and this one holds "
+                        f"{self.count():,} tuples (more than {IN_MEMORY_TUPLES:,})", IN_USE_AT,
+                help="ask it with `syllog query` and `syllog why` (answered by the database), or keep the "
+                     "expectations and snapshots to a smaller program")], self.program.text)
         return Model(self.program, holding(self.program, _read(self._ev, set(self.program.arity))), self.provenance)
 
     def count(self) -> int:
