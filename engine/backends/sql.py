@@ -269,7 +269,6 @@ class _SqlEvaluator:
         for pred, table, _cites in self.program.facts.groups():
             if pred not in self.stored:
                 by_pred.setdefault(pred, {}).update(dict.fromkeys(table.rows()))
-        self.fact_keys = {(pred, row) for pred, rows in by_pred.items() for row in rows}
         for pred, rows in sorted(by_pred.items()):
             data = [self._encoded(pred, row) + (0,) for row in rows]
             cols = [c for c, _t in self.value_columns(pred) + self.meta_columns(True)]
@@ -290,33 +289,51 @@ class _SqlEvaluator:
         return tuple(parts)
 
     def load_inputs(self) -> None:
-        python_io: list[n.IODirective] = []
+        """Every `.input` loaded by the database (`_bulk_load`), or, for a file the database would read otherwise
+        than Python, streamed from the in-memory reader (`_stream_input`); every bad file reported, as in memory."""
+        diags: list[Diagnostic] = []
+        sources = SourceMap()
         for io in self.program.io:
             if io.kind != "input" or io.pred in self.stored:
                 continue
-            if not (self.store.reads_csv and self._bulk_load(io)):
-                python_io.append(io)
-        if not python_io:
-            return
-        from ..evaluation.io import load_inputs
-        from ..evaluation.relation import Relation
-
-        rels = {p: Relation(p, k) for p, k in self.program.arity.items()}
-        load_inputs(dataclasses.replace(self.program, io=python_io), rels)
-        for pred, rel in sorted(rels.items()):
-            rows = [t for t in rel.tuples if (pred, t) not in self.fact_keys]
-            if not rows:
+            if self.store.reads_csv and self._bulk_load(io):
                 continue
-            data = []
-            for t in rows:
-                parts: list[Any] = []
-                for v, rep in zip(t, self.reps[pred]):
-                    parts.extend(encode(v, rep))
-                parts.append(0)
-                data.append(tuple(parts))
-            cols = [c for c, _t in self.value_columns(pred) + self.meta_columns(True)]
-            self.store.insert_rows(pred, cols, data)
-            self.sizes[pred] += len(data)
+            try:
+                self._stream_input(io)
+            except SyllogError as exc:
+                diags.extend(exc.diagnostics)
+                if exc.sources is not None:
+                    sources.update(exc.sources)
+        if diags:
+            sources.update(self.program.text)
+            raise SyllogError(diags, sources)
+
+    def _stream_input(self, io: n.IODirective) -> None:
+        """The file's rows as the in-memory reader reads them (engine.evaluation.io.input_rows), STAGE_ROWS at a
+        time: deduplicated within the batch (the first of `50` and `50.0` kept, as in memory), staged, and
+        added to the relation where it lacks them (so across batches the first is kept too)."""
+        from ..evaluation.io import input_rows
+
+        pred = io.pred
+        staging = f"_in_{pred}"
+        cols = [c for c, _t in self.value_columns(pred)]
+        self.store.create(staging, self.value_columns(pred))
+        try:
+            for chunk in in_chunks(input_rows(self.program, io), STAGE_ROWS):
+                rows = list(dict.fromkeys(chunk))
+                self.store.insert_rows(staging, cols, [self._encoded_row(pred, t) for t in rows])
+                select = exp.select(*[exp.column(c) for c in cols]).from_(self.store.table(staging))
+                self.sizes[pred] += self.store.append(pred, self._fresh_rows(pred, select, 0))
+                self.store.run(exp.delete(self.store.table(staging)))
+        finally:
+            self.store.drop(staging)
+
+    def _encoded_row(self, pred: str, row: Row) -> tuple[Any, ...]:
+        """An input row's physical column values (E901 for a value the columns cannot hold)."""
+        parts: list[Any] = []
+        for v, rep in zip(row, self.reps[pred]):
+            parts.extend(encode(v, rep))
+        return tuple(parts)
 
     def _bulk_load(self, io: n.IODirective) -> bool:
         """Load an `.input` by the database: staged as text columns (a csv/tsv file by DuckDB's read_csv, Spark's,

@@ -91,6 +91,43 @@ def load_inputs(program: Program, rels: dict[str, Relation], loaded: set[str] | 
         raise SyllogError(diags, sources)
 
 
+def input_rows(program: Program, io: n.IODirective) -> Iterator[Row]:
+    """One `.input`'s rows in file order, duplicates kept, a file read a line (Parquet: a row group) at a time,
+    converted and checked as load_inputs reads them (the careful reader: csv through the csv module); every
+    problem a SyllogError, with its sources, as load_inputs reports it. For a database to load a file its own
+    reader would read otherwise, never holding the relation whole (engine.backends.sql)."""
+    path = data_path(program, io)
+    spec = spec_of(io)
+    params = program.decls[io.pred].params
+    try:
+        yield from _text_rows(path, spec, params) if spec.format != "parquet" else _parquet_rows(path, spec, params)
+    except files.FileTrouble as exc:
+        sources = SourceMap()
+        sources.update(program.text)
+        raise SyllogError([_unreadable(exc, path, io)], sources) from None
+
+
+def _text_rows(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> Iterator[Row]:
+    types = [p.type for p in params]
+    convs = [reader(t) for t in types]
+    try:
+        with files.open_text(path) as fh:
+            if spec.format == "jsonl":
+                yield from _jsonl_rows(fh, path, convs, types)
+            else:
+                yield from _csv_rows(fh, path, convs, types, spec.delimiter, spec.header)
+    except UnicodeDecodeError:
+        raise files.first_bad_utf8(path) or files.FileTrouble(path, "this file is not UTF-8 text") from None
+    except OSError as exc:  # a read that fails half-way (a file on a disk that went away)
+        raise files.trouble(path, exc) from None
+
+
+def _parquet_rows(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> Iterator[Row]:
+    from .parquet import parquet_rows
+
+    return parquet_rows(path, spec, params, [reader(p.type) for p in params])
+
+
 def _unreadable(exc: files.FileTrouble, path: Path, io: n.IODirective) -> Diagnostic:
     """E703 at the `.input` for a file that cannot be read; E704 in the file for a byte or line that is wrong."""
     name = display_path(path)
@@ -146,8 +183,13 @@ def _read_int_blocks(fh: TextIO, path: Path, delim: str, arity: int, header: boo
 def _read_csv(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], types: list[str], delim: str,
               header: bool) -> set[Row]:
     """Rows of a csv/tsv file through the csv module; a bad record is E704 at its line and field."""
+    return set(_csv_rows(fh, path, convs, types, delim, header))
+
+
+def _csv_rows(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], types: list[str], delim: str,
+              header: bool) -> Iterator[Row]:
+    """The rows of a csv/tsv file through the csv module, in file order, duplicates kept."""
     arity = len(convs)
-    out: set[Row] = set()
     same = convs[0] if all(c is convs[0] for c in convs) else None
     # strict: a quote left open at the end, or text after a closing quote, is an error, not a guess
     reader = csv.reader(files.bounded_lines(fh, path), delimiter=delim, strict=True)
@@ -159,11 +201,12 @@ def _read_csv(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], types
         for rec in reader:
             if len(rec) == arity:
                 try:
-                    out.add(tuple(map(same, rec)) if same is not None else tuple(c(v) for c, v in zip(convs, rec)))
+                    row = tuple(map(same, rec)) if same is not None else tuple(c(v) for c, v in zip(convs, rec))
                 except (ValueError, InvalidOperation):
                     k = next(k for k, (c, v) in enumerate(zip(convs, rec)) if not _converts(c, v))
                     raise _bad_record(path, end + 1, reader.line_num, delim, k,
                                       _bad_value_message(k, rec[k], types[k])) from None
+                yield row
             elif rec:
                 raise _bad_record(path, end + 1, reader.line_num, delim, min(arity, len(rec) - 1),
                                   f"expected {arity} columns, found {len(rec)}")
@@ -172,7 +215,6 @@ def _read_csv(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], types
         raise files.LineTooLong(path, reader.line_num + 1) from None
     except csv.Error as exc:
         raise _bad_record(path, end + 1, end + 1, delim, -1, _csv_message(exc)) from None
-    return out
 
 
 def _csv_message(exc: csv.Error) -> str:
@@ -245,28 +287,32 @@ def _field_place(record: str, delim: str, field: int) -> tuple[int, int, int]:
 
 def _read_jsonl(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], types: list[str]) -> set[Row]:
     """Rows of a file of JSON arrays, one a line, of strings and numbers."""
-    out: set[Row] = set()
+    return set(_jsonl_rows(fh, path, convs, types))
+
+
+def _jsonl_rows(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], types: list[str]) -> Iterator[Row]:
+    """The rows of a JSON lines file, in file order, duplicates kept."""
     name = display_path(path)
     lineno = 0
     try:
         for lineno, line in enumerate(files.bounded_lines(fh, path), 1):
-            _json_row(name, lineno, line, convs, types, out)
+            row = _json_row(name, lineno, line, convs, types)
+            if row is not None:
+                yield row
     except files.LineTooLong:
         raise files.LineTooLong(path, lineno + 1) from None
-    return out
 
 
-def _json_row(name: str, lineno: int, line: str, convs: list[Callable[[str], Value]], types: list[str],
-              out: set[Row]) -> None:
-    """Add the row of one line of a JSON lines file to `out` (nothing for a blank line)."""
+def _json_row(name: str, lineno: int, line: str, convs: list[Callable[[str], Value]], types: list[str]) -> Row | None:
+    """The row of one line of a JSON lines file (None for a blank line)."""
     items = json_items(name, lineno, line, len(convs))
     if items is None:
-        return
+        return None
     for k, (c, v) in enumerate(zip(convs, items)):
         _require_text(name, lineno, line, k, v)
         if not _converts(c, v):
             raise _json_error(name, lineno, line, _bad_value_message(k, v, types[k]))
-    out.add(tuple(c(v) for c, v in zip(convs, items)))
+    return tuple(c(v) for c, v in zip(convs, items))
 
 
 def json_items(name: str, lineno: int, line: str, arity: int) -> list[Any] | None:
