@@ -317,14 +317,13 @@ class _SqlEvaluator:
         pred = io.pred
         staging = f"_in_{pred}"
         cols = [c for c, _t in self.value_columns(pred)]
-        self.store.create(staging, self.value_columns(pred))
         try:
             for chunk in in_chunks(input_rows(self.program, io), STAGE_ROWS):
                 rows = list(dict.fromkeys(chunk))
+                self.store.create(staging, self.value_columns(pred))  # a batch's own (Spark has no DELETE)
                 self.store.insert_rows(staging, cols, [self._encoded_row(pred, t) for t in rows])
                 select = exp.select(*[exp.column(c) for c in cols]).from_(self.store.table(staging))
                 self.sizes[pred] += self.store.append(pred, self._fresh_rows(pred, select, 0))
-                self.store.run(exp.delete(self.store.table(staging)))
         finally:
             self.store.drop(staging)
 
