@@ -129,8 +129,8 @@ def test_the_sql_backends_find_the_checked_columns_once(monkeypatch: pytest.Monk
     import engine.backends.sql as sql
 
     calls: list[int] = []
-    whole = sql.head_checks
-    monkeypatch.setattr(sql, "head_checks", lambda program: (calls.append(1), whole(program))[1])
+    whole = sql.checks_by_column
+    monkeypatch.setattr(sql, "checks_by_column", lambda program: (calls.append(1), whole(program))[1])
     text = ".decl p0(x: int)\np0(1).\n" + "".join(f".decl p{i}(x: int)\np{i}(X) :- p{i - 1}(X).\n"
                                                   for i in range(1, 30))
     with evaluate_sql(engine.load_text(text).program, backend="duckdb") as model:
@@ -148,7 +148,7 @@ def test_a_model_kept_before_the_check_is_evaluated_again(tmp_path: Path, monkey
     database = str(tmp_path / "kept.duckdb")
     with monkeypatch.context() as before:  # the engine as it was: no column checked, catalog format 1
         before.setattr(catalog, "FORMAT", 1)
-        before.setattr(sql, "head_checks", lambda program: [])
+        before.setattr(sql, "checks_by_column", lambda program: {})
         with evaluate_sql(loaded.program, backend="duckdb", database=database) as model:
             assert ("abc",) in set(model.relation("h"))
     assert _error(lambda: evaluate_sql(loaded.program, backend="duckdb", database=database, reuse=True).close()) \

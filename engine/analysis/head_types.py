@@ -71,6 +71,15 @@ def head_checks(program: Program) -> list[HeadCheck]:
     return checks
 
 
+def checks_by_column(program: Program) -> dict[tuple[str, int], list[HeadCheck]]:
+    """The head checks grouped by the column they check, in (predicate, column) order (the order the
+    evaluators report in)."""
+    out: dict[tuple[str, int], list[HeadCheck]] = {}
+    for check in head_checks(program):
+        out.setdefault((check.pred, check.column), []).append(check)
+    return dict(sorted(out.items()))
+
+
 def with_equal_decimals(decls: dict[str, n.Decl], body: tuple[n.Literal, ...], typing: Typing) -> Typing:
     """The kinds a variable's value may be of, where the declarations narrow it to integers: a decimal too when
     one of its atoms' columns may hold decimals, since an integral one (50.0) equals an integer (50) and a join
@@ -91,11 +100,16 @@ def outside(check: HeadCheck, value: Value) -> bool:
     return kind_of(value) not in check.allowed
 
 
-def as_integer(check: HeadCheck, value: Value) -> int | None:
-    """The integer an integral decimal (50.0) of an `int` column stands for (it equals it); None otherwise."""
-    if "int" in check.allowed and isinstance(value, Decimal) and value == value.to_integral_value():
+def integral(value: Value) -> int | None:
+    """The integer an integral decimal (50.0) equals; None for any other value."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
     return None
+
+
+def as_integer(check: HeadCheck, value: Value) -> int | None:
+    """The integer an integral decimal (50.0) of an `int` column stands for (it equals it); None otherwise."""
+    return integral(value) if "int" in check.allowed else None
 
 
 def head_type_error(program: Program, checks: list[HeadCheck], value: Value) -> SyllogError:

@@ -43,7 +43,7 @@ from .. import files
 from .. import nodes as n
 from .. import plan as P
 from ..analysis import Program
-from ..analysis.head_types import HeadCheck, head_checks, head_type_error
+from ..analysis.head_types import HeadCheck, checks_by_column, head_type_error
 from ..column_types import declared_kinds
 from ..errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from ..evaluation.dropped import Dropped
@@ -168,7 +168,7 @@ class _SqlEvaluator:
         self.provenance = provenance
         self.kinds = infer_kinds(program)
         self.reps = {p: [rep_of(k) for k in ks] for p, ks in self.kinds.items()}
-        self.head_checks: list[HeadCheck] | None = None  # the columns the data may fill wrongly (E604), once found
+        self.head_checks: dict[tuple[str, int], list[HeadCheck]] | None = None  # the columns the data may fill wrongly (E604), once found
         # evaluated beside a stored model (`beside`, for a proof: engine.backends.proof): the predicates this
         # program has with the same facts, inputs and rules are read from its tables, not loaded or derived again
         self.stored: dict[str, exp.Table] = {}
@@ -277,16 +277,13 @@ class _SqlEvaluator:
 
     def _encoded(self, pred: str, row: Row) -> tuple[Any, ...]:
         """A fact's physical column values; E901 at the fact for a value the columns cannot hold."""
-        parts: list[Any] = []
         try:
-            for v, rep in zip(row, self.reps[pred]):
-                parts.extend(encode(v, rep))
+            return self._encoded_row(pred, row)
         except SyllogError:
             span = self.program.facts.statements_of(pred, row)[0].span
             for v, rep in zip(row, self.reps[pred]):
                 encode(v, rep, span)
             raise
-        return tuple(parts)
 
     def load_inputs(self) -> None:
         """Every `.input` loaded by the database (`_bulk_load`), or, for a file the database would read otherwise
@@ -554,23 +551,18 @@ class _SqlEvaluator:
         """E604, as in memory (engine.analysis.head_types), for the least value of a stratum's checked column
         that is not of its declared type: one query a checked column."""
         if self.head_checks is None:  # found once: head_checks looks at every rule
-            self.head_checks = head_checks(self.program)
-        by_column: dict[tuple[str, int], list[HeadCheck]] = {}
-        for check in self.head_checks:
-            if check.pred in comp:
-                by_column.setdefault((check.pred, check.column), []).append(check)
-        for (pred, col), checks in sorted(by_column.items()):
+            self.head_checks = checks_by_column(self.program)
+        by_column = {key: checks for key, checks in self.head_checks.items() if key[0] in comp}
+        for (pred, col), checks in by_column.items():
             rep = self.reps[pred][col]
             if rep == "any":
                 found = self.store.fetch(self.outside_query(pred, col, rep, checks[0].allowed))
             elif rep in checks[0].allowed:
                 found = []
             else:  # a column of one kind, not the declared one (a string column through an `any` one): every value
-                text: exp.Expr = exp.column(f"c{col}")
-                if self.d.name == "postgres" and rep != "int":
-                    text = exp.Collate(this=text, expression=exp.to_identifier("C", quoted=True))
+                order = self.text_order(exp.column(f"c{col}")) if rep != "int" else exp.column(f"c{col}")
                 found = self.store.fetch(exp.select(exp.column(f"c{col}")).from_(self.store.table(pred))
-                                         .order_by(text).limit(1))
+                                         .order_by(order).limit(1))
             if found:
                 raise head_type_error(self.program, checks, decode(tuple(found[0]), rep))
         if by_column and self.integral_as_int:
@@ -613,10 +605,14 @@ class _SqlEvaluator:
         cond = exp.or_(*[exp.paren(c) for k, c in kinds.items() if k not in allowed])
         inner = exp.select(*[exp.column(f"c{col}{part}").as_(f"c0{part}") for part in PARTS]) \
             .from_(self.store.table(pred)).where(cond)
-        text: exp.Expr = exp.column("c0t")
+        return exp.select("*").from_(inner.subquery("s")) \
+            .order_by(self.text_order(exp.column("c0t")), exp.column("c0n"), exp.column("c0x")).limit(1)
+
+    def text_order(self, text: exp.Expr) -> exp.Expr:
+        """A text column as ORDER BY compares it in value order: by code point (PostgreSQL: the "C" collation)."""
         if self.d.name == "postgres":
-            text = exp.Collate(this=text, expression=exp.to_identifier("C", quoted=True))
-        return exp.select("*").from_(inner.subquery("s")).order_by(text, exp.column("c0n"), exp.column("c0x")).limit(1)
+            return exp.Collate(this=text, expression=exp.to_identifier("C", quoted=True))
+        return text
 
     def span_of(self, rule_index: int) -> Any:
         rule = self.program.rules[rule_index]

@@ -27,7 +27,7 @@ from .. import nodes as n
 from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..analysis import Program
-from ..analysis.head_types import HeadCheck, as_integer, head_checks, head_type_error, outside
+from ..analysis.head_types import HeadCheck, as_integer, checks_by_column, head_type_error, integral, outside
 from ..analysis.walk import body_atoms
 from ..errors import Diagnostic, SyllogError, error
 from ..values import ArithmeticFault, UndefinedArithmetic, compare, sort_key
@@ -206,9 +206,9 @@ class Evaluator:
         self.growth = Growth(limits.max_growing_rounds)  # rules that make new values without end (E601)
         self.vectorized_rules: set[int] = set()  # rules whose strata ran on the vectorized path
         self.encodings: Any = None  # the vectorized path's (engine.evaluation.vector.Encodings), once used
-        self.head_checks: dict[tuple[str, int], list[HeadCheck]] = {}  # columns the data may fill wrongly (E604)
-        for check in head_checks(program):
-            self.head_checks.setdefault((check.pred, check.column), []).append(check)
+        # the columns the data may fill with another type (E604), found at the first stratum: an Evaluator that
+        # only holds relations (engine.demand) never types the rules for it
+        self.head_checks: dict[tuple[str, int], list[HeadCheck]] | None = None
 
     def restart_clock(self) -> None:
         """Start the time limit again from now (an incremental update is timed on its own)."""
@@ -303,8 +303,10 @@ class Evaluator:
         (engine.analysis.head_types), that is not of the column's type; `made`: only these tuples are new. An
         integral decimal in an `int` column (50.0, equal to 50) is held as the integer instead, in every `int`
         column of the stratum then (a join of the stratum may have passed it on)."""
+        if self.head_checks is None:
+            self.head_checks = checks_by_column(self.program)
         integral = False
-        for (pred, col), checks in sorted(self.head_checks.items()):  # by column, as the SQL backends check
+        for (pred, col), checks in self.head_checks.items():  # by column, as the SQL backends check
             if pred not in comp:
                 continue
             rows = made[pred] if made is not None else self.rels[pred].tuples
@@ -325,8 +327,7 @@ class Evaluator:
             return
 
         def fixed(t: Row) -> Row:
-            return tuple(int(v) if i in cols and isinstance(v, Decimal) and v == v.to_integral_value() else v
-                         for i, v in enumerate(t))
+            return tuple(whole if i in cols and (whole := integral(v)) is not None else v for i, v in enumerate(t))
 
         rel = self.rels[pred]
         if any(isinstance(t[i], Decimal) for t in rel.tuples for i in cols):

@@ -20,6 +20,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import InvalidOperation
 from itertools import islice
 from operator import methodcaller
@@ -107,19 +108,37 @@ def input_rows(program: Program, io: n.IODirective) -> Iterator[Row]:
         raise SyllogError([_unreadable(exc, path, io)], sources) from None
 
 
+@contextmanager
+def _text_file(path: Path) -> Iterator[TextIO]:
+    """A data file open as UTF-8 text; a byte that is not UTF-8, or a read that fails half-way (a file on a
+    disk that went away), raised as the FileTrouble that says where."""
+    try:
+        with files.open_text(path) as fh:
+            yield fh
+    except UnicodeDecodeError:
+        raise files.first_bad_utf8(path) or files.FileTrouble(path, "this file is not UTF-8 text") from None
+    except OSError as exc:
+        raise files.trouble(path, exc) from None
+
+
+def _numbered_lines(fh: TextIO, path: Path) -> Iterator[tuple[int, str]]:
+    """The file's lines with their numbers (from 1); a line too long raised at its number."""
+    lineno = 0
+    try:
+        for lineno, line in enumerate(files.bounded_lines(fh, path), 1):
+            yield lineno, line
+    except files.LineTooLong:
+        raise files.LineTooLong(path, lineno + 1) from None
+
+
 def _text_rows(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> Iterator[Row]:
     types = [p.type for p in params]
     convs = [reader(t) for t in types]
-    try:
-        with files.open_text(path) as fh:
-            if spec.format == "jsonl":
-                yield from _jsonl_rows(fh, path, convs, types)
-            else:
-                yield from _csv_rows(fh, path, convs, types, spec.delimiter, spec.header)
-    except UnicodeDecodeError:
-        raise files.first_bad_utf8(path) or files.FileTrouble(path, "this file is not UTF-8 text") from None
-    except OSError as exc:  # a read that fails half-way (a file on a disk that went away)
-        raise files.trouble(path, exc) from None
+    with _text_file(path) as fh:
+        if spec.format == "jsonl":
+            yield from _jsonl_rows(fh, path, convs, types)
+        else:
+            yield from _csv_rows(fh, path, convs, types, spec.delimiter, spec.header)
 
 
 def _parquet_rows(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> Iterator[Row]:
@@ -144,21 +163,16 @@ def _read_text(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) -> set[R
     types = [p.type for p in params]
     convs = [reader(t) for t in types]
     header = spec.header
-    try:
-        with files.open_text(path) as fh:
-            if spec.format == "jsonl":
-                return _read_jsonl(fh, path, convs, types)
-            delim = spec.delimiter
-            if all(c is int for c in convs) and len(delim) == 1 and convs:
-                fast = _read_int_blocks(fh, path, delim, len(convs), header)
-                if fast is not None:
-                    return fast
-                fh.seek(0)
-            return _read_csv(fh, path, convs, types, delim, header)
-    except UnicodeDecodeError:
-        raise files.first_bad_utf8(path) or files.FileTrouble(path, "this file is not UTF-8 text") from None
-    except OSError as exc:  # a read that fails half-way (a file on a disk that went away)
-        raise files.trouble(path, exc) from None
+    with _text_file(path) as fh:
+        if spec.format == "jsonl":
+            return _read_jsonl(fh, path, convs, types)
+        delim = spec.delimiter
+        if all(c is int for c in convs) and len(delim) == 1 and convs:
+            fast = _read_int_blocks(fh, path, delim, len(convs), header)
+            if fast is not None:
+                return fast
+            fh.seek(0)
+        return _read_csv(fh, path, convs, types, delim, header)
 
 
 def _read_int_blocks(fh: TextIO, path: Path, delim: str, arity: int, header: bool) -> set[Row] | None:
@@ -293,14 +307,10 @@ def _read_jsonl(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], typ
 def _jsonl_rows(fh: TextIO, path: Path, convs: list[Callable[[str], Value]], types: list[str]) -> Iterator[Row]:
     """The rows of a JSON lines file, in file order, duplicates kept."""
     name = display_path(path)
-    lineno = 0
-    try:
-        for lineno, line in enumerate(files.bounded_lines(fh, path), 1):
-            row = _json_row(name, lineno, line, convs, types)
-            if row is not None:
-                yield row
-    except files.LineTooLong:
-        raise files.LineTooLong(path, lineno + 1) from None
+    for lineno, line in _numbered_lines(fh, path):
+        row = _json_row(name, lineno, line, convs, types)
+        if row is not None:
+            yield row
 
 
 def _json_row(name: str, lineno: int, line: str, convs: list[Callable[[str], Value]], types: list[str]) -> Row | None:
@@ -345,19 +355,13 @@ def jsonl_field_rows(path: Path, spec: DataSpec, params: tuple[n.Param, ...]) ->
     """A JSON lines file's rows as text fields, in file order, duplicates kept, one line in memory at a time
     (for a database to load and convert: engine.backends.sql); E704 at a line that is not a row."""
     name = display_path(path)
-    lineno = 0
-    try:
-        with files.open_text(path) as fh:
-            for lineno, line in enumerate(files.bounded_lines(fh, path), 1):
-                items = json_items(name, lineno, line, len(params))
-                if items is not None:
-                    for k, v in enumerate(items):
-                        _require_text(name, lineno, line, k, v)
-                    yield tuple(items)
-    except files.LineTooLong:
-        raise files.LineTooLong(path, lineno + 1) from None
-    except UnicodeDecodeError:
-        raise files.first_bad_utf8(path) or files.FileTrouble(path, "this file is not UTF-8 text") from None
+    with _text_file(path) as fh:
+        for lineno, line in _numbered_lines(fh, path):
+            items = json_items(name, lineno, line, len(params))
+            if items is not None:
+                for k, v in enumerate(items):
+                    _require_text(name, lineno, line, k, v)
+                yield tuple(items)
 
 
 def _json_error(name: str, lineno: int, line: str, message: str, col: int = 1) -> SyllogError:
