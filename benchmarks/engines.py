@@ -62,12 +62,13 @@ def prepare(engine: str, syllog_facts: str | None = None, data: Path | None = No
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
         syllog = importlib.import_module("engine")
-        # Syllog imports numpy on first use, for a large integer file: then it
-        # is imported here, before the clock, like every engine's modules.
+        # Syllog imports numpy and pyarrow on first use, for large files: then
+        # they are imported here, before the clock, like every engine's modules.
         options = importlib.import_module("engine.evaluation.options").DEFAULT_OPTIONS
         sizes = [f.stat().st_size for f in data.glob("*.csv")] if data is not None else []
         if sum(s for s in sizes if s >= options.columnar_file_bytes) >= options.columnar_bytes:
-            importlib.import_module("numpy")
+            for module in ("numpy", "pyarrow", "pyarrow.csv", "pyarrow.compute"):
+                importlib.import_module(module)
         provenance = engine == "syllog"
         return lambda w, data: (run_syllog(syllog, w, data, provenance, syllog_facts), None)
     if engine == "plain":

@@ -2,9 +2,9 @@
 
 Input: the stratum's rule plans (engine.plan, the same plain data the tuple
 path compiles) and the relations below it. Every value is encoded as an
-integer by one dictionary for all values (`Dictionary`: a Python dict, so two
-codes are equal exactly when the values are, and integers, decimals, symbols
-and strings stay apart); a relation is a list of int64 columns of distinct
+integer by one dictionary for all values (engine.evaluation.dictionary: two
+codes are equal exactly when the values are, so `50` and `50.0` share one,
+symbols and strings never; integers are encoded a column at a time); a relation is a list of int64 columns of distinct
 rows. Each step runs over whole columns: a join is sort + searchsorted, a
 semi-join or `not` a membership test of row keys, a filter compares codes
 (`=`, `!=`) or the decoded values (`<` and the others, by
@@ -31,113 +31,17 @@ import numpy as np
 
 from .. import plan as P
 from ..aggregates import AGGREGATES
-from ..values import Value, compare
+from ..values import compare
+from .dictionary import Dictionary
+from .kernels import contains, first_of_each, sorted_distinct, stable_order, unique_inverse
 from .relation import Relation, Row
 
 Column = Any  # a numpy int64 array of codes
 KEY_BITS = 62  # a row key is a number below 2**KEY_BITS
-SAFE_INT = 1 << 53  # integers that sum without overflow in int64 over any realistic group
 
 
 class Unsupported(Exception):
     """The vectorized path does not run this stratum: the tuple path does."""
-
-
-class Dictionary:
-    """One code for every value: equal codes exactly for equal values (a dict keyed by the values)."""
-
-    def __init__(self) -> None:
-        self.codes: dict[Value, int] = {}
-        self.values: list[Value] = []
-        self._objects: Any = None  # the values as a numpy object array, for decoding
-        self._numbers: Any = None  # (value, is a small int) per code, for order comparisons
-
-    def code(self, v: Value) -> int:
-        c = self.codes.get(v)
-        if c is None:
-            c = self.codes[v] = len(self.values)
-            self.values.append(v)
-        return c
-
-    def encode(self, vals: list[Value]) -> Column:
-        codes = self.codes
-        missing = list(set(vals).difference(codes))
-        if missing:
-            codes.update(zip(missing, range(len(self.values), len(self.values) + len(missing))))
-            self.values.extend(missing)
-        return np.fromiter(map(codes.__getitem__, vals), np.int64, len(vals))
-
-    def encode_ints(self, col: Column) -> Column:
-        """An int64 column of values (not codes) to codes."""
-        if not len(col):
-            return np.zeros(0, np.int64)
-        distinct, inverse = unique_inverse(col)
-        return self.encode(distinct.tolist())[inverse]
-
-    def objects(self) -> Any:
-        """The values as a numpy object array (by code), extended with the values added since last asked."""
-        done = 0 if self._objects is None else len(self._objects)
-        if done != len(self.values):
-            more = np.empty(len(self.values) - done, dtype=object)
-            more[:] = self.values[done:]
-            self._objects = more if self._objects is None else np.concatenate([self._objects, more])
-        return self._objects
-
-    def decode(self, codes: Column) -> list[Value]:
-        return self.objects()[codes].tolist()  # type: ignore[no-any-return]
-
-    def numbers(self) -> tuple[Any, Any]:
-        """Per code: its value as an int64 where it is an int of moderate size, and whether it is."""
-        done = 0 if self._numbers is None else len(self._numbers[0])
-        if done != len(self.values):
-            new = self.values[done:]
-            small = [type(v) is int and -SAFE_INT < v < SAFE_INT for v in new]
-            nums = np.array([v if s else 0 for v, s in zip(new, small)], dtype=np.int64)
-            flags = np.array(small, dtype=bool)
-            self._numbers = (nums, flags) if self._numbers is None else \
-                (np.concatenate([self._numbers[0], nums]), np.concatenate([self._numbers[1], flags]))
-        return self._numbers  # type: ignore[no-any-return]
-
-
-def unique_inverse(col: Column) -> tuple[Column, Column]:
-    """The distinct values of `col` sorted, and each element's index among them (by sorting: numpy's
-    np.unique is many times slower on int64 here)."""
-    order = np.argsort(col, kind="stable")
-    s = col[order]
-    first = np.empty(len(s), dtype=bool)
-    first[:1] = True
-    np.not_equal(s[1:], s[:-1], out=first[1:])
-    ranks = np.cumsum(first) - 1
-    inverse = np.empty(len(col), dtype=np.int64)
-    inverse[order] = ranks
-    return s[first], inverse
-
-
-def first_of_each(keys: Column) -> Column:
-    """Indices of one element per distinct key."""
-    order = np.argsort(keys, kind="stable")
-    s = keys[order]
-    keep = np.empty(len(s), dtype=bool)
-    keep[:1] = True
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    return order[keep]
-
-
-def sorted_distinct(keys: Column) -> Column:
-    s = np.sort(keys)
-    keep = np.empty(len(s), dtype=bool)
-    keep[:1] = True
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    return s[keep]
-
-
-def contains(sorted_keys: Column, keys: Column) -> Column:
-    """For each of `keys`, whether it is in `sorted_keys` (sorted)."""
-    if not len(sorted_keys):
-        return np.zeros(len(keys), dtype=bool)
-    at: Any = np.searchsorted(sorted_keys, keys)
-    np.minimum(at, len(sorted_keys) - 1, out=at)
-    return sorted_keys[at] == keys
 
 
 @dataclass
@@ -277,16 +181,7 @@ class Stratum:
         ts = rel.tuples
         if not ts:
             return [np.zeros(0, np.int64) for _ in range(rel.arity)]
-        return [self.encoded_column(list(c)) for c in zip(*ts)]
-
-    def encoded_column(self, vals: list[Value]) -> Column:
-        """Codes of a column of values: through numpy when they are all integers of int64 (the usual case)."""
-        if set(map(type, vals)) == {int}:
-            try:
-                return self.dictionary.encode_ints(np.array(vals, dtype=np.int64))
-            except OverflowError:
-                pass
-        return self.dictionary.encode(vals)
+        return [self.dictionary.encode(list(c)) for c in zip(*ts)]
 
     def keys_of(self, pred: str) -> Column:
         got = self.full_keys.get(pred)
@@ -387,10 +282,10 @@ class Stratum:
             t = self.allowed(step, t)
             if len(slots) * self.keys.bits > KEY_BITS:  # keys too wide for one number: made with the rows'
                 lk, rk = joint_keys(left, [t[c] for c, _e in slots], self.keys, rows.n, len(t[0]))
-                order = np.argsort(rk, kind="stable")
+                order = stable_order(rk)
                 return [c[order] for c in t], lk, rk[order]
             rk = self.keys.of([t[c] for c, _e in slots], len(t[0]))
-            order = np.argsort(rk, kind="stable")
+            order = stable_order(rk)
             t, rk = [c[order] for c in t], rk[order]
             if not delta:
                 self.indexed[step] = (self.table(step.pred), t, rk)
@@ -402,7 +297,7 @@ class Stratum:
         consts = list(step.const_cols) + [(c, e.value) for c, e in zip(step.key_cols, step.key)
                                           if isinstance(e, P.Lit)]
         for c, v in consts:
-            code = self.dictionary.codes.get(v)
+            code = self.dictionary.find(v)
             mask &= t[c] == (-1 if code is None else code)
         for a, b in step.eq_cols:
             mask &= t[a] == t[b]
@@ -468,7 +363,7 @@ class Stratum:
         assert step.term is not None
         terms = self.column(step.term, distinct)
         nums, small = self.dictionary.numbers()
-        order = np.argsort(at, kind="stable")
+        order = stable_order(at)
         at, terms = at[order], terms[order]
         starts = np.flatnonzero(np.concatenate([[True], at[1:] != at[:-1]]))
         has[at[starts]] = True

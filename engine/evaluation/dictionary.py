@@ -1,0 +1,191 @@
+"""Evaluation stage, the vectorized path's encoding: one integer code for every value.
+
+Contract: two values get the same code exactly when they are equal (`50` and
+`50.0` are, `turkey` and `"turkey"` are not: engine.values), and a value
+keeps its code for the whole evaluation; codes are dense, 0, 1, 2, ... in the
+order values were first met, and `values[code]` is the value as first met.
+
+Integers of int64, and decimals equal to one, are held in sorted numpy arrays
+(`IntCodes`), so that a column of integers is encoded by sorting and
+searching, in C; every other value in a dict. `numbers()` gives, per code,
+the value as an int64 where it is an integer of moderate size (for order
+comparisons and sums done on whole columns), kept up to date as values are
+added, a column of integers at a time.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from ..values import Value
+from .kernels import unique_inverse
+
+Column = Any  # a numpy int64 array
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+SAFE_INT = 1 << 53  # integers that sum without overflow in int64 over any realistic group
+
+
+def int_key(v: Value) -> int | None:
+    """The int64 integer `v` equals (an integer, or a decimal such as `50.0`), or None."""
+    if type(v) is int:
+        return v if INT64_MIN <= v <= INT64_MAX else None
+    if type(v) is Decimal and v.is_finite() and v.adjusted() < 19 and v == v.to_integral_value():
+        k = int(v)
+        return k if INT64_MIN <= k <= INT64_MAX else None
+    return None
+
+
+def moderate(col: Column) -> Column:
+    """Whether each int64 of `col` is of moderate size (|v| < SAFE_INT)."""
+    return (col > -SAFE_INT) & (col < SAFE_INT)
+
+
+class IntCodes:
+    """The codes of int64 integers: sorted keys with their codes, and those added one at a time since
+    (a dict, merged into the arrays before a column is looked up)."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, np.int64)
+        self.codes = np.zeros(0, np.int64)
+        self.recent: dict[int, int] = {}
+
+    def get(self, k: int) -> int | None:
+        c = self.recent.get(k)
+        if c is not None or not len(self.keys):
+            return c
+        i = int(np.searchsorted(self.keys, k))
+        return int(self.codes[i]) if i < len(self.keys) and int(self.keys[i]) == k else None
+
+    def lookup(self, distinct: Column) -> Column:
+        """The codes of sorted distinct integers, -1 for those without one."""
+        self.merge()
+        if not len(self.keys):
+            return np.full(len(distinct), -1, np.int64)
+        at: Any = np.searchsorted(self.keys, distinct)
+        np.minimum(at, len(self.keys) - 1, out=at)
+        return np.where(self.keys[at] == distinct, self.codes[at], -1)
+
+    def insert(self, keys: Column, codes: Column) -> None:
+        """Add sorted distinct integers not held yet, with their codes."""
+        at = np.searchsorted(self.keys, keys)
+        self.keys = np.insert(self.keys, at, keys)
+        self.codes = np.insert(self.codes, at, codes)
+
+    def merge(self) -> None:
+        if self.recent:
+            keys = np.fromiter(self.recent, np.int64, len(self.recent))
+            codes = np.fromiter(self.recent.values(), np.int64, len(self.recent))
+            order = np.argsort(keys)
+            self.recent = {}
+            self.insert(keys[order], codes[order])
+
+
+class Dictionary:
+    """One code for every value (the module's contract)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[Value, int] = {}  # the values equal to no int64 integer
+        self.values: list[Value] = []
+        self.ints = IntCodes()
+        self._objects: Any = np.empty(0, dtype=object)  # the values as a numpy object array, for decoding
+        # per code, (int64 value, of moderate size): arrays, then the values added one at a time since
+        self._numbers: list[tuple[Column, Column]] = []
+        self._recent_numbers: tuple[list[int], list[bool]] = ([], [])
+
+    def find(self, v: Value) -> int | None:
+        """The code of `v`, or None when it has none (nothing is added)."""
+        k = int_key(v)
+        return self.codes.get(v) if k is None else self.ints.get(k)
+
+    def code(self, v: Value) -> int:
+        c = self.find(v)
+        if c is not None:
+            return c
+        c = len(self.values)
+        self.values.append(v)
+        k = int_key(v)
+        small = type(v) is int and -SAFE_INT < v < SAFE_INT
+        self._recent_numbers[0].append(v if small else 0)  # type: ignore[arg-type]
+        self._recent_numbers[1].append(small)
+        if k is None:
+            self.codes[v] = c
+        else:
+            self.ints.recent[k] = c
+        return c
+
+    def encode(self, vals: list[Value]) -> Column:
+        types = set(map(type, vals))
+        if types == {int}:
+            try:
+                return self.encode_ints(np.array(vals, dtype=np.int64))
+            except OverflowError:
+                pass
+        if int in types or Decimal in types:
+            return np.fromiter(map(self.code, vals), np.int64, len(vals))
+        return self.encode_others(vals)
+
+    def encode_others(self, vals: list[Value]) -> Column:
+        """Codes of symbols and strings (values no integer equals), by the dict a column at a time."""
+        codes = self.codes
+        missing = list(set(vals).difference(codes))
+        if missing:
+            start = len(self.values)
+            codes.update(zip(missing, range(start, start + len(missing))))
+            self.values.extend(missing)
+            self.numbered(np.zeros(len(missing), np.int64), np.zeros(len(missing), bool))
+        return np.fromiter(map(codes.__getitem__, vals), np.int64, len(vals))
+
+    def encode_ints(self, col: Column) -> Column:
+        """An int64 column of values (not codes) to codes."""
+        if not len(col):
+            return np.zeros(0, np.int64)
+        distinct, inverse = unique_inverse(col)
+        return self.int_codes(distinct)[inverse]
+
+    def int_codes(self, distinct: Column) -> Column:
+        """The codes of sorted distinct int64 integers, new ones added."""
+        got = self.ints.lookup(distinct)
+        new = got < 0
+        if new.any():
+            fresh = distinct[new]
+            codes = np.arange(len(self.values), len(self.values) + len(fresh), dtype=np.int64)
+            got[new] = codes
+            self.ints.insert(fresh, codes)
+            self.values.extend(fresh.tolist())
+            small = moderate(fresh)
+            self.numbered(np.where(small, fresh, 0), small)
+        return got
+
+    def numbered(self, nums: Column, small: Column) -> None:
+        """The numbers of the codes just added, after those added before."""
+        self.flush_numbers()
+        self._numbers.append((nums, small))
+
+    def flush_numbers(self) -> None:
+        nums, small = self._recent_numbers
+        if nums:
+            self._numbers.append((np.array(nums, np.int64), np.array(small, bool)))
+            self._recent_numbers = ([], [])
+
+    def numbers(self) -> tuple[Column, Column]:
+        """Per code: its value as an int64 where it is an int of moderate size, and whether it is."""
+        self.flush_numbers()
+        if len(self._numbers) != 1:
+            parts = self._numbers or [(np.zeros(0, np.int64), np.zeros(0, bool))]
+            self._numbers = [(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))]
+        return self._numbers[0]
+
+    def objects(self) -> Any:
+        """The values as a numpy object array (by code), extended with the values added since last asked."""
+        done = len(self._objects)
+        if done != len(self.values):
+            more = np.empty(len(self.values) - done, dtype=object)
+            more[:] = self.values[done:]
+            self._objects = np.concatenate([self._objects, more])
+        return self._objects
+
+    def decode(self, codes: Column) -> list[Value]:
+        return self.objects()[codes].tolist()  # type: ignore[no-any-return]

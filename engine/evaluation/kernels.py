@@ -1,0 +1,107 @@
+"""Evaluation stage, the vectorized path's kernels: distinct values, orders and membership of int64 columns.
+
+Contract: each function gives the same result for any column (keys, codes or
+integer values; empty columns too). Where the column's values lie in a range
+not much wider than the column is long (`dense`: codes of one column, ids,
+amounts), they work by tables over that range, in one pass; otherwise by
+sorting. Sorting a column of codes is then a radix sort on 16-bit digits
+(numpy's stable sort of uint16 is one), not a comparison sort.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+Column = Any  # a numpy int64 array
+SLACK = 1 << 16  # a range this wide is dense for any column
+
+
+def dense(col: Column) -> tuple[int, int] | None:
+    """The column's least value and the width of its range, when that is at most about four times its
+    length (a table over the range is then cheaper than sorting); None otherwise."""
+    if not len(col):
+        return None
+    lo, hi = int(col.min()), int(col.max())
+    span = hi - lo + 1
+    return (lo, span) if span <= 4 * len(col) + SLACK else None
+
+
+def present(col: Column, lo: int, span: int) -> Column:
+    """Over the range from `lo`: whether each value is in the column."""
+    seen = np.zeros(span, dtype=bool)
+    seen[col - lo] = True
+    return seen
+
+
+def unique_inverse(col: Column) -> tuple[Column, Column]:
+    """The distinct values of `col` sorted, and each element's index among them."""
+    d = dense(col)
+    if d is not None:
+        lo, span = d
+        seen = present(col, lo, span)
+        ranks = np.cumsum(seen) - 1
+        return np.flatnonzero(seen) + lo, ranks[col - lo]
+    order = np.argsort(col, kind="stable")
+    s = col[order]
+    first = starts_of_runs(s)
+    ranks = np.cumsum(first) - 1
+    inverse = np.empty(len(col), dtype=np.int64)
+    inverse[order] = ranks
+    return s[first], inverse
+
+
+def first_of_each(keys: Column) -> Column:
+    """The index of one element per distinct key, in the keys' order."""
+    d = dense(keys)
+    if d is not None:
+        lo, span = d
+        one = np.empty(span, dtype=np.int64)
+        one[keys - lo] = np.arange(len(keys))  # (of equal keys, one index stays: which does not matter)
+        return one[present(keys, lo, span)]
+    order = stable_order(keys)
+    return order[starts_of_runs(keys[order])]
+
+
+def sorted_distinct(keys: Column) -> Column:
+    """The distinct keys, sorted."""
+    d = dense(keys)
+    if d is not None:
+        lo, span = d
+        return np.flatnonzero(present(keys, lo, span)) + lo
+    s = np.sort(keys)
+    return s[starts_of_runs(s)]
+
+
+def starts_of_runs(s: Column) -> Column:
+    """For a sorted column: whether each element differs from the one before."""
+    first = np.empty(len(s), dtype=bool)
+    first[:1] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    return first
+
+
+def stable_order(keys: Column) -> Column:
+    """The permutation that sorts `keys`, equal keys in their order: least significant 16 bits first,
+    for keys of a range up to 2**32 wide (two or fewer radix passes), else numpy's stable sort."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    lo = int(keys.min())
+    span = int(keys.max()) - lo + 1
+    if span > 1 << 32:
+        return np.argsort(keys, kind="stable")
+    rel = keys - lo
+    order = np.argsort((rel & 0xFFFF).astype(np.uint16), kind="stable")
+    if span > 1 << 16:
+        order = order[np.argsort((rel[order] >> 16).astype(np.uint16), kind="stable")]
+    return order
+
+
+def contains(sorted_keys: Column, keys: Column) -> Column:
+    """For each of `keys`, whether it is in `sorted_keys` (sorted)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at: Any = np.searchsorted(sorted_keys, keys)
+    np.minimum(at, len(sorted_keys) - 1, out=at)
+    return sorted_keys[at] == keys

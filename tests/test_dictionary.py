@@ -1,0 +1,79 @@
+"""The vectorized path's dictionary: one code per value, however the value arrives (a column of
+integers, a list of Python values, one at a time), and the numbers it keeps per code."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.evaluation.dictionary import SAFE_INT, Dictionary, int_key
+from engine.values import String, Value
+
+INT64_MAX = (1 << 63) - 1
+
+POOL: list[Value] = [
+    0, 1, -1, 50, 7, SAFE_INT, -SAFE_INT, SAFE_INT - 1, INT64_MAX, -INT64_MAX - 1, 1 << 70,
+    Decimal("50"), Decimal("50.0"), Decimal("50.5"), Decimal("1.50"), Decimal("1.5"), Decimal("-0"),
+    Decimal("1E+3"), Decimal("1000"), Decimal("1E+40"), 1000,
+    "turkey", String("turkey"), "a", String("50"), "50",
+]
+values = st.sampled_from(POOL)
+ints = st.sampled_from([v for v in POOL if type(v) is int and -INT64_MAX - 1 <= v <= INT64_MAX])
+ops = st.lists(st.one_of(
+    st.tuples(st.just("list"), st.lists(values, max_size=8)),
+    st.tuples(st.just("ints"), st.lists(ints, max_size=8)),
+    st.tuples(st.just("one"), values),
+    st.tuples(st.just("numbers"), st.none()),
+), max_size=12)
+
+
+def apply(d: Dictionary, op: str, arg: object) -> list[tuple[Value, int]]:
+    """Run one operation; the (value, code) pairs it gave."""
+    if op == "list":
+        vals = list(arg)  # type: ignore[call-overload]
+        return list(zip(vals, d.encode(vals).tolist()))
+    if op == "ints":
+        vals = list(arg)  # type: ignore[call-overload]
+        return list(zip(vals, d.encode_ints(np.array(vals, dtype=np.int64)).tolist()))
+    if op == "one":
+        return [(arg, d.code(arg))]  # type: ignore[arg-type]
+    d.numbers()
+    return []
+
+
+@settings(max_examples=300, deadline=None)
+@given(ops)
+def test_one_code_per_value_whichever_way_it_came(sequence: list[tuple[str, object]]) -> None:
+    d = Dictionary()
+    seen: list[tuple[Value, int]] = []
+    for op, arg in sequence:
+        seen += apply(d, op, arg)
+    for v, c in seen:
+        assert d.values[c] == v and d.find(v) == c
+        for w, e in seen:
+            assert (c == e) == (v == w), (v, w)
+    assert sorted(set(c for _v, c in seen)) == list(range(len(d.values)))  # dense, nothing else added
+    nums, small = d.numbers()
+    assert len(nums) == len(small) == len(d.values)
+    for c, v in enumerate(d.values):
+        moderate_int = type(v) is int and -SAFE_INT < v < SAFE_INT
+        assert bool(small[c]) == moderate_int
+        assert int(nums[c]) == (v if moderate_int else 0)
+    assert d.decode(np.array([c for _v, c in seen], dtype=np.int64)) == [d.values[c] for _v, c in seen]
+
+
+def test_a_decimal_equal_to_an_integer_shares_its_code_and_keeps_its_first_spelling() -> None:
+    d = Dictionary()
+    first = d.code(Decimal("50.0"))
+    assert d.encode_ints(np.array([7, 50], dtype=np.int64)).tolist() == [1, first]
+    assert d.values[first] == Decimal("50.0") and not d.numbers()[1][first]
+    assert d.find(50) == first and d.find(Decimal("50.5")) is None
+
+
+def test_int_key() -> None:
+    assert int_key(5) == 5 and int_key(Decimal("5.00")) == 5 and int_key(Decimal("1E+2")) == 100
+    assert int_key(Decimal("5.5")) is None and int_key(1 << 64) is None and int_key(Decimal("1E+30")) is None
+    assert int_key("5") is None and int_key(String("5")) is None
