@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.evaluation.kernels import contains, dense, first_of_each, sorted_distinct, stable_order, unique_inverse
+from engine.evaluation.kernels import (
+    contains, dense, first_of_each, lex_order, ranges, sorted_distinct, stable_order, unique_inverse)
 
 INT64 = st.integers(-(1 << 63), (1 << 63) - 1)
 # columns of a narrow range (the table paths), of a wide one (sorting), and of ranges about 2**16 and 2**32
@@ -32,6 +33,26 @@ def test_kernels_agree_with_numpy(col: np.ndarray) -> None:
     assert order.tolist() == np.argsort(col, kind="stable").tolist()
     probe = np.concatenate([col, col + 1]) if len(col) and col.max() < (1 << 62) else col
     assert contains(sorted_distinct(col), probe).tolist() == np.isin(probe, col).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(columns, columns)
+def test_ranges_are_where_each_key_matches_in_a_sorted_column(left: np.ndarray, right: np.ndarray) -> None:
+    rk = np.sort(np.concatenate([right, left[: len(left) // 2]]))  # some keys match, some do not
+    start, counts = ranges(left, rk)
+    for k, a, n in zip(left.tolist(), start.tolist(), counts.tolist()):
+        assert n == int((rk == k).sum())
+        assert n == 0 or (rk[a:a + n] == k).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda w: st.lists(st.tuples(*[st.one_of(st.integers(-5, 5), INT64)] * w),
+                                                    max_size=40)))
+def test_lex_order_sorts_rows_stably(rows: list[tuple[int, ...]]) -> None:
+    if not rows:
+        return
+    cols = [np.array(c, dtype=np.int64) for c in zip(*rows)]
+    assert lex_order(cols).tolist() == np.lexsort(cols[::-1]).tolist()
 
 
 def test_dense_is_the_narrow_ranges_only() -> None:

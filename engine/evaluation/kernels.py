@@ -10,6 +10,7 @@ sorting. Sorting a column of codes is then a radix sort on 16-bit digits
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -98,10 +99,51 @@ def stable_order(keys: Column) -> Column:
     return order
 
 
+def lex_order(cols: list[Column]) -> Column:
+    """The permutation that sorts the rows of `cols` (the first column first), equal rows in their order:
+    one radix sort of the rows as numbers where the columns' ranges multiply to at most 2**62."""
+    if not cols or not len(cols[0]):
+        return np.zeros(len(cols[0]) if cols else 0, dtype=np.int64)
+    los = [int(c.min()) for c in cols]
+    spans = [int(c.max()) - lo + 1 for c, lo in zip(cols, los)]
+    if math.prod(spans) > 1 << 62:
+        return np.lexsort(cols[::-1])
+    key = cols[0] - los[0]
+    for c, lo, span in zip(cols[1:], los[1:], spans[1:]):
+        key = key * span + (c - lo)
+    return stable_order(key)
+
+
+def in_range(keys: Column, lo: int, hi: int) -> Column:
+    return (keys >= lo) & (keys <= hi)
+
+
 def contains(sorted_keys: Column, keys: Column) -> Column:
-    """For each of `keys`, whether it is in `sorted_keys` (sorted)."""
+    """For each of `keys`, whether it is in `sorted_keys` (sorted): by a table over their range when
+    that is narrow enough, else by binary search."""
     if not len(sorted_keys):
         return np.zeros(len(keys), dtype=bool)
+    lo, hi = int(sorted_keys[0]), int(sorted_keys[-1])
+    if hi - lo < 4 * len(keys) + SLACK:
+        table = present(sorted_keys, lo, hi - lo + 1)
+        inside = in_range(keys, lo, hi)
+        out = np.zeros(len(keys), dtype=bool)
+        out[inside] = table[keys[inside] - lo]
+        return out
     at: Any = np.searchsorted(sorted_keys, keys)
     np.minimum(at, len(sorted_keys) - 1, out=at)
     return sorted_keys[at] == keys
+
+
+def ranges(lk: Column, rk: Column) -> tuple[Column, Column]:
+    """For each left key, where its matches start in `rk` (sorted) and how many there are: by tables of
+    counts and starts over the range of `rk` when that is narrow enough, else by binary search."""
+    if len(rk) and int(rk[-1]) - int(rk[0]) < 4 * (len(lk) + len(rk)) + SLACK:
+        lo, hi = int(rk[0]), int(rk[-1])
+        counts = np.bincount(rk - lo, minlength=hi - lo + 1)
+        starts = np.cumsum(counts) - counts
+        inside = in_range(lk, lo, hi)
+        at = np.where(inside, lk - lo, 0)
+        return starts[at], np.where(inside, counts[at], 0)
+    start = np.searchsorted(rk, lk, "left")
+    return start, np.searchsorted(rk, lk, "right") - start

@@ -33,11 +33,12 @@ from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..values import compare
 from .dictionary import Dictionary
-from .kernels import contains, first_of_each, sorted_distinct, stable_order, unique_inverse
+from .kernels import contains, first_of_each, lex_order, ranges, sorted_distinct, stable_order, unique_inverse
 from .relation import Relation, Row
 
 Column = Any  # a numpy int64 array of codes
 KEY_BITS = 62  # a row key is a number below 2**KEY_BITS
+KEY_ROOM = 64  # codes a stratum may add before its keys are made again (at least 1), or an eighth more
 
 
 class Unsupported(Exception):
@@ -56,33 +57,59 @@ class Rows:
 
 
 class Keys:
-    """Row keys: the codes of some columns as one int64, `bits` bits a column (KEY_BITS // width)."""
+    """Row keys: the codes of some columns as one int64, the codes read as digits in base `radix`, a
+    little more than the dictionary has codes. Keys are so as narrow as the codes allow, and tables over
+    their range stay small (engine.evaluation.kernels). When the dictionary outgrows the radix, the radix
+    grows and `generation` counts up: keys made before are stale (whoever keeps keys keeps their
+    generation); the order of keys is the rows' order of codes in any radix."""
 
     def __init__(self, dictionary: Dictionary, widest: int) -> None:
         self.dictionary = dictionary
-        self.bits = KEY_BITS // max(widest, 1)
+        self.widest = max(widest, 1)
+        self.generation = 0
+        self.radix = self.fitted()
+
+    def fitted(self) -> int:
+        n = len(self.dictionary.values)
+        most = largest_radix(self.widest)
+        if n >= most:
+            raise Unsupported("too many distinct values for row keys")
+        return min(n + max(KEY_ROOM, n // 8), most)
 
     def check(self) -> None:
-        if len(self.dictionary.values) >= 1 << self.bits:
-            raise Unsupported("too many distinct values for row keys")
+        if len(self.dictionary.values) >= self.radix:
+            self.radix = self.fitted()
+            self.generation += 1
+
+    def fits(self, width: int) -> bool:
+        """Whether keys of `width` columns fit in KEY_BITS."""
+        return bool(self.radix ** width <= 1 << KEY_BITS)
 
     def of(self, cols: list[Column], n: int) -> Column:
-        """One key per row; equal keys exactly for equal rows (all columns' codes below 2**bits)."""
+        """One key per row; equal keys exactly for equal rows (all columns' codes below the radix)."""
         self.check()
         if not cols:
             return np.zeros(n, dtype=np.int64)
-        if len(cols) * self.bits > KEY_BITS:
+        if not self.fits(len(cols)):
             raise Unsupported("a key wider than the widest relation")
         k = cols[0].copy()
         for c in cols[1:]:
-            k <<= self.bits
-            k |= c
+            k *= self.radix
+            k += c
         return k
+
+
+def largest_radix(width: int) -> int:
+    """The largest radix whose keys of `width` digits fit in KEY_BITS."""
+    r = int(2 ** (KEY_BITS / width)) + 1
+    while r ** width > 1 << KEY_BITS:
+        r -= 1
+    return r
 
 
 def joint_keys(left: list[Column], right: list[Column], keys: Keys, n: int, m: int) -> tuple[Column, Column]:
     """Keys of the left and right rows over paired columns, comparable with each other."""
-    if len(left) * keys.bits <= KEY_BITS:
+    if keys.fits(len(left)):
         return keys.of(left, n), keys.of(right, m)
     lk, rk = left[0], right[0]
     for a, b in zip(left[1:], right[1:]):  # many columns: renumber the pairs so far densely, then go on
@@ -92,12 +119,6 @@ def joint_keys(left: list[Column], right: list[Column], keys: Keys, n: int, m: i
         lk = (lk << shift) | a
         rk = (rk << shift) | b
     return lk, rk
-
-
-def ranges(lk: Column, rk: Column) -> tuple[Column, Column]:
-    """For each left key, where its matches start in `rk` (sorted) and how many there are."""
-    lo = np.searchsorted(rk, lk, "left")
-    return lo, np.searchsorted(rk, lk, "right") - lo
 
 
 def matches(lo: Column, counts: Column) -> tuple[Column, Column]:
@@ -151,11 +172,11 @@ class Stratum:
         dictionary = self.dictionary = encodings.dictionary
         self.keys = Keys(dictionary, widest)
         self.full: dict[str, list[Column]] = {}
-        self.full_keys: dict[str, Column] = {}  # sorted distinct row keys of `full`
+        self.full_keys: dict[str, tuple[int, Column]] = {}  # sorted distinct row keys of `full`, their generation
         self.delta: dict[str, list[Column]] = {}
         # per join step on a full relation: (the relation's columns it was made from, its allowed
-        # tuples sorted by key, their keys)
-        self.indexed: dict[P.Step, tuple[list[Column], list[Column], Column]] = {}
+        # tuples sorted by key, their keys, the keys' generation)
+        self.indexed: dict[P.Step, tuple[list[Column], list[Column], Column, int]] = {}
 
     # -- relations --------------------------------------------------------
     def table(self, pred: str) -> list[Column]:
@@ -184,11 +205,14 @@ class Stratum:
         return [self.dictionary.encode(list(c)) for c in zip(*ts)]
 
     def keys_of(self, pred: str) -> Column:
+        """The sorted distinct keys of the relation's rows, of the keys' generation now."""
         got = self.full_keys.get(pred)
-        if got is None:
-            t = self.table(pred)
-            got = self.full_keys[pred] = sorted_distinct(self.keys.of(t, len(t[0])))
-        return got
+        if got is not None and got[0] == self.keys.generation:
+            return got[1]
+        t = self.table(pred)
+        keys = sorted_distinct(self.keys.of(t, len(t[0])))
+        self.full_keys[pred] = (self.keys.generation, keys)
+        return keys
 
     def new_rows(self, pred: str, cols: list[Column]) -> list[Column]:
         """The distinct rows of `cols` not in `pred` yet, added to it."""
@@ -198,12 +222,13 @@ class Stratum:
         k = self.keys.of(cols, n)
         first = first_of_each(k)
         k = k[first]
-        fresh = ~contains(self.keys_of(pred), k)
+        known = self.keys_of(pred)
+        fresh = ~contains(known, k)
         keep = first[fresh]
         out = [c[keep] for c in cols]
         full = self.table(pred)
         self.full[pred] = [np.concatenate([a, b]) for a, b in zip(full, out)]
-        self.full_keys[pred] = np.sort(np.concatenate([self.full_keys[pred], k[fresh]]), kind="stable")
+        self.full_keys[pred] = (self.keys.generation, np.sort(np.concatenate([known, k[fresh]]), kind="stable"))
         return out
 
     def statistics(self, pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
@@ -274,22 +299,22 @@ class Stratum:
         delta = isinstance(step, P.Join) and step.delta
         slots = [(c, e) for c, e in zip(step.key_cols, step.key) if not isinstance(e, P.Lit)]
         left = [self.column(e, rows) for _c, e in slots]
-        cached = None if delta else self.indexed.get(step)
-        if cached is not None and cached[0] is self.table(step.pred):
-            t, rk = cached[1], cached[2]
-        else:
-            t = self.delta[step.pred] if delta else self.table(step.pred)
-            t = self.allowed(step, t)
-            if len(slots) * self.keys.bits > KEY_BITS:  # keys too wide for one number: made with the rows'
-                lk, rk = joint_keys(left, [t[c] for c, _e in slots], self.keys, rows.n, len(t[0]))
-                order = stable_order(rk)
-                return [c[order] for c in t], lk, rk[order]
-            rk = self.keys.of([t[c] for c, _e in slots], len(t[0]))
+        if not self.keys.fits(len(slots)):  # keys too wide for one number: made with the rows'
+            t = self.allowed(step, self.delta[step.pred] if delta else self.table(step.pred))
+            lk, rk = joint_keys(left, [t[c] for c, _e in slots], self.keys, rows.n, len(t[0]))
             order = stable_order(rk)
-            t, rk = [c[order] for c in t], rk[order]
-            if not delta:
-                self.indexed[step] = (self.table(step.pred), t, rk)
-        return t, self.keys.of(left, rows.n), rk
+            return [c[order] for c in t], lk, rk[order]
+        lk = self.keys.of(left, rows.n)  # (first: it may make the keys kept before stale)
+        cached = None if delta else self.indexed.get(step)
+        if cached is not None and cached[0] is self.table(step.pred) and cached[3] == self.keys.generation:
+            return cached[1], lk, cached[2]
+        t = self.allowed(step, self.delta[step.pred] if delta else self.table(step.pred))
+        rk = self.keys.of([t[c] for c, _e in slots], len(t[0]))
+        order = stable_order(rk)
+        t, rk = [c[order] for c in t], rk[order]
+        if not delta:
+            self.indexed[step] = (self.table(step.pred), t, rk, self.keys.generation)
+        return t, lk, rk
 
     def allowed(self, step: P.Join | P.AntiJoin, t: list[Column]) -> list[Column]:
         """The tuples of `t` whose columns hold the step's constants and are equal where it says."""
@@ -335,10 +360,11 @@ class Stratum:
             raise Unsupported("a recursive aggregate")
         gcols = [rows.cols[s] for s in step.group]
         gk = self.keys.of(gcols, rows.n) if step.group else np.zeros(rows.n, dtype=np.int64)
-        groups, inverse = unique_inverse(gk)
-        firsts = first_of_each(gk)  # (in key order: the order of `groups`)
-        inner = self.run(step.body, Rows([c[firsts] for c in gcols], len(groups)))
-        value, has = self.group_values(step, inner, groups, len(step.group))
+        _, inverse = unique_inverse(gk)
+        firsts = first_of_each(gk)  # (in key order: the groups' order, in any generation of keys)
+        groups = Rows([c[firsts] for c in gcols], len(firsts))
+        inner = self.run(step.body, groups)
+        value, has = self.group_values(step, inner, groups)
         if kind.empty is not None:
             value[~has] = self.dictionary.code(kind.empty)
             has[:] = True
@@ -346,17 +372,18 @@ class Stratum:
         out = rows.take(keep)
         return Rows(out.cols + [value[inverse[keep]]], out.n)
 
-    def group_values(self, step: P.AggregateStep, inner: Rows, groups: Column, ng: int) -> tuple[Column, Column]:
-        """Per group (in the order of `groups`): the code of its value, and whether it has one."""
-        value = np.zeros(len(groups), dtype=np.int64)
-        has = np.zeros(len(groups), dtype=bool)
+    def group_values(self, step: P.AggregateStep, inner: Rows, groups: Rows) -> tuple[Column, Column]:
+        """Per group (`groups`: their columns, in key order): the code of its value, and whether it has one."""
+        value = np.zeros(groups.n, dtype=np.int64)
+        has = np.zeros(groups.n, dtype=bool)
         if not inner.n:
             return value, has
         distinct = inner.take(first_of_each(Keys(self.dictionary, len(inner.cols)).of(inner.cols, inner.n)))
+        ng = len(groups.cols)
         gk = self.keys.of(distinct.cols[:ng], distinct.n) if ng else np.zeros(distinct.n, dtype=np.int64)
-        at = np.searchsorted(groups, gk)
+        at = np.searchsorted(self.keys.of(groups.cols, groups.n), gk) if ng else gk
         if step.func == "count":
-            counts = np.bincount(at, minlength=len(groups))
+            counts = np.bincount(at, minlength=groups.n)
             has[:] = counts > 0
             value[has] = self.dictionary.encode_ints(counts[has])
             return value, has
@@ -505,6 +532,6 @@ def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> s
     nums, small = dictionary.numbers()
     if all(small[c].all() for c in codes):
         cols = [nums[c] for c in codes]
-        order = np.lexsort(cols[::-1])
+        order = lex_order(cols)
         return [c[order] for c in cols]
     return set(zip(*[dictionary.decode(c) for c in codes]))
