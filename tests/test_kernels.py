@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.evaluation.kernels import (
-    contains, dense, first_of_each, lex_order, ranges, sorted_distinct, stable_order, unique_inverse)
+    contains,
+    dense,
+    first_of_each,
+    lex_order,
+    ranges,
+    sorted_distinct,
+    stable_order,
+    unique_inverse,
+)
 
 INT64 = st.integers(-(1 << 63), (1 << 63) - 1)
 # columns of a narrow range (the table paths), of a wide one (sorting), and of ranges about 2**16 and 2**32

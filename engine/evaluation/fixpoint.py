@@ -54,6 +54,10 @@ from .options import DEFAULT_OPTIONS, EvaluationOptions
 from .relation import Relation, Row
 
 WATCH_SECONDS = 0.1  # how often check_limits measures memory and reports progress
+# A stratum of chain rules reading `vector_rows` tuples or more goes vectorized while it takes at most
+# CHAIN_ROUNDS rounds and CHAIN_ROWS new rows a tuple read (see `vectorized`)
+CHAIN_ROUNDS = 32
+CHAIN_ROWS = 4
 
 
 @dataclass
@@ -479,18 +483,24 @@ class Evaluator:
         """Evaluate the stratum on the vectorized path (engine.evaluation.vector) when the options
         and its size say so and it can: True when done. `auto`: a stratum whose rule bodies read,
         atom by atom (negated and in aggregates too), `vector_rows` tuples or more of the strata below
-        between them, and that is not a stratum of chain rules (set-at-a-time does those better)."""
+        between them; a stratum of chain rules within a budget of rounds and rows (past it, set-at-a-time
+        or closed form does better, and the stratum goes there)."""
         mode = self.options.vectorized
         if mode == "off":
             return False
         rules = self.program.rules
+        chains = False
         if mode == "auto":
             read = sum(len(self.rels[a.pred]) for i in indices for a, _negated in body_atoms(rules[i].body)
                        if a.pred not in comp)
-            if read < self.options.vector_rows or (recursive and self.options.chain_strata
-                                                   and self.chains(comp, indices) is not None):
+            if read < self.options.vector_rows:
                 return False
+            chains = recursive and self.options.chain_strata and self.chains(comp, indices) is not None
         from . import vector  # numpy: only when a stratum goes vectorized
+
+        # chain rules: tried here within a budget (shallow recursion, such as a hierarchy), else
+        # set-at-a-time or in closed form (long paths, a large closure)
+        budget = vector.Budget(CHAIN_ROUNDS, CHAIN_ROWS * read) if chains else None
 
         sizes = {p: len(r) for p, r in self.rels.items()}
         rec = comp if recursive else set()
@@ -507,7 +517,7 @@ class Evaluator:
         try:
             new = vector.evaluate(self.rels, self.encodings, comp, first, deltas if recursive else None,
                                   lambda r, made: self.check_limits(r, made, round_end=False),
-                                  self.options.vector_piece_rows, self.tuple_room())
+                                  self.options.vector_piece_rows, self.tuple_room(), budget)
         except vector.Unsupported:
             return False
         for p, ts in new.items():

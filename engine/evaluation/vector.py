@@ -464,16 +464,30 @@ def preds_of(steps: tuple[P.Step, ...]) -> set[str]:
     return out
 
 
+@dataclass(frozen=True)
+class Budget:
+    """What a recursive stratum may take here before it is handed back (Unsupported): `rounds` rounds,
+    `rows` new rows. For strata another path may do better (a closure in closed form), tried here first."""
+
+    rounds: int
+    rows: int
+
+    def check(self, rounds: int, rows: int) -> None:
+        if rounds > self.rounds or rows > self.rows:
+            raise Unsupported("past the stratum's budget")
+
+
 def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], first: list[P.RulePlan],
              deltas: Callable[[P.Statistics], list[P.RulePlan]] | None,
              look: Callable[[int, int], None], piece_rows: int,
-             row_limit: int | None = None) -> dict[str, set[Row] | list[Column]]:
+             row_limit: int | None = None, budget: Budget | None = None) -> dict[str, set[Row] | list[Column]]:
     """A stratum's new tuples by predicate (a set, or integer columns: see `decoded`): `first` plans once over the relations, then (a recursive
     stratum) rounds of the `deltas` plans over the last round's new rows, to the fixpoint. `deltas`
     plans them after the first round, from the statistics of the relations then.
 
     `look(rule_index, new so far)` is called after each round (it raises past a limit); a join holds
-    about `piece_rows` rows at once (`Stratum.run`), and Unsupported past `row_limit` rows. Nothing is
+    about `piece_rows` rows at once (`Stratum.run`), and Unsupported past `row_limit` rows or the
+    `budget`. Nothing is
     written into `rels` (call `encodings.written` once they are); Unsupported when a plan cannot run here (the recursive ones are checked
     before the first round)."""
     preds = set(comp)
@@ -491,11 +505,15 @@ def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], fi
     total = sum(len(c[0]) for c in delta.values())
     look(first[0].rule_index if first else -1, total)
     later = deltas(st.statistics) if deltas is not None and total else []
+    rounds = 1
     while any(len(c[0]) for c in delta.values()):
         st.delta = delta
         active = [p for p in later if len(delta[p.steps[0].pred][0])]  # type: ignore[union-attr]
         delta = round_of(st, active, comp, made)
         total += sum(len(c[0]) for c in delta.values())
+        rounds += 1
+        if budget is not None:
+            budget.check(rounds, total)
         look(active[0].rule_index if active else -1, total)
     encodings.pending = {p: st.table(p) for p in comp}
     return {p: decoded(st.dictionary, chunks, rels[p].arity) for p, chunks in made.items()}

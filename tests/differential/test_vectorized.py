@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
-from engine.evaluation import EvaluationOptions, Evaluator, Limits
+from engine.evaluation import EvaluationOptions, Evaluator, Limits, fixpoint
 from engine.values import String, show
 
 from .generator import Program, programs
@@ -124,3 +124,39 @@ def test_proofs_and_grades_of_a_vectorized_model(tmp_path: Path) -> None:
         goal = f"{pred}({row[0]}, {row[1]})"
         assert repr(vector.why(goal)) == repr(tuples.why(goal))
         assert vector.grade(pred, row) == tuples.grade(pred, row) and vector.grade(pred, row) is not None
+
+
+CHAIN = """\
+path(X, Y) :- edge(X, Y).
+path(X, Z) :- path(X, Y), edge(Y, Z).
+"""
+AUTO_SMALL = EvaluationOptions(vector_rows=1)  # `auto`, as if every stratum were large
+
+
+def chain_stratum(edges: list[tuple[int, int]]) -> tuple[Evaluator, Evaluator]:
+    text = CHAIN + "".join(f"edge({a}, {b}).\n" for a, b in edges)
+    program = engine.load_text(text, path="chain.dl").program
+    auto, off = Evaluator(program, Limits(), options=AUTO_SMALL), Evaluator(program, Limits(), options=TUPLES)
+    auto.run()
+    off.run()
+    return auto, off
+
+
+def test_a_shallow_chain_stratum_goes_vectorized_within_its_budget() -> None:
+    auto, off = chain_stratum([(i, 100 + i % 7) for i in range(50)] + [(100 + j, 200 + j % 3) for j in range(7)])
+    assert auto.vectorized_rules == {0, 1}  # three rounds, a few more rows than read
+    assert auto.rels["path"].tuples == off.rels["path"].tuples and len(off.rels["path"]) == 107
+
+
+def test_a_deep_chain_stratum_past_its_budget_is_handed_back() -> None:
+    deep = fixpoint.CHAIN_ROUNDS + 5
+    auto, off = chain_stratum([(i, i + 1) for i in range(deep)])  # a round a node: past the rounds
+    assert not auto.vectorized_rules
+    assert auto.rels["path"].tuples == off.rels["path"].tuples and len(off.rels["path"]) == deep * (deep + 1) // 2
+    dense = [(a, b) for a in range(12) for b in range(12)]  # a closure of 144 pairs from 144: within
+    auto, off = chain_stratum(dense)
+    assert auto.vectorized_rules == {0, 1} and auto.rels["path"].tuples == off.rels["path"].tuples
+    cycle = [(i, (i + 1) % 20) for i in range(20)]  # 400 pairs from 20 edges, in 20 rounds: past the rows
+    auto, off = chain_stratum(cycle)
+    assert not auto.vectorized_rules and auto.rels["path"].tuples == off.rels["path"].tuples
+    assert len(off.rels["path"]) == 400
