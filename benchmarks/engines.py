@@ -62,13 +62,11 @@ def prepare(engine: str, syllog_facts: str | None = None, data: Path | None = No
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
         syllog = importlib.import_module("engine")
-        # Syllog imports numpy and pyarrow on first use, for large files: then
-        # they are imported here, before the clock, like every engine's modules.
-        options = importlib.import_module("engine.evaluation.options").DEFAULT_OPTIONS
-        sizes = [f.stat().st_size for f in data.glob("*.csv")] if data is not None else []
-        if sum(s for s in sizes if s >= options.columnar_file_bytes) >= options.columnar_bytes:
-            for module in ("numpy", "pyarrow", "pyarrow.csv", "pyarrow.compute"):
-                importlib.import_module(module)
+        # Syllog imports numpy on first use, for large files, and pyarrow for
+        # large files of other values than integers: then they are imported
+        # here, before the clock, like every engine's modules.
+        for module in syllog_imports(data):
+            importlib.import_module(module)
         provenance = engine == "syllog"
         return lambda w, data: (run_syllog(syllog, w, data, provenance, syllog_facts), None)
     if engine == "plain":
@@ -91,6 +89,19 @@ def prepare(engine: str, syllog_facts: str | None = None, data: Path | None = No
 
 
 # --- syllog ---------------------------------------------------------------------
+
+def syllog_imports(data: Path | None) -> list[str]:
+    """The modules Syllog will import for the csv files of `data`: numpy when they are read as columns
+    (engine.evaluation.options), pyarrow too when such a file holds other values than integers."""
+    options = importlib.import_module("engine.evaluation.options").DEFAULT_OPTIONS
+    files = [(f, f.stat().st_size) for f in data.glob("*.csv")] if data is not None else []
+    large = [f for f, size in files if size >= options.columnar_file_bytes]
+    if sum(size for _f, size in files if size >= options.columnar_file_bytes) < options.columnar_bytes:
+        return []
+    if all(re.fullmatch(rb"[-0-9,\r\n]*", f.read_bytes()) for f in large):
+        return ["numpy"]
+    return ["numpy", "pyarrow", "pyarrow.csv", "pyarrow.compute"]
+
 
 def syllog_program(w: Workload, data: Path, inline: bool) -> str:
     """Declarations, the data (`.input` of the CSV files, or `.include` of the same facts written
