@@ -174,9 +174,9 @@ class Stratum:
         self.full: dict[str, list[Column]] = {}
         self.full_keys: dict[str, tuple[int, Column]] = {}  # sorted distinct row keys of `full`, their generation
         self.delta: dict[str, list[Column]] = {}
-        # per join step on a full relation: (the relation's columns it was made from, its allowed
+        # per join step on a full relation and the filters done with it: (the relation's columns it was made from, its allowed
         # tuples sorted by key, their keys, the keys' generation)
-        self.indexed: dict[P.Step, tuple[list[Column], list[Column], Column, int]] = {}
+        self.indexed: dict[tuple[P.Step, tuple[P.Filter, ...]], tuple[list[Column], list[Column], Column, int]] = {}
 
     # -- relations --------------------------------------------------------
     def table(self, pred: str) -> list[Column]:
@@ -243,11 +243,14 @@ class Stratum:
     def run(self, steps: tuple[P.Step, ...], rows: Rows) -> Rows:
         """The rows of `steps` from `rows`. A join that would make more than `piece_rows` rows runs, with
         the steps after it, on pieces of its input rows in turn: what is held at once stays bounded."""
-        for k, step in enumerate(steps):
+        k = 0
+        while k < len(steps):
+            step = steps[k]
             if not rows.n:
                 return rows
             if isinstance(step, P.Join) and step.out_cols:
-                t, lk, rk = self.matching(step, rows)
+                filters = pushable(steps, k, len(rows.cols))
+                t, lk, rk = self.matching(step, rows, filters)
                 lo, counts = ranges(lk, rk)
                 total = int(counts.sum())
                 if self.row_limit is not None and total > self.row_limit:
@@ -257,8 +260,10 @@ class Stratum:
                 left, right = matches(lo, counts)
                 out = rows.take(left)
                 rows = Rows(out.cols + [t[c][right] for c in step.out_cols], out.n)
+                k += len(filters)  # (done on the relation's tuples, before the join)
             else:
                 rows = self.step(step, rows)
+            k += 1
         return rows
 
     def in_pieces(self, steps: tuple[P.Step, ...], rows: Rows, counts: Column) -> Rows:
@@ -293,32 +298,41 @@ class Stratum:
             return np.full(rows.n, self.dictionary.code(e.value), dtype=np.int64)
         raise Unsupported("arithmetic")
 
-    def matching(self, step: P.Join | P.AntiJoin, rows: Rows) -> tuple[list[Column], Column, Column]:
-        """The tuples of the step's relation its constants and equal columns allow, sorted by key: the
-        tuples, the row keys and the tuples' keys (sorted). Kept for the full relation until it grows."""
+    def matching(self, step: P.Join | P.AntiJoin, rows: Rows,
+                 filters: tuple[P.Filter, ...] = ()) -> tuple[list[Column], Column, Column]:
+        """The tuples of the step's relation its constants, equal columns and `filters` (`pushable`)
+        allow, sorted by key: the tuples, the row keys and the tuples' keys (sorted). Kept for the full
+        relation until it grows."""
         delta = isinstance(step, P.Join) and step.delta
         slots = [(c, e) for c, e in zip(step.key_cols, step.key) if not isinstance(e, P.Lit)]
         left = [self.column(e, rows) for _c, e in slots]
         if not self.keys.fits(len(slots)):  # keys too wide for one number: made with the rows'
-            t = self.allowed(step, self.delta[step.pred] if delta else self.table(step.pred))
+            t = self.allowed(step, self.delta[step.pred] if delta else self.table(step.pred), filters, len(rows.cols))
             lk, rk = joint_keys(left, [t[c] for c, _e in slots], self.keys, rows.n, len(t[0]))
             order = stable_order(rk)
             return [c[order] for c in t], lk, rk[order]
         lk = self.keys.of(left, rows.n)  # (first: it may make the keys kept before stale)
-        cached = None if delta else self.indexed.get(step)
+        cached = None if delta else self.indexed.get((step, filters))
         if cached is not None and cached[0] is self.table(step.pred) and cached[3] == self.keys.generation:
             return cached[1], lk, cached[2]
-        t = self.allowed(step, self.delta[step.pred] if delta else self.table(step.pred))
+        t = self.allowed(step, self.delta[step.pred] if delta else self.table(step.pred), filters, len(rows.cols))
         rk = self.keys.of([t[c] for c, _e in slots], len(t[0]))
         order = stable_order(rk)
         t, rk = [c[order] for c in t], rk[order]
         if not delta:
-            self.indexed[step] = (self.table(step.pred), t, rk, self.keys.generation)
+            self.indexed[(step, filters)] = (self.table(step.pred), t, rk, self.keys.generation)
         return t, lk, rk
 
-    def allowed(self, step: P.Join | P.AntiJoin, t: list[Column]) -> list[Column]:
-        """The tuples of `t` whose columns hold the step's constants and are equal where it says."""
+    def allowed(self, step: P.Join | P.AntiJoin, t: list[Column], filters: tuple[P.Filter, ...] = (),
+                width: int = 0) -> list[Column]:
+        """The tuples of `t` whose columns hold the step's constants, are equal where it says and pass
+        `filters` (`pushable` after a join whose rows have `width` slots before it)."""
         mask = np.ones(len(t[0]), dtype=bool)
+        if filters:
+            cols = columns_of_slots(step, width)
+            as_rows = Rows([t[cols[i]] if i in cols else None for i in range(max(cols, default=-1) + 1)], len(t[0]))
+            for f in filters:
+                mask &= self.test(f, as_rows)
         consts = list(step.const_cols) + [(c, e.value) for c, e in zip(step.key_cols, step.key)
                                           if isinstance(e, P.Lit)]
         for c, v in consts:
@@ -424,6 +438,31 @@ class Stratum:
         if not rows.n:  # (the steps stopped early: not every slot has a column)
             return [np.zeros(0, np.int64) for _ in range(max(len(plan.head_args), 1))]
         return [self.column(a, rows) for a in plan.head_args] or [np.zeros(rows.n, np.int64)]
+
+
+def columns_of_slots(step: P.Join | P.AntiJoin, width: int) -> dict[int, int]:
+    """The slots whose values are a column of the step's relation in every row it makes (rows of `width`
+    slots before it): its new slots, and the slots it joins on."""
+    cols = {e.index: c for c, e in zip(step.key_cols, step.key) if isinstance(e, P.Slot)}
+    if isinstance(step, P.Join):
+        cols.update({width + j: c for j, c in enumerate(step.out_cols)})
+    return cols
+
+
+def pushable(steps: tuple[P.Step, ...], k: int, width: int) -> tuple[P.Filter, ...]:
+    """The filters right after the join `steps[k]` that read only its relation's columns
+    (`columns_of_slots`) and constants: done on its tuples before the join, they pass the rows it would
+    make exactly when done after it, and fewer rows are made."""
+    join = steps[k]
+    assert isinstance(join, P.Join)
+    cols = columns_of_slots(join, width)
+    out = []
+    for s in steps[k + 1:]:
+        if not isinstance(s, P.Filter) or not all(isinstance(e, P.Lit) or (isinstance(e, P.Slot) and e.index in cols)
+                                                  for e in (s.left, s.right)):
+            break
+        out.append(s)
+    return tuple(out)
 
 
 def check_plan(plan: P.RulePlan) -> None:
