@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Iterator
@@ -310,7 +309,7 @@ def _temporary(folder: Path, mode: int | None, names: list[str]) -> TextIO:
     It is readable as a new file would be, or as the old one was (`mode`).
     """
     while True:
-        name = os.path.join(folder, f".syllog-{secrets.token_hex(6)}.tmp")
+        name = os.path.join(folder, f".syllog-{os.urandom(6).hex()}.tmp")
         names[:] = [name]
         try:
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)

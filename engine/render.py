@@ -19,10 +19,9 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -37,6 +36,9 @@ from .proofs import citation_text
 from .syntax.pretty import rule as rule_text
 from .values import String, show
 from .values import to_json as value_json
+
+if TYPE_CHECKING:  # imported where a progress display starts
+    from rich.live import Live
 
 ColorChoice = Literal["auto", "always", "never"]
 COLOR_CHOICES: tuple[ColorChoice, ...] = ("auto", "always", "never")
@@ -260,6 +262,8 @@ class EvaluationProgress:
         self.tuples = tuples
 
     def __enter__(self) -> EvaluationProgress:
+        from rich.live import Live  # only a run long enough to show progress needs it
+
         self.live = Live(self, console=self.console, transient=True, refresh_per_second=4)
         self.live.__enter__()
         return self

@@ -10,8 +10,6 @@ as symbols: the help says so).
 
 from __future__ import annotations
 
-import difflib
-
 from .. import nodes as n
 from ..errors import Diagnostic, warning
 from ..syntax.habits import lowercase_variables_help
@@ -35,6 +33,8 @@ def _rule_var_occurrences(rule: n.Rule) -> dict[str, list[n.Var]]:
 
 def undefined(atom: n.Atom, defined: set[str], declared: bool) -> Diagnostic:
     """W102 at an atom whose predicate nothing defines, naming the closest defined one (a likely typo)."""
+    import difflib  # for a hint only: not imported by a clean program's check
+
     near = difflib.get_close_matches(atom.pred, sorted(defined), n=1, cutoff=0.75)
     always = " (it is declared, so it is always empty)" if declared else ""
     return warning(
@@ -75,6 +75,8 @@ def lint(c: Collected, facts: Facts) -> list[Diagnostic]:
         once = [name for name, vs in occurrences.items() if len(vs) == 1 and not name.startswith("_")]
         for name in once:
             # a misspelt variable leaves two of them alone: name the other
+            import difflib  # for a hint only: not imported by a clean program's check
+
             near = difflib.get_close_matches(name, [o for o in once if o != name], n=1, cutoff=0.6)
             diags.append(
                 warning(

@@ -9,8 +9,6 @@ with the rest of the rule group them and must be bound outside the braces.
 
 from __future__ import annotations
 
-import difflib
-
 from .. import nodes as n
 from ..errors import Diagnostic, error
 from .flow import bound_vars
@@ -141,6 +139,8 @@ class _Safety:
                         error("E207", "`_` in the head is never bound", v.span, help="name the value in the body")
                     )
                 elif v.name not in bound:
+                    import difflib  # for a hint only: not imported by a clean program's check
+
                     near = difflib.get_close_matches(v.name, sorted(bound), n=1, cutoff=0.75)
                     hint = f" (did you mean `{near[0]}`?)" if near else ""
                     report(

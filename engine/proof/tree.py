@@ -7,7 +7,6 @@ from typing import Any
 
 from .. import nodes as n
 from ..errors import Span
-from ..html import proof_tree_html
 from ..provenance import TOP
 from ..provenance import show as show_grade
 from ..values import Value
@@ -51,6 +50,8 @@ class ProofNode:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the proof tree, each cited leaf's sentence highlighted in its document."""
+        from ..html import proof_tree_html  # only a notebook asks: not imported by every run
+
         return proof_tree_html(self)
 
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ files).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -175,45 +176,92 @@ def _table(pred: str, arity: int, fields: list[str], count: int, places: list[in
 
 
 class Scanner:
-    """The fast path, built once from the grammar's terminals (name -> regular expression)."""
+    """The fast path, built from the grammar's terminals (name -> regular expression).
+
+    Each pattern is compiled when first used (compiling all of them costs
+    several milliseconds, most of a short run's first parse; a file of rules
+    never asks for some), then kept on the instance.
+    """
 
     def __init__(self, terminals: Mapping[str, str]) -> None:
         t = {k: token_pattern(v) for k, v in terminals.items()}
-        ws = f"(?:{t['WS']})?+"
-        sep = f"(?:{t['WS']}|{t['COMMENT']})*+"
-        number = f"{t['MINUS']}?+(?:{t['DECIMAL']}|{t['INT']})"
-        arg = f"(?:{t['NAME']}|{number}|{t['STRING']})"
+        self.t = t
+        self.ws = f"(?:{t['WS']})?+"
+        self.sep_rx = f"(?:{t['WS']}|{t['COMMENT']})*+"
+        self.number = f"{t['MINUS']}?+(?:{t['DECIMAL']}|{t['INT']})"
+        self.arg_rx = f"(?:{t['NAME']}|{self.number}|{t['STRING']})"
         # `expect` alone is the keyword where a statement starts: lark decides what follows
-        pred = f"(?!{t['EXPECT']}){t['NAME']}"
-        args = f"{ws}{t['LPAR']}{ws}(?:{arg}(?:{ws}{t['COMMA']}{ws}{arg})*+)?+{ws}{t['RPAR']}"
-        fact = f"{pred}(?:{args})?+{ws}{t['DOT']}"
-        self.sep = re.compile(sep)
-        self.fact = re.compile(fact)
-        self.run = re.compile(f"{fact}(?:{sep}{fact})*+")
-        # facts of the first one's predicate (a backreference; what follows a name ends it)
-        self.run_alike = re.compile(f"(?P<p>{pred})(?:{args})?+{ws}{t['DOT']}(?:{sep}(?P=p)(?:{args})?+{ws}{t['DOT']})*+")
-        # one fact a match: its predicate, then its parenthesised arguments
-        self.fact_node = re.compile(f"({pred})({args})?+{ws}{t['DOT']}")
-        self.arg = re.compile(arg)
-        # the tokens of a run of facts, whitespace left out: an argument, a comment or a bracket, `,` or `.`
-        self.fact_tokens = re.compile(
-            f"{t['STRING']}|{number}|{t['NAME']}|{t['COMMENT']}|{t['LPAR']}|{t['RPAR']}|{t['COMMA']}|{t['DOT']}")
-        self.cite = re.compile(
+        self.pred = f"(?!{t['EXPECT']}){t['NAME']}"
+        ws = self.ws
+        self.args = (f"{ws}{t['LPAR']}{ws}(?:{self.arg_rx}(?:{ws}{t['COMMA']}{ws}{self.arg_rx})*+)?+"
+                     f"{ws}{t['RPAR']}")
+        self.fact_rx = f"{self.pred}(?:{self.args})?+{ws}{t['DOT']}"
+
+    @functools.cached_property
+    def sep(self) -> re.Pattern[str]:
+        return _own_groups(self.sep_rx)
+
+    @functools.cached_property
+    def fact(self) -> re.Pattern[str]:
+        return _own_groups(self.fact_rx)
+
+    @functools.cached_property
+    def run(self) -> re.Pattern[str]:
+        return _own_groups(f"{self.fact_rx}(?:{self.sep_rx}{self.fact_rx})*+")
+
+    @functools.cached_property
+    def run_alike(self) -> re.Pattern[str]:
+        """Facts of the first one's predicate (a backreference; what follows a name ends it)."""
+        t, args, ws = self.t, self.args, self.ws
+        return _own_groups(f"(?P<p>{self.pred})(?:{args})?+{ws}{t['DOT']}"
+                           f"(?:{self.sep_rx}(?P=p)(?:{args})?+{ws}{t['DOT']})*+")
+
+    @functools.cached_property
+    def fact_node(self) -> re.Pattern[str]:
+        """One fact a match: its predicate, then its parenthesised arguments."""
+        return re.compile(f"({self.pred})({self.args})?+{self.ws}{self.t['DOT']}")
+
+    @functools.cached_property
+    def arg(self) -> re.Pattern[str]:
+        return _own_groups(self.arg_rx)
+
+    @functools.cached_property
+    def fact_tokens(self) -> re.Pattern[str]:
+        """The tokens of a run of facts, whitespace left out: an argument, a comment or a bracket, `,` or `.`."""
+        t = self.t
+        return _own_groups(f"{t['STRING']}|{self.number}|{t['NAME']}|{t['COMMENT']}|{t['LPAR']}|{t['RPAR']}"
+                           f"|{t['COMMA']}|{t['DOT']}")
+
+    @functools.cached_property
+    def cite(self) -> re.Pattern[str]:
+        t, ws = self.t, self.ws
+        return re.compile(
             f"{t['CITE']}{ws}{t['LPAR']}{ws}({t['NAME']})"
             f"((?:{ws}{t['COMMA']}{ws}{t['NAME']}{ws}{t['COLON']}{ws}(?:{t['STRING']}|{t['INT']}|{t['NAME']}))*+)"
             f"{ws}{t['RPAR']}")
-        self.field = re.compile(
-            f"{ws}{t['COMMA']}{ws}({t['NAME']}){ws}{t['COLON']}{ws}({t['STRING']}|{t['INT']}|{t['NAME']})")
-        self.block_open = re.compile(f"{t['LBRACE']}{sep}")
-        self.block_close = re.compile(f"{sep}{t['RBRACE']}")
-        # the statement skipper's tokens: what can hide a `.` or a bracket, then single characters
+
+    @functools.cached_property
+    def field(self) -> re.Pattern[str]:
+        t, ws = self.t, self.ws
+        return re.compile(f"{ws}{t['COMMA']}{ws}({t['NAME']}){ws}{t['COLON']}{ws}({t['STRING']}|{t['INT']}|{t['NAME']})")
+
+    @functools.cached_property
+    def block_open(self) -> re.Pattern[str]:
+        return re.compile(f"{self.t['LBRACE']}{self.sep_rx}")
+
+    @functools.cached_property
+    def block_close(self) -> re.Pattern[str]:
+        return re.compile(f"{self.sep_rx}{self.t['RBRACE']}")
+
+    @functools.cached_property
+    def token(self) -> re.Pattern[str]:
+        """The statement skipper's tokens: what can hide a `.` or a bracket, then single characters."""
+        t = self.t
         directives = "|".join(t[k] for k in ("DECL_KW", "INCLUDE_KW", "SOURCE_KW", "INPUT_KW", "OUTPUT_KW"))
-        self.token = re.compile(
+        return _own_groups(
             f"(?P<skip>{t['WS']}|{t['COMMENT']})|(?P<string>{t['STRING']})|(?P<number>{t['DECIMAL']})"
             f"|(?P<directive>{directives})|(?P<cite>{t['CITE']})|(?P<word>[A-Za-z0-9_]+)|(?P<char>.)",
             re.DOTALL)
-        for rx in (self.fact, self.run, self.run_alike, self.sep, self.arg, self.fact_tokens, self.token):
-            assert rx.groups == len(rx.groupindex), rx.pattern  # only our own groups
 
     # -- the statement loop -------------------------------------------------------
     def scan(self, text: str, path: str) -> list[Part]:
@@ -477,6 +525,13 @@ class _Reader:
             at = self.starts[place]
         own = () if self.block is not None else self.cites
         return self.scanner.fact_at(self.text, at, self.path, own, self.lines)[0]
+
+
+def _own_groups(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`pattern` compiled, checked to hold only our own groups (token_pattern made the terminals' non-capturing)."""
+    rx = re.compile(pattern, flags)
+    assert rx.groups == len(rx.groupindex), rx.pattern
+    return rx
 
 
 def _closing(tokens: Iterator[re.Match[str]], closer: str, depth: int = 0) -> int | None:
