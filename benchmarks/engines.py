@@ -94,9 +94,9 @@ def syllog_imports(data: Path | None) -> list[str]:
     """The modules Syllog will import for the csv files of `data`: numpy when they are read as columns
     (engine.evaluation.options), pyarrow too when such a file holds other values than integers."""
     options = importlib.import_module("engine.evaluation.options").DEFAULT_OPTIONS
-    files = [(f, f.stat().st_size) for f in data.glob("*.csv")] if data is not None else []
-    large = [f for f, size in files if size >= options.columnar_file_bytes]
-    if sum(size for _f, size in files if size >= options.columnar_file_bytes) < options.columnar_bytes:
+    sizes = {f: f.stat().st_size for f in data.glob("*.csv")} if data is not None else {}
+    large = [f for f, size in sizes.items() if size >= options.columnar_file_bytes]
+    if sum(sizes[f] for f in large) < options.columnar_bytes:
         return []
     if all(re.fullmatch(rb"[-0-9,\r\n]*", f.read_bytes()) for f in large):
         return ["numpy"]

@@ -97,16 +97,18 @@ class Dictionary:
 
     def find(self, v: Value) -> int | None:
         """The code of `v`, or None when it has none (nothing is added)."""
-        k = int_key(v)
+        return self.found(v, int_key(v))
+
+    def found(self, v: Value, k: int | None) -> int | None:
         return self.codes.get(v) if k is None else self.ints.get(k)
 
     def code(self, v: Value) -> int:
-        c = self.find(v)
+        k = int_key(v)
+        c = self.found(v, k)
         if c is not None:
             return c
         c = len(self.values)
         self.values.append(v)
-        k = int_key(v)
         small = type(v) is int and -SAFE_INT < v < SAFE_INT
         self._recent_numbers[0].append(v if small else 0)  # type: ignore[arg-type]
         self._recent_numbers[1].append(small)

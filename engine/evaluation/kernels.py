@@ -19,14 +19,18 @@ Column = Any  # a numpy int64 array
 SLACK = 1 << 16  # a range this wide is dense for any column
 
 
+def narrow(span: int, n: int) -> bool:
+    """Whether a table over a range `span` wide costs less than sorting or searching `n` elements."""
+    return span <= 4 * n + SLACK
+
+
 def dense(col: Column) -> tuple[int, int] | None:
-    """The column's least value and the width of its range, when that is at most about four times its
-    length (a table over the range is then cheaper than sorting); None otherwise."""
+    """The column's least value and the width of its range, when that is `narrow` for its length (a
+    table over the range is then cheaper than sorting); None otherwise."""
     if not len(col):
         return None
     lo, hi = int(col.min()), int(col.max())
-    span = hi - lo + 1
-    return (lo, span) if span <= 4 * len(col) + SLACK else None
+    return (lo, hi - lo + 1) if narrow(hi - lo + 1, len(col)) else None
 
 
 def present(col: Column, lo: int, span: int) -> Column:
@@ -124,7 +128,7 @@ def contains(sorted_keys: Column, keys: Column) -> Column:
     if not len(sorted_keys):
         return np.zeros(len(keys), dtype=bool)
     lo, hi = int(sorted_keys[0]), int(sorted_keys[-1])
-    if hi - lo < 4 * len(keys) + SLACK:
+    if narrow(hi - lo + 1, len(keys)):
         table = present(sorted_keys, lo, hi - lo + 1)
         inside = in_range(keys, lo, hi)
         out = np.zeros(len(keys), dtype=bool)
@@ -138,7 +142,7 @@ def contains(sorted_keys: Column, keys: Column) -> Column:
 def ranges(lk: Column, rk: Column) -> tuple[Column, Column]:
     """For each left key, where its matches start in `rk` (sorted) and how many there are: by tables of
     counts and starts over the range of `rk` when that is narrow enough, else by binary search."""
-    if len(rk) and int(rk[-1]) - int(rk[0]) < 4 * (len(lk) + len(rk)) + SLACK:
+    if len(rk) and narrow(int(rk[-1]) - int(rk[0]) + 1, len(lk) + len(rk)):
         lo, hi = int(rk[0]), int(rk[-1])
         counts = np.bincount(rk - lo, minlength=hi - lo + 1)
         starts = np.cumsum(counts) - counts

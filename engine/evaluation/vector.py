@@ -33,7 +33,16 @@ from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..values import compare
 from .dictionary import Dictionary
-from .kernels import contains, first_of_each, lex_order, ranges, sorted_distinct, stable_order, unique_inverse
+from .kernels import (
+    contains,
+    first_of_each,
+    lex_order,
+    ranges,
+    sorted_distinct,
+    stable_order,
+    starts_of_runs,
+    unique_inverse,
+)
 from .relation import Relation, Row
 
 Column = Any  # a numpy int64 array of codes
@@ -306,21 +315,22 @@ class Stratum:
         delta = isinstance(step, P.Join) and step.delta
         slots = [(c, e) for c, e in zip(step.key_cols, step.key) if not isinstance(e, P.Lit)]
         left = [self.column(e, rows) for _c, e in slots]
+        source = self.delta[step.pred] if delta else self.table(step.pred)
         if not self.keys.fits(len(slots)):  # keys too wide for one number: made with the rows'
-            t = self.allowed(step, self.delta[step.pred] if delta else self.table(step.pred), filters, len(rows.cols))
+            t = self.allowed(step, source, filters, len(rows.cols))
             lk, rk = joint_keys(left, [t[c] for c, _e in slots], self.keys, rows.n, len(t[0]))
             order = stable_order(rk)
             return [c[order] for c in t], lk, rk[order]
         lk = self.keys.of(left, rows.n)  # (first: it may make the keys kept before stale)
         cached = None if delta else self.indexed.get((step, filters))
-        if cached is not None and cached[0] is self.table(step.pred) and cached[3] == self.keys.generation:
+        if cached is not None and cached[0] is source and cached[3] == self.keys.generation:
             return cached[1], lk, cached[2]
-        t = self.allowed(step, self.delta[step.pred] if delta else self.table(step.pred), filters, len(rows.cols))
+        t = self.allowed(step, source, filters, len(rows.cols))
         rk = self.keys.of([t[c] for c, _e in slots], len(t[0]))
         order = stable_order(rk)
         t, rk = [c[order] for c in t], rk[order]
         if not delta:
-            self.indexed[(step, filters)] = (self.table(step.pred), t, rk, self.keys.generation)
+            self.indexed[(step, filters)] = (source, t, rk, self.keys.generation)
         return t, lk, rk
 
     def allowed(self, step: P.Join | P.AntiJoin, t: list[Column], filters: tuple[P.Filter, ...] = (),
@@ -406,7 +416,7 @@ class Stratum:
         nums, small = self.dictionary.numbers()
         order = stable_order(at)
         at, terms = at[order], terms[order]
-        starts = np.flatnonzero(np.concatenate([[True], at[1:] != at[:-1]]))
+        starts = np.flatnonzero(starts_of_runs(at))
         has[at[starts]] = True
         if step.func not in ("sum", "min", "max") or not small[terms].all():
             # avg, or decimals, symbols, strings, large integers: each group folded in Python
