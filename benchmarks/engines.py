@@ -57,15 +57,17 @@ def not_applicable(engine: str, w: Workload) -> str | None:
     return None
 
 
-def prepare(engine: str, syllog_facts: str | None = None, data: Path | None = None) -> Runner:
+def prepare(engine: str, syllog_facts: str | None = None, preimport: list[str] | None = None) -> Runner:
+    """The engine's imports, done here before the clock, and its runner.
+
+    `preimport`: modules Syllog imports on first use (numpy when a stratum goes vectorized or a
+    large file is read as columns, pyarrow for large files of symbols), found by an untimed probe
+    run of the same workload (`run.py`), imported here like every engine's own modules."""
     if engine in ("syllog", "syllog-noprov"):
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
         syllog = importlib.import_module("engine")
-        # Syllog imports numpy on first use, for large files, and pyarrow for
-        # large files of other values than integers: then they are imported
-        # here, before the clock, like every engine's modules.
-        for module in syllog_imports(data):
+        for module in preimport or ():
             importlib.import_module(module)
         provenance = engine == "syllog"
         return lambda w, data: (run_syllog(syllog, w, data, provenance, syllog_facts), None)
@@ -90,17 +92,13 @@ def prepare(engine: str, syllog_facts: str | None = None, data: Path | None = No
 
 # --- syllog ---------------------------------------------------------------------
 
-def syllog_imports(data: Path | None) -> list[str]:
-    """The modules Syllog will import for the csv files of `data`: numpy when they are read as columns
-    (engine.evaluation.options), pyarrow too when such a file holds other values than integers."""
-    options = importlib.import_module("engine.evaluation.options").DEFAULT_OPTIONS
-    sizes = {f: f.stat().st_size for f in data.glob("*.csv")} if data is not None else {}
-    large = [f for f, size in sizes.items() if size >= options.columnar_file_bytes]
-    if sum(sizes[f] for f in large) < options.columnar_bytes:
-        return []
-    if all(re.fullmatch(rb"[-0-9,\r\n]*", f.read_bytes()) for f in large):
-        return ["numpy"]
-    return ["numpy", "pyarrow", "pyarrow.csv", "pyarrow.compute"]
+# modules Syllog imports lazily that a probe run reports, to be imported before the clock
+LAZY_IMPORTS = ("numpy", "pyarrow", "pyarrow.csv", "pyarrow.compute")
+
+
+def lazy_imports(before: set[str]) -> list[str]:
+    """Those of LAZY_IMPORTS imported since `before` (a snapshot of sys.modules' names)."""
+    return [m for m in LAZY_IMPORTS if m in sys.modules and m not in before]
 
 
 def syllog_program(w: Workload, data: Path, inline: bool) -> str:

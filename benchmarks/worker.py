@@ -1,8 +1,10 @@
 """One measured run in a fresh process: `python worker.py '<json request>'`.
 
 The request names the engine, the workload, the size, the data folder and the
-file to write the result to. Imports happen before the clock starts; loading
-the data, evaluating and counting are timed. Peak memory is this process's
+file to write the result to. Imports happen before the clock starts (for Syllog,
+also the modules it imports on first use that a probe run reported, `preimport`);
+loading the data, evaluating and counting are timed; the result names the lazy
+modules imported while the clock ran (`imported`). Peak memory is this process's
 ru_maxrss, or its child's for engines that run in a child (swipl).
 """
 
@@ -42,13 +44,15 @@ def measure(request: dict[str, Any]) -> dict[str, Any]:
     from workloads import workload
 
     w = workload(request["workload"], request["size"])
-    runner = engines.prepare(request["engine"], request.get("syllog_facts"), Path(request["data"]))
+    runner = engines.prepare(request["engine"], request.get("syllog_facts"), request.get("preimport"))
+    before = set(sys.modules)
     start = time.perf_counter()
     count, inner = runner(w, Path(request["data"]))
     elapsed = time.perf_counter() - start
     return {
         "status": "ok",
         "count": count,
+        "imported": engines.lazy_imports(before),
         "seconds": inner if inner is not None else elapsed,
         "rss_mb": round(peak_rss_mb(children=request["engine"] == "swipl"), 1),
     }

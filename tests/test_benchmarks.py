@@ -47,7 +47,7 @@ CHECKED = [name for name in workloads.SUITE if name != "article"]
 def test_smoke_count(name: str, tmp_path: Path) -> None:
     w = workloads.workload(name, "smoke")
     workloads.write_data(w, tmp_path)
-    got, _ = engines.prepare("syllog", None, tmp_path)(w, tmp_path)
+    got, _ = engines.prepare("syllog")(w, tmp_path)
     assert got == independent(w, tmp_path)
     assert got > 0
 
@@ -66,7 +66,7 @@ def test_triangles_by_hand(tmp_path: Path) -> None:
         succ.setdefault(a, set()).add(b)
     expected = sum(1 for x, y in edges if x < y for z in succ.get(y, ()) if y < z and (x, z) in edges)
     workloads.write_data(w, tmp_path)
-    assert engines.prepare("syllog", None, tmp_path)(w, tmp_path)[0] == expected
+    assert engines.prepare("syllog")(w, tmp_path)[0] == expected
 
 
 def test_complement_by_hand(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_complement_by_hand(tmp_path: Path) -> None:
                 todo.extend(succ[y])
         unreachable += len(nodes) - len(seen)
     workloads.write_data(w, tmp_path)
-    assert engines.prepare("syllog", None, tmp_path)(w, tmp_path)[0] == unreachable
+    assert engines.prepare("syllog")(w, tmp_path)[0] == unreachable
 
 
 def test_translations() -> None:
@@ -99,3 +99,27 @@ def test_translations() -> None:
     assert translate.prolog_rule(neg) == "u(X, Y) :- node(X), node(Y), \\+ reach(X, Y)."
     assert "NOT EXISTS (SELECT 1 FROM reach AS n2 WHERE n2.c0 = t0.c0 AND n2.c1 = t1.c0)" in translate.rule_sql(
         neg, lambda p, _: p)
+
+
+def test_lazy_imports_names_only_what_came_since() -> None:
+    import numpy  # noqa: F401  (imported here, so it is in sys.modules)
+
+    assert "numpy" in engines.lazy_imports(set(sys.modules) - {"numpy"})
+    assert engines.lazy_imports(set(sys.modules)) == []
+
+
+def test_probe_then_preimport_keeps_imports_off_the_clock(tmp_path: Path) -> None:
+    """A worker run reports the lazy modules Syllog imported while timed (the full complement's
+    second stratum goes vectorized, so numpy); with them imported before the clock (`preimport`,
+    what run.py's probe run passes on) it reports none."""
+    import run
+
+    w = workloads.workload("complement", "full")
+    workloads.write_data(w, tmp_path)
+    request = {"engine": "syllog", "workload": w.name, "size": "full", "data": str(tmp_path),
+               "syllog_facts": None}
+    probe = run.run_once(request, timeout=120)
+    assert probe["status"] == "ok" and probe["imported"] == ["numpy"], probe
+    timed = run.run_once({**request, "preimport": probe["imported"]}, timeout=120)
+    assert timed["status"] == "ok" and timed["imported"] == [], timed
+    assert timed["count"] == probe["count"]
