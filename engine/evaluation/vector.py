@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ from .kernels import (
     sorted_distinct,
     stable_order,
     starts_of_runs,
+    strictly_increasing,
     unique_inverse,
 )
 from .relation import Relation, Row
@@ -208,6 +210,9 @@ class Stratum:
         coded = rel.coded_columns()
         if coded is not None:  # a file's own codes: its dictionaries merged into this one, a value a code
             return [self.dictionary.encode(vals.tolist())[c] for c, vals in zip(coded.codes, coded.values)]
+        grouping = rel.grouping()
+        if grouping is not None:  # a closure's result (engine.evaluation.closure): its tuples not built
+            return grouped_codes(self.dictionary, grouping)
         ts = rel.tuples
         if not ts:
             return [np.zeros(0, np.int64) for _ in range(rel.arity)]
@@ -224,20 +229,26 @@ class Stratum:
         return keys
 
     def new_rows(self, pred: str, cols: list[Column]) -> list[Column]:
-        """The distinct rows of `cols` not in `pred` yet, added to it."""
+        """The distinct rows of `cols` not in `pred` yet, added to it; in the order of their keys (of their
+        codes, the first column first)."""
         n = len(cols[0]) if cols else 0
         if not n:
             return cols
         k = self.keys.of(cols, n)
-        first = first_of_each(k)
-        k = k[first]
+        rows = None if strictly_increasing(k) else first_of_each(k)  # None: every row, in key order already
+        if rows is not None:
+            k = k[rows]
         known = self.keys_of(pred)
-        fresh = ~contains(known, k)
-        keep = first[fresh]
-        out = [c[keep] for c in cols]
+        if len(known):
+            fresh = ~contains(known, k)
+            if not fresh.all():
+                rows = np.flatnonzero(fresh) if rows is None else rows[fresh]
+                k = k[fresh]
+            k = np.sort(np.concatenate([known, k]), kind="stable")
+        out = cols if rows is None else [c[rows] for c in cols]
         full = self.table(pred)
-        self.full[pred] = [np.concatenate([a, b]) for a, b in zip(full, out)]
-        self.full_keys[pred] = (self.keys.generation, np.sort(np.concatenate([known, k[fresh]]), kind="stable"))
+        self.full[pred] = [np.concatenate([a, b]) for a, b in zip(full, out)] if len(full[0]) else out
+        self.full_keys[pred] = (self.keys.generation, k)
         return out
 
     def statistics(self, pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
@@ -450,6 +461,15 @@ class Stratum:
         return [self.column(a, rows) for a in plan.head_args] or [np.zeros(rows.n, np.int64)]
 
 
+def grouped_codes(dictionary: Dictionary, g: dict[Any, set[Any]]) -> list[Column]:
+    """The code columns of a binary relation's distinct rows from its grouping {first value: set of second
+    values}: each first value's code once per value of its set, and the codes of the sets' values, a
+    column at a time."""
+    firsts = dictionary.encode(list(g))
+    sizes = np.fromiter(map(len, g.values()), np.int64, len(g))
+    return [np.repeat(firsts, sizes), dictionary.encode(list(chain.from_iterable(g.values())))]
+
+
 def columns_of_slots(step: P.Join | P.AntiJoin, width: int) -> dict[int, int]:
     """The slots whose values are a column of the step's relation in every row it makes (rows of `width`
     slots before it): its new slots, and the slots it joins on."""
@@ -599,6 +619,14 @@ def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> s
     nums, small = dictionary.numbers()
     if all(small[c].all() for c in codes):
         cols = [nums[c] for c in codes]
+        if len(chunks) == 1 and all(increasing(nums, c) for c in codes):
+            return cols  # (a chunk's rows are in the order of their codes: `Stratum.new_rows`)
         order = lex_order(cols)
         return [c[order] for c in cols]
     return set(zip(*[dictionary.decode(c) for c in codes]))
+
+
+def increasing(nums: Column, codes: Column) -> bool:
+    """Whether the numbers (`Dictionary.numbers`) of the codes in `codes` rise with the codes: rows in the
+    order of their codes are then in the order of their values."""
+    return strictly_increasing(nums[sorted_distinct(codes)])
