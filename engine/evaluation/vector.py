@@ -619,18 +619,14 @@ def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> s
         return set()
     if not arity:
         return {()}
-    codes = [np.concatenate([ch[j] for ch in chunks]) for j in range(len(chunks[0]))]
+    codes = chunks[0] if len(chunks) == 1 else [np.concatenate([ch[j] for ch in chunks]) for j in range(len(chunks[0]))]
     nums, small = dictionary.numbers()
-    if all(small[c].all() for c in codes):
-        cols = [nums[c] for c in codes]
-        if len(chunks) == 1 and all(increasing(nums, c) for c in codes):
-            return cols  # (a chunk's rows are in the order of their codes: `Stratum.new_rows`)
+    used = [sorted_distinct(c) for c in codes]  # the codes each column holds
+    if all(small[u].all() for u in used):
+        # (a column whose codes are their own values, as ids 0, 1, 2 ... encoded first, is its values)
+        cols = [c if (nums[u] == u).all() else nums[c] for c, u in zip(codes, used)]
+        if len(chunks) == 1 and all(strictly_increasing(nums[u]) for u in used):
+            return cols  # (a chunk's rows are in the order of their codes, `Stratum.new_rows`: of their values too)
         order = lex_order(cols)
         return [c[order] for c in cols]
     return set(zip(*[dictionary.decode(c) for c in codes]))
-
-
-def increasing(nums: Column, codes: Column) -> bool:
-    """Whether the numbers (`Dictionary.numbers`) of the codes in `codes` rise with the codes: rows in the
-    order of their codes are then in the order of their values."""
-    return strictly_increasing(nums[sorted_distinct(codes)])
