@@ -374,7 +374,13 @@ class Stratum:
         return rows.take(np.flatnonzero(contains(rk, lk)))
 
     def anti_join(self, step: P.AntiJoin, rows: Rows) -> Rows:
-        _t, lk, rk = self.matching(step, rows)
+        """The rows with no match. `not p(X, Y)`, a variable a column, is a membership test of the rows'
+        keys in the relation's own sorted keys (`keys_of`, by a table over their range): no tuple is sorted."""
+        if whole_rows(step) and self.keys.fits(step.arity):
+            lk = self.keys.of([self.column(e, rows) for e in step.key], rows.n)  # (first: it may make kept keys stale)
+            rk = self.keys_of(step.pred)
+        else:
+            _t, lk, rk = self.matching(step, rows)
         return rows.take(np.flatnonzero(~contains(rk, lk)))
 
     def test(self, step: P.Filter, rows: Rows) -> Column:
@@ -472,6 +478,13 @@ def grouped_codes(dictionary: Dictionary, g: dict[Any, set[Any]]) -> list[Column
     firsts = dictionary.encode(list(g))
     sizes = np.fromiter(map(len, g.values()), np.int64, len(g))
     return [np.repeat(firsts, sizes), dictionary.encode(list(chain.from_iterable(g.values())))]
+
+
+def whole_rows(step: P.AntiJoin) -> bool:
+    """Whether the step's key is every column of its relation in order, each a slot (no constant, no
+    repeated column): its matches are the relation's rows equal to the key."""
+    return bool(step.arity) and step.key_cols == tuple(range(step.arity)) and not step.const_cols and \
+        not step.eq_cols and all(isinstance(e, P.Slot) for e in step.key)
 
 
 def columns_of_slots(step: P.Join | P.AntiJoin, width: int) -> dict[int, int]:
