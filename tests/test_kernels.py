@@ -14,6 +14,7 @@ from engine.evaluation.kernels import (
     ranges,
     sorted_distinct,
     stable_order,
+    strictly_increasing,
     unique_inverse,
 )
 
@@ -37,6 +38,8 @@ def test_kernels_agree_with_numpy(col: np.ndarray) -> None:
     firsts = first_of_each(col)
     assert col[firsts].tolist() == np.unique(col).tolist()  # one each, in order
     assert sorted_distinct(col).tolist() == np.unique(col).tolist()
+    assert strictly_increasing(col) == (col.tolist() == sorted(set(col.tolist())))
+    assert strictly_increasing(np.unique(col))
     order = stable_order(col)
     assert order.tolist() == np.argsort(col, kind="stable").tolist()
     probe = np.concatenate([col, col + 1]) if len(col) and col.max() < (1 << 62) else col

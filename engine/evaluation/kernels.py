@@ -87,6 +87,11 @@ def starts_of_runs(s: Column) -> Column:
     return first
 
 
+def strictly_increasing(col: Column) -> bool:
+    """Whether each element is greater than the one before (then the column is sorted and distinct)."""
+    return bool((col[1:] > col[:-1]).all())
+
+
 def stable_order(keys: Column) -> Column:
     """The permutation that sorts `keys`, equal keys in their order: least significant 16 bits first,
     for keys of a range up to 2**32 wide (two or fewer radix passes), else numpy's stable sort."""

@@ -465,6 +465,11 @@ class Relation:
         """The relation as dictionary-encoded columns, when it is held so (else None)."""
         return self._coded
 
+    def grouping(self) -> dict[Value, set[Value]] | None:
+        """A binary relation as {first value: set of second values} when it holds that grouping (kept up
+        to date with its tuples; nothing is built), else None."""
+        return self.groups.get((0, 1))
+
     def set_grouped(self, g: dict[Value, set[Value]], size: int) -> None:
         """Hold the relation as {first value: set of second values} (`size` pairs); tuples on demand."""
         assert self.arity == 2

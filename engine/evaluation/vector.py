@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ from .kernels import (
     sorted_distinct,
     stable_order,
     starts_of_runs,
+    strictly_increasing,
     unique_inverse,
 )
 from .relation import Relation, Row
@@ -208,10 +210,17 @@ class Stratum:
         coded = rel.coded_columns()
         if coded is not None:  # a file's own codes: its dictionaries merged into this one, a value a code
             return [self.dictionary.encode(vals.tolist())[c] for c, vals in zip(coded.codes, coded.values)]
+        grouping = rel.grouping()
+        if grouping is not None:  # a closure's result (engine.evaluation.closure): its tuples not built
+            return grouped_codes(self.dictionary, grouping)
         ts = rel.tuples
         if not ts:
             return [np.zeros(0, np.int64) for _ in range(rel.arity)]
-        return [self.dictionary.encode(list(c)) for c in zip(*ts)]
+        # in the order of their codes (a radix sort, cheap next to encoding tuples): rows made from scans of
+        # such relations come in key order, which `new_rows` then takes as distinct without a pass
+        cols = [self.dictionary.encode(list(c)) for c in zip(*ts)]
+        order = lex_order(cols)
+        return [c[order] for c in cols]
 
     def keys_of(self, pred: str) -> Column:
         """The sorted distinct keys of the relation's rows, of the keys' generation now."""
@@ -224,20 +233,26 @@ class Stratum:
         return keys
 
     def new_rows(self, pred: str, cols: list[Column]) -> list[Column]:
-        """The distinct rows of `cols` not in `pred` yet, added to it."""
+        """The distinct rows of `cols` not in `pred` yet, added to it; in the order of their keys (of their
+        codes, the first column first)."""
         n = len(cols[0]) if cols else 0
         if not n:
             return cols
         k = self.keys.of(cols, n)
-        first = first_of_each(k)
-        k = k[first]
+        rows = None if strictly_increasing(k) else first_of_each(k)  # None: every row, in key order already
+        if rows is not None:
+            k = k[rows]
         known = self.keys_of(pred)
-        fresh = ~contains(known, k)
-        keep = first[fresh]
-        out = [c[keep] for c in cols]
+        if len(known):
+            fresh = ~contains(known, k)
+            if not fresh.all():
+                rows = np.flatnonzero(fresh) if rows is None else rows[fresh]
+                k = k[fresh]
+            k = np.sort(np.concatenate([known, k]), kind="stable")
+        out = cols if rows is None else [c[rows] for c in cols]
         full = self.table(pred)
-        self.full[pred] = [np.concatenate([a, b]) for a, b in zip(full, out)]
-        self.full_keys[pred] = (self.keys.generation, np.sort(np.concatenate([known, k[fresh]]), kind="stable"))
+        self.full[pred] = [np.concatenate([a, b]) for a, b in zip(full, out)] if len(full[0]) else out
+        self.full_keys[pred] = (self.keys.generation, k)
         return out
 
     def statistics(self, pred: str, cols: tuple[int, ...]) -> tuple[int, tuple[int, ...]] | None:
@@ -359,7 +374,13 @@ class Stratum:
         return rows.take(np.flatnonzero(contains(rk, lk)))
 
     def anti_join(self, step: P.AntiJoin, rows: Rows) -> Rows:
-        _t, lk, rk = self.matching(step, rows)
+        """The rows with no match. `not p(X, Y)`, a variable a column, is a membership test of the rows'
+        keys in the relation's own sorted keys (`keys_of`, by a table over their range): no tuple is sorted."""
+        if whole_rows(step) and self.keys.fits(step.arity):
+            lk = self.keys.of([self.column(e, rows) for e in step.key], rows.n)  # (first: it may make kept keys stale)
+            rk = self.keys_of(step.pred)
+        else:
+            _t, lk, rk = self.matching(step, rows)
         return rows.take(np.flatnonzero(~contains(rk, lk)))
 
     def test(self, step: P.Filter, rows: Rows) -> Column:
@@ -448,6 +469,22 @@ class Stratum:
         if not rows.n:  # (the steps stopped early: not every slot has a column)
             return [np.zeros(0, np.int64) for _ in range(max(len(plan.head_args), 1))]
         return [self.column(a, rows) for a in plan.head_args] or [np.zeros(rows.n, np.int64)]
+
+
+def grouped_codes(dictionary: Dictionary, g: dict[Any, set[Any]]) -> list[Column]:
+    """The code columns of a binary relation's distinct rows from its grouping {first value: set of second
+    values}: each first value's code once per value of its set, and the codes of the sets' values, a
+    column at a time."""
+    firsts = dictionary.encode(list(g))
+    sizes = np.fromiter(map(len, g.values()), np.int64, len(g))
+    return [np.repeat(firsts, sizes), dictionary.encode(list(chain.from_iterable(g.values())))]
+
+
+def whole_rows(step: P.AntiJoin) -> bool:
+    """Whether the step's key is every column of its relation in order, each a slot (no constant, no
+    repeated column): its matches are the relation's rows equal to the key."""
+    return bool(step.arity) and step.key_cols == tuple(range(step.arity)) and not step.const_cols and \
+        not step.eq_cols and all(isinstance(e, P.Slot) for e in step.key)
 
 
 def columns_of_slots(step: P.Join | P.AntiJoin, width: int) -> dict[int, int]:
@@ -595,10 +632,14 @@ def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> s
         return set()
     if not arity:
         return {()}
-    codes = [np.concatenate([ch[j] for ch in chunks]) for j in range(len(chunks[0]))]
+    codes = chunks[0] if len(chunks) == 1 else [np.concatenate([ch[j] for ch in chunks]) for j in range(len(chunks[0]))]
     nums, small = dictionary.numbers()
-    if all(small[c].all() for c in codes):
-        cols = [nums[c] for c in codes]
+    used = [sorted_distinct(c) for c in codes]  # the codes each column holds
+    if all(small[u].all() for u in used):
+        # (a column whose codes are their own values, as ids 0, 1, 2 ... encoded first, is its values)
+        cols = [c if (nums[u] == u).all() else nums[c] for c, u in zip(codes, used)]
+        if len(chunks) == 1 and all(strictly_increasing(nums[u]) for u in used):
+            return cols  # (a chunk's rows are in the order of their codes, `Stratum.new_rows`: of their values too)
         order = lex_order(cols)
         return [c[order] for c in cols]
     return set(zip(*[dictionary.decode(c) for c in codes]))

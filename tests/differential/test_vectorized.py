@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from unittest.mock import patch
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
-from engine.evaluation import EvaluationOptions, Evaluator, Limits, fixpoint
+from engine.evaluation import EvaluationOptions, Evaluator, Limits, fixpoint, vector
 from engine.values import String, show
 
 from .generator import Program, programs
@@ -160,3 +161,47 @@ def test_a_deep_chain_stratum_past_its_budget_is_handed_back() -> None:
     auto, off = chain_stratum(cycle)
     assert not auto.vectorized_rules and auto.rels["path"].tuples == off.rels["path"].tuples
     assert len(off.rels["path"]) == 400
+
+
+COMPLEMENT = CHAIN + "unreach(X, Y) :- node(X), node(Y), not path(X, Y).\n"
+CYCLE = [(i, (i + 1) % 20) for i in range(20)]  # 400 pairs from 20 edges: past the chain budget, in closed form
+
+
+def complement_models(edges: list[tuple[object, object]], nodes: list[object]) -> tuple[engine.Model, engine.Model]:
+    """The complement of a closure with `auto` as if every stratum were large (the closure in closed
+    form, held grouped, read by the vectorized stratum above it), and on the tuple path."""
+    text = COMPLEMENT + facts(CYCLE + edges, "edge") + facts([(v,) for v in nodes], "node")
+    program = engine.load_text(text, path="complement.dl")
+    with patch.object(vector, "grouped_codes", wraps=vector.grouped_codes) as spy:
+        auto = program.evaluate(provenance=False, options=AUTO_SMALL)
+    assert spy.called, "the closure's grouping was not what the vectorized stratum read"
+    return auto, program.evaluate(provenance=False, options=TUPLES)
+
+
+@diff_settings(60)
+@given(st.lists(st.tuples(st.sampled_from(VALUES), st.sampled_from(VALUES)), max_size=10),
+       st.lists(st.sampled_from(VALUES + [7, 19, 25]), max_size=8))
+def test_a_closure_held_grouped_is_read_by_a_vectorized_stratum(edges: list[tuple[object, object]],
+                                                                nodes: list[object]) -> None:
+    auto, tuples = complement_models(edges, list(range(0, 20, 3)) + nodes)
+    for pred in ("path", "unreach"):
+        got, want = ({tuple(map(norm, r)) for r in m.relation(pred)} for m in (auto, tuples))
+        assert got == want, f"{pred}: {edges} {nodes}\nauto {sorted(got, key=repr)}\ntuples {sorted(want, key=repr)}"
+
+
+def held_columns(model: engine.Model, pred: str) -> list[tuple[int, ...]]:
+    """A relation's rows as it holds them in integer columns (engine.evaluation.relation.set_columns)."""
+    cols = model.relations[pred].int_columns()
+    assert cols is not None, f"{pred} is not held as integer columns"
+    return list(zip(*[c.tolist() for c in cols]))
+
+
+def test_integer_results_are_held_in_the_order_of_their_values_whatever_their_codes() -> None:
+    auto, tuples = complement_models([], list(range(20, 0, -1)))  # codes in the order of the values
+    assert held_columns(auto, "unreach") == sorted(tuples.relation("unreach")) and len(tuples.relation("unreach")) == 39
+    # codes not in the order of the values (a column's values get theirs in order, 5 after 1, then 3)
+    text = "a(5). a(1). b(3).\nc(X, Y) :- a(X), b(Y).\nc(Y, X) :- a(X), b(Y).\nd(X) :- a(X).\nd(X) :- b(X).\n"
+    program = engine.load_text(text, path="order.dl")
+    vector_model = program.evaluate(provenance=False, options=VECTOR)
+    for pred, rows in (("c", [(1, 3), (3, 1), (3, 5), (5, 3)]), ("d", [(1,), (3,), (5,)])):
+        assert held_columns(vector_model, pred) == rows
