@@ -23,7 +23,7 @@ found afterwards over the relations, as for the tuple path.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 from typing import Any
@@ -33,11 +33,12 @@ import numpy as np
 from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..values import compare
-from .dictionary import Dictionary
+from .dictionary import INT64_MAX, INT64_MIN, Dictionary
 from .kernels import (
     contains,
     first_of_each,
     lex_order,
+    positions,
     ranges,
     sorted_distinct,
     stable_order,
@@ -149,6 +150,26 @@ def pieces(counts: Column, most: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b <= len(counts)]
 
 
+@dataclass
+class Sorted:
+    """A relation's tuples that a join allows, sorted by the key of its joined columns: their indices in
+    the relation's columns, the keys (in `radix`, 0 for keys made with the rows') and the sorted columns
+    asked for so far. The order is the same in any radix (the keys' order is the codes' order)."""
+
+    source: list[Column]  # the relation's columns
+    at: Column
+    key_cols: tuple[int, ...]
+    radix: int
+    keys: Column
+    cols: dict[int, Column] = field(default_factory=dict)
+
+    def column(self, c: int) -> Column:
+        got = self.cols.get(c)
+        if got is None:
+            got = self.cols[c] = self.source[c][self.at]
+        return got
+
+
 class Encodings:
     """What the vectorized strata of one evaluation share: the dictionary, and each relation's columns
     of codes as of a version of it (`Relation.version`), so that a relation is encoded once."""
@@ -157,6 +178,9 @@ class Encodings:
         self.dictionary = Dictionary()
         self.columns: dict[str, tuple[int, list[Column]]] = {}
         self.pending: dict[str, list[Column]] = {}  # a stratum's relations, until written (`written`)
+        # a full relation's tuples that a join allows, sorted by its key (`Stratum.matching`), by what
+        # decides them: the predicate, the joined columns, constants, equal columns and filters on columns
+        self.sorted: dict[tuple[Any, ...], Sorted] = {}
 
     def get(self, rel: Relation) -> list[Column] | None:
         got = self.columns.get(rel.name)
@@ -167,6 +191,8 @@ class Encodings:
         for p, cols in self.pending.items():
             self.columns[p] = (rels[p].version, cols)
         self.pending = {}
+        current = {p: cols for p, (_v, cols) in self.columns.items()}
+        self.sorted = {k: s for k, s in self.sorted.items() if current.get(k[0]) is s.source}
 
 
 class Stratum:
@@ -185,9 +211,6 @@ class Stratum:
         self.full: dict[str, list[Column]] = {}
         self.full_keys: dict[str, tuple[int, Column]] = {}  # sorted distinct row keys of `full`, their generation
         self.delta: dict[str, list[Column]] = {}
-        # per join step on a full relation and the filters done with it: (the relation's columns it was made from, its allowed
-        # tuples sorted by key, their keys, the keys' generation)
-        self.indexed: dict[tuple[P.Step, tuple[P.Filter, ...]], tuple[list[Column], list[Column], Column, int]] = {}
 
     # -- relations --------------------------------------------------------
     def table(self, pred: str) -> list[Column]:
@@ -283,7 +306,7 @@ class Stratum:
                     return self.in_pieces(steps[k:], rows, counts)
                 left, right = matches(lo, counts)
                 out = rows.take(left)
-                rows = Rows(out.cols + [t[c][right] for c in step.out_cols], out.n)
+                rows = Rows(out.cols + [t.column(c)[right] for c in step.out_cols], out.n)
                 k += len(filters)  # (done on the relation's tuples, before the join)
             else:
                 rows = self.step(step, rows)
@@ -323,49 +346,56 @@ class Stratum:
         raise Unsupported("arithmetic")
 
     def matching(self, step: P.Join | P.AntiJoin, rows: Rows,
-                 filters: tuple[P.Filter, ...] = ()) -> tuple[list[Column], Column, Column]:
+                 filters: tuple[P.Filter, ...] = ()) -> tuple[Sorted, Column, Column]:
         """The tuples of the step's relation its constants, equal columns and `filters` (`pushable`)
-        allow, sorted by key: the tuples, the row keys and the tuples' keys (sorted). Kept for the full
-        relation until it grows."""
+        allow, sorted by key: the tuples (`Sorted`), the row keys and the tuples' keys (sorted). Kept for
+        a full relation until it grows, and shared by the later strata (`Encodings.sorted`)."""
         delta = isinstance(step, P.Join) and step.delta
         slots = [(c, e) for c, e in zip(step.key_cols, step.key) if not isinstance(e, P.Lit)]
+        key_cols = tuple(c for c, _e in slots)
         left = [self.column(e, rows) for _c, e in slots]
         source = self.delta[step.pred] if delta else self.table(step.pred)
         if not self.keys.fits(len(slots)):  # keys too wide for one number: made with the rows'
-            t = self.allowed(step, source, filters, len(rows.cols))
-            lk, rk = joint_keys(left, [t[c] for c, _e in slots], self.keys, rows.n, len(t[0]))
+            at = self.allowed(step, source, filters, len(rows.cols))
+            right = [source[c] if at is None else source[c][at] for c in key_cols]
+            lk, rk = joint_keys(left, right, self.keys, rows.n, len(right[0]))
             order = stable_order(rk)
-            return [c[order] for c in t], lk, rk[order]
+            rk = rk[order]
+            return Sorted(source, order if at is None else at[order], key_cols, 0, rk), lk, rk
         lk = self.keys.of(left, rows.n)  # (first: it may make the keys kept before stale)
-        cached = None if delta else self.indexed.get((step, filters))
-        if cached is not None and cached[0] is source and cached[3] == self.keys.generation:
-            return cached[1], lk, cached[2]
-        t = self.allowed(step, source, filters, len(rows.cols))
-        rk = self.keys.of([t[c] for c, _e in slots], len(t[0]))
-        order = stable_order(rk)
-        t, rk = [c[order] for c in t], rk[order]
-        if not delta:
-            self.indexed[(step, filters)] = (source, t, rk, self.keys.generation)
-        return t, lk, rk
+        what = None if delta else (step.pred, key_cols, tuple((c, type(v), v) for c, v in constants(step)), step.eq_cols,
+                                   filters_on_columns(step, filters, len(rows.cols)))
+        got = None if what is None else self.encodings.sorted.get(what)
+        if got is None or got.source is not source:
+            at = self.allowed(step, source, filters, len(rows.cols))
+            rk = self.keys.of([source[c] if at is None else source[c][at] for c in key_cols],
+                              len(source[0]) if at is None else len(at))
+            order = stable_order(rk)
+            got = Sorted(source, order if at is None else at[order], key_cols, self.keys.radix, rk[order])
+            if what is not None:
+                self.encodings.sorted[what] = got
+        elif got.radix != self.keys.radix:  # the same order in any radix: only the keys are made again
+            got.keys = self.keys.of([got.column(c) for c in key_cols], len(got.at))
+            got.radix = self.keys.radix
+        return got, lk, got.keys
 
     def allowed(self, step: P.Join | P.AntiJoin, t: list[Column], filters: tuple[P.Filter, ...] = (),
-                width: int = 0) -> list[Column]:
-        """The tuples of `t` whose columns hold the step's constants, are equal where it says and pass
-        `filters` (`pushable` after a join whose rows have `width` slots before it)."""
+                width: int = 0) -> Column | None:
+        """The indices of the tuples of `t` whose columns hold the step's constants, are equal where it
+        says and pass `filters` (`pushable` after a join whose rows have `width` slots before it); None
+        when all do."""
         mask = np.ones(len(t[0]), dtype=bool)
         if filters:
             cols = columns_of_slots(step, width)
             as_rows = Rows([t[cols[i]] if i in cols else None for i in range(max(cols, default=-1) + 1)], len(t[0]))
             for f in filters:
                 mask &= self.test(f, as_rows)
-        consts = list(step.const_cols) + [(c, e.value) for c, e in zip(step.key_cols, step.key)
-                                          if isinstance(e, P.Lit)]
-        for c, v in consts:
+        for c, v in constants(step):
             code = self.dictionary.find(v)
             mask &= t[c] == (-1 if code is None else code)
         for a, b in step.eq_cols:
             mask &= t[a] == t[b]
-        return t if mask.all() else [c[mask] for c in t]
+        return None if mask.all() else np.flatnonzero(mask)
 
     def join(self, step: P.Join, rows: Rows) -> Rows:
         """A semi-join (`run` does the joins that bind something): the rows with a match."""
@@ -423,10 +453,11 @@ class Stratum:
         has = np.zeros(groups.n, dtype=bool)
         if not inner.n:
             return value, has
-        distinct = inner.take(first_of_each(Keys(self.dictionary, len(inner.cols)).of(inner.cols, inner.n)))
+        distinct = inner if distinct_rows(step.body) else \
+            inner.take(first_of_each(Keys(self.dictionary, len(inner.cols)).of(inner.cols, inner.n)))
         ng = len(groups.cols)
         gk = self.keys.of(distinct.cols[:ng], distinct.n) if ng else np.zeros(distinct.n, dtype=np.int64)
-        at = np.searchsorted(self.keys.of(groups.cols, groups.n), gk) if ng else gk
+        at = positions(self.keys.of(groups.cols, groups.n), gk) if ng else gk
         if step.func == "count":
             counts = np.bincount(at, minlength=groups.n)
             has[:] = counts > 0
@@ -435,19 +466,19 @@ class Stratum:
         assert step.term is not None
         terms = self.column(step.term, distinct)
         nums, small = self.dictionary.numbers()
+        if step.func in ("sum", "min", "max") and small[terms].all():
+            vals = nums[terms]
+            if step.func == "sum" and np.abs(vals).max(initial=0) * len(vals) >= 1 << 62:
+                raise Unsupported("a sum that could pass int64")
+            has[at] = True
+            value[has] = self.dictionary.encode_ints(reduced(step.func, at, vals, groups.n)[has])
+            return value, has
+        # avg, or decimals, symbols, strings, large integers: each group folded in Python
         order = stable_order(at)
         at, terms = at[order], terms[order]
         starts = np.flatnonzero(starts_of_runs(at))
         has[at[starts]] = True
-        if step.func not in ("sum", "min", "max") or not small[terms].all():
-            # avg, or decimals, symbols, strings, large integers: each group folded in Python
-            value[at[starts]] = self.folded(step, terms, starts)
-            return value, has
-        vals = nums[terms]
-        if step.func == "sum" and np.abs(vals).max(initial=0) * len(vals) >= 1 << 62:
-            raise Unsupported("a sum that could pass int64")
-        reduce = {"sum": np.add, "min": np.minimum, "max": np.maximum}[step.func]
-        value[at[starts]] = self.dictionary.encode_ints(reduce.reduceat(vals, starts))
+        value[at[starts]] = self.folded(step, terms, starts)
         return value, has
 
     def folded(self, step: P.AggregateStep, terms: Column, starts: Column) -> Column:
@@ -485,6 +516,47 @@ def whole_rows(step: P.AntiJoin) -> bool:
     repeated column): its matches are the relation's rows equal to the key."""
     return bool(step.arity) and step.key_cols == tuple(range(step.arity)) and not step.const_cols and \
         not step.eq_cols and all(isinstance(e, P.Slot) for e in step.key)
+
+
+def reduced(func: str, at: Column, vals: Column, groups: int) -> Column:
+    """Per group, the `func` ("sum", "min" or "max") of the integers `vals` whose group is `at` (the
+    groups of none hold the operation's identity): one unbuffered pass, no sort."""
+    op, identity = {"sum": (np.add, 0), "min": (np.minimum, INT64_MAX), "max": (np.maximum, INT64_MIN)}[func]
+    acc = np.full(groups, identity, dtype=np.int64)
+    op.at(acc, at, vals)
+    return acc
+
+
+def distinct_rows(steps: tuple[P.Step, ...]) -> bool:
+    """Whether the rows `steps` make from distinct rows are distinct: every join keeps each tuple it
+    matches whole (its columns are bound by the row, a constant, or are new slots, directly or by an
+    equality with one of those), and every other step keeps or drops rows (a semi-join too), or adds a
+    value to each."""
+    for s in steps:
+        if isinstance(s, P.Join) and s.out_cols:
+            covered = set(s.key_cols) | set(s.out_cols) | {c for c, _v in s.const_cols}
+            for _ in s.eq_cols:  # (as many passes as pairs reach every chain of equalities)
+                covered |= {b for a, b in s.eq_cols if a in covered} | {a for a, b in s.eq_cols if b in covered}
+            if len(covered) < s.arity:
+                return False
+    return True
+
+
+def constants(step: P.Join | P.AntiJoin) -> tuple[tuple[int, Any], ...]:
+    """The columns the step holds to constants, with them (its constant columns and constant keys)."""
+    return tuple(step.const_cols) + tuple((c, e.value) for c, e in zip(step.key_cols, step.key) if isinstance(e, P.Lit))
+
+
+def filters_on_columns(step: P.Join | P.AntiJoin, filters: tuple[P.Filter, ...], width: int) -> tuple[Any, ...]:
+    """`filters` (`pushable`) on the step's columns and constants, whatever slots the rule gives them:
+    what they allow of the relation's tuples. A constant is told with its type (a symbol and a string
+    of the same text are two values)."""
+    cols = columns_of_slots(step, width)
+
+    def side(e: P.PExpr) -> tuple[Any, ...]:
+        return ("col", cols[e.index]) if isinstance(e, P.Slot) else ("lit", type(e.value), e.value)  # type: ignore[union-attr]
+
+    return tuple((f.op, side(f.left), side(f.right)) for f in filters)
 
 
 def columns_of_slots(step: P.Join | P.AntiJoin, width: int) -> dict[int, int]:
