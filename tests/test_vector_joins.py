@@ -120,3 +120,30 @@ def test_a_symbol_and_a_string_constant_stay_two_joins() -> None:
     on, off = both('t(1, s). t(2, "s"). a(X) :- t(X, s). b(X) :- t(X, "s").\n')
     assert on == off and on["a"] == {(1,)} and on["b"] == {(2,)}
     assert String("s") != "s"
+
+
+def test_auto_takes_a_small_stratum_whose_relations_are_encoded_already() -> None:
+    """`auto`: a stratum reading fewer than `vector_rows` tuples goes vectorized when a stratum below that
+    went vectorized holds them encoded (`vector_rows_encoded` of them or more), else it stays on the tuple
+    path, and both give the tuple path's answers."""
+    edges = "".join(f"e({i}, {i % 97}).\n" for i in range(60_000))
+    text = edges + """\
+hub(Y, X) :- e(X, Y), X < 6000.
+count_of(N) :- N = count { : hub(Y, X) }.
+few(X) :- e(X, 3), X < 400.
+tiny(N) :- N = count { X : few(X) }.
+"""
+    program = engine.load_text(text, path="auto.dl").program
+    auto = Evaluator(program, Limits())
+    auto.run()
+    assert {0, 1, 2} <= auto.vectorized_rules  # hub: 60,000 read; count_of: its 6,000, encoded already
+    assert 3 not in auto.vectorized_rules  # tiny reads the 5 of few
+    off = Evaluator(program, Limits(), options=TUPLES)
+    off.run()
+    for p in ("hub", "count_of", "few", "tiny"):
+        assert auto.rels[p].tuples == off.rels[p].tuples
+    assert auto.rels["count_of"].tuples == {(6000,)}
+    small = EvaluationOptions(vector_rows_encoded=7000)
+    ev = Evaluator(program, Limits(), options=small)
+    ev.run()
+    assert 1 not in ev.vectorized_rules

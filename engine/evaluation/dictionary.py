@@ -25,6 +25,8 @@ from .kernels import unique_inverse
 
 Column = Any  # a numpy int64 array
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+# a code decoded from the list costs about as much as this many values taken into the object array
+DECODE_BY_LIST = 4
 SAFE_INT = 1 << 53  # integers that sum without overflow in int64 over any realistic group
 
 
@@ -190,4 +192,9 @@ class Dictionary:
         return self._objects
 
     def decode(self, codes: Column) -> list[Value]:
+        """The values of `codes`: through the object array (`objects`), or, for fewer codes than values
+        that array would have to take in first, from the list one at a time."""
+        if len(codes) * DECODE_BY_LIST < len(self.values) - len(self._objects):
+            values = self.values
+            return [values[c] for c in codes.tolist()]
         return self.objects()[codes].tolist()  # type: ignore[no-any-return]
