@@ -77,3 +77,14 @@ def test_int_key() -> None:
     assert int_key(5) == 5 and int_key(Decimal("5.00")) == 5 and int_key(Decimal("1E+2")) == 100
     assert int_key(Decimal("5.5")) is None and int_key(1 << 64) is None and int_key(Decimal("1E+30")) is None
     assert int_key("5") is None and int_key(String("5")) is None
+
+
+def test_decode_from_the_list_or_the_object_array_gives_the_same_values() -> None:
+    d = Dictionary()
+    d.encode_ints(np.arange(1000, dtype=np.int64))
+    d.encode(["a", String("a"), Decimal("2.5")])
+    few = np.array([1000, 1001, 1002, 7], dtype=np.int64)
+    by_list = d.decode(few)  # 4 codes, 1003 values not in the object array yet: from the list
+    assert len(d.objects()) == 1003
+    assert by_list == d.decode(few) == ["a", String("a"), Decimal("2.5"), 7]
+    assert [type(v) for v in by_list] == [str, String, Decimal, int]
