@@ -9,6 +9,8 @@ one of those were wrong.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pytest
 
@@ -147,3 +149,28 @@ tiny(N) :- N = count { X : few(X) }.
     ev = Evaluator(program, Limits(), options=small)
     ev.run()
     assert 1 not in ev.vectorized_rules
+
+
+def test_a_vectorized_stratums_symbols_are_held_encoded_until_asked_for() -> None:
+    """New rows with symbols or strings are written encoded (`vector.coded_rows`, `Relation.set_coded`):
+    no tuple is built until something reads them, and then they are the tuple path's, through an
+    incremental update too."""
+    from engine.session import Session
+
+    text = 'e(1, a). e(2, "a"). e(2, b). e(3, 2.5). e(4, 7).\nlabel(X, Y) :- e(X, Y), X > 1.\n' \
+        "pair(Y, X) :- label(X, Y).\n"
+    program = engine.load_text(text, path="coded.dl").program
+    ev = Evaluator(program, Limits(), options=VECTOR)
+    ev.run()
+    assert {0, 1} <= ev.vectorized_rules
+    held = ev.rels["pair"].coded_columns()
+    assert held is not None and len(ev.rels["pair"]) == 4 and not ev.rels["pair"]._tuples
+    off = Evaluator(program, Limits(), options=TUPLES)
+    off.run()
+    assert ev.rels["pair"].tuples == off.rels["pair"].tuples == {(String("a"), 2), ("b", 2), (Decimal("2.5"), 3),
+                                                                  (7, 4)}
+    for options in (VECTOR, TUPLES):
+        s = Session(text=text, options=options)
+        s.add('e(5, "a").')
+        assert set(s.model.relation("pair")) == {(String("a"), 2), ("b", 2), (Decimal("2.5"), 3), (7, 4),
+                                                 (String("a"), 5)}

@@ -51,7 +51,7 @@ from .io import load_inputs
 from .limits import DEFAULT_GROWING_ROUNDS, DEFAULT_MAX_TUPLES
 from .memory import resident_bytes, show_size
 from .options import DEFAULT_OPTIONS, EvaluationOptions
-from .relation import Relation, Row
+from .relation import CodedColumns, Relation, Row
 
 WATCH_SECONDS = 0.1  # how often check_limits measures memory and reports progress
 # A stratum of chain rules reading `vector_rows` tuples or more goes vectorized while it takes at most
@@ -522,19 +522,31 @@ class Evaluator:
                                   self.options.vector_piece_rows, self.tuple_room(), budget)
         except vector.Unsupported:
             return False
-        for p, ts in new.items():
-            rel = self.rels[p]
-            if isinstance(ts, set):
-                rel.add_new(ts)
-            elif not len(rel) and not rel.indexes and not rel.groups:
-                rel.set_columns(tuple(ts))  # integers: tuples built when something needs them
-            else:
-                rel.add_new(set(zip(*[c.tolist() for c in ts])))
-            self.total += len(ts[0]) if isinstance(ts, list) else len(ts)
+        self.write_vectorized(new)
         self.encodings.written(self.rels)
         self.vectorized_rules.update(indices)
         self.check_limits(indices[0])
         return True
+
+    def write_vectorized(self, new: dict[str, set[Row] | list[Any] | CodedColumns]) -> None:
+        """A vectorized stratum's new tuples into its relations (`vector.decoded`'s forms)."""
+        for p, ts in new.items():
+            rel = self.rels[p]
+            before = len(rel)
+            # an empty relation holds new columns as they are: tuples built when something needs them
+            fresh = not len(rel) and not rel.indexes and not rel.groups
+            if isinstance(ts, set):
+                rel.add_new(ts)
+            elif isinstance(ts, CodedColumns):
+                if fresh:
+                    rel.set_coded(ts)
+                else:
+                    rel.add_new(ts.rows())
+            elif fresh:
+                rel.set_columns(tuple(ts))
+            else:
+                rel.add_new(set(zip(*[c.tolist() for c in ts])))
+            self.total += len(rel) - before
 
     def encoded_already(self, preds: list[str]) -> bool:
         """Whether the vectorized path holds every one of `preds` encoded as it is now (a stratum that went

@@ -46,7 +46,7 @@ from .kernels import (
     strictly_increasing,
     unique_inverse,
 )
-from .relation import Relation, Row
+from .relation import CodedColumns, Relation, Row
 
 Column = Any  # a numpy int64 array of codes
 KEY_BITS = 62  # a row key is a number below 2**KEY_BITS
@@ -638,7 +638,7 @@ class Budget:
 def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], first: list[P.RulePlan],
              deltas: Callable[[P.Statistics], list[P.RulePlan]] | None,
              look: Callable[[int, int], None], piece_rows: int,
-             row_limit: int | None = None, budget: Budget | None = None) -> dict[str, set[Row] | list[Column]]:
+             row_limit: int | None = None, budget: Budget | None = None) -> dict[str, set[Row] | list[Column] | CodedColumns]:
     """A stratum's new tuples by predicate (a set, or integer columns: see `decoded`): `first` plans once over the relations, then (a recursive
     stratum) rounds of the `deltas` plans over the last round's new rows, to the fixpoint. `deltas`
     plans them after the first round, from the statistics of the relations then.
@@ -697,9 +697,10 @@ def round_of(st: Stratum, plans: list[P.RulePlan], comp: set[str],
     return new
 
 
-def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> set[Row] | list[Column]:
-    """New rows as tuples of their values; as int64 columns of distinct rows in lexicographic order
-    (what `Relation.set_columns` holds, tuples built when needed) when every value is an integer."""
+def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> set[Row] | list[Column] | CodedColumns:
+    """New rows as int64 columns of distinct rows in lexicographic order (what `Relation.set_columns`
+    holds, tuples built when needed) when every value is an integer, else as encoded columns
+    (`coded_rows`); a set of tuples when there are none, or of no arguments."""
     if not chunks:
         return set()
     if not arity:
@@ -714,4 +715,18 @@ def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> s
             return cols  # (a chunk's rows are in the order of their codes, `Stratum.new_rows`: of their values too)
         order = lex_order(cols)
         return [c[order] for c in cols]
-    return set(zip(*[dictionary.decode(c) for c in codes]))
+    return coded_rows(dictionary, codes, used)
+
+
+def coded_rows(dictionary: Dictionary, codes: list[Column], used: list[Column]) -> CodedColumns:
+    """Distinct rows of codes (`used`: each column's distinct codes, sorted) as a relation holds them
+    encoded (`Relation.set_coded`: each column's own codes and values, rows in their order), so that
+    no tuple is built before something asks for the relation's tuples."""
+    own = [positions(u, c) for u, c in zip(used, codes)]
+    order = lex_order(own)
+    values = []
+    for u in used:
+        vals = np.empty(len(u), dtype=object)
+        vals[:] = dictionary.decode(u)
+        values.append(vals)
+    return CodedColumns(tuple(c[order] for c in own), tuple(values))
