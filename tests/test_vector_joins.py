@@ -174,3 +174,32 @@ def test_a_vectorized_stratums_symbols_are_held_encoded_until_asked_for() -> Non
         s.add('e(5, "a").')
         assert set(s.model.relation("pair")) == {(String("a"), 2), ("b", 2), (Decimal("2.5"), 3), (7, 4),
                                                  (String("a"), 5)}
+
+
+ARITHMETIC = """\
+spread(D) :- low(D, L), high(D, H), H - L >= 9500.
+close(D) :- low(D, L), high(D, H), H - 2 * L < -(L - 3).
+same(D) :- low(D, L), high(D, H), L + 5 = H.
+"""
+
+
+@pytest.mark.parametrize("highs", [
+    [("a", 10_000), ("b", 20), ("c", 1 << 52)],  # integers: vectorized
+    [("a", 10_000), ("b", Decimal("20.5"))],  # a decimal: the tuple path's arithmetic
+    [("a", 10_000), ("b", "x")],  # a symbol: undefined (W104), on the tuple path
+    [("a", (1 << 62) + 1), ("b", 20)],  # past a moderate size
+])
+def test_comparisons_of_integer_arithmetic_agree_with_the_tuple_path(highs: list[tuple[str, object]]) -> None:
+    from engine.values import show
+
+    lows = [("a", 1), ("b", 15), ("c", 7), ("d", 3)]
+    text = ARITHMETIC + "".join(f"low({d}, {show(v)}).\n" for d, v in lows) + \
+        "".join(f"high({d}, {show(v)}).\n" for d, v in highs)  # type: ignore[arg-type]
+    program = engine.load_text(text, path="arith.dl")
+    on, off = (program.evaluate(provenance=False, options=o) for o in (VECTOR, TUPLES))
+    for p in ("spread", "close", "same"):
+        assert set(on.relation(p)) == set(off.relation(p)), p
+    assert [str(w) for w in on.warnings] == [str(w) for w in off.warnings]
+    if type(highs[1][1]) is int and highs[0][1] == 10_000:
+        assert set(on.relation("spread")) == {("a",), ("c",)} and set(on.relation("same")) == {("b",)}
+        assert vectorized_rules(text) == {0, 1, 2}

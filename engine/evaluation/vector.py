@@ -33,7 +33,7 @@ import numpy as np
 from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..values import compare
-from .dictionary import INT64_MAX, INT64_MIN, Dictionary
+from .dictionary import INT64_MAX, INT64_MIN, SAFE_INT, Dictionary
 from .kernels import (
     contains,
     first_of_each,
@@ -50,6 +50,8 @@ from .relation import CodedColumns, Relation, Row
 
 Column = Any  # a numpy int64 array of codes
 KEY_BITS = 62  # a row key is a number below 2**KEY_BITS
+COMPARE = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
+           ">=": np.greater_equal}
 KEY_ROOM = 64  # codes a stratum may add before its keys are made again (at least 1), or an eighth more
 
 
@@ -414,6 +416,8 @@ class Stratum:
         return rows.take(np.flatnonzero(~contains(rk, lk)))
 
     def test(self, step: P.Filter, rows: Rows) -> Column:
+        if not isinstance(step.left, (P.Slot, P.Lit)) or not isinstance(step.right, (P.Slot, P.Lit)):
+            return COMPARE[step.op](self.integers(step.left, rows), self.integers(step.right, rows))
         a, b = self.column(step.left, rows), self.column(step.right, rows)
         if step.op == "=":
             return a == b
@@ -421,11 +425,36 @@ class Stratum:
             return a != b
         nums, small = self.dictionary.numbers()
         if small[a].all() and small[b].all():
-            return {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}[step.op](nums[a], nums[b])
+            return COMPARE[step.op](nums[a], nums[b])
         objects = self.dictionary.objects()
         op = step.op
         ok = np.frompyfunc(lambda x, y: compare(op, x, y), 2, 1)
         return ok(objects[a], objects[b]).astype(bool)
+
+    def integers(self, e: P.PExpr, rows: Rows) -> Column:
+        """The int64 values of `e` (integers, `+`, `-` and `*` of them, a minus) for each row, exactly as
+        the tuple path's arithmetic makes them. Unsupported for a value that is no integer of moderate
+        size, or a result that could pass int64: the tuple path's arithmetic then (and its W104 notes
+        of what is undefined)."""
+        if isinstance(e, P.Slot):
+            nums, small = self.dictionary.numbers()
+            codes = rows.cols[e.index]
+            if not small[codes].all():
+                raise Unsupported("arithmetic on a value that is not an integer of moderate size")
+            return nums[codes]
+        if isinstance(e, P.Lit):
+            if type(e.value) is not int or not -SAFE_INT < e.value < SAFE_INT:
+                raise Unsupported("arithmetic on a constant that is not an integer of moderate size")
+            return np.full(rows.n, e.value, dtype=np.int64)
+        if isinstance(e, P.Minus):
+            return -self.integers(e.operand, rows)
+        if isinstance(e, P.Op) and e.op in ("+", "-", "*"):
+            a, b = self.integers(e.left, rows), self.integers(e.right, rows)
+            most_a, most_b = int(np.abs(a).max(initial=0)), int(np.abs(b).max(initial=0))
+            if (most_a * most_b if e.op == "*" else most_a + most_b) >= 1 << 62:
+                raise Unsupported("arithmetic that could pass int64")
+            return {"+": np.add, "-": np.subtract, "*": np.multiply}[e.op](a, b)
+        raise Unsupported("arithmetic")
 
     # -- aggregates ---------------------------------------------------------
     def aggregate(self, step: P.AggregateStep, rows: Rows) -> Rows:
@@ -590,14 +619,23 @@ def check_plan(plan: P.RulePlan) -> None:
         if e is not None and not isinstance(e, (P.Slot, P.Lit)):
             raise Unsupported("arithmetic")
 
+    def integers(e: P.PExpr) -> None:  # (a comparison's sides: `Stratum.integers`)
+        if isinstance(e, P.Op) and e.op in ("+", "-", "*"):
+            integers(e.left)
+            integers(e.right)
+        elif isinstance(e, P.Minus):
+            integers(e.operand)
+        else:
+            expr(e)
+
     def steps(ss: tuple[P.Step, ...]) -> None:
         for s in ss:
             if isinstance(s, (P.Join, P.AntiJoin)):
                 for e in s.key:
                     expr(e)
             elif isinstance(s, P.Filter):
-                expr(s.left)
-                expr(s.right)
+                integers(s.left)
+                integers(s.right)
             elif isinstance(s, P.Bind):
                 expr(s.expr)
             elif isinstance(s, P.AggregateStep):
