@@ -17,7 +17,7 @@ import pytest
 import engine
 from engine import plan as P
 from engine.evaluation import EvaluationOptions, Evaluator, Limits
-from engine.evaluation.kernels import contains, positions, probe_table, ranges
+from engine.evaluation.kernels import contains, positions, probe_table, range_table, ranges
 from engine.evaluation.vector import distinct_rows, reduced
 from engine.values import String
 
@@ -108,6 +108,11 @@ def test_probes_by_table_or_search_agree_with_numpy(span: int) -> None:
     start, counts = ranges(keys, np.sort(np.concatenate([sk, sk[::3]])))
     assert counts.tolist() == [int(c) for c in (np.searchsorted(np.sort(np.concatenate([sk, sk[::3]])), keys, "right")
                                                 - np.searchsorted(np.sort(np.concatenate([sk, sk[::3]])), keys))]
+    if span <= 1 << 22:  # a kept table gives what a table made for the call, or a search, gives
+        rk = np.sort(np.concatenate([sk, sk[::3]]))
+        kept_start, kept_counts = ranges(keys, rk, range_table(rk))
+        assert kept_counts.tolist() == counts.tolist()
+        assert kept_start[counts > 0].tolist() == start[counts > 0].tolist()
     inside = keys[np.isin(keys, sk)]
     assert positions(sk, inside).tolist() == np.searchsorted(sk, inside).tolist()
 

@@ -171,16 +171,29 @@ def positions(sorted_keys: Column, keys: Column) -> Column:
     return np.searchsorted(sorted_keys, keys)
 
 
-def ranges(lk: Column, rk: Column) -> tuple[Column, Column]:
+def ranges(lk: Column, rk: Column, table: RangeTable | None = None) -> tuple[Column, Column]:
     """For each left key, where its matches start in `rk` (sorted) and how many there are: by tables of
-    counts and starts over the range of `rk` when that is narrow enough, else by binary search."""
-    if len(rk) and probe_table(int(rk[-1]) - int(rk[0]) + 1, len(lk) + len(rk), "ranges"):
-        lo, hi = int(rk[0]), int(rk[-1])
-        counts = np.bincount(rk - lo, minlength=hi - lo + 1)
-        starts = np.cumsum(counts)
-        starts -= counts
-        inside = in_range(lk, lo, hi)
+    counts and starts over the range of `rk` (`table`, made by `range_table` when not given) when that
+    is narrow enough, else by binary search."""
+    if table is None and len(rk) and probe_table(int(rk[-1]) - int(rk[0]) + 1, len(lk) + len(rk), "ranges"):
+        table = range_table(rk)
+    if table is not None:
+        lo, counts, starts = table
+        inside = in_range(lk, lo, lo + len(counts) - 1)
         at = np.where(inside, lk - lo, 0)
         return starts[at], np.where(inside, counts[at], 0)
     start = np.searchsorted(rk, lk, "left")
     return start, np.searchsorted(rk, lk, "right") - start
+
+
+RangeTable = tuple[int, Column, Column]  # (least key, the count of each key from it, where each starts)
+
+
+def range_table(rk: Column) -> RangeTable:
+    """The tables `ranges` reads for sorted keys `rk` (not empty), over their range: worth keeping for keys
+    probed again and again (a relation joined by several rules)."""
+    lo, hi = int(rk[0]), int(rk[-1])
+    counts = np.bincount(rk - lo, minlength=hi - lo + 1)
+    starts = np.cumsum(counts)
+    starts -= counts
+    return lo, counts, starts

@@ -35,10 +35,13 @@ from ..aggregates import AGGREGATES
 from ..values import compare
 from .dictionary import INT64_MAX, INT64_MIN, SAFE_INT, Dictionary
 from .kernels import (
+    RangeTable,
     contains,
     first_of_each,
     lex_order,
     positions,
+    probe_table,
+    range_table,
     ranges,
     sorted_distinct,
     stable_order,
@@ -164,12 +167,21 @@ class Sorted:
     radix: int
     keys: Column
     cols: dict[int, Column] = field(default_factory=dict)
+    table: RangeTable | None = None  # `kernels.range_table` of `keys`, once made
 
     def column(self, c: int) -> Column:
         got = self.cols.get(c)
         if got is None:
             got = self.cols[c] = self.source[c][self.at]
         return got
+
+    def ranges(self, lk: Column) -> tuple[Column, Column]:
+        """`kernels.ranges` of the row keys `lk` in these keys, its tables kept for the next rows once
+        their range is narrow enough for a table (`probe_table` of these keys alone)."""
+        if self.table is None and len(self.keys) and \
+                probe_table(int(self.keys[-1]) - int(self.keys[0]) + 1, len(self.keys), "ranges"):
+            self.table = range_table(self.keys)
+        return ranges(lk, self.keys, self.table)
 
 
 class Encodings:
@@ -300,7 +312,7 @@ class Stratum:
             if isinstance(step, P.Join) and step.out_cols:
                 filters = pushable(steps, k, len(rows.cols))
                 t, lk, rk = self.matching(step, rows, filters)
-                lo, counts = ranges(lk, rk)
+                lo, counts = t.ranges(lk)
                 total = int(counts.sum())
                 if self.row_limit is not None and total > self.row_limit:
                     raise Unsupported("a join of more rows than the tuple limit leaves")
@@ -378,7 +390,7 @@ class Stratum:
                 self.encodings.sorted[what] = got
         elif got.radix != self.keys.radix:  # the same order in any radix: only the keys are made again
             got.keys = self.keys.of([got.column(c) for c in key_cols], len(got.at))
-            got.radix = self.keys.radix
+            got.radix, got.table = self.keys.radix, None
         return got, lk, got.keys
 
     def allowed(self, step: P.Join | P.AntiJoin, t: list[Column], filters: tuple[P.Filter, ...] = (),
