@@ -204,3 +204,19 @@ def test_without_pyarrow_the_csv_module_reads_every_file(tmp_path: Path, monkeyp
     assert io._coded(tmp_path / "type.csv", spec("csv", ",", False), (n.Param("x", "int"), n.Param("t", "symbol"))) \
         is None
     assert models(path)[0] == with_it
+
+
+def test_integers_written_plainly_are_read_in_c_and_others_by_int() -> None:
+    """An int column of texts `str` would write (`-12`, `0`) is cast by pyarrow; any other writing
+    (`007`, `+5`, `-0`, ` 5`, `1_000`, past int64) leaves it to `int`, text by text."""
+    import pyarrow as pa
+
+    from engine.evaluation import coded
+
+    got = coded._canonical_ints(pa.array(["30", "-12", "0", "30", str(1 << 62)]))
+    assert got is not None
+    codes, values = got
+    assert [values[c] for c in codes.tolist()] == [30, -12, 0, 30, 1 << 62]
+    assert {type(v) for v in values} == {int}
+    for odd in ("007", "+5", "-0", " 5", "1_000", "99999999999999999999999", "x", ""):
+        assert coded._canonical_ints(pa.array(["1", odd])) is None, odd

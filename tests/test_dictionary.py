@@ -77,3 +77,30 @@ def test_int_key() -> None:
     assert int_key(5) == 5 and int_key(Decimal("5.00")) == 5 and int_key(Decimal("1E+2")) == 100
     assert int_key(Decimal("5.5")) is None and int_key(1 << 64) is None and int_key(Decimal("1E+30")) is None
     assert int_key("5") is None and int_key(String("5")) is None
+
+
+def test_decode_from_the_list_or_the_object_array_gives_the_same_values() -> None:
+    d = Dictionary()
+    d.encode_ints(np.arange(1000, dtype=np.int64))
+    d.encode(["a", String("a"), Decimal("2.5")])
+    few = np.array([1000, 1001, 1002, 7], dtype=np.int64)
+    by_list = d.decode(few)  # 4 codes, 1003 values not in the object array yet: from the list
+    assert len(d.objects()) == 1003
+    assert by_list == d.decode(few) == ["a", String("a"), Decimal("2.5"), 7]
+    assert [type(v) for v in by_list] == [str, String, Decimal, int]
+
+
+def test_integers_looked_up_by_table_or_search_keep_their_codes() -> None:
+    d = Dictionary()
+    ids = np.arange(5000, dtype=np.int64) * 3
+    first = d.encode_ints(ids)
+    assert d.ints.by_key(len(ids)) is not None  # a narrow range: a table
+    assert d.encode_ints(ids[::-1]).tolist() == first[::-1].tolist()
+    probe = np.array([1, 3, 14997, 15000, -3], dtype=np.int64)  # in the range but absent, past it, before it
+    got = d.encode_ints(probe)
+    assert got[1] == first[1] and got[2] == first[4999] and len(set(got.tolist())) == 5
+    assert [d.values[c] for c in got.tolist()] == probe.tolist()
+    far = d.encode_ints(np.array([1 << 50, 6], dtype=np.int64))  # a wide range now: searched
+    assert d.ints.by_key(2) is None
+    assert far[1] == first[2] and d.values[far[0]] == 1 << 50
+    assert d.encode_ints(ids).tolist() == first.tolist()

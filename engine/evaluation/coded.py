@@ -104,9 +104,13 @@ def _column(col: Any, typ: str) -> tuple[Any, Any] | None:
     import numpy as np
     import pyarrow.compute as pc
 
+    kind = column_type(typ).name
+    if kind == "int":
+        got = _canonical_ints(col)
+        if got is not None:
+            return got
     enc = pc.dictionary_encode(col, memory_pool=_pool())
     texts = enc.dictionary.to_pylist()  # distinct
-    kind = column_type(typ).name
     try:
         vals = texts if kind == "symbol" else list(map(column_type(typ).read, texts))
     except (ValueError, InvalidOperation, ArithmeticError):
@@ -116,6 +120,28 @@ def _column(col: Any, typ: str) -> tuple[Any, Any] | None:
     values = np.empty(len(vals), dtype=object)
     values[:] = vals
     return _int64(enc.indices), values
+
+
+def _canonical_ints(col: Any) -> tuple[Any, Any] | None:
+    """A text column of integers each written as `str` writes an int (no sign but a minus, no leading
+    zero, no space) as (codes, values), read in C: pyarrow's cast reads each text, and the cast back
+    writes each as it was, so `int` reads it as the same integer, and two texts are two integers. None
+    for any other column (each distinct text is then read by `int`, as for any type)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .kernels import unique_inverse
+
+    pool = _pool()
+    try:
+        ints = pc.cast(col, pa.int64(), memory_pool=pool)
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if len(col) and not pc.all(pc.equal(pc.cast(ints, pa.string(), memory_pool=pool), col, memory_pool=pool),
+                               memory_pool=pool).as_py():
+        return None
+    distinct, codes = unique_inverse(_int64(ints))
+    return codes, distinct.astype(object)
 
 
 def _int64(ints: Any) -> Any:

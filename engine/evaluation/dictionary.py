@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 
 from ..values import Value
-from .kernels import unique_inverse
+from .kernels import probe_table, unique_inverse
 
 Column = Any  # a numpy int64 array
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+# a code decoded from the list costs about as much as this many values taken into the object array
+DECODE_BY_LIST = 4
 SAFE_INT = 1 << 53  # integers that sum without overflow in int64 over any realistic group
 
 
@@ -45,12 +47,15 @@ def moderate(col: Column) -> Column:
 
 class IntCodes:
     """The codes of int64 integers: sorted keys with their codes, and those added one at a time since
-    (a dict, merged into the arrays before a column is looked up)."""
+    (a dict, merged into the arrays before a column is looked up). Over a range of keys narrow enough
+    (ids, amounts), a column is looked up by a table of codes over it (`by_key`), made again only after
+    keys are added."""
 
     def __init__(self) -> None:
         self.keys = np.zeros(0, np.int64)
         self.codes = np.zeros(0, np.int64)
         self.recent: dict[int, int] = {}
+        self._by_key: tuple[int, Column] | None = None
 
     def get(self, k: int) -> int | None:
         c = self.recent.get(k)
@@ -64,12 +69,32 @@ class IntCodes:
         self.merge()
         if not len(self.keys):
             return np.full(len(distinct), -1, np.int64)
+        table = self.by_key(len(distinct))
+        if table is not None:
+            lo, codes = table
+            out = np.full(len(distinct), -1, np.int64)
+            inside = (distinct >= lo) & (distinct < lo + len(codes))
+            out[inside] = codes[distinct[inside] - lo]
+            return out
         at: Any = np.searchsorted(self.keys, distinct)
         np.minimum(at, len(self.keys) - 1, out=at)
         return np.where(self.keys[at] == distinct, self.codes[at], -1)
 
+    def by_key(self, probes: int) -> tuple[int, Column] | None:
+        """(least key, the code of each key from it, -1 for none) when the keys' range is narrow enough
+        for a table (`probe_table`, for the keys and `probes` more), else None."""
+        if self._by_key is None:
+            lo, span = int(self.keys[0]), int(self.keys[-1]) - int(self.keys[0]) + 1
+            if not probe_table(span, len(self.keys) + probes, "ranges"):
+                return None
+            codes = np.full(span, -1, np.int64)
+            codes[self.keys - lo] = self.codes
+            self._by_key = (lo, codes)
+        return self._by_key
+
     def insert(self, keys: Column, codes: Column) -> None:
         """Add sorted distinct integers not held yet, with their codes."""
+        self._by_key = None
         at = np.searchsorted(self.keys, keys)
         self.keys = np.insert(self.keys, at, keys)
         self.codes = np.insert(self.codes, at, codes)
@@ -190,4 +215,9 @@ class Dictionary:
         return self._objects
 
     def decode(self, codes: Column) -> list[Value]:
+        """The values of `codes`: through the object array (`objects`), or, for fewer codes than values
+        that array would have to take in first, from the list one at a time."""
+        if len(codes) * DECODE_BY_LIST < len(self.values) - len(self._objects):
+            values = self.values
+            return [values[c] for c in codes.tolist()]
         return self.objects()[codes].tolist()  # type: ignore[no-any-return]

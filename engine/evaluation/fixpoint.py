@@ -51,7 +51,7 @@ from .io import load_inputs
 from .limits import DEFAULT_GROWING_ROUNDS, DEFAULT_MAX_TUPLES
 from .memory import resident_bytes, show_size
 from .options import DEFAULT_OPTIONS, EvaluationOptions
-from .relation import Relation, Row
+from .relation import CodedColumns, Relation, Row
 
 WATCH_SECONDS = 0.1  # how often check_limits measures memory and reports progress
 # A stratum of chain rules reading `vector_rows` tuples or more goes vectorized while it takes at most
@@ -483,17 +483,19 @@ class Evaluator:
         """Evaluate the stratum on the vectorized path (engine.evaluation.vector) when the options
         and its size say so and it can: True when done. `auto`: a stratum whose rule bodies read,
         atom by atom (negated and in aggregates too), `vector_rows` tuples or more of the strata below
-        between them; a stratum of chain rules within a budget of rounds and rows (past it, set-at-a-time
-        or closed form does better, and the stratum goes there)."""
+        between them (`vector_rows_encoded` when those are all encoded already: `encoded_already`); a
+        stratum of chain rules within a budget of rounds and rows (past it, set-at-a-time or closed form
+        does better, and the stratum goes there)."""
         mode = self.options.vectorized
         if mode == "off":
             return False
         rules = self.program.rules
         chains = False
         if mode == "auto":
-            read = sum(len(self.rels[a.pred]) for i in indices for a, _negated in body_atoms(rules[i].body)
-                       if a.pred not in comp)
-            if read < self.options.vector_rows:
+            below = [a.pred for i in indices for a, _negated in body_atoms(rules[i].body) if a.pred not in comp]
+            read = sum(len(self.rels[p]) for p in below)
+            if read < self.options.vector_rows and not (read >= self.options.vector_rows_encoded
+                                                        and self.encoded_already(below)):
                 return False
             chains = recursive and self.options.chain_strata and self.chains(comp, indices) is not None
         from . import vector  # numpy: only when a stratum goes vectorized
@@ -520,19 +522,38 @@ class Evaluator:
                                   self.options.vector_piece_rows, self.tuple_room(), budget)
         except vector.Unsupported:
             return False
-        for p, ts in new.items():
-            rel = self.rels[p]
-            if isinstance(ts, set):
-                rel.add_new(ts)
-            elif not len(rel) and not rel.indexes and not rel.groups:
-                rel.set_columns(tuple(ts))  # integers: tuples built when something needs them
-            else:
-                rel.add_new(set(zip(*[c.tolist() for c in ts])))
-            self.total += len(ts[0]) if isinstance(ts, list) else len(ts)
+        self.write_vectorized(new)
         self.encodings.written(self.rels)
         self.vectorized_rules.update(indices)
         self.check_limits(indices[0])
         return True
+
+    def write_vectorized(self, new: dict[str, set[Row] | list[Any] | CodedColumns]) -> None:
+        """A vectorized stratum's new tuples into its relations (`vector.decoded`'s forms)."""
+        for p, ts in new.items():
+            rel = self.rels[p]
+            before = len(rel)
+            # an empty relation holds new columns as they are: tuples built when something needs them
+            fresh = not len(rel) and not rel.indexes and not rel.groups
+            if isinstance(ts, set):
+                rel.add_new(ts)
+            elif isinstance(ts, CodedColumns):
+                if fresh:
+                    rel.set_coded(ts)
+                else:
+                    rel.add_new(ts.rows())
+            elif fresh:
+                rel.set_columns(tuple(ts))
+            else:
+                rel.add_new(set(zip(*[c.tolist() for c in ts])))
+            self.total += len(rel) - before
+
+    def encoded_already(self, preds: list[str]) -> bool:
+        """Whether the vectorized path holds every one of `preds` encoded as it is now (a stratum that went
+        vectorized read or made it): a stratum reading only them has nothing to encode, and goes
+        vectorized from fewer rows (`vector_rows_encoded`)."""
+        enc = self.encodings
+        return enc is not None and all(enc.get(self.rels[p]) is not None for p in preds)
 
     def chains(self, comp: set[str], indices: list[int]) -> list[Chain] | None:
         """The stratum's recursive rules as chain rules, when all of them are (see engine.evaluation.binary)."""

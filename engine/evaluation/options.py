@@ -24,7 +24,8 @@ class EvaluationOptions:
     dictionary-encoded ones (engine.evaluation.coded, through pyarrow), and a predicate's integer facts of
     `columnar_values` values up, held as numpy columns (numpy takes some 0.1 s to import, pyarrow 0.1 s
     more: small programs start without them); `vectorized`: `auto` (a stratum whose rules the vectorized path can run and whose
-    relations hold `vector_rows` tuples or more between them, see engine.evaluation.vector), `on` (every
+    relations hold `vector_rows` tuples or more between them, or `vector_rows_encoded` when each of them is
+    held encoded already by a stratum that went vectorized: see engine.evaluation.vector), `on` (every
     stratum it can run) or `off`; a join on that path holds about `vector_piece_rows` rows at once (larger
     ones run on pieces of their input in turn)."""
 
@@ -36,6 +37,7 @@ class EvaluationOptions:
     columnar_values: int = 1 << 16
     vectorized: str = "auto"
     vector_rows: int = 50_000
+    vector_rows_encoded: int = 5_000
     vector_piece_rows: int = 1 << 20
 
     def __post_init__(self) -> None:

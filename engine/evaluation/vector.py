@@ -23,7 +23,7 @@ found afterwards over the relations, as for the tuple path.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 from typing import Any
@@ -33,11 +33,15 @@ import numpy as np
 from .. import plan as P
 from ..aggregates import AGGREGATES
 from ..values import compare
-from .dictionary import Dictionary
+from .dictionary import INT64_MAX, INT64_MIN, SAFE_INT, Dictionary
 from .kernels import (
+    RangeTable,
     contains,
     first_of_each,
     lex_order,
+    positions,
+    probe_table,
+    range_table,
     ranges,
     sorted_distinct,
     stable_order,
@@ -45,10 +49,12 @@ from .kernels import (
     strictly_increasing,
     unique_inverse,
 )
-from .relation import Relation, Row
+from .relation import CodedColumns, Relation, Row
 
 Column = Any  # a numpy int64 array of codes
 KEY_BITS = 62  # a row key is a number below 2**KEY_BITS
+COMPARE = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
+           ">=": np.greater_equal}
 KEY_ROOM = 64  # codes a stratum may add before its keys are made again (at least 1), or an eighth more
 
 
@@ -149,6 +155,35 @@ def pieces(counts: Column, most: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b <= len(counts)]
 
 
+@dataclass
+class Sorted:
+    """A relation's tuples that a join allows, sorted by the key of its joined columns: their indices in
+    the relation's columns, the keys (in `radix`, 0 for keys made with the rows') and the sorted columns
+    asked for so far. The order is the same in any radix (the keys' order is the codes' order)."""
+
+    source: list[Column]  # the relation's columns
+    at: Column
+    key_cols: tuple[int, ...]
+    radix: int
+    keys: Column
+    cols: dict[int, Column] = field(default_factory=dict)
+    table: RangeTable | None = None  # `kernels.range_table` of `keys`, once made
+
+    def column(self, c: int) -> Column:
+        got = self.cols.get(c)
+        if got is None:
+            got = self.cols[c] = self.source[c][self.at]
+        return got
+
+    def ranges(self, lk: Column) -> tuple[Column, Column]:
+        """`kernels.ranges` of the row keys `lk` in these keys, its tables kept for the next rows once
+        their range is narrow enough for a table (`probe_table` of these keys alone)."""
+        if self.table is None and len(self.keys) and \
+                probe_table(int(self.keys[-1]) - int(self.keys[0]) + 1, len(self.keys), "ranges"):
+            self.table = range_table(self.keys)
+        return ranges(lk, self.keys, self.table)
+
+
 class Encodings:
     """What the vectorized strata of one evaluation share: the dictionary, and each relation's columns
     of codes as of a version of it (`Relation.version`), so that a relation is encoded once."""
@@ -157,6 +192,9 @@ class Encodings:
         self.dictionary = Dictionary()
         self.columns: dict[str, tuple[int, list[Column]]] = {}
         self.pending: dict[str, list[Column]] = {}  # a stratum's relations, until written (`written`)
+        # a full relation's tuples that a join allows, sorted by its key (`Stratum.matching`), by what
+        # decides them: the predicate, the joined columns, constants, equal columns and filters on columns
+        self.sorted: dict[tuple[Any, ...], Sorted] = {}
 
     def get(self, rel: Relation) -> list[Column] | None:
         got = self.columns.get(rel.name)
@@ -167,6 +205,8 @@ class Encodings:
         for p, cols in self.pending.items():
             self.columns[p] = (rels[p].version, cols)
         self.pending = {}
+        current = {p: cols for p, (_v, cols) in self.columns.items()}
+        self.sorted = {k: s for k, s in self.sorted.items() if current.get(k[0]) is s.source}
 
 
 class Stratum:
@@ -185,9 +225,6 @@ class Stratum:
         self.full: dict[str, list[Column]] = {}
         self.full_keys: dict[str, tuple[int, Column]] = {}  # sorted distinct row keys of `full`, their generation
         self.delta: dict[str, list[Column]] = {}
-        # per join step on a full relation and the filters done with it: (the relation's columns it was made from, its allowed
-        # tuples sorted by key, their keys, the keys' generation)
-        self.indexed: dict[tuple[P.Step, tuple[P.Filter, ...]], tuple[list[Column], list[Column], Column, int]] = {}
 
     # -- relations --------------------------------------------------------
     def table(self, pred: str) -> list[Column]:
@@ -275,7 +312,7 @@ class Stratum:
             if isinstance(step, P.Join) and step.out_cols:
                 filters = pushable(steps, k, len(rows.cols))
                 t, lk, rk = self.matching(step, rows, filters)
-                lo, counts = ranges(lk, rk)
+                lo, counts = t.ranges(lk)
                 total = int(counts.sum())
                 if self.row_limit is not None and total > self.row_limit:
                     raise Unsupported("a join of more rows than the tuple limit leaves")
@@ -283,7 +320,7 @@ class Stratum:
                     return self.in_pieces(steps[k:], rows, counts)
                 left, right = matches(lo, counts)
                 out = rows.take(left)
-                rows = Rows(out.cols + [t[c][right] for c in step.out_cols], out.n)
+                rows = Rows(out.cols + [t.column(c)[right] for c in step.out_cols], out.n)
                 k += len(filters)  # (done on the relation's tuples, before the join)
             else:
                 rows = self.step(step, rows)
@@ -323,49 +360,56 @@ class Stratum:
         raise Unsupported("arithmetic")
 
     def matching(self, step: P.Join | P.AntiJoin, rows: Rows,
-                 filters: tuple[P.Filter, ...] = ()) -> tuple[list[Column], Column, Column]:
+                 filters: tuple[P.Filter, ...] = ()) -> tuple[Sorted, Column, Column]:
         """The tuples of the step's relation its constants, equal columns and `filters` (`pushable`)
-        allow, sorted by key: the tuples, the row keys and the tuples' keys (sorted). Kept for the full
-        relation until it grows."""
+        allow, sorted by key: the tuples (`Sorted`), the row keys and the tuples' keys (sorted). Kept for
+        a full relation until it grows, and shared by the later strata (`Encodings.sorted`)."""
         delta = isinstance(step, P.Join) and step.delta
         slots = [(c, e) for c, e in zip(step.key_cols, step.key) if not isinstance(e, P.Lit)]
+        key_cols = tuple(c for c, _e in slots)
         left = [self.column(e, rows) for _c, e in slots]
         source = self.delta[step.pred] if delta else self.table(step.pred)
         if not self.keys.fits(len(slots)):  # keys too wide for one number: made with the rows'
-            t = self.allowed(step, source, filters, len(rows.cols))
-            lk, rk = joint_keys(left, [t[c] for c, _e in slots], self.keys, rows.n, len(t[0]))
+            at = self.allowed(step, source, filters, len(rows.cols))
+            right = [source[c] if at is None else source[c][at] for c in key_cols]
+            lk, rk = joint_keys(left, right, self.keys, rows.n, len(right[0]))
             order = stable_order(rk)
-            return [c[order] for c in t], lk, rk[order]
+            rk = rk[order]
+            return Sorted(source, order if at is None else at[order], key_cols, 0, rk), lk, rk
         lk = self.keys.of(left, rows.n)  # (first: it may make the keys kept before stale)
-        cached = None if delta else self.indexed.get((step, filters))
-        if cached is not None and cached[0] is source and cached[3] == self.keys.generation:
-            return cached[1], lk, cached[2]
-        t = self.allowed(step, source, filters, len(rows.cols))
-        rk = self.keys.of([t[c] for c, _e in slots], len(t[0]))
-        order = stable_order(rk)
-        t, rk = [c[order] for c in t], rk[order]
-        if not delta:
-            self.indexed[(step, filters)] = (source, t, rk, self.keys.generation)
-        return t, lk, rk
+        what = None if delta else (step.pred, key_cols, tuple((c, type(v), v) for c, v in constants(step)), step.eq_cols,
+                                   filters_on_columns(step, filters, len(rows.cols)))
+        got = None if what is None else self.encodings.sorted.get(what)
+        if got is None or got.source is not source:
+            at = self.allowed(step, source, filters, len(rows.cols))
+            rk = self.keys.of([source[c] if at is None else source[c][at] for c in key_cols],
+                              len(source[0]) if at is None else len(at))
+            order = stable_order(rk)
+            got = Sorted(source, order if at is None else at[order], key_cols, self.keys.radix, rk[order])
+            if what is not None:
+                self.encodings.sorted[what] = got
+        elif got.radix != self.keys.radix:  # the same order in any radix: only the keys are made again
+            got.keys = self.keys.of([got.column(c) for c in key_cols], len(got.at))
+            got.radix, got.table = self.keys.radix, None
+        return got, lk, got.keys
 
     def allowed(self, step: P.Join | P.AntiJoin, t: list[Column], filters: tuple[P.Filter, ...] = (),
-                width: int = 0) -> list[Column]:
-        """The tuples of `t` whose columns hold the step's constants, are equal where it says and pass
-        `filters` (`pushable` after a join whose rows have `width` slots before it)."""
+                width: int = 0) -> Column | None:
+        """The indices of the tuples of `t` whose columns hold the step's constants, are equal where it
+        says and pass `filters` (`pushable` after a join whose rows have `width` slots before it); None
+        when all do."""
         mask = np.ones(len(t[0]), dtype=bool)
         if filters:
             cols = columns_of_slots(step, width)
             as_rows = Rows([t[cols[i]] if i in cols else None for i in range(max(cols, default=-1) + 1)], len(t[0]))
             for f in filters:
                 mask &= self.test(f, as_rows)
-        consts = list(step.const_cols) + [(c, e.value) for c, e in zip(step.key_cols, step.key)
-                                          if isinstance(e, P.Lit)]
-        for c, v in consts:
+        for c, v in constants(step):
             code = self.dictionary.find(v)
             mask &= t[c] == (-1 if code is None else code)
         for a, b in step.eq_cols:
             mask &= t[a] == t[b]
-        return t if mask.all() else [c[mask] for c in t]
+        return None if mask.all() else np.flatnonzero(mask)
 
     def join(self, step: P.Join, rows: Rows) -> Rows:
         """A semi-join (`run` does the joins that bind something): the rows with a match."""
@@ -384,6 +428,8 @@ class Stratum:
         return rows.take(np.flatnonzero(~contains(rk, lk)))
 
     def test(self, step: P.Filter, rows: Rows) -> Column:
+        if not isinstance(step.left, (P.Slot, P.Lit)) or not isinstance(step.right, (P.Slot, P.Lit)):
+            return COMPARE[step.op](self.integers(step.left, rows), self.integers(step.right, rows))
         a, b = self.column(step.left, rows), self.column(step.right, rows)
         if step.op == "=":
             return a == b
@@ -391,11 +437,36 @@ class Stratum:
             return a != b
         nums, small = self.dictionary.numbers()
         if small[a].all() and small[b].all():
-            return {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}[step.op](nums[a], nums[b])
+            return COMPARE[step.op](nums[a], nums[b])
         objects = self.dictionary.objects()
         op = step.op
         ok = np.frompyfunc(lambda x, y: compare(op, x, y), 2, 1)
         return ok(objects[a], objects[b]).astype(bool)
+
+    def integers(self, e: P.PExpr, rows: Rows) -> Column:
+        """The int64 values of `e` (integers, `+`, `-` and `*` of them, a minus) for each row, exactly as
+        the tuple path's arithmetic makes them. Unsupported for a value that is no integer of moderate
+        size, or a result that could pass int64: the tuple path's arithmetic then (and its W104 notes
+        of what is undefined)."""
+        if isinstance(e, P.Slot):
+            nums, small = self.dictionary.numbers()
+            codes = rows.cols[e.index]
+            if not small[codes].all():
+                raise Unsupported("arithmetic on a value that is not an integer of moderate size")
+            return nums[codes]
+        if isinstance(e, P.Lit):
+            if type(e.value) is not int or not -SAFE_INT < e.value < SAFE_INT:
+                raise Unsupported("arithmetic on a constant that is not an integer of moderate size")
+            return np.full(rows.n, e.value, dtype=np.int64)
+        if isinstance(e, P.Minus):
+            return -self.integers(e.operand, rows)
+        if isinstance(e, P.Op) and e.op in ("+", "-", "*"):
+            a, b = self.integers(e.left, rows), self.integers(e.right, rows)
+            most_a, most_b = int(np.abs(a).max(initial=0)), int(np.abs(b).max(initial=0))
+            if (most_a * most_b if e.op == "*" else most_a + most_b) >= 1 << 62:
+                raise Unsupported("arithmetic that could pass int64")
+            return {"+": np.add, "-": np.subtract, "*": np.multiply}[e.op](a, b)
+        raise Unsupported("arithmetic")
 
     # -- aggregates ---------------------------------------------------------
     def aggregate(self, step: P.AggregateStep, rows: Rows) -> Rows:
@@ -423,10 +494,11 @@ class Stratum:
         has = np.zeros(groups.n, dtype=bool)
         if not inner.n:
             return value, has
-        distinct = inner.take(first_of_each(Keys(self.dictionary, len(inner.cols)).of(inner.cols, inner.n)))
+        distinct = inner if distinct_rows(step.body) else \
+            inner.take(first_of_each(Keys(self.dictionary, len(inner.cols)).of(inner.cols, inner.n)))
         ng = len(groups.cols)
         gk = self.keys.of(distinct.cols[:ng], distinct.n) if ng else np.zeros(distinct.n, dtype=np.int64)
-        at = np.searchsorted(self.keys.of(groups.cols, groups.n), gk) if ng else gk
+        at = positions(self.keys.of(groups.cols, groups.n), gk) if ng else gk
         if step.func == "count":
             counts = np.bincount(at, minlength=groups.n)
             has[:] = counts > 0
@@ -435,19 +507,19 @@ class Stratum:
         assert step.term is not None
         terms = self.column(step.term, distinct)
         nums, small = self.dictionary.numbers()
+        if step.func in ("sum", "min", "max") and small[terms].all():
+            vals = nums[terms]
+            if step.func == "sum" and np.abs(vals).max(initial=0) * len(vals) >= 1 << 62:
+                raise Unsupported("a sum that could pass int64")
+            has[at] = True
+            value[has] = self.dictionary.encode_ints(reduced(step.func, at, vals, groups.n)[has])
+            return value, has
+        # avg, or decimals, symbols, strings, large integers: each group folded in Python
         order = stable_order(at)
         at, terms = at[order], terms[order]
         starts = np.flatnonzero(starts_of_runs(at))
         has[at[starts]] = True
-        if step.func not in ("sum", "min", "max") or not small[terms].all():
-            # avg, or decimals, symbols, strings, large integers: each group folded in Python
-            value[at[starts]] = self.folded(step, terms, starts)
-            return value, has
-        vals = nums[terms]
-        if step.func == "sum" and np.abs(vals).max(initial=0) * len(vals) >= 1 << 62:
-            raise Unsupported("a sum that could pass int64")
-        reduce = {"sum": np.add, "min": np.minimum, "max": np.maximum}[step.func]
-        value[at[starts]] = self.dictionary.encode_ints(reduce.reduceat(vals, starts))
+        value[at[starts]] = self.folded(step, terms, starts)
         return value, has
 
     def folded(self, step: P.AggregateStep, terms: Column, starts: Column) -> Column:
@@ -487,6 +559,47 @@ def whole_rows(step: P.AntiJoin) -> bool:
         not step.eq_cols and all(isinstance(e, P.Slot) for e in step.key)
 
 
+def reduced(func: str, at: Column, vals: Column, groups: int) -> Column:
+    """Per group, the `func` ("sum", "min" or "max") of the integers `vals` whose group is `at` (the
+    groups of none hold the operation's identity): one unbuffered pass, no sort."""
+    op, identity = {"sum": (np.add, 0), "min": (np.minimum, INT64_MAX), "max": (np.maximum, INT64_MIN)}[func]
+    acc = np.full(groups, identity, dtype=np.int64)
+    op.at(acc, at, vals)
+    return acc
+
+
+def distinct_rows(steps: tuple[P.Step, ...]) -> bool:
+    """Whether the rows `steps` make from distinct rows are distinct: every join keeps each tuple it
+    matches whole (its columns are bound by the row, a constant, or are new slots, directly or by an
+    equality with one of those), and every other step keeps or drops rows (a semi-join too), or adds a
+    value to each."""
+    for s in steps:
+        if isinstance(s, P.Join) and s.out_cols:
+            covered = set(s.key_cols) | set(s.out_cols) | {c for c, _v in s.const_cols}
+            for _ in s.eq_cols:  # (as many passes as pairs reach every chain of equalities)
+                covered |= {b for a, b in s.eq_cols if a in covered} | {a for a, b in s.eq_cols if b in covered}
+            if len(covered) < s.arity:
+                return False
+    return True
+
+
+def constants(step: P.Join | P.AntiJoin) -> tuple[tuple[int, Any], ...]:
+    """The columns the step holds to constants, with them (its constant columns and constant keys)."""
+    return tuple(step.const_cols) + tuple((c, e.value) for c, e in zip(step.key_cols, step.key) if isinstance(e, P.Lit))
+
+
+def filters_on_columns(step: P.Join | P.AntiJoin, filters: tuple[P.Filter, ...], width: int) -> tuple[Any, ...]:
+    """`filters` (`pushable`) on the step's columns and constants, whatever slots the rule gives them:
+    what they allow of the relation's tuples. A constant is told with its type (a symbol and a string
+    of the same text are two values)."""
+    cols = columns_of_slots(step, width)
+
+    def side(e: P.PExpr) -> tuple[Any, ...]:
+        return ("col", cols[e.index]) if isinstance(e, P.Slot) else ("lit", type(e.value), e.value)  # type: ignore[union-attr]
+
+    return tuple((f.op, side(f.left), side(f.right)) for f in filters)
+
+
 def columns_of_slots(step: P.Join | P.AntiJoin, width: int) -> dict[int, int]:
     """The slots whose values are a column of the step's relation in every row it makes (rows of `width`
     slots before it): its new slots, and the slots it joins on."""
@@ -518,14 +631,23 @@ def check_plan(plan: P.RulePlan) -> None:
         if e is not None and not isinstance(e, (P.Slot, P.Lit)):
             raise Unsupported("arithmetic")
 
+    def integers(e: P.PExpr) -> None:  # (a comparison's sides: `Stratum.integers`)
+        if isinstance(e, P.Op) and e.op in ("+", "-", "*"):
+            integers(e.left)
+            integers(e.right)
+        elif isinstance(e, P.Minus):
+            integers(e.operand)
+        else:
+            expr(e)
+
     def steps(ss: tuple[P.Step, ...]) -> None:
         for s in ss:
             if isinstance(s, (P.Join, P.AntiJoin)):
                 for e in s.key:
                     expr(e)
             elif isinstance(s, P.Filter):
-                expr(s.left)
-                expr(s.right)
+                integers(s.left)
+                integers(s.right)
             elif isinstance(s, P.Bind):
                 expr(s.expr)
             elif isinstance(s, P.AggregateStep):
@@ -566,7 +688,7 @@ class Budget:
 def evaluate(rels: dict[str, Relation], encodings: Encodings, comp: set[str], first: list[P.RulePlan],
              deltas: Callable[[P.Statistics], list[P.RulePlan]] | None,
              look: Callable[[int, int], None], piece_rows: int,
-             row_limit: int | None = None, budget: Budget | None = None) -> dict[str, set[Row] | list[Column]]:
+             row_limit: int | None = None, budget: Budget | None = None) -> dict[str, set[Row] | list[Column] | CodedColumns]:
     """A stratum's new tuples by predicate (a set, or integer columns: see `decoded`): `first` plans once over the relations, then (a recursive
     stratum) rounds of the `deltas` plans over the last round's new rows, to the fixpoint. `deltas`
     plans them after the first round, from the statistics of the relations then.
@@ -625,9 +747,10 @@ def round_of(st: Stratum, plans: list[P.RulePlan], comp: set[str],
     return new
 
 
-def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> set[Row] | list[Column]:
-    """New rows as tuples of their values; as int64 columns of distinct rows in lexicographic order
-    (what `Relation.set_columns` holds, tuples built when needed) when every value is an integer."""
+def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> set[Row] | list[Column] | CodedColumns:
+    """New rows as int64 columns of distinct rows in lexicographic order (what `Relation.set_columns`
+    holds, tuples built when needed) when every value is an integer, else as encoded columns
+    (`coded_rows`); a set of tuples when there are none, or of no arguments."""
     if not chunks:
         return set()
     if not arity:
@@ -642,4 +765,18 @@ def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> s
             return cols  # (a chunk's rows are in the order of their codes, `Stratum.new_rows`: of their values too)
         order = lex_order(cols)
         return [c[order] for c in cols]
-    return set(zip(*[dictionary.decode(c) for c in codes]))
+    return coded_rows(dictionary, codes, used)
+
+
+def coded_rows(dictionary: Dictionary, codes: list[Column], used: list[Column]) -> CodedColumns:
+    """Distinct rows of codes (`used`: each column's distinct codes, sorted) as a relation holds them
+    encoded (`Relation.set_coded`: each column's own codes and values, rows in their order), so that
+    no tuple is built before something asks for the relation's tuples."""
+    own = [positions(u, c) for u, c in zip(used, codes)]
+    order = lex_order(own)
+    values = []
+    for u in used:
+        vals = np.empty(len(u), dtype=object)
+        vals[:] = dictionary.decode(u)
+        values.append(vals)
+    return CodedColumns(tuple(c[order] for c in own), tuple(values))
