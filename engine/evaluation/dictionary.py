@@ -45,6 +45,20 @@ def moderate(col: Column) -> Column:
     return (col > -SAFE_INT) & (col < SAFE_INT)
 
 
+def int64_values(vals: list[Value]) -> Column | None:
+    """The values as an int64 array when every one is an integer of int64, else None. numpy infers the
+    array's type in C, in one pass: a decimal or a string among the values makes it an object array, a
+    symbol one of text, an integer past int64 one of objects, uint64 or floats. (A bool would pass as 0
+    or 1: bools are no values, engine.values, and no input gives one.)"""
+    if not vals or type(vals[0]) is not int:  # (a column of symbols is not made an array of text first)
+        return None
+    try:
+        got = np.array(vals)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return got if got.dtype == np.int64 and got.ndim == 1 else None
+
+
 class IntCodes:
     """The codes of int64 integers: sorted keys with their codes, and those added one at a time since
     (a dict, merged into the arrays before a column is looked up). Over a range of keys narrow enough
@@ -144,20 +158,27 @@ class Dictionary:
         return c
 
     def encode(self, vals: list[Value]) -> Column:
-        types = set(map(type, vals))
-        if types == {int}:
-            try:
-                return self.encode_ints(np.array(vals, dtype=np.int64))
-            except OverflowError:
-                pass
-        if int in types or Decimal in types:
-            return np.fromiter(map(self.code, vals), np.int64, len(vals))
-        return self.encode_others(vals)
+        """Codes of a column of values: integers of int64 only (the common case: ids) by sorting and
+        searching (`encode_ints`), any other column by a dict, each distinct value looked up once."""
+        ints = int64_values(vals)
+        if ints is not None:
+            return self.encode_ints(ints)
+        distinct = set(vals)  # (of equal values, as 1 and 1.0, the first met)
+        numbers: list[Value] = [v for v in distinct if type(v) is int or type(v) is Decimal]
+        if not numbers:
+            return self.encode_others(vals, distinct)
+        # a mixed column: the numbers one at a time (an integer equal to a decimal shares its code), the
+        # rest by the dict a column at a time, then each value's code from one dict of the column's own
+        local: dict[Value, int] = dict(zip(numbers, map(self.code, numbers)))
+        others = list(distinct.difference(local))
+        local.update(zip(others, self.encode_others(others).tolist()))
+        return np.fromiter(map(local.__getitem__, vals), np.int64, len(vals))
 
-    def encode_others(self, vals: list[Value]) -> Column:
-        """Codes of symbols and strings (values no integer equals), by the dict a column at a time."""
+    def encode_others(self, vals: list[Value], distinct: set[Value] | None = None) -> Column:
+        """Codes of symbols and strings (values no integer equals), by the dict a column at a time;
+        `distinct`, when given, is the set of `vals`."""
         codes = self.codes
-        missing = list(set(vals).difference(codes))
+        missing = list((set(vals) if distinct is None else distinct).difference(codes))
         if missing:
             start = len(self.values)
             codes.update(zip(missing, range(start, start + len(missing))))
