@@ -7,10 +7,12 @@ order values were first met, and `values[code]` is the value as first met.
 
 Integers of int64, and decimals equal to one, are held in sorted numpy arrays
 (`IntCodes`), so that a column of integers is encoded by sorting and
-searching, in C; every other value in a dict. `numbers()` gives, per code,
-the value as an int64 where it is an integer of moderate size (for order
-comparisons and sums done on whole columns), kept up to date as values are
-added, a column of integers at a time.
+searching, in C; every other value in a dict. A column of Python values is
+encoded whole by the arrays when it holds integers of int64 only (numpy's
+type inference tells, in C), else each of its distinct values is looked up
+once. `numbers()` gives, per code, the value as an int64 where it is an
+integer of moderate size (for order comparisons and sums done on whole
+columns), kept up to date as values are added, a column of integers at a time.
 """
 
 from __future__ import annotations
@@ -164,9 +166,10 @@ class Dictionary:
         if ints is not None:
             return self.encode_ints(ints)
         distinct = set(vals)  # (of equal values, as 1 and 1.0, the first met)
-        numbers: list[Value] = [v for v in distinct if type(v) is int or type(v) is Decimal]
-        if not numbers:
+        types = set(map(type, distinct))
+        if int not in types and Decimal not in types:
             return self.encode_others(vals, distinct)
+        numbers: list[Value] = [v for v in distinct if type(v) is int or type(v) is Decimal]
         # a mixed column: the numbers one at a time (an integer equal to a decimal shares its code), the
         # rest by the dict a column at a time, then each value's code from one dict of the column's own
         local: dict[Value, int] = dict(zip(numbers, map(self.code, numbers)))
@@ -177,14 +180,21 @@ class Dictionary:
     def encode_others(self, vals: list[Value], distinct: set[Value] | None = None) -> Column:
         """Codes of symbols and strings (values no integer equals), by the dict a column at a time;
         `distinct`, when given, is the set of `vals`."""
-        codes = self.codes
-        missing = list((set(vals) if distinct is None else distinct).difference(codes))
+        missing = list((set(vals) if distinct is None else distinct).difference(self.codes))
+        if missing and len(missing) == len(vals):  # distinct, none coded yet (a file's own values): in their order
+            return np.arange(self.added(vals), len(self.values), dtype=np.int64)
         if missing:
-            start = len(self.values)
-            codes.update(zip(missing, range(start, start + len(missing))))
-            self.values.extend(missing)
-            self.numbered(np.zeros(len(missing), np.int64), np.zeros(len(missing), bool))
-        return np.fromiter(map(codes.__getitem__, vals), np.int64, len(vals))
+            self.added(missing)
+        return np.fromiter(map(self.codes.__getitem__, vals), np.int64, len(vals))
+
+    def added(self, new: list[Value]) -> int:
+        """Code distinct values that no integer equals and that have no code yet, in their order; the first
+        code given."""
+        start = len(self.values)
+        self.codes.update(zip(new, range(start, start + len(new))))
+        self.values.extend(new)
+        self.numbered(np.zeros(len(new), np.int64), np.zeros(len(new), bool))
+        return start
 
     def encode_ints(self, col: Column) -> Column:
         """An int64 column of values (not codes) to codes."""
