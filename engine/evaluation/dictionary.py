@@ -169,12 +169,10 @@ class Dictionary:
         types = set(map(type, distinct))
         if int not in types and Decimal not in types:
             return self.encode_others(vals, distinct)
-        numbers: list[Value] = [v for v in distinct if type(v) is int or type(v) is Decimal]
-        # a mixed column: the numbers one at a time (an integer equal to a decimal shares its code), the
-        # rest by the dict a column at a time, then each value's code from one dict of the column's own
-        local: dict[Value, int] = dict(zip(numbers, map(self.code, numbers)))
-        others = list(distinct.difference(local))
-        local.update(zip(others, self.encode_others(others).tolist()))
+        # numbers among other values: each distinct value coded alone, in the order first met (an integer
+        # equal to a decimal shares its code), then each value's code from one dict of the column's own
+        first = dict.fromkeys(vals)
+        local: dict[Value, int] = dict(zip(first, map(self.code, first)))
         return np.fromiter(map(local.__getitem__, vals), np.int64, len(vals))
 
     def encode_others(self, vals: list[Value], distinct: set[Value] | None = None) -> Column:
