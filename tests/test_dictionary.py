@@ -104,3 +104,58 @@ def test_integers_looked_up_by_table_or_search_keep_their_codes() -> None:
     assert d.ints.by_key(2) is None
     assert far[1] == first[2] and d.values[far[0]] == 1 << 50
     assert d.encode_ints(ids).tolist() == first.tolist()
+
+
+# Columns of one kind each, as relations hold them: ids (int64, negative too), integers past int64, text
+# (symbols and strings of the same spelling), and any value at all (decimals equal to integers or not).
+# (No bools: they are no values, engine.values.kind_of, and no input gives one.)
+WIDE = [1 << 63, -(1 << 63) - 1, 1 << 70, -(1 << 70)]
+TEXT: list[Value] = ["turkey", String("turkey"), "a", String("a"), "50", String("50"), "1.5", ""]
+KINDS = {
+    "ids": st.integers(-(1 << 63), INT64_MAX),
+    "wide": st.one_of(st.sampled_from(WIDE), st.integers(-5, 5)),
+    "text": st.sampled_from(TEXT),
+    "any": st.one_of(values, st.sampled_from(WIDE + TEXT + [Decimal("-1E+2"), -100, Decimal("1E+19")]),
+                     st.integers(-3, 3)),
+}
+
+
+@st.composite
+def relations(draw: st.DrawFn) -> tuple[list[Value], set[tuple[Value, ...]]]:
+    """Values coded before (so a decimal may come first and keep its spelling), and a set of tuples."""
+    kinds = draw(st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=3))
+    rows = draw(st.sets(st.tuples(*(KINDS[k] for k in kinds)), max_size=30))
+    return draw(st.lists(values, max_size=4)), rows
+
+
+def typed(row: tuple[Value, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((type(v).__name__, repr(v)) for v in row)
+
+
+@settings(max_examples=300, deadline=None)
+@given(relations())
+def test_a_relation_held_as_tuples_encodes_as_its_values_one_at_a_time(case: tuple[list[Value], set[tuple[Value, ...]]]) -> None:
+    from engine.evaluation.relation import Relation
+    from engine.evaluation.vector import Encodings, Stratum
+
+    before, ts = case
+    arity = len(next(iter(ts))) if ts else 1
+    rel = Relation("r", arity)
+    rel.tuples = set(ts)
+    encodings = Encodings()
+    for v in before:
+        encodings.dictionary.code(v)
+    cols = Stratum({"r": rel}, encodings, arity, 1 << 20).encoded(rel)
+    # the reference: every value coded alone, in the order the tuples are held, a column after another
+    ref = Dictionary()
+    for v in before:
+        ref.code(v)
+    held = rel.tuples  # (in the order the relation holds them: a copy of a set may iterate otherwise)
+    ref_cols = [[ref.code(v) for v in col] for col in zip(*held)] if held else [[] for _ in range(arity)]
+    d = encodings.dictionary
+    got = [typed(row) for row in zip(*[d.decode(c) for c in cols])]
+    want = [typed(tuple(ref.values[c] for c in row)) for row in zip(*ref_cols)]
+    assert sorted(got) == sorted(want) and len(got) == len(ts)
+    assert len(d.values) == len(ref.values)  # one code per value: none split, none merged
+    for c, v in enumerate(d.values):
+        assert d.find(v) == c

@@ -7,10 +7,12 @@ order values were first met, and `values[code]` is the value as first met.
 
 Integers of int64, and decimals equal to one, are held in sorted numpy arrays
 (`IntCodes`), so that a column of integers is encoded by sorting and
-searching, in C; every other value in a dict. `numbers()` gives, per code,
-the value as an int64 where it is an integer of moderate size (for order
-comparisons and sums done on whole columns), kept up to date as values are
-added, a column of integers at a time.
+searching, in C; every other value in a dict. A column of Python values is
+encoded whole by the arrays when it holds integers of int64 only (numpy's
+type inference tells, in C), else each of its distinct values is looked up
+once. `numbers()` gives, per code, the value as an int64 where it is an
+integer of moderate size (for order comparisons and sums done on whole
+columns), kept up to date as values are added, a column of integers at a time.
 """
 
 from __future__ import annotations
@@ -43,6 +45,20 @@ def int_key(v: Value) -> int | None:
 def moderate(col: Column) -> Column:
     """Whether each int64 of `col` is of moderate size (|v| < SAFE_INT)."""
     return (col > -SAFE_INT) & (col < SAFE_INT)
+
+
+def int64_values(vals: list[Value]) -> Column | None:
+    """The values as an int64 array when every one is an integer of int64, else None. numpy infers the
+    array's type in C, in one pass: a decimal or a string among the values makes it an object array, a
+    symbol one of text, an integer past int64 one of objects, uint64 or floats. (A bool would pass as 0
+    or 1: bools are no values, engine.values, and no input gives one.)"""
+    if not vals or type(vals[0]) is not int:  # (a column of symbols is not made an array of text first)
+        return None
+    try:
+        got = np.array(vals)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return got if got.dtype == np.int64 and got.ndim == 1 else None
 
 
 class IntCodes:
@@ -144,26 +160,39 @@ class Dictionary:
         return c
 
     def encode(self, vals: list[Value]) -> Column:
-        types = set(map(type, vals))
-        if types == {int}:
-            try:
-                return self.encode_ints(np.array(vals, dtype=np.int64))
-            except OverflowError:
-                pass
-        if int in types or Decimal in types:
-            return np.fromiter(map(self.code, vals), np.int64, len(vals))
-        return self.encode_others(vals)
+        """Codes of a column of values: integers of int64 only (the common case: ids) by sorting and
+        searching (`encode_ints`), any other column by a dict, each distinct value looked up once."""
+        ints = int64_values(vals)
+        if ints is not None:
+            return self.encode_ints(ints)
+        distinct = set(vals)  # (of equal values, as 1 and 1.0, the first met)
+        types = set(map(type, distinct))
+        if int not in types and Decimal not in types:
+            return self.encode_others(vals, distinct)
+        # numbers among other values: each distinct value coded alone, in the order first met (an integer
+        # equal to a decimal shares its code), then each value's code from one dict of the column's own
+        first = dict.fromkeys(vals)
+        local: dict[Value, int] = dict(zip(first, map(self.code, first)))
+        return np.fromiter(map(local.__getitem__, vals), np.int64, len(vals))
 
-    def encode_others(self, vals: list[Value]) -> Column:
-        """Codes of symbols and strings (values no integer equals), by the dict a column at a time."""
-        codes = self.codes
-        missing = list(set(vals).difference(codes))
+    def encode_others(self, vals: list[Value], distinct: set[Value] | None = None) -> Column:
+        """Codes of symbols and strings (values no integer equals), by the dict a column at a time;
+        `distinct`, when given, is the set of `vals`."""
+        missing = list((set(vals) if distinct is None else distinct).difference(self.codes))
+        if missing and len(missing) == len(vals):  # distinct, none coded yet (a file's own values): in their order
+            return np.arange(self.added(vals), len(self.values), dtype=np.int64)
         if missing:
-            start = len(self.values)
-            codes.update(zip(missing, range(start, start + len(missing))))
-            self.values.extend(missing)
-            self.numbered(np.zeros(len(missing), np.int64), np.zeros(len(missing), bool))
-        return np.fromiter(map(codes.__getitem__, vals), np.int64, len(vals))
+            self.added(missing)
+        return np.fromiter(map(self.codes.__getitem__, vals), np.int64, len(vals))
+
+    def added(self, new: list[Value]) -> int:
+        """Code distinct values that no integer equals and that have no code yet, in their order; the first
+        code given."""
+        start = len(self.values)
+        self.codes.update(zip(new, range(start, start + len(new))))
+        self.values.extend(new)
+        self.numbered(np.zeros(len(new), np.int64), np.zeros(len(new), bool))
+        return start
 
     def encode_ints(self, col: Column) -> Column:
         """An int64 column of values (not codes) to codes."""

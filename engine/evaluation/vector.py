@@ -255,7 +255,7 @@ class Stratum:
             return [np.zeros(0, np.int64) for _ in range(rel.arity)]
         # in the order of their codes (a radix sort, cheap next to encoding tuples): rows made from scans of
         # such relations come in key order, which `new_rows` then takes as distinct without a pass
-        cols = [self.dictionary.encode(list(c)) for c in zip(*ts)]
+        cols = [self.dictionary.encode(c) for c in value_columns(ts, rel.arity)]
         order = lex_order(cols)
         return [c[order] for c in cols]
 
@@ -550,6 +550,14 @@ def grouped_codes(dictionary: Dictionary, g: dict[Any, set[Any]]) -> list[Column
     firsts = dictionary.encode(list(g))
     sizes = np.fromiter(map(len, g.values()), np.int64, len(g))
     return [np.repeat(firsts, sizes), dictionary.encode(list(chain.from_iterable(g.values())))]
+
+
+def value_columns(ts: set[Row], arity: int) -> list[list[Any]]:
+    """The tuples' values a column at a time: one flat list of the values, sliced. (`zip(*ts)` makes an
+    iterator per tuple, and a million of them set the garbage collector going over the whole heap again
+    and again: 4.3 s against 0.5 s for a million pairs in a process holding three million tuples.)"""
+    flat = list(chain.from_iterable(ts))
+    return [flat[i::arity] for i in range(arity)]
 
 
 def whole_rows(step: P.AntiJoin) -> bool:

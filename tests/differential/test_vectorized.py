@@ -205,3 +205,42 @@ def test_integer_results_are_held_in_the_order_of_their_values_whatever_their_co
     vector_model = program.evaluate(provenance=False, options=VECTOR)
     for pred, rows in (("c", [(1, 3), (3, 1), (3, 5), (5, 3)]), ("d", [(1,), (3,), (5,)])):
         assert held_columns(vector_model, pred) == rows
+
+
+# Facts a column of one kind each (a relation held as tuples is encoded a column at a time, an integer column
+# of int64 in one array): ids, negative and at int64's ends; integers past int64; symbols and strings; any.
+WIDE = [1 << 63, -(1 << 63) - 1, 1 << 70]
+COLUMN_KINDS = {
+    "ids": st.one_of(st.integers(-3, 3), st.sampled_from([-(1 << 63), (1 << 63) - 1])),
+    "wide": st.one_of(st.integers(-3, 3), st.sampled_from(WIDE)),
+    "text": st.sampled_from(["a", "b", String("a"), String("b"), "s1", String("1")]),
+    "any": st.sampled_from(VALUES + WIDE + [Decimal("3.00"), Decimal("-10.0"), -10, Decimal("10000000000000000000.0"),
+                            10**19]),
+}
+KINDS_PROGRAM = """\
+reach(X, Y) :- e(X, Y).
+reach(X, Z) :- reach(X, Y), f(Y, Z).
+both(X, Y) :- e(X, Y), f(X, Y).
+loose(X, Y) :- e(X, Y), not f(Y, X).
+same(X) :- e(X, X).
+less(X, Y) :- f(X, Y), X < Y.
+out(X, N) :- e(X, _), N = count { Y : f(X, Y) }.
+"""
+
+
+@st.composite
+def kinded_rows(draw: st.DrawFn) -> list[tuple[object, object]]:
+    first, second = draw(st.sampled_from(sorted(COLUMN_KINDS))), draw(st.sampled_from(sorted(COLUMN_KINDS)))
+    return draw(st.lists(st.tuples(COLUMN_KINDS[first], COLUMN_KINDS[second]), max_size=12))
+
+
+@diff_settings(150)
+@given(kinded_rows(), kinded_rows())
+def test_facts_a_column_of_one_kind_each_keep_their_answers(e: list[tuple[object, object]],
+                                                            f: list[tuple[object, object]]) -> None:
+    text = KINDS_PROGRAM + facts(e, "e") + facts(f, "f") + "e(0, 0).\nf(0, 0).\n"
+    program = engine.load_text(text, path="column_kinds.dl")
+    got = [program.evaluate(provenance=False, options=o) for o in (TUPLES, VECTOR_ONLY)]
+    for pred in got[0].relations:
+        tuples, vector = ({tuple(map(norm, r)) for r in m.relation(pred)} for m in got)
+        assert vector == tuples, f"{pred}:\n{text}\nvectorized {sorted(vector, key=repr)}\ntuples {sorted(tuples, key=repr)}"
