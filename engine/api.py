@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from .analysis import Program, check
+from .collector import held_off
 from .errors import Diagnostic
 from .evaluation import BY_BACKEND, Evaluator, Limits
 from .evaluation.limits import for_backend
@@ -120,13 +121,15 @@ def load(paths: list[str | Path] | str | Path, as_of: str | None = None) -> Load
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return Loaded(dated(check(load_paths(list(paths))), as_of))
+    with held_off():  # AST nodes by the hundred thousand, no cycles (engine.collector)
+        return Loaded(dated(check(load_paths(list(paths))), as_of))
 
 
 def load_text(text: str, path: str = "<text>", base: str | Path | None = None, as_of: str | None = None) -> Loaded:
     """Load and check program text; `.include` and documents resolve against `base`."""
-    loaded = load_texts([(path, text)], Path(base) if base is not None else None)
-    return Loaded(dated(check(loaded), as_of))
+    with held_off():
+        loaded = load_texts([(path, text)], Path(base) if base is not None else None)
+        return Loaded(dated(check(loaded), as_of))
 
 
 def dated(program: Program, as_of: str | None) -> Program:

@@ -16,6 +16,7 @@ from . import nodes as n
 from . import plan as P
 from .analysis import Program, check_goal, const_eval
 from .analysis.walk import body_atoms
+from .collector import held_off
 from .errors import NO_SPAN, Diagnostic, SourceMap, Span, SyllogError, error
 from .evaluation.batches import Tally, collect_batches
 from .evaluation.compile import compile_steps, fan_outs, head_fn
@@ -329,7 +330,8 @@ class Model:
             body, sources, warnings = checked_goal(self.program, goal)
         else:
             body, sources = goal, self.program.text
-        answers = self._answers(body, text or "", sources)
+        with held_off():  # the answers' proofs and grades: many objects, no cycles (engine.collector)
+            answers = self._answers(body, text or "", sources)
         answers.warnings, answers.sources = warnings + answers.warnings, sources
         return answers
 

@@ -16,7 +16,6 @@ A rule instance whose arithmetic is undefined fails and is counted in
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from ..aggregates import AGGREGATES
 from ..analysis import Program
 from ..analysis.head_types import HeadCheck, as_integer, checks_by_column, head_type_error, integral, outside
 from ..analysis.walk import body_atoms
+from ..collector import held_off
 from ..errors import Diagnostic, SyllogError, error
 from ..values import ArithmeticFault, UndefinedArithmetic, compare, sort_key
 from .batches import Fan, Heads, Rows, StepFn, Tally, map_defined, one_at_a_time, run_batches
@@ -238,20 +238,8 @@ class Evaluator:
 
     # -- strata -----------------------------------------------------------
     def run(self) -> None:
-        # Evaluation allocates millions of tuples and no reference cycles;
-        # the cyclic collector would rescan every live tuple again and again.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with held_off():  # millions of tuples and no reference cycles (engine.collector)
             self._run()
-        finally:
-            if enabled:
-                # Hand the new objects straight to the oldest generation (an O(1)
-                # list splice) so that the first young collection after this does
-                # not traverse millions of tuples.
-                gc.freeze()
-                gc.unfreeze()
-                gc.enable()
 
     def _run(self) -> None:
         self.load_facts()
