@@ -127,14 +127,14 @@ class Keys:
         self.radix = self.fitted()
 
     def fitted(self) -> int:
-        n = len(self.dictionary.values)
+        n = len(self.dictionary)
         most = largest_radix(self.widest)
         if n >= most:
             raise Unsupported("too many distinct values for row keys")
         return min(n + max(KEY_ROOM, n // 8), most)
 
     def check(self) -> None:
-        if len(self.dictionary.values) >= self.radix:
+        if len(self.dictionary) >= self.radix:
             self.radix = self.fitted()
             self.generation += 1
 
@@ -172,7 +172,7 @@ def joint_keys(left: list[Column], right: list[Column], keys: Keys, n: int, m: i
     for a, b in zip(left[1:], right[1:]):  # many columns: renumber the pairs so far densely, then go on
         _, inv = unique_inverse(np.concatenate([lk, rk]))
         lk, rk = inv[:n], inv[n:]
-        shift = int(max(int(inv.max(initial=0)), len(keys.dictionary.values))).bit_length()
+        shift = int(max(int(inv.max(initial=0)), len(keys.dictionary))).bit_length()
         lk = (lk << shift) | a
         rk = (rk << shift) | b
     return lk, rk
