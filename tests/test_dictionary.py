@@ -159,3 +159,23 @@ def test_a_relation_held_as_tuples_encodes_as_its_values_one_at_a_time(case: tup
     assert len(d.values) == len(ref.values)  # one code per value: none split, none merged
     for c, v in enumerate(d.values):
         assert d.find(v) == c
+
+
+def test_integers_coded_a_column_at_a_time_decode_before_and_after_they_are_made_python_ints() -> None:
+    """`Dictionary.values` makes the integers coded in columns Python ints only when asked for; a few codes
+    decode without that (`Dictionary.value`), and the values are the same, as are codes added after."""
+    d = Dictionary()
+    first = d.encode(["a", "b"])
+    ints = d.encode_ints(np.array([5, 1 << 60, -3, 5], dtype=np.int64))
+    sym = d.code("c")
+    many = d.encode_ints(np.arange(1000, 1100, dtype=np.int64))  # (more codes than a few to decode)
+    more = d.encode_ints(np.array([7, -3], dtype=np.int64))
+    text = d.encode([String("s"), "a"])
+    codes = np.concatenate([first, ints, [sym], many[:2], more, text]).astype(np.int64)
+    want = ["a", "b", 5, 1 << 60, -3, 5, "c", 1000, 1001, 7, -3, String("s"), "a"]
+    assert len(d) == 108 and d._later  # (nothing made Python ints yet)
+    got = d.decode(codes)
+    assert got == want and [type(v) for v in got] == [type(v) for v in want] and d._later
+    assert d.values[:6] == ["a", "b", -3, 5, 1 << 60, "c"] and len(d.values) == 108  # (a column's in order)
+    assert d.decode(codes) == want and d.objects()[codes].tolist() == want
+    assert d.code(8) == 108 and d.values[108] == 8 and d.find(7) == 106

@@ -10,6 +10,7 @@ one of those were wrong.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,3 +209,57 @@ def test_comparisons_of_integer_arithmetic_agree_with_the_tuple_path(highs: list
     if type(highs[1][1]) is int and highs[0][1] == 10_000:
         assert set(on.relation("spread")) == {("a",), ("c",)} and set(on.relation("same")) == {("b",)}
         assert vectorized_rules(text) == {0, 1, 2}
+
+
+# Relations read from files (or made by a vectorized stratum) are held as columns, and encoded a column at
+# a time when a step first reads it (`vector.Table`): the tests below fail if a constant is looked up, or
+# a key made, before the column it is compared with is encoded, or if a column nothing reads is encoded.
+COLUMNAR = EvaluationOptions(vectorized="on", chain_strata=False, columnar_bytes=0, columnar_file_bytes=0)
+COLUMNS_OFF = EvaluationOptions(vectorized="off", columnar=False)
+LAZY = """\
+.decl a(x: int, y: int, z: int)
+.input a { file: "a.csv" }
+.decl t(x: int, k: symbol)
+.input t { file: "t.csv" }
+q(1, 2). q(2, 3). q(2, 7). q(3, 1004). q(4, 1004). q(39, 1039). q(5, 1).
+"""
+LAZY_RULES = {  # each alone, so that no stratum before it has encoded the columns it reads
+    "pick(X, Y) :- q(X, Y), a(X, Y, _).": {(1, 2), (2, 3), (4, 1004), (39, 1039)},
+    "banks(X) :- t(X, bank).": {(x,) for x in range(0, 3000, 2)},
+    "unowned(X, Y) :- q(X, Y), not a(X, Y, 7).": {(2, 3), (2, 7), (3, 1004), (39, 1039), (5, 1)},
+    "alone(X, Y, Z) :- q(X, Y), q(Y, Z), not a(X, Y, Z).": {(1, 2, 3), (2, 3, 1004), (5, 1, 2)},
+    "heads(N) :- N = count { X : a(X, _, _) }.": {(3002,)},  # a tuple each: `_` tells them apart
+}
+A_ROWS = [(i % 40, 1000 + i, 7 if i % 3 else i % 5) for i in range(3000)] + [(1, 2, 7), (2, 3, 4)]
+
+
+def lazy_files(tmp: Path, rules: str) -> Path:
+    """`a`'s columns hold values no other relation has, thousands of them (more than the keys' radix leaves
+    room for); `q`'s few facts are encoded first (tuples)."""
+    (tmp / "a.csv").write_text("".join(f"{x},{y},{z}\n" for x, y, z in A_ROWS))
+    (tmp / "t.csv").write_text("".join(f"{i},{('bank', 'firm')[i % 2]}\n" for i in range(3000)))
+    (tmp / "p.dl").write_text(LAZY + rules)
+    return tmp / "p.dl"
+
+
+@pytest.mark.parametrize("rule", LAZY_RULES)
+def test_columns_encoded_when_first_read_keep_the_tuple_paths_answers(tmp_path: Path, rule: str) -> None:
+    path = lazy_files(tmp_path, rule + "\n")
+    on, off = (engine.load(path).evaluate(provenance=False, options=o) for o in (COLUMNAR, COLUMNS_OFF))
+    head = rule.split("(")[0]
+    assert set(on.relation(head)) == set(off.relation(head)) == LAZY_RULES[rule]
+
+
+def test_a_column_no_step_reads_is_never_encoded(tmp_path: Path) -> None:
+    """`a(X, _, Z)` in an aggregate: each tuple counts once (the rows are `distinct_rows`), and its middle
+    column, read by nothing, is neither taken by the join nor encoded."""
+    path = lazy_files(tmp_path, "per(X, S) :- t(X, firm), S = sum { Z : a(X, _, Z) }.\n")
+    ev = Evaluator(engine.load(path).program, Limits(), options=COLUMNAR)
+    ev.run()
+    off = Evaluator(engine.load(path).program, Limits(), options=COLUMNS_OFF)
+    off.run()
+    sums = {x: sum(z for x2, _y, z in A_ROWS if x2 == x) for x in range(1, 3000, 2)}  # (0: none)
+    assert ev.rels["per"].tuples == off.rels["per"].tuples == set(sums.items())
+    dictionary = ev.encodings.dictionary
+    assert dictionary.find(3500) is None and dictionary.find(3999) is None  # only in `a`'s middle column
+    assert dictionary.find(39) is not None

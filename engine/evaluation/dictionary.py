@@ -17,6 +17,7 @@ columns), kept up to date as values are added, a column of integers at a time.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from decimal import Decimal
 from typing import Any
 
@@ -129,12 +130,52 @@ class Dictionary:
 
     def __init__(self) -> None:
         self.codes: dict[Value, int] = {}  # the values equal to no int64 integer
-        self.values: list[Value] = []
+        self._values: list[Value] = []  # the values of the first codes (`values`)
+        # the values of the codes after those, in order: int64 columns of integers (made Python ints only
+        # when `values` is asked for) and lists; the code of each one's first value
+        self._later: list[Any] = []
+        self._starts: list[int] = []
+        self._size = 0
         self.ints = IntCodes()
         self._objects: Any = np.empty(0, dtype=object)  # the values as a numpy object array, for decoding
         # per code, (int64 value, of moderate size): arrays, then the values added one at a time since
         self._numbers: list[tuple[Column, Column]] = []
         self._recent_numbers: tuple[list[int], list[bool]] = ([], [])
+
+    def __len__(self) -> int:
+        """The number of codes."""
+        return self._size
+
+    @property
+    def values(self) -> list[Value]:
+        """Each code's value as first met, by code (the integers coded a column at a time made Python ints now)."""
+        if self._later:
+            for part in self._later:
+                self._values.extend(part.tolist() if isinstance(part, np.ndarray) else part)
+            self._later, self._starts = [], []
+        return self._values
+
+    def append(self, part: list[Value] | Column) -> int:
+        """The values of new codes (a list, or an int64 column of integers), after those coded before; the
+        first new code."""
+        start = self._size
+        self._size += len(part)
+        if self._later and isinstance(part, list) and isinstance(self._later[-1], list):
+            self._later[-1].extend(part)
+        elif self._later or isinstance(part, np.ndarray):
+            self._later.append(list(part) if isinstance(part, list) else part)  # (a list of its own: extended later)
+            self._starts.append(start)
+        else:
+            self._values.extend(part)
+        return start
+
+    def value(self, c: int) -> Value:
+        """The value of code `c` (an integer coded in a column made a Python int alone)."""
+        if c < len(self._values):
+            return self._values[c]
+        i = bisect_right(self._starts, c) - 1
+        got = self._later[i][c - self._starts[i]]
+        return int(got) if isinstance(self._later[i], np.ndarray) else got
 
     def find(self, v: Value) -> int | None:
         """The code of `v`, or None when it has none (nothing is added)."""
@@ -148,8 +189,7 @@ class Dictionary:
         c = self.found(v, k)
         if c is not None:
             return c
-        c = len(self.values)
-        self.values.append(v)
+        c = self.append([v])
         small = type(v) is int and -SAFE_INT < v < SAFE_INT
         self._recent_numbers[0].append(v if small else 0)  # type: ignore[arg-type]
         self._recent_numbers[1].append(small)
@@ -180,7 +220,7 @@ class Dictionary:
         `distinct`, when given, is the set of `vals`."""
         missing = list((set(vals) if distinct is None else distinct).difference(self.codes))
         if missing and len(missing) == len(vals):  # distinct, none coded yet (a file's own values): in their order
-            return np.arange(self.added(vals), len(self.values), dtype=np.int64)
+            return np.arange(self.added(vals), len(self), dtype=np.int64)
         if missing:
             self.added(missing)
         return np.fromiter(map(self.codes.__getitem__, vals), np.int64, len(vals))
@@ -188,9 +228,8 @@ class Dictionary:
     def added(self, new: list[Value]) -> int:
         """Code distinct values that no integer equals and that have no code yet, in their order; the first
         code given."""
-        start = len(self.values)
+        start = self.append(new)
         self.codes.update(zip(new, range(start, start + len(new))))
-        self.values.extend(new)
         self.numbered(np.zeros(len(new), np.int64), np.zeros(len(new), bool))
         return start
 
@@ -207,10 +246,10 @@ class Dictionary:
         new = got < 0
         if new.any():
             fresh = distinct[new]
-            codes = np.arange(len(self.values), len(self.values) + len(fresh), dtype=np.int64)
+            codes = np.arange(len(self), len(self) + len(fresh), dtype=np.int64)
             got[new] = codes
             self.ints.insert(fresh, codes)
-            self.values.extend(fresh.tolist())
+            self.append(fresh)
             small = moderate(fresh)
             self.numbered(np.where(small, fresh, 0), small)
         return got
@@ -237,8 +276,8 @@ class Dictionary:
     def objects(self) -> Any:
         """The values as a numpy object array (by code), extended with the values added since last asked."""
         done = len(self._objects)
-        if done != len(self.values):
-            more = np.empty(len(self.values) - done, dtype=object)
+        if done != len(self):
+            more = np.empty(len(self) - done, dtype=object)
             more[:] = self.values[done:]
             self._objects = np.concatenate([self._objects, more])
         return self._objects
@@ -246,7 +285,9 @@ class Dictionary:
     def decode(self, codes: Column) -> list[Value]:
         """The values of `codes`: through the object array (`objects`), or, for fewer codes than values
         that array would have to take in first, from the list one at a time."""
-        if len(codes) * DECODE_BY_LIST < len(self.values) - len(self._objects):
-            values = self.values
+        if len(codes) * DECODE_BY_LIST < len(self) - len(self._objects):
+            if self._later:  # (without making every integer coded in a column a Python int first)
+                return [self.value(c) for c in codes.tolist()]
+            values = self._values
             return [values[c] for c in codes.tolist()]
         return self.objects()[codes].tolist()  # type: ignore[no-any-return]

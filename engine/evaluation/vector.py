@@ -22,11 +22,11 @@ found afterwards over the relations, as for the tuple path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
@@ -64,13 +64,53 @@ class Unsupported(Exception):
 
 @dataclass
 class Rows:
-    """A plan's rows as columns, one per slot bound so far, `n` rows (one empty row to start with)."""
+    """A plan's rows as columns, one per slot bound so far, `n` rows (one empty row to start with). A slot
+    that nothing after its join reads has no column (None: `Stratum.run`)."""
 
-    cols: list[Column]
+    cols: list[Column]  # (None for a slot without a column)
     n: int
 
     def take(self, index: Column) -> Rows:
-        return Rows([c[index] for c in self.cols], len(index))
+        return Rows([None if c is None else c[index] for c in self.cols], len(index))
+
+
+class Table:
+    """A relation's columns of codes, `n` rows, each column encoded the first time it is read (`make`):
+    a column no step reads (an id under `_` in an aggregate's body, see `Stratum.run`) is never encoded.
+    Read as the list of its columns is: `t[c]`, `len(t)` its arity, iterated every column."""
+
+    def __init__(self, n: int, arity: int, make: Callable[[int], Column]) -> None:
+        self.n = n
+        self.cols: list[Column | None] = [None] * arity
+        self.make = make
+
+    def __getitem__(self, c: int) -> Column:
+        got = self.cols[c]
+        if got is None:
+            got = self.cols[c] = self.make(c)
+        return got
+
+    def __len__(self) -> int:
+        return len(self.cols)
+
+    def __iter__(self) -> Iterator[Column]:
+        return (self[c] for c in range(len(self.cols)))
+
+
+Columns = Union[list[Column], Table]  # a relation's columns of codes
+
+
+def encode_now(t: Columns, cols: Iterable[int]) -> None:
+    """Have these columns of `t` encoded now (a `Table`'s are when first read), before keys that must be
+    comparable are made: encoding adds codes, and may widen the keys' radix (`Keys.check`)."""
+    if isinstance(t, Table):
+        for c in cols:
+            t[c]  # noqa: B018 - encoded, and kept
+
+
+def height(t: Columns) -> int:
+    """The rows of a relation's columns (of a `Table`, without encoding a column)."""
+    return t.n if isinstance(t, Table) else len(t[0])
 
 
 class Keys:
@@ -87,14 +127,14 @@ class Keys:
         self.radix = self.fitted()
 
     def fitted(self) -> int:
-        n = len(self.dictionary.values)
+        n = len(self.dictionary)
         most = largest_radix(self.widest)
         if n >= most:
             raise Unsupported("too many distinct values for row keys")
         return min(n + max(KEY_ROOM, n // 8), most)
 
     def check(self) -> None:
-        if len(self.dictionary.values) >= self.radix:
+        if len(self.dictionary) >= self.radix:
             self.radix = self.fitted()
             self.generation += 1
 
@@ -132,7 +172,7 @@ def joint_keys(left: list[Column], right: list[Column], keys: Keys, n: int, m: i
     for a, b in zip(left[1:], right[1:]):  # many columns: renumber the pairs so far densely, then go on
         _, inv = unique_inverse(np.concatenate([lk, rk]))
         lk, rk = inv[:n], inv[n:]
-        shift = int(max(int(inv.max(initial=0)), len(keys.dictionary.values))).bit_length()
+        shift = int(max(int(inv.max(initial=0)), len(keys.dictionary))).bit_length()
         lk = (lk << shift) | a
         rk = (rk << shift) | b
     return lk, rk
@@ -161,7 +201,7 @@ class Sorted:
     the relation's columns, the keys (in `radix`, 0 for keys made with the rows') and the sorted columns
     asked for so far. The order is the same in any radix (the keys' order is the codes' order)."""
 
-    source: list[Column]  # the relation's columns
+    source: Columns  # the relation's columns
     at: Column
     key_cols: tuple[int, ...]
     radix: int
@@ -190,13 +230,13 @@ class Encodings:
 
     def __init__(self) -> None:
         self.dictionary = Dictionary()
-        self.columns: dict[str, tuple[int, list[Column]]] = {}
-        self.pending: dict[str, list[Column]] = {}  # a stratum's relations, until written (`written`)
+        self.columns: dict[str, tuple[int, Columns]] = {}
+        self.pending: dict[str, Columns] = {}  # a stratum's relations, until written (`written`)
         # a full relation's tuples that a join allows, sorted by its key (`Stratum.matching`), by what
         # decides them: the predicate, the joined columns, constants, equal columns and filters on columns
         self.sorted: dict[tuple[Any, ...], Sorted] = {}
 
-    def get(self, rel: Relation) -> list[Column] | None:
+    def get(self, rel: Relation) -> Columns | None:
         got = self.columns.get(rel.name)
         return got[1] if got is not None and got[0] == rel.version else None
 
@@ -222,12 +262,12 @@ class Stratum:
         self.encodings = encodings
         dictionary = self.dictionary = encodings.dictionary
         self.keys = Keys(dictionary, widest)
-        self.full: dict[str, list[Column]] = {}
+        self.full: dict[str, Columns] = {}
         self.full_keys: dict[str, tuple[int, Column]] = {}  # sorted distinct row keys of `full`, their generation
         self.delta: dict[str, list[Column]] = {}
 
     # -- relations --------------------------------------------------------
-    def table(self, pred: str) -> list[Column]:
+    def table(self, pred: str) -> Columns:
         got = self.full.get(pred)
         if got is None:
             rel = self.rels[pred]
@@ -238,15 +278,19 @@ class Stratum:
             self.full[pred] = got
         return got
 
-    def encoded(self, rel: Relation) -> list[Column]:
+    def encoded(self, rel: Relation) -> Columns:
+        """The relation's columns of codes: of integer or encoded columns (a file's, a vectorized stratum's),
+        a `Table` that encodes a column when it is read; of tuples, every column at once."""
         if not rel.arity:  # a predicate of no arguments: one column of nothing, a row if it holds
             return [np.zeros(len(rel), np.int64)]
+        dictionary = self.dictionary
         ints = rel.int_columns()
         if ints is not None:
-            return [self.dictionary.encode_ints(c) for c in ints]
+            return Table(len(ints[0]), rel.arity, lambda c: dictionary.encode_ints(ints[c]))
         coded = rel.coded_columns()
         if coded is not None:  # a file's own codes: its dictionaries merged into this one, a value a code
-            return [self.dictionary.encode(vals.tolist())[c] for c, vals in zip(coded.codes, coded.values)]
+            return Table(len(coded.codes[0]), rel.arity,
+                         lambda c: dictionary.encode(coded.values[c].tolist())[coded.codes[c]])
         grouping = rel.grouping()
         if grouping is not None:  # a closure's result (engine.evaluation.closure): its tuples not built
             return grouped_codes(self.dictionary, grouping)
@@ -264,7 +308,7 @@ class Stratum:
         got = self.full_keys.get(pred)
         if got is not None and got[0] == self.keys.generation:
             return got[1]
-        t = self.table(pred)
+        t = list(self.table(pred))
         keys = sorted_distinct(self.keys.of(t, len(t[0])))
         self.full_keys[pred] = (self.keys.generation, keys)
         return keys
@@ -275,6 +319,7 @@ class Stratum:
         n = len(cols[0]) if cols else 0
         if not n:
             return cols
+        encode_now(self.table(pred), range(len(cols)))  # (before the keys)
         k = self.keys.of(cols, n)
         rows = None if strictly_increasing(k) else first_of_each(k)  # None: every row, in key order already
         if rows is not None:
@@ -288,7 +333,7 @@ class Stratum:
             k = np.sort(np.concatenate([known, k]), kind="stable")
         out = cols if rows is None else [c[rows] for c in cols]
         full = self.table(pred)
-        self.full[pred] = [np.concatenate([a, b]) for a, b in zip(full, out)] if len(full[0]) else out
+        self.full[pred] = [np.concatenate([a, b]) for a, b in zip(full, out)] if height(full) else out
         self.full_keys[pred] = (self.keys.generation, k)
         return out
 
@@ -298,12 +343,15 @@ class Stratum:
         if t is None:
             rel = self.rels.get(pred)
             return rel.statistics(cols) if rel is not None else None
-        return len(t[0]), tuple(len(sorted_distinct(t[c])) for c in cols)
+        return height(t), tuple(len(sorted_distinct(t[c])) for c in cols)
 
     # -- steps -------------------------------------------------------------
-    def run(self, steps: tuple[P.Step, ...], rows: Rows) -> Rows:
+    def run(self, steps: tuple[P.Step, ...], rows: Rows, needed: frozenset[int] | None = None) -> Rows:
         """The rows of `steps` from `rows`. A join that would make more than `piece_rows` rows runs, with
-        the steps after it, on pieces of its input rows in turn: what is held at once stays bounded."""
+        the steps after it, on pieces of its input rows in turn: what is held at once stays bounded.
+        `needed`: the slots read once the steps are done (None: all of them); a join's new slot that is
+        not needed and no later step reads gets no column (nor is its relation's column encoded)."""
+        later = read_later(steps, needed)
         k = 0
         while k < len(steps):
             step = steps[k]
@@ -317,27 +365,29 @@ class Stratum:
                 if self.row_limit is not None and total > self.row_limit:
                     raise Unsupported("a join of more rows than the tuple limit leaves")
                 if rows.n > 1 and total > self.piece_rows:
-                    return self.in_pieces(steps[k:], rows, counts)
+                    return self.in_pieces(steps[k:], rows, counts, needed)
                 left, right = matches(lo, counts)
                 out = rows.take(left)
-                rows = Rows(out.cols + [t.column(c)[right] for c in step.out_cols], out.n)
+                width = len(rows.cols)
+                rows = Rows(out.cols + [t.column(c)[right] if later is None or width + j in later[k] else None
+                                        for j, c in enumerate(step.out_cols)], out.n)
                 k += len(filters)  # (done on the relation's tuples, before the join)
             else:
                 rows = self.step(step, rows)
             k += 1
         return rows
 
-    def in_pieces(self, steps: tuple[P.Step, ...], rows: Rows, counts: Column) -> Rows:
+    def in_pieces(self, steps: tuple[P.Step, ...], rows: Rows, counts: Column, needed: frozenset[int] | None) -> Rows:
         parts = []
         for a, b in pieces(counts, self.piece_rows):
             self.tick(self.rule)  # the time and memory limits, between pieces
-            got = self.run(steps, rows.take(np.arange(a, b)))
+            got = self.run(steps, rows.take(np.arange(a, b)), needed)
             if got.n:
                 parts.append(got)
         if not parts:
             return Rows([], 0)
-        return Rows([np.concatenate([p.cols[j] for p in parts]) for j in range(len(parts[0].cols))],
-                    sum(p.n for p in parts))
+        return Rows([None if parts[0].cols[j] is None else np.concatenate([p.cols[j] for p in parts])
+                     for j in range(len(parts[0].cols))], sum(p.n for p in parts))
 
     def step(self, step: P.Step, rows: Rows) -> Rows:
         if isinstance(step, P.Join):
@@ -369,6 +419,7 @@ class Stratum:
         key_cols = tuple(c for c, _e in slots)
         left = [self.column(e, rows) for _c, e in slots]
         source = self.delta[step.pred] if delta else self.table(step.pred)
+        encode_now(source, columns_read(step, filters, len(rows.cols)))  # (before the keys)
         if not self.keys.fits(len(slots)):  # keys too wide for one number: made with the rows'
             at = self.allowed(step, source, filters, len(rows.cols))
             right = [source[c] if at is None else source[c][at] for c in key_cols]
@@ -377,13 +428,14 @@ class Stratum:
             rk = rk[order]
             return Sorted(source, order if at is None else at[order], key_cols, 0, rk), lk, rk
         lk = self.keys.of(left, rows.n)  # (first: it may make the keys kept before stale)
+        radix = self.keys.radix
         what = None if delta else (step.pred, key_cols, tuple((c, type(v), v) for c, v in constants(step)), step.eq_cols,
                                    filters_on_columns(step, filters, len(rows.cols)))
         got = None if what is None else self.encodings.sorted.get(what)
         if got is None or got.source is not source:
             at = self.allowed(step, source, filters, len(rows.cols))
             rk = self.keys.of([source[c] if at is None else source[c][at] for c in key_cols],
-                              len(source[0]) if at is None else len(at))
+                              height(source) if at is None else len(at))
             order = stable_order(rk)
             got = Sorted(source, order if at is None else at[order], key_cols, self.keys.radix, rk[order])
             if what is not None:
@@ -391,22 +443,25 @@ class Stratum:
         elif got.radix != self.keys.radix:  # the same order in any radix: only the keys are made again
             got.keys = self.keys.of([got.column(c) for c in key_cols], len(got.at))
             got.radix, got.table = self.keys.radix, None
+        if got.radix != radix:  # a filter's constant, coded since (`allowed`), widened the radix
+            lk = self.keys.of(left, rows.n)
         return got, lk, got.keys
 
-    def allowed(self, step: P.Join | P.AntiJoin, t: list[Column], filters: tuple[P.Filter, ...] = (),
+    def allowed(self, step: P.Join | P.AntiJoin, t: Columns, filters: tuple[P.Filter, ...] = (),
                 width: int = 0) -> Column | None:
         """The indices of the tuples of `t` whose columns hold the step's constants, are equal where it
         says and pass `filters` (`pushable` after a join whose rows have `width` slots before it); None
         when all do."""
-        mask = np.ones(len(t[0]), dtype=bool)
+        mask = np.ones(height(t), dtype=bool)
         if filters:
             cols = columns_of_slots(step, width)
-            as_rows = Rows([t[cols[i]] if i in cols else None for i in range(max(cols, default=-1) + 1)], len(t[0]))
+            as_rows = Rows([t[cols[i]] if i in cols else None for i in range(max(cols, default=-1) + 1)], height(t))
             for f in filters:
                 mask &= self.test(f, as_rows)
         for c, v in constants(step):
+            col = t[c]  # (encoded before its constant is looked up)
             code = self.dictionary.find(v)
-            mask &= t[c] == (-1 if code is None else code)
+            mask &= col == (-1 if code is None else code)
         for a, b in step.eq_cols:
             mask &= t[a] == t[b]
         return None if mask.all() else np.flatnonzero(mask)
@@ -421,6 +476,7 @@ class Stratum:
         """The rows with no match. `not p(X, Y)`, a variable a column, is a membership test of the rows'
         keys in the relation's own sorted keys (`keys_of`, by a table over their range): no tuple is sorted."""
         if whole_rows(step) and self.keys.fits(step.arity):
+            encode_now(self.table(step.pred), range(step.arity))  # (before the keys)
             lk = self.keys.of([self.column(e, rows) for e in step.key], rows.n)  # (first: it may make kept keys stale)
             rk = self.keys_of(step.pred)
         else:
@@ -479,7 +535,10 @@ class Stratum:
         _, inverse = unique_inverse(gk)
         firsts = first_of_each(gk)  # (in key order: the groups' order, in any generation of keys)
         groups = Rows([c[firsts] for c in gcols], len(firsts))
-        inner = self.run(step.body, groups)
+        # what the groups' values read of the inner rows: the groups and the term; every slot when the
+        # rows must be made distinct first (`group_values`)
+        needed = frozenset(range(len(gcols))) | expr_slots(step.term) if distinct_rows(step.body) else None
+        inner = self.run(step.body, groups, needed)
         value, has = self.group_values(step, inner, groups)
         if kind.empty is not None:
             value[~has] = self.dictionary.code(kind.empty)
@@ -537,7 +596,7 @@ class Stratum:
     # -- plans -------------------------------------------------------------
     def heads(self, plan: P.RulePlan) -> list[Column]:
         self.rule = plan.rule_index
-        rows = self.run(plan.steps, Rows([], 1))
+        rows = self.run(plan.steps, Rows([], 1), frozenset().union(*map(expr_slots, plan.head_args)))
         if not rows.n:  # (the steps stopped early: not every slot has a column)
             return [np.zeros(0, np.int64) for _ in range(max(len(plan.head_args), 1))]
         return [self.column(a, rows) for a in plan.head_args] or [np.zeros(rows.n, np.int64)]
@@ -565,6 +624,41 @@ def whole_rows(step: P.AntiJoin) -> bool:
     repeated column): its matches are the relation's rows equal to the key."""
     return bool(step.arity) and step.key_cols == tuple(range(step.arity)) and not step.const_cols and \
         not step.eq_cols and all(isinstance(e, P.Slot) for e in step.key)
+
+
+def expr_slots(e: P.PExpr | None) -> frozenset[int]:
+    """The slots an expression reads."""
+    if isinstance(e, P.Slot):
+        return frozenset((e.index,))
+    if isinstance(e, P.Op):
+        return expr_slots(e.left) | expr_slots(e.right)
+    if isinstance(e, P.Minus):
+        return expr_slots(e.operand)
+    return frozenset()
+
+
+def step_slots(step: P.Step) -> frozenset[int]:
+    """The slots of its rows a step reads (an aggregate's: its groups; its body reads only those)."""
+    if isinstance(step, (P.Join, P.AntiJoin)):
+        return frozenset().union(*map(expr_slots, step.key))
+    if isinstance(step, P.Filter):
+        return expr_slots(step.left) | expr_slots(step.right)
+    if isinstance(step, P.Bind):
+        return expr_slots(step.expr)
+    if isinstance(step, P.AggregateStep):
+        return frozenset(step.group)
+    raise Unsupported(type(step).__name__)
+
+
+def read_later(steps: tuple[P.Step, ...], needed: frozenset[int] | None) -> list[frozenset[int]] | None:
+    """Per step, the slots read after it: by the steps that follow, and `needed` once they are done
+    (None: every slot, and None back)."""
+    if needed is None:
+        return None
+    later = [needed] * len(steps)
+    for k in range(len(steps) - 1, 0, -1):
+        later[k - 1] = later[k] | step_slots(steps[k])
+    return later
 
 
 def reduced(func: str, at: Column, vals: Column, groups: int) -> Column:
@@ -606,6 +700,14 @@ def filters_on_columns(step: P.Join | P.AntiJoin, filters: tuple[P.Filter, ...],
         return ("col", cols[e.index]) if isinstance(e, P.Slot) else ("lit", type(e.value), e.value)  # type: ignore[union-attr]
 
     return tuple((f.op, side(f.left), side(f.right)) for f in filters)
+
+
+def columns_read(step: P.Join | P.AntiJoin, filters: tuple[P.Filter, ...], width: int) -> set[int]:
+    """The columns of its relation a step reads to find its matches (`Stratum.matching`): its keys, its
+    constants, its equal columns and those `filters` (`pushable`, after `width` slots) read."""
+    cols = set(step.key_cols) | {c for c, _v in step.const_cols} | {c for pair in step.eq_cols for c in pair}
+    of_slots = columns_of_slots(step, width)
+    return cols | {of_slots[i] for f in filters for i in expr_slots(f.left) | expr_slots(f.right) if i in of_slots}
 
 
 def columns_of_slots(step: P.Join | P.AntiJoin, width: int) -> dict[int, int]:
