@@ -23,7 +23,7 @@ stratum takes the general path (engine.evaluation.fixpoint).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import repeat
@@ -266,7 +266,7 @@ class BinaryStratum:
                 stable = lent is not None
             if not reach:
                 continue
-            added = add_fresh(u, reach, full, acc, lent, stable)
+            added = add_fresh((u,), reach, full, acc, lent, stable)
             if added:
                 count.add(chain.rule_index, added)
 
@@ -295,10 +295,9 @@ class BinaryStratum:
             stable = stable and immediate
             # (a list when it may be one of the sets that this loop adds to)
             sources = (list(image({u}, left)) if immediate else image({u}, left)) if left else (u,)
-            for x in sources:
-                added = add_fresh(x, reach, full, acc, lent, stable)
-                if added:
-                    count.add(chain.rule_index, added)
+            added = add_fresh(sources, reach, full, acc, lent, stable)
+            if added:
+                count.add(chain.rule_index, added)
 
     def first_rule_pairs(self, accs: dict[int, Grouped], out: dict[str, Grouped]) -> None:
         """Each rule's new pairs into `out`, rules in order: a pair stays with the first rule that found it
@@ -337,38 +336,42 @@ def _invert(g: Grouped) -> Grouped:
     return inv
 
 
-def add_fresh(x: Value, reach: AbstractSet[Value], full: Grouped, acc: Grouped, lent: set[int] | None,
+def add_fresh(xs: Iterable[Value], reach: AbstractSet[Value], full: Grouped, acc: Grouped, lent: set[int] | None,
               stable: bool = False) -> int:
-    """The pairs (x, y), y in `reach`, that the full relation lacks: into `acc` (and into `full` when
-    `lent` is given: an immediate round); how many.
+    """For each x of `xs`, the pairs (x, y), y in `reach`, that the full relation lacks: into `acc` (and
+    into `full` when `lent` is given: an immediate round); how many.
 
     `stable` (immediate rounds only) says that nobody changes `reach` any more: when all of it is new
     it goes into `acc` as it is, not copied, and its id into `lent`, so that a set of `acc` may be
     the value of several keys (which lets the next round push it once: `chain_version`). A set of
     `acc` whose id is in `lent` is therefore replaced, never changed in place.
     """
-    known = full.get(x)
+    added = 0
+    fget, aget = full.get, acc.get
     fresh: set[Value]
-    if known is None:
-        fresh = reach if stable else set(reach)  # type: ignore[assignment]
-    elif stable and known.isdisjoint(reach):
-        fresh = reach  # type: ignore[assignment]
-    else:
-        fresh = reach - known  # type: ignore[assignment]
-        if not fresh:
-            return 0
-    if lent is not None:
+    for x in xs:
+        known = fget(x)
         if known is None:
-            full[x] = fresh.copy()
+            fresh = reach if stable else set(reach)  # type: ignore[assignment]
+        elif stable and known.isdisjoint(reach):
+            fresh = reach  # type: ignore[assignment]
         else:
-            known |= fresh
-    have = acc.get(x)
-    if have is None:
-        acc[x] = fresh
-        if fresh is reach:
-            lent.add(id(fresh))  # type: ignore[union-attr]
-    elif lent and id(have) in lent:
-        acc[x] = have | fresh
-    else:
-        have |= fresh
-    return len(fresh)
+            fresh = reach - known  # type: ignore[assignment]
+            if not fresh:
+                continue
+        if lent is not None:
+            if known is None:
+                full[x] = fresh.copy()
+            else:
+                known |= fresh
+        have = aget(x)
+        if have is None:
+            acc[x] = fresh
+            if fresh is reach:
+                lent.add(id(fresh))  # type: ignore[union-attr]
+        elif lent and id(have) in lent:
+            acc[x] = have | fresh
+        else:
+            have |= fresh
+        added += len(fresh)
+    return added
