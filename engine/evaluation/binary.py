@@ -23,9 +23,10 @@ stratum takes the general path (engine.evaluation.fixpoint).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from itertools import repeat
 
 from .. import nodes as n
 from ..values import Value
@@ -95,16 +96,24 @@ def chain_of(rule: n.Rule, index: int, arity: dict[str, int]) -> Chain | None:
 
 def image(s: set[Value] | frozenset[Value], maps: list[Grouped]) -> set[Value] | frozenset[Value]:
     """The set reached from `s` through each map in turn."""
+    return reached(s, maps)[0]
+
+
+def reached(s: set[Value] | frozenset[Value], maps: list[Grouped]) -> tuple[set[Value] | frozenset[Value], bool]:
+    """The set reached from `s` through each map in turn, and whether it is a new set (the caller's own)
+    rather than `s` or one of the maps' sets, which may be changed later."""
+    owned = False
     for m in maps:
         if len(s) == 1:
             for v in s:
                 s = m.get(v, NONE)
+            owned = False
         else:
-            get = m.get
-            s = set().union(*[get(v, NONE) for v in s])
+            s = set().union(*map(m.get, s, repeat(NONE)))
+            owned = True
         if not s:
-            return NONE
-    return s
+            return NONE, False
+    return s, owned
 
 
 class _Count:
@@ -210,6 +219,8 @@ class BinaryStratum:
         # wait for the round's end, so that every derivation's premises come
         # from earlier rounds, as `why` expects.
         immediate = by_rule is None
+        # Immediate rounds may give one new set to several keys of `out` (see `add_fresh`)
+        lent: set[int] | None = set() if immediate else None
         count = _Count(look)
         inverted: dict[str, Grouped] = {}
         for chain, d in self.versions:
@@ -226,9 +237,9 @@ class BinaryStratum:
             right = [self.grouped(p, f) for p, f in chain.steps[d + 1:]]
             left = [self.grouped(p, not f) for p, f in reversed(chain.steps[:d])]
             if not left and len(right) == 1:
-                self.linear_version(chain, dmap, right[0], acc, immediate, count)
+                self.linear_version(chain, dmap, right[0], acc, lent, count)
             else:
-                self.chain_version(chain, dmap, left, right, acc, immediate, count)
+                self.chain_version(chain, dmap, left, right, acc, lent, count)
         if by_rule is not None:
             self.first_rule_pairs(accs, out)
         made, most, grew = 0, -1, -1
@@ -239,39 +250,54 @@ class BinaryStratum:
                 most, grew = k, next(c.rule_index for c in self.chains if c.head == p)
         return out, made, grew
 
-    def linear_version(self, chain: Chain, dmap: Grouped, edge: Grouped, acc: Grouped, immediate: bool,
+    def linear_version(self, chain: Chain, dmap: Grouped, edge: Grouped, acc: Grouped, lent: set[int] | None,
                        count: _Count) -> None:
         """A linear closure's version (the delta, then one relation), the common case, with the image
-        inlined: its new pairs into `acc` (and into the full relation when `immediate`)."""
+        inlined: its new pairs into `acc` (and into the full relation when `lent` is given: immediate)."""
         full = self.fwd[chain.head]
         mget = edge.get
         for u, vs in dmap.items():
             if len(vs) == 1:
                 for v in vs:
                     reach = mget(v, NONE)
+                stable = False
             else:
-                reach = set().union(*[mget(v, NONE) for v in vs])
+                reach = set().union(*map(mget, vs, repeat(NONE)))
+                stable = lent is not None
             if not reach:
                 continue
-            added = add_fresh(u, reach, full, acc, immediate)
+            added = add_fresh((u,), reach, full, acc, lent, stable)
             if added:
                 count.add(chain.rule_index, added)
 
     def chain_version(self, chain: Chain, dmap: Grouped, left: list[Grouped], right: list[Grouped], acc: Grouped,
-                      immediate: bool, count: _Count) -> None:
+                      lent: set[int] | None, count: _Count) -> None:
         """One version of a chain rule (the relations `left` of the delta, the delta, those `right` of it):
-        its new pairs into `acc` (and into the full relation when `immediate`)."""
+        its new pairs into `acc` (and into the full relation when `lent` is given: immediate).
+
+        Delta sets that are one set (the same object under several keys, as `add_fresh` leaves them)
+        are pushed through `right` once.
+        """
         full = self.fwd[chain.head]
+        immediate = lent is not None
+        pushed: dict[int, tuple[set[Value] | frozenset[Value], bool]] = {}
         for u, vs in dmap.items():
-            reach = image(vs, right) if right else vs
+            if right:
+                # keyed by identity: the delta's sets live (and stay as they are) through the version
+                hit = pushed.get(id(vs))
+                if hit is None:
+                    hit = pushed[id(vs)] = reached(vs, right)
+                reach, stable = hit
+            else:
+                reach, stable = vs, True  # the delta's sets are not changed after their round
             if not reach:
                 continue
+            stable = stable and immediate
             # (a list when it may be one of the sets that this loop adds to)
             sources = (list(image({u}, left)) if immediate else image({u}, left)) if left else (u,)
-            for x in sources:
-                added = add_fresh(x, reach, full, acc, immediate)
-                if added:
-                    count.add(chain.rule_index, added)
+            added = add_fresh(sources, reach, full, acc, lent, stable)
+            if added:
+                count.add(chain.rule_index, added)
 
     def first_rule_pairs(self, accs: dict[int, Grouped], out: dict[str, Grouped]) -> None:
         """Each rule's new pairs into `out`, rules in order: a pair stays with the first rule that found it
@@ -310,21 +336,42 @@ def _invert(g: Grouped) -> Grouped:
     return inv
 
 
-def add_fresh(x: Value, reach: AbstractSet[Value], full: Grouped, acc: Grouped, immediate: bool) -> int:
-    """The pairs (x, y), y in `reach`, that the full relation lacks: into `acc` (and into `full` when
-    `immediate`); how many."""
-    known = full.get(x)
-    fresh: set[Value] = reach - known if known else set(reach)  # type: ignore[assignment]
-    if not fresh:
-        return 0
-    if immediate:
+def add_fresh(xs: Iterable[Value], reach: AbstractSet[Value], full: Grouped, acc: Grouped, lent: set[int] | None,
+              stable: bool = False) -> int:
+    """For each x of `xs`, the pairs (x, y), y in `reach`, that the full relation lacks: into `acc` (and
+    into `full` when `lent` is given: an immediate round); how many.
+
+    `stable` (immediate rounds only) says that nobody changes `reach` any more: when all of it is new
+    it goes into `acc` as it is, not copied, and its id into `lent`, so that a set of `acc` may be
+    the value of several keys (which lets the next round push it once: `chain_version`). A set of
+    `acc` whose id is in `lent` is therefore replaced, never changed in place.
+    """
+    added = 0
+    fget, aget = full.get, acc.get
+    fresh: set[Value]
+    for x in xs:
+        known = fget(x)
         if known is None:
-            full[x] = fresh.copy()
+            fresh = reach if stable else set(reach)  # type: ignore[assignment]
+        elif stable and known.isdisjoint(reach):
+            fresh = reach  # type: ignore[assignment]
         else:
-            known |= fresh
-    have = acc.get(x)
-    if have is None:
-        acc[x] = fresh
-    else:
-        have |= fresh
-    return len(fresh)
+            fresh = reach - known  # type: ignore[assignment]
+            if not fresh:
+                continue
+        if lent is not None:
+            if known is None:
+                full[x] = fresh.copy()
+            else:
+                known |= fresh
+        have = aget(x)
+        if have is None:
+            acc[x] = fresh
+            if fresh is reach:
+                lent.add(id(fresh))  # type: ignore[union-attr]
+        elif lent and id(have) in lent:
+            acc[x] = have | fresh
+        else:
+            have |= fresh
+        added += len(fresh)
+    return added
