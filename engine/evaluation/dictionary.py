@@ -205,20 +205,19 @@ class Dictionary:
         ints = int64_values(vals)
         if ints is not None:
             return self.encode_ints(ints)
-        distinct = set(vals)  # (of equal values, as 1 and 1.0, the first met)
-        types = set(map(type, distinct))
+        types = set(map(type, vals))
         if int not in types and Decimal not in types:
-            return self.encode_others(vals, distinct)
+            return self.encode_others(vals, set(vals))
         # numbers among other values: each distinct value coded alone, in the order first met (an integer
         # equal to a decimal shares its code), then each value's code from one dict of the column's own
         first = dict.fromkeys(vals)
         local: dict[Value, int] = dict(zip(first, map(self.code, first)))
         return np.fromiter(map(local.__getitem__, vals), np.int64, len(vals))
 
-    def encode_others(self, vals: list[Value], distinct: set[Value] | None = None) -> Column:
+    def encode_others(self, vals: list[Value], distinct: set[Value]) -> Column:
         """Codes of symbols and strings (values no integer equals), by the dict a column at a time;
-        `distinct`, when given, is the set of `vals`."""
-        missing = list((set(vals) if distinct is None else distinct).difference(self.codes))
+        `distinct` is the set of `vals`."""
+        missing = list(distinct.difference(self.codes))
         if missing and len(missing) == len(vals):  # distinct, none coded yet (a file's own values): in their order
             return np.arange(self.added(vals), len(self), dtype=np.int64)
         if missing:

@@ -203,7 +203,6 @@ class Sorted:
 
     source: Columns  # the relation's columns
     at: Column
-    key_cols: tuple[int, ...]
     radix: int
     keys: Column
     cols: dict[int, Column] = field(default_factory=dict)
@@ -426,7 +425,7 @@ class Stratum:
             lk, rk = joint_keys(left, right, self.keys, rows.n, len(right[0]))
             order = stable_order(rk)
             rk = rk[order]
-            return Sorted(source, order if at is None else at[order], key_cols, 0, rk), lk, rk
+            return Sorted(source, order if at is None else at[order], 0, rk), lk, rk
         lk = self.keys.of(left, rows.n)  # (first: it may make the keys kept before stale)
         radix = self.keys.radix
         what = None if delta else (step.pred, key_cols, tuple((c, type(v), v) for c, v in constants(step)), step.eq_cols,
@@ -437,7 +436,7 @@ class Stratum:
             rk = self.keys.of([source[c] if at is None else source[c][at] for c in key_cols],
                               height(source) if at is None else len(at))
             order = stable_order(rk)
-            got = Sorted(source, order if at is None else at[order], key_cols, self.keys.radix, rk[order])
+            got = Sorted(source, order if at is None else at[order], self.keys.radix, rk[order])
             if what is not None:
                 self.encodings.sorted[what] = got
         elif got.radix != self.keys.radix:  # the same order in any radix: only the keys are made again
@@ -532,9 +531,12 @@ class Stratum:
             raise Unsupported("a recursive aggregate")
         gcols = [rows.cols[s] for s in step.group]
         gk = self.keys.of(gcols, rows.n) if step.group else np.zeros(rows.n, dtype=np.int64)
-        _, inverse = unique_inverse(gk)
-        firsts = first_of_each(gk)  # (in key order: the groups' order, in any generation of keys)
-        groups = Rows([c[firsts] for c in gcols], len(firsts))
+        distinct_keys, inverse = unique_inverse(gk)
+        # a row of each group, in key order (the groups' order, in any generation of keys): which row of
+        # a group does not matter, its group columns are the group's
+        one = np.empty(len(distinct_keys), dtype=np.int64)
+        one[inverse] = np.arange(rows.n)
+        groups = Rows([c[one] for c in gcols], len(one))
         # what the groups' values read of the inner rows: the groups and the term; every slot when the
         # rows must be made distinct first (`group_values`)
         needed = frozenset(range(len(gcols))) | expr_slots(step.term) if distinct_rows(step.body) else None
@@ -875,18 +877,21 @@ def decoded(dictionary: Dictionary, chunks: list[list[Column]], arity: int) -> s
             return cols  # (a chunk's rows are in the order of their codes, `Stratum.new_rows`: of their values too)
         order = lex_order(cols)
         return [c[order] for c in cols]
-    return coded_rows(dictionary, codes, used)
+    return coded_rows(dictionary, codes, used, in_order=len(chunks) == 1)
 
 
-def coded_rows(dictionary: Dictionary, codes: list[Column], used: list[Column]) -> CodedColumns:
+def coded_rows(dictionary: Dictionary, codes: list[Column], used: list[Column], in_order: bool) -> CodedColumns:
     """Distinct rows of codes (`used`: each column's distinct codes, sorted) as a relation holds them
     encoded (`Relation.set_coded`: each column's own codes and values, rows in their order), so that
-    no tuple is built before something asks for the relation's tuples."""
+    no tuple is built before something asks for the relation's tuples. `in_order`: the rows are in the
+    order of their codes already (one chunk of `Stratum.new_rows`), and so of their own codes."""
     own = [positions(u, c) for u, c in zip(used, codes)]
-    order = lex_order(own)
+    if not in_order:
+        order = lex_order(own)
+        own = [c[order] for c in own]
     values = []
     for u in used:
         vals = np.empty(len(u), dtype=object)
         vals[:] = dictionary.decode(u)
         values.append(vals)
-    return CodedColumns(tuple(c[order] for c in own), tuple(values))
+    return CodedColumns(tuple(own), tuple(values))
